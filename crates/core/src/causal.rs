@@ -1,0 +1,127 @@
+//! `Causal<S>`: a dot store paired with the causal context of the replica that
+//! holds it: the shape of every causal CRDT, and its one join.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, SeqAccess, Visitor};
+use serde::ser::SerializeTuple;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{CausalContext, DeltaCrdt, Dot, DotSet, DotStore, Lattice, ReplicaId, VersionVector};
+
+/// A causal CRDT: the live writes (`store`) and every write seen (`context`).
+///
+/// An OR-Set is `Causal<DotMap<E, DotSet>>`, a multi-value register is
+/// `Causal<DotFun<V>>`. Their join, here, is the store join of [`DotStore`] followed by
+/// the union of the contexts. A delta is a `Causal` too, whose context holds exactly
+/// the dots it speaks for (delta exactness, see the crate docs).
+///
+/// Invariant: every dot in `store` is in `context`. Decoding establishes it by
+/// construction; mutators keep it.
+///
+/// Encoded as `[store, version vector, extra dots]`, where the extra dots are the
+/// context's cloud minus the dots the store already carries, so a delta does not spell
+/// its dots twice.
+#[derive(Clone, Default, PartialEq)]
+pub struct Causal<S> {
+    /// The live writes.
+    pub store: S,
+    /// Every write seen, including those whose data was removed.
+    pub context: CausalContext,
+}
+
+impl<S: DotStore> Causal<S> {
+    /// The pair `(store, context)`. The caller keeps the invariant that the context
+    /// holds every dot of the store.
+    pub fn new(store: S, context: CausalContext) -> Self {
+        Causal { store, context }
+    }
+
+    /// The dot `replica`'s next write gets.
+    pub fn next_dot(&self, replica: ReplicaId) -> Dot {
+        self.context.next_dot(replica)
+    }
+
+    /// The version vector of the writes seen (the contiguous part of the context).
+    pub fn version(&self) -> &VersionVector {
+        self.context.version_vector()
+    }
+
+    /// Removes every live write this replica has observed; returns that delta.
+    pub fn clear(&mut self) -> Self {
+        self.store.remove_all()
+    }
+}
+
+impl<S: DotStore> Lattice for Causal<S> {
+    fn join(&mut self, other: Self) {
+        self.store.join(&self.context, other.store, &other.context);
+        self.context.join_ref(&other.context);
+    }
+}
+
+impl<S: DotStore> DeltaCrdt for Causal<S> {
+    fn is_bottom(&self) -> bool {
+        self.store.is_empty() && self.context.is_empty()
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Causal<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Causal")
+            .field("store", &self.store)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl<S: DotStore + Serialize> Serialize for Causal<S> {
+    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut in_store = Vec::new();
+        self.store.collect_dots(&mut in_store);
+        let in_store: HashSet<Dot> = in_store.into_iter().collect();
+        let extra: DotSet = self
+            .context
+            .cloud()
+            .filter(|d| !in_store.contains(d))
+            .collect();
+        let mut tuple = serializer.serialize_tuple(3)?;
+        tuple.serialize_element(&self.store)?;
+        tuple.serialize_element(self.context.version_vector())?;
+        tuple.serialize_element(&extra)?;
+        tuple.end()
+    }
+}
+
+impl<'de, S: DotStore + DeserializeOwned> Deserialize<'de> for Causal<S> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_tuple(3, CausalVisitor(PhantomData))
+    }
+}
+
+struct CausalVisitor<S>(PhantomData<S>);
+
+impl<'de, S: DotStore + DeserializeOwned> Visitor<'de> for CausalVisitor<S> {
+    type Value = Causal<S>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a [store, version vector, extra dots] triple")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Causal<S>, A::Error> {
+        let missing = |what| serde::de::Error::custom(format!("causal state lacks its {what}"));
+        let store: S = seq.next_element()?.ok_or_else(|| missing("store"))?;
+        let vv: VersionVector = seq
+            .next_element()?
+            .ok_or_else(|| missing("version vector"))?;
+        let extra: DotSet = seq.next_element()?.ok_or_else(|| missing("extra dots"))?;
+        let mut context = CausalContext::from_version_vector(vv);
+        context.extend(extra.iter());
+        let mut dots = Vec::new();
+        store.collect_dots(&mut dots);
+        context.extend(dots);
+        Ok(Causal { store, context })
+    }
+}

@@ -1,0 +1,188 @@
+//! `CausalContext`: every write a replica has seen, as a version vector plus the
+//! dots seen out of order (the "dot cloud"), compacted as gaps fill.
+
+use std::collections::BTreeSet;
+
+use crate::{Dot, Lattice, ReplicaId, VersionVector};
+
+/// The set of writes (dots) a replica has seen, including writes whose data was later
+/// removed. Because removed writes stay in the context, a causal type needs no
+/// tombstones: "seen here but absent from the store" means "removed".
+///
+/// Stored as a [`VersionVector`] (the contiguous prefix per replica) plus a cloud of
+/// dots beyond it. Every operation keeps the canonical form: no cloud dot is covered
+/// by the vector, and no cloud dot directly extends it. So two contexts holding the
+/// same dots are equal (`==`) and encode to the same bytes.
+///
+/// ```
+/// use converge_core::{CausalContext, Dot, ReplicaId};
+/// let a = ReplicaId::new(1);
+/// let mut ctx = CausalContext::new();
+/// ctx.insert(Dot::new(a, 2)); // seen out of order: kept in the cloud
+/// assert!(!ctx.contains(Dot::new(a, 1)));
+/// ctx.insert(Dot::new(a, 1)); // the gap fills: compacted into the vector
+/// assert_eq!(ctx.version_vector().get(a), 2);
+/// assert_eq!(ctx.cloud().count(), 0);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
+pub struct CausalContext {
+    vv: VersionVector,
+    cloud: BTreeSet<Dot>,
+}
+
+impl CausalContext {
+    /// The empty context: nothing seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A context holding exactly the given dots.
+    pub fn from_dots<I: IntoIterator<Item = Dot>>(dots: I) -> Self {
+        let mut ctx = CausalContext::new();
+        ctx.extend(dots);
+        ctx
+    }
+
+    /// A context holding exactly the dots the vector covers.
+    pub fn from_version_vector(vv: VersionVector) -> Self {
+        CausalContext {
+            vv,
+            cloud: BTreeSet::new(),
+        }
+    }
+
+    /// Whether the write `dot` has been seen.
+    pub fn contains(&self, dot: Dot) -> bool {
+        self.vv.contains(dot) || self.cloud.contains(&dot)
+    }
+
+    /// Records that `dot` has been seen. Dots with counter 0 name no write and are ignored.
+    pub fn insert(&mut self, dot: Dot) {
+        if dot.counter == 0 || self.vv.contains(dot) {
+            return;
+        }
+        self.cloud.insert(dot);
+        self.compact_replica(dot.replica);
+    }
+
+    /// Records every dot of `dots`.
+    pub fn extend<I: IntoIterator<Item = Dot>>(&mut self, dots: I) {
+        for dot in dots {
+            self.insert(dot);
+        }
+    }
+
+    /// The dot `replica`'s next write gets: one past the highest dot of `replica` seen,
+    /// in the vector or the cloud.
+    pub fn next_dot(&self, replica: ReplicaId) -> Dot {
+        let in_cloud = self
+            .cloud
+            .range(Dot::new(replica, 0)..=Dot::new(replica, u64::MAX))
+            .next_back()
+            .map_or(0, |d| d.counter);
+        let top = self.vv.get(replica).max(in_cloud);
+        Dot::new(replica, top.saturating_add(1))
+    }
+
+    /// Adds every dot `other` has seen.
+    pub fn join_ref(&mut self, other: &CausalContext) {
+        self.vv.join_ref(&other.vv);
+        self.cloud.extend(other.cloud.iter().copied());
+        self.compact();
+    }
+
+    /// The contiguous part of the context.
+    pub fn version_vector(&self) -> &VersionVector {
+        &self.vv
+    }
+
+    /// The dots seen beyond the version vector, in order.
+    pub fn cloud(&self) -> impl Iterator<Item = Dot> + '_ {
+        self.cloud.iter().copied()
+    }
+
+    /// Whether nothing has been seen.
+    pub fn is_empty(&self) -> bool {
+        self.vv.is_empty() && self.cloud.is_empty()
+    }
+
+    /// Folds cloud dots that extend the vector into it and drops those it covers.
+    fn compact(&mut self) {
+        let replicas: BTreeSet<ReplicaId> = self.cloud.iter().map(|d| d.replica).collect();
+        for replica in replicas {
+            self.compact_replica(replica);
+        }
+    }
+
+    fn compact_replica(&mut self, replica: ReplicaId) {
+        let mut top = self.vv.get(replica);
+        let range = Dot::new(replica, 0)..=Dot::new(replica, u64::MAX);
+        let mut absorbed = Vec::new();
+        for dot in self.cloud.range(range) {
+            if dot.counter <= top {
+                absorbed.push(*dot);
+            } else if dot.counter == top + 1 {
+                top = dot.counter;
+                absorbed.push(*dot);
+            } else {
+                break;
+            }
+        }
+        for dot in &absorbed {
+            self.cloud.remove(dot);
+        }
+        self.vv.set(replica, top);
+    }
+}
+
+impl Lattice for CausalContext {
+    fn join(&mut self, other: Self) {
+        self.join_ref(&other);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dot(r: u64, c: u64) -> Dot {
+        Dot::new(ReplicaId::new(r), c)
+    }
+
+    #[test]
+    fn out_of_order_dots_compact_when_gap_fills() {
+        let mut ctx = CausalContext::from_dots([dot(1, 3), dot(1, 5), dot(2, 1)]);
+        assert_eq!(ctx.version_vector().get(ReplicaId::new(2)), 1);
+        assert_eq!(ctx.cloud().collect::<Vec<_>>(), vec![dot(1, 3), dot(1, 5)]);
+        ctx.extend([dot(1, 1), dot(1, 2)]);
+        assert_eq!(ctx.version_vector().get(ReplicaId::new(1)), 3);
+        assert_eq!(ctx.cloud().collect::<Vec<_>>(), vec![dot(1, 5)]);
+        ctx.insert(dot(1, 4));
+        assert_eq!(ctx.version_vector().get(ReplicaId::new(1)), 5);
+        assert_eq!(ctx.cloud().count(), 0);
+    }
+
+    #[test]
+    fn canonical_form_makes_equal_sets_equal() {
+        let a = CausalContext::from_dots([dot(1, 1), dot(1, 2), dot(1, 4)]);
+        let mut b = CausalContext::from_dots([dot(1, 4)]);
+        b.join(CausalContext::from_dots([dot(1, 2), dot(1, 1)]));
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn next_dot_looks_past_the_cloud() {
+        let ctx = CausalContext::from_dots([dot(1, 1), dot(1, 7)]);
+        assert_eq!(ctx.next_dot(ReplicaId::new(1)), dot(1, 8));
+        assert_eq!(ctx.next_dot(ReplicaId::new(2)), dot(2, 1));
+    }
+
+    /// Regression guard for delta exactness: a lone later dot must never be compacted
+    /// into a vector that would claim the earlier dots too.
+    #[test]
+    fn lone_dot_does_not_claim_its_predecessors() {
+        let ctx = CausalContext::from_dots([dot(1, 2)]);
+        assert!(!ctx.contains(dot(1, 1)));
+        assert_eq!(ctx.version_vector().get(ReplicaId::new(1)), 0);
+    }
+}

@@ -1,0 +1,168 @@
+//! `DotFun<V>`: a map from dots to values, the store of registers (each write is
+//! one dot and its value; concurrent writes are siblings).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::dot_set::next_dot;
+use crate::{Causal, CausalContext, Dot, DotStore, ReplicaId};
+
+/// Dot → value. In a register, every entry is one write that no other write seen here
+/// has replaced: one entry normally, several after concurrent writes (siblings).
+///
+/// A dot names exactly one write, so the two sides of a join never disagree on the
+/// value under a dot; the join keeps entries by the rule of [`DotStore`].
+///
+/// Encoded as a flat array `[replica, counter, value, …]` in dot order.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DotFun<V> {
+    // Sorted by dot, no duplicate dots. Few entries, so a vector beats a tree.
+    entries: Vec<(Dot, V)>,
+}
+
+impl<V> Default for DotFun<V> {
+    fn default() -> Self {
+        DotFun {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V> DotFun<V> {
+    /// The empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value written under `dot`, if that write is live.
+    pub fn get(&self, dot: Dot) -> Option<&V> {
+        self.entries
+            .binary_search_by(|(d, _)| d.cmp(&dot))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Adds `value` under `dot`, keeping the existing value if the dot is present.
+    pub fn insert(&mut self, dot: Dot, value: V) {
+        if let Err(at) = self.entries.binary_search_by(|(d, _)| d.cmp(&dot)) {
+            self.entries.insert(at, (dot, value));
+        }
+    }
+
+    /// The live writes, in dot order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Dot, &V)> + '_ {
+        self.entries.iter().map(|(d, v)| (*d, v))
+    }
+
+    #[allow(clippy::len_without_is_empty)] // `is_empty` is `DotStore::is_empty`
+    /// Number of live writes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether `dot` is live here.
+    pub fn contains(&self, dot: Dot) -> bool {
+        self.get(dot).is_some()
+    }
+}
+
+impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
+    /// Writes `value` under a fresh dot of `replica`, replacing every write observed
+    /// here, and records the dot in `context`. Returns the exact delta: the new entry,
+    /// with a context of the fresh dot and the replaced dots.
+    pub fn write(
+        &mut self,
+        context: &mut CausalContext,
+        replica: ReplicaId,
+        value: V,
+    ) -> Causal<DotFun<V>> {
+        let dot = context.next_dot(replica);
+        context.insert(dot);
+        let mut delta_context = CausalContext::from_dots(self.entries.drain(..).map(|(d, _)| d));
+        delta_context.insert(dot);
+        self.entries.push((dot, value.clone()));
+        Causal::new(
+            DotFun {
+                entries: vec![(dot, value)],
+            },
+            delta_context,
+        )
+    }
+}
+
+impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn collect_dots(&self, out: &mut Vec<Dot>) {
+        out.extend(self.entries.iter().map(|(d, _)| *d));
+    }
+
+    fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+        self.entries
+            .retain(|(d, _)| other.contains(*d) || !other_context.contains(*d));
+        for (d, v) in other.entries {
+            if !context.contains(d) {
+                self.insert(d, v);
+            }
+        }
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for DotFun<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(d, v)| (d, v)))
+            .finish()
+    }
+}
+
+impl<V: Serialize> Serialize for DotFun<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.entries.len() * 3))?;
+        for (dot, value) in &self.entries {
+            seq.serialize_element(&dot.replica)?;
+            seq.serialize_element(&dot.counter)?;
+            seq.serialize_element(value)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de, V: DeserializeOwned> Deserialize<'de> for DotFun<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(FlatEntries(PhantomData))
+    }
+}
+
+struct FlatEntries<V>(PhantomData<V>);
+
+impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
+    type Value = DotFun<V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a flat array of replica, counter, value triples")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DotFun<V>, A::Error> {
+        let mut entries: Vec<(Dot, V)> = Vec::new();
+        while let Some(dot) = next_dot(&mut seq)? {
+            let value = seq
+                .next_element()?
+                .ok_or_else(|| serde::de::Error::custom("a dot is not followed by its value"))?;
+            entries.push((dot, value));
+        }
+        entries.sort_by_key(|e| e.0);
+        let before = entries.len();
+        entries.dedup_by(|a, b| a.0 == b.0);
+        if entries.len() != before {
+            return Err(serde::de::Error::custom("the same dot appears twice"));
+        }
+        Ok(DotFun { entries })
+    }
+}

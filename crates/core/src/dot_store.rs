@@ -1,0 +1,45 @@
+//! `DotStore`: the three kinds of store a causal type keeps its live writes in, and
+//! the one generic causal join over them.
+
+use std::fmt::Debug;
+
+use crate::{Causal, CausalContext, Dot};
+
+/// A store of dots (and possibly values keyed by them) that, paired with a
+/// [`CausalContext`], forms a causal CRDT ([`Causal`]).
+///
+/// The causal join of `(s, c)` and `(s', c')` (Almeida, Shoker, Baquero, "Delta State
+/// Replicated Data Types", 2018, section 6) keeps an entry when both sides hold it, or
+/// when the side that lacks it has not seen its dot (so the entry is new to it, not
+/// removed by it):
+///
+/// ```text
+/// DotSet:       s ⊔ s' = (s ∩ s') ∪ (s \ c') ∪ (s' \ c)
+/// DotFun<V>:    the same, on the dots of the entries
+/// DotMap<K, S>: per key k, s(k) ⊔ s'(k) under the same contexts; empty results vanish
+/// ```
+///
+/// The contexts are joined by [`Causal`], once, at the top; nested stores in a
+/// [`DotMap`](crate::DotMap) share their parent's context. This join is written once
+/// per store kind, and every causal type (OR-Set, registers, OR-Map) is a thin layer
+/// over it.
+pub trait DotStore: Default + Clone + PartialEq + Debug {
+    /// Whether the store holds no dots (it is the bottom; a map drops such entries).
+    fn is_empty(&self) -> bool;
+
+    /// Appends every dot held in the store to `out`.
+    fn collect_dots(&self, out: &mut Vec<Dot>);
+
+    /// The causal join: merges `other` (whose replica has seen `other_context`) into
+    /// `self` (whose replica has seen `context`). Does not touch the contexts.
+    fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext);
+
+    /// Removes every entry (an observed remove) and returns the delta of that removal:
+    /// an empty store whose context holds exactly the removed dots.
+    fn remove_all(&mut self) -> Causal<Self> {
+        let mut dots = Vec::new();
+        self.collect_dots(&mut dots);
+        *self = Self::default();
+        Causal::new(Self::default(), CausalContext::from_dots(dots))
+    }
+}

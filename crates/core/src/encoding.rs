@@ -1,0 +1,176 @@
+//! The wire format: MessagePack (rmp-serde, compact arrays) inside a 3-byte envelope
+//! of magic byte, type tag and format version.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::Error;
+
+/// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
+/// uses, so a bare MessagePack value (or most text) is rejected at once.
+pub const MAGIC: u8 = 0xC1;
+
+/// Deepest nesting of arrays and maps the decoder accepts. Far below what a wasm
+/// stack survives, far above what any converge state needs.
+pub const MAX_DEPTH: usize = 128;
+
+/// Which type an encoding holds: the second byte of the envelope. One list for the
+/// whole workspace, so tags never collide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TypeTag {
+    /// `GCounter`
+    GCounter = 1,
+    /// `PnCounter`
+    PnCounter = 2,
+    /// `OrSet`
+    OrSet = 3,
+    /// `LwwRegister`
+    LwwRegister = 4,
+    /// `MvRegister`
+    MvRegister = 5,
+    /// `OrMap`
+    OrMap = 6,
+    /// `VersionVector`
+    VersionVector = 7,
+    /// A sync protocol message.
+    SyncMessage = 16,
+    /// A sync resume token.
+    SyncToken = 17,
+}
+
+impl TypeTag {
+    const ALL: [TypeTag; 9] = [
+        TypeTag::GCounter,
+        TypeTag::PnCounter,
+        TypeTag::OrSet,
+        TypeTag::LwwRegister,
+        TypeTag::MvRegister,
+        TypeTag::OrMap,
+        TypeTag::VersionVector,
+        TypeTag::SyncMessage,
+        TypeTag::SyncToken,
+    ];
+
+    /// The tag with this byte, if any.
+    pub fn from_byte(byte: u8) -> Option<TypeTag> {
+        TypeTag::ALL.into_iter().find(|t| *t as u8 == byte)
+    }
+
+    /// The type's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TypeTag::GCounter => "GCounter",
+            TypeTag::PnCounter => "PnCounter",
+            TypeTag::OrSet => "OrSet",
+            TypeTag::LwwRegister => "LwwRegister",
+            TypeTag::MvRegister => "MvRegister",
+            TypeTag::OrMap => "OrMap",
+            TypeTag::VersionVector => "VersionVector",
+            TypeTag::SyncMessage => "sync message",
+            TypeTag::SyncToken => "sync token",
+        }
+    }
+}
+
+/// Encoding to and decoding from converge's wire format. Implement it with the type's
+/// tag and current version; `encode` and `decode` come for free.
+///
+/// - Equal values encode to identical bytes (maps and sets are written in key order).
+/// - `decode` never panics, refuses nesting past [`MAX_DEPTH`], and allocates in
+///   proportion to the input: a length prefix claiming four billion entries in a
+///   20-byte input fails when the entries run out, without reserving room for them.
+/// - A new format bumps `VERSION`; [`decode_version`](Self::decode_version) keeps
+///   reading the old ones.
+///
+/// ```
+/// use converge_core::{Codec, VersionVector, ReplicaId, Dot, Error};
+/// let mut vv = VersionVector::new();
+/// vv.observe(Dot::new(ReplicaId::new(7), 3));
+/// let bytes = vv.encode();
+/// assert_eq!(VersionVector::decode(&bytes).unwrap(), vv);
+/// assert!(matches!(VersionVector::decode(&bytes[..2]), Err(Error::TooShort { .. })));
+/// ```
+pub trait Codec: Serialize + DeserializeOwned {
+    /// The type tag in the envelope.
+    const TAG: TypeTag;
+    /// The format version this build writes (and the newest it reads).
+    const VERSION: u8 = 1;
+
+    /// The envelope followed by the compact MessagePack body.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
+        // Serializing into a Vec has no I/O to fail, and converge's Serialize impls
+        // emit no custom errors, so this cannot fail for our own types.
+        if let Err(e) = rmp_serde::encode::write(&mut out, self) {
+            unreachable!("encoding a {} into memory failed: {e}", Self::TAG.name());
+        }
+        out
+    }
+
+    /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).
+    fn decode(bytes: &[u8]) -> Result<Self, Error> {
+        let (version, body) = open_envelope(bytes, Self::TAG)?;
+        if version > Self::VERSION || version == 0 {
+            return Err(Error::UnsupportedVersion {
+                type_name: Self::TAG.name(),
+                found: version,
+                supported: Self::VERSION,
+            });
+        }
+        Self::decode_version(version, body)
+    }
+
+    /// Decodes the body of format `version` (1 ..= `VERSION`). The default reads the
+    /// current format; override it to keep older versions readable after a change.
+    fn decode_version(version: u8, body: &[u8]) -> Result<Self, Error> {
+        let _ = version;
+        decode_body(Self::TAG, body)
+    }
+}
+
+/// Checks the envelope and returns the format version and the body.
+pub fn open_envelope(bytes: &[u8], expected: TypeTag) -> Result<(u8, &[u8]), Error> {
+    let [magic, tag, version, body @ ..] = bytes else {
+        return Err(Error::TooShort { len: bytes.len() });
+    };
+    if *magic != MAGIC {
+        return Err(Error::NotConverge { found: *magic });
+    }
+    if *tag != expected as u8 {
+        let found = TypeTag::from_byte(*tag).map_or_else(
+            || format!("unknown type (tag {tag})"),
+            |t| t.name().to_owned(),
+        );
+        return Err(Error::WrongType {
+            expected: expected.name(),
+            found,
+        });
+    }
+    Ok((*version, body))
+}
+
+/// Decodes one MessagePack value that must fill `body` exactly, with the depth limit.
+pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, Error> {
+    // Reading from a `&[u8]` advances it, which tells how much is left afterwards.
+    // rmp-serde reads strings and binaries through `Read::take`, so a length prefix
+    // claiming more than the input holds fails at the end of input, unallocated.
+    let mut rest = body;
+    let mut de = rmp_serde::Deserializer::new(&mut rest);
+    de.set_max_depth(MAX_DEPTH);
+    let value = T::deserialize(&mut de).map_err(|e| match e {
+        rmp_serde::decode::Error::DepthLimitExceeded => Error::TooDeep { limit: MAX_DEPTH },
+        other => Error::Malformed {
+            type_name: tag.name(),
+            reason: other.to_string(),
+        },
+    })?;
+    drop(de);
+    if !rest.is_empty() {
+        return Err(Error::TrailingBytes {
+            type_name: tag.name(),
+            count: rest.len(),
+        });
+    }
+    Ok(value)
+}

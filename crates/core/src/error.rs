@@ -1,0 +1,71 @@
+//! The one error type of converge-core: what went wrong decoding bytes or ids.
+
+use thiserror::Error;
+
+/// Why bytes (or a replica id string) could not be turned into a converge value.
+///
+/// Every variant names what was wrong and, where there is one, what to do about it.
+/// A decoding error never leaves partial state behind: decoding builds a new value
+/// and hands it over only when all of it was valid.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Fewer bytes than the 3-byte envelope.
+    #[error("input is {len} bytes, too short for a converge encoding (at least 3): it was truncated or is not converge data")]
+    TooShort {
+        /// Length of the input.
+        len: usize,
+    },
+    /// The first byte is not converge's magic byte.
+    #[error("first byte is 0x{found:02x}, not converge's magic byte 0xc1: these bytes are not a converge encoding")]
+    NotConverge {
+        /// The first byte of the input.
+        found: u8,
+    },
+    /// The bytes encode another type than the one asked for.
+    #[error("the bytes hold a {found}, not a {expected}: decode them with the matching type")]
+    WrongType {
+        /// The type decoding was asked for.
+        expected: &'static str,
+        /// The type named by the envelope.
+        found: String,
+    },
+    /// The bytes use a format version this build does not know.
+    #[error("the bytes use {type_name} format version {found}, but this build reads versions up to {supported}: upgrade converge")]
+    UnsupportedVersion {
+        /// The type named by the envelope.
+        type_name: &'static str,
+        /// The version found.
+        found: u8,
+        /// The newest version this build reads.
+        supported: u8,
+    },
+    /// Values nested deeper than the decoder allows.
+    #[error("input nests deeper than {limit} levels; converge refuses it to protect the stack")]
+    TooDeep {
+        /// The nesting limit.
+        limit: usize,
+    },
+    /// The MessagePack body is invalid, truncated, or does not describe a valid state.
+    #[error("malformed {type_name}: {reason}")]
+    Malformed {
+        /// The type being decoded.
+        type_name: &'static str,
+        /// What the decoder found wrong.
+        reason: String,
+    },
+    /// Bytes left over after a complete value.
+    #[error("{count} unexpected bytes after a complete {type_name}: the input was concatenated or corrupted")]
+    TrailingBytes {
+        /// The type decoded.
+        type_name: &'static str,
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// A replica id string is not 1 to 16 hex digits.
+    #[error("{0:?} is not a replica id: expected 1 to 16 hexadecimal digits")]
+    InvalidReplicaId(String),
+    /// The platform gave no random bytes for [`ReplicaId::random`](crate::ReplicaId::random).
+    #[error("no random source for a replica id ({0}); choose one with ReplicaId::new")]
+    NoRandomSource(String),
+}

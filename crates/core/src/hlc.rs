@@ -1,0 +1,218 @@
+//! `Hlc`: a hybrid logical clock, physical milliseconds plus a logical counter, for
+//! last-writer-wins timestamps that never run backwards.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// A hybrid logical clock reading: wall-clock milliseconds, then a logical counter
+/// that orders readings within the same millisecond (or while the wall clock lags
+/// behind a time already seen). Ordered by `(millis, logical)`.
+///
+/// Encoded as the pair `[millis, logical]`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp {
+    /// Milliseconds since the Unix epoch (as the clock source reported them, or as a
+    /// later timestamp seen from another replica dictated).
+    pub millis: u64,
+    /// Tie-breaker within one millisecond.
+    pub logical: u32,
+}
+
+impl Timestamp {
+    /// The timestamp `(millis, logical)`.
+    pub const fn new(millis: u64, logical: u32) -> Self {
+        Timestamp { millis, logical }
+    }
+
+    /// The smallest timestamp after this one; saturates at the largest timestamp.
+    fn successor(self) -> Timestamp {
+        match self.logical.checked_add(1) {
+            Some(logical) => Timestamp::new(self.millis, logical),
+            None => match self.millis.checked_add(1) {
+                Some(millis) => Timestamp::new(millis, 0),
+                None => self,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.millis, self.logical)
+    }
+}
+
+/// A source of wall-clock time in milliseconds. Inject one into [`Hlc`] to control
+/// time in tests ([`ManualClock`]) or to read it from the host (the wasm layer uses
+/// JavaScript's `Date.now()`).
+pub trait Clock {
+    /// Milliseconds since the Unix epoch. May jump backwards; [`Hlc`] copes.
+    fn now_millis(&self) -> u64;
+}
+
+impl<F: Fn() -> u64> Clock for F {
+    fn now_millis(&self) -> u64 {
+        self()
+    }
+}
+
+/// The operating system's wall clock. Not available on `wasm32-unknown-unknown`,
+/// where there is no OS clock; supply a [`Clock`] there.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+impl Clock for SystemClock {
+    fn now_millis(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// A clock that reads whatever it was last set to; clones share the same time.
+/// For tests and simulations.
+///
+/// ```
+/// use converge_core::{Hlc, ManualClock};
+/// let time = ManualClock::new(100);
+/// let mut hlc = Hlc::new(time.clone());
+/// let first = hlc.tick();
+/// time.set(90); // the wall clock jumps back
+/// assert!(hlc.tick() > first);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// A clock reading `millis`.
+    pub fn new(millis: u64) -> Self {
+        ManualClock(Arc::new(AtomicU64::new(millis)))
+    }
+
+    /// Sets the time every clone reads.
+    pub fn set(&self, millis: u64) {
+        self.0.store(millis, Ordering::Relaxed);
+    }
+
+    /// Moves the time forward by `millis`.
+    pub fn advance(&self, millis: u64) {
+        self.0.fetch_add(millis, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_millis(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A hybrid logical clock (Kulkarni et al., 2014): each [`tick`](Self::tick) returns
+/// a timestamp greater than every timestamp this clock has returned or
+/// [`observe`](Self::observe)d, and as close to the wall clock as that allows.
+///
+/// So a replica whose wall clock lags still stamps its writes after everything it has
+/// seen: if A writes at 100 and B, whose clock reads 90, merges that write and then
+/// writes, B's timestamp is `(100, 1)`, after A's.
+///
+/// A remote timestamp far in the future drags the clock forward with it; at the very
+/// end of the range the clock stops advancing rather than wrapping (ties are then
+/// broken by replica id).
+#[derive(Clone, Debug)]
+pub struct Hlc<C = DefaultClock> {
+    clock: C,
+    last: Timestamp,
+}
+
+/// The clock [`Hlc`] uses when none is named: the system clock where there is one.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub type DefaultClock = SystemClock;
+/// The clock [`Hlc`] uses when none is named: on bare wasm there is no system clock,
+/// so the default is a [`ManualClock`] the host must set.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub type DefaultClock = ManualClock;
+
+impl Default for Hlc<DefaultClock> {
+    fn default() -> Self {
+        Hlc::new(DefaultClock::default())
+    }
+}
+
+impl<C: Clock> Hlc<C> {
+    /// A clock reading time from `clock`, having seen nothing yet.
+    pub fn new(clock: C) -> Self {
+        Hlc {
+            clock,
+            last: Timestamp::default(),
+        }
+    }
+
+    /// A fresh timestamp for a local write: after everything returned or observed.
+    pub fn tick(&mut self) -> Timestamp {
+        let now = self.clock.now_millis();
+        self.last = if now > self.last.millis {
+            Timestamp::new(now, 0)
+        } else {
+            self.last.successor()
+        };
+        self.last
+    }
+
+    /// Takes note of a timestamp seen from another replica, so later ticks come after it.
+    pub fn observe(&mut self, seen: Timestamp) {
+        self.last = self.last.max(seen);
+    }
+
+    /// The latest timestamp returned or observed.
+    pub fn last(&self) -> Timestamp {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_goes_backwards_when_the_wall_clock_does() {
+        let time = ManualClock::new(1_000);
+        let mut hlc = Hlc::new(time.clone());
+        let a = hlc.tick();
+        assert_eq!(a, Timestamp::new(1_000, 0));
+        time.set(500);
+        let b = hlc.tick();
+        assert_eq!(b, Timestamp::new(1_000, 1));
+        time.set(2_000);
+        assert_eq!(hlc.tick(), Timestamp::new(2_000, 0));
+    }
+
+    #[test]
+    fn observing_a_later_time_moves_ticks_past_it() {
+        let mut hlc = Hlc::new(ManualClock::new(90));
+        hlc.observe(Timestamp::new(100, 0));
+        assert_eq!(hlc.tick(), Timestamp::new(100, 1));
+        hlc.observe(Timestamp::new(50, 7)); // earlier: no effect
+        assert_eq!(hlc.tick(), Timestamp::new(100, 2));
+    }
+
+    #[test]
+    fn saturates_instead_of_wrapping_at_the_end_of_time() {
+        let mut hlc = Hlc::new(ManualClock::new(0));
+        hlc.observe(Timestamp::new(u64::MAX, u32::MAX - 1));
+        assert_eq!(hlc.tick(), Timestamp::new(u64::MAX, u32::MAX));
+        assert_eq!(hlc.tick(), Timestamp::new(u64::MAX, u32::MAX));
+        let mut hlc = Hlc::new(ManualClock::new(0));
+        hlc.observe(Timestamp::new(7, u32::MAX));
+        assert_eq!(hlc.tick(), Timestamp::new(8, 0));
+    }
+
+    #[test]
+    fn a_closure_is_a_clock() {
+        let mut hlc = Hlc::new(|| 42);
+        assert_eq!(hlc.tick().millis, 42);
+    }
+}

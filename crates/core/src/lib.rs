@@ -1,0 +1,85 @@
+//! The core of converge: the vocabulary every converge CRDT is built from.
+//!
+//! - [`ReplicaId`] names a replica; a [`Dot`] names one write of one replica.
+//! - A [`VersionVector`] summarises what a replica has seen, and
+//!   [`VersionVector::compare`] tells a stale write from a concurrent one.
+//! - A [`CausalContext`] records every write seen (vector plus out-of-order dots), so
+//!   removals need no tombstones.
+//! - The dot stores [`DotSet`], [`DotFun`] and [`DotMap`], paired with a context in
+//!   [`Causal`], are the shape of every causal type; their join, written once in
+//!   [`DotStore`], is the join of the OR-Set, the registers and the OR-Map.
+//! - [`Hlc`] is a hybrid logical clock for last-writer-wins timestamps.
+//! - [`Lattice`] and [`DeltaCrdt`] state the laws; [`Codec`] is the wire format.
+//!
+//! # Delta exactness
+//!
+//! A mutator returns a delta that carries exactly the dots it speaks for: the fresh
+//! dot of a write, the observed dots of a remove. It never carries a compacted version
+//! vector that claims dots it did not ship. So deltas may arrive out of order, twice,
+//! or not at all (a later full state repairs that), and the state reached is the state
+//! reached by joining full states.
+//!
+//! # Example: an add-wins set from the core pieces
+//!
+//! The type crates wrap this shape behind a friendly API; here it is bare. Two
+//! replicas add and remove the same element concurrently, and the add wins:
+//!
+//! ```
+//! use converge_core::{Causal, DotMap, DotSet, DotStore, Lattice, ReplicaId};
+//!
+//! type Set = Causal<DotMap<&'static str, DotSet>>;
+//! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+//!
+//! let mut alice = Set::default();
+//! let Causal { store, context } = &mut alice;
+//! let add = store.update(&"milk", |dots| dots.write(context, a));
+//! let mut bob = alice.clone();
+//!
+//! // Bob removes the milk he has seen; Alice, concurrently, adds it again.
+//! let Causal { store, .. } = &mut bob;
+//! let removal = store.update(&"milk", |dots| dots.remove_all());
+//! let Causal { store, context } = &mut alice;
+//! let re_add = store.update(&"milk", |dots| dots.write(context, a));
+//!
+//! alice.join(bob.clone());
+//! bob.join(alice.clone());
+//! assert_eq!(alice, bob);
+//! assert!(alice.store.contains_key(&"milk")); // add wins
+//! # let _ = (add, removal, re_add);
+//! ```
+
+#![deny(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations)]
+#![forbid(unsafe_code)]
+
+mod causal;
+mod causal_context;
+mod dot;
+mod dot_fun;
+mod dot_map;
+mod dot_set;
+mod dot_store;
+mod encoding;
+mod error;
+mod hlc;
+mod lattice;
+mod replica_id;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod version_vector;
+
+pub use causal::Causal;
+pub use causal_context::CausalContext;
+pub use dot::Dot;
+pub use dot_fun::DotFun;
+pub use dot_map::DotMap;
+pub use dot_set::DotSet;
+pub use dot_store::DotStore;
+pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
+pub use error::Error;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use hlc::SystemClock;
+pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, Timestamp};
+pub use lattice::{DeltaCrdt, Lattice};
+pub use replica_id::ReplicaId;
+pub use version_vector::{Causality, VersionVector};

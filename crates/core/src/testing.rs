@@ -1,0 +1,213 @@
+//! Property-test helpers (feature `testing`): the lattice and delta-state laws,
+//! written once, checked for any type over random histories.
+//!
+//! A type's test suite supplies a strategy for its operations and a function that
+//! applies one operation at a replica and returns the delta:
+//!
+//! ```ignore
+//! proptest! {
+//!     #[test]
+//!     fn laws(h in history(0u64..5)) {
+//!         check_history(&h, |c: &mut GCounter, r, n| c.increment(r, *n).unwrap())?;
+//!     }
+//! }
+//! ```
+
+use std::fmt::Debug;
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::TestCaseError;
+
+use crate::{Codec, DeltaCrdt, ReplicaId};
+
+/// How many replicas a history runs on.
+pub const REPLICAS: usize = 3;
+
+/// The replicas' ids: far apart in the 64-bit space, so encodings see large ids.
+pub const REPLICA_IDS: [ReplicaId; REPLICAS] = [
+    ReplicaId::new(0x0000_0000_0000_0007),
+    ReplicaId::new(0x7fff_ffff_0000_0001),
+    ReplicaId::new(0xffff_ffff_ffff_fff0),
+];
+
+/// One step of a history.
+#[derive(Clone, Debug)]
+pub enum Step<Op> {
+    /// Replica `replica` applies `op` and emits a delta.
+    Write {
+        /// Index of the writing replica.
+        replica: usize,
+        /// The operation.
+        op: Op,
+    },
+    /// Replica `to` joins the full state of replica `from` (so later writes are
+    /// causally after earlier ones, not all concurrent).
+    Sync {
+        /// Index of the replica whose state is sent.
+        from: usize,
+        /// Index of the replica that joins it.
+        to: usize,
+    },
+}
+
+/// A random history on [`REPLICAS`] replicas, plus a delivery schedule: indices into
+/// the deltas the history emits, so a schedule reorders, repeats and drops deltas.
+#[derive(Clone, Debug)]
+pub struct History<Op> {
+    /// The writes and state syncs, in order.
+    pub steps: Vec<Step<Op>>,
+    /// Which delta to deliver next, in delivery order.
+    pub schedule: Vec<Index>,
+}
+
+/// Histories of up to 24 steps whose writes are drawn from `op`.
+pub fn history<Op: Clone + Debug>(
+    op: impl Strategy<Value = Op>,
+) -> impl Strategy<Value = History<Op>> {
+    let write = (0..REPLICAS, op).prop_map(|(replica, op)| Step::Write { replica, op });
+    let sync = (0..REPLICAS, 0..REPLICAS).prop_map(|(from, to)| Step::Sync { from, to });
+    let step = prop_oneof![3 => write, 1 => sync];
+    (
+        prop::collection::vec(step, 0..24),
+        prop::collection::vec(any::<Index>(), 0..48),
+    )
+        .prop_map(|(steps, schedule)| History { steps, schedule })
+}
+
+fn joined<T: DeltaCrdt>(mut a: T, b: T) -> T {
+    a.join(b);
+    a
+}
+
+fn round_trips<T: DeltaCrdt + Codec>(value: &T, what: &str) -> Result<(), TestCaseError> {
+    let bytes = value.encode();
+    let back = T::decode(&bytes)
+        .map_err(|e| TestCaseError::fail(format!("{what} does not decode: {e}")))?;
+    prop_assert_eq!(
+        &back,
+        value,
+        "{} changes in an encode/decode round trip",
+        what
+    );
+    prop_assert_eq!(back.encode(), bytes, "{} re-encodes differently", what);
+    Ok(())
+}
+
+/// Replays `history` with `apply` and checks every law of [`Lattice`](crate::Lattice)
+/// and [`DeltaCrdt`]:
+///
+/// - each delta is the mutation (`s ⊔ d = s'`) and is subsumed by its result
+///   (`s' ⊔ d = s'`);
+/// - join is commutative, associative and idempotent on the replicas' states, and
+///   the bottom is its identity;
+/// - the deltas delivered by the schedule (reordered, duplicated, some dropped) and
+///   then all deltas in reverse order reach exactly the join of the full states;
+/// - with the dropped deltas repaired by full states, the same;
+/// - states and deltas survive an encode/decode round trip, and equal states reached
+///   by different paths encode to identical bytes.
+pub fn check_history<T, Op>(
+    history: &History<Op>,
+    apply: impl Fn(&mut T, ReplicaId, &Op) -> T,
+) -> Result<(), TestCaseError>
+where
+    T: DeltaCrdt + Codec,
+{
+    let mut states: Vec<T> = vec![T::default(); REPLICAS];
+    let mut deltas: Vec<T> = Vec::new();
+    for step in &history.steps {
+        match step {
+            Step::Write { replica, op } => {
+                let before = states[*replica].clone();
+                let delta = apply(&mut states[*replica], REPLICA_IDS[*replica], op);
+                let after = &states[*replica];
+                prop_assert_eq!(
+                    &joined(before, delta.clone()),
+                    after,
+                    "joining the delta into the prior state is not the mutation"
+                );
+                prop_assert_eq!(
+                    &joined(after.clone(), delta.clone()),
+                    after,
+                    "the delta is not subsumed by the state that made it"
+                );
+                round_trips(&delta, "a delta")?;
+                deltas.push(delta);
+            }
+            Step::Sync { from, to } => {
+                let sent = states[*from].clone();
+                states[*to].join(sent);
+            }
+        }
+    }
+
+    let total = states.iter().cloned().fold(T::default(), joined);
+    let [a, b, c] = [&states[0], &states[1], &states[2]].map(Clone::clone);
+
+    prop_assert!(T::default().is_bottom(), "Default is not the bottom");
+    prop_assert_eq!(
+        &joined(a.clone(), b.clone()),
+        &joined(b.clone(), a.clone()),
+        "join is not commutative"
+    );
+    prop_assert_eq!(
+        &joined(joined(a.clone(), b.clone()), c.clone()),
+        &joined(a.clone(), joined(b.clone(), c.clone())),
+        "join is not associative"
+    );
+    prop_assert_eq!(&joined(a.clone(), a.clone()), &a, "join is not idempotent");
+    prop_assert_eq!(
+        &joined(a.clone(), T::default()),
+        &a,
+        "bottom is not the identity"
+    );
+
+    let scheduled: Vec<&T> = if deltas.is_empty() {
+        Vec::new()
+    } else {
+        history
+            .schedule
+            .iter()
+            .map(|i| &deltas[i.index(deltas.len())])
+            .collect()
+    };
+
+    // Reordered and duplicated deltas, then every delta once more, newest first.
+    let mut by_deltas = T::default();
+    for d in scheduled.iter().copied().chain(deltas.iter().rev()) {
+        by_deltas.join(d.clone());
+    }
+    prop_assert_eq!(
+        &by_deltas,
+        &total,
+        "deltas in another order (with duplicates) reach another state than the full states"
+    );
+
+    // Some deltas dropped: what arrived is below the total, and full states repair it.
+    let mut partial = T::default();
+    for d in &scheduled {
+        partial.join((*d).clone());
+    }
+    prop_assert_eq!(
+        &joined(total.clone(), partial.clone()),
+        &total,
+        "a subset of the deltas is not below the joined full states"
+    );
+    let repaired = states.iter().cloned().fold(partial, joined);
+    prop_assert_eq!(
+        &repaired,
+        &total,
+        "full states do not repair dropped deltas"
+    );
+
+    for state in &states {
+        round_trips(state, "a replica's state")?;
+    }
+    round_trips(&total, "the joined state")?;
+    prop_assert_eq!(
+        by_deltas.encode(),
+        total.encode(),
+        "equal states reached by different paths encode differently"
+    );
+    Ok(())
+}
