@@ -211,3 +211,54 @@ where
     );
     Ok(())
 }
+
+/// Checks `value` against the golden vector `dir/name.hex` (hex of its encoding,
+/// whitespace ignored): the encoding must match byte for byte, and the committed bytes
+/// must decode to `value`. This pins the wire format: a change that alters it must
+/// bump the type's format version and keep the old vectors decodable.
+///
+/// With the environment variable `CONVERGE_BLESS=1` it (re)writes the file instead;
+/// a missing file is an error otherwise, so CI never passes on vectors it made itself.
+pub fn check_golden<T: Codec + PartialEq + Debug>(
+    dir: &std::path::Path,
+    name: &str,
+    value: &T,
+) -> Result<(), String> {
+    let path = dir.join(format!("{name}.hex"));
+    let encoded = value.encode();
+    let hex: String = encoded.iter().map(|b| format!("{b:02x}")).collect();
+    if std::env::var_os("CONVERGE_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        return std::fs::write(&path, format!("{hex}\n")).map_err(|e| e.to_string());
+    }
+    let committed = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read golden vector {}: {e} (run with CONVERGE_BLESS=1 to create it)",
+            path.display()
+        )
+    })?;
+    let committed: String = committed.split_whitespace().collect();
+    let bytes = (0..committed.len())
+        .step_by(2)
+        .map(|i| {
+            committed
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("{} is not hex", path.display()))?;
+    let decoded = T::decode(&bytes)
+        .map_err(|e| format!("golden vector {} no longer decodes: {e}", path.display()))?;
+    if &decoded != value {
+        return Err(format!(
+            "golden vector {} decodes to {decoded:?}, expected {value:?}",
+            path.display()
+        ));
+    }
+    if committed != hex {
+        return Err(format!(
+            "the encoding of {name} changed: the wire format is pinned.\n committed: {committed}\n now:       {hex}\nBump the format version instead (see Codec::decode_version)."
+        ));
+    }
+    Ok(())
+}
