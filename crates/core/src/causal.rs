@@ -1,7 +1,6 @@
 //! `Causal<S>`: a dot store paired with the causal context of the replica that
 //! holds it: the shape of every causal CRDT, and its one join.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -18,12 +17,13 @@ use crate::{CausalContext, DeltaCrdt, Dot, DotSet, DotStore, Lattice, ReplicaId,
 /// the union of the contexts. A delta is a `Causal` too, whose context holds exactly
 /// the dots it speaks for (delta exactness, see the crate docs).
 ///
-/// Invariant: every dot in `store` is in `context`. Decoding establishes it by
-/// construction; mutators keep it.
+/// Invariants: every dot in `store` is in `context`, and no dot appears twice in
+/// `store`. Decoding establishes the first by construction and rejects input that
+/// breaks the second; mutators keep both.
 ///
-/// Encoded as `[store, version vector, extra dots]`, where the extra dots are the
-/// context's cloud minus the dots the store already carries, so a delta does not spell
-/// its dots twice.
+/// Encoded as `[store, version vector, extra dots]`: the context minus what the store's
+/// own dots already say ([`CausalContext::residual`]), so a delta does not spell its
+/// dots twice.
 #[derive(Clone, Default, PartialEq)]
 pub struct Causal<S> {
     /// The live writes.
@@ -81,15 +81,11 @@ impl<S: DotStore + Serialize> Serialize for Causal<S> {
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut in_store = Vec::new();
         self.store.collect_dots(&mut in_store);
-        let in_store: HashSet<Dot> = in_store.into_iter().collect();
-        let extra: DotSet = self
-            .context
-            .cloud()
-            .filter(|d| !in_store.contains(d))
-            .collect();
+        in_store.sort_unstable();
+        let (vv, extra) = self.context.residual(&in_store);
         let mut tuple = serializer.serialize_tuple(3)?;
         tuple.serialize_element(&self.store)?;
-        tuple.serialize_element(self.context.version_vector())?;
+        tuple.serialize_element(&vv)?;
         tuple.serialize_element(&extra)?;
         tuple.end()
     }
@@ -121,6 +117,12 @@ impl<'de, S: DotStore + DeserializeOwned> Visitor<'de> for CausalVisitor<S> {
         context.extend(extra.iter());
         let mut dots = Vec::new();
         store.collect_dots(&mut dots);
+        dots.sort_unstable();
+        if dots.windows(2).any(|w| w[0] == w[1]) {
+            return Err(serde::de::Error::custom(
+                "the same dot appears twice in the store (one write cannot live in two places)",
+            ));
+        }
         context.extend(dots);
         Ok(Causal { store, context })
     }

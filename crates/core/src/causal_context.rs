@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::{Dot, Lattice, ReplicaId, VersionVector};
+use crate::{Dot, DotSet, Lattice, ReplicaId, VersionVector};
 
 /// The set of writes (dots) a replica has seen, including writes whose data was later
 /// removed. Because removed writes stay in the context, a causal type needs no
@@ -99,6 +99,35 @@ impl CausalContext {
     /// The dots seen beyond the version vector, in order.
     pub fn cloud(&self) -> impl Iterator<Item = Dot> + '_ {
         self.cloud.iter().copied()
+    }
+
+    /// The context minus what `store_dots` (sorted, distinct, all in this context)
+    /// already says: the vector entries not made up entirely of those dots, and the
+    /// cloud dots not among them. Encoders write this instead of the whole context,
+    /// and decoders add the store's dots back, so a delta does not spell its dots
+    /// twice.
+    pub fn residual(&self, store_dots: &[Dot]) -> (VersionVector, DotSet) {
+        let mut vv = VersionVector::new();
+        for (replica, top) in self.vv.iter() {
+            let from = store_dots.partition_point(|d| *d < Dot::new(replica, 1));
+            let to = store_dots.partition_point(|d| *d <= Dot::new(replica, top));
+            if (to - from) as u64 != top {
+                vv.set(replica, top);
+            }
+        }
+        let cloud = self
+            .cloud
+            .iter()
+            .copied()
+            .filter(|d| store_dots.binary_search(d).is_err())
+            .collect();
+        (vv, cloud)
+    }
+
+    /// How many dots the context holds.
+    pub fn dot_count(&self) -> u128 {
+        let contiguous: u128 = self.vv.iter().map(|(_, c)| u128::from(c)).sum();
+        contiguous + self.cloud.len() as u128
     }
 
     /// Whether nothing has been seen.

@@ -99,6 +99,10 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
         self.entries.is_empty()
     }
 
+    fn dot_count(&self) -> usize {
+        self.entries.len()
+    }
+
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         out.extend(self.entries.iter().map(|(d, _)| *d));
     }

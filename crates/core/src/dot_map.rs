@@ -11,7 +11,7 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{CausalContext, Dot, DotStore};
+use crate::{CausalContext, Dot, DotSet, DotStore};
 
 /// Key → nested dot store. A key is present while its store is non-empty; the join
 /// merges each key's stores independently under the shared contexts.
@@ -105,9 +105,21 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 }
 
+impl<K: Ord + Hash + Clone + fmt::Debug> DotMap<K, DotSet> {
+    /// Adds `dot` to the dot set under `key`, creating the key if needed. For decoders
+    /// that rebuild a map from a dot-ordered listing.
+    pub fn insert_dot(&mut self, key: K, dot: Dot) {
+        self.entries.entry(key).or_default().insert(dot);
+    }
+}
+
 impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> {
     fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    fn dot_count(&self) -> usize {
+        self.entries.values().map(DotStore::dot_count).sum()
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
@@ -117,6 +129,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn join(&mut self, context: &CausalContext, mut other: Self, other_context: &CausalContext) {
+        if context_is_only_store(&other, other_context) {
+            // The other side has seen nothing but what it carries (a delta of writes,
+            // no removals), so none of our entries can lose a dot: visit its keys only.
+            // This keeps applying a small delta to a large map proportional to the
+            // delta. Dots are unique to one key, so this equals the full join below.
+            for (key, theirs) in other.entries {
+                self.update(&key, |store| store.join(context, theirs, other_context));
+            }
+            return;
+        }
         // Keys we hold: join with the other side's store (empty if it lacks the key,
         // which drops exactly the dots it has seen).
         self.entries.retain(|key, store| {
@@ -133,6 +155,20 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
         }
     }
+}
+
+/// Whether `context` holds exactly the dots of `store` (given the invariants of
+/// [`Causal`](crate::Causal): the store's dots are in the context, none twice).
+fn context_is_only_store<S: DotStore>(store: &S, context: &CausalContext) -> bool {
+    // Cheap reject first: a full state's vector covers far more than its live dots.
+    if context.dot_count() != store.dot_count() as u128 {
+        return false;
+    }
+    let mut dots = Vec::new();
+    store.collect_dots(&mut dots);
+    dots.sort_unstable();
+    dots.dedup();
+    dots.len() == store.dot_count() && dots.iter().all(|d| context.contains(*d))
 }
 
 impl<K: Ord + fmt::Debug, S: fmt::Debug> fmt::Debug for DotMap<K, S> {

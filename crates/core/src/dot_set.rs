@@ -75,6 +75,10 @@ impl DotStore for DotSet {
         self.dots.is_empty()
     }
 
+    fn dot_count(&self) -> usize {
+        self.dots.len()
+    }
+
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         out.extend_from_slice(&self.dots);
     }

@@ -27,6 +27,9 @@ pub trait DotStore: Default + Clone + PartialEq + Debug {
     /// Whether the store holds no dots (it is the bottom; a map drops such entries).
     fn is_empty(&self) -> bool;
 
+    /// How many dots the store holds.
+    fn dot_count(&self) -> usize;
+
     /// Appends every dot held in the store to `out`.
     fn collect_dots(&self, out: &mut Vec<Dot>);
 
