@@ -53,6 +53,15 @@ impl<V> DotFun<V> {
         }
     }
 
+    /// Removes the write under `dot`, returning its value. (Mutators that remove
+    /// writes must put the removed dots in their delta's context.)
+    pub fn remove(&mut self, dot: Dot) -> Option<V> {
+        self.entries
+            .binary_search_by(|(d, _)| d.cmp(&dot))
+            .ok()
+            .map(|i| self.entries.remove(i).1)
+    }
+
     /// The live writes, in dot order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (Dot, &V)> + '_ {
         self.entries.iter().map(|(d, v)| (*d, v))

@@ -8,6 +8,8 @@
 //! - The dot stores [`DotSet`], [`DotFun`] and [`DotMap`], paired with a context in
 //!   [`Causal`], are the shape of every causal type; their join, written once in
 //!   [`DotStore`], is the join of the OR-Set, the registers and the OR-Map.
+//! - [`Embeddable`] lets a causal type live inside a map as an [`Embedded`] value that
+//!   shares the map's context.
 //! - [`Hlc`] is a hybrid logical clock for last-writer-wins timestamps.
 //! - [`Lattice`] and [`DeltaCrdt`] state the laws; [`Codec`] is the wire format.
 //!
@@ -59,6 +61,7 @@ mod dot_fun;
 mod dot_map;
 mod dot_set;
 mod dot_store;
+mod embed;
 mod encoding;
 mod error;
 mod hlc;
@@ -75,6 +78,7 @@ pub use dot_fun::DotFun;
 pub use dot_map::DotMap;
 pub use dot_set::DotSet;
 pub use dot_store::DotStore;
+pub use embed::{Embeddable, Embedded};
 pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
 pub use error::Error;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]

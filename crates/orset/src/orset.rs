@@ -4,7 +4,8 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use converge_core::{
-    Causal, Codec, DeltaCrdt, DotMap, DotSet, DotStore, Lattice, ReplicaId, TypeTag, VersionVector,
+    Causal, Codec, DeltaCrdt, DotMap, DotSet, DotStore, Embeddable, Lattice, ReplicaId, TypeTag,
+    VersionVector,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -112,6 +113,22 @@ impl<E: Element> DeltaCrdt for OrSet<E> {}
 
 impl<E: Element + Serialize + DeserializeOwned> Codec for OrSet<E> {
     const TAG: TypeTag = TypeTag::OrSet;
+}
+
+impl<E: Element> Embeddable for OrSet<E> {
+    type Store = DotMap<E, DotSet>;
+    fn as_causal(&self) -> &Causal<Self::Store> {
+        &self.state
+    }
+    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
+        &mut self.state
+    }
+    fn from_causal(state: Causal<Self::Store>) -> Self {
+        OrSet { state }
+    }
+    fn into_causal(self) -> Causal<Self::Store> {
+        self.state
+    }
 }
 
 impl<E: Element> Debug for OrSet<E> {

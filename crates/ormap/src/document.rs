@@ -1,0 +1,81 @@
+//! Paths into a [`Document`]: mutate or read a value nested any depth down, getting
+//! back the root delta that carries only that change.
+
+use crate::{Document, Node, NodeKind};
+
+/// A mutator boxed for the walk down a path (a generic closure would make the
+/// recursion instantiate without end).
+type Mutator<'a, T, E> = Box<dyn FnOnce(&mut T) -> Result<T, E> + 'a>;
+
+impl Document {
+    /// Runs `mutate` on the CRDT of kind `T` at `path` (nested maps are created as
+    /// needed) and returns the root delta. An empty path is the identity: nothing
+    /// changes and the delta is empty.
+    ///
+    /// ```
+    /// use converge_ormap::{Document, OrMap};
+    /// use converge_orset::OrSet;
+    /// use converge_core::{Lattice, ReplicaId};
+    ///
+    /// let me = ReplicaId::new(1);
+    /// let mut doc = Document::new();
+    /// let delta = doc.update_at(&["cart", "items"], |items: &mut OrSet<_>| {
+    ///     Ok::<_, ()>(items.add(me, "apple".into()))
+    /// })?;
+    /// let mut elsewhere = Document::new();
+    /// elsewhere.join(delta);
+    /// assert_eq!(elsewhere, doc);
+    /// # Ok::<(), ()>(())
+    /// ```
+    pub fn update_at<T: NodeKind, E>(
+        &mut self,
+        path: &[&str],
+        mutate: impl FnOnce(&mut T) -> Result<T, E>,
+    ) -> Result<Document, E> {
+        self.update_boxed(path, Box::new(mutate))
+    }
+
+    fn update_boxed<T: NodeKind, E>(
+        &mut self,
+        path: &[&str],
+        mutate: Mutator<'_, T, E>,
+    ) -> Result<Document, E> {
+        match path {
+            [] => Ok(Document::new()),
+            [key] => self.try_update(&(*key).to_owned(), |node: &mut Node| {
+                node.try_update::<T, E>(mutate)
+            }),
+            [key, rest @ ..] => self.try_update(&(*key).to_owned(), |node: &mut Node| {
+                node.try_update::<Document, E>(|child| child.update_boxed(rest, mutate))
+            }),
+        }
+    }
+
+    /// Removes the key at the end of `path` from its map, as observed here; returns the
+    /// root delta. Writes under it that this replica has not seen survive.
+    pub fn remove_at(&mut self, path: &[&str]) -> Document {
+        match path {
+            [] => Document::new(),
+            [key] => self.remove(&(*key).to_owned()),
+            [parent @ .., key] => {
+                let removed = self.update_at(parent, |map: &mut Document| {
+                    Ok::<_, std::convert::Infallible>(map.remove(&(*key).to_owned()))
+                });
+                match removed {
+                    Ok(delta) => delta,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    }
+
+    /// The node at `path`, if every map along it exists.
+    pub fn get_at(&self, path: &[&str]) -> Option<&Node> {
+        let (last, parents) = path.split_last()?;
+        let mut map = self;
+        for key in parents {
+            map = map.get(&(*key).to_owned())?.get::<Document>()?;
+        }
+        map.get(&(*last).to_owned())
+    }
+}

@@ -1,0 +1,54 @@
+//! An observed-remove map (OR-Map) whose values are CRDTs: counters, flags,
+//! registers, sets and nested maps, merged key by key.
+//!
+//! [`OrMap<K, V>`](OrMap) is the typed map: every value is one embeddable CRDT type
+//! `V`, and [`OrMap::update`] runs one of its mutators and returns the map delta.
+//! [`Document`] (`OrMap<String, Node>`) is the dynamically typed, JSON-like map: a
+//! [`Node`] holds a [`Counter`], a [`Flag`], an LWW or MV register of [`Value`]s, an
+//! OR-Set of values or a nested document, and paths reach any depth.
+//!
+//! Semantics: a key is present while its value holds a live write. Removing a key
+//! removes the writes observed under it, so an update concurrent with the remove
+//! survives (update wins), and a counter under a removed key restarts from the
+//! contributions the remover had not seen.
+//!
+//! ```
+//! use converge_core::{Lattice, ReplicaId};
+//! use converge_ormap::{Counter, Document};
+//!
+//! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+//! let mut at_a = Document::new();
+//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2))?;
+//! let mut at_b = at_a.clone();
+//!
+//! // Concurrently: A removes the whole cart, B adds one more apple.
+//! let removal = at_a.remove_at(&["cart"]);
+//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1))?;
+//! at_a.join(more);
+//! at_b.join(removal);
+//!
+//! // Update wins, and only B's unseen apple remains: A's observed two were removed.
+//! assert_eq!(at_a, at_b);
+//! let apples = at_a.get_at(&["cart", "apples"]).and_then(|n| n.get::<Counter>());
+//! assert_eq!(apples.map(Counter::value), Some(1));
+//! # Ok::<(), converge_ormap::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations)]
+#![forbid(unsafe_code)]
+
+mod counter;
+mod document;
+mod error;
+mod flag;
+mod node;
+mod ormap;
+mod value;
+
+pub use counter::{Contribution, Counter};
+pub use error::Error;
+pub use flag::Flag;
+pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
+pub use ormap::{Key, OrMap};
+pub use value::Value;

@@ -1,0 +1,201 @@
+//! `OrMap<K, V>`: an observed-remove map whose values are embedded causal CRDTs,
+//! all sharing the map's one causal context.
+
+use std::convert::Infallible;
+use std::fmt::{self, Debug};
+use std::hash::Hash;
+
+use converge_core::{
+    Causal, Codec, DeltaCrdt, DotMap, DotStore, Embeddable, Embedded, Lattice, TypeTag,
+    VersionVector,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What an [`OrMap`] key must be: ordered (canonical encoding, sorted reads) and
+/// hashable (fast lookup).
+pub trait Key: Ord + Hash + Clone + Debug {}
+
+impl<T: Ord + Hash + Clone + Debug> Key for T {}
+
+/// An observed-remove map from keys to embedded CRDTs (counters, sets, registers,
+/// flags, nested maps: any [`Embeddable`] type). See the [crate docs](crate).
+///
+/// - A key is present while its value holds a live write.
+/// - Removing a key removes the writes observed under it; a write concurrent with the
+///   remove survives (update wins).
+/// - Keys merge independently, each with its value type's own join.
+/// - [`update`](Self::update) runs one of the value's mutators in place and returns the
+///   map delta that carries only that change, however deep the value is nested.
+pub struct OrMap<K: Key, V: Embeddable> {
+    state: Causal<DotMap<K, Embedded<V>>>,
+}
+
+impl<K: Key, V: Embeddable> OrMap<K, V> {
+    /// The empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `mutate` on the value under `key` (a fresh, empty value if the key is
+    /// absent) and returns the map delta of that change. `mutate` must return the
+    /// value mutator's delta.
+    pub fn update(&mut self, key: &K, mutate: impl FnOnce(&mut V) -> V) -> Self {
+        match self.try_update(key, |value| Ok::<V, Infallible>(mutate(value))) {
+            Ok(delta) => delta,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`update`](Self::update) for fallible mutators: an error is returned as is
+    /// (the mutator must leave the value unchanged when it fails).
+    pub fn try_update<E>(
+        &mut self,
+        key: &K,
+        mutate: impl FnOnce(&mut V) -> Result<V, E>,
+    ) -> Result<Self, E> {
+        let Causal { store, context } = &mut self.state;
+        let delta = store.update(key, |value| value.with_context(context, mutate))?;
+        let Causal { store, context } = delta.into_causal();
+        let mut delta_store = DotMap::new();
+        delta_store.insert(key.clone(), Embedded::from_store(store));
+        Ok(OrMap {
+            state: Causal::new(delta_store, context),
+        })
+    }
+
+    /// Removes `key` as observed here; returns the delta. Writes under `key` that this
+    /// replica has not seen survive.
+    pub fn remove(&mut self, key: &K) -> Self {
+        let removed = self.state.store.update(key, DotStore::remove_all);
+        OrMap {
+            state: Causal::new(DotMap::new(), removed.context),
+        }
+    }
+
+    /// Removes every key as observed here; returns the delta.
+    pub fn clear(&mut self) -> Self {
+        OrMap {
+            state: self.state.clear(),
+        }
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.state.store.get(key).map(Embedded::get)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.state.store.contains_key(key)
+    }
+
+    /// Keys and values, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+        self.state.store.iter().map(|(k, v)| (k, v.get()))
+    }
+
+    /// Keys and values in key order.
+    pub fn iter_sorted(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+        self.state
+            .store
+            .iter_sorted()
+            .into_iter()
+            .map(|(k, v)| (k, v.get()))
+    }
+
+    /// Number of present keys.
+    pub fn len(&self) -> usize {
+        self.state.store.len()
+    }
+
+    /// Whether no key is present.
+    pub fn is_empty(&self) -> bool {
+        self.state.store.is_empty()
+    }
+
+    /// The version vector of the writes this replica has seen.
+    pub fn version(&self) -> &VersionVector {
+        self.state.version()
+    }
+}
+
+impl<K: Key, V: Embeddable> Default for OrMap<K, V> {
+    fn default() -> Self {
+        OrMap {
+            state: Causal::default(),
+        }
+    }
+}
+
+impl<K: Key, V: Embeddable> Clone for OrMap<K, V> {
+    fn clone(&self) -> Self {
+        OrMap {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<K: Key, V: Embeddable> PartialEq for OrMap<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state
+    }
+}
+
+impl<K: Key, V: Embeddable> Debug for OrMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrMap")
+            .field("entries", &self.state.store)
+            .field("context", &self.state.context)
+            .finish()
+    }
+}
+
+impl<K: Key, V: Embeddable> Lattice for OrMap<K, V> {
+    fn join(&mut self, other: Self) {
+        self.state.join(other.state);
+    }
+}
+
+impl<K: Key, V: Embeddable> DeltaCrdt for OrMap<K, V> {}
+
+impl<K: Key, V: Embeddable> Embeddable for OrMap<K, V> {
+    type Store = DotMap<K, Embedded<V>>;
+    fn as_causal(&self) -> &Causal<Self::Store> {
+        &self.state
+    }
+    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
+        &mut self.state
+    }
+    fn from_causal(state: Causal<Self::Store>) -> Self {
+        OrMap { state }
+    }
+    fn into_causal(self) -> Causal<Self::Store> {
+        self.state
+    }
+}
+
+impl<K: Key + Serialize, V: Embeddable> Serialize for OrMap<K, V>
+where
+    V::Store: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.state.serialize(serializer)
+    }
+}
+
+impl<'de, K: Key + DeserializeOwned, V: Embeddable> Deserialize<'de> for OrMap<K, V>
+where
+    V::Store: DeserializeOwned,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Causal::deserialize(deserializer).map(|state| OrMap { state })
+    }
+}
+
+impl<K: Key + Serialize + DeserializeOwned, V: Embeddable> Codec for OrMap<K, V>
+where
+    V::Store: Serialize + DeserializeOwned,
+{
+    const TAG: TypeTag = TypeTag::OrMap;
+}
