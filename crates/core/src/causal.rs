@@ -113,6 +113,9 @@ impl<'de, S: DotStore + DeserializeOwned> Visitor<'de> for CausalVisitor<S> {
             .next_element()?
             .ok_or_else(|| missing("version vector"))?;
         let extra: DotSet = seq.next_element()?.ok_or_else(|| missing("extra dots"))?;
+        for (replica, top) in vv.iter() {
+            Dot::checked(replica, top).map_err(serde::de::Error::custom)?;
+        }
         let mut context = CausalContext::from_version_vector(vv);
         context.extend(extra.iter());
         let mut dots = Vec::new();

@@ -12,7 +12,8 @@ use crate::ReplicaId;
 /// whose data is still live, and a [`CausalContext`](crate::CausalContext) holds the
 /// dots of every write a replica has seen.
 ///
-/// Encoded as the pair `[replica, counter]`; decoding rejects a counter of 0.
+/// Encoded as the pair `[replica, counter]`; decoding rejects counters outside
+/// `1..=Dot::MAX_COUNTER`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Dot {
     /// The replica that made the write.
@@ -22,9 +23,26 @@ pub struct Dot {
 }
 
 impl Dot {
+    /// The largest counter a decoded dot may carry: 2^53 - 1, so counters stay exact
+    /// as JavaScript numbers, and a replica making a million writes a second needs
+    /// 285 years to reach it. A peer claiming more is rejected at decoding, so it
+    /// cannot push a replica's next dot to the end of the range where writes would
+    /// collide.
+    pub const MAX_COUNTER: u64 = (1 << 53) - 1;
+
     /// The dot `(replica, counter)`.
     pub const fn new(replica: ReplicaId, counter: u64) -> Self {
         Dot { replica, counter }
+    }
+
+    /// The dot `(replica, counter)` if `counter` is in `1..=MAX_COUNTER`: the check
+    /// every decoder applies to dots and version vector entries from the wire.
+    pub fn checked(replica: ReplicaId, counter: u64) -> Result<Dot, &'static str> {
+        match counter {
+            0 => Err("a dot's counter must be at least 1"),
+            c if c > Dot::MAX_COUNTER => Err("a dot's counter is beyond 2^53 - 1"),
+            c => Ok(Dot::new(replica, c)),
+        }
     }
 }
 

@@ -131,12 +131,9 @@ pub(crate) fn next_dot<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Option<Dot
     let counter: u64 = seq.next_element()?.ok_or_else(|| {
         serde::de::Error::custom("a dot's replica is not followed by its counter")
     })?;
-    if counter == 0 {
-        return Err(serde::de::Error::custom(
-            "a dot's counter must be at least 1",
-        ));
-    }
-    Ok(Some(Dot::new(replica, counter)))
+    Dot::checked(replica, counter)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 struct FlatDots;

@@ -157,7 +157,9 @@ pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, 
     // claiming more than the input holds fails at the end of input, unallocated.
     let mut rest = body;
     let mut de = rmp_serde::Deserializer::new(&mut rest);
-    de.set_max_depth(MAX_DEPTH);
+    // rmp-serde refuses the level at which its budget reaches 0, so allow one more
+    // to accept exactly MAX_DEPTH levels.
+    de.set_max_depth(MAX_DEPTH + 1);
     let value = T::deserialize(&mut de).map_err(|e| match e {
         rmp_serde::decode::Error::DepthLimitExceeded => Error::TooDeep { limit: MAX_DEPTH },
         other => Error::Malformed {

@@ -4,6 +4,9 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{Codec, Dot, Lattice, ReplicaId, TypeTag};
@@ -151,12 +154,33 @@ impl FromIterator<(ReplicaId, u64)> for VersionVector {
     }
 }
 
-/// Decoding drops zero entries, so every decoded vector is in canonical form.
+/// Decoding drops zero entries, so every decoded vector is in canonical form, and
+/// rejects a replica listed twice.
 impl<'de> Deserialize<'de> for VersionVector {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut entries = BTreeMap::<ReplicaId, u64>::deserialize(deserializer)?;
-        entries.retain(|_, c| *c != 0);
-        Ok(VersionVector { entries })
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = VersionVector;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from replica id to counter")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<VersionVector, A::Error> {
+                let mut entries = BTreeMap::new();
+                while let Some((replica, counter)) = access.next_entry::<ReplicaId, u64>()? {
+                    if entries.insert(replica, counter).is_some() {
+                        return Err(serde::de::Error::custom(format!(
+                            "replica {replica} appears twice in a version vector"
+                        )));
+                    }
+                }
+                entries.retain(|_, c| *c != 0);
+                Ok(VersionVector { entries })
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
     }
 }
 

@@ -84,6 +84,9 @@ impl<'de, E: Element + DeserializeOwned> Visitor<'de> for SetVisitor<E> {
         let extra: DotSet = seq
             .next_element()?
             .ok_or_else(|| de::Error::custom("OR-Set lacks its extra dots"))?;
+        for (replica, top) in vv.iter() {
+            Dot::checked(replica, top).map_err(de::Error::custom)?;
+        }
         let mut context = CausalContext::from_version_vector(vv);
         context.extend(extra.iter());
 
@@ -100,7 +103,7 @@ impl<'de, E: Element + DeserializeOwned> Visitor<'de> for SetVisitor<E> {
                 .next_element()?
                 .ok_or_else(|| de::Error::custom("OR-Set replica lacks its elements"))?;
             for (counter, element) in group.0 {
-                let dot = Dot::new(replica, counter);
+                let dot = Dot::checked(replica, counter).map_err(de::Error::custom)?;
                 context.insert(dot);
                 store.insert_dot(element, dot);
             }
