@@ -110,6 +110,19 @@ impl<V> LwwRegister<V> {
         LwwRead::judge(self.writes(), skew_tolerance_ms)
     }
 
+    /// [`read`](Self::read) counting only the writes of replicas `counts` accepts, as
+    /// if the others did not exist (an authority policy: only named replicas decide
+    /// the value, identically on every replica that reads with the same filter).
+    pub fn read_only(
+        &self,
+        skew_tolerance_ms: u64,
+        counts: impl Fn(ReplicaId) -> bool,
+    ) -> LwwRead<'_, V> {
+        let mut writes = self.writes();
+        writes.retain(|w| counts(w.writer()));
+        LwwRead::judge(writes, skew_tolerance_ms)
+    }
+
     /// The greatest timestamp among the live writes (the winner's); `None` if empty.
     pub fn latest_timestamp(&self) -> Option<Timestamp> {
         self.winner().map(|w| w.timestamp)

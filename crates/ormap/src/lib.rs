@@ -38,17 +38,21 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+mod conflicts;
 mod counter;
 mod document;
 mod error;
 mod flag;
 mod node;
 mod ormap;
+mod policy;
 mod value;
 
+pub use conflicts::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
 pub use error::Error;
 pub use flag::Flag;
 pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
 pub use ormap::{Key, OrMap};
+pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use value::Value;

@@ -1,0 +1,295 @@
+//! Conflict visibility: the concurrent writes a document holds, how a field reads
+//! under its policy, and how many concurrent writes a merge met.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use converge_core::{Dot, DotStore, Embeddable, Lattice, ReplicaId, Timestamp};
+use converge_lwwregister::{LwwRead, LwwRegister};
+use converge_mvregister::MvRegister;
+
+use crate::{Document, Kind, Node, Policies, Policy, Resolution, Value};
+
+/// One live write of a register, as conflict reports show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sibling {
+    /// The value written.
+    pub value: Value,
+    /// The replica that wrote it.
+    pub writer: ReplicaId,
+    /// The write's dot.
+    pub dot: Dot,
+    /// Its hybrid-logical-clock time, for last-writer-wins registers.
+    pub timestamp: Option<Timestamp>,
+}
+
+/// How a field's read came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing (counted) is written there.
+    Empty,
+    /// One live write: nothing to settle.
+    Single,
+    /// Concurrent writes, settled by last-writer-wins with a clear margin.
+    LastWriterWins,
+    /// Concurrent writes closer than the skew tolerance: the winner is the value, but
+    /// clock skew may have picked it; review it.
+    Ambiguous,
+    /// The field's resolver settled the concurrent writes.
+    Resolved {
+        /// The resolver's name.
+        resolver: String,
+    },
+    /// The field keeps siblings: all concurrent writes are the value.
+    Siblings,
+    /// The resolver declared a real conflict: a person must choose.
+    Conflict {
+        /// The resolver's name.
+        resolver: String,
+    },
+}
+
+impl Outcome {
+    /// Whether a person should look at this field (ambiguous, siblings or conflict).
+    pub fn needs_attention(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Ambiguous | Outcome::Siblings | Outcome::Conflict { .. }
+        )
+    }
+}
+
+/// A register field read under its policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRead {
+    /// The value the policy settles on (the provisional last-writer-wins value for an
+    /// unresolved conflict; `None` when empty or keeping siblings).
+    pub value: Option<Value>,
+    /// How the read came out.
+    pub outcome: Outcome,
+    /// The live writes that counted, winner (or greatest) first.
+    pub siblings: Vec<Sibling>,
+    /// Live writes an authority policy ignored (their writers are not authorities).
+    pub ignored: Vec<Sibling>,
+}
+
+/// A path whose value holds concurrent writes a person may need to see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// Keys from the root to the field.
+    pub path: Vec<String>,
+    /// The field's read under its policy (for a node of mixed kinds, the register
+    /// part's read, if any).
+    pub read: FieldRead,
+    /// The kinds the node holds; more than one when replicas concurrently wrote
+    /// different kinds there.
+    pub kinds: Vec<Kind>,
+}
+
+/// What a [`Document::join_reporting`] merge met.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Concurrent writes met, in all: for each register the merge changed that now
+    /// holds `n > 1` live writes, `n - 1`.
+    pub concurrent_writes: usize,
+    /// The same, per register path.
+    pub by_path: BTreeMap<Vec<String>, usize>,
+}
+
+fn lww_siblings(register: &LwwRegister<Value>) -> Vec<Sibling> {
+    register
+        .writes()
+        .into_iter()
+        .map(|w| Sibling {
+            value: w.value.clone(),
+            writer: w.writer(),
+            dot: w.dot,
+            timestamp: Some(w.timestamp),
+        })
+        .collect()
+}
+
+fn mv_siblings(register: &MvRegister<Value>) -> Vec<Sibling> {
+    let mut all: Vec<Sibling> = register
+        .siblings()
+        .map(|(dot, value)| Sibling {
+            value: value.clone(),
+            writer: dot.replica,
+            dot,
+            timestamp: None,
+        })
+        .collect();
+    // Greatest value first, so "first" means the same on every replica.
+    all.sort_by(|a, b| b.value.cmp(&a.value).then(b.dot.cmp(&a.dot)));
+    all
+}
+
+impl Node {
+    /// The live writes of this node's registers (LWW first, ranked; then MV).
+    pub fn siblings(&self) -> Vec<Sibling> {
+        let mut all = self
+            .get::<LwwRegister<Value>>()
+            .map(lww_siblings)
+            .unwrap_or_default();
+        all.extend(
+            self.get::<MvRegister<Value>>()
+                .map(mv_siblings)
+                .unwrap_or_default(),
+        );
+        all
+    }
+
+    /// Reads this node's register under `policy`; `None` if it holds no register.
+    pub fn read(&self, policy: &Policy) -> Option<FieldRead> {
+        let lww = self.get::<LwwRegister<Value>>();
+        let mv = self.get::<MvRegister<Value>>();
+        if lww.is_none() && mv.is_none() {
+            return None;
+        }
+        let (counted, ignored): (Vec<Sibling>, Vec<Sibling>) = match policy {
+            Policy::Authority(writers) => self
+                .siblings()
+                .into_iter()
+                .partition(|s| writers.contains(&s.writer)),
+            _ => (self.siblings(), Vec::new()),
+        };
+        let tolerance = match policy {
+            Policy::LastWriterWins { skew_tolerance_ms } => *skew_tolerance_ms,
+            _ => 0,
+        };
+        // Last-writer-wins as the register itself judges it (MV siblings, having no
+        // timestamps, rank by value).
+        let lww_read = lww.map(|r| match policy {
+            Policy::Authority(writers) => r.read_only(tolerance, |w| writers.contains(&w)),
+            _ => r.read(tolerance),
+        });
+        let provisional = match &lww_read {
+            Some(read) if read.winner().is_some() => read.value().cloned(),
+            _ => counted.first().map(|s| s.value.clone()),
+        };
+        let (value, outcome) = match (counted.len(), policy) {
+            (0, _) => (None, Outcome::Empty),
+            (1, _) => (provisional, Outcome::Single),
+            (_, Policy::KeepSiblings) => (None, Outcome::Siblings),
+            (_, Policy::Resolve(resolver)) => match resolver.resolve(&counted) {
+                Resolution::Value(v) => (
+                    Some(v),
+                    Outcome::Resolved {
+                        resolver: resolver.name().to_owned(),
+                    },
+                ),
+                Resolution::Unresolved => (
+                    provisional,
+                    Outcome::Conflict {
+                        resolver: resolver.name().to_owned(),
+                    },
+                ),
+            },
+            (_, Policy::LastWriterWins { .. } | Policy::Authority(_)) => {
+                let ambiguous = matches!(lww_read, Some(LwwRead::Ambiguous { .. }));
+                let outcome = if ambiguous {
+                    Outcome::Ambiguous
+                } else {
+                    Outcome::LastWriterWins
+                };
+                (provisional, outcome)
+            }
+        };
+        Some(FieldRead {
+            value,
+            outcome,
+            siblings: counted,
+            ignored,
+        })
+    }
+
+    /// Every live dot of this node's registers.
+    fn register_dots(&self) -> BTreeSet<Dot> {
+        let mut dots = Vec::new();
+        if let Some(r) = self.get::<LwwRegister<Value>>() {
+            r.as_causal().store.collect_dots(&mut dots);
+        }
+        if let Some(r) = self.get::<MvRegister<Value>>() {
+            r.as_causal().store.collect_dots(&mut dots);
+        }
+        dots.into_iter().collect()
+    }
+}
+
+/// Visits every node under `map` in key order, depth first, with its path.
+fn visit(map: &Document, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &Node)) {
+    for (key, node) in map.iter_sorted() {
+        path.push(key.clone());
+        f(path, node);
+        if let Some(child) = node.get::<Document>() {
+            visit(child, path, f);
+        }
+        path.pop();
+    }
+}
+
+impl Document {
+    /// Visits every node, in key order, depth first, with its path from the root.
+    pub fn visit(&self, mut f: impl FnMut(&[String], &Node)) {
+        visit(self, &mut Vec::new(), &mut f);
+    }
+
+    /// Reads the register at `path` under the policy `policies` give it.
+    pub fn read_at(&self, path: &[&str], policies: &Policies) -> Option<FieldRead> {
+        self.get_at(path)?.read(policies.get(path))
+    }
+
+    /// The fields that need a person's attention under `policies`: registers whose
+    /// read is ambiguous, keeps siblings or is an unresolved conflict, and nodes where
+    /// replicas concurrently wrote different kinds. In path order.
+    pub fn conflicts(&self, policies: &Policies) -> Vec<Conflict> {
+        let mut found = Vec::new();
+        self.visit(|path, node| {
+            let kinds: Vec<Kind> = node.kinds().collect();
+            let read = node.read(policies.get(path));
+            let needs_attention = read.as_ref().is_some_and(|r| r.outcome.needs_attention());
+            if needs_attention || kinds.len() > 1 {
+                found.push(Conflict {
+                    path: path.to_vec(),
+                    read: read.unwrap_or(FieldRead {
+                        value: None,
+                        outcome: Outcome::Empty,
+                        siblings: Vec::new(),
+                        ignored: Vec::new(),
+                    }),
+                    kinds,
+                });
+            }
+        });
+        found
+    }
+
+    /// Joins `other` (a delta or a full state) and reports the concurrent writes the
+    /// merge met, per register path, so an application can chart a conflict rate.
+    /// Only the paths `other` carries are examined, so reporting a delta's merge costs
+    /// in proportion to the delta.
+    pub fn join_reporting(&mut self, other: Document) -> MergeReport {
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        other.visit(|path, node| {
+            if !node.register_dots().is_empty() {
+                paths.push(path.to_vec());
+            }
+        });
+        let dots_at = |doc: &Document, path: &[String]| {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            doc.get_at(&path)
+                .map(Node::register_dots)
+                .unwrap_or_default()
+        };
+        let before: Vec<BTreeSet<Dot>> = paths.iter().map(|p| dots_at(self, p)).collect();
+        self.join(other);
+        let mut report = MergeReport::default();
+        for (path, before) in paths.into_iter().zip(before) {
+            let after = dots_at(self, &path);
+            if after.len() > 1 && after != before {
+                report.concurrent_writes += after.len() - 1;
+                report.by_path.insert(path, after.len() - 1);
+            }
+        }
+        report
+    }
+}

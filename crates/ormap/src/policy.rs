@@ -1,0 +1,143 @@
+//! Field policies: how a read settles the concurrent writes of one field, chosen per
+//! path: last writer wins, keep siblings, a custom resolver, or named authorities.
+//!
+//! Policies act at read time, over the live writes, and never change the state: merge
+//! stays a lattice join, and every replica that holds the same state and the same
+//! policies reads the same value. To settle a conflict for good, write the chosen value;
+//! that write supersedes the siblings it has seen on every replica.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use converge_core::ReplicaId;
+
+use crate::Sibling;
+
+/// What a resolver concludes about a field's concurrent writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolution {
+    /// This value settles the field.
+    Value(crate::Value),
+    /// The writes really conflict: surface them to a person.
+    Unresolved,
+}
+
+/// A named read-time resolver over a field's concurrent writes. It must be a pure
+/// function of the siblings (given in a deterministic order), so every replica agrees.
+#[derive(Clone)]
+pub struct Resolver {
+    name: String,
+    resolve: Arc<dyn Fn(&[Sibling]) -> Resolution + Send + Sync>,
+}
+
+impl Resolver {
+    /// A resolver called `name` (shown in conflict reports) running `resolve`.
+    pub fn new(
+        name: impl Into<String>,
+        resolve: impl Fn(&[Sibling]) -> Resolution + Send + Sync + 'static,
+    ) -> Self {
+        Resolver {
+            name: name.into(),
+            resolve: Arc::new(resolve),
+        }
+    }
+
+    /// The resolver's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs the resolver over `siblings`.
+    pub fn resolve(&self, siblings: &[Sibling]) -> Resolution {
+        (self.resolve)(siblings)
+    }
+}
+
+impl fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Resolver({:?})", self.name)
+    }
+}
+
+/// How concurrent writes to a field are read.
+#[derive(Clone, Debug)]
+pub enum Policy {
+    /// The write with the greatest (timestamp, replica id) wins; writes closer than
+    /// `skew_tolerance_ms` to the winner make the read ambiguous. The default, with a
+    /// tolerance of 0.
+    LastWriterWins {
+        /// Concurrent writes closer together than this are flagged as ambiguous.
+        skew_tolerance_ms: u64,
+    },
+    /// Every concurrent write is kept and shown; none is chosen.
+    KeepSiblings,
+    /// A custom resolver chooses, or declares a real conflict.
+    Resolve(Resolver),
+    /// Only writes from these replicas count (last writer wins among them); writes of
+    /// other replicas are ignored, identically on every replica, and reported.
+    Authority(BTreeSet<ReplicaId>),
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::LastWriterWins {
+            skew_tolerance_ms: 0,
+        }
+    }
+}
+
+/// Policies by path pattern. A pattern is a path whose segments may be `*` (any one
+/// key). The most specific matching pattern applies (fewest `*`, then the one set
+/// first); paths no pattern matches read last-writer-wins.
+///
+/// ```
+/// use converge_ormap::{Policies, Policy};
+/// let mut policies = Policies::new();
+/// policies.set(&["holds", "*", "notes"], Policy::KeepSiblings);
+/// assert!(matches!(policies.get(&["holds", "h1", "notes"]), Policy::KeepSiblings));
+/// assert!(matches!(policies.get(&["holds", "h1", "status"]), Policy::LastWriterWins { .. }));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Policies {
+    rules: Vec<(Vec<String>, Policy)>,
+    fallback: Policy,
+}
+
+impl Policies {
+    /// No rules: every field reads last-writer-wins.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the policy of the fields matching `pattern` (replacing an earlier rule with
+    /// the same pattern).
+    pub fn set(&mut self, pattern: &[&str], policy: Policy) -> &mut Self {
+        let pattern: Vec<String> = pattern.iter().map(|s| (*s).to_owned()).collect();
+        match self.rules.iter_mut().find(|(p, _)| *p == pattern) {
+            Some(rule) => rule.1 = policy,
+            None => self.rules.push((pattern, policy)),
+        }
+        self
+    }
+
+    /// The policy of the field at `path`.
+    pub fn get<S: AsRef<str>>(&self, path: &[S]) -> &Policy {
+        self.rules
+            .iter()
+            .filter(|(pattern, _)| {
+                pattern.len() == path.len()
+                    && pattern
+                        .iter()
+                        .zip(path)
+                        .all(|(p, k)| p == "*" || p == k.as_ref())
+            })
+            .min_by_key(|(pattern, _)| pattern.iter().filter(|p| *p == "*").count())
+            .map_or(&self.fallback, |(_, policy)| policy)
+    }
+
+    /// The rules, in the order they were set.
+    pub fn rules(&self) -> impl Iterator<Item = (&[String], &Policy)> + '_ {
+        self.rules.iter().map(|(p, policy)| (p.as_slice(), policy))
+    }
+}
