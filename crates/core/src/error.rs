@@ -23,7 +23,7 @@ pub enum Error {
         found: u8,
     },
     /// The bytes encode another type than the one asked for.
-    #[error("the bytes hold a {found}, not a {expected}: decode them with the matching type")]
+    #[error("the bytes encode {found}, not {expected}: decode them with the matching type")]
     WrongType {
         /// The type decoding was asked for.
         expected: &'static str,

@@ -109,7 +109,7 @@ fn lww_siblings(register: &LwwRegister<Value>) -> Vec<Sibling> {
 }
 
 fn mv_siblings(register: &MvRegister<Value>) -> Vec<Sibling> {
-    let mut all: Vec<Sibling> = register
+    register
         .siblings()
         .map(|(dot, value)| Sibling {
             value: value.clone(),
@@ -117,14 +117,12 @@ fn mv_siblings(register: &MvRegister<Value>) -> Vec<Sibling> {
             dot,
             timestamp: None,
         })
-        .collect();
-    // Greatest value first, so "first" means the same on every replica.
-    all.sort_by(|a, b| b.value.cmp(&a.value).then(b.dot.cmp(&a.dot)));
-    all
+        .collect()
 }
 
 impl Node {
-    /// The live writes of this node's registers (LWW first, ranked; then MV).
+    /// The live writes of this node's registers: LWW writes ranked winner first, then
+    /// MV siblings in dot order (as `MvRegister::siblings` lists them).
     pub fn siblings(&self) -> Vec<Sibling> {
         let mut all = self
             .get::<LwwRegister<Value>>()
@@ -156,15 +154,15 @@ impl Node {
             Policy::LastWriterWins { skew_tolerance_ms } => *skew_tolerance_ms,
             _ => 0,
         };
-        // Last-writer-wins as the register itself judges it (MV siblings, having no
-        // timestamps, rank by value).
+        // Last-writer-wins as the register itself judges it; MV siblings, having no
+        // timestamps, rank by value (the greatest is the provisional value).
         let lww_read = lww.map(|r| match policy {
             Policy::Authority(writers) => r.read_only(tolerance, |w| writers.contains(&w)),
             _ => r.read(tolerance),
         });
         let provisional = match &lww_read {
             Some(read) if read.winner().is_some() => read.value().cloned(),
-            _ => counted.first().map(|s| s.value.clone()),
+            _ => counted.iter().map(|s| &s.value).max().cloned(),
         };
         let (value, outcome) = match (counted.len(), policy) {
             (0, _) => (None, Outcome::Empty),

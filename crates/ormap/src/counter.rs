@@ -1,21 +1,17 @@
-//! `Counter`: a causal counter for maps: each replica's contribution is one live
-//! write, so removing the key resets exactly the contributions the remover observed.
+//! `Counter`: a causal counter for maps: every increment or decrement is its own
+//! live write, so removing the key resets exactly the changes the remover observed.
 
 use std::fmt;
 
-use converge_core::{
-    Causal, CausalContext, DeltaCrdt, Dot, DotFun, Embeddable, Lattice, ReplicaId,
-};
+use converge_core::{Causal, DeltaCrdt, DotFun, Embeddable, Lattice, ReplicaId};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-
-/// One replica's running totals, as of one of its writes.
+/// One change of a [`Counter`]: an increment (`up`) or a decrement (`down`).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Contribution {
-    /// Sum of this replica's increments.
+    /// Amount added.
     pub up: u64,
-    /// Sum of this replica's decrements.
+    /// Amount subtracted.
     pub down: u64,
 }
 
@@ -26,11 +22,15 @@ impl fmt::Debug for Contribution {
 }
 
 /// A counter that can live in an [`OrMap`](crate::OrMap) and be reset by removing its
-/// key: a remove clears the contributions it observed, while increments made
-/// concurrently with the remove survive (update wins).
+/// key: a remove cancels exactly the changes it observed, and changes made
+/// concurrently with the remove survive (update wins), whoever made them.
 ///
-/// Each replica's contribution is one entry under that replica's latest dot; an
-/// increment replaces it with a new dot carrying the new totals.
+/// Every change is its own write (a dot and its amount), and a change never replaces
+/// an earlier one. That is what makes the reset exact: a counter that folded a
+/// replica's changes into one running total would bring back, through the new total,
+/// the part a concurrent remove had cancelled. The price is one entry (a few bytes)
+/// per change until the key is removed; for a counter that is never reset, use
+/// `converge_pncounter::PnCounter`, whose size is one entry per replica.
 #[derive(Clone, Default, PartialEq)]
 pub struct Counter {
     state: Causal<DotFun<Contribution>>,
@@ -42,7 +42,8 @@ impl Counter {
         Self::default()
     }
 
-    /// The value: every live contribution's increments minus its decrements.
+    /// The value: the live increments minus the live decrements. An `i128`, which
+    /// no number of `u64` changes that fits in memory can overflow.
     pub fn value(&self) -> i128 {
         self.state
             .store
@@ -51,16 +52,14 @@ impl Counter {
             .sum()
     }
 
-    /// Adds `by`; returns the delta. Fails, changing nothing, if this replica's total
-    /// would pass `u64::MAX`.
-    pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Result<Self, Error> {
-        self.change(replica, by, true)
+    /// Adds `by`; returns the delta (the change alone).
+    pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Self {
+        self.change(replica, Contribution { up: by, down: 0 })
     }
 
-    /// Subtracts `by`; returns the delta. Fails, changing nothing, if this replica's
-    /// total of decrements would pass `u64::MAX`.
-    pub fn decrement(&mut self, replica: ReplicaId, by: u64) -> Result<Self, Error> {
-        self.change(replica, by, false)
+    /// Subtracts `by`; returns the delta (the change alone).
+    pub fn decrement(&mut self, replica: ReplicaId, by: u64) -> Self {
+        self.change(replica, Contribution { up: 0, down: by })
     }
 
     /// Resets the counter to zero as observed here; returns the delta.
@@ -70,37 +69,16 @@ impl Counter {
         }
     }
 
-    fn change(&mut self, replica: ReplicaId, by: u64, up: bool) -> Result<Self, Error> {
+    fn change(&mut self, replica: ReplicaId, change: Contribution) -> Self {
         let Causal { store, context } = &mut self.state;
-        let mine: Vec<(Dot, Contribution)> = store
-            .iter()
-            .filter(|(d, _)| d.replica == replica)
-            .map(|(d, c)| (d, *c))
-            .collect();
-        let mut total = Contribution::default();
-        for (_, c) in &mine {
-            total.up = total.up.checked_add(c.up).ok_or(Error::Overflow { by })?;
-            total.down = total
-                .down
-                .checked_add(c.down)
-                .ok_or(Error::Overflow { by })?;
-        }
-        let slot = if up { &mut total.up } else { &mut total.down };
-        *slot = slot.checked_add(by).ok_or(Error::Overflow { by })?;
-
-        // Replace this replica's entries with one new write holding the totals.
         let dot = context.next_dot(replica);
         context.insert(dot);
-        for (d, _) in &mine {
-            store.remove(*d);
-        }
-        store.insert(dot, total);
+        store.insert(dot, change);
         let mut delta_store = DotFun::new();
-        delta_store.insert(dot, total);
-        let delta_context = CausalContext::from_dots(mine.iter().map(|(d, _)| *d).chain([dot]));
-        Ok(Counter {
-            state: Causal::new(delta_store, delta_context),
-        })
+        delta_store.insert(dot, change);
+        Counter {
+            state: Causal::new(delta_store, converge_core::CausalContext::from_dots([dot])),
+        }
     }
 }
 
@@ -142,36 +120,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn increments_replace_the_replicas_own_entry() {
-        let r = ReplicaId::new(1);
-        let mut c = Counter::new();
-        c.increment(r, 5).unwrap();
-        c.decrement(r, 2).unwrap();
-        assert_eq!(c.value(), 3);
-        assert_eq!(c.state.store.len(), 1);
-    }
-
-    #[test]
-    fn reset_keeps_concurrent_increments() {
+    fn reset_keeps_concurrent_changes_and_cancels_only_what_it_saw() {
         let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
         let mut x = Counter::new();
-        x.increment(a, 5).unwrap();
+        x.increment(a, 5);
         let mut y = x.clone();
         let reset = x.reset();
-        let inc = y.increment(b, 2).unwrap();
+        // Concurrent with the reset: a new increment by the replica whose +5 it saw.
+        let inc = y.increment(a, 2);
+        let dec = y.decrement(b, 1);
         x.join(inc);
+        x.join(dec);
         y.join(reset);
         assert_eq!(x, y);
-        assert_eq!(x.value(), 2);
+        assert_eq!(x.value(), 1);
     }
 
     #[test]
-    fn overflow_changes_nothing() {
+    fn extremes_sum_without_overflow() {
         let r = ReplicaId::new(1);
         let mut c = Counter::new();
-        c.increment(r, u64::MAX).unwrap();
-        let before = c.clone();
-        assert!(c.increment(r, 1).is_err());
-        assert_eq!(c, before);
+        c.increment(r, u64::MAX);
+        c.increment(r, u64::MAX);
+        assert_eq!(c.value(), 2 * i128::from(u64::MAX));
     }
 }

@@ -1,6 +1,8 @@
 //! Paths into a [`Document`]: mutate or read a value nested any depth down, getting
 //! back the root delta that carries only that change.
 
+use std::convert::Infallible;
+
 use crate::{Document, Node, NodeKind};
 
 /// A mutator boxed for the walk down a path (a generic closure would make the
@@ -9,8 +11,8 @@ type Mutator<'a, T, E> = Box<dyn FnOnce(&mut T) -> Result<T, E> + 'a>;
 
 impl Document {
     /// Runs `mutate` on the CRDT of kind `T` at `path` (nested maps are created as
-    /// needed) and returns the root delta. An empty path is the identity: nothing
-    /// changes and the delta is empty.
+    /// needed, beside whatever else the keys on the way hold) and returns the root
+    /// delta. An empty path is the identity: nothing changes and the delta is empty.
     ///
     /// ```
     /// use converge_ormap::{Document, OrMap};
@@ -20,14 +22,27 @@ impl Document {
     /// let me = ReplicaId::new(1);
     /// let mut doc = Document::new();
     /// let delta = doc.update_at(&["cart", "items"], |items: &mut OrSet<_>| {
-    ///     Ok::<_, ()>(items.add(me, "apple".into()))
-    /// })?;
+    ///     items.add(me, "apple".into())
+    /// });
     /// let mut elsewhere = Document::new();
     /// elsewhere.join(delta);
     /// assert_eq!(elsewhere, doc);
-    /// # Ok::<(), ()>(())
     /// ```
-    pub fn update_at<T: NodeKind, E>(
+    pub fn update_at<T: NodeKind>(
+        &mut self,
+        path: &[&str],
+        mutate: impl FnOnce(&mut T) -> T,
+    ) -> Document {
+        match self.try_update_at(path, |value: &mut T| Ok::<T, Infallible>(mutate(value))) {
+            Ok(delta) => delta,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`update_at`](Self::update_at) for fallible mutators (your own, over the
+    /// value types): an error is returned as is, and the mutator must leave the value
+    /// unchanged when it fails.
+    pub fn try_update_at<T: NodeKind, E>(
         &mut self,
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
@@ -58,13 +73,7 @@ impl Document {
             [] => Document::new(),
             [key] => self.remove(&(*key).to_owned()),
             [parent @ .., key] => {
-                let removed = self.update_at(parent, |map: &mut Document| {
-                    Ok::<_, std::convert::Infallible>(map.remove(&(*key).to_owned()))
-                });
-                match removed {
-                    Ok(delta) => delta,
-                    Err(never) => match never {},
-                }
+                self.update_at(parent, |map: &mut Document| map.remove(&(*key).to_owned()))
             }
         }
     }

@@ -18,12 +18,12 @@
 //!
 //! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
 //! let mut at_a = Document::new();
-//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2))?;
+//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2));
 //! let mut at_b = at_a.clone();
 //!
 //! // Concurrently: A removes the whole cart, B adds one more apple.
 //! let removal = at_a.remove_at(&["cart"]);
-//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1))?;
+//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1));
 //! at_a.join(more);
 //! at_b.join(removal);
 //!
@@ -31,7 +31,6 @@
 //! assert_eq!(at_a, at_b);
 //! let apples = at_a.get_at(&["cart", "apples"]).and_then(|n| n.get::<Counter>());
 //! assert_eq!(apples.map(Counter::value), Some(1));
-//! # Ok::<(), converge_ormap::Error>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -41,16 +40,15 @@
 mod conflicts;
 mod counter;
 mod document;
-mod error;
 mod flag;
 mod node;
 mod ormap;
+mod plain;
 mod policy;
 mod value;
 
 pub use conflicts::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
-pub use error::Error;
 pub use flag::Flag;
 pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
 pub use ormap::{Key, OrMap};

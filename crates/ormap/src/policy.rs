@@ -23,12 +23,15 @@ pub enum Resolution {
     Unresolved,
 }
 
+/// The function inside a [`Resolver`].
+type ResolveFn = dyn Fn(&[Sibling]) -> Resolution + Send + Sync;
+
 /// A named read-time resolver over a field's concurrent writes. It must be a pure
 /// function of the siblings (given in a deterministic order), so every replica agrees.
 #[derive(Clone)]
 pub struct Resolver {
     name: String,
-    resolve: Arc<dyn Fn(&[Sibling]) -> Resolution + Send + Sync>,
+    resolve: Arc<ResolveFn>,
 }
 
 impl Resolver {

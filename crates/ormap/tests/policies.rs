@@ -8,9 +8,7 @@ use std::collections::BTreeSet;
 use converge_core::{Hlc, Lattice, ManualClock, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
-use converge_ormap::{
-    Document, Error, Outcome, Policies, Policy, Resolution, Resolver, Sibling, Value,
-};
+use converge_ormap::{Document, Outcome, Policies, Policy, Resolution, Resolver, Sibling, Value};
 
 const OFFICE: ReplicaId = ReplicaId::new(0xa);
 const DESK: ReplicaId = ReplicaId::new(0xb);
@@ -36,10 +34,7 @@ impl Replica {
     fn set(&mut self, path: &[&str], value: impl Into<Value>) -> Document {
         let (id, clock, value) = (self.id, &mut self.clock, value.into());
         self.doc
-            .update_at(path, |r: &mut LwwRegister<Value>| {
-                Ok::<_, Error>(r.set(id, clock, value))
-            })
-            .unwrap()
+            .update_at(path, |r: &mut LwwRegister<Value>| r.set(id, clock, value))
     }
 }
 
@@ -236,9 +231,8 @@ fn keep_siblings_shows_every_note_and_authority_ignores_other_writers() {
             let n = office
                 .doc
                 .update_at(&["holds", "h1", "notes"], |r: &mut MvRegister<Value>| {
-                    Ok::<_, Error>(r.write(id, "late check-in".into()))
-                })
-                .unwrap();
+                    r.write(id, "late check-in".into())
+                });
             n.joined(office.set(&["holds", "h1", "guest"], "Ada"))
         },
         |desk| {
@@ -246,9 +240,8 @@ fn keep_siblings_shows_every_note_and_authority_ignores_other_writers() {
             let n = desk
                 .doc
                 .update_at(&["holds", "h1", "notes"], |r: &mut MvRegister<Value>| {
-                    Ok::<_, Error>(r.write(id, "needs cot".into()))
-                })
-                .unwrap();
+                    r.write(id, "needs cot".into())
+                });
             n.joined(desk.set(&["holds", "h1", "guest"], "Bob"))
         },
     );

@@ -1,0 +1,191 @@
+//! Helpers shared by the ormap test suites: random writes of every kind at random
+//! short paths of a `Document`, and readers that look inside documents and deltas
+//! (leaf paths, the dots under a path, the dots of a context).
+
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use converge_core::{CausalContext, Dot, DotStore, Embeddable, Hlc, ManualClock, ReplicaId};
+use converge_lwwregister::LwwRegister;
+use converge_mvregister::MvRegister;
+use converge_ormap::{Counter, Document, Flag, Kind, Value};
+use converge_orset::OrSet;
+use proptest::prelude::*;
+
+/// The key alphabet: three one-letter keys, so random paths collide often.
+pub(crate) const KEYS: [&str; 3] = ["a", "b", "c"];
+
+/// What to write at a path, one variant per kind and mutator.
+#[derive(Clone, Debug)]
+pub(crate) enum Write {
+    Increment(u64),
+    Decrement(u64),
+    Enable,
+    Disable,
+    /// An LWW write stamped by a clock reading `millis` (few distinct times, so
+    /// concurrent writes often tie and fall to the replica id).
+    Lww {
+        millis: u64,
+        value: i64,
+    },
+    LwwClear,
+    Mv(i64),
+    MvClear,
+    SetAdd(i64),
+    SetRemove(i64),
+}
+
+impl Write {
+    /// The kind of CRDT the write goes to.
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Write::Increment(_) | Write::Decrement(_) => Kind::Counter,
+            Write::Enable | Write::Disable => Kind::Flag,
+            Write::Lww { .. } | Write::LwwClear => Kind::Lww,
+            Write::Mv(_) | Write::MvClear => Kind::Mv,
+            Write::SetAdd(_) | Write::SetRemove(_) => Kind::Set,
+        }
+    }
+
+    /// Whether the write makes a fresh dot (rather than only removing observed ones).
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(
+            self,
+            Write::Increment(_)
+                | Write::Decrement(_)
+                | Write::Enable
+                | Write::Lww { .. }
+                | Write::Mv(_)
+                | Write::SetAdd(_)
+        )
+    }
+}
+
+/// Paths of one to three keys from [`KEYS`].
+pub(crate) fn path() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0u8..3, 1..=3)
+}
+
+/// Any write, removals included.
+pub(crate) fn write() -> impl Strategy<Value = Write> {
+    prop_oneof![
+        3 => (1u64..50).prop_map(Write::Increment),
+        1 => (1u64..50).prop_map(Write::Decrement),
+        2 => Just(Write::Enable),
+        1 => Just(Write::Disable),
+        3 => (0u64..4, 0i64..5).prop_map(|(millis, value)| Write::Lww { millis, value }),
+        1 => Just(Write::LwwClear),
+        2 => (0i64..5).prop_map(Write::Mv),
+        1 => Just(Write::MvClear),
+        3 => (0i64..4).prop_map(Write::SetAdd),
+        2 => (0i64..4).prop_map(Write::SetRemove),
+    ]
+}
+
+/// A write that leaves a live value of the `index`-th leaf kind (counter, flag, LWW,
+/// MV, set; the index is taken modulo 5).
+pub(crate) fn live_write(index: usize) -> BoxedStrategy<Write> {
+    match index % 5 {
+        0 => (1u64..50).prop_map(Write::Increment).boxed(),
+        1 => Just(Write::Enable).boxed(),
+        2 => (0u64..4, 0i64..5)
+            .prop_map(|(millis, value)| Write::Lww { millis, value })
+            .boxed(),
+        3 => (0i64..5).prop_map(Write::Mv).boxed(),
+        _ => (0i64..4).prop_map(Write::SetAdd).boxed(),
+    }
+}
+
+/// Two live writes of two different leaf kinds.
+pub(crate) fn two_kinds() -> impl Strategy<Value = (Write, Write)> {
+    (0usize..5, 1usize..5).prop_flat_map(|(i, d)| (live_write(i), live_write(i + d)))
+}
+
+/// The keys a generated path stands for.
+pub(crate) fn keys_of(path: &[u8]) -> Vec<&'static str> {
+    path.iter().map(|k| KEYS[usize::from(*k)]).collect()
+}
+
+/// Applies `write` at `path` as `replica`; returns the root delta.
+pub(crate) fn write_at(
+    doc: &mut Document,
+    replica: ReplicaId,
+    path: &[&str],
+    write: &Write,
+) -> Document {
+    match write {
+        Write::Increment(n) => doc.update_at(path, |c: &mut Counter| c.increment(replica, *n)),
+        Write::Decrement(n) => doc.update_at(path, |c: &mut Counter| c.decrement(replica, *n)),
+        Write::Enable => doc.update_at(path, |f: &mut Flag| f.enable(replica)),
+        Write::Disable => doc.update_at(path, |f: &mut Flag| f.disable()),
+        Write::Lww { millis, value } => doc.update_at(path, |r: &mut LwwRegister<Value>| {
+            let mut clock = Hlc::new(ManualClock::new(*millis));
+            r.set(replica, &mut clock, Value::Int(*value))
+        }),
+        Write::LwwClear => doc.update_at(path, |r: &mut LwwRegister<Value>| r.clear()),
+        Write::Mv(value) => doc.update_at(path, |r: &mut MvRegister<Value>| {
+            r.write(replica, Value::Int(*value))
+        }),
+        Write::MvClear => doc.update_at(path, |r: &mut MvRegister<Value>| r.clear()),
+        Write::SetAdd(e) => {
+            doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, Value::Int(*e)))
+        }
+        Write::SetRemove(e) => {
+            doc.update_at(path, |s: &mut OrSet<Value>| s.remove(&Value::Int(*e)))
+        }
+    }
+}
+
+/// Every non-map CRDT in `doc`, as (path, kind), in key then kind order. A node that
+/// holds a nested map contributes the leaves below it.
+pub(crate) fn leaf_paths(doc: &Document) -> Vec<(Vec<String>, Kind)> {
+    let mut out = Vec::new();
+    collect_leaves(doc, &mut Vec::new(), &mut out);
+    out
+}
+
+fn collect_leaves(doc: &Document, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Kind)>) {
+    for (key, node) in doc.iter_sorted() {
+        prefix.push(key.clone());
+        for kind in node.kinds() {
+            if kind == Kind::Map {
+                if let Some(child) = node.get::<Document>() {
+                    collect_leaves(child, prefix, out);
+                }
+            } else {
+                out.push((prefix.clone(), kind));
+            }
+        }
+        prefix.pop();
+    }
+}
+
+/// The live dots under `path` (every kind, nested maps included), sorted.
+pub(crate) fn dots_under(doc: &Document, path: &[&str]) -> Vec<Dot> {
+    let mut dots = Vec::new();
+    if let Some(node) = doc.get_at(path) {
+        node.as_causal().store.collect_dots(&mut dots);
+    }
+    dots.sort();
+    dots
+}
+
+/// Every live dot of `doc`, sorted.
+pub(crate) fn all_dots(doc: &Document) -> Vec<Dot> {
+    let mut dots = Vec::new();
+    doc.as_causal().store.collect_dots(&mut dots);
+    dots.sort();
+    dots
+}
+
+/// Every dot of a context (the vector's ranges and the cloud), sorted.
+pub(crate) fn context_dots(context: &CausalContext) -> Vec<Dot> {
+    let mut dots: Vec<Dot> = context
+        .version_vector()
+        .iter()
+        .flat_map(|(replica, n)| (1..=n).map(move |c| Dot::new(replica, c)))
+        .chain(context.cloud())
+        .collect();
+    dots.sort();
+    dots
+}
