@@ -104,3 +104,53 @@ where
         V::Store::deserialize(deserializer).map(Embedded::from_store)
     }
 }
+
+/// Implements [`Lattice`](crate::Lattice), [`DeltaCrdt`](crate::DeltaCrdt) and
+/// [`Embeddable`] for a type whose whole state is one [`Causal`] field: the join is
+/// the field's causal join, and the type embeds in maps as that field. Every causal
+/// type of converge is such a thin wrapper; this writes the wrapping once.
+///
+/// ```
+/// use converge_core::{causal_type, Causal, DotSet};
+///
+/// /// An enable-wins flag.
+/// #[derive(Clone, Default, PartialEq, Debug)]
+/// struct Flag {
+///     state: Causal<DotSet>,
+/// }
+/// causal_type!([] Flag, state: DotSet);
+/// ```
+///
+/// Generic parameters go in the brackets: `causal_type!([V: Clone] Reg<V>, state: DotFun<V>)`.
+#[macro_export]
+macro_rules! causal_type {
+    ([$($generics:tt)*] $ty:ty, $field:ident: $store:ty) => {
+        impl<$($generics)*> $crate::Lattice for $ty {
+            fn join(&mut self, other: Self) {
+                $crate::Lattice::join(&mut self.$field, other.$field);
+            }
+        }
+
+        impl<$($generics)*> $crate::DeltaCrdt for $ty {
+            fn is_bottom(&self) -> bool {
+                $crate::DeltaCrdt::is_bottom(&self.$field)
+            }
+        }
+
+        impl<$($generics)*> $crate::Embeddable for $ty {
+            type Store = $store;
+            fn as_causal(&self) -> &$crate::Causal<$store> {
+                &self.$field
+            }
+            fn as_causal_mut(&mut self) -> &mut $crate::Causal<$store> {
+                &mut self.$field
+            }
+            fn from_causal(state: $crate::Causal<$store>) -> Self {
+                Self { $field: state }
+            }
+            fn into_causal(self) -> $crate::Causal<$store> {
+                self.$field
+            }
+        }
+    };
+}

@@ -5,8 +5,7 @@
 use std::fmt::Debug;
 
 use converge_core::{
-    Causal, Clock, Codec, DeltaCrdt, DotFun, Embeddable, Hlc, Lattice, ReplicaId, Timestamp,
-    TypeTag, VersionVector,
+    Causal, Clock, Codec, DotFun, Hlc, ReplicaId, Timestamp, TypeTag, VersionVector,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -174,45 +173,15 @@ impl<V: Clone + PartialEq + Debug> LwwRegister<V> {
     }
 }
 
-/// A register can be a value of an OR-Map, sharing the map's causal context.
-impl<V: Clone + PartialEq + Debug> Embeddable for LwwRegister<V> {
-    type Store = DotFun<Stamped<V>>;
-
-    fn as_causal(&self) -> &Causal<Self::Store> {
-        &self.state
-    }
-
-    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
-        &mut self.state
-    }
-
-    fn from_causal(state: Causal<Self::Store>) -> Self {
-        LwwRegister { state }
-    }
-
-    fn into_causal(self) -> Causal<Self::Store> {
-        self.state
-    }
-}
-
-impl<V: Clone + PartialEq + Debug> Lattice for LwwRegister<V> {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl<V: Clone + PartialEq + Debug> DeltaCrdt for LwwRegister<V> {
-    fn is_bottom(&self) -> bool {
-        self.state.is_bottom()
-    }
-}
-
 impl<V: Clone + PartialEq + Debug + Serialize + DeserializeOwned> Codec for LwwRegister<V> {
     const TAG: TypeTag = TypeTag::LwwRegister;
 }
 
+converge_core::causal_type!([V: Clone + PartialEq + Debug] LwwRegister<V>, state: DotFun<Stamped<V>>);
+
 #[cfg(test)]
 mod tests {
+    use converge_core::Lattice;
     use converge_core::ManualClock;
 
     use super::*;

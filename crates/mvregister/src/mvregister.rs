@@ -3,9 +3,7 @@
 
 use std::fmt::Debug;
 
-use converge_core::{
-    Causal, Codec, DeltaCrdt, Dot, DotFun, Embeddable, Lattice, ReplicaId, TypeTag, VersionVector,
-};
+use converge_core::{Causal, Codec, Dot, DotFun, ReplicaId, TypeTag, VersionVector};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -134,46 +132,16 @@ impl<V: Clone + PartialEq + Debug> MvRegister<V> {
     }
 }
 
-/// A register can be a value of an OR-Map, sharing the map's causal context.
-impl<V: Clone + PartialEq + Debug> Embeddable for MvRegister<V> {
-    type Store = DotFun<V>;
-
-    fn as_causal(&self) -> &Causal<Self::Store> {
-        &self.state
-    }
-
-    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
-        &mut self.state
-    }
-
-    fn from_causal(state: Causal<Self::Store>) -> Self {
-        MvRegister { state }
-    }
-
-    fn into_causal(self) -> Causal<Self::Store> {
-        self.state
-    }
-}
-
-impl<V: Clone + PartialEq + Debug> Lattice for MvRegister<V> {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl<V: Clone + PartialEq + Debug> DeltaCrdt for MvRegister<V> {
-    fn is_bottom(&self) -> bool {
-        self.state.is_bottom()
-    }
-}
-
 impl<V: Clone + PartialEq + Debug + Serialize + DeserializeOwned> Codec for MvRegister<V> {
     const TAG: TypeTag = TypeTag::MvRegister;
 }
 
+converge_core::causal_type!([V: Clone + PartialEq + Debug] MvRegister<V>, state: DotFun<V>);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converge_core::{DeltaCrdt, Embeddable, Lattice};
 
     const A: ReplicaId = ReplicaId::new(1);
     const B: ReplicaId = ReplicaId::new(2);

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use converge_core::{Causal, DeltaCrdt, DotFun, Embeddable, Lattice, ReplicaId};
+use converge_core::{Causal, DotFun, ReplicaId};
 use serde::{Deserialize, Serialize};
 
 /// One change of a [`Counter`]: an increment (`up`) or a decrement (`down`).
@@ -91,33 +91,12 @@ impl fmt::Debug for Counter {
     }
 }
 
-impl Lattice for Counter {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl DeltaCrdt for Counter {}
-
-impl Embeddable for Counter {
-    type Store = DotFun<Contribution>;
-    fn as_causal(&self) -> &Causal<Self::Store> {
-        &self.state
-    }
-    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
-        &mut self.state
-    }
-    fn from_causal(state: Causal<Self::Store>) -> Self {
-        Counter { state }
-    }
-    fn into_causal(self) -> Causal<Self::Store> {
-        self.state
-    }
-}
+converge_core::causal_type!([] Counter, state: DotFun<Contribution>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converge_core::Lattice;
 
     #[test]
     fn reset_keeps_concurrent_changes_and_cancels_only_what_it_saw() {

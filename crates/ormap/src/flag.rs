@@ -1,7 +1,7 @@
 //! `Flag`: an enable-wins flag: on while some enable is live; a disable turns off
 //! only the enables it observed.
 
-use converge_core::{Causal, DeltaCrdt, DotSet, DotStore, Embeddable, Lattice, ReplicaId};
+use converge_core::{Causal, DotSet, DotStore, ReplicaId};
 
 /// An enable-wins boolean: an enable concurrent with a disable leaves it on.
 #[derive(Clone, Default, PartialEq, Debug)]
@@ -36,26 +36,4 @@ impl Flag {
     }
 }
 
-impl Lattice for Flag {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl DeltaCrdt for Flag {}
-
-impl Embeddable for Flag {
-    type Store = DotSet;
-    fn as_causal(&self) -> &Causal<DotSet> {
-        &self.state
-    }
-    fn as_causal_mut(&mut self) -> &mut Causal<DotSet> {
-        &mut self.state
-    }
-    fn from_causal(state: Causal<DotSet>) -> Self {
-        Flag { state }
-    }
-    fn into_causal(self) -> Causal<DotSet> {
-        self.state
-    }
-}
+converge_core::causal_type!([] Flag, state: DotSet);

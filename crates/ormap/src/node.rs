@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-use converge_core::{
-    Causal, CausalContext, DeltaCrdt, Dot, DotStore, Embeddable, Embedded, Lattice,
-};
+use converge_core::{Causal, CausalContext, Dot, DotStore, Embeddable, Embedded};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
@@ -328,26 +326,4 @@ impl fmt::Debug for Node {
     }
 }
 
-impl Lattice for Node {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl DeltaCrdt for Node {}
-
-impl Embeddable for Node {
-    type Store = Parts;
-    fn as_causal(&self) -> &Causal<Parts> {
-        &self.state
-    }
-    fn as_causal_mut(&mut self) -> &mut Causal<Parts> {
-        &mut self.state
-    }
-    fn from_causal(state: Causal<Parts>) -> Self {
-        Node { state }
-    }
-    fn into_causal(self) -> Causal<Parts> {
-        self.state
-    }
-}
+converge_core::causal_type!([] Node, state: Parts);

@@ -6,8 +6,7 @@ use std::fmt::{self, Debug};
 use std::hash::Hash;
 
 use converge_core::{
-    Causal, Codec, DeltaCrdt, DotMap, DotStore, Embeddable, Embedded, Lattice, TypeTag,
-    VersionVector,
+    Causal, Codec, DotMap, DotStore, Embeddable, Embedded, TypeTag, VersionVector,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -151,30 +150,6 @@ impl<K: Key, V: Embeddable> Debug for OrMap<K, V> {
     }
 }
 
-impl<K: Key, V: Embeddable> Lattice for OrMap<K, V> {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl<K: Key, V: Embeddable> DeltaCrdt for OrMap<K, V> {}
-
-impl<K: Key, V: Embeddable> Embeddable for OrMap<K, V> {
-    type Store = DotMap<K, Embedded<V>>;
-    fn as_causal(&self) -> &Causal<Self::Store> {
-        &self.state
-    }
-    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
-        &mut self.state
-    }
-    fn from_causal(state: Causal<Self::Store>) -> Self {
-        OrMap { state }
-    }
-    fn into_causal(self) -> Causal<Self::Store> {
-        self.state
-    }
-}
-
 impl<K: Key + Serialize, V: Embeddable> Serialize for OrMap<K, V>
 where
     V::Store: Serialize,
@@ -199,3 +174,5 @@ where
 {
     const TAG: TypeTag = TypeTag::OrMap;
 }
+
+converge_core::causal_type!([K: Key, V: Embeddable] OrMap<K, V>, state: DotMap<K, Embedded<V>>);

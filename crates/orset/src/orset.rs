@@ -3,10 +3,7 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use converge_core::{
-    Causal, Codec, DeltaCrdt, DotMap, DotSet, DotStore, Embeddable, Lattice, ReplicaId, TypeTag,
-    VersionVector,
-};
+use converge_core::{Causal, Codec, DotMap, DotSet, DotStore, ReplicaId, TypeTag, VersionVector};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -103,32 +100,8 @@ impl<E: Element> OrSet<E> {
     }
 }
 
-impl<E: Element> Lattice for OrSet<E> {
-    fn join(&mut self, other: Self) {
-        self.state.join(other.state);
-    }
-}
-
-impl<E: Element> DeltaCrdt for OrSet<E> {}
-
 impl<E: Element + Serialize + DeserializeOwned> Codec for OrSet<E> {
     const TAG: TypeTag = TypeTag::OrSet;
-}
-
-impl<E: Element> Embeddable for OrSet<E> {
-    type Store = DotMap<E, DotSet>;
-    fn as_causal(&self) -> &Causal<Self::Store> {
-        &self.state
-    }
-    fn as_causal_mut(&mut self) -> &mut Causal<Self::Store> {
-        &mut self.state
-    }
-    fn from_causal(state: Causal<Self::Store>) -> Self {
-        OrSet { state }
-    }
-    fn into_causal(self) -> Causal<Self::Store> {
-        self.state
-    }
 }
 
 impl<E: Element> Debug for OrSet<E> {
@@ -150,3 +123,5 @@ impl<E: Element> FromIterator<(ReplicaId, E)> for OrSet<E> {
         set
     }
 }
+
+converge_core::causal_type!([E: Element] OrSet<E>, state: DotMap<E, DotSet>);
