@@ -11,40 +11,19 @@
 //! removed key keeps only the contributions the remover did not observe; a
 //! removed-then-re-added key holds only the re-add's data.
 
-use converge_core::{Codec, Hlc, Lattice, ManualClock, ReplicaId};
+use converge_core::{Codec, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
 
+mod support;
+use support::{add, increment, set_lww, write_mv};
+
 const A: ReplicaId = ReplicaId::new(1);
 const B: ReplicaId = ReplicaId::new(2);
 const C: ReplicaId = ReplicaId::new(0xffff_ffff_ffff_fff0);
 const D: ReplicaId = ReplicaId::new(0x7fff_ffff_0000_0001);
-
-fn add(doc: &mut Document, replica: ReplicaId, path: &[&str], element: &str) -> Document {
-    doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, element.into()))
-}
-
-fn increment(doc: &mut Document, replica: ReplicaId, path: &[&str], by: u64) -> Document {
-    doc.update_at(path, |c: &mut Counter| c.increment(replica, by))
-}
-
-fn set_lww(
-    doc: &mut Document,
-    replica: ReplicaId,
-    path: &[&str],
-    millis: u64,
-    v: &str,
-) -> Document {
-    doc.update_at(path, |r: &mut LwwRegister<Value>| {
-        r.set(replica, &mut Hlc::new(ManualClock::new(millis)), v.into())
-    })
-}
-
-fn write_mv(doc: &mut Document, replica: ReplicaId, path: &[&str], v: &str) -> Document {
-    doc.update_at(path, |r: &mut MvRegister<Value>| r.write(replica, v.into()))
-}
 
 /// The elements of the set at `path`, sorted (empty if there is none).
 fn set_at(doc: &Document, path: &[&str]) -> Vec<String> {

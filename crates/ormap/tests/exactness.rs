@@ -7,40 +7,18 @@
 
 mod support;
 
-use converge_core::{Dot, DotStore, Embeddable, Hlc, Lattice, ManualClock, ReplicaId};
+use converge_core::{Dot, DotStore, Embeddable, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
 use proptest::prelude::*;
-use support::{all_dots, context_dots, keys_of, path, write, write_at};
+use support::{
+    add, all_dots, context_dots, increment, keys_of, path, set_lww, write, write_at, write_mv,
+};
 
 const A: ReplicaId = ReplicaId::new(1);
 const B: ReplicaId = ReplicaId::new(0xfeed_beef_0000_0001);
-
-fn add(doc: &mut Document, replica: ReplicaId, path: &[&str], element: &str) -> Document {
-    doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, element.into()))
-}
-
-fn increment(doc: &mut Document, replica: ReplicaId, path: &[&str], by: u64) -> Document {
-    doc.update_at(path, |c: &mut Counter| c.increment(replica, by))
-}
-
-fn set_lww(
-    doc: &mut Document,
-    replica: ReplicaId,
-    path: &[&str],
-    millis: u64,
-    v: &str,
-) -> Document {
-    doc.update_at(path, |r: &mut LwwRegister<Value>| {
-        r.set(replica, &mut Hlc::new(ManualClock::new(millis)), v.into())
-    })
-}
-
-fn write_mv(doc: &mut Document, replica: ReplicaId, path: &[&str], v: &str) -> Document {
-    doc.update_at(path, |r: &mut MvRegister<Value>| r.write(replica, v.into()))
-}
 
 fn set_at(doc: &Document, path: &[&str]) -> Vec<String> {
     let mut all: Vec<String> = doc

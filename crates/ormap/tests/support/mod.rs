@@ -189,3 +189,37 @@ pub(crate) fn context_dots(context: &CausalContext) -> Vec<Dot> {
     dots.sort();
     dots
 }
+
+pub(crate) fn add(
+    doc: &mut Document,
+    replica: ReplicaId,
+    path: &[&str],
+    element: &str,
+) -> Document {
+    doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, element.into()))
+}
+
+pub(crate) fn increment(
+    doc: &mut Document,
+    replica: ReplicaId,
+    path: &[&str],
+    by: u64,
+) -> Document {
+    doc.update_at(path, |c: &mut Counter| c.increment(replica, by))
+}
+
+pub(crate) fn set_lww(
+    doc: &mut Document,
+    replica: ReplicaId,
+    path: &[&str],
+    millis: u64,
+    v: &str,
+) -> Document {
+    doc.update_at(path, |r: &mut LwwRegister<Value>| {
+        r.set(replica, &mut Hlc::new(ManualClock::new(millis)), v.into())
+    })
+}
+
+pub(crate) fn write_mv(doc: &mut Document, replica: ReplicaId, path: &[&str], v: &str) -> Document {
+    doc.update_at(path, |r: &mut MvRegister<Value>| r.write(replica, v.into()))
+}
