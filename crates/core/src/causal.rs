@@ -66,6 +66,23 @@ impl<S: DotStore> DeltaCrdt for Causal<S> {
     fn is_bottom(&self) -> bool {
         self.store.is_empty() && self.context.is_empty()
     }
+
+    /// A causal state adds nothing to `other` when `other` has seen all its dots and
+    /// every write it has seen removed is gone from `other` too. Costs one pass over
+    /// both stores.
+    fn is_subsumed_by(&self, other: &Self) -> bool {
+        if !self.context.is_subset_of(&other.context) {
+            return false;
+        }
+        let mut live = Vec::new();
+        self.store.collect_dots(&mut live);
+        live.sort_unstable();
+        let mut theirs = Vec::new();
+        other.store.collect_dots(&mut theirs);
+        theirs
+            .into_iter()
+            .all(|d| !self.context.contains(d) || live.binary_search(&d).is_ok())
+    }
 }
 
 impl<S: fmt::Debug> fmt::Debug for Causal<S> {

@@ -84,6 +84,15 @@ impl CausalContext {
         Dot::new(replica, top.saturating_add(1))
     }
 
+    /// Whether every dot of this context is in `other`.
+    pub fn is_subset_of(&self, other: &CausalContext) -> bool {
+        self.vv.iter().all(|(replica, top)| {
+            let theirs = other.vv.get(replica);
+            // Dots beyond their vector must each be in their cloud.
+            top <= theirs || (theirs + 1..=top).all(|c| other.cloud.contains(&Dot::new(replica, c)))
+        }) && self.cloud.iter().all(|d| other.contains(*d))
+    }
+
     /// Adds every dot `other` has seen.
     pub fn join_ref(&mut self, other: &CausalContext) {
         self.vv.join_ref(&other.vv);
@@ -204,6 +213,17 @@ mod tests {
         let ctx = CausalContext::from_dots([dot(1, 1), dot(1, 7)]);
         assert_eq!(ctx.next_dot(ReplicaId::new(1)), dot(1, 8));
         assert_eq!(ctx.next_dot(ReplicaId::new(2)), dot(2, 1));
+    }
+
+    #[test]
+    fn subset_looks_into_the_cloud() {
+        let small = CausalContext::from_dots([dot(1, 1), dot(1, 2), dot(2, 5)]);
+        let big = CausalContext::from_dots([dot(1, 1), dot(1, 2), dot(1, 3), dot(2, 5)]);
+        assert!(small.is_subset_of(&big));
+        assert!(!big.is_subset_of(&small));
+        let gappy = CausalContext::from_dots([dot(1, 2), dot(2, 5)]);
+        assert!(!small.is_subset_of(&gappy));
+        assert!(gappy.is_subset_of(&small));
     }
 
     /// Regression guard for delta exactness: a lone later dot must never be compacted

@@ -135,6 +135,9 @@ macro_rules! causal_type {
             fn is_bottom(&self) -> bool {
                 $crate::DeltaCrdt::is_bottom(&self.$field)
             }
+            fn is_subsumed_by(&self, other: &Self) -> bool {
+                $crate::DeltaCrdt::is_subsumed_by(&self.$field, &other.$field)
+            }
         }
 
         impl<$($generics)*> $crate::Embeddable for $ty {

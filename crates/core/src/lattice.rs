@@ -41,4 +41,43 @@ pub trait DeltaCrdt: Lattice + Default + Clone + PartialEq + Debug {
     fn is_bottom(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Whether joining `self` into `other` would change nothing (`self ⊑ other`).
+    /// Replicas use it to tell a delta that brings news from a duplicate. The default
+    /// joins a copy; types override it with something cheaper.
+    fn is_subsumed_by(&self, other: &Self) -> bool {
+        let mut joined = other.clone();
+        joined.join(self.clone());
+        joined == *other
+    }
+}
+
+/// Merging that reports how many concurrent writes it met: writes from the other
+/// side that now stand beside a write of this side that neither had seen (register
+/// siblings). An application charts it as a conflict rate.
+///
+/// Types without concurrent writes to report (counters, sets, flags) count 0.
+pub trait CountConflicts: Lattice + Clone {
+    /// The concurrent writes a merge met, judged from the state before and after it:
+    /// for every register that changed and now holds `n > 1` live writes, `n - 1`.
+    fn conflicts_between(before: &Self, after: &Self) -> u64;
+
+    /// Joins `other` and returns [`conflicts_between`](Self::conflicts_between) the
+    /// state before and after. Containers override it to copy only what `other`
+    /// touches.
+    fn join_counting(&mut self, other: Self) -> u64 {
+        let before = self.clone();
+        self.join(other);
+        Self::conflicts_between(&before, self)
+    }
+}
+
+/// [`CountConflicts::conflicts_between`] for one register, given its live dots before
+/// and after a merge.
+pub fn register_conflicts<D: PartialEq>(before: &[D], after: &[D]) -> u64 {
+    if after.len() > 1 && before != after {
+        after.len() as u64 - 1
+    } else {
+        0
+    }
 }

@@ -84,6 +84,6 @@ pub use error::Error;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use hlc::SystemClock;
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, Timestamp};
-pub use lattice::{DeltaCrdt, Lattice};
+pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;
 pub use version_vector::{Causality, VersionVector};

@@ -98,7 +98,7 @@ fn round_trips<T: DeltaCrdt + Codec>(value: &T, what: &str) -> Result<(), TestCa
 /// and [`DeltaCrdt`]:
 ///
 /// - each delta is the mutation (`s ⊔ d = s'`) and is subsumed by its result
-///   (`s' ⊔ d = s'`);
+///   (`s' ⊔ d = s'`), and `is_subsumed_by` agrees with join;
 /// - join is commutative, associative and idempotent on the replicas' states, and
 ///   the bottom is its identity;
 /// - the deltas delivered by the schedule (reordered, duplicated, some dropped) and
@@ -122,7 +122,7 @@ where
                 let delta = apply(&mut states[*replica], REPLICA_IDS[*replica], op);
                 let after = &states[*replica];
                 prop_assert_eq!(
-                    &joined(before, delta.clone()),
+                    &joined(before.clone(), delta.clone()),
                     after,
                     "joining the delta into the prior state is not the mutation"
                 );
@@ -130,6 +130,15 @@ where
                     &joined(after.clone(), delta.clone()),
                     after,
                     "the delta is not subsumed by the state that made it"
+                );
+                prop_assert!(
+                    delta.is_subsumed_by(after),
+                    "is_subsumed_by denies that the delta is below the state that made it"
+                );
+                prop_assert_eq!(
+                    delta.is_subsumed_by(&before),
+                    joined(before.clone(), delta.clone()) == before,
+                    "is_subsumed_by disagrees with join on the prior state"
                 );
                 round_trips(&delta, "a delta")?;
                 deltas.push(delta);

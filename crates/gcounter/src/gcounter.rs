@@ -1,6 +1,6 @@
 //! `GCounter`: per-replica counts, summed; join is the pointwise maximum.
 
-use converge_core::{Codec, DeltaCrdt, Dot, Lattice, ReplicaId, TypeTag, VersionVector};
+use converge_core::{Causality, Codec, DeltaCrdt, Dot, Lattice, ReplicaId, TypeTag, VersionVector};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -56,7 +56,14 @@ impl Lattice for GCounter {
     }
 }
 
-impl DeltaCrdt for GCounter {}
+impl DeltaCrdt for GCounter {
+    fn is_subsumed_by(&self, other: &Self) -> bool {
+        matches!(
+            self.counts.compare(&other.counts),
+            Causality::Before | Causality::Equal
+        )
+    }
+}
 
 impl Codec for GCounter {
     const TAG: TypeTag = TypeTag::GCounter;
@@ -70,6 +77,13 @@ impl FromIterator<(ReplicaId, u64)> for GCounter {
             counts.observe(Dot::new(replica, count));
         }
         GCounter { counts }
+    }
+}
+
+/// No concurrent writes to report: every write merges without a conflict.
+impl converge_core::CountConflicts for GCounter {
+    fn conflicts_between(_: &Self, _: &Self) -> u64 {
+        0
     }
 }
 

@@ -179,6 +179,14 @@ impl<V: Clone + PartialEq + Debug + Serialize + DeserializeOwned> Codec for LwwR
 
 converge_core::causal_type!([V: Clone + PartialEq + Debug] LwwRegister<V>, state: DotFun<Stamped<V>>);
 
+/// Concurrent writes met: the register's new siblings.
+impl<V: Clone + PartialEq + Debug> converge_core::CountConflicts for LwwRegister<V> {
+    fn conflicts_between(before: &Self, after: &Self) -> u64 {
+        let dots = |r: &Self| r.state.store.iter().map(|(d, _)| d).collect::<Vec<_>>();
+        converge_core::register_conflicts(&dots(before), &dots(after))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use converge_core::Lattice;

@@ -201,7 +201,7 @@ impl Node {
     }
 
     /// Every live dot of this node's registers.
-    fn register_dots(&self) -> BTreeSet<Dot> {
+    pub(crate) fn register_dots(&self) -> BTreeSet<Dot> {
         let mut dots = Vec::new();
         if let Some(r) = self.get::<LwwRegister<Value>>() {
             r.as_causal().store.collect_dots(&mut dots);

@@ -93,6 +93,13 @@ impl fmt::Debug for Counter {
 
 converge_core::causal_type!([] Counter, state: DotFun<Contribution>);
 
+/// No concurrent writes to report: every write merges without a conflict.
+impl converge_core::CountConflicts for Counter {
+    fn conflicts_between(_: &Self, _: &Self) -> u64 {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

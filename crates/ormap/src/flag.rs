@@ -37,3 +37,10 @@ impl Flag {
 }
 
 converge_core::causal_type!([] Flag, state: DotSet);
+
+/// No concurrent writes to report: every write merges without a conflict.
+impl converge_core::CountConflicts for Flag {
+    fn conflicts_between(_: &Self, _: &Self) -> u64 {
+        0
+    }
+}

@@ -327,3 +327,21 @@ impl fmt::Debug for Node {
 }
 
 converge_core::causal_type!([] Node, state: Parts);
+
+/// Concurrent writes met in this node's registers and, recursively, its nested map.
+impl converge_core::CountConflicts for Node {
+    fn conflicts_between(before: &Self, after: &Self) -> u64 {
+        let registers = converge_core::register_conflicts(
+            &before.register_dots().into_iter().collect::<Vec<_>>(),
+            &after.register_dots().into_iter().collect::<Vec<_>>(),
+        );
+        let empty = Document::new();
+        let nested = match after.get::<Document>() {
+            Some(map) => {
+                Document::conflicts_between(before.get::<Document>().unwrap_or(&empty), map)
+            }
+            None => 0,
+        };
+        registers + nested
+    }
+}

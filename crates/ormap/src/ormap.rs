@@ -6,7 +6,7 @@ use std::fmt::{self, Debug};
 use std::hash::Hash;
 
 use converge_core::{
-    Causal, Codec, DotMap, DotStore, Embeddable, Embedded, TypeTag, VersionVector,
+    Causal, Codec, CountConflicts, DotMap, DotStore, Embeddable, Embedded, TypeTag, VersionVector,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -176,3 +176,31 @@ where
 }
 
 converge_core::causal_type!([K: Key, V: Embeddable] OrMap<K, V>, state: DotMap<K, Embedded<V>>);
+
+/// Concurrent writes met under every key, by the values' own count. A merge copies
+/// only the values of the keys `other` carries, so counting a delta's merge costs in
+/// proportion to the delta.
+impl<K: Key, V: Embeddable + CountConflicts> CountConflicts for OrMap<K, V> {
+    fn conflicts_between(before: &Self, after: &Self) -> u64 {
+        let empty = V::default();
+        after
+            .iter()
+            .map(|(k, v)| V::conflicts_between(before.get(k).unwrap_or(&empty), v))
+            .sum()
+    }
+
+    fn join_counting(&mut self, other: Self) -> u64 {
+        let before: Vec<(K, V)> = other
+            .iter()
+            .map(|(k, _)| (k.clone(), self.get(k).cloned().unwrap_or_default()))
+            .collect();
+        converge_core::Lattice::join(self, other);
+        before
+            .into_iter()
+            .map(|(k, old)| match self.get(&k) {
+                Some(new) => V::conflicts_between(&old, new),
+                None => 0,
+            })
+            .sum()
+    }
+}

@@ -1,7 +1,7 @@
 //! `PnCounter`: two per-replica grow-only totals, one of increments and one of
 //! decrements; the value is their difference, and join is the pointwise maximum of each.
 
-use converge_core::{Codec, DeltaCrdt, Lattice, ReplicaId, TypeTag, VersionVector};
+use converge_core::{Causality, Codec, DeltaCrdt, Lattice, ReplicaId, TypeTag, VersionVector};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Direction, Error};
@@ -107,7 +107,14 @@ impl Lattice for PnCounter {
     }
 }
 
-impl DeltaCrdt for PnCounter {}
+impl DeltaCrdt for PnCounter {
+    fn is_subsumed_by(&self, other: &Self) -> bool {
+        let below = |a: &VersionVector, b: &VersionVector| {
+            matches!(a.compare(b), Causality::Before | Causality::Equal)
+        };
+        below(&self.increments, &other.increments) && below(&self.decrements, &other.decrements)
+    }
+}
 
 impl Codec for PnCounter {
     const TAG: TypeTag = TypeTag::PnCounter;
@@ -129,6 +136,13 @@ impl<'de> Deserialize<'de> for PnCounter {
             increments,
             decrements,
         })
+    }
+}
+
+/// No concurrent writes to report: every write merges without a conflict.
+impl converge_core::CountConflicts for PnCounter {
+    fn conflicts_between(_: &Self, _: &Self) -> u64 {
+        0
     }
 }
 
