@@ -37,10 +37,12 @@ pub enum TypeTag {
     SyncMessage = 16,
     /// A sync resume token.
     SyncToken = 17,
+    /// A sync replica saved to bytes.
+    SyncReplica = 18,
 }
 
 impl TypeTag {
-    const ALL: [TypeTag; 9] = [
+    const ALL: [TypeTag; 10] = [
         TypeTag::GCounter,
         TypeTag::PnCounter,
         TypeTag::OrSet,
@@ -50,6 +52,7 @@ impl TypeTag {
         TypeTag::VersionVector,
         TypeTag::SyncMessage,
         TypeTag::SyncToken,
+        TypeTag::SyncReplica,
     ];
 
     /// The tag with this byte, if any.
@@ -69,6 +72,7 @@ impl TypeTag {
             TypeTag::VersionVector => "VersionVector",
             TypeTag::SyncMessage => "sync message",
             TypeTag::SyncToken => "sync token",
+            TypeTag::SyncReplica => "saved sync replica",
         }
     }
 }

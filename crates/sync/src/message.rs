@@ -1,0 +1,172 @@
+//! The messages replicas exchange, and their wire form.
+//!
+//! ```text
+//! [type tag, sender, sender's epoch, kind, …fields]
+//!   kind 0  Delta  from, to, delta        the join of the sender's deltas from..to
+//!   kind 1  Full   to, state              the sender's whole state, as of sequence to
+//!   kind 2  Ack    epoch, to              "I have your deltas up to `to` of `epoch`"
+//!   kind 3  Hello  epoch, to | nil        "I have yours up to `to` of `epoch`", or nothing
+//! ```
+//!
+//! inside the envelope with tag `SyncMessage`. The type tag is the tag of the CRDT
+//! being synced, so peers syncing different types get a clear error.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use converge_core::{Codec, ReplicaId, TypeTag};
+use serde::de::{self, DeserializeOwned, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What one message says.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Body<T> {
+    /// The join of the sender's buffered deltas with sequence numbers `from..to`.
+    Delta { from: u64, to: u64, delta: T },
+    /// The sender's whole state, which includes everything up to sequence `to`.
+    Full { to: u64, state: T },
+    /// The sender has applied the receiver's deltas up to `to` of the receiver's `epoch`.
+    Ack { epoch: u64, to: u64 },
+    /// The sender (re)connects and has the receiver's deltas up to `to` of `epoch`.
+    Hello { have: Option<(u64, u64)> },
+}
+
+/// One message: who sent it, in which session (epoch) of theirs, and what it says.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Message<T> {
+    pub(crate) sender: ReplicaId,
+    pub(crate) epoch: u64,
+    pub(crate) body: Body<T>,
+}
+
+/// The message envelope's type: the sync messages of a CRDT of type `T`.
+pub(crate) struct Wire<T>(pub(crate) Message<T>);
+
+impl<T: Codec> Serialize for Wire<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Message {
+            sender,
+            epoch,
+            body,
+        } = &self.0;
+        let fields = match body {
+            Body::Delta { .. } => 3,
+            Body::Full { .. } | Body::Ack { .. } | Body::Hello { .. } => 2,
+        };
+        let mut seq = serializer.serialize_seq(Some(4 + fields))?;
+        seq.serialize_element(&(T::TAG as u8))?;
+        seq.serialize_element(sender)?;
+        seq.serialize_element(epoch)?;
+        match body {
+            Body::Delta { from, to, delta } => {
+                seq.serialize_element(&0u8)?;
+                seq.serialize_element(from)?;
+                seq.serialize_element(to)?;
+                seq.serialize_element(delta)?;
+            }
+            Body::Full { to, state } => {
+                seq.serialize_element(&1u8)?;
+                seq.serialize_element(to)?;
+                seq.serialize_element(state)?;
+            }
+            Body::Ack { epoch, to } => {
+                seq.serialize_element(&2u8)?;
+                seq.serialize_element(epoch)?;
+                seq.serialize_element(to)?;
+            }
+            Body::Hello { have } => {
+                seq.serialize_element(&3u8)?;
+                seq.serialize_element(&have.map(|(e, _)| e))?;
+                seq.serialize_element(&have.map(|(_, t)| t))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+impl<'de, T: Codec> Deserialize<'de> for Wire<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(WireVisitor(PhantomData))
+    }
+}
+
+struct WireVisitor<T>(PhantomData<T>);
+
+fn next<'de, A: SeqAccess<'de>, V: Deserialize<'de>>(
+    seq: &mut A,
+    what: &str,
+) -> Result<V, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| de::Error::custom(format!("sync message lacks its {what}")))
+}
+
+impl<'de, T: Codec> Visitor<'de> for WireVisitor<T> {
+    type Value = Wire<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sync message")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Wire<T>, A::Error> {
+        let tag: u8 = next(&mut seq, "type tag")?;
+        if tag != T::TAG as u8 {
+            let found = TypeTag::from_byte(tag).map_or("unknown type", TypeTag::name);
+            return Err(de::Error::custom(format!(
+                "the message carries a {found}, but this replica holds a {}: the peers sync different types",
+                T::TAG.name()
+            )));
+        }
+        let sender: ReplicaId = next(&mut seq, "sender")?;
+        let epoch: u64 = next(&mut seq, "epoch")?;
+        let kind: u8 = next(&mut seq, "kind")?;
+        let body = match kind {
+            0 => Body::Delta {
+                from: next(&mut seq, "interval start")?,
+                to: next(&mut seq, "interval end")?,
+                delta: next::<_, Payload<T>>(&mut seq, "delta")?.0,
+            },
+            1 => Body::Full {
+                to: next(&mut seq, "sequence number")?,
+                state: next::<_, Payload<T>>(&mut seq, "state")?.0,
+            },
+            2 => Body::Ack {
+                epoch: next(&mut seq, "acknowledged epoch")?,
+                to: next(&mut seq, "acknowledged sequence number")?,
+            },
+            3 => {
+                let e: Option<u64> = next(&mut seq, "epoch held")?;
+                let t: Option<u64> = next(&mut seq, "sequence number held")?;
+                match (e, t) {
+                    (Some(e), Some(t)) => Body::Hello { have: Some((e, t)) },
+                    (None, None) => Body::Hello { have: None },
+                    _ => return Err(de::Error::custom("hello names an epoch without a position")),
+                }
+            }
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown sync message kind {other}"
+                )))
+            }
+        };
+        Ok(Wire(Message {
+            sender,
+            epoch,
+            body,
+        }))
+    }
+}
+
+/// The CRDT value inside a message, decoded by its own serde form.
+struct Payload<T>(T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Payload<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Payload)
+    }
+}
+
+/// Messages travel in the envelope with the `SyncMessage` tag.
+impl<T: Codec> Codec for Wire<T> {
+    const TAG: TypeTag = TypeTag::SyncMessage;
+}

@@ -1,0 +1,36 @@
+//! What a replica counts: traffic, fallbacks, buffer depth, conflicts, sync lag.
+
+/// Counters a [`Replica`](crate::Replica) keeps since it started. All monotonic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Delta-interval messages sent.
+    pub deltas_sent: u64,
+    /// Full-state messages sent (to new peers, peers behind the buffer, or when the
+    /// interval would be larger than the state).
+    pub full_states_sent: u64,
+    /// Bytes of every message sent (deltas, full states, acks, hellos).
+    pub bytes_sent: u64,
+    /// Delta-interval messages received.
+    pub deltas_received: u64,
+    /// Full-state messages received.
+    pub full_states_received: u64,
+    /// Bytes of every message received, rejected ones included.
+    pub bytes_received: u64,
+    /// Messages rejected as malformed or hostile.
+    pub rejected: u64,
+    /// Concurrent writes met while merging received deltas and states.
+    pub conflicts: u64,
+}
+
+/// What a replica knows of one peer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// Sequence number up to which the peer has acknowledged this replica's deltas
+    /// in its current session; `None` if it has not (it will get the full state).
+    pub acked: Option<u64>,
+    /// This replica's deltas the peer has not acknowledged yet.
+    pub pending: u64,
+    /// When (clock milliseconds) a message from the peer was last applied; the sync
+    /// lag is now minus this.
+    pub last_heard_ms: Option<u64>,
+}

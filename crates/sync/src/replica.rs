@@ -1,0 +1,443 @@
+//! `Replica<T>`: a CRDT state plus the bookkeeping of delta-interval anti-entropy.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId, TypeTag};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::message::{Body, Message, Wire};
+use crate::{Error, Metrics, PeerStatus, SyncToken};
+
+/// Limits a replica works within.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// A delta interval that would encode larger than this is replaced by the full
+    /// state (so is one larger than the full state, whatever this limit).
+    pub max_delta_bytes: usize,
+    /// At most this many deltas stay buffered; older ones are dropped, and peers that
+    /// had not acknowledged them get the full state instead.
+    pub max_buffer: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_delta_bytes: 1 << 20,
+            max_buffer: 4096,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Peer {
+    /// Up to which sequence number (exclusive) the peer acknowledged our deltas, in
+    /// our current epoch.
+    acked: Option<u64>,
+    /// `(epoch, to)`: we hold the peer's deltas up to `to` of its session `epoch`.
+    have: Option<(u64, u64)>,
+    last_heard_ms: Option<u64>,
+}
+
+/// A replica of a CRDT of type `T` that syncs with any number of peers by exchanging
+/// byte messages over any transport (delta-interval anti-entropy, Almeida et al.,
+/// 2018, algorithm 2).
+///
+/// - [`update`](Self::update) applies a local write and buffers its delta under the
+///   next sequence number.
+/// - [`message_for`](Self::message_for) produces what a peer lacks: the join of the
+///   deltas it has not acknowledged, or the full state if it is new, behind the
+///   buffer, or the interval would be larger than the state.
+/// - [`receive`](Self::receive) applies a message and returns the reply to send back
+///   (an acknowledgement, or the interval a reconnecting peer needs).
+/// - Deltas every peer acknowledged are dropped. Received deltas that brought news
+///   are buffered too, so a replica relays writes between peers that never meet.
+///
+/// Every message is idempotent: duplicates, replays and reordering change nothing, and
+/// no causal delivery is assumed (delta exactness makes any order safe). A malformed
+/// or hostile message is rejected with an error and leaves the replica unchanged.
+pub struct Replica<T> {
+    id: ReplicaId,
+    epoch: u64,
+    state: T,
+    next_seq: u64,
+    /// `(sequence number, the peer it came from (None: a local write), delta)`.
+    buffer: VecDeque<(u64, Option<ReplicaId>, T)>,
+    peers: BTreeMap<ReplicaId, Peer>,
+    metrics: Metrics,
+    config: Config,
+    clock: Box<dyn Clock + Send>,
+}
+
+fn new_epoch() -> Result<u64, Error> {
+    ReplicaId::random()
+        .map(ReplicaId::get)
+        .map_err(|e| Error::NoRandomSource(e.to_string()))
+}
+
+/// A clock that reads 0, for replicas that were given none.
+fn no_clock() -> u64 {
+    0
+}
+
+impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
+    /// A replica `id` holding `state`, in a fresh session (epoch).
+    pub fn new(id: ReplicaId, state: T) -> Result<Self, Error> {
+        Ok(Replica {
+            id,
+            epoch: new_epoch()?,
+            state,
+            next_seq: 0,
+            buffer: VecDeque::new(),
+            peers: BTreeMap::new(),
+            metrics: Metrics::default(),
+            config: Config::default(),
+            clock: Box::new(no_clock),
+        })
+    }
+
+    /// Sets the limits.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the clock that stamps when peers were last heard from (sync lag).
+    pub fn with_clock(mut self, clock: impl Clock + Send + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// This replica's id.
+    pub fn id(&self) -> ReplicaId {
+        self.id
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &T {
+        &self.state
+    }
+
+    /// The traffic and conflict counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// How many deltas are buffered (the queue depth).
+    pub fn buffer_depth(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Applies a local write: `mutate` runs one of the state's mutators and returns
+    /// its delta, which is buffered for the peers. Returns the delta's sequence number.
+    pub fn update(&mut self, mutate: impl FnOnce(&mut T) -> T) -> u64 {
+        let delta = mutate(&mut self.state);
+        self.push(None, delta)
+    }
+
+    fn push(&mut self, origin: Option<ReplicaId>, delta: T) -> u64 {
+        let seq = self.next_seq;
+        self.buffer.push_back((seq, origin, delta));
+        self.next_seq += 1;
+        self.collect_garbage();
+        seq
+    }
+
+    /// Makes `peer` known: it will be sent deltas, and buffered deltas are kept until
+    /// it acknowledges them.
+    pub fn add_peer(&mut self, peer: ReplicaId) {
+        if peer != self.id {
+            self.peers.entry(peer).or_default();
+        }
+    }
+
+    /// Forgets `peer` (it no longer holds back the buffer).
+    pub fn remove_peer(&mut self, peer: ReplicaId) {
+        self.peers.remove(&peer);
+        self.collect_garbage();
+    }
+
+    /// The known peers and what this replica knows of them.
+    pub fn peers(&self) -> impl Iterator<Item = (ReplicaId, PeerStatus)> + '_ {
+        self.peers.iter().map(|(id, p)| {
+            let pending = match p.acked {
+                Some(acked) => self.next_seq.saturating_sub(acked),
+                None => self.next_seq,
+            };
+            let status = PeerStatus {
+                acked: p.acked,
+                pending,
+                last_heard_ms: p.last_heard_ms,
+            };
+            (*id, status)
+        })
+    }
+
+    /// The message `peer` needs now, or `None` if it has acknowledged everything. The
+    /// peer becomes known if it was not.
+    pub fn message_for(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
+        if peer == self.id {
+            return None;
+        }
+        let acked = self.peers.entry(peer).or_default().acked;
+        let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _, _)| *s);
+        let body = match acked {
+            Some(a) if a >= self.next_seq => return None,
+            Some(a) if a >= first_buffered => {
+                let mut interval = T::default();
+                // What the peer itself sent us it has already: no need to echo it.
+                let news = self
+                    .buffer
+                    .iter()
+                    .filter(|(s, origin, _)| *s >= a && *origin != Some(peer));
+                for (_, _, delta) in news {
+                    interval.join(delta.clone());
+                }
+                let bytes = self.wrap(Body::Delta {
+                    from: a,
+                    to: self.next_seq,
+                    delta: interval,
+                });
+                let small = bytes.len() <= 64 || bytes.len() <= self.state.encode().len();
+                if small && bytes.len() <= self.config.max_delta_bytes {
+                    self.metrics.deltas_sent += 1;
+                    self.metrics.bytes_sent += bytes.len() as u64;
+                    return Some(bytes);
+                }
+                self.full_body()
+            }
+            _ => self.full_body(),
+        };
+        let bytes = self.wrap(body);
+        self.metrics.full_states_sent += 1;
+        self.metrics.bytes_sent += bytes.len() as u64;
+        Some(bytes)
+    }
+
+    fn full_body(&self) -> Body<T> {
+        Body::Full {
+            to: self.next_seq,
+            state: self.state.clone(),
+        }
+    }
+
+    fn wrap(&self, body: Body<T>) -> Vec<u8> {
+        Wire(Message {
+            sender: self.id,
+            epoch: self.epoch,
+            body,
+        })
+        .encode()
+    }
+
+    /// The message that (re)connects to `peer`: it says which of the peer's deltas this
+    /// replica holds, so the peer answers with just the rest.
+    pub fn hello(&mut self, peer: ReplicaId) -> Vec<u8> {
+        let have = self.peers.entry(peer).or_default().have;
+        let bytes = self.wrap(Body::Hello { have });
+        self.metrics.bytes_sent += bytes.len() as u64;
+        bytes
+    }
+
+    /// The token to persist for resuming with `peer` after a restart, if this replica
+    /// holds any of its deltas.
+    pub fn sync_token(&self, peer: ReplicaId) -> Option<Vec<u8>> {
+        let (epoch, to) = self.peers.get(&peer)?.have?;
+        Some(SyncToken { peer, epoch, to }.encode())
+    }
+
+    /// Presents a persisted token: records what it says this replica holds of its
+    /// peer and returns the hello to send that peer.
+    pub fn resume(&mut self, token: &[u8]) -> Result<Vec<u8>, Error> {
+        let token = SyncToken::decode(token)?;
+        if token.peer == self.id {
+            return Err(Error::OwnId(token.peer));
+        }
+        self.peers.entry(token.peer).or_default().have = Some((token.epoch, token.to));
+        Ok(self.hello(token.peer))
+    }
+
+    /// Applies a message from a peer and returns the reply to send back to it, if any.
+    /// On error the replica is unchanged (apart from the rejection counters).
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        self.metrics.bytes_received += bytes.len() as u64;
+        let checked = self.check(bytes);
+        let message = match checked {
+            Ok(message) => message,
+            Err(e) => {
+                self.metrics.rejected += 1;
+                return Err(e);
+            }
+        };
+        let now = self.clock.now_millis();
+        let sender = message.sender;
+        self.peers.entry(sender).or_default().last_heard_ms = Some(now);
+        let reply = match message.body {
+            Body::Delta { from, to, delta } => {
+                self.metrics.deltas_received += 1;
+                self.apply(sender, message.epoch, Some(from), to, delta)
+            }
+            Body::Full { to, state } => {
+                self.metrics.full_states_received += 1;
+                self.apply(sender, message.epoch, None, to, state)
+            }
+            Body::Ack { epoch, to } => {
+                if epoch == self.epoch {
+                    let peer = self.peers.entry(sender).or_default();
+                    peer.acked = Some(peer.acked.map_or(to, |a| a.max(to)));
+                    self.collect_garbage();
+                }
+                None
+            }
+            Body::Hello { have } => {
+                let acked = match have {
+                    Some((epoch, to)) if epoch == self.epoch => Some(to),
+                    _ => None,
+                };
+                self.peers.entry(sender).or_default().acked = acked;
+                self.message_for(sender)
+            }
+        };
+        Ok(reply)
+    }
+
+    /// Decodes and validates a message without touching the replica.
+    fn check(&self, bytes: &[u8]) -> Result<Message<T>, Error> {
+        let message = Wire::<T>::decode(bytes)?.0;
+        if message.sender == self.id {
+            return Err(Error::OwnId(message.sender));
+        }
+        match &message.body {
+            Body::Delta { from, to, .. } if from > to => {
+                return Err(Error::BackwardsInterval {
+                    from: *from,
+                    to: *to,
+                })
+            }
+            Body::Ack { epoch, to } if *epoch == self.epoch && *to > self.next_seq => {
+                return Err(Error::AckBeyondSent {
+                    peer: message.sender,
+                    seq: *to,
+                    next: self.next_seq,
+                })
+            }
+            _ => {}
+        }
+        Ok(message)
+    }
+
+    /// Joins what `sender` sent (deltas `from..to`, or its full state up to `to` when
+    /// `from` is `None`) and returns the acknowledgement, or a hello when a gap means
+    /// the sender should resend from further back.
+    fn apply(
+        &mut self,
+        sender: ReplicaId,
+        epoch: u64,
+        from: Option<u64>,
+        to: u64,
+        value: T,
+    ) -> Option<Vec<u8>> {
+        if !value.is_subsumed_by(&self.state) {
+            self.metrics.conflicts += self.state.join_counting(value.clone());
+            // Relay what was news to us to the other peers.
+            self.push(Some(sender), value);
+        }
+        let peer = self.peers.entry(sender).or_default();
+        let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
+        let contiguous = match (from, held) {
+            (None, _) => true,            // a full state holds everything up to `to`
+            (Some(0), _) => true,         // an interval from the very start
+            (Some(f), Some(h)) => f <= h, // continues what we hold
+            (Some(_), None) => false,     // a gap: we hold nothing of this session
+        };
+        if !contiguous {
+            // Joining was safe (any order is), but we cannot claim the gap: ask the
+            // sender to resend from what we hold.
+            let have = peer.have.filter(|(e, _)| *e == epoch);
+            let hello = self.wrap(Body::Hello { have });
+            self.metrics.bytes_sent += hello.len() as u64;
+            return Some(hello);
+        }
+        let now_held = held.map_or(to, |h| h.max(to));
+        peer.have = Some((epoch, now_held));
+        let ack = self.wrap(Body::Ack {
+            epoch,
+            to: now_held,
+        });
+        self.metrics.bytes_sent += ack.len() as u64;
+        Some(ack)
+    }
+
+    /// Drops deltas every peer that acknowledged anything has acknowledged (peers
+    /// with no acknowledgement get the full state anyway), and the oldest beyond the
+    /// buffer limit.
+    fn collect_garbage(&mut self) {
+        let low = self
+            .peers
+            .values()
+            .filter_map(|p| p.acked)
+            .min()
+            .unwrap_or(self.next_seq);
+        while self.buffer.front().is_some_and(|(s, _, _)| *s < low) {
+            self.buffer.pop_front();
+        }
+        while self.buffer.len() > self.config.max_buffer {
+            self.buffer.pop_front();
+        }
+    }
+
+    /// The replica as bytes, to restore after a restart: the state and what it holds
+    /// of each peer. The buffer is not saved: a restored replica starts a new session,
+    /// and its peers get its full state once.
+    pub fn save(&self) -> Vec<u8> {
+        Saved {
+            id: self.id,
+            state: self.state.clone(),
+            have: self
+                .peers
+                .iter()
+                .filter_map(|(p, s)| s.have.map(|(e, t)| (*p, e, t)))
+                .collect(),
+        }
+        .encode()
+    }
+
+    /// Restores a replica saved by [`save`](Self::save), in a fresh session.
+    pub fn restore(bytes: &[u8]) -> Result<Self, Error> {
+        let saved = Saved::<T>::decode(bytes)?;
+        let mut replica = Replica::new(saved.id, saved.state)?;
+        for (peer, epoch, to) in saved.have {
+            if peer != saved.id {
+                replica.peers.entry(peer).or_default().have = Some((epoch, to));
+            }
+        }
+        Ok(replica)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
+struct Saved<T> {
+    id: ReplicaId,
+    state: T,
+    have: Vec<(ReplicaId, u64, u64)>,
+}
+
+impl<T: Codec> Codec for Saved<T> {
+    const TAG: TypeTag = TypeTag::SyncReplica;
+}
+
+impl<T: fmt::Debug> fmt::Debug for Replica<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replica")
+            .field("id", &self.id)
+            .field("epoch", &self.epoch)
+            .field("next_seq", &self.next_seq)
+            .field("buffered", &self.buffer.len())
+            .field("peers", &self.peers)
+            .field("metrics", &self.metrics)
+            .field("state", &self.state)
+            .finish()
+    }
+}
