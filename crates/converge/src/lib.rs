@@ -210,6 +210,31 @@
 //! assert_eq!(conflicts[0].read.value, Some("released".into()));
 //! ```
 //!
+//! # Syncing replicas
+//!
+//! A [`Replica`] wraps any of these types and speaks a byte protocol with its peers:
+//! [`Replica::update`] buffers each local write's delta, [`Replica::message_for`]
+//! sends a peer what it has not acknowledged, and [`Replica::receive`] applies a
+//! message and returns the reply. Lost, duplicated and reordered messages are fine.
+//!
+//! ```
+//! use converge::{GCounter, Replica, ReplicaId};
+//!
+//! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+//! let mut here = Replica::new(a, GCounter::new())?;
+//! let mut there = Replica::new(b, GCounter::new())?;
+//! here.update(|c| c.increment(a, 3).expect("no overflow"));
+//! let message = here.message_for(b).expect("there lacks the increment");
+//! let _lost_ack = there.receive(&message)?;
+//! // The ack was lost: `here` sends again, and the duplicate changes nothing.
+//! let again = here.message_for(b).expect("still unacknowledged");
+//! let ack = there.receive(&again)?.expect("an acknowledgement");
+//! here.receive(&ack)?;
+//! assert_eq!(there.state().value(), 3);
+//! assert_eq!(here.message_for(b), None);
+//! # Ok::<(), converge::SyncError>(())
+//! ```
+//!
 //! # Bytes on the wire
 //!
 //! Every type is a [`Codec`]: [`encode`](Codec::encode) gives compact bytes in a
@@ -261,6 +286,8 @@ pub use converge_ormap as ormap;
 pub use converge_orset as orset;
 /// The increment-and-decrement counter.
 pub use converge_pncounter as pncounter;
+/// converge-sync: delta-interval anti-entropy between replicas.
+pub use converge_sync as sync;
 
 /// Why bytes (or a replica id string) could not be turned into a converge value:
 /// `converge_core::Error`.
@@ -290,6 +317,9 @@ pub use converge_mvregister::MvRegister;
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
 pub use converge_ormap::{Policies, Policy, Resolution, Resolver};
+
+pub use converge_sync::Error as SyncError;
+pub use converge_sync::{Config as SyncConfig, Metrics, PeerStatus, Replica, SyncToken};
 
 /// The README's examples, compiled and run as doctests so the README stays true.
 #[cfg(doctest)]

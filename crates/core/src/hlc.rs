@@ -126,6 +126,7 @@ impl Clock for ManualClock {
 pub struct Hlc<C = DefaultClock> {
     clock: C,
     last: Timestamp,
+    max_drift_ms: Option<u64>,
 }
 
 /// The clock [`Hlc`] uses when none is named: the system clock where there is one.
@@ -148,7 +149,19 @@ impl<C: Clock> Hlc<C> {
         Hlc {
             clock,
             last: Timestamp::default(),
+            max_drift_ms: None,
         }
+    }
+
+    /// Bounds how far ahead of this clock's wall time an observed timestamp may drag
+    /// it: a timestamp more than `max_drift_ms` ahead is observed as if it were
+    /// exactly that far ahead. A peer with a wildly wrong (or hostile) clock then
+    /// cannot push this replica's timestamps to the end of time. Its writes still
+    /// carry their own timestamps; a later write here still replaces them when it has
+    /// seen them, since causal replacement does not depend on clocks.
+    pub fn with_max_drift(mut self, max_drift_ms: u64) -> Self {
+        self.max_drift_ms = Some(max_drift_ms);
+        self
     }
 
     /// A fresh timestamp for a local write: after everything returned or observed.
@@ -164,6 +177,13 @@ impl<C: Clock> Hlc<C> {
 
     /// Takes note of a timestamp seen from another replica, so later ticks come after it.
     pub fn observe(&mut self, seen: Timestamp) {
+        let seen = match self.max_drift_ms {
+            Some(drift) => {
+                let limit = Timestamp::new(self.clock.now_millis().saturating_add(drift), 0);
+                seen.min(limit)
+            }
+            None => seen,
+        };
         self.last = self.last.max(seen);
     }
 
@@ -208,6 +228,15 @@ mod tests {
         let mut hlc = Hlc::new(ManualClock::new(0));
         hlc.observe(Timestamp::new(7, u32::MAX));
         assert_eq!(hlc.tick(), Timestamp::new(8, 0));
+    }
+
+    #[test]
+    fn max_drift_bounds_what_an_observation_can_do() {
+        let mut hlc = Hlc::new(ManualClock::new(1_000)).with_max_drift(500);
+        hlc.observe(Timestamp::new(u64::MAX, 0));
+        assert_eq!(hlc.tick(), Timestamp::new(1_500, 1));
+        hlc.observe(Timestamp::new(1_200, 3)); // within the drift: taken as is
+        assert_eq!(hlc.tick(), Timestamp::new(1_500, 2));
     }
 
     #[test]
