@@ -3,7 +3,7 @@
 #   make test   build and run every test
 # Both need only the Rust toolchain; later targets install what they need themselves.
 
-.PHONY: demo test lint ci
+.PHONY: demo test lint ci bench
 
 demo:
 	cargo run --quiet --release -p converge --example offline_demo
@@ -16,3 +16,6 @@ lint:
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 ci: lint test
+
+bench:
+	cargo bench -p converge-benches

@@ -98,6 +98,11 @@ impl converge_core::CountConflicts for Counter {
     fn conflicts_between(_: &Self, _: &Self) -> u64 {
         0
     }
+
+    fn join_counting(&mut self, other: Self) -> u64 {
+        converge_core::Lattice::join(self, other);
+        0
+    }
 }
 
 #[cfg(test)]

@@ -43,4 +43,9 @@ impl converge_core::CountConflicts for Flag {
     fn conflicts_between(_: &Self, _: &Self) -> u64 {
         0
     }
+
+    fn join_counting(&mut self, other: Self) -> u64 {
+        converge_core::Lattice::join(self, other);
+        0
+    }
 }

@@ -144,6 +144,11 @@ impl converge_core::CountConflicts for PnCounter {
     fn conflicts_between(_: &Self, _: &Self) -> u64 {
         0
     }
+
+    fn join_counting(&mut self, other: Self) -> u64 {
+        converge_core::Lattice::join(self, other);
+        0
+    }
 }
 
 #[cfg(test)]

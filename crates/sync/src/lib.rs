@@ -19,8 +19,9 @@
 //! let mut alice = Replica::new(a, OrSet::new())?;
 //! let mut bob = Replica::new(b, OrSet::new())?;
 //!
-//! alice.update(|set| set.add(a, "milk".to_string()));
-//! bob.update(|set| set.add(b, "eggs".to_string()));
+//! let (me, you) = (alice.writer(), bob.writer());
+//! alice.update(|set| set.add(me, "milk".to_string()));
+//! bob.update(|set| set.add(you, "eggs".to_string()));
 //!
 //! // One round each way; the first message to a new peer is the full state.
 //! let to_bob = alice.message_for(b).expect("bob lacks alice's write");
@@ -32,7 +33,7 @@
 //!
 //! assert_eq!(alice.state(), bob.state());
 //! // Later writes travel as small delta intervals.
-//! alice.update(|set| set.add(a, "tea".to_string()));
+//! alice.update(|set| set.add(me, "tea".to_string()));
 //! let delta = alice.message_for(b).expect("bob lacks the tea");
 //! assert!(delta.len() < 40);
 //! bob.receive(&delta)?;

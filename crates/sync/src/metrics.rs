@@ -8,6 +8,9 @@ pub struct Metrics {
     /// Full-state messages sent (to new peers, peers behind the buffer, or when the
     /// interval would be larger than the state).
     pub full_states_sent: u64,
+    /// Of those, the fallbacks: full states sent to a peer that had acknowledged
+    /// something, because it was behind the buffer or its interval was too large.
+    pub fallbacks: u64,
     /// Bytes of every message sent (deltas, full states, acks, hellos).
     pub bytes_sent: u64,
     /// Delta-interval messages received.

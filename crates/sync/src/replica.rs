@@ -59,7 +59,11 @@ struct Peer {
 /// or hostile message is rejected with an error and leaves the replica unchanged.
 pub struct Replica<T> {
     id: ReplicaId,
+    writer: ReplicaId,
     epoch: u64,
+    /// The encoded size of the state when last measured: a cheap bound that spares
+    /// encoding the whole state to judge every small interval.
+    full_len_hint: usize,
     state: T,
     next_seq: u64,
     /// `(sequence number, the peer it came from (None: a local write), delta)`.
@@ -86,7 +90,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub fn new(id: ReplicaId, state: T) -> Result<Self, Error> {
         Ok(Replica {
             id,
+            writer: id,
             epoch: new_epoch()?,
+            full_len_hint: 0,
             state,
             next_seq: 0,
             buffer: VecDeque::new(),
@@ -109,9 +115,19 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self
     }
 
-    /// This replica's id.
+    /// This replica's id: its name as a peer.
     pub fn id(&self) -> ReplicaId {
         self.id
+    }
+
+    /// The id to write under (pass it to the state's mutators in
+    /// [`update`](Self::update)). It is [`id`](Self::id) for a new replica, and a fresh
+    /// random id after [`restore`](Self::restore): saved bytes may be older than writes
+    /// the replica made before it stopped, and writing on under the old id would give
+    /// a new write the name (dot) of one of those, so two different writes would share
+    /// a name and replicas could never agree.
+    pub fn writer(&self) -> ReplicaId {
+        self.writer
     }
 
     /// The current state.
@@ -129,8 +145,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.buffer.len()
     }
 
-    /// Applies a local write: `mutate` runs one of the state's mutators and returns
-    /// its delta, which is buffered for the peers. Returns the delta's sequence number.
+    /// Applies a local write: `mutate` runs one of the state's mutators (writing as
+    /// [`writer`](Self::writer)) and returns its delta, which is buffered for the
+    /// peers. Returns the delta's sequence number.
     pub fn update(&mut self, mutate: impl FnOnce(&mut T) -> T) -> u64 {
         let delta = mutate(&mut self.state);
         self.push(None, delta)
@@ -199,17 +216,27 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     to: self.next_seq,
                     delta: interval,
                 });
-                let small = bytes.len() <= 64 || bytes.len() <= self.state.encode().len();
+                // Measure the state only when the interval might rival it.
+                if bytes.len() > 64 && bytes.len() * 2 > self.full_len_hint {
+                    self.full_len_hint = self.state.encode().len();
+                }
+                let small = bytes.len() <= 64 || bytes.len() <= self.full_len_hint;
                 if small && bytes.len() <= self.config.max_delta_bytes {
                     self.metrics.deltas_sent += 1;
                     self.metrics.bytes_sent += bytes.len() as u64;
                     return Some(bytes);
                 }
+                self.metrics.fallbacks += 1;
                 self.full_body()
             }
-            _ => self.full_body(),
+            Some(_) => {
+                self.metrics.fallbacks += 1;
+                self.full_body()
+            }
+            None => self.full_body(),
         };
         let bytes = self.wrap(body);
+        self.full_len_hint = bytes.len();
         self.metrics.full_states_sent += 1;
         self.metrics.bytes_sent += bytes.len() as u64;
         Some(bytes)
@@ -403,10 +430,12 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         .encode()
     }
 
-    /// Restores a replica saved by [`save`](Self::save), in a fresh session.
+    /// Restores a replica saved by [`save`](Self::save), in a fresh session and with a
+    /// fresh [`writer`](Self::writer) id (see there why).
     pub fn restore(bytes: &[u8]) -> Result<Self, Error> {
         let saved = Saved::<T>::decode(bytes)?;
         let mut replica = Replica::new(saved.id, saved.state)?;
+        replica.writer = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
         for (peer, epoch, to) in saved.have {
             if peer != saved.id {
                 replica.peers.entry(peer).or_default().have = Some((epoch, to));
