@@ -295,8 +295,8 @@ pub use converge_core::Error as DecodeError;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use converge_core::SystemClock;
 pub use converge_core::{
-    CausalContext, Causality, Clock, Codec, DeltaCrdt, Dot, Hlc, Lattice, ManualClock, ReplicaId,
-    Timestamp, VersionVector,
+    CausalContext, Causality, Clock, Codec, CountConflicts, DeltaCrdt, Dot, Hlc, Lattice,
+    ManualClock, ReplicaId, Timestamp, VersionVector,
 };
 
 /// Why a G-Counter increment failed: `converge_gcounter::Error`.

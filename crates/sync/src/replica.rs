@@ -153,6 +153,26 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.push(None, delta)
     }
 
+    /// Joins a state or delta that reached this replica some other way (a file, a
+    /// copy made by the application) and returns the concurrent writes it met. What
+    /// it brings is buffered for the peers like a local write.
+    pub fn merge(&mut self, other: T) -> u64 {
+        if other.is_subsumed_by(&self.state) {
+            return 0;
+        }
+        let conflicts = self.state.join_counting(other.clone());
+        self.metrics.conflicts += conflicts;
+        self.push(None, other);
+        conflicts
+    }
+
+    /// [`update`](Self::update) for fallible mutators: on error nothing is applied or
+    /// buffered (the mutator must leave the state unchanged when it fails).
+    pub fn try_update<E>(&mut self, mutate: impl FnOnce(&mut T) -> Result<T, E>) -> Result<u64, E> {
+        let delta = mutate(&mut self.state)?;
+        Ok(self.push(None, delta))
+    }
+
     fn push(&mut self, origin: Option<ReplicaId>, delta: T) -> u64 {
         let seq = self.next_seq;
         self.buffer.push_back((seq, origin, delta));

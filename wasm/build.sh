@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the npm package into wasm/npm/dist: wasm32 release build, wasm-bindgen (web and
+# nodejs outputs), wasm-opt -Oz, the inline-wasm default entry, and a size report.
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli 0.2.130, and the repo's
+# npm dev dependencies (binaryen's wasm-opt). `make wasm` installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=wasm/npm/dist
+raw=target/wasm32-unknown-unknown/wasm-release/converge_wasm.wasm
+
+cargo build --quiet -p converge-wasm --target wasm32-unknown-unknown --profile wasm-release
+rm -rf "$out" && mkdir -p "$out/web" "$out/node"
+wasm-bindgen --target web --out-dir "$out/web" "$raw"
+wasm-bindgen --target nodejs --out-dir "$out/node" "$raw"
+
+for wasm in "$out/web/converge_wasm_bg.wasm" "$out/node/converge_wasm_bg.wasm"; do
+  "$root/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+done
+
+# Node: wasm-bindgen's nodejs output is CommonJS; name it .cjs so `require` works
+# whatever the package's module type, and wrap it for `import`.
+mv "$out/node/converge_wasm.js" "$out/node/converge_wasm.cjs"
+node wasm/npm/scripts/entries.mjs "$out"
+
+echo "== sizes (bytes)"
+node wasm/npm/scripts/sizes.mjs "$out" | tee "$out/SIZES.txt"

@@ -1,0 +1,364 @@
+//! The JavaScript classes: one per converge type, each a thin wrapper over
+//! [`Synced`], with the same sync, encoding and delta methods (written once, in the
+//! macro below) and the type's own mutators and reads.
+
+use converge::{
+    Document, GCounter, Hlc, LwwRegister, MvRegister, OrSet, PnCounter, Value, VersionVector,
+};
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::error::invalid;
+use crate::synced::{JsClock, Synced, Versioned};
+use crate::value::{from_count, from_value, to_value};
+
+/// Generates a class's shared methods: constructor, id, encode/decode, merge,
+/// takeDelta, version, the sync session and save/restore.
+macro_rules! crdt_class {
+    ($class:ident, $js:literal, $state:ty, $extra:ident: $extra_ty:ty = $extra_init:expr) => {
+        #[doc = concat!("The JavaScript `", $js, "` class.")]
+        #[wasm_bindgen(js_name = $js)]
+        pub struct $class {
+            inner: Synced<$state>,
+            #[allow(dead_code)]
+            $extra: $extra_ty,
+        }
+
+        impl std::fmt::Debug for $class {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($js)
+                    .field("replica_id", &self.inner.replica_id())
+                    .finish_non_exhaustive()
+            }
+        }
+
+        #[wasm_bindgen(js_class = $js)]
+        impl $class {
+            /// A new, empty replica; `replicaId` is 16 hex digits, random if omitted.
+            #[wasm_bindgen(constructor)]
+            pub fn new(
+                #[wasm_bindgen(js_name = replicaId)] replica_id: Option<String>,
+            ) -> Result<$class, JsValue> {
+                Ok($class {
+                    inner: Synced::new(replica_id, <$state>::default())?,
+                    $extra: $extra_init,
+                })
+            }
+
+            /// This replica's id.
+            #[wasm_bindgen(getter, js_name = replicaId)]
+            pub fn replica_id(&self) -> String {
+                self.inner.replica_id()
+            }
+
+            /// The full state as bytes (equal states give equal bytes).
+            pub fn encode(&self) -> Uint8Array {
+                self.inner.encode()
+            }
+
+            /// A replica holding the state in `bytes` (from `encode()`).
+            pub fn decode(
+                bytes: &[u8],
+                #[wasm_bindgen(js_name = replicaId)] replica_id: Option<String>,
+            ) -> Result<$class, JsValue> {
+                Ok($class {
+                    inner: Synced::decode(bytes, replica_id)?,
+                    $extra: $extra_init,
+                })
+            }
+
+            /// Joins a state or delta (bytes, or another object of this class); returns
+            /// how many concurrent writes the merge met.
+            pub fn merge(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array | this")] other: JsValue,
+            ) -> Result<u32, JsValue> {
+                self.inner.merge(&other)
+            }
+
+            /// The join of the local writes since the last call, as bytes for
+            /// `merge()` elsewhere; `undefined` if there were none.
+            #[wasm_bindgen(js_name = takeDelta)]
+            pub fn take_delta(&mut self) -> Option<Uint8Array> {
+                self.inner.take_delta()
+            }
+
+            /// The writes seen, as `{ [replicaId]: counter }` (compare two with
+            /// `compareVersions`).
+            #[wasm_bindgen(unchecked_return_type = "Record<string, number>")]
+            pub fn version(&self) -> JsValue {
+                self.inner.version()
+            }
+
+            /// The sync message peer `peerId` needs now, or `undefined` if it has
+            /// acknowledged everything.
+            #[wasm_bindgen(js_name = messageFor)]
+            pub fn message_for(
+                &mut self,
+                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+            ) -> Result<Option<Uint8Array>, JsValue> {
+                self.inner.message_for(peer_id)
+            }
+
+            /// Applies a sync message; returns the reply to send back, if any.
+            pub fn receive(&mut self, message: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
+                self.inner.receive(message)
+            }
+
+            /// The message that (re)connects to `peerId`.
+            pub fn hello(
+                &mut self,
+                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+            ) -> Result<Uint8Array, JsValue> {
+                self.inner.hello(peer_id)
+            }
+
+            /// A token to persist for resuming with `peerId` after a restart.
+            #[wasm_bindgen(js_name = syncToken)]
+            pub fn sync_token(
+                &self,
+                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+            ) -> Result<Option<Uint8Array>, JsValue> {
+                self.inner.sync_token(peer_id)
+            }
+
+            /// Presents a persisted token; returns the hello to send its peer.
+            pub fn resume(&mut self, token: &[u8]) -> Result<Uint8Array, JsValue> {
+                self.inner.resume(token)
+            }
+
+            /// The replica (state and sync positions) as bytes, for `restore()`.
+            pub fn save(&self) -> Uint8Array {
+                self.inner.save()
+            }
+
+            /// A replica saved by `save()` (it writes under a fresh id afterwards).
+            pub fn restore(bytes: &[u8]) -> Result<$class, JsValue> {
+                Ok($class {
+                    inner: Synced::restore(bytes)?,
+                    $extra: $extra_init,
+                })
+            }
+
+            /// Sync metrics: messages, bytes, fallbacks, conflicts, buffer depth, peers.
+            pub fn metrics(&self) -> JsValue {
+                self.inner.metrics()
+            }
+        }
+    };
+}
+
+pub(crate) use crdt_class;
+
+/// Nothing extra: for classes whose mutators need no clock.
+type NoExtra = ();
+
+crdt_class!(JsGCounter, "GCounter", GCounter, none: NoExtra = ());
+crdt_class!(JsPnCounter, "PNCounter", PnCounter, none: NoExtra = ());
+crdt_class!(JsOrSet, "OrSet", OrSet<Value>, none: NoExtra = ());
+crdt_class!(JsLwwRegister, "LwwRegister", LwwRegister<Value>, clock: Hlc<JsClock> = Hlc::new(JsClock));
+crdt_class!(JsMvRegister, "MvRegister", MvRegister<Value>, none: NoExtra = ());
+
+impl Versioned for GCounter {
+    fn version_vector(&self) -> VersionVector {
+        self.counts().collect()
+    }
+}
+
+impl Versioned for PnCounter {
+    fn version_vector(&self) -> VersionVector {
+        let mut vv: VersionVector = self.increments().collect();
+        for (replica, down) in self.decrements() {
+            let total = vv.get(replica).saturating_add(down);
+            vv.set(replica, total);
+        }
+        vv
+    }
+}
+
+impl Versioned for OrSet<Value> {
+    fn version_vector(&self) -> VersionVector {
+        self.version().clone()
+    }
+}
+
+impl Versioned for LwwRegister<Value> {
+    fn version_vector(&self) -> VersionVector {
+        self.version().clone()
+    }
+}
+
+impl Versioned for MvRegister<Value> {
+    fn version_vector(&self) -> VersionVector {
+        self.version().clone()
+    }
+}
+
+impl Versioned for Document {
+    fn version_vector(&self) -> VersionVector {
+        self.version().clone()
+    }
+}
+
+/// A count from JavaScript: a non-negative safe integer (default 1).
+pub(crate) fn amount(n: Option<f64>) -> Result<u64, JsValue> {
+    let n = n.unwrap_or(1.0);
+    if n.is_nan() || n.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
+        return Err(invalid(format!(
+            "the amount must be a non-negative safe integer, not {}",
+            if n.is_nan() { "NaN" } else { "this number" }
+        )));
+    }
+    Ok(n as u64)
+}
+
+#[wasm_bindgen(js_class = "GCounter")]
+impl JsGCounter {
+    /// Adds `n` (default 1): a non-negative safe integer.
+    pub fn increment(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+        let by = amount(n)?;
+        self.inner.try_write(|c, me| c.increment(me, by))
+    }
+
+    /// The value (a number, or a bigint past 2^53).
+    #[wasm_bindgen(getter, unchecked_return_type = "number | bigint")]
+    pub fn value(&self) -> JsValue {
+        from_count(i128::try_from(self.inner.state().value()).unwrap_or(i128::MAX))
+    }
+}
+
+#[wasm_bindgen(js_class = "PNCounter")]
+impl JsPnCounter {
+    /// Adds `n` (default 1).
+    pub fn increment(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+        let by = amount(n)?;
+        self.inner.try_write(|c, me| c.increment(me, by))
+    }
+
+    /// Subtracts `n` (default 1).
+    pub fn decrement(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+        let by = amount(n)?;
+        self.inner.try_write(|c, me| c.decrement(me, by))
+    }
+
+    /// The value (a number, or a bigint beyond ±2^53).
+    #[wasm_bindgen(getter, unchecked_return_type = "number | bigint")]
+    pub fn value(&self) -> JsValue {
+        from_count(self.inner.state().value())
+    }
+}
+
+#[wasm_bindgen(js_class = "OrSet")]
+impl JsOrSet {
+    /// Adds `value`.
+    pub fn add(&mut self, value: JsValue) -> Result<(), JsValue> {
+        let value = to_value(&value)?;
+        self.inner.write(|s, me| s.add(me, value));
+        Ok(())
+    }
+
+    /// Removes `value` as observed here (a concurrent add elsewhere wins).
+    pub fn remove(&mut self, value: JsValue) -> Result<(), JsValue> {
+        let value = to_value(&value)?;
+        self.inner.write(|s, _| s.remove(&value));
+        Ok(())
+    }
+
+    /// Whether `value` is in the set.
+    pub fn has(&self, value: JsValue) -> Result<bool, JsValue> {
+        Ok(self.inner.state().contains(&to_value(&value)?))
+    }
+
+    /// Removes every element observed here.
+    pub fn clear(&mut self) {
+        self.inner.write(|s, _| s.clear());
+    }
+
+    /// Number of elements.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.inner.state().len()).unwrap_or(u32::MAX)
+    }
+
+    /// The elements, in a order every replica agrees on.
+    pub fn values(&self) -> Array {
+        self.inner
+            .state()
+            .to_sorted_vec()
+            .into_iter()
+            .map(from_value)
+            .collect()
+    }
+}
+
+#[wasm_bindgen(js_class = "LwwRegister")]
+impl JsLwwRegister {
+    /// Writes `value`, stamped by this replica's hybrid logical clock.
+    pub fn set(&mut self, value: JsValue) -> Result<(), JsValue> {
+        let value = to_value(&value)?;
+        let clock = &mut self.clock;
+        self.inner.write(|r, me| r.set(me, clock, value));
+        Ok(())
+    }
+
+    /// The winning value (`undefined` if never written).
+    #[wasm_bindgen(getter)]
+    pub fn value(&self) -> JsValue {
+        self.inner
+            .state()
+            .value()
+            .map_or(JsValue::UNDEFINED, from_value)
+    }
+
+    /// Every live write, winner first: `{ value, writer, timestamp: { millis, logical } }`.
+    /// More than one means concurrent writes: the losers are conflicts.
+    pub fn writes(&self) -> Array {
+        self.inner
+            .state()
+            .writes()
+            .into_iter()
+            .map(|w| crate::document::sibling_js(w.value, w.writer(), Some(w.timestamp)))
+            .collect()
+    }
+
+    /// Whether concurrent writes were made closer together than `skewToleranceMs`, so
+    /// clock skew may have picked the winner.
+    #[wasm_bindgen(js_name = isAmbiguous)]
+    pub fn is_ambiguous(
+        &self,
+        #[wasm_bindgen(js_name = skewToleranceMs)] skew_tolerance_ms: f64,
+    ) -> bool {
+        let tolerance = if skew_tolerance_ms.is_finite() && skew_tolerance_ms > 0.0 {
+            skew_tolerance_ms as u64
+        } else {
+            0
+        };
+        self.inner.state().read(tolerance).is_ambiguous()
+    }
+}
+
+#[wasm_bindgen(js_class = "MvRegister")]
+impl JsMvRegister {
+    /// Writes `value`, replacing every sibling seen here.
+    pub fn set(&mut self, value: JsValue) -> Result<(), JsValue> {
+        let value = to_value(&value)?;
+        self.inner.write(|r, me| r.write(me, value));
+        Ok(())
+    }
+
+    /// Every concurrent value (siblings), in an order every replica agrees on.
+    pub fn values(&self) -> Array {
+        self.inner.state().values().map(from_value).collect()
+    }
+
+    /// The value `resolve(siblings)` picks (it must return one of them, or
+    /// `undefined`); a single sibling is returned without calling it.
+    pub fn resolve(&self, resolve: &js_sys::Function) -> Result<JsValue, JsValue> {
+        let siblings: Array = self.inner.state().values().map(from_value).collect();
+        match siblings.length() {
+            0 => Ok(JsValue::UNDEFINED),
+            1 => Ok(siblings.get(0)),
+            _ => resolve.call1(&JsValue::NULL, &siblings),
+        }
+    }
+}

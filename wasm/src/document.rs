@@ -1,0 +1,387 @@
+//! The JavaScript `Document`: a JSON-like map of CRDTs (counters, flags, registers,
+//! sets, nested maps) with paths, conflicts, field policies and sync.
+
+use converge::{
+    Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, OrSet, Outcome, Policies,
+    Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
+};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::classes::{amount, crdt_class};
+use crate::error::invalid;
+use crate::ids::parse_replica;
+use crate::synced::{JsClock, Synced};
+use crate::value::{from_value, to_value};
+
+/// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
+/// and its field policies (local, read-time settings).
+pub(crate) struct DocExtras {
+    clock: Hlc<JsClock>,
+    policies: Policies,
+}
+
+fn doc_extras() -> DocExtras {
+    DocExtras {
+        clock: Hlc::new(JsClock),
+        policies: Policies::new(),
+    }
+}
+
+crdt_class!(JsDocument, "Document", Document, extras: DocExtras = doc_extras());
+
+/// A path from JavaScript: one key, or an array of keys.
+fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
+    if let Some(key) = js.as_string() {
+        return Ok(vec![key]);
+    }
+    if Array::is_array(js) {
+        let keys: Vec<String> = Array::from(js)
+            .iter()
+            .map(|k| {
+                k.as_string()
+                    .ok_or_else(|| invalid("path keys must be strings"))
+            })
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Err(invalid("a path needs at least one key"));
+        }
+        return Ok(keys);
+    }
+    Err(invalid("a path is a string key or an array of string keys"))
+}
+
+fn set_prop(object: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// A live write as `{ value, writer, timestamp: { millis, logical } | null }`.
+pub(crate) fn sibling_js(
+    value: &Value,
+    writer: ReplicaId,
+    timestamp: Option<Timestamp>,
+) -> JsValue {
+    let object = Object::new();
+    set_prop(&object, "value", &from_value(value));
+    set_prop(&object, "writer", &JsValue::from_str(&writer.to_string()));
+    let stamp = match timestamp {
+        Some(t) => {
+            let s = Object::new();
+            set_prop(&s, "millis", &JsValue::from_f64(t.millis as f64));
+            set_prop(&s, "logical", &JsValue::from_f64(f64::from(t.logical)));
+            s.into()
+        }
+        None => JsValue::NULL,
+    };
+    set_prop(&object, "timestamp", &stamp);
+    object.into()
+}
+
+fn siblings_js(siblings: &[Sibling]) -> Array {
+    siblings
+        .iter()
+        .map(|s| sibling_js(&s.value, s.writer, s.timestamp))
+        .collect()
+}
+
+fn outcome_js(outcome: &Outcome) -> (&'static str, Option<&str>) {
+    match outcome {
+        Outcome::Empty => ("empty", None),
+        Outcome::Single => ("single", None),
+        Outcome::LastWriterWins => ("lastWriterWins", None),
+        Outcome::Ambiguous => ("ambiguous", None),
+        Outcome::Resolved { resolver } => ("resolved", Some(resolver)),
+        Outcome::Siblings => ("siblings", None),
+        Outcome::Conflict { resolver } => ("conflict", Some(resolver)),
+    }
+}
+
+fn read_js(read: &FieldRead) -> Object {
+    let object = Object::new();
+    let (outcome, resolver) = outcome_js(&read.outcome);
+    set_prop(
+        &object,
+        "value",
+        &read.value.as_ref().map_or(JsValue::UNDEFINED, from_value),
+    );
+    set_prop(&object, "outcome", &JsValue::from_str(outcome));
+    set_prop(
+        &object,
+        "resolver",
+        &resolver.map_or(JsValue::UNDEFINED, JsValue::from_str),
+    );
+    set_prop(
+        &object,
+        "needsAttention",
+        &JsValue::from_bool(read.outcome.needs_attention()),
+    );
+    set_prop(&object, "siblings", &siblings_js(&read.siblings));
+    set_prop(&object, "ignored", &siblings_js(&read.ignored));
+    object
+}
+
+/// A field policy from JavaScript.
+fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
+    let field = |name: &str| Reflect::get(js, &JsValue::from_str(name));
+    let kind = field("type")?.as_string().ok_or_else(|| {
+        invalid("a policy needs a type: 'lww', 'siblings', 'resolver' or 'authority'")
+    })?;
+    match kind.as_str() {
+        "lww" => {
+            let tolerance = field("skewToleranceMs")?.as_f64().unwrap_or(0.0);
+            if !(tolerance.is_finite() && tolerance >= 0.0) {
+                return Err(invalid("skewToleranceMs must be a non-negative number"));
+            }
+            Ok(Policy::LastWriterWins {
+                skew_tolerance_ms: tolerance as u64,
+            })
+        }
+        "siblings" => Ok(Policy::KeepSiblings),
+        "resolver" => {
+            let resolve: Function = field("resolve")?
+                .dyn_into()
+                .map_err(|_| invalid("a resolver policy needs a resolve function"))?;
+            let name = field("name")?
+                .as_string()
+                .unwrap_or_else(|| "resolver".to_owned());
+            Ok(Policy::Resolve(Resolver::new(
+                name,
+                move |siblings: &[Sibling]| {
+                    // A resolver runs at read time; if it throws or returns undefined, the
+                    // conflict stays unresolved (and is shown), never silently settled.
+                    match resolve.call1(&JsValue::NULL, &siblings_js(siblings)) {
+                        Ok(v) if !v.is_undefined() => {
+                            to_value(&v).map_or(Resolution::Unresolved, Resolution::Value)
+                        }
+                        _ => Resolution::Unresolved,
+                    }
+                },
+            )))
+        }
+        "authority" => {
+            let replicas = field("replicas")?;
+            if !Array::is_array(&replicas) {
+                return Err(invalid(
+                    "an authority policy needs replicas: an array of replica ids",
+                ));
+            }
+            let ids = Array::from(&replicas)
+                .iter()
+                .map(|r| {
+                    r.as_string()
+                        .ok_or_else(|| invalid("replica ids are strings"))
+                        .and_then(|s| parse_replica(&s))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Policy::Authority(ids))
+        }
+        other => Err(invalid(format!("unknown policy type {other:?}"))),
+    }
+}
+
+#[wasm_bindgen(js_class = "Document")]
+impl JsDocument {
+    /// Sets the last-writer-wins register at `path` to `value`.
+    pub fn set(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        value: JsValue,
+    ) -> Result<(), JsValue> {
+        let (path, value) = (path_of(&path)?, to_value(&value)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let clock = &mut self.extras.clock;
+        self.inner.write(|doc, me| {
+            doc.update_at(&keys, |r: &mut LwwRegister<Value>| r.set(me, clock, value))
+        });
+        Ok(())
+    }
+
+    /// Writes `value` to the multi-value register at `path` (concurrent writes all stay).
+    #[wasm_bindgen(js_name = setMulti)]
+    pub fn set_multi(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        value: JsValue,
+    ) -> Result<(), JsValue> {
+        let (path, value) = (path_of(&path)?, to_value(&value)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |r: &mut MvRegister<Value>| r.write(me, value)));
+        Ok(())
+    }
+
+    /// Adds `n` (default 1) to the counter at `path`.
+    pub fn increment(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        n: Option<f64>,
+    ) -> Result<(), JsValue> {
+        let (path, by) = (path_of(&path)?, amount(n)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |c: &mut Counter| c.increment(me, by)));
+        Ok(())
+    }
+
+    /// Subtracts `n` (default 1) from the counter at `path`.
+    pub fn decrement(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        n: Option<f64>,
+    ) -> Result<(), JsValue> {
+        let (path, by) = (path_of(&path)?, amount(n)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |c: &mut Counter| c.decrement(me, by)));
+        Ok(())
+    }
+
+    /// Adds `value` to the set at `path`.
+    #[wasm_bindgen(js_name = addToSet)]
+    pub fn add_to_set(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        value: JsValue,
+    ) -> Result<(), JsValue> {
+        let (path, value) = (path_of(&path)?, to_value(&value)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |s: &mut OrSet<Value>| s.add(me, value)));
+        Ok(())
+    }
+
+    /// Removes `value` from the set at `path`, as observed here.
+    #[wasm_bindgen(js_name = removeFromSet)]
+    pub fn remove_from_set(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        value: JsValue,
+    ) -> Result<(), JsValue> {
+        let (path, value) = (path_of(&path)?, to_value(&value)?);
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, _| doc.update_at(&keys, |s: &mut OrSet<Value>| s.remove(&value)));
+        Ok(())
+    }
+
+    /// Turns on the enable-wins flag at `path`.
+    pub fn enable(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+    ) -> Result<(), JsValue> {
+        let path = path_of(&path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |f: &mut Flag| f.enable(me)));
+        Ok(())
+    }
+
+    /// Turns off the flag at `path`, as observed here (a concurrent enable wins).
+    pub fn disable(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+    ) -> Result<(), JsValue> {
+        let path = path_of(&path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner
+            .write(|doc, _| doc.update_at(&keys, |f: &mut Flag| f.disable()));
+        Ok(())
+    }
+
+    /// Removes the key at the end of `path`, as observed here (concurrent updates
+    /// under it survive).
+    pub fn remove(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+    ) -> Result<(), JsValue> {
+        let path = path_of(&path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.inner.write(|doc, _| doc.remove_at(&keys));
+        Ok(())
+    }
+
+    /// The plain value at `path` (registers read under their policies), or `undefined`.
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let path = path_of(&path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        Ok(self
+            .inner
+            .state()
+            .get_at(&keys)
+            .map_or(JsValue::UNDEFINED, |node| {
+                from_value(&node.to_value_at(&path, &self.extras.policies))
+            }))
+    }
+
+    /// The whole document as plain data.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsValue {
+        from_value(&self.inner.state().to_value_with(&self.extras.policies))
+    }
+
+    /// The register at `path` read under its policy: `{ value, outcome, resolver,
+    /// needsAttention, siblings, ignored }`, or `undefined` if there is no register.
+    pub fn read(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let path = path_of(&path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        Ok(self
+            .inner
+            .state()
+            .read_at(&keys, &self.extras.policies)
+            .map_or(JsValue::UNDEFINED, |r| read_js(&r).into()))
+    }
+
+    /// The fields that need a person: `[{ path, kinds, ...read }]` for registers whose
+    /// read is ambiguous, keeps siblings or is an unresolved conflict, and for keys
+    /// where replicas wrote different kinds.
+    pub fn conflicts(&self) -> Array {
+        self.inner
+            .state()
+            .conflicts(&self.extras.policies)
+            .iter()
+            .map(|c| {
+                let object = read_js(&c.read);
+                let path: Array = c.path.iter().map(|k| JsValue::from_str(k)).collect();
+                set_prop(&object, "path", &path);
+                let kinds: Array = c
+                    .kinds
+                    .iter()
+                    .map(|k| JsValue::from_str(&format!("{k:?}").to_lowercase()))
+                    .collect();
+                set_prop(&object, "kinds", &kinds);
+                JsValue::from(object)
+            })
+            .collect()
+    }
+
+    /// Sets the read policy of the fields matching `pattern` (keys, `"*"` for any one
+    /// key): `{ type: 'lww', skewToleranceMs }`, `{ type: 'siblings' }`,
+    /// `{ type: 'resolver', name, resolve(siblings) }` or
+    /// `{ type: 'authority', replicas: [ids] }`. Policies are local settings: give every
+    /// replica the same ones.
+    #[wasm_bindgen(js_name = setPolicy)]
+    pub fn set_policy(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] pattern: JsValue,
+        policy: JsValue,
+    ) -> Result<(), JsValue> {
+        let pattern = path_of(&pattern)?;
+        let keys: Vec<&str> = pattern.iter().map(String::as_str).collect();
+        let policy = policy_of(&policy)?;
+        self.extras.policies.set(&keys, policy);
+        Ok(())
+    }
+
+    /// Encoded state (alias of `encode()`, for symmetry with `save()`).
+    #[wasm_bindgen(js_name = encodeState)]
+    pub fn encode_state(&self) -> Uint8Array {
+        self.inner.encode()
+    }
+}

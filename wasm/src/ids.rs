@@ -1,0 +1,85 @@
+//! Replica ids, version vectors and their comparison, as JavaScript sees them:
+//! ids are 16-hex-digit strings, a version is a plain object `{ [id]: counter }`.
+
+use converge::{Causality, DecodeError, ReplicaId, VersionVector};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{fail, invalid};
+
+/// The replica id given (a hex string), or a random one when none is.
+pub(crate) fn replica_or_random(id: Option<String>) -> Result<ReplicaId, JsValue> {
+    match id {
+        Some(text) => text.parse::<ReplicaId>().map_err(fail),
+        None => ReplicaId::random().map_err(fail),
+    }
+}
+
+/// Parses a replica id string.
+pub(crate) fn parse_replica(text: &str) -> Result<ReplicaId, JsValue> {
+    text.parse::<ReplicaId>().map_err(fail)
+}
+
+/// A version vector as `{ [replica id]: counter }`.
+pub(crate) fn version_to_js(vv: &VersionVector) -> JsValue {
+    let object = Object::new();
+    for (replica, counter) in vv.iter() {
+        // Defining a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(
+            &object,
+            &JsValue::from_str(&replica.to_string()),
+            &JsValue::from_f64(counter as f64),
+        );
+    }
+    object.into()
+}
+
+fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
+    if !js.is_object() {
+        return Err(invalid(
+            "a version is an object mapping replica ids to counters",
+        ));
+    }
+    let mut vv = VersionVector::new();
+    for key in Object::keys(js.unchecked_ref::<Object>()).iter() {
+        let id = key
+            .as_string()
+            .ok_or_else(|| invalid("replica ids are strings"))?;
+        let replica = parse_replica(&id)?;
+        let counter = Reflect::get(js, &key)?
+            .as_f64()
+            .filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c <= 9_007_199_254_740_991.0)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the counter of {id} is not a safe non-negative integer"
+                ))
+            })?;
+        vv.set(replica, counter as u64);
+    }
+    Ok(vv)
+}
+
+/// How two versions relate: `"equal"`, `"before"` (the first is stale), `"after"` or
+/// `"concurrent"` (each has writes the other lacks).
+#[wasm_bindgen(js_name = compareVersions)]
+pub fn compare_versions(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, number>")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, number>")] b: JsValue,
+) -> Result<String, JsValue> {
+    let (a, b) = (version_from_js(&a)?, version_from_js(&b)?);
+    Ok(match a.compare(&b) {
+        Causality::Equal => "equal",
+        Causality::Before => "before",
+        Causality::After => "after",
+        Causality::Concurrent => "concurrent",
+    }
+    .to_owned())
+}
+
+/// A fresh random replica id.
+#[wasm_bindgen(js_name = randomReplicaId)]
+pub fn random_replica_id() -> Result<String, JsValue> {
+    ReplicaId::random()
+        .map(|r| r.to_string())
+        .map_err(|e: DecodeError| fail(e))
+}

@@ -1,0 +1,22 @@
+//! The wasm-bindgen layer of converge: JavaScript classes over the Rust types, with no
+//! CRDT logic of its own. Every class wraps a sync replica of one converge type
+//! (`GCounter`, `PNCounter`, `OrSet`, `LwwRegister`, `MvRegister`, `Document`) and
+//! offers the type's mutators and reads, `merge`, `encode`/`decode`, `takeDelta`,
+//! `version`, and the sync session (`messageFor`, `receive`, `hello`, `syncToken`,
+//! `resume`, `save`/`restore`, `metrics`).
+//!
+//! Every error thrown is a real `Error` with a stable `code` (see `error.rs`, the one
+//! place Rust errors are converted); no input can panic the module.
+
+#![deny(missing_docs)]
+
+mod classes;
+mod document;
+mod error;
+mod ids;
+mod synced;
+mod value;
+
+pub use classes::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter};
+pub use document::JsDocument;
+pub use ids::{compare_versions, random_replica_id};

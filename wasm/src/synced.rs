@@ -1,0 +1,210 @@
+//! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
+//! type, plus the local deltas not yet taken by `takeDelta()`.
+
+use converge::{
+    Clock, Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, VersionVector,
+};
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{fail, invalid, Coded};
+use crate::ids::{parse_replica, replica_or_random, version_to_js};
+
+/// A type whose writes can be summarised in a version vector for `version()`.
+pub(crate) trait Versioned {
+    /// Replica → a count that grows with each of its writes seen.
+    fn version_vector(&self) -> VersionVector;
+}
+
+/// JavaScript's wall clock (`Date.now()`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct JsClock;
+
+impl Clock for JsClock {
+    fn now_millis(&self) -> u64 {
+        let now = js_sys::Date::now();
+        if now.is_finite() && now > 0.0 {
+            now as u64
+        } else {
+            0
+        }
+    }
+}
+
+pub(crate) struct Synced<T> {
+    replica: Replica<T>,
+    pending: T,
+}
+
+impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
+    pub(crate) fn new(replica_id: Option<String>, state: T) -> Result<Self, JsValue> {
+        let id = replica_or_random(replica_id)?;
+        let replica = Replica::new(id, state).map_err(fail)?.with_clock(JsClock);
+        Ok(Synced {
+            replica,
+            pending: T::default(),
+        })
+    }
+
+    pub(crate) fn state(&self) -> &T {
+        self.replica.state()
+    }
+
+    pub(crate) fn replica_id(&self) -> String {
+        self.replica.id().to_string()
+    }
+
+    /// Applies a local write (the mutator gets the id to write under) and keeps its
+    /// delta for `takeDelta()` and the peers.
+    pub(crate) fn write(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) {
+        let writer = self.replica.writer();
+        let pending = &mut self.pending;
+        self.replica.update(|state| {
+            let delta = mutate(state, writer);
+            pending.join(delta.clone());
+            delta
+        });
+    }
+
+    /// [`write`](Self::write) for fallible mutators; on error nothing changes.
+    pub(crate) fn try_write<E: Coded>(
+        &mut self,
+        mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
+    ) -> Result<(), JsValue> {
+        let writer = self.replica.writer();
+        let pending = &mut self.pending;
+        self.replica
+            .try_update(|state| {
+                let delta = mutate(state, writer)?;
+                pending.join(delta.clone());
+                Ok::<T, E>(delta)
+            })
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    pub(crate) fn encode(&self) -> Uint8Array {
+        Uint8Array::from(self.replica.state().encode().as_slice())
+    }
+
+    pub(crate) fn decode(bytes: &[u8], replica_id: Option<String>) -> Result<Self, JsValue> {
+        let state = T::decode(bytes).map_err(fail)?;
+        Synced::new(replica_id, state)
+    }
+
+    /// Joins an encoded state or delta, or another instance of the same class (whose
+    /// `encode()` is called); returns the concurrent writes met.
+    pub(crate) fn merge(&mut self, other: &JsValue) -> Result<u32, JsValue> {
+        let bytes = if let Some(bytes) = other.dyn_ref::<Uint8Array>() {
+            bytes.to_vec()
+        } else {
+            let encode = Reflect::get(other, &"encode".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| {
+                    invalid("merge takes a Uint8Array or an object of the same class")
+                })?;
+            let encoded = encode.call0(other)?;
+            encoded
+                .dyn_ref::<Uint8Array>()
+                .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
+                .to_vec()
+        };
+        let value = T::decode(&bytes).map_err(fail)?;
+        let met = self.replica.merge(value);
+        Ok(u32::try_from(met).unwrap_or(u32::MAX))
+    }
+
+    pub(crate) fn take_delta(&mut self) -> Option<Uint8Array> {
+        if self.pending.is_bottom() {
+            return None;
+        }
+        let delta = std::mem::take(&mut self.pending);
+        Some(Uint8Array::from(delta.encode().as_slice()))
+    }
+
+    pub(crate) fn version(&self) -> JsValue {
+        version_to_js(&self.replica.state().version_vector())
+    }
+
+    pub(crate) fn message_for(&mut self, peer: &str) -> Result<Option<Uint8Array>, JsValue> {
+        let peer = parse_replica(peer)?;
+        Ok(self
+            .replica
+            .message_for(peer)
+            .map(|b| Uint8Array::from(b.as_slice())))
+    }
+
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
+        let reply = self.replica.receive(bytes).map_err(fail)?;
+        Ok(reply.map(|b| Uint8Array::from(b.as_slice())))
+    }
+
+    pub(crate) fn hello(&mut self, peer: &str) -> Result<Uint8Array, JsValue> {
+        let peer = parse_replica(peer)?;
+        Ok(Uint8Array::from(self.replica.hello(peer).as_slice()))
+    }
+
+    pub(crate) fn sync_token(&self, peer: &str) -> Result<Option<Uint8Array>, JsValue> {
+        let peer = parse_replica(peer)?;
+        Ok(self
+            .replica
+            .sync_token(peer)
+            .map(|b| Uint8Array::from(b.as_slice())))
+    }
+
+    pub(crate) fn resume(&mut self, token: &[u8]) -> Result<Uint8Array, JsValue> {
+        let hello = self.replica.resume(token).map_err(fail)?;
+        Ok(Uint8Array::from(hello.as_slice()))
+    }
+
+    pub(crate) fn save(&self) -> Uint8Array {
+        Uint8Array::from(self.replica.save().as_slice())
+    }
+
+    pub(crate) fn restore(bytes: &[u8]) -> Result<Self, JsValue> {
+        Ok(Synced {
+            replica: Replica::restore(bytes).map_err(fail)?.with_clock(JsClock),
+            pending: T::default(),
+        })
+    }
+
+    /// The sync metrics as a plain object, with per-peer status under `peers`.
+    pub(crate) fn metrics(&self) -> JsValue {
+        let m = self.replica.metrics();
+        let object = Object::new();
+        let set = |o: &Object, k: &str, v: JsValue| {
+            // Defining a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(o, &JsValue::from_str(k), &v);
+        };
+        let num = |n: u64| JsValue::from_f64(n as f64);
+        set(&object, "deltasSent", num(m.deltas_sent));
+        set(&object, "fullStatesSent", num(m.full_states_sent));
+        set(&object, "fallbacks", num(m.fallbacks));
+        set(&object, "bytesSent", num(m.bytes_sent));
+        set(&object, "deltasReceived", num(m.deltas_received));
+        set(&object, "fullStatesReceived", num(m.full_states_received));
+        set(&object, "bytesReceived", num(m.bytes_received));
+        set(&object, "rejected", num(m.rejected));
+        set(&object, "conflicts", num(m.conflicts));
+        set(
+            &object,
+            "bufferDepth",
+            num(self.replica.buffer_depth() as u64),
+        );
+        let peers = Object::new();
+        for (id, status) in self.replica.peers() {
+            let p = Object::new();
+            set(&p, "acked", status.acked.map_or(JsValue::NULL, num));
+            set(&p, "pending", num(status.pending));
+            set(
+                &p,
+                "lastHeardMs",
+                status.last_heard_ms.map_or(JsValue::NULL, num),
+            );
+            set(&peers, &id.to_string(), p.into());
+        }
+        set(&object, "peers", peers.into());
+        object.into()
+    }
+}

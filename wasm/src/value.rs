@@ -1,0 +1,121 @@
+//! Plain JavaScript values to and from [`Value`]: by hand with js-sys, so no JSON
+//! library or float formatting ends up in the wasm.
+
+use std::collections::BTreeMap;
+
+use converge::Value;
+use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::invalid;
+
+/// How deep a JavaScript value may nest (the decoder's limit, so anything accepted
+/// here also decodes elsewhere).
+const MAX_DEPTH: usize = converge::converge_core::MAX_DEPTH;
+
+/// A JavaScript value as a [`Value`]: `null`/`undefined`, booleans, numbers (safe
+/// integers become integers, others floats), bigints within 64 bits, strings,
+/// `Uint8Array`s (bytes), arrays and plain objects. Anything else is an error.
+pub(crate) fn to_value(js: &JsValue) -> Result<Value, JsValue> {
+    to_value_at(js, 0)
+}
+
+fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "value nests deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    if js.is_null() || js.is_undefined() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = js.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = js.as_f64() {
+        let safe = n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0;
+        return Ok(if safe {
+            Value::Int(n as i64)
+        } else {
+            Value::Float(n)
+        });
+    }
+    if js.is_bigint() {
+        return i64::try_from(js.clone())
+            .map(Value::Int)
+            .map_err(|_| invalid("a bigint value must fit in 64 signed bits"));
+    }
+    if let Some(s) = js.as_string() {
+        return Ok(Value::Str(s));
+    }
+    if let Some(bytes) = js.dyn_ref::<Uint8Array>() {
+        return Ok(Value::Bytes(bytes.to_vec()));
+    }
+    if Array::is_array(js) {
+        let array: &Array = js.unchecked_ref();
+        let items = array
+            .iter()
+            .map(|item| to_value_at(&item, depth + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Value::Array(items));
+    }
+    if is_plain_object(js) {
+        let object: &Object = js.unchecked_ref();
+        let mut fields = BTreeMap::new();
+        for key in Object::keys(object).iter() {
+            let name = key
+                .as_string()
+                .ok_or_else(|| invalid("object keys must be strings"))?;
+            let field = Reflect::get(object, &key)?;
+            fields.insert(name, to_value_at(&field, depth + 1)?);
+        }
+        return Ok(Value::Object(fields));
+    }
+    Err(invalid(
+        "values must be null, booleans, numbers, bigints, strings, Uint8Arrays, arrays or plain objects",
+    ))
+}
+
+fn is_plain_object(js: &JsValue) -> bool {
+    if !js.is_object() || js.is_function() {
+        return false;
+    }
+    let proto = Object::get_prototype_of(js);
+    // A plain object's prototype is null or Object.prototype, whose own prototype is
+    // null; class instances, Maps and Dates have one more link.
+    proto.is_null() || Object::get_prototype_of(&proto).is_null()
+}
+
+/// A [`Value`] as a plain JavaScript value (integers beyond the safe range become
+/// bigints, bytes `Uint8Array`s).
+pub(crate) fn from_value(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Int(i) if i.unsigned_abs() <= 9_007_199_254_740_991 => JsValue::from_f64(*i as f64),
+        Value::Int(i) => BigInt::from(*i).into(),
+        Value::Float(f) => JsValue::from_f64(*f),
+        Value::Str(s) => JsValue::from_str(s),
+        Value::Bytes(b) => Uint8Array::from(b.as_slice()).into(),
+        Value::Array(items) => items.iter().map(from_value).collect::<Array>().into(),
+        Value::Object(fields) => {
+            let object = Object::new();
+            for (k, v) in fields {
+                // Defining a property on a fresh plain object cannot fail.
+                let _ = Reflect::set(&object, &JsValue::from_str(k), &from_value(v));
+            }
+            object.into()
+        }
+    }
+}
+
+/// A count (`u128` or `i128`) as a number when it is a safe integer, else a bigint.
+pub(crate) fn from_count(n: i128) -> JsValue {
+    if n.unsigned_abs() <= 9_007_199_254_740_991 {
+        JsValue::from_f64(n as f64)
+    } else {
+        // Integer formatting only: no float formatting enters the wasm.
+        BigInt::new(&JsValue::from_str(&n.to_string()))
+            .map_or(JsValue::from_f64(n as f64), Into::into)
+    }
+}
