@@ -38,6 +38,16 @@ struct Peer {
     /// `(epoch, to)`: we hold the peer's deltas up to `to` of its session `epoch`.
     have: Option<(u64, u64)>,
     last_heard_ms: Option<u64>,
+    /// The peer's newest session (epoch) heard from. A newer one means the peer
+    /// restarted, maybe from older bytes: what it acknowledged before counts no more.
+    /// Acks and hellos of older sessions are void.
+    session: Option<u64>,
+}
+
+/// Sessions are ordered by incarnation, the high 32 bits of the epoch: 0 for a new
+/// replica, one more than the saved one for each restore.
+fn incarnation(epoch: u64) -> u64 {
+    epoch >> 32
 }
 
 /// A replica of a CRDT of type `T` that syncs with any number of peers by exchanging
@@ -61,22 +71,26 @@ pub struct Replica<T> {
     id: ReplicaId,
     writer: ReplicaId,
     epoch: u64,
+    /// How many restores led to this session (saved, so sessions are ordered).
+    incarnation: u64,
     /// The encoded size of the state when last measured: a cheap bound that spares
     /// encoding the whole state to judge every small interval.
     full_len_hint: usize,
     state: T,
     next_seq: u64,
-    /// `(sequence number, the peer it came from (None: a local write), delta)`.
-    buffer: VecDeque<(u64, Option<ReplicaId>, T)>,
+    /// `(sequence number, delta)`: local writes and the news received from peers.
+    buffer: VecDeque<(u64, T)>,
     peers: BTreeMap<ReplicaId, Peer>,
     metrics: Metrics,
     config: Config,
     clock: Box<dyn Clock + Send>,
 }
 
-fn new_epoch() -> Result<u64, Error> {
+/// A session epoch: the incarnation in the high 32 bits, random bits below.
+fn new_epoch(incarnation: u64) -> Result<u64, Error> {
+    let high = incarnation.min(u64::from(u32::MAX)) << 32;
     ReplicaId::random()
-        .map(ReplicaId::get)
+        .map(|r| high | (r.get() & 0xffff_ffff))
         .map_err(|e| Error::NoRandomSource(e.to_string()))
 }
 
@@ -91,7 +105,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         Ok(Replica {
             id,
             writer: id,
-            epoch: new_epoch()?,
+            epoch: new_epoch(0)?,
+            incarnation: 0,
             full_len_hint: 0,
             state,
             next_seq: 0,
@@ -150,7 +165,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// peers. Returns the delta's sequence number.
     pub fn update(&mut self, mutate: impl FnOnce(&mut T) -> T) -> u64 {
         let delta = mutate(&mut self.state);
-        self.push(None, delta)
+        self.push(delta)
     }
 
     /// Joins a state or delta that reached this replica some other way (a file, a
@@ -162,7 +177,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let conflicts = self.state.join_counting(other.clone());
         self.metrics.conflicts += conflicts;
-        self.push(None, other);
+        self.push(other);
         conflicts
     }
 
@@ -170,12 +185,14 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// buffered (the mutator must leave the state unchanged when it fails).
     pub fn try_update<E>(&mut self, mutate: impl FnOnce(&mut T) -> Result<T, E>) -> Result<u64, E> {
         let delta = mutate(&mut self.state)?;
-        Ok(self.push(None, delta))
+        Ok(self.push(delta))
     }
 
-    fn push(&mut self, origin: Option<ReplicaId>, delta: T) -> u64 {
+    fn push(&mut self, delta: T) -> u64 {
         let seq = self.next_seq;
-        self.buffer.push_back((seq, origin, delta));
+        self.buffer.push_back((seq, delta));
+        // The state changed, maybe shrank (a clear): its size must be measured anew.
+        self.full_len_hint = 0;
         self.next_seq += 1;
         self.collect_garbage();
         seq
@@ -218,17 +235,15 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             return None;
         }
         let acked = self.peers.entry(peer).or_default().acked;
-        let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _, _)| *s);
+        let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
         let body = match acked {
             Some(a) if a >= self.next_seq => return None,
             Some(a) if a >= first_buffered => {
                 let mut interval = T::default();
-                // What the peer itself sent us it has already: no need to echo it.
-                let news = self
-                    .buffer
-                    .iter()
-                    .filter(|(s, origin, _)| *s >= a && *origin != Some(peer));
-                for (_, _, delta) in news {
+                // Everything from `a` on, what came from the peer itself included: it
+                // may have restarted from bytes saved before it sent it, and its ack
+                // must hold for whichever of its sessions sends it.
+                for (_, delta) in self.buffer.iter().filter(|(s, _)| *s >= a) {
                     interval.join(delta.clone());
                 }
                 let bytes = self.wrap(Body::Delta {
@@ -319,7 +334,27 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         };
         let now = self.clock.now_millis();
         let sender = message.sender;
-        self.peers.entry(sender).or_default().last_heard_ms = Some(now);
+        let peer = self.peers.entry(sender).or_default();
+        peer.last_heard_ms = Some(now);
+        match peer.session {
+            Some(current) if current == message.epoch => {}
+            Some(current) if incarnation(message.epoch) < incarnation(current) => {
+                // A late message of a session the peer has left: its data is still
+                // safe to join, but what it says the peer holds is void.
+                if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } =
+                    message.body
+                {
+                    self.join_news(value);
+                }
+                return Ok(None);
+            }
+            Some(_) => {
+                // The peer restarted: it may have lost what it acknowledged.
+                peer.session = Some(message.epoch);
+                peer.acked = None;
+            }
+            None => peer.session = Some(message.epoch),
+        }
         let reply = match message.body {
             Body::Delta { from, to, delta } => {
                 self.metrics.deltas_received += 1;
@@ -362,7 +397,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     to: *to,
                 })
             }
-            Body::Ack { epoch, to } if *epoch == self.epoch && *to > self.next_seq => {
+            Body::Ack { epoch, to }
+            | Body::Hello {
+                have: Some((epoch, to)),
+            } if *epoch == self.epoch && *to > self.next_seq => {
                 return Err(Error::AckBeyondSent {
                     peer: message.sender,
                     seq: *to,
@@ -385,11 +423,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         to: u64,
         value: T,
     ) -> Option<Vec<u8>> {
-        if !value.is_subsumed_by(&self.state) {
-            self.metrics.conflicts += self.state.join_counting(value.clone());
-            // Relay what was news to us to the other peers.
-            self.push(Some(sender), value);
-        }
+        self.join_news(value);
         let peer = self.peers.entry(sender).or_default();
         let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
         let contiguous = match (from, held) {
@@ -416,6 +450,15 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         Some(ack)
     }
 
+    /// Joins what a peer sent; buffers it to relay if it was news.
+    fn join_news(&mut self, value: T) {
+        if !value.is_subsumed_by(&self.state) {
+            self.metrics.conflicts += self.state.join_counting(value.clone());
+            // Relay what was news to us to the other peers.
+            self.push(value);
+        }
+    }
+
     /// Drops deltas every peer that acknowledged anything has acknowledged (peers
     /// with no acknowledgement get the full state anyway), and the oldest beyond the
     /// buffer limit.
@@ -426,7 +469,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             .filter_map(|p| p.acked)
             .min()
             .unwrap_or(self.next_seq);
-        while self.buffer.front().is_some_and(|(s, _, _)| *s < low) {
+        while self.buffer.front().is_some_and(|(s, _)| *s < low) {
             self.buffer.pop_front();
         }
         while self.buffer.len() > self.config.max_buffer {
@@ -440,6 +483,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub fn save(&self) -> Vec<u8> {
         Saved {
             id: self.id,
+            incarnation: self.incarnation,
             state: self.state.clone(),
             have: self
                 .peers
@@ -455,6 +499,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub fn restore(bytes: &[u8]) -> Result<Self, Error> {
         let saved = Saved::<T>::decode(bytes)?;
         let mut replica = Replica::new(saved.id, saved.state)?;
+        replica.incarnation = saved.incarnation.saturating_add(1);
+        replica.epoch = new_epoch(replica.incarnation)?;
         replica.writer = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
         for (peer, epoch, to) in saved.have {
             if peer != saved.id {
@@ -471,6 +517,9 @@ struct Saved<T> {
     id: ReplicaId,
     state: T,
     have: Vec<(ReplicaId, u64, u64)>,
+    /// Absent from bytes saved before sessions were ordered (read as 0).
+    #[serde(default)]
+    incarnation: u64,
 }
 
 impl<T: Codec> Codec for Saved<T> {

@@ -1,0 +1,148 @@
+//! Restarts: a replica restored from saved bytes (which may be older than what it
+//! had before it stopped) rejoins in a new session, writes under a fresh writer id,
+//! and gets back from its peers everything it lost. Three of these are pinned bugs:
+//! what a peer relays it never echoes to the sender, even after the sender crashed
+//! and lost it; a lost hello leaves a peer believing the restarted replica still
+//! holds what it acknowledged before the crash; and so does a late acknowledgement
+//! from the replica's previous session.
+
+use converge_core::Codec;
+use converge_orset::OrSet;
+use converge_sync::Replica;
+
+use crate::support::{deliver, parse, replica, same_bytes, sync_pair, A, B, DELTA, FULL};
+
+type Set = OrSet<String>;
+
+fn has(r: &Replica<Set>, element: &str) -> bool {
+    r.state().contains(&element.to_string())
+}
+
+/// A and B in sync, each with one write.
+fn pair() -> (Replica<Set>, Replica<Set>) {
+    let mut a = replica::<Set>(A);
+    let mut b = replica::<Set>(B);
+    let (wa, wb) = (a.writer(), b.writer());
+    a.update(|s| s.add(wa, "a0".into()));
+    b.update(|s| s.add(wb, "b0".into()));
+    sync_pair(&mut a, &mut b);
+    (a, b)
+}
+
+/// A clean restart (saved just before): the restored replica says hello, and later
+/// writes travel between the two as deltas again, not full states.
+#[test]
+fn a_cleanly_restarted_replica_resumes_with_deltas() {
+    let (mut a, b) = pair();
+    let mut b = Replica::<Set>::restore(&b.save()).unwrap();
+    let hello = b.hello(A);
+    assert_eq!(a.receive(&hello), Ok(None), "B lacks nothing of A's");
+    sync_pair(&mut a, &mut b);
+    let wa = a.writer();
+    a.update(|s| s.add(wa, "later".into()));
+    let m = a.message_for(B).unwrap();
+    assert_eq!(parse(&m).unwrap().kind, DELTA);
+    deliver(m, &mut b, &mut a);
+    let wb = b.writer();
+    b.update(|s| s.add(wb, "later from b".into()));
+    let m = b.message_for(A).unwrap();
+    assert_eq!(parse(&m).unwrap().kind, DELTA);
+    deliver(m, &mut a, &mut b);
+    assert!(same_bytes(&a, &b));
+}
+
+/// A restored replica writes under a fresh id, so its next write cannot reuse the
+/// dot of a write it lost in the crash, which a peer acknowledged and holds: both
+/// writes survive. (Regression test: restored replicas used to write under their
+/// old id, and the two writes sharing one dot erased each other.)
+#[test]
+fn a_restored_replica_does_not_reuse_the_dot_of_a_write_it_lost() {
+    let (mut a, mut b) = pair();
+    let saved = b.save();
+    let wb = b.writer();
+    b.update(|s| s.add(wb, "acknowledged".into()));
+    deliver(b.message_for(A).unwrap(), &mut a, &mut b);
+    assert!(has(&a, "acknowledged"));
+    let mut b = Replica::<Set>::restore(&saved).unwrap();
+    assert_ne!(b.writer(), B);
+    let wb = b.writer();
+    b.update(|s| s.add(wb, "after the crash".into()));
+    deliver(b.message_for(A).unwrap(), &mut a, &mut b);
+    assert!(
+        has(&a, "acknowledged"),
+        "the new write erased the acknowledged one"
+    );
+    assert!(has(&a, "after the crash"));
+}
+
+/// B writes, A acknowledges and relays it, B crashes back to bytes saved before the
+/// write and reconnects with a hello. A must send the write back: it is the only
+/// copy left. (It does not: `message_for` leaves out of every interval the deltas
+/// that came from the peer itself, assuming the peer still holds them.)
+#[test]
+fn a_crashed_writer_gets_its_acknowledged_writes_back() {
+    let (mut a, mut b) = pair();
+    let saved = b.save();
+    let wb = b.writer();
+    b.update(|s| s.add(wb, "acknowledged".into()));
+    deliver(b.message_for(A).unwrap(), &mut a, &mut b);
+    assert!(has(&a, "acknowledged"));
+    // B crashes and comes back from the older bytes.
+    let mut b = Replica::<Set>::restore(&saved).unwrap();
+    assert!(!has(&b, "acknowledged"));
+    let hello = b.hello(A);
+    if let Some(answer) = a.receive(&hello).unwrap() {
+        deliver(answer, &mut b, &mut a);
+    }
+    sync_pair(&mut a, &mut b);
+    assert!(
+        has(&b, "acknowledged"),
+        "A never sends B its own write back"
+    );
+    assert!(same_bytes(&a, &b));
+}
+
+/// A sends B a write, B acknowledges, then B crashes back to older bytes and its
+/// hello is lost. B's full state reaches A, which should see a new session of B
+/// that may lack what the old one acknowledged. (It does not: A still counts B's
+/// old acknowledgement, has nothing new to send, and B never gets the write.)
+#[test]
+fn a_restarted_replica_whose_hello_is_lost_still_gets_what_it_lost() {
+    let (mut a, mut b) = pair();
+    let saved = b.save();
+    let wa = a.writer();
+    a.update(|s| s.add(wa, "while b was up".into()));
+    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
+    let mut b = Replica::<Set>::restore(&saved).unwrap();
+    let _lost = b.hello(A);
+    let first = b.message_for(A).unwrap();
+    assert_eq!(
+        parse(&first).unwrap().kind,
+        FULL,
+        "a new session starts with its state"
+    );
+    deliver(first, &mut a, &mut b);
+    sync_pair(&mut a, &mut b);
+    assert!(has(&b, "while b was up"), "A never resends what B lost");
+}
+
+/// B acknowledges A's write, but the acknowledgement is delayed; B crashes back to
+/// older bytes and says hello; A's answer is lost; then the old acknowledgement
+/// arrives. It speaks for B's previous session and must not count. (It does: A
+/// believes the new B holds the write and never sends it.)
+#[test]
+fn a_late_ack_from_before_a_crash_does_not_count() {
+    let (mut a, mut b) = pair();
+    let saved = b.save();
+    let wa = a.writer();
+    a.update(|s| s.add(wa, "x".into()));
+    let m = a.message_for(B).unwrap();
+    let late_ack = b.receive(&m).unwrap().expect("an ack");
+    let mut b = Replica::<Set>::restore(&saved).unwrap();
+    let hello = b.hello(A);
+    let _lost_answer = a.receive(&hello).unwrap();
+    a.receive(&late_ack).unwrap();
+    sync_pair(&mut a, &mut b);
+    assert!(has(&b, "x"), "the old session's ack silenced A");
+    assert_eq!(b.state().encode(), a.state().encode());
+}
