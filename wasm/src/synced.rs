@@ -1,9 +1,7 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
-use converge::{
-    Clock, Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, VersionVector,
-};
+use converge::{Clock, Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, VersionVector};
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
