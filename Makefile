@@ -1,15 +1,27 @@
 # converge: the two commands a newcomer needs.
 #   make demo   build and run the demo
-#   make test   build and run every test
-# Both need only the Rust toolchain; later targets install what they need themselves.
+#   make test   set up and run every test: Rust, then the npm package in Node,
+#               bundlers and headless Chromium
+# Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
+# (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo test lint ci bench
+.PHONY: demo test test-rust test-js chromium lint ci bench
 
 demo:
 	cargo run --quiet --release -p converge --example offline_demo
 
-test:
+test: test-rust test-js
+
+test-rust:
 	cargo test --workspace --all-features
+
+test-js: wasm chromium
+	cd js-tests && npm ci --no-audit --no-fund && npm test
+
+# Debian's Chromium for the browser tests (playwright cannot download its own here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update && apt-get install -y chromium; fi
 
 lint:
 	cargo fmt --all -- --check

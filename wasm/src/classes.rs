@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::invalid;
 use crate::synced::{JsClock, Synced, Versioned};
-use crate::value::{from_count, from_value, to_value};
+use crate::value::{from_count, from_value, optional_number_arg, to_value};
 
 /// Generates a class's shared methods: constructor, id, encode/decode, merge,
 /// takeDelta, version, the sync session and save/restore.
@@ -37,8 +37,13 @@ macro_rules! crdt_class {
             /// A new, empty replica; `replicaId` is 16 hex digits, random if omitted.
             #[wasm_bindgen(constructor)]
             pub fn new(
-                #[wasm_bindgen(js_name = replicaId)] replica_id: Option<String>,
+                #[wasm_bindgen(js_name = replicaId, unchecked_param_type = "string")]
+                replica_id: Option<JsValue>,
             ) -> Result<$class, JsValue> {
+                let replica_id = crate::value::optional_string_arg(
+                    &replica_id.unwrap_or(JsValue::UNDEFINED),
+                    "replicaId",
+                )?;
                 Ok($class {
                     inner: Synced::new(replica_id, <$state>::default())?,
                     $extra: $extra_init,
@@ -58,11 +63,17 @@ macro_rules! crdt_class {
 
             /// A replica holding the state in `bytes` (from `encode()`).
             pub fn decode(
-                bytes: &[u8],
-                #[wasm_bindgen(js_name = replicaId)] replica_id: Option<String>,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+                #[wasm_bindgen(js_name = replicaId, unchecked_param_type = "string")]
+                replica_id: Option<JsValue>,
             ) -> Result<$class, JsValue> {
+                let bytes = crate::value::bytes_arg(&bytes, "bytes")?;
+                let replica_id = crate::value::optional_string_arg(
+                    &replica_id.unwrap_or(JsValue::UNDEFINED),
+                    "replicaId",
+                )?;
                 Ok($class {
-                    inner: Synced::decode(bytes, replica_id)?,
+                    inner: Synced::decode(&bytes, replica_id)?,
                     $extra: $extra_init,
                 })
             }
@@ -95,36 +106,47 @@ macro_rules! crdt_class {
             #[wasm_bindgen(js_name = messageFor)]
             pub fn message_for(
                 &mut self,
-                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+                #[wasm_bindgen(js_name = peerId, unchecked_param_type = "string")] peer_id: JsValue,
             ) -> Result<Option<Uint8Array>, JsValue> {
-                self.inner.message_for(peer_id)
+                self.inner
+                    .message_for(&crate::value::string_arg(&peer_id, "peerId")?)
             }
 
             /// Applies a sync message; returns the reply to send back, if any.
-            pub fn receive(&mut self, message: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
-                self.inner.receive(message)
+            pub fn receive(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] message: JsValue,
+            ) -> Result<Option<Uint8Array>, JsValue> {
+                self.inner
+                    .receive(&crate::value::bytes_arg(&message, "message")?)
             }
 
             /// The message that (re)connects to `peerId`.
             pub fn hello(
                 &mut self,
-                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+                #[wasm_bindgen(js_name = peerId, unchecked_param_type = "string")] peer_id: JsValue,
             ) -> Result<Uint8Array, JsValue> {
-                self.inner.hello(peer_id)
+                self.inner
+                    .hello(&crate::value::string_arg(&peer_id, "peerId")?)
             }
 
             /// A token to persist for resuming with `peerId` after a restart.
             #[wasm_bindgen(js_name = syncToken)]
             pub fn sync_token(
                 &self,
-                #[wasm_bindgen(js_name = peerId)] peer_id: &str,
+                #[wasm_bindgen(js_name = peerId, unchecked_param_type = "string")] peer_id: JsValue,
             ) -> Result<Option<Uint8Array>, JsValue> {
-                self.inner.sync_token(peer_id)
+                self.inner
+                    .sync_token(&crate::value::string_arg(&peer_id, "peerId")?)
             }
 
             /// Presents a persisted token; returns the hello to send its peer.
-            pub fn resume(&mut self, token: &[u8]) -> Result<Uint8Array, JsValue> {
-                self.inner.resume(token)
+            pub fn resume(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] token: JsValue,
+            ) -> Result<Uint8Array, JsValue> {
+                self.inner
+                    .resume(&crate::value::bytes_arg(&token, "token")?)
             }
 
             /// The replica (state and sync positions) as bytes, for `restore()`.
@@ -133,9 +155,11 @@ macro_rules! crdt_class {
             }
 
             /// A replica saved by `save()` (it writes under a fresh id afterwards).
-            pub fn restore(bytes: &[u8]) -> Result<$class, JsValue> {
+            pub fn restore(
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+            ) -> Result<$class, JsValue> {
                 Ok($class {
-                    inner: Synced::restore(bytes)?,
+                    inner: Synced::restore(&crate::value::bytes_arg(&bytes, "bytes")?)?,
                     $extra: $extra_init,
                 })
             }
@@ -201,8 +225,8 @@ impl Versioned for Document {
 }
 
 /// A count from JavaScript: a non-negative safe integer (default 1).
-pub(crate) fn amount(n: Option<f64>) -> Result<u64, JsValue> {
-    let n = n.unwrap_or(1.0);
+pub(crate) fn amount(n: Option<JsValue>) -> Result<u64, JsValue> {
+    let n = optional_number_arg(&n.unwrap_or(JsValue::UNDEFINED), "the amount")?.unwrap_or(1.0);
     if n.is_nan() || n.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
         return Err(invalid(format!(
             "the amount must be a non-negative safe integer, not {}",
@@ -215,7 +239,10 @@ pub(crate) fn amount(n: Option<f64>) -> Result<u64, JsValue> {
 #[wasm_bindgen(js_class = "GCounter")]
 impl JsGCounter {
     /// Adds `n` (default 1): a non-negative safe integer.
-    pub fn increment(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+    pub fn increment(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+    ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.increment(me, by))
     }
@@ -230,13 +257,19 @@ impl JsGCounter {
 #[wasm_bindgen(js_class = "PNCounter")]
 impl JsPnCounter {
     /// Adds `n` (default 1).
-    pub fn increment(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+    pub fn increment(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+    ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.increment(me, by))
     }
 
     /// Subtracts `n` (default 1).
-    pub fn decrement(&mut self, n: Option<f64>) -> Result<(), JsValue> {
+    pub fn decrement(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+    ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.decrement(me, by))
     }

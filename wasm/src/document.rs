@@ -3,7 +3,7 @@
 
 use converge::{
     Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, OrSet, Outcome, Policies,
-    Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
+    Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value, MAX_PATH_LEN,
 };
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -12,7 +12,7 @@ use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::synced::{JsClock, Synced};
-use crate::value::{from_value, to_value};
+use crate::value::{define, from_value, to_value};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
@@ -46,14 +46,18 @@ fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
         if keys.is_empty() {
             return Err(invalid("a path needs at least one key"));
         }
+        if keys.len() > MAX_PATH_LEN {
+            return Err(invalid(format!(
+                "a path has at most {MAX_PATH_LEN} keys (deeper documents could not be decoded)"
+            )));
+        }
         return Ok(keys);
     }
     Err(invalid("a path is a string key or an array of string keys"))
 }
 
 fn set_prop(object: &Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+    define(object, key, value);
 }
 
 /// A live write as `{ value, writer, timestamp: { millis, logical } | null }`.
@@ -123,6 +127,11 @@ fn read_js(read: &FieldRead) -> Object {
 
 /// A field policy from JavaScript.
 fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
+    if !js.is_object() {
+        return Err(invalid(
+            "a policy is an object with a type: 'lww', 'siblings', 'resolver' or 'authority'",
+        ));
+    }
     let field = |name: &str| Reflect::get(js, &JsValue::from_str(name));
     let kind = field("type")?.as_string().ok_or_else(|| {
         invalid("a policy needs a type: 'lww', 'siblings', 'resolver' or 'authority'")
@@ -215,7 +224,7 @@ impl JsDocument {
     pub fn increment(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        n: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let (path, by) = (path_of(&path)?, amount(n)?);
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -228,7 +237,7 @@ impl JsDocument {
     pub fn decrement(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        n: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let (path, by) = (path_of(&path)?, amount(n)?);
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -6,6 +6,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{fail, invalid};
+use crate::value::define;
 
 /// The replica id given (a hex string), or a random one when none is.
 pub(crate) fn replica_or_random(id: Option<String>) -> Result<ReplicaId, JsValue> {
@@ -24,10 +25,9 @@ pub(crate) fn parse_replica(text: &str) -> Result<ReplicaId, JsValue> {
 pub(crate) fn version_to_js(vv: &VersionVector) -> JsValue {
     let object = Object::new();
     for (replica, counter) in vv.iter() {
-        // Defining a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(
+        define(
             &object,
-            &JsValue::from_str(&replica.to_string()),
+            &replica.to_string(),
             &JsValue::from_f64(counter as f64),
         );
     }

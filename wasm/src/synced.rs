@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid, Coded};
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
+use crate::value::define;
 
 /// A type whose writes can be summarised in a version vector for `version()`.
 pub(crate) trait Versioned {
@@ -102,7 +103,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
                 .ok_or_else(|| {
                     invalid("merge takes a Uint8Array or an object of the same class")
                 })?;
-            let encoded = encode.call0(other)?;
+            let encoded = encode.call0(other).map_err(|_| {
+                invalid("could not encode the object given to merge (an object merged into itself is already merged)")
+            })?;
             encoded
                 .dyn_ref::<Uint8Array>()
                 .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
@@ -171,10 +174,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     pub(crate) fn metrics(&self) -> JsValue {
         let m = self.replica.metrics();
         let object = Object::new();
-        let set = |o: &Object, k: &str, v: JsValue| {
-            // Defining a property on a fresh plain object cannot fail.
-            let _ = Reflect::set(o, &JsValue::from_str(k), &v);
-        };
+        let set = |o: &Object, k: &str, v: JsValue| define(o, k, &v);
         let num = |n: u64| JsValue::from_f64(n as f64);
         set(&object, "deltasSent", num(m.deltas_sent));
         set(&object, "fullStatesSent", num(m.full_states_sent));

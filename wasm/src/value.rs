@@ -7,11 +7,11 @@ use converge::Value;
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::invalid;
+use crate::error::{invalid, js_error};
 
-/// How deep a JavaScript value may nest (the decoder's limit, so anything accepted
-/// here also decodes elsewhere).
-const MAX_DEPTH: usize = converge::converge_core::MAX_DEPTH;
+/// How deep a JavaScript value may nest: low enough that the value, inside a document
+/// path of the longest allowed length, still decodes everywhere.
+const MAX_DEPTH: usize = converge::MAX_VALUE_DEPTH;
 
 /// A JavaScript value as a [`Value`]: `null`/`undefined`, booleans, numbers (safe
 /// integers become integers, others floats), bigints within 64 bits, strings,
@@ -22,9 +22,10 @@ pub(crate) fn to_value(js: &JsValue) -> Result<Value, JsValue> {
 
 fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
     if depth > MAX_DEPTH {
-        return Err(invalid(format!(
-            "value nests deeper than {MAX_DEPTH} levels"
-        )));
+        return Err(js_error(
+            "ERR_TOO_DEEP",
+            format!("a value nests deeper than {MAX_DEPTH} levels; converge refuses it so every replica can decode it"),
+        ));
     }
     if js.is_null() || js.is_undefined() {
         return Ok(Value::Null);
@@ -101,8 +102,7 @@ pub(crate) fn from_value(value: &Value) -> JsValue {
         Value::Object(fields) => {
             let object = Object::new();
             for (k, v) in fields {
-                // Defining a property on a fresh plain object cannot fail.
-                let _ = Reflect::set(&object, &JsValue::from_str(k), &from_value(v));
+                define(&object, k, &from_value(v));
             }
             object.into()
         }
@@ -118,4 +118,74 @@ pub(crate) fn from_count(n: i128) -> JsValue {
         BigInt::new(&JsValue::from_str(&n.to_string()))
             .map_or(JsValue::from_f64(n as f64), Into::into)
     }
+}
+
+/// Defines an own, enumerable data property `key` on `object`. Unlike assignment, a
+/// key named `__proto__` becomes a plain property instead of replacing the prototype.
+pub(crate) fn define(object: &Object, key: &str, value: &JsValue) {
+    let descriptor = Object::new();
+    for (name, v) in [
+        ("value", value.clone()),
+        ("writable", JsValue::TRUE),
+        ("enumerable", JsValue::TRUE),
+        ("configurable", JsValue::TRUE),
+    ] {
+        // Setting a property on a fresh descriptor object cannot fail.
+        let _ = Reflect::set(&descriptor, &JsValue::from_str(name), &v);
+    }
+    Object::define_property(object, &JsValue::from_str(key), &descriptor);
+}
+
+/// A string argument (an id), or a coded error naming what was expected.
+pub(crate) fn string_arg(js: &JsValue, what: &str) -> Result<String, JsValue> {
+    js.as_string()
+        .ok_or_else(|| invalid(format!("{what} must be a string")))
+}
+
+/// An optional string argument: `undefined`/`null` mean none.
+pub(crate) fn optional_string_arg(js: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if js.is_undefined() || js.is_null() {
+        Ok(None)
+    } else {
+        string_arg(js, what).map(Some)
+    }
+}
+
+/// Bytes from JavaScript: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer`,
+/// or an array of integers 0..=255; anything else is a coded error.
+pub(crate) fn bytes_arg(js: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+    if let Some(bytes) = js.dyn_ref::<Uint8Array>() {
+        return Ok(bytes.to_vec());
+    }
+    if let Some(buffer) = js.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer).to_vec());
+    }
+    if Array::is_array(js) {
+        let array: &Array = js.unchecked_ref();
+        return array
+            .iter()
+            .map(|b| {
+                b.as_f64()
+                    .filter(|n| n.fract() == 0.0 && (0.0..=255.0).contains(n))
+                    .map(|n| n as u8)
+                    .ok_or_else(|| {
+                        invalid(format!("{what}: array items must be integers 0 to 255"))
+                    })
+            })
+            .collect();
+    }
+    Err(invalid(format!(
+        "{what} must be a Uint8Array, an ArrayBuffer or an array of bytes"
+    )))
+}
+
+/// An optional number argument (`undefined`/`null`: none); strings and other types
+/// are refused rather than coerced.
+pub(crate) fn optional_number_arg(js: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
+    if js.is_undefined() || js.is_null() {
+        return Ok(None);
+    }
+    js.as_f64()
+        .map(Some)
+        .ok_or_else(|| invalid(format!("{what} must be a number")))
 }

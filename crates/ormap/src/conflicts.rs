@@ -136,13 +136,21 @@ impl Node {
         all
     }
 
-    /// Reads this node's register under `policy`; `None` if it holds no register.
-    pub fn read(&self, policy: &Policy) -> Option<FieldRead> {
+    /// Reads this node's register under `policy` (`None`: the register's own
+    /// semantics, last-writer-wins for LWW, keep-siblings for MV); `None` if the node
+    /// holds no register.
+    pub fn read(&self, policy: Option<&Policy>) -> Option<FieldRead> {
         let lww = self.get::<LwwRegister<Value>>();
         let mv = self.get::<MvRegister<Value>>();
         if lww.is_none() && mv.is_none() {
             return None;
         }
+        let own = if lww.is_some() {
+            Policy::default()
+        } else {
+            Policy::KeepSiblings
+        };
+        let policy = policy.unwrap_or(&own);
         let (counted, ignored): (Vec<Sibling>, Vec<Sibling>) = match policy {
             Policy::Authority(writers) => self
                 .siblings()

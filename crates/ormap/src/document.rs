@@ -9,6 +9,17 @@ use crate::{Document, Node, NodeKind};
 /// recursion instantiate without end).
 type Mutator<'a, T, E> = Box<dyn FnOnce(&mut T) -> Result<T, E> + 'a>;
 
+/// The longest path a document write should use. Each key nests the encoding two
+/// levels deeper, and the decoder refuses more than 128 levels: with paths up to this
+/// long and values nested up to [`MAX_VALUE_DEPTH`] levels, every document stays
+/// decodable, deltas and sync messages included. (The JavaScript layer enforces both
+/// limits; Rust callers should keep to them.)
+pub const MAX_PATH_LEN: usize = 32;
+
+/// How deeply a [`Value`](crate::Value) written into a document may nest (arrays and
+/// objects): see [`MAX_PATH_LEN`].
+pub const MAX_VALUE_DEPTH: usize = 32;
+
 impl Document {
     /// Runs `mutate` on the CRDT of kind `T` at `path` (nested maps are created as
     /// needed, beside whatever else the keys on the way hold) and returns the root

@@ -40,6 +40,7 @@
 mod conflicts;
 mod counter;
 mod document;
+pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
 mod flag;
 mod node;
 mod ormap;

@@ -89,8 +89,8 @@ impl fmt::Debug for Resolver {
 #[derive(Clone, Debug)]
 pub enum Policy {
     /// The write with the greatest (timestamp, replica id) wins; writes closer than
-    /// `skew_tolerance_ms` to the winner make the read ambiguous. The default, with a
-    /// tolerance of 0.
+    /// `skew_tolerance_ms` to the winner make the read ambiguous. The default for LWW
+    /// registers, with a tolerance of 0.
     LastWriterWins {
         /// Concurrent writes closer together than this are flagged as ambiguous.
         skew_tolerance_ms: u64,
@@ -114,23 +114,24 @@ impl Default for Policy {
 
 /// Policies by path pattern. A pattern is a path whose segments may be `*` (any one
 /// key). The most specific matching pattern applies (fewest `*`, then the one set
-/// first); paths no pattern matches read last-writer-wins.
+/// first). A field no pattern matches reads by its register's own semantics:
+/// last-writer-wins (tolerance 0) for an LWW register, keep-siblings for an MV
+/// register.
 ///
 /// ```
 /// use converge_ormap::{Policies, Policy};
 /// let mut policies = Policies::new();
 /// policies.set(&["holds", "*", "notes"], Policy::KeepSiblings);
-/// assert!(matches!(policies.get(&["holds", "h1", "notes"]), Policy::KeepSiblings));
-/// assert!(matches!(policies.get(&["holds", "h1", "status"]), Policy::LastWriterWins { .. }));
+/// assert!(matches!(policies.get(&["holds", "h1", "notes"]), Some(Policy::KeepSiblings)));
+/// assert!(policies.get(&["holds", "h1", "status"]).is_none());
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Policies {
     rules: Vec<(Vec<String>, Policy)>,
-    fallback: Policy,
 }
 
 impl Policies {
-    /// No rules: every field reads last-writer-wins.
+    /// No rules: every field reads by its register's own semantics.
     pub fn new() -> Self {
         Self::default()
     }
@@ -146,8 +147,8 @@ impl Policies {
         self
     }
 
-    /// The policy of the field at `path`.
-    pub fn get<S: AsRef<str>>(&self, path: &[S]) -> &Policy {
+    /// The policy set for the field at `path`, if a pattern matches it.
+    pub fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<&Policy> {
         self.rules
             .iter()
             .filter(|(pattern, _)| {
@@ -158,7 +159,7 @@ impl Policies {
                         .all(|(p, k)| p == "*" || p == k.as_ref())
             })
             .min_by_key(|(pattern, _)| pattern.iter().filter(|p| *p == "*").count())
-            .map_or(&self.fallback, |(_, policy)| policy)
+            .map(|(_, policy)| policy)
     }
 
     /// The rules, in the order they were set.

@@ -5,7 +5,7 @@
 //                  fetch the .wasm file themselves
 //   node/index.mjs ESM wrapper of the nodejs (CommonJS) output
 //   *.d.ts         the types, shared by every entry
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dist = process.argv[2];
@@ -17,12 +17,23 @@ const names = [...types.matchAll(/^export (?:class|function|const|enum) (\w+)/gm
   .map((m) => m[1])
   .filter((n) => n !== 'initSync' && n !== 'default');
 
+// The default entry imports a copy of the glue without its `new URL(...wasm...)`
+// fallback, so bundlers do not emit the .wasm file beside a bundle that inlines it.
+const glue = readFileSync(join(web, 'converge_wasm.js'), 'utf8');
+const fetchLine = "new URL('converge_wasm_bg.wasm', import.meta.url)";
+if (!glue.includes(fetchLine)) throw new Error('wasm-bindgen glue changed: update entries.mjs');
+mkdirSync(join(dist, 'inline'), { recursive: true });
+writeFileSync(
+  join(dist, 'inline', 'converge_wasm.js'),
+  glue.replace(fetchLine, "undefined /* the default entry passes the inlined bytes */"),
+);
+
 const wasm = readFileSync(join(web, 'converge_wasm_bg.wasm'));
 writeFileSync(
   join(dist, 'index.js'),
   `// converge: default entry. The wasm is inlined and instantiated synchronously on
 // import, so bundlers and browsers need no plugin, loader or top-level await.
-import { initSync } from './web/converge_wasm.js';
+import { initSync } from './inline/converge_wasm.js';
 const base64 = ${JSON.stringify(wasm.toString('base64'))};
 function decode(text) {
   const binary = atob(text);
@@ -31,7 +42,7 @@ function decode(text) {
   return bytes;
 }
 initSync({ module: decode(base64) });
-export { ${names.join(', ')} } from './web/converge_wasm.js';
+export { ${names.join(', ')} } from './inline/converge_wasm.js';
 `,
 );
 

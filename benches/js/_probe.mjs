@@ -1,0 +1,23 @@
+import { Document, OrSet, GCounter } from '../../wasm/npm/dist/node/index.mjs';
+import * as Y from 'yjs';
+import * as A from '@automerge/automerge';
+import { LoroDoc } from 'loro-crdt';
+const N = 100000, K = 10000;
+function t(name, f) { const s = performance.now(); const r = f(); console.log(name, (performance.now() - s).toFixed(1), 'ms'); return r; }
+const m0 = process.memoryUsage();
+const c = t('converge set', () => { const d = new Document('0000000000000001'); for (let i = 0; i < N; i++) d.set('k' + (i % K), i); return d; });
+const m1 = process.memoryUsage();
+console.log('mem', m1.heapUsed - m0.heapUsed, m1.external - m0.external, m1.arrayBuffers - m0.arrayBuffers);
+const ce = t('converge encode', () => c.encode()); console.log('size', ce.length);
+console.log(c.get('k5'), c.get(['k5']), Object.keys(c.toJSON()).length);
+const y = t('yjs', () => { const d = new Y.Doc(); const m = d.getMap('m'); d.transact(() => { for (let i = 0; i < N; i++) m.set('k' + (i % K), i); }); return d; });
+console.log('size', Y.encodeStateAsUpdate(y).length);
+const a = t('automerge', () => A.change(A.init(), d => { for (let i = 0; i < N; i++) d['k' + (i % K)] = i; }));
+console.log('size', A.save(a).length);
+const l = t('loro', () => { const d = new LoroDoc(); const m = d.getMap('m'); for (let i = 0; i < N; i++) m.set('k' + (i % K), i); d.commit(); return d; });
+console.log('size', l.export({ mode: 'snapshot' }).length);
+t('converge orset', () => { const s = new OrSet(); for (let i = 0; i < N; i++) s.add('e' + i); return s; });
+t('converge gcounter', () => { const s = new GCounter(); for (let i = 0; i < N; i++) s.increment(1); return s; });
+t('converge doc incr', () => { const s = new Document(); for (let i = 0; i < N; i++) s.increment('c', 1); return s; });
+t('automerge counter', () => A.change(A.from({ c: new A.Counter() }), d => { for (let i = 0; i < N; i++) d.c.increment(1); }));
+t('loro counter', () => { const d = new LoroDoc(); const c = d.getCounter('c'); for (let i = 0; i < N; i++) c.increment(1); d.commit(); return c.value; });

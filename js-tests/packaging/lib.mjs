@@ -1,0 +1,225 @@
+// Shared by the packaging checks and the browser test: pack the npm package, make
+// throwaway projects that install the tarball, build them with Vite and webpack, and
+// the scenario every page and project runs (two Document replicas syncing).
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const jsTestsDir = fileURLToPath(new URL('..', import.meta.url));
+export const repoRoot = join(jsTestsDir, '..');
+export const npmPackageDir = join(repoRoot, 'wasm', 'npm');
+export const distDir = join(npmPackageDir, 'dist');
+
+/** A binary installed in js-tests/node_modules (vite, webpack). */
+export const bin = (name) => join(jsTestsDir, 'node_modules', '.bin', name);
+
+/** Quiet, offline-capable npm for throwaway installs of a local tarball. */
+const npmEnv = {
+  ...process.env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+};
+
+/** Runs a command; resolves { stdout, stderr }, rejects with both in the message. */
+export function run(cmd, args, { cwd, env = npmEnv, timeout = 180_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, env, timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) {
+        error.message += `\n$ ${cmd} ${args.join(' ')} (in ${cwd})\n${stdout}\n${stderr}`;
+        reject(error);
+      } else resolve({ stdout, stderr });
+    });
+  });
+}
+
+export async function makeTempDir(prefix = 'converge-js-tests-') {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeDir(dir) {
+  if (dir && existsSync(dir)) await rm(dir, { recursive: true, force: true });
+}
+
+/** `npm pack` of wasm/npm into `dir`: { tarball, files (paths in the package) }. */
+export async function packTarball(dir) {
+  if (!existsSync(join(distDir, 'index.js'))) {
+    throw new Error(`${distDir} is not built: run bash wasm/build.sh first`);
+  }
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: npmPackageDir });
+  const [info] = JSON.parse(stdout.slice(stdout.indexOf('[')));
+  return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path), info };
+}
+
+/**
+ * A throwaway project in `root/name` with `files` ({ relative path: text }) and the
+ * tarball installed offline (the package has no dependencies). `type` is the
+ * package.json "type" (null: none).
+ */
+export async function makeProject(root, name, tarball, files, { type = 'module' } = {}) {
+  const dir = join(root, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name, private: true, version: '0.0.0', ...(type ? { type } : {}) }, null, 2),
+  );
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
+  return dir;
+}
+
+/**
+ * The scenario every project and page runs, as module source after `importLine`
+ * (which must bring `Document` into scope, and may `await init()`): two replicas
+ * write, concurrently too, then sync through messageFor/receive until quiet. The
+ * result goes to globalThis.__convergeResult and, in a page, to #out as JSON.
+ */
+export function scenarioSource(importLine, label) {
+  return `${importLine}
+const label = ${JSON.stringify(label)};
+globalThis.__convergeDocument = Document; // for tests that drive more replicas
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+function publish(result) {
+  globalThis.__convergeResult = result;
+  if (typeof document !== 'undefined' && document.getElementById) {
+    const out = document.getElementById('out');
+    if (out) {
+      out.textContent = JSON.stringify(result);
+      out.setAttribute('data-done', '1');
+    }
+  }
+}
+try {
+  const a = new Document();
+  const b = new Document();
+  a.set(['todos', 't1', 'title'], 'buy milk');
+  a.increment(['stats', 'edits']);
+  b.set(['todos', 't2', 'title'], 'walk the dog');
+  b.increment(['stats', 'edits'], 2);
+  b.addToSet(['tags'], 'home');
+  a.addToSet(['tags'], 'errands');
+  a.set(['todos', 'shared'], 'from a'); // concurrent writes to one field
+  b.set(['todos', 'shared'], 'from b');
+  let messages = 0;
+  let rounds = 0;
+  for (; rounds < 10; rounds++) {
+    let moved = false;
+    for (const [from, to] of [[a, b], [b, a]]) {
+      let message = from.messageFor(to.replicaId);
+      let [receiver, sender] = [to, from];
+      while (message !== undefined) {
+        moved = true;
+        messages++;
+        const reply = receiver.receive(message);
+        [receiver, sender] = [sender, receiver];
+        message = reply;
+      }
+    }
+    if (!moved) break;
+  }
+  const json = a.toJSON();
+  publish({
+    label,
+    ok: true,
+    converged: hex(a.encode()) === hex(b.encode()),
+    sameJson: JSON.stringify(json) === JSON.stringify(b.toJSON()),
+    json,
+    conflicts: a.conflicts().map((c) => c.path.join('.')),
+    siblings: a.read(['todos', 'shared']).siblings.length,
+    messages,
+    rounds,
+  });
+} catch (error) {
+  publish({ label, ok: false, error: String(error && error.stack || error), code: error && error.code });
+}
+`;
+}
+
+/** What every scenario run must report. */
+export function checkScenarioResult(assert, result, label) {
+  assert.ok(result, `${label}: no result published`);
+  assert.equal(result.ok, true, `${label}: ${result.error}`);
+  assert.equal(result.converged, true, `${label}: encode() differs between the replicas`);
+  assert.equal(result.sameJson, true, `${label}: toJSON() differs`);
+  const { json } = result;
+  assert.equal(json.todos.t1.title, 'buy milk');
+  assert.equal(json.todos.t2.title, 'walk the dog');
+  assert.ok(['from a', 'from b'].includes(json.todos.shared));
+  assert.equal(json.stats.edits, 3);
+  assert.deepEqual(json.tags, ['errands', 'home']);
+  assert.equal(result.siblings, 2, `${label}: the concurrent write is kept as a sibling`);
+  assert.ok(result.messages > 0);
+}
+
+export const pageHtml = (title, scriptTag, head = '') => `<!doctype html>
+<html>
+  <head>
+    <meta charset="utf-8" />
+    <title>${title}</title>
+    ${head}
+  </head>
+  <body>
+    <h1>${title}</h1>
+    <pre id="out">pending</pre>
+    ${scriptTag}
+  </body>
+</html>
+`;
+
+/** A Vite project importing 'converge-crdt', built for production with no config. */
+export async function buildViteProject(root, tarball) {
+  const dir = await makeProject(root, 'vite-app', tarball, {
+    'index.html': pageHtml('converge via Vite', '<script type="module" src="./main.js"></script>'),
+    'main.js': scenarioSource("import { Document } from 'converge-crdt';", 'vite'),
+  });
+  const { stdout, stderr } = await run(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: dir });
+  return { dir, out: join(dir, 'dist'), log: stdout + stderr };
+}
+
+/** A webpack 5 project importing 'converge-crdt', built for production with no config. */
+export async function buildWebpackProject(root, tarball) {
+  const dir = await makeProject(
+    root,
+    'webpack-app',
+    tarball,
+    {
+      'src/index.js': scenarioSource("import { Document } from 'converge-crdt';", 'webpack'),
+      'dist/index.html': pageHtml('converge via webpack', '<script src="./main.js"></script>'),
+    },
+    { type: null }, // no "type", as webpack projects usually have
+  );
+  const { stdout, stderr } = await run(
+    bin('webpack'),
+    ['--mode', 'production', '--entry', './src/index.js', '--output-path', './dist', '--output-filename', 'main.js', '--no-color'],
+    { cwd: dir },
+  );
+  return { dir, out: join(dir, 'dist'), log: stdout + stderr };
+}
+
+/** A plain page (no bundler) loading the slim entry through an import map, with `await init()`. */
+export async function makeSlimPage(root, tarball) {
+  const importMap = `<script type="importmap">${JSON.stringify({
+    imports: { 'converge-crdt/slim': './node_modules/converge-crdt/dist/slim.js' },
+  })}</script>`;
+  const dir = await makeProject(root, 'slim-page', tarball, {
+    'index.html': pageHtml('converge slim entry', '<script type="module" src="./main.js"></script>', importMap),
+    'main.js': scenarioSource(
+      "import init, { Document } from 'converge-crdt/slim';\nawait init();",
+      'slim',
+    ),
+  });
+  return { dir, out: dir };
+}
+
+export async function readJson(path) {
+  return JSON.parse(await readFile(path, 'utf8'));
+}

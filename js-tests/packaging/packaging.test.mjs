@@ -1,0 +1,202 @@
+// The packaging matrix: `npm pack` wasm/npm, install the tarball into throwaway
+// projects, and check each way the package is meant to be loaded: Node ESM, Node
+// CommonJS, a Vite production build, a webpack 5 production build (no wasm
+// experiments), and the slim entry with an explicit init.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import {
+  buildViteProject,
+  buildWebpackProject,
+  checkScenarioResult,
+  makeProject,
+  makeSlimPage,
+  makeTempDir,
+  npmPackageDir,
+  packTarball,
+  removeDir,
+  run,
+  scenarioSource,
+} from './lib.mjs';
+
+let root;
+let pack;
+
+before(async () => {
+  root = await makeTempDir('converge-packaging-');
+  pack = await packTarball(root);
+});
+
+after(async () => {
+  if (process.env.CONVERGE_KEEP_TMP) console.log(`# kept ${root}`);
+  else await removeDir(root);
+});
+
+/** Runs a Node script in `dir` and returns the scenario result it prints. */
+async function runNode(dir, file) {
+  const { stdout } = await run(process.execPath, [file], { cwd: dir });
+  const line = stdout.trim().split('\n').at(-1);
+  return JSON.parse(line);
+}
+
+const printResult = 'console.log(JSON.stringify(globalThis.__convergeResult));\n';
+
+describe('the tarball', () => {
+  test('holds every file the manifest points at, and nothing stray', async () => {
+    const { files, info } = pack;
+    const manifest = JSON.parse(await readFile(join(npmPackageDir, 'package.json'), 'utf8'));
+    assert.equal(info.name, 'converge-crdt');
+    const targets = new Set([manifest.main, manifest.module, manifest.types]);
+    const walk = (node) => {
+      if (typeof node === 'string') targets.add(node);
+      else for (const value of Object.values(node)) walk(value);
+    };
+    walk(manifest.exports);
+    for (const target of targets) {
+      const path = target.replace(/^\.\//, '');
+      assert.ok(path === 'package.json' || files.includes(path), `${target} is not in the tarball`);
+    }
+    for (const file of files) {
+      assert.match(file, /^(dist\/|README\.md$|package\.json$)/, `unexpected file ${file}`);
+    }
+    assert.ok(!files.some((f) => f.includes('SIZES')), 'the size report is not shipped');
+    assert.ok(info.size < 2 * 2 ** 20, `packed size ${info.size}`);
+  });
+});
+
+describe('Node', () => {
+  test("ESM: import { Document } from 'converge-crdt' (the Node build, one instance with require)", async () => {
+    const dir = await makeProject(root, 'node-esm', pack.tarball, {
+      'main.mjs':
+        scenarioSource("import { Document } from 'converge-crdt';", 'node-esm') +
+        `import { createRequire } from 'node:module';
+const required = createRequire(import.meta.url)('converge-crdt');
+globalThis.__convergeResult.resolved = import.meta.resolve('converge-crdt');
+globalThis.__convergeResult.sameClassAsRequire = required.Document === Document;
+const all = await import('converge-crdt');
+globalThis.__convergeResult.exports = Object.keys(all).sort();
+` +
+        printResult,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkScenarioResult(assert, result, 'node-esm');
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/node\/index\.mjs$/);
+    assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
+    assert.deepEqual(result.exports, [
+      'Document', 'GCounter', 'LwwRegister', 'MvRegister', 'OrSet', 'PNCounter', 'compareVersions', 'randomReplicaId',
+    ]);
+  });
+
+  test("CommonJS: require('converge-crdt') in a type: commonjs project", async () => {
+    const dir = await makeProject(
+      root,
+      'node-cjs',
+      pack.tarball,
+      {
+        'main.cjs':
+          scenarioSource("const { Document } = require('converge-crdt');", 'node-cjs') +
+          `globalThis.__convergeResult.resolved = require.resolve('converge-crdt');
+globalThis.__convergeResult.counter = (() => { const { GCounter } = require('converge-crdt'); const c = new GCounter(); c.increment(2); return c.value; })();
+` +
+          printResult,
+      },
+      { type: 'commonjs' },
+    );
+    const result = await runNode(dir, 'main.cjs');
+    checkScenarioResult(assert, result, 'node-cjs');
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/node\/converge_wasm\.cjs$/);
+    assert.equal(result.counter, 2);
+  });
+
+  test("slim entry: init(bytes) from 'converge-crdt/converge_wasm_bg.wasm', then the same API", async (t) => {
+    const dir = await makeProject(root, 'node-slim', pack.tarball, {
+      'main.mjs': `import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import init, { Document as Doc } from 'converge-crdt/slim';
+let beforeInit;
+try { new Doc(); beforeInit = 'no error'; } catch (e) { beforeInit = e.constructor.name + (e.code ? ' ' + e.code : ' (no code)') + ': ' + e.message; }
+const wasmUrl = import.meta.resolve('converge-crdt/converge_wasm_bg.wasm');
+await init({ module_or_path: readFileSync(fileURLToPath(wasmUrl)) });
+const Document = Doc;
+${scenarioSource('', 'node-slim')}
+globalThis.__convergeResult.beforeInit = beforeInit;
+globalThis.__convergeResult.wasmUrl = wasmUrl;
+${printResult}`,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkScenarioResult(assert, result, 'node-slim');
+    assert.match(result.wasmUrl, /dist\/web\/converge_wasm_bg\.wasm$/);
+    assert.notEqual(result.beforeInit, 'no error', 'using the slim entry before init() fails');
+    t.diagnostic(`slim entry before init(): ${result.beforeInit}`);
+  });
+});
+
+/** Runs a built browser bundle in Node with the least of a DOM, returns its result. */
+async function runBundleInNode(file, { esm }) {
+  globalThis.__convergeResult = undefined;
+  const stub = {
+    createElement: () => ({ relList: { supports: () => true } }),
+    querySelectorAll: () => [],
+    getElementById: () => null,
+  };
+  const hadDocument = 'document' in globalThis;
+  globalThis.document = stub;
+  try {
+    if (esm) await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+    else createRequire(import.meta.url)(file);
+    return globalThis.__convergeResult;
+  } finally {
+    if (!hadDocument) delete globalThis.document;
+  }
+}
+
+describe('bundlers (no plugins, no wasm settings)', () => {
+  let vite;
+  let webpack;
+
+  test('Vite 8 production build', async () => {
+    vite = await buildViteProject(root, pack.tarball);
+    const assets = await readdir(join(vite.out, 'assets'));
+    const js = assets.filter((f) => f.endsWith('.js'));
+    assert.equal(js.length, 1, `one chunk: ${assets}`);
+    const html = await readFile(join(vite.out, 'index.html'), 'utf8');
+    assert.ok(html.includes(`/assets/${js[0]}`), 'the page loads the chunk');
+    const code = await readFile(join(vite.out, 'assets', js[0]), 'utf8');
+    assert.ok(!/from\s*["']converge-crdt/.test(code), 'the import was resolved');
+    assert.ok(code.includes('AGFzbQ'), 'the wasm is inlined (base64 of \\0asm)');
+    assert.doesNotMatch(vite.log, /error/i);
+    const result = await runBundleInNode(join(vite.out, 'assets', js[0]), { esm: true });
+    checkScenarioResult(assert, result, 'vite bundle in Node');
+  });
+
+  test('Vite output ships the wasm once', {}, async () => {
+    assert.ok(vite, 'the Vite build ran');
+    const assets = await readdir(join(vite.out, 'assets'));
+    assert.deepEqual(assets.filter((f) => f.endsWith('.wasm')), []);
+  });
+
+  test('webpack 5 production build', async () => {
+    webpack = await buildWebpackProject(root, pack.tarball);
+    assert.match(webpack.log, /compiled (successfully|with \d+ warnings?)/, webpack.log);
+    assert.doesNotMatch(webpack.log, /ERROR/);
+    const files = await readdir(webpack.out);
+    assert.ok(files.includes('main.js'));
+    assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), [], 'no separate wasm file');
+    const result = await runBundleInNode(join(webpack.out, 'main.js'), { esm: false });
+    checkScenarioResult(assert, result, 'webpack bundle in Node');
+    // The only warnings are webpack's size hints (the inlined wasm is big).
+    const warnings = webpack.log.match(/WARNING in [^\n]*/g) ?? [];
+    for (const w of warnings) assert.match(w, /size limit|performance recommendations/, w);
+  });
+
+  test('the slim page project is ready for a browser', async () => {
+    const slim = await makeSlimPage(root, pack.tarball);
+    for (const file of ['index.html', 'main.js', 'node_modules/converge-crdt/dist/slim.js', 'node_modules/converge-crdt/dist/web/converge_wasm_bg.wasm']) {
+      assert.ok(existsSync(join(slim.dir, file)), file);
+    }
+  });
+});
