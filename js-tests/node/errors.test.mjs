@@ -429,6 +429,7 @@ describe('use after free', () => {
         codes.add(typeof thrown.code === 'string' ? thrown.code : `no code (${thrown.message})`);
       }
       t.diagnostic(`${name} after free(): ${[...codes].join(', ')}`);
+      assert.deepEqual([...codes], ['ERR_USE_AFTER_FREE']);
       canary.check();
       // A freed object's bytes are still good elsewhere.
       const copy = Class.decode(bytes);

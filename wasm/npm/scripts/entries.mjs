@@ -10,6 +10,19 @@ import { join } from 'node:path';
 
 const dist = process.argv[2];
 const web = join(dist, 'web');
+
+// wasm-bindgen's glue throws a bare Error when an object is used after free() (or
+// re-entered while borrowed); give it a stable code like every other error.
+const bareThrow = 'throw new Error(getStringFromWasm0(arg0, arg1));';
+const codedThrow =
+  "{ const error = new Error(getStringFromWasm0(arg0, arg1)); " +
+  "error.code = /null pointer|moved value/.test(error.message) ? 'ERR_USE_AFTER_FREE' : 'ERR_INVALID_USE'; " +
+  'throw error; }';
+for (const file of [join(web, 'converge_wasm.js'), join(dist, 'node', 'converge_wasm.cjs')]) {
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(bareThrow)) throw new Error(`wasm-bindgen glue changed: update entries.mjs (${file})`);
+  writeFileSync(file, text.replaceAll(bareThrow, codedThrow));
+}
 const types = readFileSync(join(web, 'converge_wasm.d.ts'), 'utf8');
 
 // The names the module exports, read off its type declarations.
