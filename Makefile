@@ -29,8 +29,11 @@ lint:
 
 ci: lint test
 
+# Every bench at full size, then benches/RESULTS.md and benches/results/ratios.svg
+# from their figures (criterion's estimates and benches/results/).
 bench:
 	cargo bench -p converge-benches
+	cargo run --quiet --release -p converge-benches --bin report
 
 # The npm package: installs the wasm target, wasm-bindgen CLI and npm tooling if
 # missing, then builds wasm/npm/dist.
