@@ -105,6 +105,15 @@ impl CausalContext {
         &self.vv
     }
 
+    /// Every dot seen: the vector's ranges, then the cloud. As many as
+    /// [`dot_count`](Self::dot_count) says, so check that first for a large context.
+    pub fn dots(&self) -> impl Iterator<Item = Dot> + '_ {
+        self.vv
+            .iter()
+            .flat_map(|(replica, top)| (1..=top).map(move |c| Dot::new(replica, c)))
+            .chain(self.cloud.iter().copied())
+    }
+
     /// The dots seen beyond the version vector, in order.
     pub fn cloud(&self) -> impl Iterator<Item = Dot> + '_ {
         self.cloud.iter().copied()

@@ -129,11 +129,12 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn join(&mut self, context: &CausalContext, mut other: Self, other_context: &CausalContext) {
-        if context_is_only_store(&other, other_context) {
-            // The other side has seen nothing but what it carries (a delta of writes,
-            // no removals), so none of our entries can lose a dot: visit its keys only.
-            // This keeps applying a small delta to a large map proportional to the
-            // delta. Dots are unique to one key, so this equals the full join below.
+        if self.only_touched_keys_change(context, &other, other_context) {
+            // Every write the other side removed lives under one of the keys it
+            // carries (or nowhere here), so no other key of ours can lose a dot: visit
+            // its keys only. This keeps applying a small delta (a write, an overwrite)
+            // to a large map proportional to the delta. Dots are unique to one key, so
+            // this equals the full join below.
             for (key, theirs) in other.entries {
                 self.update(&key, |store| store.join(context, theirs, other_context));
             }
@@ -157,18 +158,47 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 }
 
-/// Whether `context` holds exactly the dots of `store` (given the invariants of
-/// [`Causal`](crate::Causal): the store's dots are in the context, none twice).
-fn context_is_only_store<S: DotStore>(store: &S, context: &CausalContext) -> bool {
-    // Cheap reject first: a full state's vector covers far more than its live dots.
-    if context.dot_count() != store.dot_count() as u128 {
-        return false;
+/// The most dots a delta-sized context may hold for [`DotMap::join`] to look for its
+/// removed dots key by key instead of visiting every key.
+const SMALL_CONTEXT: u128 = 4096;
+
+impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
+    /// Whether joining `other` can change only the keys `other` carries: true when
+    /// every dot `other` has seen but does not hold (its removals), and that we hold,
+    /// is held under one of `other`'s keys. Cheap for deltas (a small context); a full
+    /// state answers no at once.
+    fn only_touched_keys_change(
+        &self,
+        context: &CausalContext,
+        other: &Self,
+        other_context: &CausalContext,
+    ) -> bool {
+        if other_context.dot_count() > SMALL_CONTEXT {
+            return false;
+        }
+        let mut carried = Vec::new();
+        other.collect_dots(&mut carried);
+        carried.sort_unstable();
+        // Removed by the other side, and seen here (only those can be live here).
+        let mut removed: Vec<Dot> = other_context
+            .dots()
+            .filter(|d| carried.binary_search(d).is_err() && context.contains(*d))
+            .collect();
+        if removed.is_empty() {
+            return true;
+        }
+        removed.sort_unstable();
+        let mut ours = Vec::new();
+        for key in other.entries.keys() {
+            if let Some(store) = self.entries.get(key) {
+                store.collect_dots(&mut ours);
+            }
+        }
+        ours.sort_unstable();
+        // Every removed dot must be under a touched key here; one that is not may be
+        // live under another key (or already gone), and only the full join can tell.
+        removed.iter().all(|d| ours.binary_search(d).is_ok())
     }
-    let mut dots = Vec::new();
-    store.collect_dots(&mut dots);
-    dots.sort_unstable();
-    dots.dedup();
-    dots.len() == store.dot_count() && dots.iter().all(|d| context.contains(*d))
 }
 
 impl<K: Ord + fmt::Debug, S: fmt::Debug> fmt::Debug for DotMap<K, S> {
