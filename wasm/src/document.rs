@@ -2,8 +2,8 @@
 //! sets, nested maps) with paths, conflicts, field policies and sync.
 
 use converge::{
-    Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, OrSet, Outcome, Policies,
-    Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value, MAX_PATH_LEN,
+    Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, NodeKind, OrSet, Outcome,
+    Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value, MAX_PATH_LEN,
 };
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -189,6 +189,23 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
     }
 }
 
+impl JsDocument {
+    /// Runs one mutator of the CRDT of kind `T` at the JavaScript `path` as a local
+    /// write (the mutator gets the id to write under and the LWW clock).
+    fn write_at<T: NodeKind>(
+        &mut self,
+        path: &JsValue,
+        mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc<JsClock>) -> T,
+    ) -> Result<(), JsValue> {
+        let path = path_of(path)?;
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let clock = &mut self.extras.clock;
+        self.inner
+            .write(|doc, me| doc.update_at(&keys, |crdt: &mut T| mutate(crdt, me, clock)));
+        Ok(())
+    }
+}
+
 #[wasm_bindgen(js_class = "Document")]
 impl JsDocument {
     /// Sets the last-writer-wins register at `path` to `value`.
@@ -197,13 +214,10 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
     ) -> Result<(), JsValue> {
-        let (path, value) = (path_of(&path)?, to_value(&value)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        let clock = &mut self.extras.clock;
-        self.inner.write(|doc, me| {
-            doc.update_at(&keys, |r: &mut LwwRegister<Value>| r.set(me, clock, value))
-        });
-        Ok(())
+        let value = to_value(&value)?;
+        self.write_at(&path, |r: &mut LwwRegister<Value>, me, clock| {
+            r.set(me, clock, value)
+        })
     }
 
     /// Writes `value` to the multi-value register at `path` (concurrent writes all stay).
@@ -213,11 +227,8 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
     ) -> Result<(), JsValue> {
-        let (path, value) = (path_of(&path)?, to_value(&value)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, me| doc.update_at(&keys, |r: &mut MvRegister<Value>| r.write(me, value)));
-        Ok(())
+        let value = to_value(&value)?;
+        self.write_at(&path, |r: &mut MvRegister<Value>, me, _| r.write(me, value))
     }
 
     /// Adds `n` (default 1) to the counter at `path`.
@@ -226,11 +237,8 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let (path, by) = (path_of(&path)?, amount(n)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, me| doc.update_at(&keys, |c: &mut Counter| c.increment(me, by)));
-        Ok(())
+        let by = amount(n)?;
+        self.write_at(&path, |c: &mut Counter, me, _| c.increment(me, by))
     }
 
     /// Subtracts `n` (default 1) from the counter at `path`.
@@ -239,11 +247,8 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let (path, by) = (path_of(&path)?, amount(n)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, me| doc.update_at(&keys, |c: &mut Counter| c.decrement(me, by)));
-        Ok(())
+        let by = amount(n)?;
+        self.write_at(&path, |c: &mut Counter, me, _| c.decrement(me, by))
     }
 
     /// Adds `value` to the set at `path`.
@@ -253,11 +258,8 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
     ) -> Result<(), JsValue> {
-        let (path, value) = (path_of(&path)?, to_value(&value)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, me| doc.update_at(&keys, |s: &mut OrSet<Value>| s.add(me, value)));
-        Ok(())
+        let value = to_value(&value)?;
+        self.write_at(&path, |s: &mut OrSet<Value>, me, _| s.add(me, value))
     }
 
     /// Removes `value` from the set at `path`, as observed here.
@@ -267,11 +269,8 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
     ) -> Result<(), JsValue> {
-        let (path, value) = (path_of(&path)?, to_value(&value)?);
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, _| doc.update_at(&keys, |s: &mut OrSet<Value>| s.remove(&value)));
-        Ok(())
+        let value = to_value(&value)?;
+        self.write_at(&path, |s: &mut OrSet<Value>, _, _| s.remove(&value))
     }
 
     /// Turns on the enable-wins flag at `path`.
@@ -279,11 +278,7 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
     ) -> Result<(), JsValue> {
-        let path = path_of(&path)?;
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, me| doc.update_at(&keys, |f: &mut Flag| f.enable(me)));
-        Ok(())
+        self.write_at(&path, |f: &mut Flag, me, _| f.enable(me))
     }
 
     /// Turns off the flag at `path`, as observed here (a concurrent enable wins).
@@ -291,11 +286,7 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
     ) -> Result<(), JsValue> {
-        let path = path_of(&path)?;
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
-            .write(|doc, _| doc.update_at(&keys, |f: &mut Flag| f.disable()));
-        Ok(())
+        self.write_at(&path, |f: &mut Flag, _, _| f.disable())
     }
 
     /// Removes the key at the end of `path`, as observed here (concurrent updates
