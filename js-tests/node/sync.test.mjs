@@ -277,6 +277,29 @@ describe('sync tokens, hello, save and restore', () => {
     assert.equal(a.messageFor(ids.a), undefined, 'nothing to send to oneself');
   });
 
+  test('writerId: the replica id until a restore, then a fresh id that writes carry', () => {
+    const a = new Document(ids.a);
+    assert.equal(a.writerId, ids.a);
+    a.set('k', 'before');
+    assert.equal(a.read('k').siblings[0].writer, ids.a);
+    const restored = Document.restore(a.save());
+    assert.equal(restored.replicaId, ids.a, 'the same peer');
+    assert.match(restored.writerId, /^[0-9a-f]{16}$/);
+    assert.notEqual(restored.writerId, ids.a, 'a fresh writer');
+    assert.notEqual(Document.restore(a.save()).writerId, restored.writerId);
+    restored.set('k', 'after');
+    assert.deepEqual(
+      restored.read('k').siblings.map((s) => [s.value, s.writer]),
+      [['after', restored.writerId]],
+    );
+    assert.ok(Object.keys(restored.version()).includes(restored.writerId));
+    for (const Class of [GCounter, PNCounter, OrSet, LwwRegister, MvRegister]) {
+      const r = new Class(ids.b);
+      assert.equal(r.writerId, ids.b, Class.name);
+      assert.notEqual(Class.restore(r.save()).writerId, ids.b, Class.name);
+    }
+  });
+
   test('save/restore for every class', () => {
     const cases = [
       [GCounter, (r) => r.increment(3), (r) => r.value],

@@ -56,6 +56,15 @@ macro_rules! crdt_class {
                 self.inner.replica_id()
             }
 
+            /// The id this replica's writes are made under: `replicaId` for a new
+            /// replica, a fresh id after `restore()` (a saved state may be older than
+            /// writes made before the restart, and reusing the old id could give two
+            /// different writes one name). Siblings name their `writer` by this id.
+            #[wasm_bindgen(getter, js_name = writerId)]
+            pub fn writer_id(&self) -> String {
+                self.inner.writer_id()
+            }
+
             /// The full state as bytes (equal states give equal bytes).
             pub fn encode(&self) -> Uint8Array {
                 self.inner.encode()

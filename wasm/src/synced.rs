@@ -53,6 +53,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         self.replica.id().to_string()
     }
 
+    pub(crate) fn writer_id(&self) -> String {
+        self.replica.writer().to_string()
+    }
+
     /// Applies a local write (the mutator gets the id to write under) and keeps its
     /// delta for `takeDelta()` and the peers.
     pub(crate) fn write(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) {
