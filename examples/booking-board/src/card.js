@@ -1,0 +1,68 @@
+// One replica's card: its status line (online switch, queue depth, traffic, sync lag,
+// conflicts met), then its board, inbox, chart, audit log and field policies.
+
+import { auditView } from './audit-view.js';
+import { chartView } from './chart.js';
+import { ago, bytes, h } from './dom.js';
+import { holdsView } from './holds-view.js';
+import { inboxView } from './inbox.js';
+import { policiesView } from './policies-view.js';
+
+function stat(name, label) {
+  const value = h('b', { 'data-stat': name });
+  return { element: h('span', { class: 'stat' }, `${label} `, value), value };
+}
+
+/** Builds the card of `replica` and keeps it up to date. */
+export function replicaCard(replica) {
+  const toggle = h('button', { class: 'toggle', 'data-action': 'toggle-online', onclick: () => replica.setOnline(!replica.online) });
+  const stats = {
+    pending: stat('pending', 'pending deltas'),
+    sent: stat('sent', 'sent'),
+    received: stat('received', 'received'),
+    sync: stat('last-sync', 'last sync'),
+    met: stat('conflicts', 'conflicts met'),
+    peers: stat('peers', 'peers'),
+  };
+  const saved = h('span', { class: 'hint', 'data-role': 'saved' });
+  const sections = [holdsView(replica), inboxView(replica), chartView(replica), auditView(replica), policiesView(replica)];
+  const element = h(
+    'article',
+    { class: 'replica', 'data-replica': replica.label, 'data-replica-id': replica.id },
+    h('header', {},
+      h('h2', {}, `Replica ${replica.label}`, h('span', { class: 'hint' }, ` id ${replica.id}`)),
+      toggle),
+    h('div', { class: 'stats' }, Object.values(stats).map((x) => x.element), saved),
+    sections.map((x) => x.element),
+  );
+
+  function update() {
+    const totals = replica.totals();
+    element.classList.toggle('offline', !replica.online);
+    element.dataset.online = String(replica.online);
+    toggle.textContent = replica.online ? '● Online — go offline' : '○ Offline — go online';
+    stats.pending.value.textContent = String(replica.outbox.length);
+    stats.sent.value.textContent = bytes(totals.bytesSent);
+    stats.received.value.textContent = bytes(totals.bytesReceived);
+    stats.sync.value.textContent = ago(replica.lastSyncAt);
+    stats.met.value.textContent = String(totals.conflicts);
+    const peers = replica.connectedPeers().map((id) => replica.peers.get(id)?.label ?? id.slice(-4));
+    stats.peers.value.textContent = replica.online ? (peers.length ? peers.sort().join(', ') : 'none yet') : 'offline';
+    saved.dataset.saves = String(replica.saves);
+    saved.dataset.pendingSaved = String(replica.outbox.length);
+    saved.textContent = replica.saveError ? `not saved: ${replica.saveError.message}` : replica.saves ? 'saved in IndexedDB' : '';
+    for (const section of sections) section.update();
+  }
+
+  let scheduled = false;
+  replica.addEventListener('change', () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      update();
+    });
+  });
+  update();
+  return element;
+}
