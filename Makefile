@@ -1,22 +1,38 @@
 # converge: the two commands a newcomer needs.
-#   make demo   build and run the demo
+#   make demo   build and serve the web demo (examples/booking-board) on localhost
 #   make test   set up and run every test: Rust, then the npm package in Node,
-#               bundlers and headless Chromium
+#               bundlers and headless Chromium, then the demo app in Chromium
 # Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
 # (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo test test-rust test-js chromium lint ci bench
+.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench
 
-demo:
+# The web demo: builds the npm package if its sources changed, packs and installs it
+# in the app, builds the app and serves it (static files) until Ctrl-C.
+DEMO_APP := examples/booking-board
+DEMO_PORT ?= 5173
+
+demo: demo-app
+	@cd $(DEMO_APP) && PORT=$(DEMO_PORT) node scripts/serve.mjs
+
+demo-app: wasm/npm/dist/index.js
+	cd $(DEMO_APP) && node scripts/pack-package.mjs && npm ci --no-audit --no-fund && npm run build
+
+# The console demo: two replicas of a booking in Rust, printed step by step.
+demo-cli:
 	cargo run --quiet --release -p converge --example offline_demo
 
-test: test-rust test-js
+test: test-rust test-js test-demo
 
 test-rust:
 	cargo test --workspace --all-features
 
 test-js: wasm chromium
 	cd js-tests && npm ci --no-audit --no-fund && npm test
+
+# The demo app in headless Chromium (saves docs/demo.png).
+test-demo: wasm chromium
+	cd $(DEMO_APP) && node scripts/pack-package.mjs && npm ci --no-audit --no-fund && npm test
 
 # Debian's Chromium for the browser tests (playwright cannot download its own here).
 chromium:
@@ -48,3 +64,9 @@ wasm-tools:
 
 wasm: wasm-tools
 	bash wasm/build.sh
+
+# The package, rebuilt only when a source it is built from is newer.
+WASM_SOURCES := $(shell find crates wasm/src -path '*/src/*' -name '*.rs') \
+	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs)
+wasm/npm/dist/index.js: $(WASM_SOURCES)
+	$(MAKE) wasm
