@@ -13,12 +13,13 @@ function cellKey(replica, hold, field) {
     : null;
 }
 
-function textEditor(replica, hold, field, value, placeholder) {
+function textEditor(replica, hold, field, value, placeholder, readonly = false) {
   return h('input', {
     type: 'text',
     'data-field': field,
     value: typeof value === 'string' ? value : '',
     placeholder,
+    readonly,
     onchange: (e) => replica.write(`${hold.id}.${field}`, (doc) => doc.set(holdPath(hold.id, field), e.target.value)),
   });
 }
@@ -26,16 +27,20 @@ function textEditor(replica, hold, field, value, placeholder) {
 function guestCell(replica, hold) {
   const read = replica.doc.read(holdPath(hold.id, 'guest'));
   const ignored = read?.ignored ?? [];
-  const owner = replica.policies().authority;
+  const { guest: policy, authority: owner } = replica.policies();
+  // Under the authority policy only the owner edits: another replica's write would not
+  // count, and if it had seen the owner's value it would still replace it causally.
+  const locked = policy === 'authority' && owner !== replica.id;
+  const ownerLabel = owner ? replica.labelOf(owner) : 'nobody';
   return h(
     'td',
     { class: 'guest' },
-    h('div', { class: 'hold-id' }, hold.id),
-    textEditor(replica, hold, 'guest', read?.value, 'guest name'),
+    h('div', { class: 'hold-id' }, hold.id, locked && h('span', { class: 'lock', title: `guest is owned by replica ${ownerLabel}` }, ` · owner ${ownerLabel}`)),
+    textEditor(replica, hold, 'guest', read?.value, locked ? '' : 'guest name', locked),
     tagsOf(replica, hold),
     ignored.map((w) =>
-      h('div', { class: 'hint ignored', title: 'guest is owned by the authority replica' },
-        `ignored: ${replica.labelOf(w.writer)} wrote “${show(w.value)}” (owner: ${owner ? replica.labelOf(owner) : 'none'})`),
+      h('div', { class: 'hint ignored', title: `guest is owned by replica ${ownerLabel}` },
+        `ignored: ${replica.labelOf(w.writer)} wrote “${show(w.value)}”`),
     ),
   );
 }
@@ -51,6 +56,7 @@ function statusCell(replica, hold, flagged) {
         'data-field': 'status',
         onchange: (e) => replica.write(`${hold.id}.status`, (doc) => doc.set(holdPath(hold.id, 'status'), e.target.value)),
       },
+      !STATUSES.includes(read?.value) && h('option', { value: '', selected: true, disabled: true }, read?.siblings.length > 1 ? `${read.siblings.length} values` : '—'),
       STATUSES.map((status) => h('option', { value: status, selected: read?.value === status }, status)),
     ),
     flagged && h('span', { class: 'badge warn', title: 'concurrent writes wait in the inbox' }, 'inbox'),
