@@ -24,28 +24,32 @@ export function h(tag, props = {}, ...children) {
 /** An SVG element (same arguments as `h`). */
 export const s = (tag, props = {}, ...children) => h(tag, { ...props, svg: true }, ...children);
 
+/** Whether the user is typing or choosing in a field inside `container`. */
+function editing(container) {
+  const el = document.activeElement;
+  return el !== null && container.contains(el) && el.matches('input, select, textarea');
+}
+
 /**
  * Replaces `container`'s content with `build()` when `key` differs from the last one
- * rendered. While an element inside has focus, the update waits for focus to leave.
+ * rendered. While a field inside has focus, the update waits for focus to leave it.
  */
 export function refresh(container, key, build) {
-  container.pendingRender = () => {
-    if (container.renderedKey === key) return;
-    container.renderedKey = key;
-    container.replaceChildren(...[build()].flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
-  };
-  if (container.contains(document.activeElement) && document.activeElement !== document.body) {
+  container.latest = [key, build];
+  if (container.renderedKey === key) return;
+  if (editing(container)) {
     if (!container.waitsForBlur) {
       container.waitsForBlur = true;
       container.addEventListener('focusout', () => {
         container.waitsForBlur = false;
-        // Let the change event of the field being left be handled first.
-        setTimeout(() => container.pendingRender?.(), 0);
+        // After the change event of the field being left, and once focus has landed.
+        setTimeout(() => refresh(container, ...container.latest), 0);
       }, { once: true });
     }
     return;
   }
-  container.pendingRender();
+  container.renderedKey = key;
+  container.replaceChildren(...[build()].flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
 }
 
 /** '1.2 kB' for byte counts. */
