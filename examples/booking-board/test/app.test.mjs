@@ -158,6 +158,7 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   assert.deepEqual(boards[2], boards[0], 'the other tab shows the same board');
   const states = await Promise.all([a, b, c].map((r) => r.encoded()));
   assert.equal(states[1], states[0], 'A and B hold byte-identical states');
+  assert.equal(states[2], states[0], 'so does C, in the other tab');
   for (const r of [a, b, c]) {
     assert.equal(await r.status('h1'), 'confirmed', `${r.label}: confirmed absorbs released`);
     assert.equal(await r.expiry('h1'), later, `${r.label}: the later expiry wins`);
