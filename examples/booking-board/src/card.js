@@ -42,6 +42,9 @@ export function replicaCard(replica) {
     element.dataset.online = String(replica.online);
     toggle.textContent = replica.online ? '● Online — go offline' : '○ Offline — go online';
     stats.pending.value.textContent = String(replica.outbox.length);
+    stats.pending.element.title = replica.outbox.length
+      ? `not yet acknowledged by every peer: ${replica.outbox.map((e) => e.what).join(', ')}`
+      : 'every write acknowledged';
     stats.sent.value.textContent = bytes(totals.bytesSent);
     stats.received.value.textContent = bytes(totals.bytesReceived);
     stats.sync.value.textContent = ago(replica.lastSyncAt);

@@ -7,6 +7,7 @@ import { replicaCard } from './card.js';
 import { claimReplicas } from './claims.js';
 import { openStore } from './persistence.js';
 import { BoardReplica } from './replica.js';
+import { playScenario } from './scenario.js';
 
 async function start() {
   const wanted = Math.min(4, Math.max(1, Number(new URLSearchParams(location.search).get('replicas') ?? 2) || 2));
@@ -17,6 +18,15 @@ async function start() {
     return record;
   });
   const replicas = records.map((record) => new BoardReplica(record, store));
+  const show = document.getElementById('show-me');
+  if (replicas.length >= 2) {
+    show.hidden = false;
+    show.onclick = async () => {
+      show.disabled = true;
+      await playScenario(replicas[0], replicas[1]);
+      show.disabled = false;
+    };
+  }
   const cards = document.getElementById('replicas');
   cards.dataset.count = String(replicas.length);
   cards.replaceChildren(...replicas.map(replicaCard));

@@ -24,12 +24,13 @@ let site;
 let browser;
 let context;
 const problems = [];
+const newContext = () => browser.newContext({ viewport: { width: 1480, height: 1000 }, deviceScaleFactor: 1 });
 
 before(async () => {
   assert.ok(existsSync(`${dist}/index.html`), 'build the app first: npm run build');
   site = await serveStatic(dist);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  context = await browser.newContext({ viewport: { width: 1480, height: 1000 }, deviceScaleFactor: 1 });
+  context = await newContext();
 });
 
 after(async () => {
@@ -37,8 +38,8 @@ after(async () => {
   site?.server.close();
 });
 
-async function open(path) {
-  const page = await context.newPage();
+async function open(path, inContext = context) {
+  const page = await inContext.newPage();
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
@@ -226,4 +227,30 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   }
   await b2.waitStat('pending', '0');
   assert.deepEqual(problems, [], 'no page errors or warnings');
+});
+
+test("a first-time user's 'Show me' plays the seeds' case: h1 settles, h2 waits in both inboxes", async () => {
+  const fresh = await newContext(); // its own IndexedDB: a first run again
+  try {
+    const page = await open('', fresh);
+    const [a, b] = [replica(page, 'A'), replica(page, 'B')];
+    await b.waitStat('peers', 'A');
+    await page.locator('#show-me').click();
+    await b.waitStat('peers', 'offline');
+    await page.locator('#show-me:not([disabled])').waitFor(WAIT);
+    for (const r of [a, b]) {
+      await r.waitInbox(1);
+      await r.waitStat('pending', '0');
+      assert.equal(await r.status('h1'), 'confirmed');
+      assert.equal(await r.inbox().first().getAttribute('data-path'), 'holds/h2/status');
+    }
+    assert.equal(await a.expiry('h1'), await b.expiry('h1'));
+    for (const r of [a, b]) {
+      const settled = await r.card.locator('details.settled li').evaluateAll((li) => li.map((x) => x.dataset.path).sort());
+      assert.deepEqual(settled, ['holds/h1/expires_at', 'holds/h1/status']);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await fresh.close();
+  }
 });
