@@ -52,7 +52,7 @@ export function replicaCard(replica) {
     const peers = replica.connectedPeers().map((id) => replica.peers.get(id)?.label ?? id.slice(-4));
     stats.peers.value.textContent = replica.online ? (peers.length ? peers.sort().join(', ') : 'none yet') : 'offline';
     saved.dataset.saves = String(replica.saves);
-    saved.dataset.pendingSaved = String(replica.outbox.length);
+    saved.dataset.savedQueue = String(replica.savedQueue);
     saved.textContent = replica.saveError ? `not saved: ${replica.saveError.message}` : replica.saves ? 'saved in IndexedDB' : '';
     for (const section of sections) section.update();
   }

@@ -23,8 +23,6 @@ export async function openStore() {
   return {
     /** Every stored replica record. */
     all: () => request(tx('readonly').getAll()),
-    /** One record, or undefined. */
-    get: (id) => request(tx('readonly').get(id)),
     /** Writes a record; resolves once the transaction committed. */
     put(record) {
       const t = db.transaction(STORE, 'readwrite');
@@ -35,7 +33,6 @@ export async function openStore() {
         t.onabort = () => reject(t.error);
       });
     },
-    close: () => db.close(),
   };
 }
 

@@ -73,13 +73,24 @@ export class BoardReplica extends EventTarget {
     this.history = [];
     this.saves = 0;
     this.saveError = null;
-    this.restoredQueue = this.outbox.length;
     this.policyKey = applyPolicies(this.doc, null);
-    this.save = saver(store, () => this.snapshot(), (error) => {
-      this.saveError = error;
-      if (!error) this.saves++;
-      this.emit();
-    });
+    this.savedQueue = null; // the queue length in the last snapshot IndexedDB committed
+    let queued = null;
+    this.save = saver(
+      store,
+      () => {
+        queued = this.outbox.length;
+        return this.snapshot();
+      },
+      (error) => {
+        this.saveError = error;
+        if (!error) {
+          this.saves++;
+          this.savedQueue = queued;
+        }
+        this.emit();
+      },
+    );
     this.bus = joinBus((message) => this.hear(message));
     this.timer = setInterval(() => this.tick(), PRESENCE_MS);
     if (this.online) this.announce(true);

@@ -208,8 +208,8 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   await b.field('h3', 'notes').fill('called back, wants the aisle');
   await b.field('h3', 'notes').press('Enter');
   await b.waitStat('pending', '2');
-  await b.card.locator('[data-role="saved"][data-pending-saved="2"]').waitFor(WAIT);
-  await page.waitForTimeout(200); // the last IndexedDB transaction commits
+  // IndexedDB committed a snapshot holding both queued deltas.
+  await b.card.locator('[data-role="saved"][data-saved-queue="2"]').waitFor(WAIT);
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', WAIT);
   const [a2, b2] = [replica(page, 'A'), replica(page, 'B')];
