@@ -57,6 +57,7 @@
 mod causal;
 mod causal_context;
 mod dot;
+mod dot_cloud;
 mod dot_fun;
 mod dot_map;
 mod dot_set;
