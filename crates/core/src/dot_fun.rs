@@ -93,6 +93,9 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
         context.insert(dot);
         let mut delta_context = CausalContext::from_dots(self.entries.drain(..).map(|(d, _)| d));
         delta_context.insert(dot);
+        // A register holds one write: room for exactly one, not the four a growing
+        // vector starts with.
+        self.entries.reserve_exact(1);
         self.entries.push((dot, value.clone()));
         Causal::new(
             DotFun {

@@ -294,6 +294,9 @@ impl Node {
         let i = match store.position(T::KIND) {
             Ok(i) => i,
             Err(i) => {
+                // Nearly every node holds one part: room for exactly one, not the
+                // four a growing vector starts with.
+                store.0.reserve_exact(1);
                 store.0.insert(i, PartBox::empty(T::KIND));
                 i
             }
