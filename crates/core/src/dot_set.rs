@@ -163,6 +163,17 @@ impl DotStore for DotSet {
         let news = |d: &Dot| !context.contains(*d);
         match (ours, other.as_slice()) {
             // One dot each (an element written on both sides): no allocation.
+            // An element only one side holds (most of a merge of two sets).
+            ([mine], []) => {
+                if !survives(mine) {
+                    *self = DotSet::new();
+                }
+            }
+            ([], [theirs]) => {
+                if news(theirs) {
+                    *self = DotSet::one(*theirs);
+                }
+            }
             ([mine], [theirs]) => {
                 let (mine, theirs) = (*mine, *theirs);
                 *self = match (survives(&mine), news(&theirs)) {
