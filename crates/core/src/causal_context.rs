@@ -63,14 +63,17 @@ impl CausalContext {
         if dot.counter == 0 || dot.counter <= top {
             return;
         }
-        if dot.counter == top + 1 && self.cloud.of_replica(dot.replica).next().is_none() {
-            // The next write in sequence, nothing beyond it: the vector grows by one
-            // (every local write takes this path).
-            self.vv.set(dot.replica, dot.counter);
+        if dot.counter > top + 1 {
+            // Beyond a gap: nothing can join the vector until the gap fills.
+            self.cloud.insert(dot);
             return;
         }
-        self.cloud.insert(dot);
-        self.compact_replica(dot.replica);
+        // The next write in sequence: the vector grows by one (every local write takes
+        // this path), and takes any cloud dots that now follow on.
+        self.vv.set(dot.replica, dot.counter);
+        if self.cloud.of_replica(dot.replica).next().is_some() {
+            self.compact_replica(dot.replica);
+        }
     }
 
     /// Records every dot of `dots`.
@@ -83,6 +86,9 @@ impl CausalContext {
     /// The dot `replica`'s next write gets: one past the highest dot of `replica` seen,
     /// in the vector or the cloud.
     pub fn next_dot(&self, replica: ReplicaId) -> Dot {
+        if self.cloud.is_empty() {
+            return self.vv.next_dot(replica);
+        }
         let in_cloud = self
             .cloud
             .of_replica(replica)

@@ -97,8 +97,12 @@ impl DotCloud {
         match self {
             DotCloud::Inline { len, dots } => {
                 let dots = &dots[..usize::from(*len)];
-                let from = dots.partition_point(|d| d.replica < replica);
-                let to = dots.partition_point(|d| d.replica <= replica);
+                let from = dots.iter().take_while(|d| d.replica < replica).count();
+                let to = from
+                    + dots[from..]
+                        .iter()
+                        .take_while(|d| d.replica == replica)
+                        .count();
                 Iter::Inline(dots[from..to].iter())
             }
             DotCloud::Tree(tree) => {
