@@ -68,6 +68,7 @@ mod error;
 mod hlc;
 mod lattice;
 mod replica_id;
+mod small_map;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version_vector;
