@@ -1,6 +1,7 @@
 //! `DotMap<K, S>`: a map from keys to dot stores, the store of containers (an
 //! OR-Set is `DotMap<E, DotSet>`, an OR-Map is `DotMap<K, value store>`).
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::hash::Hash;
 use std::marker::PhantomData;
@@ -57,6 +58,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// Applies `change` to the store under `key` (starting from an empty store) and
     /// drops the key if the store ends up empty. Returns what `change` returned.
     pub fn update<R>(&mut self, key: &K, change: impl FnOnce(&mut S) -> R) -> R {
+        self.update_by(key, change)
+    }
+
+    /// [`update`](Self::update) with a borrowed form of the key (`&str` for a
+    /// `String` key), made owned only if the key is new here.
+    pub fn update_by<Q, R>(&mut self, key: &Q, change: impl FnOnce(&mut S) -> R) -> R
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         match self.entries.get_mut(key) {
             Some(store) => {
                 let result = change(store);
@@ -69,7 +80,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                 let mut store = S::default();
                 let result = change(&mut store);
                 if !store.is_empty() {
-                    self.entries.insert(key.clone(), store);
+                    self.entries.insert(key.to_owned(), store);
                 }
                 result
             }

@@ -3,6 +3,7 @@
 //! delta of an OR-Set add or a document write then needs no hash table (no hashing,
 //! no table allocation, no table to free).
 
+use std::borrow::Borrow;
 use std::collections::{hash_map, HashMap};
 use std::hash::Hash;
 
@@ -102,17 +103,23 @@ impl<K, V> SmallMap<K, V> {
 }
 
 impl<K: Eq + Hash, V> SmallMap<K, V> {
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+    pub(crate) fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
-            SmallMap::One(k, v) if k == key => Some(v),
+            SmallMap::One(k, v) if k.borrow() == key => Some(v),
             SmallMap::Many(map) => map.get(key),
             _ => None,
         }
     }
 
-    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub(crate) fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
-            SmallMap::One(k, v) if k == key => Some(v),
+            SmallMap::One(k, v) if (*k).borrow() == key => Some(v),
             SmallMap::Many(map) => map.get_mut(key),
             _ => None,
         }
@@ -143,9 +150,12 @@ impl<K: Eq + Hash, V> SmallMap<K, V> {
     }
 
     /// Removes the entry under `key`, returning its value.
-    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+    pub(crate) fn remove<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
-            SmallMap::One(k, _) if k == key => match std::mem::take(self) {
+            SmallMap::One(k, _) if (*k).borrow() == key => match std::mem::take(self) {
                 SmallMap::One(_, v) => Some(v),
                 _ => None,
             },
