@@ -11,7 +11,9 @@
 //! the before/after figure for a change; wall-clock times come from `make bench`.
 //! Workloads: `orset_add`, `orset_merge`, `lww_writes`, `ormap_updates`,
 //! `ormap_merge`, `doc_increments` (10,000 increments of one counter, each delta
-//! joined into a pending delta as the npm package does), and `std_set_add` (the
+//! joined into a pending delta as the npm package does), `doc_sets` and
+//! `doc_sets_take` (100,000 `Document.set`s over 10,000 keys as the npm package makes
+//! them, without and with `takeDelta()` after each), and `std_set_add` (the
 //! `HashSet<String>` floor of `orset_add`). What a workload builds is dropped
 //! outside the count, as criterion drops it outside the timing.
 
@@ -19,7 +21,7 @@ use std::any::Any;
 use std::collections::HashSet;
 use std::hint::black_box;
 
-use converge_core::{Hlc, Lattice, ReplicaId};
+use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Value};
@@ -62,6 +64,7 @@ enum Work {
     MapUpdates(Vec<String>),
     MapMerge(Document, Document),
     DocIncrements,
+    DocSets { take_each: bool },
     StdSetAdd(Vec<String>),
 }
 
@@ -73,6 +76,25 @@ fn run(work: Work) -> Box<dyn Any> {
         Work::OrsetMerge(mut x, y) => {
             x.join(y);
             Box::new(x)
+        }
+        Work::DocSets { take_each } => {
+            // The npm package's Document.set: an LWW register per key, each delta
+            // joined into the pending delta, which `takeDelta()` encodes and empties.
+            let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+            let mut doc = Document::new();
+            let mut pending = Document::new();
+            let mut taken = 0;
+            for i in 0..100_000_usize {
+                let key = format!("k{}", i % 10_000);
+                let delta = doc.update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
+                    r.set(a, &mut clock, Value::Int(i as i64))
+                });
+                pending.join(delta);
+                if take_each {
+                    taken += std::mem::take(&mut pending).encode().len();
+                }
+            }
+            Box::new((doc, pending, taken))
         }
         Work::StdSetAdd(elements) => {
             let mut set = HashSet::new();
@@ -121,9 +143,11 @@ fn main() {
             Work::MapMerge(map(&keys, ReplicaId::new(1)), map(&keys, ReplicaId::new(2)))
         }
         "doc_increments" => Work::DocIncrements,
+        "doc_sets" => Work::DocSets { take_each: false },
+        "doc_sets_take" => Work::DocSets { take_each: true },
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
-            eprintln!("usage: profile orset_add|orset_merge|lww_writes|ormap_updates|ormap_merge|doc_increments|std_set_add");
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|std_set_add");
             std::process::exit(2);
         }
     };
