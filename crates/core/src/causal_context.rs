@@ -98,6 +98,17 @@ impl CausalContext {
         Dot::new(replica, top.saturating_add(1))
     }
 
+    /// Takes the dot of `replica`'s next write ([`next_dot`](Self::next_dot)) and
+    /// records it as seen: what every local write does first.
+    pub fn next_write(&mut self, replica: ReplicaId) -> Dot {
+        if self.cloud.is_empty() {
+            return self.vv.bump(replica);
+        }
+        let dot = self.next_dot(replica);
+        self.insert(dot);
+        dot
+    }
+
     /// Whether every dot of this context is in `other`.
     pub fn is_subset_of(&self, other: &CausalContext) -> bool {
         self.vv.iter().all(|(replica, top)| {

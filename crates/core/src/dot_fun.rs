@@ -89,8 +89,7 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
         replica: ReplicaId,
         value: V,
     ) -> Causal<DotFun<V>> {
-        let dot = context.next_dot(replica);
-        context.insert(dot);
+        let dot = context.next_write(replica);
         let mut delta_context = CausalContext::from_dots(self.entries.drain(..).map(|(d, _)| d));
         delta_context.insert(dot);
         // A register holds one write: room for exactly one, not the four a growing

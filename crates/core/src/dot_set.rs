@@ -105,8 +105,7 @@ impl DotSet {
     /// enabling a flag) and records it in `context`. Returns the exact delta: the
     /// fresh dot, with a context of the fresh dot and the replaced dots.
     pub fn write(&mut self, context: &mut CausalContext, replica: ReplicaId) -> Causal<DotSet> {
-        let dot = context.next_dot(replica);
-        context.insert(dot);
+        let dot = context.next_write(replica);
         let mut delta_context = CausalContext::from_dots(self.iter());
         delta_context.insert(dot);
         *self = DotSet::one(dot);
