@@ -194,6 +194,17 @@ impl DotStore for Parts {
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+        // One part of the same kind on both sides (nearly every node): join in place.
+        if let ([ours], [theirs]) = (self.0.as_slice(), other.0.as_slice()) {
+            if ours.kind() == theirs.kind() {
+                let Some(theirs) = other.0.into_iter().next() else {
+                    unreachable!("matched one part just above");
+                };
+                self.0[0].join(context, theirs, other_context);
+                self.0.retain(|p| !p.as_store().is_empty());
+                return;
+            }
+        }
         // Our parts the other side lacks still lose the dots it has seen.
         let mut theirs = other.0.into_iter().peekable();
         let mut merged = Vec::with_capacity(self.0.len());
