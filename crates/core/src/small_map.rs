@@ -12,17 +12,12 @@ use foldhash::fast::RandomState;
 /// A map that is empty, holds one entry inline, or holds a hash table (which may
 /// later shrink to any size: the variant says nothing about the entry count beyond
 /// `Empty` and `One`). Equality compares contents.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) enum SmallMap<K, V> {
+    #[default]
     Empty,
     One(K, V),
     Many(HashMap<K, V, RandomState>),
-}
-
-impl<K, V> Default for SmallMap<K, V> {
-    fn default() -> Self {
-        SmallMap::Empty
-    }
 }
 
 /// The entries of a [`SmallMap`], by reference, in no particular order.
