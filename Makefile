@@ -5,7 +5,7 @@
 # Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
 # (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench
+.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js
 
 # The web demo: builds the npm package if its sources changed, packs and installs it
 # in the app, builds the app and serves it (static files) until Ctrl-C.
@@ -45,11 +45,21 @@ lint:
 
 ci: lint test
 
-# Every bench at full size, then benches/RESULTS.md and benches/results/ratios.svg
-# from their figures (criterion's estimates and benches/results/).
-bench:
-	cargo bench -p converge-benches
+# Every bench at full size: the Rust half (criterion: peers, sync_bytes), the JS half
+# (the npm package against Yjs, Automerge and Loro in Node), then benches/RESULTS.md and
+# benches/results/ratios.svg from both halves' figures. About 10 minutes on 2 cores
+# from a fresh clone (builds included); each half prints how long it took.
+bench: bench-rust bench-js
 	cargo run --quiet --release -p converge-benches --bin report
+
+bench-rust:
+	@start=$$(date +%s); cargo bench -p converge-benches; \
+		echo "bench-rust took $$(( $$(date +%s) - start )) s"
+
+bench-js: wasm
+	cd benches/js && npm ci --no-audit --no-fund
+	@start=$$(date +%s); node benches/js/bench.mjs; \
+		echo "bench-js took $$(( $$(date +%s) - start )) s"
 
 # The npm package: installs the wasm target, wasm-bindgen CLI and npm tooling if
 # missing, then builds wasm/npm/dist.

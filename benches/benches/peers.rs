@@ -909,11 +909,26 @@ fn bench_map(c: &mut Criterion, sizes: Sizes) {
     g.finish();
 }
 
+/// The 1-minute load average times 100 (0 where `/proc/loadavg` is unreadable).
+fn load_average_x100() -> usize {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0, |l| (l * 100.0).round() as usize)
+}
+
 fn main() {
     let small = std::env::var("CONVERGE_BENCH_SMALL").is_ok_and(|v| v == "1");
     let sizes = if small { SMALL } else { FULL };
 
-    let figures = measure_sizes(sizes);
+    let mut figures = measure_sizes(sizes);
+    // The machine's load when the bench starts (other processes skew the times).
+    figures.push(Figure(
+        "machine",
+        "load average x100",
+        "start",
+        load_average_x100(),
+    ));
     let mut tsv = String::from("workload\tmeasure\tsubject\tvalue\n");
     for Figure(workload, measure, subject, value) in &figures {
         println!("{workload:<12} {measure:<24} {subject:<9} {value}");

@@ -23,6 +23,8 @@ const REPO = path.resolve(HERE, '../..');
 const DIST = path.join(REPO, 'wasm/npm/dist');
 const MODULES = path.join(HERE, 'node_modules');
 const RESULTS = path.join(REPO, 'benches/results/js.md');
+// The same figures, one per line, for `make bench`'s report (benches/src/bin/report.rs).
+const RESULTS_TSV = path.join(REPO, 'benches/results/js.tsv');
 
 // ---------------------------------------------------------------- sizes and budget
 
@@ -37,7 +39,7 @@ const INCREMENTS = WRITES / 10; // counter increments (see README: two libraries
 // Timing: each task runs once cold (which also picks the iteration count), then one
 // warmup run and `iterations` timed runs, so that it takes about TARGET_MS. A cold run
 // longer than SLOW_MS is reported as the only sample (marked "1 run").
-const TARGET_MS = SMALL ? 250 : 5_000;
+const TARGET_MS = SMALL ? 250 : 2_500; // keeps `make bench` (both halves, builds included) under 15 minutes on 2 cores
 const MIN_ITERATIONS = 3;
 const MAX_ITERATIONS = SMALL ? 20 : 50;
 const SLOW_MS = SMALL ? Infinity : 20_000;
@@ -555,13 +557,38 @@ async function main() {
   process.stdout.write(md);
   if (WRITE_RESULTS) {
     writeFileSync(RESULTS, md);
-    log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+    writeFileSync(RESULTS_TSV, figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipped, totalMs }));
+    log(`wrote ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), RESULTS_TSV)}`);
   } else {
     log('small or custom-size run: benches/results/js.md left unchanged');
   }
 }
 
 // ---------------------------------------------------------------- the report
+
+/** The headline figures as `measure\tsubject\tvalue` lines (times in ms, sizes in bytes). */
+function figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipped, totalMs }) {
+  const lines = ['measure\tsubject\tvalue'];
+  const put = (measure, subject, value) => {
+    if (value !== undefined && Number.isFinite(value)) lines.push(`${measure}\t${subject}\t${value}`);
+  };
+  for (const { name } of libs) {
+    put('doc_writes_ms', name, writes[name]?.mean);
+    put('encoded_bytes', name, encodedSize[name]);
+    put('decode_merge_ms', name, merge[name]?.mean);
+    put('set_adds_ms', name, adds[name]?.mean);
+    put('increments_ms', name === 'converge' ? 'converge' : name, counters[name === 'converge' ? 'converge Document' : name]?.mean);
+    put('heap_bytes', name, heap[name] && heap[name].heapUsed + heap[name].external);
+    put('shipped_gzip_bytes', name, shipped[name] && shipped[name].jsGz + shipped[name].wasmGz);
+  }
+  put('increments_gcounter_ms', 'converge', counters['converge GCounter']?.mean);
+  put('writes', 'all', WRITES);
+  put('cores', 'all', os.availableParallelism?.() ?? os.cpus().length);
+  put('load_start', 'all', LOAD_AT_START);
+  put('load_end', 'all', os.loadavg()[0]);
+  put('run_ms', 'all', totalMs);
+  return `${lines.join('\n')}\n`;
+}
 
 function report(r) {
   const { peers, heap, writes, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs } = r;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::dot_cloud::DotCloud;
 use crate::{Dot, DotSet, Lattice, ReplicaId, VersionVector};
 
 /// The set of writes (dots) a replica has seen, including writes whose data was later
@@ -27,7 +28,7 @@ use crate::{Dot, DotSet, Lattice, ReplicaId, VersionVector};
 #[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
 pub struct CausalContext {
     vv: VersionVector,
-    cloud: BTreeSet<Dot>,
+    cloud: DotCloud,
 }
 
 impl CausalContext {
@@ -47,7 +48,7 @@ impl CausalContext {
     pub fn from_version_vector(vv: VersionVector) -> Self {
         CausalContext {
             vv,
-            cloud: BTreeSet::new(),
+            cloud: DotCloud::default(),
         }
     }
 
@@ -58,11 +59,21 @@ impl CausalContext {
 
     /// Records that `dot` has been seen. Dots with counter 0 name no write and are ignored.
     pub fn insert(&mut self, dot: Dot) {
-        if dot.counter == 0 || self.vv.contains(dot) {
+        let top = self.vv.get(dot.replica);
+        if dot.counter == 0 || dot.counter <= top {
             return;
         }
-        self.cloud.insert(dot);
-        self.compact_replica(dot.replica);
+        if dot.counter > top + 1 {
+            // Beyond a gap: nothing can join the vector until the gap fills.
+            self.cloud.insert(dot);
+            return;
+        }
+        // The next write in sequence: the vector grows by one (every local write takes
+        // this path), and takes any cloud dots that now follow on.
+        self.vv.set(dot.replica, dot.counter);
+        if self.cloud.of_replica(dot.replica).next().is_some() {
+            self.compact_replica(dot.replica);
+        }
     }
 
     /// Records every dot of `dots`.
@@ -75,13 +86,27 @@ impl CausalContext {
     /// The dot `replica`'s next write gets: one past the highest dot of `replica` seen,
     /// in the vector or the cloud.
     pub fn next_dot(&self, replica: ReplicaId) -> Dot {
+        if self.cloud.is_empty() {
+            return self.vv.next_dot(replica);
+        }
         let in_cloud = self
             .cloud
-            .range(Dot::new(replica, 0)..=Dot::new(replica, u64::MAX))
+            .of_replica(replica)
             .next_back()
             .map_or(0, |d| d.counter);
         let top = self.vv.get(replica).max(in_cloud);
         Dot::new(replica, top.saturating_add(1))
+    }
+
+    /// Takes the dot of `replica`'s next write ([`next_dot`](Self::next_dot)) and
+    /// records it as seen: what every local write does first.
+    pub fn next_write(&mut self, replica: ReplicaId) -> Dot {
+        if self.cloud.is_empty() {
+            return self.vv.bump(replica);
+        }
+        let dot = self.next_dot(replica);
+        self.insert(dot);
+        dot
     }
 
     /// Whether every dot of this context is in `other`.
@@ -90,13 +115,15 @@ impl CausalContext {
             let theirs = other.vv.get(replica);
             // Dots beyond their vector must each be in their cloud.
             top <= theirs || (theirs + 1..=top).all(|c| other.cloud.contains(&Dot::new(replica, c)))
-        }) && self.cloud.iter().all(|d| other.contains(*d))
+        }) && self.cloud.iter().all(|d| other.contains(d))
     }
 
     /// Adds every dot `other` has seen.
     pub fn join_ref(&mut self, other: &CausalContext) {
         self.vv.join_ref(&other.vv);
-        self.cloud.extend(other.cloud.iter().copied());
+        for dot in other.cloud.iter() {
+            self.cloud.insert(dot);
+        }
         self.compact();
     }
 
@@ -111,12 +138,12 @@ impl CausalContext {
         self.vv
             .iter()
             .flat_map(|(replica, top)| (1..=top).map(move |c| Dot::new(replica, c)))
-            .chain(self.cloud.iter().copied())
+            .chain(self.cloud.iter())
     }
 
     /// The dots seen beyond the version vector, in order.
     pub fn cloud(&self) -> impl Iterator<Item = Dot> + '_ {
-        self.cloud.iter().copied()
+        self.cloud.iter()
     }
 
     /// The context minus what `store_dots` (sorted, distinct, all in this context)
@@ -136,7 +163,6 @@ impl CausalContext {
         let cloud = self
             .cloud
             .iter()
-            .copied()
             .filter(|d| store_dots.binary_search(d).is_err())
             .collect();
         (vv, cloud)
@@ -155,6 +181,9 @@ impl CausalContext {
 
     /// Folds cloud dots that extend the vector into it and drops those it covers.
     fn compact(&mut self) {
+        if self.cloud.is_empty() {
+            return;
+        }
         let replicas: BTreeSet<ReplicaId> = self.cloud.iter().map(|d| d.replica).collect();
         for replica in replicas {
             self.compact_replica(replica);
@@ -163,22 +192,19 @@ impl CausalContext {
 
     fn compact_replica(&mut self, replica: ReplicaId) {
         let mut top = self.vv.get(replica);
-        let range = Dot::new(replica, 0)..=Dot::new(replica, u64::MAX);
-        let mut absorbed = Vec::new();
-        for dot in self.cloud.range(range) {
-            if dot.counter <= top {
-                absorbed.push(*dot);
-            } else if dot.counter == top + 1 {
-                top = dot.counter;
-                absorbed.push(*dot);
+        let mut absorbs = false;
+        for dot in self.cloud.of_replica(replica) {
+            if dot.counter <= top + 1 {
+                top = top.max(dot.counter);
+                absorbs = true;
             } else {
                 break;
             }
         }
-        for dot in &absorbed {
-            self.cloud.remove(dot);
+        if absorbs {
+            self.cloud.remove_through(replica, top);
+            self.vv.set(replica, top);
         }
-        self.vv.set(replica, top);
     }
 }
 

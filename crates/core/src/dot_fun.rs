@@ -89,10 +89,12 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
         replica: ReplicaId,
         value: V,
     ) -> Causal<DotFun<V>> {
-        let dot = context.next_dot(replica);
-        context.insert(dot);
+        let dot = context.next_write(replica);
         let mut delta_context = CausalContext::from_dots(self.entries.drain(..).map(|(d, _)| d));
         delta_context.insert(dot);
+        // A register holds one write: room for exactly one, not the four a growing
+        // vector starts with.
+        self.entries.reserve_exact(1);
         self.entries.push((dot, value.clone()));
         Causal::new(
             DotFun {
@@ -117,8 +119,19 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-        self.entries
-            .retain(|(d, _)| other.contains(*d) || !other_context.contains(*d));
+        // Ours survive unless the other side has seen them and no longer holds them.
+        // Visit whichever is smaller: our entries, or the dots the other side has seen
+        // (a delta's few dots against a long-lived counter's many changes).
+        if other_context.dot_count() < self.entries.len() as u128 {
+            for d in other_context.dots() {
+                if !other.contains(d) {
+                    self.remove(d);
+                }
+            }
+        } else {
+            self.entries
+                .retain(|(d, _)| other.contains(*d) || !other_context.contains(*d));
+        }
         for (d, v) in other.entries {
             if !context.contains(d) {
                 self.insert(d, v);
@@ -177,5 +190,44 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
             return Err(serde::de::Error::custom("the same dot appears twice"));
         }
         Ok(DotFun { entries })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dot(c: u64) -> Dot {
+        Dot::new(ReplicaId::new(1), c)
+    }
+
+    /// A small delta against a long store takes the path that visits the delta's
+    /// context instead of the store (found by the JS benchmark: 10,000 increments of
+    /// one counter, each joined into the pending delta, were quadratic). Both paths
+    /// must drop exactly the removed entries and add exactly the new ones.
+    #[test]
+    fn a_small_delta_removes_and_adds_exactly_like_the_full_visit() {
+        let mut long: DotFun<u64> = DotFun::new();
+        let mut context = CausalContext::new();
+        for c in 1..=10 {
+            long.insert(dot(c), c);
+            context.insert(dot(c));
+        }
+        // The delta has seen dots 3, 4 and 11: it removed 3, keeps 4, adds 11.
+        let mut delta = DotFun::new();
+        delta.insert(dot(4), 4);
+        delta.insert(dot(11), 11);
+        let delta_context = CausalContext::from_dots([dot(3), dot(4), dot(11)]);
+        let mut fast = long.clone();
+        fast.join(&context, delta.clone(), &delta_context);
+        // The other way round visits every entry of the (now smaller) store.
+        let mut slow = delta;
+        slow.join(&delta_context, long, &context);
+        let expected: Vec<u64> = (1..=11).filter(|&c| c != 3).collect();
+        assert_eq!(
+            fast.iter().map(|(d, _)| d.counter).collect::<Vec<_>>(),
+            expected
+        );
+        assert_eq!(fast, slow);
     }
 }

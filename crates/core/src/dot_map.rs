@@ -1,16 +1,16 @@
 //! `DotMap<K, S>`: a map from keys to dot stores, the store of containers (an
 //! OR-Set is `DotMap<E, DotSet>`, an OR-Map is `DotMap<K, value store>`).
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
 use std::fmt;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-use foldhash::fast::RandomState;
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::small_map::SmallMap;
 use crate::{CausalContext, Dot, DotSet, DotStore};
 
 /// Key → nested dot store. A key is present while its store is non-empty; the join
@@ -19,14 +19,14 @@ use crate::{CausalContext, Dot, DotSet, DotStore};
 /// Encoded as a map sorted by key, so equal maps encode to equal bytes.
 #[derive(Clone)]
 pub struct DotMap<K, S> {
-    // Invariant: no empty store is kept.
-    entries: HashMap<K, S, RandomState>,
+    // Invariant: no empty store is kept. One entry (a write's delta) stays inline.
+    entries: SmallMap<K, S>,
 }
 
 impl<K, S> Default for DotMap<K, S> {
     fn default() -> Self {
         DotMap {
-            entries: HashMap::default(),
+            entries: SmallMap::default(),
         }
     }
 }
@@ -58,6 +58,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// Applies `change` to the store under `key` (starting from an empty store) and
     /// drops the key if the store ends up empty. Returns what `change` returned.
     pub fn update<R>(&mut self, key: &K, change: impl FnOnce(&mut S) -> R) -> R {
+        self.update_by(key, change)
+    }
+
+    /// [`update`](Self::update) with a borrowed form of the key (`&str` for a
+    /// `String` key), made owned only if the key is new here.
+    pub fn update_by<Q, R>(&mut self, key: &Q, change: impl FnOnce(&mut S) -> R) -> R
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         match self.entries.get_mut(key) {
             Some(store) => {
                 let result = change(store);
@@ -70,7 +80,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                 let mut store = S::default();
                 let result = change(&mut store);
                 if !store.is_empty() {
-                    self.entries.insert(key.clone(), store);
+                    self.entries.insert(key.to_owned(), store);
                 }
                 result
             }
@@ -109,7 +119,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug> DotMap<K, DotSet> {
     /// Adds `dot` to the dot set under `key`, creating the key if needed. For decoders
     /// that rebuild a map from a dot-ordered listing.
     pub fn insert_dot(&mut self, key: K, dot: Dot) {
-        self.entries.entry(key).or_default().insert(dot);
+        self.entries.get_or_insert_default(key).insert(dot);
     }
 }
 

@@ -2,6 +2,7 @@
 //! enable-wins flag).
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
@@ -13,10 +14,24 @@ use crate::{Causal, CausalContext, Dot, DotStore, ReplicaId};
 /// dot set is non-empty, an enable-wins flag is on while its dot set is.
 ///
 /// Encoded as a flat array `[replica, counter, replica, counter, …]` in dot order.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default)]
 pub struct DotSet {
-    // Sorted, no duplicates. Usually one dot, so a vector beats a tree.
-    dots: Vec<Dot>,
+    dots: Dots,
+}
+
+/// Sorted, no duplicates. Usually one dot, kept inline: an OR-Set element then costs
+/// no allocation of its own.
+#[derive(Clone)]
+enum Dots {
+    One(Dot),
+    /// Empty, or two dots and more.
+    Many(Vec<Dot>),
+}
+
+impl Default for Dots {
+    fn default() -> Self {
+        Dots::Many(Vec::new())
+    }
 }
 
 impl DotSet {
@@ -25,39 +40,90 @@ impl DotSet {
         Self::default()
     }
 
+    /// The set of the one dot `dot`.
+    fn one(dot: Dot) -> Self {
+        DotSet {
+            dots: Dots::One(dot),
+        }
+    }
+
+    fn as_slice(&self) -> &[Dot] {
+        match &self.dots {
+            Dots::One(dot) => std::slice::from_ref(dot),
+            Dots::Many(dots) => dots,
+        }
+    }
+
+    /// Replaces the dots with `dots` (sorted, distinct), inline if there is one.
+    fn set(&mut self, mut dots: Vec<Dot>) {
+        self.dots = match dots.len() {
+            1 => Dots::One(dots[0]),
+            _ => {
+                dots.shrink_to_fit();
+                Dots::Many(dots)
+            }
+        };
+    }
+
     /// Whether `dot` is in the set.
     pub fn contains(&self, dot: Dot) -> bool {
-        self.dots.binary_search(&dot).is_ok()
+        match &self.dots {
+            Dots::One(d) => *d == dot,
+            Dots::Many(dots) => dots.binary_search(&dot).is_ok(),
+        }
     }
 
     /// Adds `dot`.
     pub fn insert(&mut self, dot: Dot) {
-        if let Err(at) = self.dots.binary_search(&dot) {
-            self.dots.insert(at, dot);
+        match &mut self.dots {
+            Dots::Many(dots) if dots.is_empty() => self.dots = Dots::One(dot),
+            Dots::Many(dots) => {
+                if let Err(at) = dots.binary_search(&dot) {
+                    dots.insert(at, dot);
+                }
+            }
+            Dots::One(d) if *d == dot => {}
+            Dots::One(d) => {
+                let (a, b) = (*d, dot);
+                self.dots = Dots::Many(vec![a.min(b), a.max(b)]);
+            }
         }
     }
 
     /// The dots, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Dot> + '_ {
-        self.dots.iter().copied()
+        self.as_slice().iter().copied()
     }
 
     #[allow(clippy::len_without_is_empty)] // `is_empty` is `DotStore::is_empty`
     /// Number of dots.
     pub fn len(&self) -> usize {
-        self.dots.len()
+        self.as_slice().len()
     }
 
     /// Replaces every dot observed here with one fresh dot of `replica` (an add, or
     /// enabling a flag) and records it in `context`. Returns the exact delta: the
     /// fresh dot, with a context of the fresh dot and the replaced dots.
     pub fn write(&mut self, context: &mut CausalContext, replica: ReplicaId) -> Causal<DotSet> {
-        let dot = context.next_dot(replica);
-        context.insert(dot);
-        let mut delta_context = CausalContext::from_dots(self.dots.drain(..));
+        let dot = context.next_write(replica);
+        let mut delta_context = CausalContext::from_dots(self.iter());
         delta_context.insert(dot);
-        self.dots.push(dot);
-        Causal::new(DotSet { dots: vec![dot] }, delta_context)
+        *self = DotSet::one(dot);
+        Causal::new(DotSet::one(dot), delta_context)
+    }
+}
+
+impl PartialEq for DotSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for DotSet {}
+
+impl Hash for DotSet {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
     }
 }
 
@@ -66,34 +132,62 @@ impl FromIterator<Dot> for DotSet {
         let mut dots: Vec<Dot> = iter.into_iter().collect();
         dots.sort_unstable();
         dots.dedup();
-        DotSet { dots }
+        let mut set = DotSet::new();
+        set.set(dots);
+        set
     }
 }
 
 impl DotStore for DotSet {
     fn is_empty(&self) -> bool {
-        self.dots.is_empty()
+        self.len() == 0
     }
 
     fn dot_count(&self) -> usize {
-        self.dots.len()
+        self.len()
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
-        out.extend_from_slice(&self.dots);
+        out.extend_from_slice(self.as_slice());
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-        if self.dots == other.dots {
+        if *self == other {
             return;
         }
         // Ours survive if the other side has them too or has never seen them.
-        self.dots
-            .retain(|&d| other.contains(d) || !other_context.contains(d));
+        let ours = self.as_slice();
+        let survives = |d: &Dot| other.contains(*d) || !other_context.contains(*d);
         // Theirs are new to us unless we have seen (and so removed) them.
-        for d in other.dots {
-            if !context.contains(d) {
-                self.insert(d);
+        let news = |d: &Dot| !context.contains(*d);
+        match (ours, other.as_slice()) {
+            // One dot each (an element written on both sides): no allocation.
+            // An element only one side holds (most of a merge of two sets).
+            ([mine], []) => {
+                if !survives(mine) {
+                    *self = DotSet::new();
+                }
+            }
+            ([], [theirs]) => {
+                if news(theirs) {
+                    *self = DotSet::one(*theirs);
+                }
+            }
+            ([mine], [theirs]) => {
+                let (mine, theirs) = (*mine, *theirs);
+                *self = match (survives(&mine), news(&theirs)) {
+                    (true, true) => DotSet::from_iter([mine, theirs]),
+                    (true, false) => DotSet::one(mine),
+                    (false, true) => DotSet::one(theirs),
+                    (false, false) => DotSet::new(),
+                };
+            }
+            (ours, theirs) => {
+                let mut dots: Vec<Dot> = ours.iter().copied().filter(survives).collect();
+                dots.extend(theirs.iter().copied().filter(news));
+                dots.sort_unstable();
+                dots.dedup();
+                self.set(dots);
             }
         }
     }
@@ -101,14 +195,14 @@ impl DotStore for DotSet {
 
 impl fmt::Debug for DotSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(&self.dots).finish()
+        f.debug_set().entries(self.as_slice()).finish()
     }
 }
 
 impl Serialize for DotSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.dots.len() * 2))?;
-        for dot in &self.dots {
+        let mut seq = serializer.serialize_seq(Some(self.len() * 2))?;
+        for dot in self.as_slice() {
             seq.serialize_element(&dot.replica)?;
             seq.serialize_element(&dot.counter)?;
         }
@@ -146,7 +240,7 @@ impl<'de> Visitor<'de> for FlatDots {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DotSet, A::Error> {
-        let mut dots = Vec::new();
+        let mut dots = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024) / 2);
         while let Some(dot) = next_dot(&mut seq)? {
             dots.push(dot);
         }

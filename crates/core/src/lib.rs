@@ -57,6 +57,7 @@
 mod causal;
 mod causal_context;
 mod dot;
+mod dot_cloud;
 mod dot_fun;
 mod dot_map;
 mod dot_set;
@@ -67,6 +68,7 @@ mod error;
 mod hlc;
 mod lattice;
 mod replica_id;
+mod small_map;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version_vector;

@@ -70,6 +70,15 @@ impl VersionVector {
         Dot::new(replica, self.get(replica).saturating_add(1))
     }
 
+    /// Counts one more write of `replica` (saturating) and returns its dot: what
+    /// [`next_dot`](Self::next_dot) returns, then [`observe`](Self::observe)d, in
+    /// one lookup.
+    pub(crate) fn bump(&mut self, replica: ReplicaId) -> Dot {
+        let entry = self.entries.entry(replica).or_insert(0);
+        *entry = entry.saturating_add(1);
+        Dot::new(replica, *entry)
+    }
+
     /// Records that every write of `dot.replica` up to `dot.counter` has been seen.
     /// Never lowers an entry.
     pub fn observe(&mut self, dot: Dot) {

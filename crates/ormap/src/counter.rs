@@ -71,8 +71,7 @@ impl Counter {
 
     fn change(&mut self, replica: ReplicaId, change: Contribution) -> Self {
         let Causal { store, context } = &mut self.state;
-        let dot = context.next_dot(replica);
-        context.insert(dot);
+        let dot = context.next_write(replica);
         store.insert(dot, change);
         let mut delta_store = DotFun::new();
         delta_store.insert(dot, change);

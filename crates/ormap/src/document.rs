@@ -68,10 +68,8 @@ impl Document {
     ) -> Result<Document, E> {
         match path {
             [] => Ok(Document::new()),
-            [key] => self.try_update(&(*key).to_owned(), |node: &mut Node| {
-                node.try_update::<T, E>(mutate)
-            }),
-            [key, rest @ ..] => self.try_update(&(*key).to_owned(), |node: &mut Node| {
+            [key] => self.try_update_by(*key, |node: &mut Node| node.try_update::<T, E>(mutate)),
+            [key, rest @ ..] => self.try_update_by(*key, |node: &mut Node| {
                 node.try_update::<Document, E>(|child| child.update_boxed(rest, mutate))
             }),
         }

@@ -194,6 +194,17 @@ impl DotStore for Parts {
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+        // One part of the same kind on both sides (nearly every node): join in place.
+        if let ([ours], [theirs]) = (self.0.as_slice(), other.0.as_slice()) {
+            if ours.kind() == theirs.kind() {
+                let Some(theirs) = other.0.into_iter().next() else {
+                    unreachable!("matched one part just above");
+                };
+                self.0[0].join(context, theirs, other_context);
+                self.0.retain(|p| !p.as_store().is_empty());
+                return;
+            }
+        }
         // Our parts the other side lacks still lose the dots it has seen.
         let mut theirs = other.0.into_iter().peekable();
         let mut merged = Vec::with_capacity(self.0.len());
@@ -294,6 +305,9 @@ impl Node {
         let i = match store.position(T::KIND) {
             Ok(i) => i,
             Err(i) => {
+                // Nearly every node holds one part: room for exactly one, not the
+                // four a growing vector starts with.
+                store.0.reserve_exact(1);
                 store.0.insert(i, PartBox::empty(T::KIND));
                 i
             }

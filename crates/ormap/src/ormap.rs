@@ -1,6 +1,7 @@
 //! `OrMap<K, V>`: an observed-remove map whose values are embedded causal CRDTs,
 //! all sharing the map's one causal context.
 
+use std::borrow::Borrow;
 use std::convert::Infallible;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -53,11 +54,25 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
         key: &K,
         mutate: impl FnOnce(&mut V) -> Result<V, E>,
     ) -> Result<Self, E> {
+        self.try_update_by(key, mutate)
+    }
+
+    /// [`try_update`](Self::try_update) with a borrowed form of the key (`&str` for a
+    /// `String` key), for document paths.
+    pub(crate) fn try_update_by<Q, E>(
+        &mut self,
+        key: &Q,
+        mutate: impl FnOnce(&mut V) -> Result<V, E>,
+    ) -> Result<Self, E>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let Causal { store, context } = &mut self.state;
-        let delta = store.update(key, |value| value.with_context(context, mutate))?;
+        let delta = store.update_by(key, |value| value.with_context(context, mutate))?;
         let Causal { store, context } = delta.into_causal();
         let mut delta_store = DotMap::new();
-        delta_store.insert(key.clone(), Embedded::from_store(store));
+        delta_store.insert(key.to_owned(), Embedded::from_store(store));
         Ok(OrMap {
             state: Causal::new(delta_store, context),
         })

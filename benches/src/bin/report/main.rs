@@ -7,7 +7,10 @@
 //! workspace's `target/criterion`. Byte figures come from `results/peers_sizes.tsv`
 //! (written by a full-size `peers` run), and the delta figures from
 //! `results/sync_bytes.md` (written by the `sync_bytes` bench). Run it after
-//! `cargo bench -p converge-benches` (`make bench` does both).
+//! `cargo bench -p converge-benches` (`make bench` does both). The JS half's headline
+//! figures come from `results/js.tsv` (see [`js`]).
+
+mod js;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -186,9 +189,17 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
+/// The 1-minute load average now (0 where `/proc/loadavg` is unreadable).
+fn load_now() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// One goal: a description, the ratio it reads, the bound, and whether lower passes.
 struct Goal {
-    what: &'static str,
+    what: String,
     ratio: Option<f64>,
     bound: f64,
 }
@@ -297,17 +308,23 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut md = String::new();
     md += "# converge against its peers\n\n";
-    md += "Written by `make bench` (the `peers` and `sync_bytes` benches, then \
-           `cargo run -p converge-benches --bin report`); do not edit by hand. \
+    md += "Written by `make bench` (the `peers` and `sync_bytes` benches, the JS bench \
+           `benches/js/bench.mjs`, then `cargo run -p converge-benches --bin report`); \
+           do not edit by hand. \
            See [README.md](README.md) for what each workload does.\n\n";
     let _ = writeln!(
         md,
-        "Machine: {cores} cores ({}), {} {}. Times are criterion's mean \
-         (10 samples, flat sampling); every subject ran the same work in the same run. \
-         Ratios are converge / peer: below 1 converge is faster or smaller.\n",
+        "Machine: {cores} cores ({}), {} {}; 1-minute load average {:.1} when the Rust \
+         benches started and {:.1} when this report was written (other processes share \
+         the machine, so times are noisy; ratios within one run are the figure to read). \
+         Times are criterion's mean (10 samples, flat sampling); every subject ran the \
+         same work in the same run. Ratios are converge / peer: below 1 converge is \
+         faster or smaller.\n",
         cpu_model(),
         std::env::consts::OS,
-        std::env::consts::ARCH
+        std::env::consts::ARCH,
+        size("machine", "load average x100", "start").unwrap_or(0.0) / 100.0,
+        load_now(),
     );
     md += "Peers: `crdts` 7.3 (GCounter, PNCounter, Orswot, LWWReg, MVReg, Map), `dson` 0.3 \
            (`CausalDotStore<OrMap<String>>` of `MvReg`s; map workloads only), std \
@@ -358,56 +375,70 @@ fn main() {
     let orset_enc = find("OR-Set of 100,000 16-byte strings: encoded");
     let goals = [
         Goal {
-            what: "OR-Set adds within 1.5x of HashSet<String>",
+            what: "OR-Set adds within 1.5x of HashSet<String>".into(),
             ratio: r_of("OR-Set: add", 2),
             bound: 1.5,
         },
         Goal {
-            what: "OR-Set merge of two 100k sets at least 5x faster than Orswot",
+            what: "OR-Set merge of two 100k sets at least 5x faster than Orswot".into(),
             ratio: r_of("OR-Set: merge", 0),
             bound: 0.2,
         },
         Goal {
-            what: "OR-Set heap per element within 2x HashSet<String>",
+            what: "OR-Set heap per element within 2x HashSet<String>".into(),
             ratio: r_of("OR-Set of 100,000 16-byte strings: heap", 2),
             bound: 2.0,
         },
         Goal {
-            what: "OR-Map updates faster than crdts::Map",
+            what: "OR-Map updates faster than crdts::Map".into(),
             ratio: r_of("OR-Map: 100,000 updates", 0),
             bound: 1.0,
         },
         Goal {
-            what: "OR-Map updates faster than dson",
+            what: "OR-Map updates faster than dson".into(),
             ratio: r_of("OR-Map: 100,000 updates", 1),
             bound: 1.0,
         },
         Goal {
-            what: "OR-Map merge faster than crdts::Map",
+            what: "OR-Map merge faster than crdts::Map".into(),
             ratio: r_of("OR-Map: merge", 0),
             bound: 1.0,
         },
         Goal {
-            what: "OR-Map merge faster than dson",
+            what: "OR-Map merge faster than dson".into(),
             ratio: r_of("OR-Map: merge", 1),
             bound: 1.0,
         },
         Goal {
-            what: "OR-Set encoded at most 0.4x crdts + bincode",
+            what: "OR-Set encoded at most 0.4x crdts + bincode".into(),
             ratio: r_of("OR-Set of 100,000 16-byte strings: encoded", 0),
             bound: 0.4,
         },
         Goal {
-            what: "OR-Map encoded at most 0.4x crdts + bincode",
+            what: "OR-Map encoded at most 0.4x crdts + bincode".into(),
             ratio: r_of("OR-Map after the 100,000 updates: encoded", 0),
             bound: 0.4,
         },
         Goal {
-            what: "OR-Set encoded at most 1.35x raw element bytes",
+            what: "OR-Set encoded at most 1.35x raw element bytes".into(),
             ratio: orset_enc.and_then(|r| ratio(r.converge, r.raw)),
             bound: 1.35,
         },
     ];
+    let js = js::report(Path::new(BENCHES));
+    let mut goals = Vec::from(goals);
+    if let Some(js) = &js {
+        bars.extend(js.bars.iter().cloned());
+        goals.extend(js.goals.iter().map(|(what, ratio, bound)| Goal {
+            what: what.clone(),
+            ratio: *ratio,
+            bound: *bound,
+        }));
+        md += &js.markdown;
+    } else {
+        md += "\n## JavaScript\n\nresults/js.tsv not found: run `make bench-js` (or \
+               `node benches/js/bench.mjs` at full size) first.\n";
+    }
     md += "\n## Goals\n\n| goal | ratio | bound | met |\n| --- | ---: | ---: | --- |\n";
     for g in &goals {
         let met = match g.ratio {

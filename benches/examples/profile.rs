@@ -1,0 +1,157 @@
+//! Runs one converge workload of the `peers` bench once, at full size, for a profiler:
+//!
+//! ```text
+//! cargo build --release -p converge-benches --example profile
+//! valgrind --tool=callgrind --toggle-collect='profile::run' \
+//!     target/release/examples/profile orset_add
+//! ```
+//!
+//! `--toggle-collect='profile::run'` counts only the workload, not building its inputs.
+//! Instruction counts repeat from run to run even on a loaded machine, so they are
+//! the before/after figure for a change; wall-clock times come from `make bench`.
+//! Workloads: `orset_add`, `orset_merge`, `lww_writes`, `ormap_updates`,
+//! `ormap_merge`, `doc_increments` (10,000 increments of one counter, each delta
+//! joined into a pending delta as the npm package does), `doc_sets` and
+//! `doc_sets_take` (100,000 `Document.set`s over 10,000 keys as the npm package makes
+//! them, without and with `takeDelta()` after each), and `std_set_add` (the
+//! `HashSet<String>` floor of `orset_add`). What a workload builds is dropped
+//! outside the count, as criterion drops it outside the timing.
+
+use std::any::Any;
+use std::collections::HashSet;
+use std::hint::black_box;
+
+use converge_core::{Codec, Hlc, Lattice, ReplicaId};
+use converge_lwwregister::LwwRegister;
+use converge_mvregister::MvRegister;
+use converge_ormap::{Counter, Document, Value};
+use converge_orset::OrSet;
+
+fn element(i: usize) -> String {
+    format!("{i:016x}")
+}
+
+fn set(elements: Vec<String>, replica: ReplicaId) -> OrSet<String> {
+    let mut set = OrSet::new();
+    for e in elements {
+        black_box(set.add(replica, e));
+    }
+    set
+}
+
+/// The map workload of `peers`: 100,000 updates over 10,000 keys, alternately a
+/// counter increment and a register write.
+fn map(keys: &[String], replica: ReplicaId) -> Document {
+    let mut doc = Document::new();
+    for i in 0..100_000 {
+        let k = keys[i % keys.len()].as_str();
+        if i % 2 == 0 {
+            doc.update_at(&[k, "count"], |c: &mut Counter| c.increment(replica, 1));
+        } else {
+            doc.update_at(&[k, "name"], |r: &mut MvRegister<Value>| {
+                r.write(replica, Value::Int(i as i64))
+            });
+        }
+    }
+    doc
+}
+
+/// The timed part of each workload; its inputs are built before.
+enum Work {
+    OrsetAdd(Vec<String>),
+    OrsetMerge(OrSet<String>, OrSet<String>),
+    LwwWrites,
+    MapUpdates(Vec<String>),
+    MapMerge(Document, Document),
+    DocIncrements,
+    DocSets { take_each: bool },
+    StdSetAdd(Vec<String>),
+}
+
+#[inline(never)]
+fn run(work: Work) -> Box<dyn Any> {
+    let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+    match work {
+        Work::OrsetAdd(elements) => Box::new(set(elements, a)),
+        Work::OrsetMerge(mut x, y) => {
+            x.join(y);
+            Box::new(x)
+        }
+        Work::DocSets { take_each } => {
+            // The npm package's Document.set: an LWW register per key, each delta
+            // joined into the pending delta, which `takeDelta()` encodes and empties.
+            let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+            let mut doc = Document::new();
+            let mut pending = Document::new();
+            let mut taken = 0;
+            for i in 0..100_000_usize {
+                let key = format!("k{}", i % 10_000);
+                let delta = doc.update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
+                    r.set(a, &mut clock, Value::Int(i as i64))
+                });
+                pending.join(delta);
+                if take_each {
+                    taken += std::mem::take(&mut pending).encode().len();
+                }
+            }
+            Box::new((doc, pending, taken))
+        }
+        Work::StdSetAdd(elements) => {
+            let mut set = HashSet::new();
+            for e in elements {
+                set.insert(e);
+            }
+            Box::new(set)
+        }
+        Work::LwwWrites => {
+            let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+            let mut reg = LwwRegister::new();
+            for i in 0..1_000_000_u64 {
+                black_box(reg.set(a, &mut clock, i));
+            }
+            Box::new(reg)
+        }
+        Work::MapUpdates(keys) => Box::new(map(&keys, a)),
+        Work::MapMerge(mut x, y) => {
+            x.join(y);
+            Box::new(x)
+        }
+        Work::DocIncrements => {
+            let mut doc = Document::new();
+            let mut pending = Document::new();
+            for _ in 0..10_000 {
+                let delta = doc.update_at(&["n"], |c: &mut Counter| c.increment(b, 1));
+                pending.join(delta);
+            }
+            Box::new((doc, pending))
+        }
+    }
+}
+
+fn main() {
+    let name = std::env::args().nth(1).unwrap_or_default();
+    let keys: Vec<String> = (0..10_000).map(|i| format!("key-{i:05}")).collect();
+    let work = match name.as_str() {
+        "orset_add" => Work::OrsetAdd((0..100_000).map(element).collect()),
+        "orset_merge" => Work::OrsetMerge(
+            set((0..100_000).map(element).collect(), ReplicaId::new(1)),
+            set((50_000..150_000).map(element).collect(), ReplicaId::new(2)),
+        ),
+        "lww_writes" => Work::LwwWrites,
+        "ormap_updates" => Work::MapUpdates(keys),
+        "ormap_merge" => {
+            Work::MapMerge(map(&keys, ReplicaId::new(1)), map(&keys, ReplicaId::new(2)))
+        }
+        "doc_increments" => Work::DocIncrements,
+        "doc_sets" => Work::DocSets { take_each: false },
+        "doc_sets_take" => Work::DocSets { take_each: true },
+        "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
+        _ => {
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|std_set_add");
+            std::process::exit(2);
+        }
+    };
+    let done = run(work);
+    println!("{name}: done");
+    drop(done);
+}
