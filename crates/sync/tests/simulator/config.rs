@@ -98,4 +98,12 @@ pub(crate) trait Workload {
         let _ = (state, out);
         false
     }
+
+    /// Checks one replica's state after each step that changed it (a write, a
+    /// received message, a restore). Differential workloads compare the real type's
+    /// reads with their reference model's here; others have nothing to check.
+    fn check(&self, state: &Self::State) -> Result<(), String> {
+        let _ = state;
+        Ok(())
+    }
 }
