@@ -30,7 +30,7 @@ pub(crate) enum Restarts {
 
 /// The knobs of one run. Percentages are per replica (writes, saves, restarts), per
 /// message (drops, duplicates, delays) or per round (partitions).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SimConfig {
     pub(crate) replicas: usize,
     pub(crate) topology: Topology,

@@ -26,6 +26,7 @@
 #![allow(dead_code)]
 
 mod config;
+mod repro;
 mod rng;
 mod stats;
 
@@ -35,6 +36,7 @@ use converge_core::{Codec, ReplicaId};
 use converge_sync::Replica;
 
 pub(crate) use config::{Restarts, SimConfig, Topology, Workload};
+pub(crate) use repro::{shrink, Repro};
 pub(crate) use rng::Rng;
 pub(crate) use stats::Stats;
 
