@@ -80,3 +80,13 @@ WASM_SOURCES := $(shell find crates wasm/src -path '*/src/*' -name '*.rs') \
 	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs)
 wasm/npm/dist/index.js: $(WASM_SOURCES)
 	$(MAKE) wasm
+
+# The network simulator's long run: 12 replicas, every workload (differential ones
+# included), seed after seed for SOAK_MINUTES minutes (or SOAK_SEEDS seeds). Prints
+# seeds, operations, messages dropped/duplicated and divergences; a divergence is
+# shrunk and appended to crates/sync/tests/soak-regressions.txt.
+SOAK_MINUTES ?= 10
+.PHONY: soak
+soak:
+	SOAK_MINUTES=$(SOAK_MINUTES) cargo test --release -p converge-sync --test soak -- \
+		--ignored soak --exact --nocapture

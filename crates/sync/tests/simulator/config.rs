@@ -30,7 +30,7 @@ pub(crate) enum Restarts {
 
 /// The knobs of one run. Percentages are per replica (writes, saves, restarts), per
 /// message (drops, duplicates, delays) or per round (partitions).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SimConfig {
     pub(crate) replicas: usize,
     pub(crate) topology: Topology,
@@ -97,5 +97,13 @@ pub(crate) trait Workload {
     fn writes_in(&self, state: &Self::State, out: &mut BTreeSet<u64>) -> bool {
         let _ = (state, out);
         false
+    }
+
+    /// Checks one replica's state after each step that changed it (a write, a
+    /// received message, a restore). Differential workloads compare the real type's
+    /// reads with their reference model's here; others have nothing to check.
+    fn check(&self, state: &Self::State) -> Result<(), String> {
+        let _ = state;
+        Ok(())
     }
 }

@@ -26,6 +26,7 @@
 #![allow(dead_code)]
 
 mod config;
+mod repro;
 mod rng;
 mod stats;
 
@@ -35,6 +36,7 @@ use converge_core::{Codec, ReplicaId};
 use converge_sync::Replica;
 
 pub(crate) use config::{Restarts, SimConfig, Topology, Workload};
+pub(crate) use repro::{shrink, Repro};
 pub(crate) use rng::Rng;
 pub(crate) use stats::Stats;
 
@@ -85,6 +87,8 @@ struct Sim<'w, W: Workload> {
     log: Vec<String>,
     /// Log every message too (`SIM_TRACE=1`), and show the whole log on failure.
     trace: bool,
+    /// A failed check outside message delivery (after a write or a restore).
+    failure: Option<String>,
 }
 
 fn sync_id(node: usize) -> ReplicaId {
@@ -133,6 +137,7 @@ pub(crate) fn run<W: Workload>(
         },
         log: Vec::new(),
         trace: std::env::var_os("SIM_TRACE").is_some(),
+        failure: None,
     };
     sim.run().map_err(|e| {
         let keep = if sim.trace { usize::MAX } else { 40 };
@@ -165,6 +170,9 @@ impl<W: Workload> Sim<'_, W> {
             self.round += 1;
             self.faults();
             self.write_and_save();
+            if let Some(e) = self.failure.take() {
+                return Err(format!("round {}: {e}", self.round));
+            }
             self.send_all(true);
             self.deliver(true)?;
             self.checkpoint();
@@ -330,6 +338,10 @@ impl<W: Workload> Sim<'_, W> {
             "round {}: replica {i} restarts from its save (incarnation {})",
             self.round, node.incarnation
         ));
+        self.stats.checks += 1;
+        if let Err(e) = self.workload.check(self.nodes[i].replica.state()) {
+            self.failure = Some(format!("replica {i} after its restart: {e}"));
+        }
         // Reconnect: tell every peer what we hold of it (the saved position).
         for j in self.neighbours(i) {
             let hello = self.nodes[i].replica.hello(sync_id(j));
@@ -354,6 +366,10 @@ impl<W: Workload> Sim<'_, W> {
                     "round {}: replica {i} writes {number} (seq {seq})",
                     self.round
                 ));
+                self.stats.checks += 1;
+                if let Err(e) = self.workload.check(self.nodes[i].replica.state()) {
+                    self.failure = Some(format!("replica {i} after write {number}: {e}"));
+                }
             }
             if self.rng.chance(self.config.save_percent) {
                 self.nodes[i].saved = self.nodes[i].replica.save();
@@ -460,6 +476,15 @@ impl<W: Workload> Sim<'_, W> {
                         self.round, m.to, m.from
                     )
                 })?;
+                self.stats.checks += 1;
+                self.workload
+                    .check(self.nodes[m.to].replica.state())
+                    .map_err(|e| {
+                        format!(
+                            "round {}: replica {} after a message from replica {}: {e}",
+                            self.round, m.to, m.from
+                        )
+                    })?;
                 if let Some(reply) = reply {
                     self.send(m.to, m.from, reply, lossy);
                 }

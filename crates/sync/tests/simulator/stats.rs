@@ -25,6 +25,9 @@ pub(crate) struct Stats {
     /// Healed rounds the slowest run needed to converge.
     pub(crate) max_heal_rounds: u64,
     pub(crate) converged: u64,
+    /// States checked by the workload (differential workloads: reads compared with
+    /// the reference model).
+    pub(crate) checks: u64,
 }
 
 impl Stats {
@@ -46,6 +49,7 @@ impl Stats {
         self.acknowledged_writes += other.acknowledged_writes;
         self.max_heal_rounds = self.max_heal_rounds.max(other.max_heal_rounds);
         self.converged += other.converged;
+        self.checks += other.checks;
     }
 }
 
@@ -56,7 +60,7 @@ impl fmt::Display for Stats {
             "runs {}, writes {}, messages sent {} ({} bytes; dropped {}, cut by partitions {}, \
              duplicated {}, delayed {}, delivered {}; {} full states, {} deltas), \
              partitions {}, saves {}, restarts {}, acknowledged writes checked {}, \
-             converged {}/{} (slowest in {} healed rounds)",
+             states checked {}, converged {}/{} (slowest in {} healed rounds)",
             self.runs,
             self.writes,
             self.sent,
@@ -72,6 +76,7 @@ impl fmt::Display for Stats {
             self.saves,
             self.restarts,
             self.acknowledged_writes,
+            self.checks,
             self.converged,
             self.runs,
             self.max_heal_rounds,
