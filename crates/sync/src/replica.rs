@@ -130,6 +130,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self
     }
 
+    /// Testing and fuzzing only (feature `testing`): replaces the random parts of the
+    /// session, the low 32 bits of the epoch and the writer id, so a run replays
+    /// byte for byte. Give every session of a replica different bits.
+    #[cfg(feature = "testing")]
+    pub fn with_session(mut self, epoch_bits: u32, writer: ReplicaId) -> Self {
+        self.epoch = (self.epoch & !0xffff_ffff) | u64::from(epoch_bits);
+        self.writer = writer;
+        self
+    }
+
     /// This replica's id: its name as a peer.
     pub fn id(&self) -> ReplicaId {
         self.id
