@@ -153,7 +153,11 @@ fn main() {
     sync_traffic::<Lww>(&mut messages, &mut tokens, &mut saved);
     sync_traffic::<Mv>(&mut messages, &mut tokens, &mut saved);
     sync_traffic::<Document>(&mut messages, &mut tokens, &mut saved);
-    for (peer, epoch, to) in [(SENDER, 0, 0), (THIRD, u64::MAX, u64::MAX), (RECEIVER, 1, 1)] {
+    for (peer, epoch, to) in [
+        (SENDER, 0, 0),
+        (THIRD, u64::MAX, u64::MAX),
+        (RECEIVER, 1, 1),
+    ] {
         tokens.add("forged", &SyncToken { peer, epoch, to }.encode());
     }
     done(messages);

@@ -48,7 +48,10 @@ pub fn check_codec<T: Codec + Lattice + Clone + PartialEq + Debug>(data: &[u8]) 
     assert_eq!(again.encode(), bytes, "equal values encode differently");
     let mut joined = value.clone();
     joined.join(value.clone());
-    assert_eq!(joined, value, "a decoded state is not idempotent under join");
+    assert_eq!(
+        joined, value,
+        "a decoded state is not idempotent under join"
+    );
     Some(value)
 }
 
@@ -128,7 +131,11 @@ pub fn check_message<T: Subject>(data: &[u8]) {
         Ok(_) => {
             check_codec::<T>(&replica.state().encode());
         }
-        Err(_) => assert_eq!(snapshot(&replica), before, "a rejected message changed the replica"),
+        Err(_) => assert_eq!(
+            snapshot(&replica),
+            before,
+            "a rejected message changed the replica"
+        ),
     }
 }
 
@@ -141,7 +148,11 @@ pub fn check_token<T: Subject>(data: &[u8]) {
     let mut replica = receiver::<T>();
     let before = snapshot(&replica);
     if replica.resume(data).is_err() {
-        assert_eq!(snapshot(&replica), before, "a rejected token changed the replica");
+        assert_eq!(
+            snapshot(&replica),
+            before,
+            "a rejected token changed the replica"
+        );
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use converge::{
-    Codec, Counter, CountConflicts, DeltaCrdt, Document, Flag, GCounter, Hlc, LwwRegister,
+    Codec, CountConflicts, Counter, DeltaCrdt, Document, Flag, GCounter, Hlc, LwwRegister,
     ManualClock, MvRegister, OrSet, PnCounter, ReplicaId, Value,
 };
 
@@ -38,7 +38,11 @@ pub fn sample_value(n: u64) -> Value {
         6 => Value::Str(format!("item {n}")),
         7 => Value::Str("ünïcödé ✓ 🙂".repeat(1 + (n / 12 % 3) as usize)),
         8 => Value::Bytes((0..(n % 40) as u8).collect()),
-        9 => Value::Array(vec![Value::Int(n as i64), sample_value(n / 12), Value::Null]),
+        9 => Value::Array(vec![
+            Value::Int(n as i64),
+            sample_value(n / 12),
+            Value::Null,
+        ]),
         10 => {
             let mut object = BTreeMap::new();
             object.insert("id".to_owned(), Value::Int(n as i64));
@@ -55,7 +59,11 @@ pub const KEYS: [&str; 5] = ["title", "items", "cart", "n", "meta"];
 
 impl Subject for GCounter {
     fn sample_write(&mut self, writer: ReplicaId, n: u64) -> Self {
-        let by = if n % 7 == 6 { u64::from(u32::MAX) + n } else { n % 5 + 1 };
+        let by = if n % 7 == 6 {
+            u64::from(u32::MAX) + n
+        } else {
+            n % 5 + 1
+        };
         self.increment(writer, by).unwrap_or_default()
     }
 }
@@ -88,7 +96,11 @@ impl Subject for Lww {
         }
         // Clocks that disagree: some writes stamp from a lagging clock.
         let millis = 1_700_000_000_000 + (n % 4) * 1000 - (n % 3) * 1500;
-        self.set(writer, &mut Hlc::new(ManualClock::new(millis)), sample_value(n))
+        self.set(
+            writer,
+            &mut Hlc::new(ManualClock::new(millis)),
+            sample_value(n),
+        )
     }
 }
 
@@ -125,7 +137,11 @@ impl Subject for Document {
             3 => self.update_at(path, |f: &mut Flag| f.enable(writer)),
             4 => self.update_at(path, |f: &mut Flag| f.disable()),
             5 => self.update_at(path, |r: &mut Lww| {
-                r.set(writer, &mut Hlc::new(ManualClock::new(n * 10)), sample_value(n))
+                r.set(
+                    writer,
+                    &mut Hlc::new(ManualClock::new(n * 10)),
+                    sample_value(n),
+                )
             }),
             6 => self.update_at(path, |r: &mut Mv| r.write(writer, sample_value(n))),
             7 => self.update_at(path, |s: &mut Set| s.add(writer, sample_value(n))),

@@ -140,7 +140,8 @@ impl Trace {
                 // through its bytes.
                 let bytes = self.replicas[other].state().encode();
                 let state = check_codec::<Document>(&bytes);
-                let state = state.unwrap_or_else(|| panic!("replica {other}'s state does not decode"));
+                let state =
+                    state.unwrap_or_else(|| panic!("replica {other}'s state does not decode"));
                 self.replicas[r].merge(state);
                 check_codec::<Document>(&self.replicas[r].state().encode());
             }
