@@ -1,16 +1,16 @@
 # converge: the two commands a newcomer needs.
 #   make demo   build and run the demo
 #   make test   set up and run every test: Rust, then the npm package in Node,
-#               bundlers and headless Chromium
+#               bundlers and headless Chromium, then a short pass of every fuzz target
 # Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
 # (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo test test-rust test-js chromium lint ci bench
+.PHONY: demo test test-rust test-js chromium lint ci bench fuzz fuzz-smoke
 
 demo:
 	cargo run --quiet --release -p converge --example offline_demo
 
-test: test-rust test-js
+test: test-rust test-js fuzz-smoke
 
 test-rust:
 	cargo test --workspace --all-features
@@ -22,6 +22,18 @@ test-js: wasm chromium
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		apt-get update && apt-get install -y chromium; fi
+
+# Fuzzing (fuzz/run.sh installs the nightly toolchain and cargo-fuzz if missing):
+# `make fuzz` runs every target FUZZ_SECONDS seconds (a long run: FUZZ_SECONDS=3600);
+# `make test` runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash fuzz/run.sh $(FUZZ_SMOKE_SECONDS)
 
 lint:
 	cargo fmt --all -- --check

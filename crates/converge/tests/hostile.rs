@@ -426,3 +426,36 @@ fn one_mib_of_random_bytes_is_refused_in_well_under_100_ms() {
     }
     println!("slowest refusal of 1 MiB: {slowest:?}; most allocated: {most} B");
 }
+
+/// Regression, found by the JavaScript hostile suite (wasm memory grew 1.06 MiB for a
+/// 15-byte input): saved replica bytes cut inside the list of peers and followed by a
+/// length prefix claiming four billion peers made serde reserve room for 43,690 of
+/// them (its 1 MiB cap) before reading one. Replica ids that encode short (here
+/// 0xa1, two bytes) put that list within the first ten bytes.
+#[test]
+fn saved_bytes_claiming_four_billion_peers_reserve_nothing() {
+    let _guard = exclusive();
+    let short = ReplicaId::new(0xa1);
+    let mut replica = Replica::new(short, GCounter::sample()).expect("a replica");
+    let mut peer = Replica::new(B, GCounter::default()).expect("a replica");
+    peer.receive(&replica.message_for(B).expect("a full state"))
+        .expect("an honest message");
+    replica
+        .receive(&peer.message_for(short).expect("a full state"))
+        .expect("an honest message");
+    let saved = replica.save();
+    let mut most = 0;
+    for cut in 0..saved.len() {
+        for (marker, _) in converge_core::testing::hostile::HUGE_MARKERS {
+            let mut bytes = saved[..cut].to_vec();
+            bytes.extend_from_slice(&[marker, 0xff, 0xff, 0xff, 0xff]);
+            let (result, allocated) = allocated_during(&ALLOCATOR, || {
+                Replica::<GCounter>::restore(&bytes).map(drop)
+            });
+            assert!(result.is_err());
+            most = most.max(allocated);
+        }
+    }
+    println!("most allocated: {most} B");
+    assert!(most < 64 * 1024, "{most} B");
+}
