@@ -153,6 +153,11 @@ fn main() {
     sync_traffic::<Lww>(&mut messages, &mut tokens, &mut saved);
     sync_traffic::<Mv>(&mut messages, &mut tokens, &mut saved);
     sync_traffic::<Document>(&mut messages, &mut tokens, &mut saved);
+    // Regression: saved bytes cut inside the list of peers, then a claim of four
+    // billion peers (serde used to reserve 1 MiB for them).
+    let mut claim = receiver::<GCounter>().save()[..10].to_vec();
+    claim.extend_from_slice(&[0xdd, 0xff, 0xff, 0xff, 0xff]);
+    saved.add("regression-peers", &claim);
     for (peer, epoch, to) in [
         (SENDER, 0, 0),
         (THIRD, u64::MAX, u64::MAX),
@@ -169,7 +174,7 @@ fn main() {
     let mut traces = Seeds::new(&root, "trace");
     let mut x = 0x7ace_5eed_u64;
     for i in 0..60 {
-        let bytes: Vec<u8> = (0..(8 + i * 12))
+        let bytes: Vec<u8> = (0..(8 + i * 8))
             .map(|_| {
                 x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
                 let mut z = x;

@@ -17,6 +17,8 @@ const IDS: [ReplicaId; 3] = [SENDER, RECEIVER, THIRD];
 const HEAL_ROUNDS: usize = 8;
 /// Messages in flight at most (the oldest is dropped beyond).
 const MAX_IN_FLIGHT: usize = 64;
+/// Steps at most: longer inputs are cut, so the fuzzer keeps a high rate of runs.
+const MAX_STEPS: usize = 200;
 
 /// The fuzzer's bytes, read as choices; 0 once they run out.
 struct Choices<'a>(&'a [u8]);
@@ -189,7 +191,10 @@ impl Trace {
 pub fn run(data: &[u8]) {
     let mut choices = Choices(data);
     let mut trace = Trace::new();
-    while !choices.0.is_empty() {
+    for _ in 0..MAX_STEPS {
+        if choices.0.is_empty() {
+            break;
+        }
         trace.step(&mut choices);
     }
     trace.heal();
