@@ -1,11 +1,12 @@
 # converge: the two commands a newcomer needs.
 #   make demo   build and serve the web demo (examples/booking-board) on localhost
 #   make test   set up and run every test: Rust, then the npm package in Node,
-#               bundlers and headless Chromium, then the demo app in Chromium
+#               bundlers and headless Chromium, then the demo app in Chromium, then a
+#               short pass of every fuzz target
 # Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
 # (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js
+.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js fuzz fuzz-smoke
 
 # The web demo: builds the npm package if its sources changed, packs and installs it
 # in the app, builds the app and serves it (static files) until Ctrl-C.
@@ -22,7 +23,7 @@ demo-app: wasm/npm/dist/index.js
 demo-cli:
 	cargo run --quiet --release -p converge --example offline_demo
 
-test: test-rust test-js test-demo
+test: test-rust test-js test-demo fuzz-smoke
 
 test-rust:
 	cargo test --workspace --all-features
@@ -38,6 +39,18 @@ test-demo: wasm chromium
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		apt-get update && apt-get install -y chromium; fi
+
+# Fuzzing (fuzz/run.sh installs the nightly toolchain and cargo-fuzz if missing):
+# `make fuzz` runs every target FUZZ_SECONDS seconds (a long run: FUZZ_SECONDS=3600);
+# `make test` runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash fuzz/run.sh $(FUZZ_SMOKE_SECONDS)
 
 lint:
 	cargo fmt --all -- --check

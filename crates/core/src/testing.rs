@@ -13,6 +13,8 @@
 //! }
 //! ```
 
+pub mod hostile;
+
 use std::fmt::Debug;
 
 use proptest::prelude::*;

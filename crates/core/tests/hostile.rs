@@ -5,19 +5,20 @@
 //! `Causal<DotMap<String, DotSet>>` (an OR-Set) and `Causal<DotFun<String>>` (a
 //! register), both bare through `decode_body` and inside an envelope.
 //!
-//! Allocation is counted by a wrapping global allocator (`cap`; the workspace forbids
-//! `unsafe`, so the test cannot write its own). Every test here holds one lock, so no
-//! other test allocates while a decode is measured. The figure reported is every byte
+//! Allocation is counted by the counting allocator of `converge_core::testing::hostile`
+//! (shared with the other hostile suites). Every test here holds one lock, so no other
+//! test allocates while a decode is measured. The figure reported is every byte
 //! allocated during the decode, which bounds its peak from above.
 //!
 //! Run with `--nocapture` to see each hostile input, its error and its allocation.
 
-use std::alloc::System;
 use std::fmt::Write as _;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use cap::Cap;
+use converge_core::testing::hostile::{
+    allocated_during, counting_allocator, exclusive, random_bytes, CountingAllocator, HUGE_MARKERS,
+    MIB,
+};
 use converge_core::{
     decode_body, Causal, Codec, DotFun, DotMap, DotSet, Error, TypeTag, VersionVector, MAGIC,
     MAX_DEPTH,
@@ -29,22 +30,11 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 #[global_allocator]
-static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
-
-const MIB: usize = 1 << 20;
-
-static EXCLUSIVE: Mutex<()> = Mutex::new(());
-
-/// Keeps the other tests of this file from allocating while this one measures.
-fn exclusive() -> MutexGuard<'static, ()> {
-    EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner)
-}
+static ALLOCATOR: CountingAllocator = counting_allocator();
 
 /// Runs `f` and returns its result and the bytes allocated meanwhile.
 fn measured<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let before = ALLOCATOR.total_allocated();
-    let result = f();
-    (result, ALLOCATOR.total_allocated() - before)
+    allocated_during(&ALLOCATOR, f)
 }
 
 /// An OR-Set's state, with an envelope.
@@ -157,9 +147,6 @@ fn templates(shape: Shape) -> &'static [&'static [u16]] {
     }
 }
 
-/// str 32, bin 32, array 32, map 32.
-const HUGE_MARKERS: [u8; 4] = [0xdb, 0xc6, 0xdd, 0xdf];
-
 fn fill(template: &[u16], marker: u8) -> Vec<u8> {
     let mut body = Vec::new();
     for &b in template {
@@ -177,7 +164,7 @@ fn length_prefixes_claiming_four_billion_fail_unallocated() {
     let mut worst = 0;
     for shape in Shape::ALL {
         for template in templates(shape) {
-            for marker in HUGE_MARKERS {
+            for (marker, _) in HUGE_MARKERS {
                 let body = fill(template, marker);
                 let enveloped = shape.envelope(&body);
                 assert!(enveloped.len() < 20, "{} is not a small input", hex(&body));
@@ -433,20 +420,6 @@ fn a_dot_in_two_places_is_rejected() {
         println!("{shape:?} {}: {result:?}", hex(body));
         assert!(matches!(result, Err(Error::Malformed { .. })), "{result:?}");
     }
-}
-
-/// splitmix64: reproducible bytes without a dependency.
-fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 #[test]

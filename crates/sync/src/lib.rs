@@ -73,6 +73,8 @@ mod error;
 mod message;
 mod metrics;
 mod replica;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 
 pub use error::Error;

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId, TypeTag};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::message::{Body, Message, Wire};
 use crate::{Error, Metrics, PeerStatus, SyncToken};
@@ -127,6 +127,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Sets the clock that stamps when peers were last heard from (sync lag).
     pub fn with_clock(mut self, clock: impl Clock + Send + 'static) -> Self {
         self.clock = Box::new(clock);
+        self
+    }
+
+    /// Testing and fuzzing only (feature `testing`): replaces the random parts of the
+    /// session, the low 32 bits of the epoch and the writer id, so a run replays
+    /// byte for byte. Give every session of a replica different bits.
+    #[cfg(feature = "testing")]
+    pub fn with_session(mut self, epoch_bits: u32, writer: ReplicaId) -> Self {
+        self.epoch = (self.epoch & !0xffff_ffff) | u64::from(epoch_bits);
+        self.writer = writer;
         self
     }
 
@@ -516,10 +526,34 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 struct Saved<T> {
     id: ReplicaId,
     state: T,
+    #[serde(deserialize_with = "unreserved")]
     have: Vec<(ReplicaId, u64, u64)>,
     /// Absent from bytes saved before sessions were ordered (read as 0).
     #[serde(default)]
     incarnation: u64,
+}
+
+/// Reads the peers of saved bytes one by one, reserving nothing up front: serde's
+/// `Vec` reserves room for as many entries as the length prefix claims (up to 1 MiB),
+/// so 15 bytes claiming four billion peers would allocate a mebibyte.
+fn unreserved<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(ReplicaId, u64, u64)>, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(ReplicaId, u64, u64)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of (peer, epoch, sequence number)")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = seq.next_element()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_seq(Entries)
 }
 
 impl<T: Codec> Codec for Saved<T> {

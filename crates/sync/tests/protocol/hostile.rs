@@ -319,3 +319,154 @@ fn an_unknown_sender_is_a_new_peer() {
     assert!(b.peers().any(|(p, _)| p == stranger));
     assert!(b.state().contains(&"hi".to_string()));
 }
+
+/// Sequence numbers at the edges of `u64` in an otherwise real delta: the receiver
+/// takes its (real) data or rejects it unchanged; it never panics, and honest sync
+/// goes on afterwards: every later write reaches both sides and both hold the same
+/// bytes. (A forged interval ending at `u64::MAX` does stick as what the receiver
+/// holds of the sender, so the sender rejects its later acks as beyond what it sent
+/// and keeps resending: the data flows, but the pair does not fall quiet. Replays
+/// must change nothing, so the receiver cannot lower that claim again; peers that
+/// may forge each other's ids need an authenticated transport.)
+#[test]
+fn absurd_sequence_numbers_do_not_corrupt_the_replica() {
+    type Forge = fn(&mut Header);
+    let cases: [(&str, Forge); 4] = [
+        ("an interval 0..u64::MAX", |h| {
+            h.numbers = vec![Some(0), Some(u64::MAX)]
+        }),
+        ("an interval u64::MAX..u64::MAX", |h| {
+            h.numbers = vec![Some(u64::MAX), Some(u64::MAX)]
+        }),
+        ("a full state as of u64::MAX", |h| {
+            h.kind = FULL;
+            h.numbers = vec![Some(u64::MAX)];
+        }),
+        ("an interval 2^53..2^53 + 1", |h| {
+            h.numbers = vec![Some(1 << 53), Some((1 << 53) + 1)]
+        }),
+    ];
+    for (what, forge) in cases {
+        let (mut a, mut b) = pair();
+        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
+        forge(&mut forged);
+        let before = snapshot(&b);
+        if b.receive(&rebuild(&forged)).is_err() {
+            assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
+        }
+        for n in 0..3 {
+            a.update(|s| s.add(A, format!("a{n}")));
+            b.update(|s| s.add(B, format!("b{n}")));
+            exchange(&mut a, &mut b);
+            assert!(same_bytes(&a, &b), "{what}: A and B differ");
+            assert!(
+                a.state().contains(&format!("b{n}")),
+                "{what}: B's write lost"
+            );
+            assert!(
+                b.state().contains(&format!("a{n}")),
+                "{what}: A's write lost"
+            );
+        }
+    }
+}
+
+/// A forged message that claims the sender's id with an absurd session (epoch): the
+/// states still converge and no write is lost. (Sessions are ordered by incarnation,
+/// so a forged later session makes the receiver treat the real sender's messages as
+/// late: it joins their data but stops acknowledging them, and the sender resends.
+/// Telling a forged session from a real restart needs authenticated peers, which is
+/// the transport's job.)
+#[test]
+fn absurd_epochs_do_not_corrupt_the_state() {
+    type Forge = fn(&mut Header);
+    let cases: [(&str, Forge); 3] = [
+        ("the sender's epoch 0", |h| h.epoch = 0),
+        ("the sender's epoch u64::MAX", |h| h.epoch = u64::MAX),
+        ("a session of incarnation 2^32 - 1", |h| {
+            h.epoch = 0xffff_ffff_0000_0000
+        }),
+    ];
+    for (what, forge) in cases {
+        let (mut a, mut b) = pair();
+        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
+        forge(&mut forged);
+        let before = snapshot(&b);
+        if b.receive(&rebuild(&forged)).is_err() {
+            assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
+        }
+        for n in 0..3 {
+            a.update(|s| s.add(A, format!("a{n}")));
+            b.update(|s| s.add(B, format!("b{n}")));
+            exchange(&mut a, &mut b);
+            assert!(same_bytes(&a, &b), "{what}: A and B differ");
+            assert!(
+                a.state().contains(&format!("b{n}")),
+                "{what}: B's write lost"
+            );
+            assert!(
+                b.state().contains(&format!("a{n}")),
+                "{what}: A's write lost"
+            );
+        }
+    }
+}
+
+/// Three rounds each way over a perfect network, whether or not the pair falls quiet;
+/// replies the sender rejects (acks beyond what it sent) are dropped.
+fn exchange(a: &mut Replica<Set>, b: &mut Replica<Set>) {
+    fn one_way(from: &mut Replica<Set>, to: &mut Replica<Set>) {
+        if let Some(m) = from.message_for(to.id()) {
+            if let Ok(Some(reply)) = to.receive(&m) {
+                let _ = from.receive(&reply);
+            }
+        }
+    }
+    for _ in 0..3 {
+        one_way(a, b);
+        one_way(b, a);
+    }
+}
+
+/// Dots whose counters pass 2^53 - 1 (what JavaScript numbers hold exactly) are
+/// refused at decoding, and the receiver stays as it was; a dot at the limit is fine.
+#[test]
+fn a_delta_with_absurd_dot_counters_is_rejected() {
+    use crate::support::write_uint;
+    use converge_mvregister::MvRegister;
+    type Reg = MvRegister<String>;
+    let mut a = replica::<Reg>(A);
+    let mut b = replica::<Reg>(B);
+    a.update(|r| r.write(A, "x".into()));
+    let honest = parse(&a.message_for(B).unwrap()).unwrap();
+    // The register's delta: [[replica, counter, value], {}, []].
+    let payload = |counter: u64| {
+        let mut p = vec![0x93, 0x93];
+        write_uint(&mut p, A.get());
+        write_uint(&mut p, counter);
+        // The context: no version vector, no extra dots (the store's dot is implied).
+        p.extend_from_slice(&[0xa1, b'x', 0x80, 0x90]);
+        p
+    };
+    assert_eq!(
+        payload(1),
+        honest.payload,
+        "the hand-built payload is the real one"
+    );
+    let with = |counter| {
+        rebuild(&Header {
+            payload: payload(counter),
+            ..honest.clone()
+        })
+    };
+    for counter in [1 << 53, u64::MAX - 1, u64::MAX] {
+        let before = snapshot(&b);
+        let result = b.receive(&with(counter));
+        assert!(
+            matches!(result, Err(Error::Decode(_))),
+            "{counter}: {result:?}"
+        );
+        assert_eq!(snapshot(&b), before);
+    }
+    assert!(b.receive(&with((1 << 53) - 1)).is_ok());
+}
