@@ -2,7 +2,8 @@
 //! ratios as `benches/results/ratios.svg`.
 //!
 //! Times come from criterion's own output, `<criterion dir>/<group>/<subject>/new/
-//! estimates.json` (the mean's point estimate, in nanoseconds); the criterion
+//! estimates.json` (the median's point estimate, in nanoseconds: other processes on
+//! a shared machine skew a few samples, which moves the mean more than the median); the criterion
 //! directory is `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else the
 //! workspace's `target/criterion`. Byte figures come from `results/peers_sizes.tsv`
 //! (written by a full-size `peers` run), and the delta figures from
@@ -118,12 +119,12 @@ fn criterion_dir() -> PathBuf {
     Path::new(BENCHES).join("../target/criterion")
 }
 
-/// The mean's point estimate in `estimates.json`, in nanoseconds.
-fn mean_ns(dir: &Path, group: &str, subject: &str) -> Option<f64> {
+/// The median's point estimate in `estimates.json`, in nanoseconds.
+fn median_ns(dir: &Path, group: &str, subject: &str) -> Option<f64> {
     let path = dir.join(group).join(subject).join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
-    let mean = &text[text.find("\"mean\"")?..];
-    let rest = &mean[mean.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let median = &text[text.find("\"median\"")?..];
+    let rest = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
     let end = rest.find([',', '}'])?;
     rest[..end].trim().parse().ok()
 }
@@ -278,7 +279,7 @@ fn main() {
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     for (group, label) in TIMED {
-        let converge = mean_ns(&dir, group, "converge");
+        let converge = median_ns(&dir, group, "converge");
         if converge.is_none() {
             missing.push(group);
         }
@@ -286,7 +287,7 @@ fn main() {
             label: label.into(),
             unit: "time",
             converge,
-            peers: PEERS.map(|p| mean_ns(&dir, group, p)),
+            peers: PEERS.map(|p| median_ns(&dir, group, p)),
             raw: None,
         });
     }
@@ -317,7 +318,7 @@ fn main() {
         "Machine: {cores} cores ({}), {} {}; 1-minute load average {:.1} when the Rust \
          benches started and {:.1} when this report was written (other processes share \
          the machine, so times are noisy; ratios within one run are the figure to read). \
-         Times are criterion's mean (10 samples, flat sampling); every subject ran the \
+         Times are criterion's median of 10 samples (flat sampling; the median, as load spikes from other processes move the mean); every subject ran the \
          same work in the same run. Ratios are converge / peer: below 1 converge is \
          faster or smaller.\n",
         cpu_model(),
@@ -455,6 +456,9 @@ fn main() {
         );
     }
 
+    md += "\nWhere the time goes for the unmet goals (callgrind profiles, and the \
+           instruction counts before and after each optimisation): \
+           [PROFILES.md](PROFILES.md).\n";
     md += "\n## Deltas\n\nFrom the `sync_bytes` bench ([results/sync_bytes.md](results/sync_bytes.md)); \
            no peer has an equivalent anti-entropy layer, so there is no ratio.\n\n";
     match std::fs::read_to_string(Path::new(BENCHES).join("results/sync_bytes.md")) {
