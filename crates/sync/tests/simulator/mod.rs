@@ -23,7 +23,7 @@
 //! the faults a run meets.
 
 // Each test file uses a different subset of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod config;
 mod repro;
