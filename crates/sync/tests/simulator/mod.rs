@@ -23,7 +23,7 @@
 //! the faults a run meets.
 
 // Each test file uses a different subset of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod config;
 mod repro;
@@ -36,6 +36,7 @@ use converge_core::{Codec, ReplicaId};
 use converge_sync::Replica;
 
 pub(crate) use config::{Restarts, SimConfig, Topology, Workload};
+#[allow(unused_imports)] // not every test binary that includes the simulator shrinks
 pub(crate) use repro::{shrink, Repro};
 pub(crate) use rng::Rng;
 pub(crate) use stats::Stats;

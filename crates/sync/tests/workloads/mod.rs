@@ -8,7 +8,7 @@
 //!   reference model from `model`, compared after every step.
 
 // Each test file uses a different subset of these.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub(crate) mod basic;
 pub(crate) mod document;
