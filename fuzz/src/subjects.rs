@@ -30,7 +30,7 @@ pub trait Subject: DeltaCrdt + Codec + CountConflicts + PartialEq + Debug + Clon
 pub fn sample_value(n: u64) -> Value {
     match n % 12 {
         0 => Value::Null,
-        1 => Value::Bool(n % 2 == 0),
+        1 => Value::Bool(n.is_multiple_of(2)),
         2 => Value::Int(n as i64 - 50),
         3 => Value::Int(i64::MIN + n as i64),
         4 => Value::Float(n as f64 / 3.0),
@@ -130,7 +130,11 @@ impl Subject for Document {
         let key = KEYS[(n % 5) as usize];
         let inner = KEYS[(n / 5 % 5) as usize];
         let nested = [key, inner];
-        let path: &[&str] = if n % 3 == 0 { &nested } else { &nested[..1] };
+        let path: &[&str] = if n.is_multiple_of(3) {
+            &nested
+        } else {
+            &nested[..1]
+        };
         match n % 10 {
             0 | 1 => self.update_at(path, |c: &mut Counter| c.increment(writer, n % 7 + 1)),
             2 => self.update_at(path, |c: &mut Counter| c.decrement(writer, 2)),

@@ -127,7 +127,7 @@ impl Trace {
             7 if !self.network.is_empty() => {
                 // Duplicate or drop one.
                 let i = choices.below(self.network.len());
-                if choices.byte() % 2 == 0 {
+                if choices.byte().is_multiple_of(2) {
                     let copy = Message {
                         bytes: self.network[i].bytes.clone(),
                         ..self.network[i]
@@ -170,9 +170,9 @@ impl Trace {
             }
             let mut quiet = true;
             for from in 0..3 {
-                for to in 0..3 {
+                for (to, id) in IDS.iter().enumerate() {
                     if from != to {
-                        if let Some(bytes) = self.replicas[from].message_for(IDS[to]) {
+                        if let Some(bytes) = self.replicas[from].message_for(*id) {
                             quiet = false;
                             self.send(from, to, bytes);
                         }
