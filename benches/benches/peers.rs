@@ -23,12 +23,11 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use cap::Cap;
+use converge_benches::workloads::{converge_map, converge_set, element};
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_gcounter::GCounter;
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
-use converge_ormap::{Counter, Document, Value};
-use converge_orset::OrSet;
 use converge_pncounter::PnCounter;
 use crdts::{CmRDT, CvRDT, ResetRemove};
 use criterion::{black_box, BatchSize, Criterion, SamplingMode};
@@ -78,11 +77,6 @@ const SMALL: Sizes = Sizes {
 const COUNTER_WRITERS: u64 = 8;
 const MV_WRITERS: u64 = 8;
 
-/// The `i`th distinct set element: 16 bytes.
-fn element(i: usize) -> String {
-    format!("{i:016x}")
-}
-
 fn elements(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(element).collect()
 }
@@ -128,14 +122,6 @@ fn dson_len(store: &DsonMap) -> usize {
 // ---------------------------------------------------------------------------------
 // Building the states, one function per subject, shared by the timed and the
 // measured parts.
-
-fn converge_set(elems: Vec<String>, replica: ReplicaId) -> OrSet<String> {
-    let mut set = OrSet::new();
-    for e in elems {
-        set.add(replica, e);
-    }
-    set
-}
 
 type Orswot = crdts::Orswot<String, u64>;
 
@@ -211,23 +197,6 @@ fn key(i: usize, sizes: Sizes) -> String {
 
 fn map_keys(sizes: Sizes) -> Vec<String> {
     (0..sizes.map_keys).map(|i| key(i, sizes)).collect()
-}
-
-/// Update `i` of the map workload: even updates increment the counter under
-/// `keys[i % keys]`, odd ones write the register there.
-fn converge_map(keys: &[String], sizes: Sizes, replica: ReplicaId) -> Document {
-    let mut doc = Document::new();
-    for i in 0..sizes.map_updates {
-        let k = keys[i % keys.len()].as_str();
-        if i % 2 == 0 {
-            doc.update_at(&[k, "count"], |c: &mut Counter| c.increment(replica, 1));
-        } else {
-            doc.update_at(&[k, "name"], |r: &mut MvRegister<Value>| {
-                r.write(replica, Value::Int(i as i64))
-            });
-        }
-    }
-    doc
 }
 
 fn crdts_map(keys: &[String], sizes: Sizes, actor: u64) -> CrdtsMap {
@@ -430,7 +399,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
 
     // OR-Map: heap and encoded size after the update workload.
     let keys = map_keys(sizes);
-    let (c_map, c_heap) = heap_of(|| converge_map(&keys, sizes, rid(0)));
+    let (c_map, c_heap) = heap_of(|| converge_map(&keys, sizes.map_updates, rid(0)));
     let (p_map, p_heap) = heap_of(|| crdts_map(&keys, sizes, 0));
     let dson = with_dson(sizes);
     let (d_map, d_heap) = if dson {
@@ -837,7 +806,7 @@ fn bench_map(c: &mut Criterion, sizes: Sizes) {
     let keys = map_keys(sizes);
     let mut g = group(c, "ormap_updates");
     g.bench_function("converge", |b| {
-        b.iter(|| converge_map(&keys, sizes, rid(0)))
+        b.iter(|| converge_map(&keys, sizes.map_updates, rid(0)))
     });
     g.bench_function("crdts", |b| b.iter(|| crdts_map(&keys, sizes, 0)));
     if with_dson(sizes) {
@@ -851,8 +820,8 @@ fn bench_map(c: &mut Criterion, sizes: Sizes) {
     // Two such maps, written by different replicas over the same keys.
     let mut g = group(c, "ormap_merge");
     let (x, y) = (
-        converge_map(&keys, sizes, rid(0)),
-        converge_map(&keys, sizes, rid(1)),
+        converge_map(&keys, sizes.map_updates, rid(0)),
+        converge_map(&keys, sizes.map_updates, rid(1)),
     );
     let mut check = x.clone();
     check.join(y.clone());

@@ -21,40 +21,11 @@ use std::any::Any;
 use std::collections::HashSet;
 use std::hint::black_box;
 
+use converge_benches::workloads::{converge_map, converge_set, element};
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
-use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
-
-fn element(i: usize) -> String {
-    format!("{i:016x}")
-}
-
-fn set(elements: Vec<String>, replica: ReplicaId) -> OrSet<String> {
-    let mut set = OrSet::new();
-    for e in elements {
-        black_box(set.add(replica, e));
-    }
-    set
-}
-
-/// The map workload of `peers`: 100,000 updates over 10,000 keys, alternately a
-/// counter increment and a register write.
-fn map(keys: &[String], replica: ReplicaId) -> Document {
-    let mut doc = Document::new();
-    for i in 0..100_000 {
-        let k = keys[i % keys.len()].as_str();
-        if i % 2 == 0 {
-            doc.update_at(&[k, "count"], |c: &mut Counter| c.increment(replica, 1));
-        } else {
-            doc.update_at(&[k, "name"], |r: &mut MvRegister<Value>| {
-                r.write(replica, Value::Int(i as i64))
-            });
-        }
-    }
-    doc
-}
 
 /// The timed part of each workload; its inputs are built before.
 enum Work {
@@ -72,7 +43,7 @@ enum Work {
 fn run(work: Work) -> Box<dyn Any> {
     let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
     match work {
-        Work::OrsetAdd(elements) => Box::new(set(elements, a)),
+        Work::OrsetAdd(elements) => Box::new(converge_set(elements, a)),
         Work::OrsetMerge(mut x, y) => {
             x.join(y);
             Box::new(x)
@@ -111,7 +82,7 @@ fn run(work: Work) -> Box<dyn Any> {
             }
             Box::new(reg)
         }
-        Work::MapUpdates(keys) => Box::new(map(&keys, a)),
+        Work::MapUpdates(keys) => Box::new(converge_map(&keys, 100_000, a)),
         Work::MapMerge(mut x, y) => {
             x.join(y);
             Box::new(x)
@@ -134,14 +105,15 @@ fn main() {
     let work = match name.as_str() {
         "orset_add" => Work::OrsetAdd((0..100_000).map(element).collect()),
         "orset_merge" => Work::OrsetMerge(
-            set((0..100_000).map(element).collect(), ReplicaId::new(1)),
-            set((50_000..150_000).map(element).collect(), ReplicaId::new(2)),
+            converge_set((0..100_000).map(element).collect(), ReplicaId::new(1)),
+            converge_set((50_000..150_000).map(element).collect(), ReplicaId::new(2)),
         ),
         "lww_writes" => Work::LwwWrites,
         "ormap_updates" => Work::MapUpdates(keys),
-        "ormap_merge" => {
-            Work::MapMerge(map(&keys, ReplicaId::new(1)), map(&keys, ReplicaId::new(2)))
-        }
+        "ormap_merge" => Work::MapMerge(
+            converge_map(&keys, 100_000, ReplicaId::new(1)),
+            converge_map(&keys, 100_000, ReplicaId::new(2)),
+        ),
         "doc_increments" => Work::DocIncrements,
         "doc_sets" => Work::DocSets { take_each: false },
         "doc_sets_take" => Work::DocSets { take_each: true },

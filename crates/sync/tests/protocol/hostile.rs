@@ -330,7 +330,6 @@ fn an_unknown_sender_is_a_new_peer() {
 /// may forge each other's ids need an authenticated transport.)
 #[test]
 fn absurd_sequence_numbers_do_not_corrupt_the_replica() {
-    type Forge = fn(&mut Header);
     let cases: [(&str, Forge); 4] = [
         ("an interval 0..u64::MAX", |h| {
             h.numbers = vec![Some(0), Some(u64::MAX)]
@@ -346,29 +345,7 @@ fn absurd_sequence_numbers_do_not_corrupt_the_replica() {
             h.numbers = vec![Some(1 << 53), Some((1 << 53) + 1)]
         }),
     ];
-    for (what, forge) in cases {
-        let (mut a, mut b) = pair();
-        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
-        forge(&mut forged);
-        let before = snapshot(&b);
-        if b.receive(&rebuild(&forged)).is_err() {
-            assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
-        }
-        for n in 0..3 {
-            a.update(|s| s.add(A, format!("a{n}")));
-            b.update(|s| s.add(B, format!("b{n}")));
-            exchange(&mut a, &mut b);
-            assert!(same_bytes(&a, &b), "{what}: A and B differ");
-            assert!(
-                a.state().contains(&format!("b{n}")),
-                "{what}: B's write lost"
-            );
-            assert!(
-                b.state().contains(&format!("a{n}")),
-                "{what}: A's write lost"
-            );
-        }
-    }
+    assert_forgeries_harmless(&cases);
 }
 
 /// A forged message that claims the sender's id with an absurd session (epoch): the
@@ -379,7 +356,6 @@ fn absurd_sequence_numbers_do_not_corrupt_the_replica() {
 /// the transport's job.)
 #[test]
 fn absurd_epochs_do_not_corrupt_the_state() {
-    type Forge = fn(&mut Header);
     let cases: [(&str, Forge); 3] = [
         ("the sender's epoch 0", |h| h.epoch = 0),
         ("the sender's epoch u64::MAX", |h| h.epoch = u64::MAX),
@@ -387,29 +363,7 @@ fn absurd_epochs_do_not_corrupt_the_state() {
             h.epoch = 0xffff_ffff_0000_0000
         }),
     ];
-    for (what, forge) in cases {
-        let (mut a, mut b) = pair();
-        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
-        forge(&mut forged);
-        let before = snapshot(&b);
-        if b.receive(&rebuild(&forged)).is_err() {
-            assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
-        }
-        for n in 0..3 {
-            a.update(|s| s.add(A, format!("a{n}")));
-            b.update(|s| s.add(B, format!("b{n}")));
-            exchange(&mut a, &mut b);
-            assert!(same_bytes(&a, &b), "{what}: A and B differ");
-            assert!(
-                a.state().contains(&format!("b{n}")),
-                "{what}: B's write lost"
-            );
-            assert!(
-                b.state().contains(&format!("a{n}")),
-                "{what}: A's write lost"
-            );
-        }
-    }
+    assert_forgeries_harmless(&cases);
 }
 
 /// Three rounds each way over a perfect network, whether or not the pair falls quiet;
@@ -469,4 +423,36 @@ fn a_delta_with_absurd_dot_counters_is_rejected() {
         assert_eq!(snapshot(&b), before);
     }
     assert!(b.receive(&with((1 << 53) - 1)).is_ok());
+}
+
+/// Rewrites a header of A's real message to B.
+type Forge = fn(&mut Header);
+
+/// For each forged header: B either takes A's forged message or rejects it unchanged,
+/// and honest sync goes on afterwards: three rounds of writes on both sides each reach
+/// the other, and both hold the same bytes.
+fn assert_forgeries_harmless(cases: &[(&str, Forge)]) {
+    for &(what, forge) in cases {
+        let (mut a, mut b) = pair();
+        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
+        forge(&mut forged);
+        let before = snapshot(&b);
+        if b.receive(&rebuild(&forged)).is_err() {
+            assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
+        }
+        for n in 0..3 {
+            a.update(|s| s.add(A, format!("a{n}")));
+            b.update(|s| s.add(B, format!("b{n}")));
+            exchange(&mut a, &mut b);
+            assert!(same_bytes(&a, &b), "{what}: A and B differ");
+            assert!(
+                a.state().contains(&format!("b{n}")),
+                "{what}: B's write lost"
+            );
+            assert!(
+                b.state().contains(&format!("a{n}")),
+                "{what}: A's write lost"
+            );
+        }
+    }
 }
