@@ -68,24 +68,16 @@ impl<S: DotStore> DeltaCrdt for Causal<S> {
     }
 
     /// A causal state adds nothing to `other` when `other` has seen all its dots and
-    /// every write it has seen removed is gone from `other` too. Cheap for a delta of
-    /// writes; a state that removed something costs one pass over both stores.
+    /// joining its store changes nothing. Judged on the part of `other` the store
+    /// touches ([`DotStore::touched_by`]), so a delta costs in proportion to the delta.
     fn is_subsumed_by(&self, other: &Self) -> bool {
         if !self.context.is_subset_of(&other.context) {
             return false;
         }
-        if self.context.dot_count() == self.store.dot_count() as u128 {
-            // Every dot seen is live here: nothing removed, nothing new to `other`.
-            return true;
-        }
-        let mut live = Vec::new();
-        self.store.collect_dots(&mut live);
-        live.sort_unstable();
-        let mut theirs = Vec::new();
-        other.store.collect_dots(&mut theirs);
-        theirs
-            .into_iter()
-            .all(|d| !self.context.contains(d) || live.binary_search(&d).is_ok())
+        let before = other.store.touched_by(&self.store, &self.context);
+        let mut after = before.clone();
+        after.join(&other.context, self.store.clone(), &self.context);
+        after == before
     }
 }
 

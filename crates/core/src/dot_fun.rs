@@ -118,6 +118,10 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
         out.extend(self.entries.iter().map(|(d, _)| *d));
     }
 
+    fn contains_dot(&self, dot: Dot) -> bool {
+        self.contains(dot)
+    }
+
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
         // Ours survive unless the other side has seen them and no longer holds them.
         // Visit whichever is smaller: our entries, or the dots the other side has seen

@@ -10,30 +10,49 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use std::convert::Infallible;
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+
+use crate::dot_index::DotIndex;
 use crate::small_map::SmallMap;
-use crate::{CausalContext, Dot, DotSet, DotStore};
+use crate::{Causal, CausalContext, Dot, DotSet, DotStore};
 
 /// Key → nested dot store. A key is present while its store is non-empty; the join
 /// merges each key's stores independently under the shared contexts.
+///
+/// The map also knows where each of its dots lives (an index from dot to key, kept by
+/// every mutation and join). A join visits only the keys the other side carries and
+/// the keys holding a dot the other side has seen, since no other key can change: so
+/// applying a delta costs in proportion to the delta, at every depth of nesting, and a
+/// full state in proportion to its size. The result is the join of the paper, which
+/// visits every key, on any input.
 ///
 /// Encoded as a map sorted by key, so equal maps encode to equal bytes.
 #[derive(Clone)]
 pub struct DotMap<K, S> {
     // Invariant: no empty store is kept. One entry (a write's delta) stays inline.
     entries: SmallMap<K, S>,
+    // Invariant: exactly the dots held under this map, each with its key's hash.
+    index: DotIndex,
+    hasher: RandomState,
 }
 
 impl<K, S> Default for DotMap<K, S> {
     fn default() -> Self {
         DotMap {
             entries: SmallMap::default(),
+            index: DotIndex::default(),
+            hasher: RandomState::default(),
         }
     }
 }
 
 impl<K: Eq + Hash, S: PartialEq> PartialEq for DotMap<K, S> {
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
+        self.entries
+            .same_entries(&other.entries, |k| other.hasher.hash_one(k))
     }
 }
 
@@ -45,54 +64,88 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         Self::default()
     }
 
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
     /// The store under `key`, if the key is present.
     pub fn get(&self, key: &K) -> Option<&S> {
-        self.entries.get(key)
+        self.entries.get(self.hash(key), key)
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &K) -> bool {
-        self.entries.contains_key(key)
+        self.get(key).is_some()
     }
 
-    /// Applies `change` to the store under `key` (starting from an empty store) and
-    /// drops the key if the store ends up empty. Returns what `change` returned.
-    pub fn update<R>(&mut self, key: &K, change: impl FnOnce(&mut S) -> R) -> R {
-        self.update_by(key, change)
+    /// Runs a mutator of the store under `key` (an empty store if the key is absent),
+    /// drops the key if the store ends up empty, and returns the mutator's delta.
+    ///
+    /// The delta must be the mutator's exact delta (its store holds the dots written,
+    /// its context the dots written and replaced), as every mutator of converge
+    /// returns: the map learns from it where its dots now live.
+    pub fn update(&mut self, key: &K, change: impl FnOnce(&mut S) -> Causal<S>) -> Causal<S> {
+        match self.try_update_by(key, |store| Ok::<_, Infallible>(change(store))) {
+            Ok(delta) => delta,
+            Err(never) => match never {},
+        }
     }
 
-    /// [`update`](Self::update) with a borrowed form of the key (`&str` for a
+    /// [`update`](Self::update) for fallible mutators (which must leave the store
+    /// unchanged when they fail), with a borrowed form of the key (`&str` for a
     /// `String` key), made owned only if the key is new here.
-    pub fn update_by<Q, R>(&mut self, key: &Q, change: impl FnOnce(&mut S) -> R) -> R
+    pub fn try_update_by<Q, E>(
+        &mut self,
+        key: &Q,
+        change: impl FnOnce(&mut S) -> Result<Causal<S>, E>,
+    ) -> Result<Causal<S>, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        match self.entries.get_mut(key) {
+        let hash = self.hash(key);
+        match self.entries.get_mut(hash, key) {
             Some(store) => {
-                let result = change(store);
+                let delta = change(store)?;
+                reindex(&mut self.index, hash, store, &delta);
                 if store.is_empty() {
-                    self.entries.remove(key);
+                    self.entries.remove(hash, key);
                 }
-                result
+                Ok(delta)
             }
             None => {
                 let mut store = S::default();
-                let result = change(&mut store);
+                let delta = change(&mut store)?;
+                reindex(&mut self.index, hash, &store, &delta);
                 if !store.is_empty() {
-                    self.entries.insert(key.to_owned(), store);
+                    self.entries.insert(hash, key.to_owned(), store);
                 }
-                result
+                Ok(delta)
             }
         }
     }
 
     /// Puts `store` under `key` (removing the key if `store` is empty).
     pub fn insert(&mut self, key: K, store: S) {
-        if store.is_empty() {
-            self.entries.remove(&key);
+        let hash = self.hash(&key);
+        let mut dots = Vec::new();
+        store.collect_dots(&mut dots);
+        let old = if store.is_empty() {
+            self.entries.remove(hash, &key)
         } else {
-            self.entries.insert(key, store);
+            self.entries.insert(hash, key, store)
+        };
+        if let Some(old) = old {
+            let mut gone = Vec::new();
+            old.collect_dots(&mut gone);
+            for dot in gone {
+                if self.index.get(dot) == Some(hash) {
+                    self.index.remove(dot);
+                }
+            }
+        }
+        for dot in dots {
+            self.index.insert(dot, hash);
         }
     }
 
@@ -113,13 +166,95 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
+
+    /// The dots held here that `context` names, each with the hash of its key: the
+    /// only dots a join with a side that has seen `context` can remove. Visits the
+    /// smaller of the two: the context's dots, or the dots held here.
+    fn seen_by(&self, context: &CausalContext) -> Vec<(Dot, u64)> {
+        if context.dot_count() <= self.index.len() as u128 {
+            context
+                .dots()
+                .filter_map(|d| self.index.get(d).map(|h| (d, h)))
+                .collect()
+        } else {
+            self.index
+                .iter()
+                .filter(|(d, _)| context.contains(*d))
+                .collect()
+        }
+    }
+
+    /// Whether the store under the key with hash `hash` holds `dot`.
+    fn holds(&self, hash: u64, dot: Dot) -> bool {
+        self.entries
+            .find(hash, |_, store| store.contains_dot(dot))
+            .is_some()
+    }
+
+    /// Testing only (feature `testing`): whether the dot index says exactly where
+    /// every dot of this map level lives.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn index_is_exact(&self) -> bool {
+        let mut expected = Vec::new();
+        for (key, store) in self.entries.iter() {
+            let mut dots = Vec::new();
+            store.collect_dots(&mut dots);
+            expected.extend(dots.into_iter().map(|d| (d, self.hash(key))));
+        }
+        let mut actual: Vec<(Dot, u64)> = self.index.iter().collect();
+        expected.sort_unstable();
+        actual.sort_unstable();
+        expected == actual
+    }
+
+    /// The join of the paper, visiting every key of both sides: what
+    /// [`DotStore::join`] must equal, kept for the property tests
+    /// (`converge_core::testing::with_textbook_joins`).
+    #[cfg(feature = "testing")]
+    fn join_every_key(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+        let mut theirs: std::collections::HashMap<K, S> =
+            other.entries.into_iter().map(|(_, k, s)| (k, s)).collect();
+        let ours = std::mem::take(&mut self.entries);
+        self.index = DotIndex::default();
+        for (_, key, mut store) in ours {
+            let their_store = theirs.remove(&key).unwrap_or_default();
+            store.join(context, their_store, other_context);
+            self.insert(key, store);
+        }
+        for (key, their_store) in theirs {
+            let mut store = S::default();
+            store.join(context, their_store, other_context);
+            self.insert(key, store);
+        }
+    }
+}
+
+/// Brings `index` up to date after a mutator changed `store` (under the key with hash
+/// `hash`) and returned `delta`: the dots it wrote now live there, and the dots it
+/// replaced or removed live there no more.
+fn reindex<S: DotStore>(index: &mut DotIndex, hash: u64, store: &S, delta: &Causal<S>) {
+    let mut written = Vec::new();
+    delta.store.collect_dots(&mut written);
+    for dot in written {
+        if store.contains_dot(dot) {
+            index.insert(dot, hash);
+        }
+    }
+    for dot in delta.context.dots() {
+        if index.get(dot) == Some(hash) && !store.contains_dot(dot) {
+            index.remove(dot);
+        }
+    }
 }
 
 impl<K: Ord + Hash + Clone + fmt::Debug> DotMap<K, DotSet> {
     /// Adds `dot` to the dot set under `key`, creating the key if needed. For decoders
     /// that rebuild a map from a dot-ordered listing.
     pub fn insert_dot(&mut self, key: K, dot: Dot) {
-        self.entries.get_or_insert_default(key).insert(dot);
+        let hash = self.hash(&key);
+        self.entries.get_or_insert_default(hash, key).insert(dot);
+        self.index.insert(dot, hash);
     }
 }
 
@@ -129,85 +264,93 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn dot_count(&self) -> usize {
-        self.entries.values().map(DotStore::dot_count).sum()
+        self.index.len()
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
-        for store in self.entries.values() {
-            store.collect_dots(out);
+        out.extend(self.index.iter().map(|(d, _)| d));
+    }
+
+    fn contains_dot(&self, dot: Dot) -> bool {
+        self.index.contains(dot)
+    }
+
+    fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+        #[cfg(feature = "testing")]
+        if crate::testing::textbook_joins() {
+            return self.join_every_key(context, other, other_context);
+        }
+        // Only our dots the other side has seen can go, and only keys holding one of
+        // them or carried by the other side can change: every other key would join
+        // an empty store whose context names none of its dots.
+        let seen = self.seen_by(other_context);
+        let their_hasher = &other.hasher;
+        let theirs = other.entries;
+        for (dot, hash) in &seen {
+            let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
+            else {
+                continue; // gone with an earlier dot of the same key
+            };
+            if theirs.get(their_hasher.hash_one(key), key).is_some() {
+                continue; // joined with their store below
+            }
+            store.join(context, S::default(), other_context);
+            if store.is_empty() {
+                self.entries.remove_where(*hash, |_, s| s.is_empty());
+            }
+        }
+        let mut news = Vec::new();
+        for (_, key, their_store) in theirs {
+            let hash = self.hash(&key);
+            // Their dots we have not seen are new here, under this key.
+            news.clear();
+            their_store.collect_dots(&mut news);
+            news.retain(|d| !context.contains(*d));
+            match self.entries.get_mut(hash, &key) {
+                Some(store) => {
+                    store.join(context, their_store, other_context);
+                    if store.is_empty() {
+                        self.entries.remove(hash, &key);
+                    }
+                }
+                None => {
+                    let mut store = S::default();
+                    store.join(context, their_store, other_context);
+                    if !store.is_empty() {
+                        self.entries.insert(hash, key, store);
+                    }
+                }
+            }
+            for dot in &news {
+                self.index.insert(*dot, hash);
+            }
+        }
+        for (dot, hash) in seen {
+            if !self.holds(hash, dot) {
+                self.index.remove(dot);
+            }
         }
     }
 
-    fn join(&mut self, context: &CausalContext, mut other: Self, other_context: &CausalContext) {
-        if self.only_touched_keys_change(context, &other, other_context) {
-            // Every write the other side removed lives under one of the keys it
-            // carries (or nowhere here), so no other key of ours can lose a dot: visit
-            // its keys only. This keeps applying a small delta (a write, an overwrite)
-            // to a large map proportional to the delta. Dots are unique to one key, so
-            // this equals the full join below.
-            for (key, theirs) in other.entries {
-                self.update(&key, |store| store.join(context, theirs, other_context));
-            }
-            return;
-        }
-        // Keys we hold: join with the other side's store (empty if it lacks the key,
-        // which drops exactly the dots it has seen).
-        self.entries.retain(|key, store| {
-            let theirs = other.entries.remove(key).unwrap_or_default();
-            store.join(context, theirs, other_context);
-            !store.is_empty()
-        });
-        // Keys only the other side holds.
-        for (key, theirs) in other.entries {
-            let mut store = S::default();
-            store.join(context, theirs, other_context);
-            if !store.is_empty() {
-                self.entries.insert(key, store);
+    fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
+        let mut part = DotMap::new();
+        let empty = S::default();
+        for (dot, hash) in self.seen_by(other_context) {
+            if let Some((key, store)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
+                if !part.contains_key(key) {
+                    let theirs = other.get(key).unwrap_or(&empty);
+                    part.insert(key.clone(), store.touched_by(theirs, other_context));
+                }
             }
         }
-    }
-}
-
-/// The most dots a delta-sized context may hold for [`DotMap::join`] to look for its
-/// removed dots key by key instead of visiting every key.
-const SMALL_CONTEXT: u128 = 4096;
-
-impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
-    /// Whether joining `other` can change only the keys `other` carries: true when
-    /// every dot `other` has seen but does not hold (its removals), and that we hold,
-    /// is held under one of `other`'s keys. Cheap for deltas (a small context); a full
-    /// state answers no at once.
-    fn only_touched_keys_change(
-        &self,
-        context: &CausalContext,
-        other: &Self,
-        other_context: &CausalContext,
-    ) -> bool {
-        if other_context.dot_count() > SMALL_CONTEXT {
-            return false;
-        }
-        let mut carried = Vec::new();
-        other.collect_dots(&mut carried);
-        carried.sort_unstable();
-        // Removed by the other side, and seen here (only those can be live here).
-        let mut removed: Vec<Dot> = other_context
-            .dots()
-            .filter(|d| carried.binary_search(d).is_err() && context.contains(*d))
-            .collect();
-        if removed.is_empty() {
-            return true;
-        }
-        removed.sort_unstable();
-        let mut ours = Vec::new();
-        for key in other.entries.keys() {
-            if let Some(store) = self.entries.get(key) {
-                store.collect_dots(&mut ours);
+        for (key, theirs) in other.entries.iter() {
+            if let Some(ours) = self.get(key) {
+                if !part.contains_key(key) {
+                    part.insert(key.clone(), ours.touched_by(theirs, other_context));
+                }
             }
         }
-        ours.sort_unstable();
-        // Every removed dot must be under a touched key here; one that is not may be
-        // live under another key (or already gone), and only the full join can tell.
-        removed.iter().all(|d| ours.binary_search(d).is_ok())
+        part
     }
 }
 
@@ -257,10 +400,17 @@ where
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
         let mut map = DotMap::default();
         while let Some((key, store)) = access.next_entry::<K, S>()? {
-            if map.entries.contains_key(&key) {
+            if map.contains_key(&key) {
                 return Err(serde::de::Error::custom(format!(
                     "key {key:?} appears twice"
                 )));
+            }
+            let mut dots = Vec::new();
+            store.collect_dots(&mut dots);
+            if dots.iter().any(|d| map.index.contains(*d)) {
+                return Err(serde::de::Error::custom(
+                    "the same dot appears under two keys (one write cannot live in two places)",
+                ));
             }
             map.insert(key, store);
         }

@@ -151,6 +151,10 @@ impl DotStore for DotSet {
         out.extend_from_slice(self.as_slice());
     }
 
+    fn contains_dot(&self, dot: Dot) -> bool {
+        self.contains(dot)
+    }
+
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
         if *self == other {
             return;

@@ -33,6 +33,21 @@ pub trait DotStore: Default + Clone + PartialEq + Debug {
     /// Appends every dot held in the store to `out`.
     fn collect_dots(&self, out: &mut Vec<Dot>);
 
+    /// Whether the store holds `dot`.
+    fn contains_dot(&self, dot: Dot) -> bool;
+
+    /// The part of `self` that joining `other` (whose replica has seen
+    /// `other_context`) can change: in a map, the entries of the keys `other` carries
+    /// and of the keys holding a dot `other_context` names, each cut down the same way;
+    /// a store without keys is its own part (the default). Joining `other` into the
+    /// part changes it exactly as joining `other` into `self` changes `self`, so a
+    /// replica can judge a delta (news or duplicate, conflicts met) at the cost of the
+    /// delta, not of the state.
+    fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
+        let _ = (other, other_context);
+        self.clone()
+    }
+
     /// The causal join: merges `other` (whose replica has seen `other_context`) into
     /// `self` (whose replica has seen `context`). Does not touch the contexts.
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext);

@@ -78,6 +78,15 @@ impl<V: Embeddable> DotStore for Embedded<V> {
         self.0.as_causal().store.collect_dots(out);
     }
 
+    fn contains_dot(&self, dot: Dot) -> bool {
+        self.0.as_causal().store.contains_dot(dot)
+    }
+
+    fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
+        let theirs = &other.0.as_causal().store;
+        Embedded::from_store(self.0.as_causal().store.touched_by(theirs, other_context))
+    }
+
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
         let theirs = other.into_store();
         self.0

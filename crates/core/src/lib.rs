@@ -59,6 +59,7 @@ mod causal_context;
 mod dot;
 mod dot_cloud;
 mod dot_fun;
+mod dot_index;
 mod dot_map;
 mod dot_set;
 mod dot_store;

@@ -1,29 +1,38 @@
-//! `SmallMap`: the hash map under a [`DotMap`](crate::DotMap), which keeps a single
-//! entry inline. A write's delta carries one key at each level of nesting, so the
-//! delta of an OR-Set add or a document write then needs no hash table (no hashing,
-//! no table allocation, no table to free).
+//! `SmallMap`: the hash table under a [`DotMap`](crate::DotMap), addressed by hashes
+//! the map computes once. It keeps a single entry inline: a write's delta carries one
+//! key at each level of nesting, so the delta of an OR-Set add or a document write
+//! then needs no table (no table allocation, no table to free).
+//!
+//! Entries carry their key's hash, so the map's dot index can name an entry by hash
+//! alone (eight bytes per dot instead of a copy of the key).
 
 use std::borrow::Borrow;
-use std::collections::{hash_map, HashMap};
-use std::hash::Hash;
 
-use foldhash::fast::RandomState;
+use hashbrown::hash_table::{self, HashTable};
+
+/// `(hash of the key, key, value)`.
+type Entry<K, V> = (u64, K, V);
 
 /// A map that is empty, holds one entry inline, or holds a hash table (which may
 /// later shrink to any size: the variant says nothing about the entry count beyond
-/// `Empty` and `One`). Equality compares contents.
+/// `Empty` and `One`). Every method takes the key's hash, computed by the caller with
+/// one hasher for the map's whole life. Equality compares contents.
 #[derive(Clone, Debug, Default)]
 pub(crate) enum SmallMap<K, V> {
     #[default]
     Empty,
-    One(K, V),
-    Many(HashMap<K, V, RandomState>),
+    One(u64, K, V),
+    Many(HashTable<Entry<K, V>>),
+}
+
+fn hash_of<K, V>(entry: &Entry<K, V>) -> u64 {
+    entry.0
 }
 
 /// The entries of a [`SmallMap`], by reference, in no particular order.
 pub(crate) enum Iter<'a, K, V> {
     One(Option<(&'a K, &'a V)>),
-    Many(hash_map::Iter<'a, K, V>),
+    Many(hash_table::Iter<'a, Entry<K, V>>),
 }
 
 impl<'a, K, V> Iterator for Iter<'a, K, V> {
@@ -32,21 +41,21 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn next(&mut self) -> Option<(&'a K, &'a V)> {
         match self {
             Iter::One(entry) => entry.take(),
-            Iter::Many(it) => it.next(),
+            Iter::Many(it) => it.next().map(|(_, k, v)| (k, v)),
         }
     }
 }
 
-/// The entries of a [`SmallMap`], by value, in no particular order.
+/// The entries of a [`SmallMap`], by value, with their hashes, in no particular order.
 pub(crate) enum IntoIter<K, V> {
-    One(Option<(K, V)>),
-    Many(hash_map::IntoIter<K, V>),
+    One(Option<Entry<K, V>>),
+    Many(hash_table::IntoIter<Entry<K, V>>),
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
-    type Item = (K, V);
+    type Item = Entry<K, V>;
 
-    fn next(&mut self) -> Option<(K, V)> {
+    fn next(&mut self) -> Option<Entry<K, V>> {
         match self {
             IntoIter::One(entry) => entry.take(),
             IntoIter::Many(it) => it.next(),
@@ -55,14 +64,14 @@ impl<K, V> Iterator for IntoIter<K, V> {
 }
 
 impl<K, V> IntoIterator for SmallMap<K, V> {
-    type Item = (K, V);
+    type Item = Entry<K, V>;
     type IntoIter = IntoIter<K, V>;
 
     fn into_iter(self) -> IntoIter<K, V> {
         match self {
             SmallMap::Empty => IntoIter::One(None),
-            SmallMap::One(k, v) => IntoIter::One(Some((k, v))),
-            SmallMap::Many(map) => IntoIter::Many(map.into_iter()),
+            SmallMap::One(h, k, v) => IntoIter::One(Some((h, k, v))),
+            SmallMap::Many(table) => IntoIter::Many(table.into_iter()),
         }
     }
 }
@@ -72,7 +81,7 @@ impl<K, V> SmallMap<K, V> {
         match self {
             SmallMap::Empty => 0,
             SmallMap::One(..) => 1,
-            SmallMap::Many(map) => map.len(),
+            SmallMap::Many(table) => table.len(),
         }
     }
 
@@ -83,138 +92,150 @@ impl<K, V> SmallMap<K, V> {
     pub(crate) fn iter(&self) -> Iter<'_, K, V> {
         match self {
             SmallMap::Empty => Iter::One(None),
-            SmallMap::One(k, v) => Iter::One(Some((k, v))),
-            SmallMap::Many(map) => Iter::Many(map.iter()),
+            SmallMap::One(_, k, v) => Iter::One(Some((k, v))),
+            SmallMap::Many(table) => Iter::Many(table.iter()),
         }
     }
 
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> + '_ {
-        self.iter().map(|(k, _)| k)
+    /// The entry with hash `hash` for which `select` holds.
+    pub(crate) fn find(
+        &self,
+        hash: u64,
+        mut select: impl FnMut(&K, &V) -> bool,
+    ) -> Option<(&K, &V)> {
+        match self {
+            SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
+            SmallMap::Many(table) => table
+                .find(hash, |(_, k, v)| select(k, v))
+                .map(|(_, k, v)| (k, v)),
+            _ => None,
+        }
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
-        self.iter().map(|(_, v)| v)
+    /// The entry with hash `hash` for which `select` holds, mutably.
+    pub(crate) fn find_mut(
+        &mut self,
+        hash: u64,
+        mut select: impl FnMut(&K, &V) -> bool,
+    ) -> Option<(&K, &mut V)> {
+        match self {
+            SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
+            SmallMap::Many(table) => table
+                .find_mut(hash, |(_, k, v)| select(k, v))
+                .map(|(_, k, v)| (&*k, v)),
+            _ => None,
+        }
+    }
+
+    /// Removes the entry with hash `hash` for which `select` holds.
+    pub(crate) fn remove_where(
+        &mut self,
+        hash: u64,
+        mut select: impl FnMut(&K, &V) -> bool,
+    ) -> Option<(K, V)> {
+        match self {
+            SmallMap::One(h, k, v) if *h == hash && select(k, v) => {
+                match std::mem::take(self) {
+                    SmallMap::One(_, k, v) => Some((k, v)),
+                    _ => None,
+                }
+            }
+            SmallMap::Many(table) => table
+                .find_entry(hash, |(_, k, v)| select(k, v))
+                .ok()
+                .map(|entry| {
+                    let ((_, k, v), _) = entry.remove();
+                    (k, v)
+                }),
+            _ => None,
+        }
+    }
+
+    /// Inserts an entry whose key is absent; returns its value.
+    fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
+        let table = match std::mem::take(self) {
+            SmallMap::Empty => {
+                *self = SmallMap::One(hash, key, value);
+                match self {
+                    SmallMap::One(_, _, v) => return v,
+                    _ => unreachable!("the entry was put in just above"),
+                }
+            }
+            SmallMap::One(h, k, v) => {
+                let mut table = HashTable::with_capacity(2);
+                table.insert_unique(h, (h, k, v), hash_of);
+                table
+            }
+            SmallMap::Many(table) => table,
+        };
+        *self = SmallMap::Many(table);
+        match self {
+            SmallMap::Many(table) => {
+                &mut table
+                    .insert_unique(hash, (hash, key, value), hash_of)
+                    .into_mut()
+                    .2
+            }
+            _ => unreachable!("the table was put in just above"),
+        }
     }
 }
 
-impl<K: Eq + Hash, V> SmallMap<K, V> {
-    pub(crate) fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
+impl<K: Eq, V> SmallMap<K, V> {
+    pub(crate) fn get<Q: Eq + ?Sized>(&self, hash: u64, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
     {
-        match self {
-            SmallMap::One(k, v) if k.borrow() == key => Some(v),
-            SmallMap::Many(map) => map.get(key),
-            _ => None,
-        }
+        self.find(hash, |k, _| k.borrow() == key).map(|(_, v)| v)
     }
 
-    pub(crate) fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    pub(crate) fn get_mut<Q: Eq + ?Sized>(&mut self, hash: u64, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
     {
-        match self {
-            SmallMap::One(k, v) if (*k).borrow() == key => Some(v),
-            SmallMap::Many(map) => map.get_mut(key),
-            _ => None,
-        }
+        self.find_mut(hash, |k, _| k.borrow() == key).map(|(_, v)| v)
     }
 
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
-        self.get(key).is_some()
-    }
-
-    /// Puts `value` under `key`, replacing what was there.
-    pub(crate) fn insert(&mut self, key: K, value: V) {
-        match self {
-            SmallMap::Empty => *self = SmallMap::One(key, value),
-            SmallMap::One(k, v) if *k == key => *v = value,
-            SmallMap::One(..) => {
-                let SmallMap::One(k, v) = std::mem::take(self) else {
-                    unreachable!("matched One just above");
-                };
-                let mut map = HashMap::with_capacity_and_hasher(2, RandomState::default());
-                map.insert(k, v);
-                map.insert(key, value);
-                *self = SmallMap::Many(map);
-            }
-            SmallMap::Many(map) => {
-                map.insert(key, value);
+    /// Puts `value` under `key`, returning the value it replaces.
+    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V) -> Option<V> {
+        match self.get_mut(hash, &key) {
+            Some(slot) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.insert_new(hash, key, value);
+                None
             }
         }
     }
 
     /// Removes the entry under `key`, returning its value.
-    pub(crate) fn remove<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<V>
+    pub(crate) fn remove<Q: Eq + ?Sized>(&mut self, hash: u64, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
     {
-        match self {
-            SmallMap::One(k, _) if (*k).borrow() == key => match std::mem::take(self) {
-                SmallMap::One(_, v) => Some(v),
-                _ => None,
-            },
-            SmallMap::Many(map) => map.remove(key),
-            _ => None,
-        }
+        self.remove_where(hash, |k, _| k.borrow() == key)
+            .map(|(_, v)| v)
     }
 
     /// The value under `key`, inserting the default first if there is none.
-    pub(crate) fn get_or_insert_default(&mut self, key: K) -> &mut V
+    pub(crate) fn get_or_insert_default(&mut self, hash: u64, key: K) -> &mut V
     where
         V: Default,
     {
-        if !self.contains_key(&key) {
-            self.insert_new(key, V::default())
-        } else {
-            match self {
-                SmallMap::One(_, v) => v,
-                SmallMap::Many(map) => map.entry(key).or_default(),
-                SmallMap::Empty => unreachable!("the key is present"),
-            }
+        if self.get(hash, &key).is_none() {
+            return self.insert_new(hash, key, V::default());
         }
-    }
-
-    /// Inserts an entry whose key is absent; returns its value.
-    fn insert_new(&mut self, key: K, value: V) -> &mut V {
-        if let SmallMap::Empty = self {
-            *self = SmallMap::One(key, value);
-            let SmallMap::One(_, v) = self else {
-                unreachable!("just set");
-            };
-            return v;
-        }
-        if let SmallMap::One(..) = self {
-            let SmallMap::One(k, v) = std::mem::take(self) else {
-                unreachable!("matched One just above");
-            };
-            let mut map = HashMap::with_capacity_and_hasher(2, RandomState::default());
-            map.insert(k, v);
-            *self = SmallMap::Many(map);
-        }
-        match self {
-            SmallMap::Many(map) => map.entry(key).or_insert(value),
-            _ => unreachable!("made a table just above"),
-        }
-    }
-
-    /// Keeps the entries for which `keep` returns true (it may change their values).
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        match self {
-            SmallMap::Empty => {}
-            SmallMap::One(k, v) => {
-                if !keep(k, v) {
-                    *self = SmallMap::Empty;
-                }
-            }
-            SmallMap::Many(map) => map.retain(|k, v| keep(k, v)),
+        match self.get_mut(hash, &key) {
+            Some(v) => v,
+            None => unreachable!("the key is present"),
         }
     }
 }
 
-impl<K: Eq + Hash, V: PartialEq> PartialEq for SmallMap<K, V> {
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+impl<K: Eq, V: PartialEq> SmallMap<K, V> {
+    /// Whether both maps hold the same entries. `hash` must be the hasher `other`
+    /// addresses its entries with.
+    pub(crate) fn same_entries(&self, other: &Self, hash: impl Fn(&K) -> u64) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(hash(k), k) == Some(v))
     }
 }
 
@@ -222,25 +243,42 @@ impl<K: Eq + Hash, V: PartialEq> PartialEq for SmallMap<K, V> {
 mod tests {
     use super::*;
 
+    /// A deliberately weak hash, so that the table meets collisions.
+    fn h(key: &str) -> u64 {
+        key.len() as u64
+    }
+
     #[test]
     fn grows_from_inline_to_a_table_and_compares_by_content() {
         let mut map = SmallMap::default();
-        map.insert("a", 1);
+        map.insert(h("a"), "a", 1);
         assert!(matches!(map, SmallMap::One(..)));
-        map.insert("a", 2);
-        assert_eq!(map.get(&"a"), Some(&2));
-        map.insert("b", 3);
-        *map.get_or_insert_default("c") += 4;
+        assert_eq!(map.insert(h("a"), "a", 2), Some(1));
+        assert_eq!(map.get(h("a"), &"a"), Some(&2));
+        map.insert(h("b"), "b", 3);
+        *map.get_or_insert_default(h("cc"), "cc") += 4;
         assert_eq!(map.len(), 3);
-        assert_eq!(map.remove(&"b"), Some(3));
-        map.retain(|k, _| *k == "a");
+        assert_eq!(map.remove(h("b"), &"b"), Some(3));
+        assert_eq!(map.remove(h("cc"), &"cc"), Some(4));
         let mut inline = SmallMap::default();
-        *inline.get_or_insert_default("a") += 2;
-        assert_eq!(map, inline);
-        assert_eq!(inline.remove(&"a"), Some(2));
-        assert!(inline.is_empty() && inline.remove(&"a").is_none());
-        let mut entries: Vec<_> = map.into_iter().collect();
+        *inline.get_or_insert_default(h("a"), "a") += 2;
+        assert!(map.same_entries(&inline, |k| h(k)));
+        assert_eq!(inline.remove(h("a"), &"a"), Some(2));
+        assert!(inline.is_empty() && inline.remove(h("a"), &"a").is_none());
+        let mut entries: Vec<_> = map.into_iter().map(|(_, k, v)| (k, v)).collect();
         entries.sort();
         assert_eq!(entries, vec![("a", 2)]);
+    }
+
+    #[test]
+    fn entries_of_one_hash_are_told_apart_by_the_selector() {
+        let mut map = SmallMap::default();
+        for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
+            map.insert(h(k), k, v);
+        }
+        assert_eq!(map.find_mut(1, |_, v| *v == 2).map(|(k, _)| *k), Some("b"));
+        assert_eq!(map.remove_where(1, |_, v| *v == 3), Some(("c", 3)));
+        assert!(map.find_mut(1, |_, v| *v == 3).is_none());
+        assert_eq!(map.len(), 2);
     }
 }

@@ -77,8 +77,39 @@ pub fn history<Op: Clone + Debug>(
         .prop_map(|(steps, schedule)| History { steps, schedule })
 }
 
-fn joined<T: DeltaCrdt>(mut a: T, b: T) -> T {
+thread_local! {
+    static TEXTBOOK_JOINS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`DotMap`](crate::DotMap) join on this thread visiting every
+/// key of both sides, as the paper's join does, instead of only the keys the other
+/// side carries or whose dots it has seen. The property tests compare the two: the
+/// join that visits only what a delta touches must give exactly the textbook result.
+pub fn with_textbook_joins<R>(f: impl FnOnce() -> R) -> R {
+    let before = TEXTBOOK_JOINS.with(|t| t.replace(true));
+    let result = f();
+    TEXTBOOK_JOINS.with(|t| t.set(before));
+    result
+}
+
+/// Whether [`with_textbook_joins`] is in force on this thread.
+pub(crate) fn textbook_joins() -> bool {
+    TEXTBOOK_JOINS.with(std::cell::Cell::get)
+}
+
+/// `a ⊔ b`, checked against the textbook join (see [`with_textbook_joins`]).
+fn joined<T: DeltaCrdt>(a: T, b: T) -> T {
+    let textbook = with_textbook_joins(|| {
+        let mut a = a.clone();
+        a.join(b.clone());
+        a
+    });
+    let mut a = a;
     a.join(b);
+    assert_eq!(
+        a, textbook,
+        "the join that visits only what the other side touches differs from the textbook join"
+    );
     a
 }
 

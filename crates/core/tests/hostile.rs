@@ -504,9 +504,7 @@ fn or_set_body() -> impl Strategy<Value = Vec<u8>> {
                     .filter(|d| used.insert(*d))
                     .collect();
                 state.context.extend(dots.iter());
-                state.store.update(&key, |store| {
-                    store.join(&CausalContext::new(), dots, &CausalContext::new())
-                });
+                state.store.insert(key, dots);
             }
             OrSetState(state).encode()[3..].to_vec()
         })

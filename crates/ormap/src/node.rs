@@ -102,6 +102,15 @@ macro_rules! node_kinds {
                 }
             }
 
+            /// The part of this part that joining `other` (of the same kind, or none)
+            /// can change.
+            fn touched_by(&self, other: Option<&PartBox>, other_context: &CausalContext) -> PartBox {
+                match (&self.0, other.map(|o| &o.0)) {
+                    $((Part::$variant(a), Some(Part::$variant(b))) => PartBox(Part::$variant(a.touched_by(b, other_context))),)*
+                    $((Part::$variant(a), _) => PartBox(Part::$variant(a.touched_by(&Embedded::default(), other_context))),)*
+                }
+            }
+
             /// Joins two parts of the same kind.
             fn join(&mut self, context: &CausalContext, other: PartBox, other_context: &CausalContext) {
                 match (&mut self.0, other.0) {
@@ -139,6 +148,7 @@ trait ErasedStore {
     fn is_empty(&self) -> bool;
     fn dot_count(&self) -> usize;
     fn collect_dots(&self, out: &mut Vec<Dot>);
+    fn contains_dot(&self, dot: Dot) -> bool;
 }
 
 impl<S: DotStore> ErasedStore for S {
@@ -150,6 +160,9 @@ impl<S: DotStore> ErasedStore for S {
     }
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         DotStore::collect_dots(self, out);
+    }
+    fn contains_dot(&self, dot: Dot) -> bool {
+        DotStore::contains_dot(self, dot)
     }
 }
 
@@ -191,6 +204,23 @@ impl DotStore for Parts {
         for part in &self.0 {
             part.as_store().collect_dots(out);
         }
+    }
+
+    fn contains_dot(&self, dot: Dot) -> bool {
+        self.0.iter().any(|p| p.as_store().contains_dot(dot))
+    }
+
+    fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
+        let parts = self
+            .0
+            .iter()
+            .map(|ours| {
+                let theirs = other.position(ours.kind()).ok().map(|i| &other.0[i]);
+                ours.touched_by(theirs, other_context)
+            })
+            .filter(|p| !p.as_store().is_empty())
+            .collect();
+        Parts(parts)
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {

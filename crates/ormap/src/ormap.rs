@@ -7,7 +7,8 @@ use std::fmt::{self, Debug};
 use std::hash::Hash;
 
 use converge_core::{
-    Causal, Codec, CountConflicts, DotMap, DotStore, Embeddable, Embedded, TypeTag, VersionVector,
+    Causal, CausalContext, Codec, CountConflicts, DotMap, DotStore, Embeddable, Embedded, TypeTag,
+    VersionVector,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -69,12 +70,14 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         let Causal { store, context } = &mut self.state;
-        let delta = store.update_by(key, |value| value.with_context(context, mutate))?;
-        let Causal { store, context } = delta.into_causal();
+        let delta = store.try_update_by(key, |value| {
+            let delta = value.with_context(context, mutate)?.into_causal();
+            Ok(Causal::new(Embedded::from_store(delta.store), delta.context))
+        })?;
         let mut delta_store = DotMap::new();
-        delta_store.insert(key.to_owned(), Embedded::from_store(store));
+        delta_store.insert(key.to_owned(), delta.store);
         Ok(OrMap {
-            state: Causal::new(delta_store, context),
+            state: Causal::new(delta_store, delta.context),
         })
     }
 
@@ -192,9 +195,9 @@ where
 
 converge_core::causal_type!([K: Key, V: Embeddable] OrMap<K, V>, state: DotMap<K, Embedded<V>>);
 
-/// Concurrent writes met under every key, by the values' own count. A merge copies
-/// only the values of the keys `other` carries, so counting a delta's merge costs in
-/// proportion to the delta.
+/// Concurrent writes met under every key, by the values' own count. A merge is
+/// judged on the part of the map it touches ([`DotStore::touched_by`]), so counting a
+/// delta's merge costs in proportion to the delta.
 impl<K: Key, V: Embeddable + CountConflicts> CountConflicts for OrMap<K, V> {
     fn conflicts_between(before: &Self, after: &Self) -> u64 {
         let empty = V::default();
@@ -205,17 +208,16 @@ impl<K: Key, V: Embeddable + CountConflicts> CountConflicts for OrMap<K, V> {
     }
 
     fn join_counting(&mut self, other: Self) -> u64 {
-        let before: Vec<(K, V)> = other
-            .iter()
-            .map(|(k, _)| (k.clone(), self.get(k).cloned().unwrap_or_default()))
-            .collect();
+        let Causal { store, context } = &self.state;
+        let theirs = &other.state;
+        let part = |store| OrMap {
+            state: Causal::new(store, CausalContext::new()),
+        };
+        let before = store.touched_by(&theirs.store, &theirs.context);
+        let mut after = before.clone();
+        after.join(context, theirs.store.clone(), &theirs.context);
+        let conflicts = Self::conflicts_between(&part(before), &part(after));
         converge_core::Lattice::join(self, other);
-        before
-            .into_iter()
-            .map(|(k, old)| match self.get(&k) {
-                Some(new) => V::conflicts_between(&old, new),
-                None => 0,
-            })
-            .sum()
+        conflicts
     }
 }
