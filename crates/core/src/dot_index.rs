@@ -106,10 +106,11 @@ impl DotIndex {
             DotIndex::Inline { len, slots } => (&slots[..usize::from(*len)], None),
             DotIndex::Table(table) => (&[][..], Some(table)),
         };
-        inline
-            .iter()
-            .copied()
-            .chain(table.into_iter().flat_map(|t| t.iter().map(|(d, h)| (*d, *h))))
+        inline.iter().copied().chain(
+            table
+                .into_iter()
+                .flat_map(|t| t.iter().map(|(d, h)| (*d, *h))),
+        )
     }
 }
 
@@ -137,7 +138,10 @@ mod tests {
         assert!(matches!(index, DotIndex::Table(_)));
         let mut all: Vec<_> = index.iter().collect();
         all.sort();
-        assert_eq!(all, vec![(dot(2), 20), (dot(3), 30), (dot(4), 40), (dot(5), 50)]);
+        assert_eq!(
+            all,
+            vec![(dot(2), 20), (dot(3), 30), (dot(4), 40), (dot(5), 50)]
+        );
         assert!(index.contains(dot(4)) && !index.contains(dot(9)));
         assert_eq!(index.len(), 4);
     }

@@ -212,7 +212,12 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// [`DotStore::join`] must equal, kept for the property tests
     /// (`converge_core::testing::with_textbook_joins`).
     #[cfg(feature = "testing")]
-    fn join_every_key(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+    fn join_every_key(
+        &mut self,
+        context: &CausalContext,
+        other: Self,
+        other_context: &CausalContext,
+    ) {
         let mut theirs: std::collections::HashMap<K, S> =
             other.entries.into_iter().map(|(_, k, s)| (k, s)).collect();
         let ours = std::mem::take(&mut self.entries);

@@ -134,19 +134,19 @@ impl<K, V> SmallMap<K, V> {
         mut select: impl FnMut(&K, &V) -> bool,
     ) -> Option<(K, V)> {
         match self {
-            SmallMap::One(h, k, v) if *h == hash && select(k, v) => {
-                match std::mem::take(self) {
-                    SmallMap::One(_, k, v) => Some((k, v)),
-                    _ => None,
-                }
+            SmallMap::One(h, k, v) if *h == hash && select(k, v) => match std::mem::take(self) {
+                SmallMap::One(_, k, v) => Some((k, v)),
+                _ => None,
+            },
+            SmallMap::Many(table) => {
+                table
+                    .find_entry(hash, |(_, k, v)| select(k, v))
+                    .ok()
+                    .map(|entry| {
+                        let ((_, k, v), _) = entry.remove();
+                        (k, v)
+                    })
             }
-            SmallMap::Many(table) => table
-                .find_entry(hash, |(_, k, v)| select(k, v))
-                .ok()
-                .map(|entry| {
-                    let ((_, k, v), _) = entry.remove();
-                    (k, v)
-                }),
             _ => None,
         }
     }
@@ -193,7 +193,8 @@ impl<K: Eq, V> SmallMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find_mut(hash, |k, _| k.borrow() == key).map(|(_, v)| v)
+        self.find_mut(hash, |k, _| k.borrow() == key)
+            .map(|(_, v)| v)
     }
 
     /// Puts `value` under `key`, returning the value it replaces.

@@ -72,7 +72,10 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
         let Causal { store, context } = &mut self.state;
         let delta = store.try_update_by(key, |value| {
             let delta = value.with_context(context, mutate)?.into_causal();
-            Ok(Causal::new(Embedded::from_store(delta.store), delta.context))
+            Ok(Causal::new(
+                Embedded::from_store(delta.store),
+                delta.context,
+            ))
         })?;
         let mut delta_store = DotMap::new();
         delta_store.insert(key.to_owned(), delta.store);

@@ -76,6 +76,12 @@ pub struct Replica<T> {
     /// The encoded size of the state when last measured: a cheap bound that spares
     /// encoding the whole state to judge every small interval.
     full_len_hint: usize,
+    /// Whether the state changed since `full_len_hint` was measured (it may have
+    /// shrunk). A stale hint is measured anew only for an interval of at least
+    /// 1/[`MEASURE_RATIO`] of it, so measuring costs at most that many times the
+    /// interval it judges, and a small message to a large state costs no encoding of
+    /// the whole state.
+    hint_is_stale: bool,
     state: T,
     next_seq: u64,
     /// `(sequence number, delta)`: local writes and the news received from peers.
@@ -85,6 +91,10 @@ pub struct Replica<T> {
     config: Config,
     clock: Box<dyn Clock + Send>,
 }
+
+/// How much larger than an interval a stale size of the state may be for the state to
+/// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
+const MEASURE_RATIO: usize = 64;
 
 /// A session epoch: the incarnation in the high 32 bits, random bits below.
 fn new_epoch(incarnation: u64) -> Result<u64, Error> {
@@ -108,6 +118,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             epoch: new_epoch(0)?,
             incarnation: 0,
             full_len_hint: 0,
+            hint_is_stale: false,
             state,
             next_seq: 0,
             buffer: VecDeque::new(),
@@ -201,8 +212,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     fn push(&mut self, delta: T) -> u64 {
         let seq = self.next_seq;
         self.buffer.push_back((seq, delta));
-        // The state changed, maybe shrank (a clear): its size must be measured anew.
-        self.full_len_hint = 0;
+        self.hint_is_stale = true;
         self.next_seq += 1;
         self.collect_garbage();
         seq
@@ -262,8 +272,12 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     delta: interval,
                 });
                 // Measure the state only when the interval might rival it.
-                if bytes.len() > 64 && bytes.len() * 2 > self.full_len_hint {
+                let rivals_state = bytes.len() * 2 > self.full_len_hint;
+                let may_have_shrunk =
+                    self.hint_is_stale && bytes.len() * MEASURE_RATIO > self.full_len_hint;
+                if bytes.len() > 64 && (rivals_state || may_have_shrunk) {
                     self.full_len_hint = self.state.encode().len();
+                    self.hint_is_stale = false;
                 }
                 let small = bytes.len() <= 64 || bytes.len() <= self.full_len_hint;
                 if small && bytes.len() <= self.config.max_delta_bytes {
@@ -282,6 +296,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         };
         let bytes = self.wrap(body);
         self.full_len_hint = bytes.len();
+        self.hint_is_stale = false;
         self.metrics.full_states_sent += 1;
         self.metrics.bytes_sent += bytes.len() as u64;
         Some(bytes)

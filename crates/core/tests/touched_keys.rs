@@ -1,0 +1,114 @@
+//! The join of `DotMap`, which visits only the keys the other side carries or whose
+//! dots it has seen (found through the map's dot index), gives exactly the textbook
+//! join that visits every key (`testing::with_textbook_joins`), on random two-level
+//! maps whose dots, contexts and placements are arbitrary: not only states that honest
+//! histories reach, but also pairs that put one dot under different keys (a forged or
+//! buggy peer). Along the way the dot index stays exact at every level, and
+//! `is_subsumed_by` and `touched_by` agree with the join.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use converge_core::testing::with_textbook_joins;
+use converge_core::{
+    Causal, CausalContext, DeltaCrdt, Dot, DotMap, DotSet, DotStore, Lattice, ReplicaId,
+};
+use proptest::prelude::*;
+
+type Inner = DotMap<u8, DotSet>;
+type Nested = Causal<DotMap<u8, Inner>>;
+
+fn dot() -> impl Strategy<Value = Dot> {
+    (1u64..=3, 1u64..=6).prop_map(|(r, c)| Dot::new(ReplicaId::new(r), c))
+}
+
+/// A state: dots placed at random two-key paths (each dot once), and a context of
+/// those dots plus random others (contiguous runs compact into the version vector).
+fn nested() -> impl Strategy<Value = Nested> {
+    (
+        prop::collection::vec((0u8..3, 0u8..3, dot()), 0..12),
+        prop::collection::vec(dot(), 0..10),
+    )
+        .prop_map(|(placed, seen)| {
+            let mut used = BTreeSet::new();
+            let mut tree: BTreeMap<u8, BTreeMap<u8, Vec<Dot>>> = BTreeMap::new();
+            for (k1, k2, d) in placed {
+                if used.insert(d) {
+                    tree.entry(k1).or_default().entry(k2).or_default().push(d);
+                }
+            }
+            let mut store = DotMap::new();
+            for (k1, inner) in tree {
+                let mut map = Inner::new();
+                for (k2, dots) in inner {
+                    map.insert(k2, dots.into_iter().collect());
+                }
+                store.insert(k1, map);
+            }
+            let context = CausalContext::from_dots(used.into_iter().chain(seen));
+            Causal::new(store, context)
+        })
+}
+
+fn index_is_exact(state: &Nested) -> bool {
+    state.store.index_is_exact() && state.store.iter().all(|(_, inner)| inner.index_is_exact())
+}
+
+fn join(mut a: Nested, b: Nested) -> Nested {
+    a.join(b);
+    a
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_join_of_touched_keys_is_the_textbook_join(a in nested(), b in nested()) {
+        prop_assert!(index_is_exact(&a) && index_is_exact(&b));
+        let fast = join(a.clone(), b.clone());
+        let textbook = with_textbook_joins(|| join(a.clone(), b.clone()));
+        prop_assert_eq!(&fast, &textbook);
+        prop_assert!(index_is_exact(&fast), "the index is stale after a join: {:?}", fast);
+        prop_assert_eq!(&join(b.clone(), a.clone()), &fast, "not commutative");
+        prop_assert_eq!(b.is_subsumed_by(&a), fast == a, "is_subsumed_by disagrees with join");
+        // The touched part changes under the join exactly when the whole does.
+        let part = a.store.touched_by(&b.store, &b.context);
+        let mut joined_part = part.clone();
+        joined_part.join(&a.context, b.store.clone(), &b.context);
+        prop_assert_eq!(joined_part == part, fast.store == a.store);
+    }
+
+    #[test]
+    fn a_chain_of_joins_keeps_the_index_exact(start in nested(), others in prop::collection::vec(nested(), 1..6)) {
+        let mut fast = start.clone();
+        let mut textbook = start;
+        for other in others {
+            fast.join(other.clone());
+            textbook = with_textbook_joins(|| join(textbook, other));
+            prop_assert_eq!(&fast, &textbook);
+            prop_assert!(index_is_exact(&fast), "the index is stale: {:?}", fast);
+        }
+    }
+
+    #[test]
+    fn mutators_keep_the_index_exact(start in nested(), keys in prop::collection::vec((0u8..3, 0u8..3, any::<bool>()), 1..10)) {
+        let mut state = start;
+        let me = ReplicaId::new(9);
+        for (k1, k2, add) in keys {
+            let Causal { store, context } = &mut state;
+            store.update(&k1, |inner| {
+                let delta = if add {
+                    inner.update(&k2, |dots| dots.write(context, me))
+                } else {
+                    inner.update(&k2, DotSet::remove_all)
+                };
+                let mut map = Inner::new();
+                map.insert(k2, delta.store);
+                Causal::new(map, delta.context)
+            });
+            prop_assert!(index_is_exact(&state), "the index is stale after a write: {:?}", state);
+        }
+        let removal = state.store.update(&0, DotStore::remove_all);
+        prop_assert!(!state.store.contains_key(&0) && removal.store.is_empty());
+        prop_assert!(index_is_exact(&state));
+    }
+}
