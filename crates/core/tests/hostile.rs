@@ -489,7 +489,7 @@ fn or_set_body() -> impl Strategy<Value = Vec<u8>> {
         prop::collection::vec(dot, 0..6),
     )
         .prop_map(|(elements, seen)| {
-            use converge_core::{CausalContext, Dot, DotStore, ReplicaId};
+            use converge_core::{CausalContext, Dot, ReplicaId};
             let dot = |(r, c)| Dot::new(ReplicaId::new(r), c);
             let mut state = Causal::new(
                 DotMap::<String, DotSet>::new(),
