@@ -13,6 +13,7 @@
 mod classes;
 mod document;
 mod error;
+mod headroom;
 mod ids;
 mod synced;
 mod value;

@@ -6,6 +6,7 @@ use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid, Coded};
+use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
 use crate::value::define;
 
@@ -60,6 +61,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     /// Applies a local write (the mutator gets the id to write under) and keeps its
     /// delta for `takeDelta()` and the peers.
     pub(crate) fn write(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) {
+        keep_headroom();
         let writer = self.replica.writer();
         let pending = &mut self.pending;
         self.replica.update(|state| {
@@ -74,6 +76,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         &mut self,
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
     ) -> Result<(), JsValue> {
+        keep_headroom();
         let writer = self.replica.writer();
         let pending = &mut self.pending;
         self.replica
@@ -115,6 +118,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
                 .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
                 .to_vec()
         };
+        keep_headroom();
         let value = T::decode(&bytes).map_err(fail)?;
         let met = self.replica.merge(value);
         Ok(u32::try_from(met).unwrap_or(u32::MAX))
@@ -141,6 +145,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     }
 
     pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
+        keep_headroom();
         let reply = self.replica.receive(bytes).map_err(fail)?;
         Ok(reply.map(|b| Uint8Array::from(b.as_slice())))
     }
