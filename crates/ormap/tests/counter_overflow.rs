@@ -50,7 +50,11 @@ fn spilled_entries_merge_and_reset_like_any_other() {
         .map(|by| at_a.update_at(&path, |c: &mut Counter| c.increment(A, by)))
         .collect();
     deltas.push(at_a.update_at(&path, |c: &mut Counter| c.decrement(B, 3)));
-    let value = |d: &Document| d.get_at(&path).and_then(|n| n.get::<Counter>()).map(Counter::value);
+    let value = |d: &Document| {
+        d.get_at(&path)
+            .and_then(|n| n.get::<Counter>())
+            .map(Counter::value)
+    };
     assert_eq!(value(&at_a), Some(2 * MAX + 8 - 3));
     let mut reversed = Document::new();
     deltas.iter().rev().cloned().for_each(|d| reversed.join(d));

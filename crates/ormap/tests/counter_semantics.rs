@@ -77,10 +77,14 @@ fn concurrent_removals_and_increments_converge_in_every_order() {
         a.join(s);
         a
     });
-    let backward = states.iter().rev().cloned().fold(Document::new(), |mut a, s| {
-        a.join(s);
-        a
-    });
+    let backward = states
+        .iter()
+        .rev()
+        .cloned()
+        .fold(Document::new(), |mut a, s| {
+            a.join(s);
+            a
+        });
     assert_eq!(forward, backward);
     for state in &states {
         let mut fwd = state.clone();
@@ -115,7 +119,10 @@ fn counter_of(entries: &[(Dot, Contribution)], seen: &[Dot]) -> Counter {
 /// holds them ends with the same single entry.
 #[test]
 fn two_entries_of_one_replica_fold_into_the_next_write() {
-    let hostile = counter_of(&[entry(A, 1, 5, 0), entry(A, 2, 7, 1), entry(B, 1, 3, 0)], &[]);
+    let hostile = counter_of(
+        &[entry(A, 1, 5, 0), entry(A, 2, 7, 1), entry(B, 1, 3, 0)],
+        &[],
+    );
     assert_eq!(hostile.value(), 14);
     let mut at_a = hostile.clone();
     let delta = at_a.increment(A, 1);
@@ -130,7 +137,10 @@ fn two_entries_of_one_replica_fold_into_the_next_write() {
 /// Another replica's entries are never folded into a write, however many there are.
 #[test]
 fn a_write_never_folds_other_replicas_entries() {
-    let mut c = counter_of(&[entry(B, 1, 3, 0), entry(B, 4, 1, 0), entry(C, 2, 0, 9)], &[]);
+    let mut c = counter_of(
+        &[entry(B, 1, 3, 0), entry(B, 4, 1, 0), entry(C, 2, 0, 9)],
+        &[],
+    );
     c.increment(A, 1);
     assert_eq!(c.entries().len(), 4);
     assert_eq!(c.value(), 3 + 1 - 9 + 1);

@@ -291,7 +291,11 @@ fn version_1_vectors_decode_to_the_same_states() {
         let bytes = v1(name);
         let decoded = Document::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(decoded, value, "{name}");
-        assert_eq!(decoded.encode()[3..], bytes[3..], "{name}: the body changed");
+        assert_eq!(
+            decoded.encode()[3..],
+            bytes[3..],
+            "{name}: the body changed"
+        );
     }
     let typed_bytes = v1("typed_map_of_sets");
     let decoded = OrMap::<String, OrSet<String>>::decode(&typed_bytes).expect("decodes");
@@ -303,7 +307,11 @@ fn version_1_vectors_decode_to_the_same_states() {
 #[test]
 fn a_version_1_counter_reads_the_same_and_folds_on_the_next_write() {
     let mut old = Document::decode(&v1("counter")).expect("decodes");
-    let at = |doc: &Document| doc.get_at(&["visits"]).and_then(|n| n.get::<Counter>()).cloned();
+    let at = |doc: &Document| {
+        doc.get_at(&["visits"])
+            .and_then(|n| n.get::<Counter>())
+            .cloned()
+    };
     let c = at(&old).expect("a counter");
     assert_eq!(c.value(), 302);
     assert_eq!(c.entries().len(), 3);

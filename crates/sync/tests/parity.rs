@@ -267,7 +267,9 @@ fn fixture() -> String {
             _ => case(rng, document_write),
         };
         let quoted = |all: &mut dyn Iterator<Item = &str>| {
-            all.map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(",")
+            all.map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         let _ = writeln!(
             out,
