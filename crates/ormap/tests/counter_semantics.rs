@@ -199,3 +199,21 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
     }
     out
 }
+
+/// Why version 1 states are not folded when decoded: two peers can hold different
+/// subsets of one replica's per-change entries (each removed a different one). Folded
+/// under the highest dot, both would hold that dot with different totals, and the
+/// join, which trusts a dot to name one value, would diverge. Kept as they are, the
+/// entries join exactly: A's +1 at dot 1 was reset at one peer, A's +2 at dot 2 at
+/// the other, A's +4 at dot 3 survives both.
+#[test]
+fn version_1_states_with_different_entries_removed_join_exactly() {
+    let one_removed = counter_of(&[entry(A, 2, 2, 0), entry(A, 3, 4, 0)], &[Dot::new(A, 1)]);
+    let two_removed = counter_of(&[entry(A, 1, 1, 0), entry(A, 3, 4, 0)], &[Dot::new(A, 2)]);
+    let mut x = one_removed.clone();
+    x.join(two_removed.clone());
+    let mut y = two_removed;
+    y.join(one_removed);
+    assert_eq!(x, y);
+    assert_eq!(x.value(), 4);
+}
