@@ -87,6 +87,12 @@ impl fmt::Debug for Contribution {
 /// replica next writes, its new entry starts from the sum of all its entries here and
 /// replaces them all, so the value moves by exactly the amount written.
 ///
+/// Decoding never folds entries: two peers may hold different subsets of a replica's
+/// old entries, and folding each subset under its highest dot would give one dot two
+/// values, which the join cannot reconcile. Unfolded, the entries join exactly, and
+/// a version 1 delta (one change under one dot) is just another entry that adds up,
+/// so peers of both versions can exchange deltas as well as full states.
+///
 /// # Overflow
 ///
 /// Totals are `u64`s and never wrap or saturate. If folding an entry into the new one
