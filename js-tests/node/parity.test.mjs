@@ -1,5 +1,6 @@
 // Native / wasm parity: fixtures/parity.jsonl holds, for 1,000 seeds, a trace of
-// writes and merges on two replicas of one type (every type, Document included) and
+// writes and merges on two replicas of one type (every type, Document included; the
+// document counter traces use three replicas, as each line's `ids` lists) and
 // the encodings the native build reached (crates/sync/tests/parity.rs writes it and
 // checks it stays up to date). Replayed through the npm package, every seed must end
 // in byte-identical encodings.
@@ -47,10 +48,17 @@ test('every seed reaches the native encodings byte for byte', () => {
   for (const c of cases) {
     steps += c.steps.length;
     const got = replay(c);
-    if (got[0] !== c.expect[0] || got[1] !== c.expect[1]) {
+    if (got.length !== c.expect.length || got.some((g, i) => g !== c.expect[i])) {
       failures.push(`seed ${c.seed} (${c.type}): native ${c.expect.join(' / ')}, wasm ${got.join(' / ')}`);
     }
   }
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} seeds differ`);
   assert.ok(steps > 5000, `the traces hold ${steps} steps`);
+});
+
+test('document counter traces have three replicas, resets and merges', () => {
+  const counters = cases.filter((c) => c.type === 'Document' && c.ids.length === 3);
+  assert.ok(counters.length >= 80, `${counters.length} counter traces`);
+  const ops = new Set(counters.flatMap((c) => c.steps.map((s) => s.op ?? 'merge')));
+  assert.deepEqual([...ops].sort(), ['decrement', 'increment', 'merge', 'remove']);
 });

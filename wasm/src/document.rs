@@ -231,7 +231,10 @@ impl JsDocument {
         self.write_at(&path, |r: &mut MvRegister<Value>, me, _| r.write(me, value))
     }
 
-    /// Adds `n` (default 1) to the counter at `path`.
+    /// Adds `n` (default 1) to the counter at `path`. The counter keeps one entry per
+    /// replica, its running total, so its size follows the writers, not the
+    /// increments; a removal concurrent with this increment does not cancel this
+    /// replica's earlier increments either.
     pub fn increment(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,

@@ -148,7 +148,10 @@
 //! values, or a nested document. [`Document::update_at`] runs one mutator at a path
 //! (creating the maps along it) and returns a delta of just that change. Removing a
 //! key removes what the remover had observed under it; an update made concurrently
-//! survives (update wins).
+//! survives (update wins). A [`Counter`] keeps one entry per replica, its running
+//! total, so its size follows the writers, not the increments; a replica that
+//! increments concurrently with a removal therefore keeps its whole total, earlier
+//! increments included (see [`Counter`] for why an exact reset cannot be bounded).
 //!
 //! ```
 //! use converge::{Counter, Document, Hlc, Lattice, LwwRegister, ManualClock};

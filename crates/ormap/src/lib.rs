@@ -9,8 +9,14 @@
 //!
 //! Semantics: a key is present while its value holds a live write. Removing a key
 //! removes the writes observed under it, so an update concurrent with the remove
-//! survives (update wins), and a counter under a removed key restarts from the
-//! contributions the remover had not seen.
+//! survives (update wins).
+//!
+//! A [`Counter`] keeps one entry per replica: that replica's running totals since it
+//! last observed a reset, so its size follows the writers, not the increments. The
+//! price: removing a counter's key cancels the totals of the replicas that did not
+//! write concurrently with the removal, but a replica that did increment concurrently
+//! keeps its whole total, earlier increments included (its increments win over the
+//! concurrent reset). The [`Counter`] docs say why an exact reset cannot be bounded.
 //!
 //! ```
 //! use converge_core::{Lattice, ReplicaId};
@@ -27,7 +33,8 @@
 //! at_a.join(more);
 //! at_b.join(removal);
 //!
-//! // Update wins, and only B's unseen apple remains: A's observed two were removed.
+//! // Update wins, and only B's apple remains: A's two, which A did not add to
+//! // concurrently, were removed.
 //! assert_eq!(at_a, at_b);
 //! let apples = at_a.get_at(&["cart", "apples"]).and_then(|n| n.get::<Counter>());
 //! assert_eq!(apples.map(Counter::value), Some(1));

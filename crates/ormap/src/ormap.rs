@@ -194,6 +194,19 @@ where
     V::Store: Serialize + DeserializeOwned,
 {
     const TAG: TypeTag = TypeTag::OrMap;
+    /// Version 2: a [`Counter`](crate::Counter)'s entry holds its replica's running
+    /// totals (version 1: one entry per change). The bodies have the same shape, and
+    /// a version 1 body decodes as it is: the entries of one replica add up, so an old
+    /// state reads the same value, and the replica's next write folds its entries
+    /// into one.
+    const VERSION: u8 = 2;
+
+    fn decode_version(version: u8, body: &[u8]) -> Result<Self, converge_core::Error> {
+        // Versions 1 and 2 share the body's shape; only what a counter's entries
+        // mean changed, and the counter reads both the same way.
+        let _ = version;
+        converge_core::decode_body(Self::TAG, body)
+    }
 }
 
 converge_core::causal_type!([K: Key, V: Embeddable] OrMap<K, V>, state: DotMap<K, Embedded<V>>);

@@ -1,7 +1,7 @@
 //! Delta exactness in a `Document` (DESIGN.md): a delta carries exactly the dots it
 //! speaks for, so a delta that arrives before an earlier one never makes the receiver
 //! believe the earlier write was removed. Checked for a nested set element, a counter
-//! contribution and a register value, and over random single-writer histories: for
+//! entry and a register value, and over random single-writer histories: for
 //! every pair of deltas delivered newer first, every write of the older one that is
 //! still live at the writer is live at the receiver.
 
@@ -145,21 +145,27 @@ fn a_later_increment_by_another_replica_does_not_remove_an_earlier_contribution(
     assert_eq!(receiver, at_b);
 }
 
+/// Since issue 13 a replica's increment replaces its own earlier entry: the later
+/// delta speaks for the replaced dot too, and carries the total, so the earlier
+/// change is subsumed, never lost, in whatever order the two arrive.
 #[test]
-fn a_later_increment_by_the_same_replica_does_not_remove_an_earlier_one() {
+fn a_later_increment_by_the_same_replica_subsumes_the_earlier_one() {
     let mut writer = Document::new();
     let first = increment(&mut writer, A, &["n"], 2);
     let second = increment(&mut writer, A, &["n"], 3);
-    // Each change is its own write: the second speaks for its own dot only.
-    assert_eq!(context_dots(&second.as_causal().context), [Dot::new(A, 2)]);
+    // The second speaks for its own dot and the entry it replaced, nothing else.
+    assert_eq!(
+        context_dots(&second.as_causal().context),
+        [Dot::new(A, 1), Dot::new(A, 2)]
+    );
 
     for order in [[&second, &first], [&first, &second]] {
         let receiver = receive(&order);
         assert_eq!(counter_at(&receiver, &["n"]), Some(5));
         assert_eq!(receiver, writer);
     }
-    // Alone, the later delta holds its own change, and nothing it did not make.
-    assert_eq!(counter_at(&receive(&[&second]), &["n"]), Some(3));
+    // Alone, the later delta holds A's whole total.
+    assert_eq!(counter_at(&receive(&[&second]), &["n"]), Some(5));
 }
 
 #[test]

@@ -1,14 +1,18 @@
-//! Golden vectors: the encoded bytes of fixed `Document`s (a counter, an LWW and an MV
-//! register, a set, a flag, a nested map, a key holding two kinds, every kind of
-//! plain `Value`) and of a typed `OrMap`, plus a write delta and a remove delta, are
+//! Golden vectors: the encoded bytes of fixed `Document`s (a counter, a counter that
+//! several replicas wrote and one reset, an LWW and an MV register, a set, a flag, a
+//! nested map, a key holding two kinds, every kind of plain `Value`) and of a typed
+//! `OrMap`, plus a write delta, a counter increment delta and a remove delta, are
 //! committed under `tests/vectors/` and checked byte for byte, so the wire format
 //! cannot drift. Regenerate (only with a format version bump) with `CONVERGE_BLESS=1`.
+//!
+//! `tests/vectors/v1/` keeps the vectors of format version 1 (a counter entry per
+//! change), never rewritten: they must still decode, to the same values.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use converge_core::testing::check_golden;
-use converge_core::{Hlc, Lattice, ManualClock, ReplicaId};
+use converge_core::{Codec, Hlc, Lattice, ManualClock, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Flag, OrMap, Value};
@@ -32,6 +36,22 @@ fn counter() -> Document {
     let mut other = doc.clone();
     other.update_at(&["visits"], |c: &mut Counter| c.decrement(B, 1));
     doc.update_at(&["visits"], |c: &mut Counter| c.increment(A, 300));
+    doc.join(other);
+    doc
+}
+
+/// Three replicas write a counter; a reset that saw A's and B's entries runs
+/// concurrently with a further increment by A and a first one by C: B's entry is
+/// cancelled, A's whole total and C's survive.
+fn counter_reset() -> Document {
+    const C: ReplicaId = ReplicaId::new(3);
+    let mut doc = Document::new();
+    doc.update_at(&["score"], |c: &mut Counter| c.increment(A, 10));
+    doc.update_at(&["score"], |c: &mut Counter| c.decrement(B, 4));
+    let mut other = doc.clone();
+    doc.remove_at(&["score"]);
+    other.update_at(&["score"], |c: &mut Counter| c.increment(A, 1));
+    other.update_at(&["score"], |c: &mut Counter| c.increment(C, 7));
     doc.join(other);
     doc
 }
@@ -147,10 +167,13 @@ fn golden_vectors() {
         s.add(B, "pear".into())
     });
     let remove_delta = with_cart.remove_at(&["cart", "meta"]);
+    let mut visits = counter();
+    let increment_delta = visits.update_at(&["visits"], |c: &mut Counter| c.increment(A, 2));
 
     for (name, value) in [
         ("empty", &Document::new()),
         ("counter", &counter()),
+        ("counter_reset", &counter_reset()),
         ("lww", &lww()),
         ("mv", &mv()),
         ("set", &set()),
@@ -160,6 +183,7 @@ fn golden_vectors() {
         ("every_value", &every_value()),
         ("nested_add_delta", &add_delta),
         ("nested_remove_delta", &remove_delta),
+        ("counter_increment_delta", &increment_delta),
     ] {
         check_golden(vectors(), name, value).unwrap();
     }
@@ -173,6 +197,11 @@ fn the_fixtures_hold_what_they_claim() {
     let visits = counter();
     let c = visits.get_at(&["visits"]).and_then(|n| n.get::<Counter>());
     assert_eq!(c.map(Counter::value), Some(302));
+
+    let score = counter_reset();
+    let c = score.get_at(&["score"]).and_then(|n| n.get::<Counter>());
+    assert_eq!(c.map(Counter::value), Some(18));
+    assert_eq!(c.map(|c| c.entries().len()), Some(2));
 
     let title = lww();
     let r = title
@@ -219,4 +248,81 @@ fn the_fixtures_hold_what_they_claim() {
         .and_then(|n| n.get::<OrSet<Value>>())
         .expect("a set");
     assert_eq!(s.len(), 9);
+}
+
+fn read_hex(path: &Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text: String = text.split_whitespace().collect();
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn v1(name: &str) -> Vec<u8> {
+    let bytes = read_hex(&vectors().join("v1").join(format!("{name}.hex")));
+    assert_eq!(bytes[..3], [0xc1, 6, 1], "{name} is a version 1 OrMap");
+    bytes
+}
+
+/// Format version 1 stays readable. Its bodies have the shape of version 2's, so
+/// every fixture whose counters had one change per replica decodes to the state built
+/// now and re-encodes to the same body under version 2.
+#[test]
+fn version_1_vectors_decode_to_the_same_states() {
+    let mut with_cart = nested();
+    let add_delta = with_cart.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
+        s.add(B, "pear".into())
+    });
+    let remove_delta = with_cart.remove_at(&["cart", "meta"]);
+    for (name, value) in [
+        ("empty", Document::new()),
+        ("lww", lww()),
+        ("mv", mv()),
+        ("set", set()),
+        ("flag", flag()),
+        ("nested", nested()),
+        ("two_kinds", two_kinds()),
+        ("every_value", every_value()),
+        ("nested_add_delta", add_delta),
+        ("nested_remove_delta", remove_delta),
+    ] {
+        let bytes = v1(name);
+        let decoded = Document::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(decoded, value, "{name}");
+        assert_eq!(
+            decoded.encode()[3..],
+            bytes[3..],
+            "{name}: the body changed"
+        );
+    }
+    let typed_bytes = v1("typed_map_of_sets");
+    let decoded = OrMap::<String, OrSet<String>>::decode(&typed_bytes).expect("decodes");
+    assert_eq!(decoded, typed());
+}
+
+/// The version 1 counter held one entry per change (A's +3 and +300, B's -1). It
+/// reads the same value, and A's next increment folds A's two entries into one.
+#[test]
+fn a_version_1_counter_reads_the_same_and_folds_on_the_next_write() {
+    let mut old = Document::decode(&v1("counter")).expect("decodes");
+    let at = |doc: &Document| {
+        doc.get_at(&["visits"])
+            .and_then(|n| n.get::<Counter>())
+            .cloned()
+    };
+    let c = at(&old).expect("a counter");
+    assert_eq!(c.value(), 302);
+    assert_eq!(c.entries().len(), 3);
+
+    let delta = old.update_at(&["visits"], |c: &mut Counter| c.increment(A, 1));
+    let c = at(&old).expect("a counter");
+    assert_eq!(c.value(), 303);
+    assert_eq!(c.entries().len(), 2, "one entry for A, one for B: {c:?}");
+
+    // A peer still holding the old per-change entries applies the delta exactly.
+    let mut peer = Document::decode(&v1("counter")).expect("decodes");
+    peer.join(delta);
+    assert_eq!(peer, old);
 }

@@ -58,6 +58,8 @@ fn apply_set_map(
 enum CounterMapOp {
     Increment(u8, u64),
     Decrement(u8, u64),
+    /// Totals near `u64::MAX`, so they overflow and spill into a second entry.
+    IncrementHuge(u8),
     Reset(u8),
     Remove(u8),
     Clear,
@@ -67,6 +69,7 @@ fn counter_map_op() -> impl Strategy<Value = CounterMapOp> {
     prop_oneof![
         4 => (0u8..3, 1u64..100).prop_map(|(k, n)| CounterMapOp::Increment(k, n)),
         2 => (0u8..3, 1u64..100).prop_map(|(k, n)| CounterMapOp::Decrement(k, n)),
+        1 => (0u8..3).prop_map(CounterMapOp::IncrementHuge),
         1 => (0u8..3).prop_map(CounterMapOp::Reset),
         2 => (0u8..3).prop_map(CounterMapOp::Remove),
         1 => Just(CounterMapOp::Clear),
@@ -82,6 +85,9 @@ fn apply_counter_map(
     match op {
         CounterMapOp::Increment(k, n) => map.update(&key(k), |c| c.increment(replica, *n)),
         CounterMapOp::Decrement(k, n) => map.update(&key(k), |c| c.decrement(replica, *n)),
+        CounterMapOp::IncrementHuge(k) => {
+            map.update(&key(k), |c| c.increment(replica, u64::MAX - 10))
+        }
         CounterMapOp::Reset(k) => map.update(&key(k), Counter::reset),
         CounterMapOp::Remove(k) => map.remove(&key(k)),
         CounterMapOp::Clear => map.clear(),

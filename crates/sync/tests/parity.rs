@@ -4,7 +4,10 @@
 //! For each of 1,000 seeds (the simulator's splitmix64 stream) one type is chosen in
 //! turn (G-Counter, PN-Counter, OR-Set, LWW-Register, MV-Register, Document) and two
 //! replicas with fixed ids run 4-14 random steps natively: a write through the
-//! type's JavaScript-facing operation, or one replica merging the other's full state.
+//! type's JavaScript-facing operation, or one replica merging another's full state.
+//! Every other Document seed is a counter trace instead (issue 13): three replicas
+//! incrementing and decrementing a few counters, removing them and their parent map
+//! (resets), and merging, so that increments concurrent with resets are covered.
 //! Writes stamped by a clock (LWW sets, in registers and documents) cannot be
 //! replayed in JavaScript, whose clock is the wall clock, so the fixture carries
 //! their delta bytes and JavaScript merges those. Each line holds the steps and the
@@ -32,10 +35,12 @@ use simulator::Rng;
 /// How many seeds the fixture holds.
 const SEEDS: u64 = 1_000;
 
-/// The replicas, as JavaScript names them (`ids.a`, `ids.b` in helpers.mjs).
-const IDS: [(ReplicaId, &str); 2] = [
+/// The replicas, as JavaScript names them (`ids.a`, `ids.b` in helpers.mjs; the
+/// third only in counter traces, which list it in their `ids`).
+const IDS: [(ReplicaId, &str); 3] = [
     (ReplicaId::new(0xa1), "00000000000000a1"),
     (ReplicaId::new(0xb2), "00000000000000b2"),
+    (ReplicaId::new(0xc3), "00000000000000c3"),
 ];
 
 fn fixture_path() -> PathBuf {
@@ -69,26 +74,47 @@ fn delta<T: Codec>(d: &T) -> String {
     format!("{{\"delta\":\"{}\"", hex(&d.encode()))
 }
 
-/// Runs one seed's steps on type `T`; `write` makes a random write on a replica and
-/// returns its step (without the replica field and closing brace).
+/// The steps of one seed and the final encodings of its replicas.
+type Trace = (Vec<String>, Vec<String>);
+
+/// Runs one seed's steps on type `T` with two replicas; `write` makes a random write
+/// on a replica and returns its step (without the replica field and closing brace).
 fn case<T: Codec + Lattice + Default + Clone>(
     rng: &mut Rng,
     write: impl Fn(&mut Rng, &mut T, ReplicaId) -> String,
-) -> (Vec<String>, [String; 2]) {
-    let mut replicas = [T::default(), T::default()];
+) -> Trace {
+    case_of(rng, 2, (4, 14), 25, write)
+}
+
+/// [`case`] with `n` replicas, `steps` (low, high) steps, and a merge in
+/// `merge_percent` of them.
+fn case_of<T: Codec + Lattice + Default + Clone>(
+    rng: &mut Rng,
+    n: u64,
+    (low, high): (u64, u64),
+    merge_percent: u64,
+    write: impl Fn(&mut Rng, &mut T, ReplicaId) -> String,
+) -> Trace {
+    let mut replicas = vec![T::default(); n as usize];
     let mut steps = Vec::new();
-    for _ in 0..rng.between(4, 14) {
-        let r = rng.below(2) as usize;
-        if rng.chance(25) {
-            let other = replicas[1 - r].clone();
+    for _ in 0..rng.between(low, high) {
+        let r = rng.below(n) as usize;
+        if rng.chance(merge_percent) {
+            // Two replicas draw nothing here, which keeps their traces as they were.
+            let from = if n == 2 {
+                1 - r
+            } else {
+                (r + 1 + rng.below(n - 1) as usize) % n as usize
+            };
+            let other = replicas[from].clone();
             replicas[r].join(other);
-            steps.push(format!("{{\"r\":{r},\"merge\":{}}}", 1 - r));
+            steps.push(format!("{{\"r\":{r},\"merge\":{from}}}"));
         } else {
             let step = write(rng, &mut replicas[r], IDS[r].0);
             steps.push(format!("{step},\"r\":{r}}}"));
         }
     }
-    (steps, replicas.map(|s| hex(&s.encode())))
+    (steps, replicas.iter().map(|s| hex(&s.encode())).collect())
 }
 
 fn path(rng: &mut Rng) -> (Vec<&'static str>, String) {
@@ -150,6 +176,37 @@ fn document_write(rng: &mut Rng, doc: &mut Document, me: ReplicaId) -> String {
     }
 }
 
+/// A counter trace's write: mostly increments and decrements of three counters (one
+/// nested), sometimes a reset (removing the counter's key or its parent map).
+fn counter_write(rng: &mut Rng, doc: &mut Document, me: ReplicaId) -> String {
+    const PATHS: [(&[&str], &str); 3] = [
+        (&["a"], "[\"a\"]"),
+        (&["b"], "[\"b\"]"),
+        (&["m", "a"], "[\"m\",\"a\"]"),
+    ];
+    let (keys, p) = PATHS[rng.below(3) as usize];
+    let n = rng.between(1, 5);
+    let nj = n.to_string();
+    match rng.below(10) {
+        0..=4 => {
+            doc.update_at(keys, |c: &mut Counter| c.increment(me, n));
+            op("increment", &[p, &nj])
+        }
+        5..=7 => {
+            doc.update_at(keys, |c: &mut Counter| c.decrement(me, n));
+            op("decrement", &[p, &nj])
+        }
+        8 => {
+            doc.remove_at(keys);
+            op("remove", &[p])
+        }
+        _ => {
+            doc.remove_at(&["m"]);
+            op("remove", &["[\"m\"]"])
+        }
+    }
+}
+
 /// The fixture: one JSON object per line.
 fn fixture() -> String {
     const TYPES: [&str; 6] = [
@@ -206,17 +263,20 @@ fn fixture() -> String {
                 r.write(me, v);
                 op("set", &[vj])
             }),
+            _ if seed % 12 == 11 => case_of(rng, 3, (8, 24), 30, counter_write),
             _ => case(rng, document_write),
+        };
+        let quoted = |all: &mut dyn Iterator<Item = &str>| {
+            all.map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         let _ = writeln!(
             out,
-            "{{\"seed\":{seed},\"type\":\"{kind}\",\"ids\":[\"{}\",\"{}\"],\"steps\":[{}],\
-             \"expect\":[\"{}\",\"{}\"]}}",
-            IDS[0].1,
-            IDS[1].1,
+            "{{\"seed\":{seed},\"type\":\"{kind}\",\"ids\":[{}],\"steps\":[{}],\"expect\":[{}]}}",
+            quoted(&mut IDS[..expect.len()].iter().map(|(_, name)| *name)),
             steps.join(","),
-            expect[0],
-            expect[1]
+            quoted(&mut expect.iter().map(String::as_str)),
         );
     }
     out

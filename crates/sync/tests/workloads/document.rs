@@ -119,10 +119,28 @@ impl DocOp {
         };
         let number = write as i64;
         match self.change {
-            Change::Increment(by) => {
-                model.write(write, leaf(LeafValue::Counter(by as i64)), |_| false)
+            // The bounded counter (issue 13): the writer's new contribution is its
+            // running total here, replacing its own live ones (and no one else's).
+            Change::Increment(_) | Change::Decrement => {
+                let change = match self.change {
+                    Change::Increment(by) => by as i64,
+                    _ => -1,
+                };
+                let own_path = path.clone();
+                let own = move |c: &Leaf| {
+                    c.path == own_path && matches!(c.value, LeafValue::Counter(w, _) if w == writer)
+                };
+                let total: i64 = model
+                    .live()
+                    .filter(|(_, c)| own(c))
+                    .map(|(_, c)| match c.value {
+                        LeafValue::Counter(_, n) => n,
+                        _ => 0,
+                    })
+                    .sum();
+                let value = LeafValue::Counter(writer, total + change);
+                model.write(write, leaf(value), own)
             }
-            Change::Decrement => model.write(write, leaf(LeafValue::Counter(-1)), |_| false),
             Change::Enable => model.write(write, leaf(LeafValue::Flag), at(Kind::Flag)),
             Change::Disable => model.remove(at(Kind::Flag)),
             Change::LwwSet { millis } => {
@@ -197,7 +215,8 @@ pub(crate) struct Leaf {
 /// The contribution of one write at a leaf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) enum LeafValue {
-    Counter(i64),
+    /// The writer and its running total at this counter.
+    Counter(ReplicaId, i64),
     Flag,
     /// The register value is the write's number (as `DocOp::apply` writes it).
     Lww(Stamp),
@@ -208,7 +227,7 @@ pub(crate) enum LeafValue {
 impl LeafValue {
     fn kind(&self) -> Kind {
         match self {
-            LeafValue::Counter(_) => Kind::Counter,
+            LeafValue::Counter(..) => Kind::Counter,
             LeafValue::Flag => Kind::Flag,
             LeafValue::Lww(_) => Kind::Lww,
             LeafValue::Mv(..) => Kind::Mv,
@@ -308,7 +327,7 @@ fn read_model(model: &DocModel) -> Reading {
                 Kind::Counter => values
                     .iter()
                     .map(|(_, v)| {
-                        if let LeafValue::Counter(n) = v {
+                        if let LeafValue::Counter(_, n) = v {
                             i128::from(*n)
                         } else {
                             0
