@@ -114,8 +114,8 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
         self.entries.len()
     }
 
-    fn collect_dots(&self, out: &mut Vec<Dot>) {
-        out.extend(self.entries.iter().map(|(d, _)| *d));
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        self.entries.iter().for_each(|(d, _)| f(*d));
     }
 
     fn contains_dot(&self, dot: Dot) -> bool {

@@ -1,148 +1,71 @@
-//! `DotIndex`: where each dot of a [`DotMap`](crate::DotMap) lives: dot → hash of the
-//! key whose store holds it. With it, a join finds the few keys a delta's removals
-//! touch without visiting every key.
+//! `DotIndex`: where the dots of a [`DotMap`](crate::DotMap) live. A map holding few
+//! dots only counts them (finding one is a short scan); beyond a few it keeps an
+//! index from dot to the hash of the key whose store holds it, so a join finds the
+//! keys a delta's removals touch without visiting every key.
 
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use crate::{Dot, ReplicaId};
+use crate::Dot;
 
-/// How many entries the index keeps without allocating: a write's delta holds one
-/// dot at each level of nesting.
-const INLINE: usize = 2;
+/// The most dots a map holds without an index: a scan of that many is as cheap as
+/// keeping an index up to date, and a write's delta, a record of a few fields or a
+/// small set then pays nothing for one.
+const FEW: usize = 32;
 
-/// Fills the unused inline slots; never read.
-const FILLER: (Dot, u64) = (Dot::new(ReplicaId::new(0), 0), 0);
+/// [`FEW`], or 0 under `converge_core::testing::with_every_map_indexed`.
+pub(crate) fn few() -> usize {
+    #[cfg(feature = "testing")]
+    if crate::testing::every_map_indexed() {
+        return 0;
+    }
+    FEW
+}
 
-/// Dot → key hash, for every dot held anywhere under one map level.
+/// Dot → key hash for every dot held anywhere under one map level, or just their
+/// count while there are at most [`FEW`].
 #[derive(Clone, Debug)]
 pub(crate) enum DotIndex {
-    /// The first `len` slots, distinct dots.
-    Inline {
-        len: u8,
-        slots: [(Dot, u64); INLINE],
-    },
-    /// More than `INLINE` entries (or once were).
-    Table(HashMap<Dot, u64, RandomState>),
+    /// At most [`FEW`] dots, counted.
+    Few(usize),
+    /// Every dot, with its key's hash (once indexed, a map stays indexed).
+    Table(Box<HashMap<Dot, u64, RandomState>>),
 }
 
 impl Default for DotIndex {
     fn default() -> Self {
-        DotIndex::Inline {
-            len: 0,
-            slots: [FILLER; INLINE],
-        }
+        DotIndex::Few(0)
     }
 }
 
 impl DotIndex {
-    /// Number of dots indexed.
+    /// An index of `dots`.
+    pub(crate) fn table(dots: impl Iterator<Item = (Dot, u64)>) -> Self {
+        let mut table = HashMap::with_hasher(RandomState::default());
+        table.extend(dots);
+        DotIndex::Table(Box::new(table))
+    }
+
+    /// Number of dots held.
     pub(crate) fn len(&self) -> usize {
         match self {
-            DotIndex::Inline { len, .. } => usize::from(*len),
+            DotIndex::Few(n) => *n,
             DotIndex::Table(table) => table.len(),
         }
-    }
-
-    /// The hash of the key holding `dot`, if a key does.
-    pub(crate) fn get(&self, dot: Dot) -> Option<u64> {
-        match self {
-            DotIndex::Inline { len, slots } => slots[..usize::from(*len)]
-                .iter()
-                .find(|(d, _)| *d == dot)
-                .map(|(_, h)| *h),
-            DotIndex::Table(table) => table.get(&dot).copied(),
-        }
-    }
-
-    /// Whether some key holds `dot`.
-    pub(crate) fn contains(&self, dot: Dot) -> bool {
-        self.get(dot).is_some()
-    }
-
-    /// Records that the key with hash `hash` holds `dot`.
-    pub(crate) fn insert(&mut self, dot: Dot, hash: u64) {
-        match self {
-            DotIndex::Inline { len, slots } => {
-                let n = usize::from(*len);
-                if let Some(slot) = slots[..n].iter_mut().find(|(d, _)| *d == dot) {
-                    slot.1 = hash;
-                } else if n < INLINE {
-                    slots[n] = (dot, hash);
-                    *len += 1;
-                } else {
-                    let mut table: HashMap<Dot, u64, RandomState> =
-                        HashMap::with_capacity_and_hasher(INLINE * 2, RandomState::default());
-                    table.extend(slots.iter().copied());
-                    table.insert(dot, hash);
-                    *self = DotIndex::Table(table);
-                }
-            }
-            DotIndex::Table(table) => {
-                table.insert(dot, hash);
-            }
-        }
-    }
-
-    /// Forgets `dot`; returns the hash it was under.
-    pub(crate) fn remove(&mut self, dot: Dot) -> Option<u64> {
-        match self {
-            DotIndex::Inline { len, slots } => {
-                let n = usize::from(*len);
-                let at = slots[..n].iter().position(|(d, _)| *d == dot)?;
-                let hash = slots[at].1;
-                slots.copy_within(at + 1..n, at);
-                *len -= 1;
-                Some(hash)
-            }
-            DotIndex::Table(table) => table.remove(&dot),
-        }
-    }
-
-    /// Every `(dot, key hash)`, in no particular order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (Dot, u64)> + '_ {
-        let (inline, table) = match self {
-            DotIndex::Inline { len, slots } => (&slots[..usize::from(*len)], None),
-            DotIndex::Table(table) => (&[][..], Some(table)),
-        };
-        inline.iter().copied().chain(
-            table
-                .into_iter()
-                .flat_map(|t| t.iter().map(|(d, h)| (*d, *h))),
-        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dot(c: u64) -> Dot {
-        Dot::new(ReplicaId::new(1), c)
-    }
+    use crate::ReplicaId;
 
     #[test]
-    fn grows_into_a_table_and_keeps_every_entry() {
-        let mut index = DotIndex::default();
-        index.insert(dot(1), 10);
-        index.insert(dot(2), 20);
-        index.insert(dot(1), 11);
-        assert!(matches!(index, DotIndex::Inline { len: 2, .. }));
-        assert_eq!(index.remove(dot(1)), Some(11));
-        assert_eq!(index.remove(dot(1)), None);
-        assert_eq!(index.get(dot(2)), Some(20));
-        for c in 3..=5 {
-            index.insert(dot(c), c * 10);
-        }
-        assert!(matches!(index, DotIndex::Table(_)));
-        let mut all: Vec<_> = index.iter().collect();
-        all.sort();
-        assert_eq!(
-            all,
-            vec![(dot(2), 20), (dot(3), 30), (dot(4), 40), (dot(5), 50)]
-        );
-        assert!(index.contains(dot(4)) && !index.contains(dot(9)));
-        assert_eq!(index.len(), 4);
+    fn a_table_counts_its_dots() {
+        let dot = |c| Dot::new(ReplicaId::new(1), c);
+        assert_eq!(DotIndex::default().len(), 0);
+        let index = DotIndex::table([(dot(1), 7), (dot(2), 7), (dot(1), 8)].into_iter());
+        assert_eq!(index.len(), 2);
     }
 }

@@ -15,7 +15,7 @@ use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
 
-use crate::dot_index::DotIndex;
+use crate::dot_index::{few, DotIndex};
 use crate::small_map::SmallMap;
 use crate::{Causal, CausalContext, Dot, DotSet, DotStore};
 
@@ -104,48 +104,83 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         let hash = self.hash(key);
-        match self.entries.get_mut(hash, key) {
+        let (delta, before, after) = match self.entries.get_mut(hash, key) {
             Some(store) => {
+                let before = store.dot_count();
                 let delta = change(store)?;
-                reindex(&mut self.index, hash, store, &delta);
-                if store.is_empty() {
+                let after = store.dot_count();
+                if after == 0 {
                     self.entries.remove(hash, key);
                 }
-                Ok(delta)
+                (delta, before, after)
             }
             None => {
                 let mut store = S::default();
                 let delta = change(&mut store)?;
-                reindex(&mut self.index, hash, &store, &delta);
-                if !store.is_empty() {
+                let after = store.dot_count();
+                if after > 0 {
                     self.entries.insert(hash, key.to_owned(), store);
                 }
-                Ok(delta)
+                (delta, 0, after)
+            }
+        };
+        match &mut self.index {
+            DotIndex::Few(n) => {
+                *n = *n + after - before;
+                self.index_if_many();
+            }
+            DotIndex::Table(table) => {
+                // The dots it replaced live here no more; the dots it wrote do.
+                for dot in delta.context.dots() {
+                    if table.get(&dot) == Some(&hash) {
+                        table.remove(&dot);
+                    }
+                }
+                delta.store.for_each_dot(&mut |dot| {
+                    table.insert(dot, hash);
+                });
             }
         }
+        Ok(delta)
     }
 
     /// Puts `store` under `key` (removing the key if `store` is empty).
     pub fn insert(&mut self, key: K, store: S) {
         let hash = self.hash(&key);
-        let mut dots = Vec::new();
-        store.collect_dots(&mut dots);
-        let old = if store.is_empty() {
-            self.entries.remove(hash, &key)
-        } else {
-            self.entries.insert(hash, key, store)
-        };
-        if let Some(old) = old {
-            let mut gone = Vec::new();
-            old.collect_dots(&mut gone);
-            for dot in gone {
-                if self.index.get(dot) == Some(hash) {
-                    self.index.remove(dot);
+        let old = self.entries.get(hash, &key);
+        match &mut self.index {
+            DotIndex::Few(n) => *n = *n + store.dot_count() - old.map_or(0, S::dot_count),
+            DotIndex::Table(table) => {
+                if let Some(old) = old {
+                    old.for_each_dot(&mut |dot| {
+                        if table.get(&dot) == Some(&hash) {
+                            table.remove(&dot);
+                        }
+                    });
                 }
+                store.for_each_dot(&mut |dot| {
+                    table.insert(dot, hash);
+                });
             }
         }
-        for dot in dots {
-            self.index.insert(dot, hash);
+        if store.is_empty() {
+            self.entries.remove(hash, &key);
+        } else {
+            self.entries.insert(hash, key, store);
+        }
+        self.index_if_many();
+    }
+
+    /// Starts indexing the dots once there are more than a few.
+    fn index_if_many(&mut self) {
+        if let DotIndex::Few(n) = self.index {
+            if n > few() {
+                let mut dots = Vec::with_capacity(n);
+                for (hash, _, store) in self.entries.iter_hashed() {
+                    store.for_each_dot(&mut |dot| dots.push((dot, hash)));
+                }
+                self.index = DotIndex::table(dots.into_iter());
+            }
         }
     }
 
@@ -171,17 +206,34 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// only dots a join with a side that has seen `context` can remove. Visits the
     /// smaller of the two: the context's dots, or the dots held here.
     fn seen_by(&self, context: &CausalContext) -> Vec<(Dot, u64)> {
-        if context.dot_count() <= self.index.len() as u128 {
-            context
-                .dots()
-                .filter_map(|d| self.index.get(d).map(|h| (d, h)))
-                .collect()
-        } else {
-            self.index
-                .iter()
-                .filter(|(d, _)| context.contains(*d))
-                .collect()
+        let mut seen = Vec::new();
+        match &self.index {
+            DotIndex::Table(table) if context.dot_count() <= table.len() as u128 => {
+                seen.extend(
+                    context
+                        .dots()
+                        .filter_map(|d| table.get(&d).map(|h| (d, *h))),
+                );
+            }
+            DotIndex::Table(table) => {
+                seen.extend(
+                    table
+                        .iter()
+                        .filter(|(d, _)| context.contains(**d))
+                        .map(|(d, h)| (*d, *h)),
+                );
+            }
+            DotIndex::Few(_) => {
+                for (hash, _, store) in self.entries.iter_hashed() {
+                    store.for_each_dot(&mut |dot| {
+                        if context.contains(dot) {
+                            seen.push((dot, hash));
+                        }
+                    });
+                }
+            }
         }
+        seen
     }
 
     /// Whether the store under the key with hash `hash` holds `dot`.
@@ -192,20 +244,23 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 
     /// Testing only (feature `testing`): whether the dot index says exactly where
-    /// every dot of this map level lives.
+    /// every dot of this map level lives (or, for a map of few dots, counts them).
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn index_is_exact(&self) -> bool {
         let mut expected = Vec::new();
-        for (key, store) in self.entries.iter() {
-            let mut dots = Vec::new();
-            store.collect_dots(&mut dots);
-            expected.extend(dots.into_iter().map(|d| (d, self.hash(key))));
+        for (hash, _, store) in self.entries.iter_hashed() {
+            store.for_each_dot(&mut |d| expected.push((d, hash)));
         }
-        let mut actual: Vec<(Dot, u64)> = self.index.iter().collect();
-        expected.sort_unstable();
-        actual.sort_unstable();
-        expected == actual
+        match &self.index {
+            DotIndex::Few(n) => *n == expected.len() && *n <= few(),
+            DotIndex::Table(table) => {
+                let mut actual: Vec<(Dot, u64)> = table.iter().map(|(d, h)| (*d, *h)).collect();
+                expected.sort_unstable();
+                actual.sort_unstable();
+                expected == actual
+            }
+        }
     }
 
     /// The join of the paper, visiting every key of both sides: what
@@ -235,31 +290,22 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 }
 
-/// Brings `index` up to date after a mutator changed `store` (under the key with hash
-/// `hash`) and returned `delta`: the dots it wrote now live there, and the dots it
-/// replaced or removed live there no more.
-fn reindex<S: DotStore>(index: &mut DotIndex, hash: u64, store: &S, delta: &Causal<S>) {
-    let mut written = Vec::new();
-    delta.store.collect_dots(&mut written);
-    for dot in written {
-        if store.contains_dot(dot) {
-            index.insert(dot, hash);
-        }
-    }
-    for dot in delta.context.dots() {
-        if index.get(dot) == Some(hash) && !store.contains_dot(dot) {
-            index.remove(dot);
-        }
-    }
-}
-
 impl<K: Ord + Hash + Clone + fmt::Debug> DotMap<K, DotSet> {
     /// Adds `dot` to the dot set under `key`, creating the key if needed. For decoders
     /// that rebuild a map from a dot-ordered listing.
     pub fn insert_dot(&mut self, key: K, dot: Dot) {
         let hash = self.hash(&key);
-        self.entries.get_or_insert_default(hash, key).insert(dot);
-        self.index.insert(dot, hash);
+        let set = self.entries.get_or_insert_default(hash, key);
+        let before = set.len();
+        set.insert(dot);
+        let added = set.len() - before;
+        match &mut self.index {
+            DotIndex::Few(n) => *n += added,
+            DotIndex::Table(table) => {
+                table.insert(dot, hash);
+            }
+        }
+        self.index_if_many();
     }
 }
 
@@ -272,12 +318,18 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
         self.index.len()
     }
 
-    fn collect_dots(&self, out: &mut Vec<Dot>) {
-        out.extend(self.index.iter().map(|(d, _)| d));
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        match &self.index {
+            DotIndex::Few(_) => self.entries.iter().for_each(|(_, s)| s.for_each_dot(f)),
+            DotIndex::Table(table) => table.keys().for_each(|d| f(*d)),
+        }
     }
 
     fn contains_dot(&self, dot: Dot) -> bool {
-        self.index.contains(dot)
+        match &self.index {
+            DotIndex::Few(_) => self.entries.iter().any(|(_, s)| s.contains_dot(dot)),
+            DotIndex::Table(table) => table.contains_key(&dot),
+        }
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
@@ -291,6 +343,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
         let seen = self.seen_by(other_context);
         let their_hasher = &other.hasher;
         let theirs = other.entries;
+        // Dots gained and lost, for a map that only counts them.
+        let (mut gained, mut lost) = (0, 0);
         for (dot, hash) in &seen {
             let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
             else {
@@ -299,21 +353,28 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             if theirs.get(their_hasher.hash_one(key), key).is_some() {
                 continue; // joined with their store below
             }
+            let before = store.dot_count();
             store.join(context, S::default(), other_context);
+            lost += before - store.dot_count();
             if store.is_empty() {
                 self.entries.remove_where(*hash, |_, s| s.is_empty());
             }
         }
-        let mut news = Vec::new();
         for (_, key, their_store) in theirs {
             let hash = self.hash(&key);
-            // Their dots we have not seen are new here, under this key.
-            news.clear();
-            their_store.collect_dots(&mut news);
-            news.retain(|d| !context.contains(*d));
+            if let DotIndex::Table(table) = &mut self.index {
+                // Their dots we have not seen will be held here, under this key.
+                their_store.for_each_dot(&mut |dot| {
+                    if !context.contains(dot) {
+                        table.insert(dot, hash);
+                    }
+                });
+            }
             match self.entries.get_mut(hash, &key) {
                 Some(store) => {
+                    let before = store.dot_count();
                     store.join(context, their_store, other_context);
+                    (gained, lost) = (gained + store.dot_count(), lost + before);
                     if store.is_empty() {
                         self.entries.remove(hash, &key);
                     }
@@ -321,18 +382,26 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
                 None => {
                     let mut store = S::default();
                     store.join(context, their_store, other_context);
+                    gained += store.dot_count();
                     if !store.is_empty() {
                         self.entries.insert(hash, key, store);
                     }
                 }
             }
-            for dot in &news {
-                self.index.insert(*dot, hash);
-            }
         }
-        for (dot, hash) in seen {
-            if !self.holds(hash, dot) {
-                self.index.remove(dot);
+        match &mut self.index {
+            DotIndex::Few(n) => {
+                *n = *n + gained - lost;
+                self.index_if_many();
+            }
+            DotIndex::Table(_) => {
+                for (dot, hash) in seen {
+                    if !self.holds(hash, dot) {
+                        if let DotIndex::Table(table) = &mut self.index {
+                            table.remove(&dot);
+                        }
+                    }
+                }
             }
         }
     }
@@ -412,7 +481,7 @@ where
             }
             let mut dots = Vec::new();
             store.collect_dots(&mut dots);
-            if dots.iter().any(|d| map.index.contains(*d)) {
+            if dots.iter().any(|d| map.contains_dot(*d)) {
                 return Err(serde::de::Error::custom(
                     "the same dot appears under two keys (one write cannot live in two places)",
                 ));

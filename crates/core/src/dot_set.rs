@@ -147,6 +147,10 @@ impl DotStore for DotSet {
         self.len()
     }
 
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        self.as_slice().iter().for_each(|d| f(*d));
+    }
+
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         out.extend_from_slice(self.as_slice());
     }

@@ -30,8 +30,13 @@ pub trait DotStore: Default + Clone + PartialEq + Debug {
     /// How many dots the store holds.
     fn dot_count(&self) -> usize;
 
+    /// Calls `f` with every dot held in the store.
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot));
+
     /// Appends every dot held in the store to `out`.
-    fn collect_dots(&self, out: &mut Vec<Dot>);
+    fn collect_dots(&self, out: &mut Vec<Dot>) {
+        self.for_each_dot(&mut |d| out.push(d));
+    }
 
     /// Whether the store holds `dot`.
     fn contains_dot(&self, dot: Dot) -> bool;

@@ -74,6 +74,10 @@ impl<V: Embeddable> DotStore for Embedded<V> {
         self.0.as_causal().store.dot_count()
     }
 
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        self.0.as_causal().store.for_each_dot(f);
+    }
+
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         self.0.as_causal().store.collect_dots(out);
     }

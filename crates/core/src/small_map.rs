@@ -97,6 +97,20 @@ impl<K, V> SmallMap<K, V> {
         }
     }
 
+    /// The entries with their hashes, in no particular order.
+    pub(crate) fn iter_hashed(&self) -> impl Iterator<Item = (u64, &K, &V)> + '_ {
+        let (one, table) = match self {
+            SmallMap::Empty => (None, None),
+            SmallMap::One(h, k, v) => (Some((*h, k, v)), None),
+            SmallMap::Many(table) => (None, Some(table)),
+        };
+        one.into_iter().chain(
+            table
+                .into_iter()
+                .flat_map(|t| t.iter().map(|(h, k, v)| (*h, k, v))),
+        )
+    }
+
     /// The entry with hash `hash` for which `select` holds.
     pub(crate) fn find(
         &self,

@@ -92,6 +92,25 @@ pub fn with_textbook_joins<R>(f: impl FnOnce() -> R) -> R {
     result
 }
 
+thread_local! {
+    static EVERY_MAP_INDEXED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`DotMap`](crate::DotMap) made or changed on this thread
+/// indexing its dots at once, instead of only counting them while there are few, so
+/// small property-test states exercise the indexed join too.
+pub fn with_every_map_indexed<R>(f: impl FnOnce() -> R) -> R {
+    let before = EVERY_MAP_INDEXED.with(|t| t.replace(true));
+    let result = f();
+    EVERY_MAP_INDEXED.with(|t| t.set(before));
+    result
+}
+
+/// Whether [`with_every_map_indexed`] is in force on this thread.
+pub(crate) fn every_map_indexed() -> bool {
+    EVERY_MAP_INDEXED.with(std::cell::Cell::get)
+}
+
 /// Whether [`with_textbook_joins`] is in force on this thread.
 pub(crate) fn textbook_joins() -> bool {
     TEXTBOOK_JOINS.with(std::cell::Cell::get)

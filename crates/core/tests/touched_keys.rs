@@ -4,49 +4,74 @@
 //! maps whose dots, contexts and placements are arbitrary: not only states that honest
 //! histories reach, but also pairs that put one dot under different keys (a forged or
 //! buggy peer). Along the way the dot index stays exact at every level, and
-//! `is_subsumed_by` and `touched_by` agree with the join.
+//! `is_subsumed_by` and `touched_by` agree with the join. Each case runs twice: with
+//! maps that count their dots while they are few (as in use), and with every map
+//! indexed (`testing::with_every_map_indexed`), so both ways of finding a dot's key
+//! are held to the textbook join.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use converge_core::testing::with_textbook_joins;
+use converge_core::testing::{with_every_map_indexed, with_textbook_joins};
 use converge_core::{
     Causal, CausalContext, DeltaCrdt, Dot, DotMap, DotSet, DotStore, Lattice, ReplicaId,
 };
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 type Inner = DotMap<u8, DotSet>;
 type Nested = Causal<DotMap<u8, Inner>>;
 
 fn dot() -> impl Strategy<Value = Dot> {
-    (1u64..=3, 1u64..=6).prop_map(|(r, c)| Dot::new(ReplicaId::new(r), c))
+    (1u64..=3, 1u64..=14).prop_map(|(r, c)| Dot::new(ReplicaId::new(r), c))
 }
+
+/// A state before it is built: placed dots and other seen dots.
+type Raw = (Vec<(u8, u8, Dot)>, Vec<Dot>);
 
 /// A state: dots placed at random two-key paths (each dot once), and a context of
 /// those dots plus random others (contiguous runs compact into the version vector).
-fn nested() -> impl Strategy<Value = Nested> {
+/// Up to 40 dots, so some maps count their dots and some index them.
+fn nested() -> impl Strategy<Value = Raw> {
     (
-        prop::collection::vec((0u8..3, 0u8..3, dot()), 0..12),
-        prop::collection::vec(dot(), 0..10),
+        prop::collection::vec((0u8..4, 0u8..3, dot()), 0..40),
+        prop::collection::vec(dot(), 0..12),
     )
-        .prop_map(|(placed, seen)| {
-            let mut used = BTreeSet::new();
-            let mut tree: BTreeMap<u8, BTreeMap<u8, Vec<Dot>>> = BTreeMap::new();
-            for (k1, k2, d) in placed {
-                if used.insert(d) {
-                    tree.entry(k1).or_default().entry(k2).or_default().push(d);
-                }
-            }
-            let mut store = DotMap::new();
-            for (k1, inner) in tree {
-                let mut map = Inner::new();
-                for (k2, dots) in inner {
-                    map.insert(k2, dots.into_iter().collect());
-                }
-                store.insert(k1, map);
-            }
-            let context = CausalContext::from_dots(used.into_iter().chain(seen));
-            Causal::new(store, context)
-        })
+}
+
+fn build((placed, seen): &Raw) -> Nested {
+    let mut used = BTreeSet::new();
+    let mut tree: BTreeMap<u8, BTreeMap<u8, Vec<Dot>>> = BTreeMap::new();
+    for (k1, k2, d) in placed {
+        if used.insert(*d) {
+            tree.entry(*k1)
+                .or_default()
+                .entry(*k2)
+                .or_default()
+                .push(*d);
+        }
+    }
+    let mut store = DotMap::new();
+    for (k1, inner) in tree {
+        let mut map = Inner::new();
+        for (k2, dots) in inner {
+            map.insert(k2, dots.into_iter().collect());
+        }
+        store.insert(k1, map);
+    }
+    let context = CausalContext::from_dots(used.into_iter().chain(seen.iter().copied()));
+    Causal::new(store, context)
+}
+
+/// Runs `check` as maps are in use, or with every map indexed.
+fn in_mode(
+    indexed: bool,
+    check: impl FnOnce() -> Result<(), TestCaseError>,
+) -> Result<(), TestCaseError> {
+    if indexed {
+        with_every_map_indexed(check)
+    } else {
+        check()
+    }
 }
 
 fn index_is_exact(state: &Nested) -> bool {
@@ -59,56 +84,67 @@ fn join(mut a: Nested, b: Nested) -> Nested {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
-    fn the_join_of_touched_keys_is_the_textbook_join(a in nested(), b in nested()) {
-        prop_assert!(index_is_exact(&a) && index_is_exact(&b));
-        let fast = join(a.clone(), b.clone());
-        let textbook = with_textbook_joins(|| join(a.clone(), b.clone()));
-        prop_assert_eq!(&fast, &textbook);
-        prop_assert!(index_is_exact(&fast), "the index is stale after a join: {:?}", fast);
-        prop_assert_eq!(&join(b.clone(), a.clone()), &fast, "not commutative");
-        prop_assert_eq!(b.is_subsumed_by(&a), fast == a, "is_subsumed_by disagrees with join");
-        // The touched part changes under the join exactly when the whole does.
-        let part = a.store.touched_by(&b.store, &b.context);
-        let mut joined_part = part.clone();
-        joined_part.join(&a.context, b.store.clone(), &b.context);
-        prop_assert_eq!(joined_part == part, fast.store == a.store);
-    }
-
-    #[test]
-    fn a_chain_of_joins_keeps_the_index_exact(start in nested(), others in prop::collection::vec(nested(), 1..6)) {
-        let mut fast = start.clone();
-        let mut textbook = start;
-        for other in others {
-            fast.join(other.clone());
-            textbook = with_textbook_joins(|| join(textbook, other));
+    fn the_join_of_touched_keys_is_the_textbook_join(a in nested(), b in nested(), indexed in any::<bool>()) {
+        in_mode(indexed, || {
+            let (a, b) = (build(&a), build(&b));
+            prop_assert!(index_is_exact(&a) && index_is_exact(&b));
+            let fast = join(a.clone(), b.clone());
+            let textbook = with_textbook_joins(|| join(a.clone(), b.clone()));
             prop_assert_eq!(&fast, &textbook);
-            prop_assert!(index_is_exact(&fast), "the index is stale: {:?}", fast);
-        }
+            prop_assert!(index_is_exact(&fast), "the index is stale after a join: {:?}", fast);
+            prop_assert_eq!(&join(b.clone(), a.clone()), &fast, "not commutative");
+            prop_assert_eq!(b.is_subsumed_by(&a), fast == a, "is_subsumed_by disagrees with join");
+            // The touched part changes under the join exactly when the whole does.
+            let part = a.store.touched_by(&b.store, &b.context);
+            let mut joined_part = part.clone();
+            joined_part.join(&a.context, b.store.clone(), &b.context);
+            prop_assert_eq!(joined_part == part, fast.store == a.store);
+            Ok(())
+        })?;
     }
 
     #[test]
-    fn mutators_keep_the_index_exact(start in nested(), keys in prop::collection::vec((0u8..3, 0u8..3, any::<bool>()), 1..10)) {
-        let mut state = start;
-        let me = ReplicaId::new(9);
-        for (k1, k2, add) in keys {
-            let Causal { store, context } = &mut state;
-            store.update(&k1, |inner| {
-                let delta = if add {
-                    inner.update(&k2, |dots| dots.write(context, me))
-                } else {
-                    inner.update(&k2, DotSet::remove_all)
-                };
-                let mut map = Inner::new();
-                map.insert(k2, delta.store);
-                Causal::new(map, delta.context)
-            });
-            prop_assert!(index_is_exact(&state), "the index is stale after a write: {:?}", state);
-        }
-        let removal = state.store.update(&0, DotStore::remove_all);
-        prop_assert!(!state.store.contains_key(&0) && removal.store.is_empty());
-        prop_assert!(index_is_exact(&state));
+    fn a_chain_of_joins_keeps_the_index_exact(start in nested(), others in prop::collection::vec(nested(), 1..6), indexed in any::<bool>()) {
+        in_mode(indexed, || {
+            let mut fast = build(&start);
+            let mut textbook = fast.clone();
+            for other in &others {
+                let other = build(other);
+                fast.join(other.clone());
+                textbook = with_textbook_joins(|| join(textbook.clone(), other));
+                prop_assert_eq!(&fast, &textbook);
+                prop_assert!(index_is_exact(&fast), "the index is stale: {:?}", fast);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn mutators_keep_the_index_exact(start in nested(), keys in prop::collection::vec((0u8..4, 0u8..3, any::<bool>()), 1..40), indexed in any::<bool>()) {
+        in_mode(indexed, || {
+            let mut state = build(&start);
+            let me = ReplicaId::new(9);
+            for (k1, k2, add) in keys {
+                let Causal { store, context } = &mut state;
+                store.update(&k1, |inner| {
+                    let delta = if add {
+                        inner.update(&k2, |dots| dots.write(context, me))
+                    } else {
+                        inner.update(&k2, DotSet::remove_all)
+                    };
+                    let mut map = Inner::new();
+                    map.insert(k2, delta.store);
+                    Causal::new(map, delta.context)
+                });
+                prop_assert!(index_is_exact(&state), "the index is stale after a write: {:?}", state);
+            }
+            let removal = state.store.update(&0, DotStore::remove_all);
+            prop_assert!(!state.store.contains_key(&0) && removal.store.is_empty());
+            prop_assert!(index_is_exact(&state));
+            Ok(())
+        })?;
     }
 }

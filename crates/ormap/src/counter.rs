@@ -165,6 +165,30 @@ impl Counter {
 
     fn change(&mut self, replica: ReplicaId, change: Contribution) -> Self {
         let Causal { store, context } = &mut self.state;
+        let (first, more) = {
+            let mut mine = store.iter().filter(|(dot, _)| dot.replica == replica);
+            (mine.next().map(|(d, c)| (d, *c)), mine.next().is_some())
+        };
+        if !more {
+            // At most one entry of this replica (always, but for old or forged input):
+            // the general fold below, without its lists.
+            let folded = first.and_then(|(old, c)| change.checked_add(c).map(|sum| (old, sum)));
+            let total = folded.map_or(change, |(_, sum)| sum);
+            if let Some((old, _)) = folded {
+                store.remove(old);
+            }
+            let dot = context.next_write(replica);
+            store.insert(dot, total);
+            let mut delta_store = DotFun::new();
+            delta_store.insert(dot, total);
+            let seen = match folded {
+                Some((old, _)) => CausalContext::from_dots([old, dot]),
+                None => CausalContext::from_dots([dot]),
+            };
+            return Counter {
+                state: Causal::new(delta_store, seen),
+            };
+        }
         // This replica's entries, smallest first, folded while the totals fit.
         let mut own: Vec<(Dot, Contribution)> = store
             .iter()

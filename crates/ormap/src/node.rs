@@ -148,6 +148,7 @@ trait ErasedStore {
     fn is_empty(&self) -> bool;
     fn dot_count(&self) -> usize;
     fn collect_dots(&self, out: &mut Vec<Dot>);
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot));
     fn contains_dot(&self, dot: Dot) -> bool;
 }
 
@@ -160,6 +161,9 @@ impl<S: DotStore> ErasedStore for S {
     }
     fn collect_dots(&self, out: &mut Vec<Dot>) {
         DotStore::collect_dots(self, out);
+    }
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        DotStore::for_each_dot(self, f);
     }
     fn contains_dot(&self, dot: Dot) -> bool {
         DotStore::contains_dot(self, dot)
@@ -198,6 +202,12 @@ impl DotStore for Parts {
 
     fn dot_count(&self) -> usize {
         self.0.iter().map(|p| p.as_store().dot_count()).sum()
+    }
+
+    fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+        for part in &self.0 {
+            part.as_store().for_each_dot(f);
+        }
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
