@@ -88,17 +88,21 @@ struct Point {
 fn time_each<I>(inputs: Vec<I>, plan: &Plan, mut op: impl FnMut(I)) -> (f64, usize) {
     let mut inputs = inputs.into_iter();
     let start = Instant::now();
-    let mut warm = 0;
-    while warm < plan.warmup && start.elapsed() < plan.budget / 4 {
+    // The warm-up's median op sizes the batches.
+    let mut warm = Vec::new();
+    while warm.len() < plan.warmup && start.elapsed() < plan.budget / 4 {
         let Some(input) = inputs.next() else { break };
+        let t = Instant::now();
         op(input);
-        warm += 1;
+        warm.push(t.elapsed().as_nanos());
     }
-    let per_op = start.elapsed().as_nanos() / warm.max(1) as u128;
+    warm.sort_unstable();
+    let per_op = warm.get(warm.len() / 2).copied().unwrap_or(0);
     let batch = (BATCH_TARGET.as_nanos() / per_op.max(1)).clamp(1, MAX_BATCH as u128) as usize;
     let mut samples = Vec::new();
     let mut timed = 0;
-    while start.elapsed() < plan.budget {
+    // At least one batch, even when the warm-up used the budget up.
+    while timed == 0 || start.elapsed() < plan.budget {
         let chunk: Vec<I> = inputs.by_ref().take(batch).collect();
         if chunk.is_empty() {
             break;
