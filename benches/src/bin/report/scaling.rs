@@ -144,6 +144,17 @@ fn fmt_ns(ns: Option<f64>) -> String {
     }
 }
 
+/// A power of ten of nanoseconds, as an axis label: 100 ns, 1 µs, ..., 1 s.
+fn fmt_tick(ns: f64) -> String {
+    let (v, unit) = match ns {
+        ns if ns >= 1e9 => (ns / 1e9, "s"),
+        ns if ns >= 1e6 => (ns / 1e6, "ms"),
+        ns if ns >= 1e3 => (ns / 1e3, "µs"),
+        ns => (ns, "ns"),
+    };
+    format!("{v:.0} {unit}")
+}
+
 fn fmt_ratio(r: Option<f64>) -> String {
     r.map_or("–".into(), |r| format!("{r:.2}"))
 }
@@ -282,7 +293,7 @@ fn goals(p: &Platform, out: &mut Vec<(String, Option<f64>, f64)>) {
 /// square 2, triangle 4); converge solid, peers dashed (crdts, Yjs) or dotted (Loro).
 fn svg(platforms: &[Platform]) -> String {
     let (pw, ph, left, top, gap) = (470.0, 380.0, 70.0, 60.0, 90.0);
-    let width = left + platforms.len() as f64 * (pw + gap) + 20.0;
+    let width = (left + platforms.len() as f64 * (pw + gap) + 20.0).max(960.0);
     let height = top + ph + 150.0;
     let mut s = String::new();
     let _ = writeln!(
@@ -358,7 +369,7 @@ fn svg(platforms: &[Platform]) -> String {
                 x0 + pw,
                 x0 - 6.0,
                 ty + 4.0,
-                fmt_ns(Some(10f64.powf(e)))
+                fmt_tick(10f64.powf(e))
             );
             e += 1.0;
         }
@@ -437,9 +448,9 @@ fn svg(platforms: &[Platform]) -> String {
     let ly = ly + 24.0;
     let mut lx = left;
     for (subject, name) in [
-        ("converge", "converge (filled markers)"),
-        ("crdts", "crdts (Rust), Yjs (JS): hollow markers"),
-        ("Loro", "Loro (JS)"),
+        ("converge", "converge: solid, filled markers"),
+        ("crdts", "crdts (Rust), Yjs (JS): dashed, hollow markers"),
+        ("Loro", "Loro (JS): dotted, hollow markers"),
     ] {
         let _ = writeln!(
             s,
@@ -449,7 +460,7 @@ fn svg(platforms: &[Platform]) -> String {
             lx + 36.0,
             ly + 4.0
         );
-        lx += if subject == "crdts" { 330.0 } else { 220.0 };
+        lx += if subject == "crdts" { 370.0 } else { 260.0 };
     }
     s += "</svg>\n";
     s
@@ -493,7 +504,7 @@ pub(crate) fn report(benches: &Path) -> Option<ScalingReport> {
          document whose map at depth 0 (top level), 2 (`a/b/`) or 4 (`a/b/c/d/`) holds N \
          keys, and one operation that overwrites one existing key. Each cost is the median \
          time per operation over the operations timed in one run (their count in \
-         parentheses; each point stops after 1 s); what each workload and peer does is in \
+         parentheses; each point is bounded to about 1 s); what each workload and peer does is in \
          [README.md](README.md#scaling). The goal is a flat curve: the cost at 100k keys \
          within 2x of the cost at 1k, and a nested delta within 2x of a top-level one.\n\n\
          ![cost per operation against N](results/scaling.svg)\n\n",
