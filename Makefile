@@ -58,10 +58,12 @@ lint:
 
 ci: lint test
 
-# Every bench at full size: the Rust half (criterion: peers, sync_bytes), the JS half
-# (the npm package against Yjs, Automerge and Loro in Node), then benches/RESULTS.md and
-# benches/results/ratios.svg from both halves' figures. About 10 minutes on 2 cores
-# from a fresh clone (builds included); each half prints how long it took.
+# Every bench at full size: the Rust half (criterion: peers, sync_bytes; and scaling,
+# the cost of one operation at 1k/10k/100k keys), the JS half (the npm package against
+# Yjs, Automerge and Loro in Node, then its scaling run), then benches/RESULTS.md,
+# benches/results/ratios.svg and benches/results/scaling.svg from both halves' figures.
+# About 15 minutes on 2 cores from a fresh clone (builds included); each half prints
+# how long it took.
 bench: bench-rust bench-js
 	cargo run --quiet --release -p converge-benches --bin report
 

@@ -14,13 +14,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import zlib from 'node:zlib';
 
+import { DIST, REPO, SMALL, gc, log } from './common.mjs';
+import { runScaling } from './scaling.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const DIST = path.join(REPO, 'wasm/npm/dist');
 const MODULES = path.join(HERE, 'node_modules');
 const RESULTS = path.join(REPO, 'benches/results/js.md');
 // The same figures, one per line, for `make bench`'s report (benches/src/bin/report.rs).
@@ -28,7 +27,6 @@ const RESULTS_TSV = path.join(REPO, 'benches/results/js.tsv');
 
 // ---------------------------------------------------------------- sizes and budget
 
-const SMALL = !!process.env.CONVERGE_BENCH_SMALL && process.env.CONVERGE_BENCH_SMALL !== '0';
 // CONVERGE_BENCH_WRITES overrides the size (a multiple of 100); such runs, like small
 // ones, leave benches/results/js.md alone.
 const CUSTOM = !SMALL && !!process.env.CONVERGE_BENCH_WRITES;
@@ -53,9 +51,6 @@ const ACTOR_A = 1;
 const ACTOR_B = 2;
 
 // ---------------------------------------------------------------- helpers
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc');
 
 const KEY_NAMES = Array.from({ length: KEYS }, (_, i) => `k${i}`);
 const ELEMENTS = Array.from({ length: ADDS }, (_, i) => `e${i}`);
@@ -91,9 +86,6 @@ function fmtBytes(b) {
 function fmtRatio(r) {
   if (r === undefined || !Number.isFinite(r)) return '—';
   return `${r >= 100 ? int(r) : sig(r)}×`;
-}
-function log(...args) {
-  process.stderr.write(`${args.join(' ')}\n`);
 }
 
 // ---------------------------------------------------------------- the libraries
@@ -562,6 +554,9 @@ async function main() {
   } else {
     log('small or custom-size run: benches/results/js.md left unchanged');
   }
+
+  // 8. How one operation's cost grows with the document (scaling.mjs; its own file).
+  await runScaling();
 }
 
 // ---------------------------------------------------------------- the report

@@ -1,10 +1,13 @@
-//! The converge side of the workloads that both the `peers` bench and the `profile`
-//! example run, written once so a profile measures exactly what the bench times.
+//! The converge side of the workloads that the `peers` and `scaling` benches and the
+//! `profile` example run, written once so a profile measures exactly what the bench
+//! times.
 
-use converge_core::ReplicaId;
+use converge_core::{Clock, Hlc, ReplicaId};
+use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
+use converge_sync::Replica;
 
 /// The `i`th distinct set element: 16 bytes.
 pub fn element(i: usize) -> String {
@@ -36,4 +39,167 @@ pub fn converge_map(keys: &[String], updates: usize, replica: ReplicaId) -> Docu
         }
     }
     doc
+}
+
+// ---------------------------------------------------------------------------------
+// The scaling workloads (issue 13): a document whose map at some depth holds `n`
+// keys, each an LWW register of a small integer, and one-write changes to it made by
+// another replica. The `scaling` bench times applying them at several `n` and depths.
+
+/// The depths the scaling workloads run at: the keys sit directly in the document (0),
+/// under `a/b/` (2) or under `a/b/c/d/` (4).
+pub const SCALING_DEPTHS: [usize; 3] = [0, 2, 4];
+
+/// The maps above the keys at `depth` (at most 4): `a`, `b`, `c`, `d`.
+pub fn scaling_parents(depth: usize) -> &'static [&'static str] {
+    &["a", "b", "c", "d"][..depth]
+}
+
+/// The `i`th key of a scaling document.
+pub fn scaling_key(i: usize) -> String {
+    format!("k{i:06}")
+}
+
+/// The full path of each key in `keys` at `depth`.
+pub fn scaling_paths(depth: usize, keys: &[String]) -> Vec<Vec<&str>> {
+    keys.iter()
+        .map(|k| {
+            let mut path = scaling_parents(depth).to_vec();
+            path.push(k.as_str());
+            path
+        })
+        .collect()
+}
+
+/// A fixed wall clock for the scaling workloads' LWW writes: the HLC then only bumps
+/// its logical counter, so no time goes into reading the system clock.
+pub fn scaling_clock() -> Hlc<impl Clock> {
+    Hlc::new(|| 1_700_000_000_000_u64)
+}
+
+/// One write of the scaling workloads: `replica` sets the LWW register at `path` to
+/// `value` in `doc`, and the delta is returned.
+pub fn scaling_write(
+    doc: &mut Document,
+    path: &[&str],
+    value: i64,
+    replica: ReplicaId,
+    clock: &mut Hlc<impl Clock>,
+) -> Document {
+    doc.update_at(path, |r: &mut LwwRegister<Value>| {
+        r.set(replica, clock, Value::Int(value))
+    })
+}
+
+/// A document whose map at `depth` holds `n` keys (`scaling_key(0..n)`), each written
+/// once by `replica`.
+pub fn scaling_document(depth: usize, n: usize, replica: ReplicaId) -> Document {
+    let keys: Vec<String> = (0..n).map(scaling_key).collect();
+    let mut clock = scaling_clock();
+    let mut doc = Document::new();
+    for (i, path) in scaling_paths(depth, &keys).iter().enumerate() {
+        scaling_write(&mut doc, path, i as i64, replica, &mut clock);
+    }
+    doc
+}
+
+/// How many keys the map at `depth` of `doc` holds (0 if it is missing).
+pub fn scaling_len(doc: &Document, depth: usize) -> usize {
+    let parents = scaling_parents(depth);
+    if parents.is_empty() {
+        return doc.len();
+    }
+    doc.get_at(parents)
+        .and_then(|node| node.get::<Document>())
+        .map_or(0, Document::len)
+}
+
+/// `count` pseudo-random key indices below `n` (xorshift, fixed seed: every subject
+/// and every run overwrites the same keys in the same order).
+pub fn scaling_picks(n: usize, count: usize) -> Vec<usize> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        })
+        .collect()
+}
+
+/// `count` one-write deltas: `writer`, holding a copy of `doc` (whose map at `depth`
+/// holds `n` keys), overwrites the key `scaling_picks(n, count)[i]` with a new value
+/// for the `i`th one. Applied in order to `doc`, each one is news (it replaces what
+/// the previous ones left), and the map keeps its `n` keys.
+pub fn scaling_deltas(
+    doc: &Document,
+    depth: usize,
+    n: usize,
+    count: usize,
+    writer: ReplicaId,
+) -> Vec<Document> {
+    let keys: Vec<String> = scaling_picks(n, count)
+        .into_iter()
+        .map(scaling_key)
+        .collect();
+    let mut copy = doc.clone();
+    let mut clock = scaling_clock();
+    scaling_paths(depth, &keys)
+        .iter()
+        .enumerate()
+        .map(|(i, path)| scaling_write(&mut copy, path, -(i as i64) - 1, writer, &mut clock))
+        .collect()
+}
+
+/// A replica `receiver` holding `doc`, in sync with a peer `writer` that held `doc`
+/// too, and `count` sync messages from that peer, each a delta of one write
+/// overwriting an existing key (as [`scaling_deltas`]), to be received in order.
+///
+/// The writer must get an acknowledgement after each message, or its next message
+/// would carry every write not yet acknowledged. Those come from a stand-in for the
+/// receiver (same id, an empty document, resumed from the receiver's sync token), so
+/// building the messages does not apply them to `receiver`.
+pub fn scaling_messages(
+    doc: &Document,
+    depth: usize,
+    n: usize,
+    count: usize,
+    (receiver_id, writer_id): (ReplicaId, ReplicaId),
+) -> (Replica<Document>, Vec<Vec<u8>>) {
+    let mut writer = Replica::new(writer_id, doc.clone()).expect("a random source");
+    let mut receiver = Replica::new(receiver_id, doc.clone()).expect("a random source");
+    let full = writer
+        .message_for(receiver_id)
+        .expect("the receiver is new");
+    let ack = receiver.receive(&full).expect("valid").expect("an ack");
+    writer.receive(&ack).expect("valid ack");
+    let token = receiver
+        .sync_token(writer_id)
+        .expect("the receiver holds the writer's state");
+    let mut stand_in = Replica::new(receiver_id, Document::new()).expect("a random source");
+    stand_in.resume(&token).expect("a valid token");
+
+    let keys: Vec<String> = scaling_picks(n, count)
+        .into_iter()
+        .map(scaling_key)
+        .collect();
+    let mut clock = scaling_clock();
+    let me = writer.writer();
+    let messages = scaling_paths(depth, &keys)
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            writer.update(|d| scaling_write(d, path, -(i as i64) - 1, me, &mut clock));
+            let message = writer.message_for(receiver_id).expect("one write to send");
+            assert!(
+                message.len() < 1024,
+                "a one-write delta, not the full state"
+            );
+            let ack = stand_in.receive(&message).expect("valid").expect("an ack");
+            writer.receive(&ack).expect("valid ack");
+            message
+        })
+        .collect();
+    (receiver, messages)
 }

@@ -9,9 +9,12 @@
 //! (written by a full-size `peers` run), and the delta figures from
 //! `results/sync_bytes.md` (written by the `sync_bytes` bench). Run it after
 //! `cargo bench -p converge-benches` (`make bench` does both). The JS half's headline
-//! figures come from `results/js.tsv` (see [`js`]).
+//! figures come from `results/js.tsv` (see [`js`]); the scaling figures (cost per
+//! operation against the document's size) from `results/scaling-rust.tsv` and
+//! `results/scaling-js.tsv`, also drawn as `results/scaling.svg` (see [`scaling`]).
 
 mod js;
+mod scaling;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -440,6 +443,18 @@ fn main() {
         md += "\n## JavaScript\n\nresults/js.tsv not found: run `make bench-js` (or \
                `node benches/js/bench.mjs` at full size) first.\n";
     }
+    let scaling = scaling::report(Path::new(BENCHES));
+    if let Some(scaling) = &scaling {
+        md += &scaling.markdown;
+        goals.extend(scaling.goals.iter().map(|(what, ratio, bound)| Goal {
+            what: what.clone(),
+            ratio: *ratio,
+            bound: *bound,
+        }));
+    } else {
+        md += "\n## Scaling\n\nresults/scaling-rust.tsv and results/scaling-js.tsv not found: \
+               run `make bench` (the `scaling` bench and `benches/js/bench.mjs`) first.\n";
+    }
     md += "\n## Goals\n\n| goal | ratio | bound | met |\n| --- | ---: | ---: | --- |\n";
     for g in &goals {
         let met = match g.ratio {
@@ -483,6 +498,12 @@ fn main() {
     std::fs::write(&results, &md).unwrap_or_else(|e| panic!("cannot write RESULTS.md: {e}"));
     let chart = Path::new(BENCHES).join("results/ratios.svg");
     std::fs::write(&chart, svg(&bars)).unwrap_or_else(|e| panic!("cannot write ratios.svg: {e}"));
+    if let Some(scaling) = &scaling {
+        let path = Path::new(BENCHES).join("results/scaling.svg");
+        std::fs::write(&path, &scaling.svg)
+            .unwrap_or_else(|e| panic!("cannot write scaling.svg: {e}"));
+        println!("written to {}", path.display());
+    }
     println!("{md}");
     println!("written to {} and {}", results.display(), chart.display());
 }
