@@ -29,7 +29,9 @@ pub(crate) fn few() -> usize {
 pub(crate) enum DotIndex {
     /// At most [`FEW`] dots, counted.
     Few(usize),
-    /// Every dot, with its key's hash (once indexed, a map stays indexed).
+    /// Every dot, with its key's hash (once indexed, a map stays indexed). Boxed so
+    /// that every map, and every delta moved through a write, stays small.
+    #[allow(clippy::box_collection)]
     Table(Box<HashMap<Dot, u64, RandomState>>),
 }
 
