@@ -62,12 +62,14 @@ enum Entries {
 }
 
 impl Default for Entries {
+    #[inline]
     fn default() -> Self {
         Entries::Many(Vec::new())
     }
 }
 
 impl Entries {
+    #[inline]
     fn as_slice(&self) -> &[(ReplicaId, u64)] {
         match self {
             Entries::One(entry) => std::slice::from_ref(entry),
@@ -75,6 +77,7 @@ impl Entries {
         }
     }
 
+    #[inline]
     fn as_mut_slice(&mut self) -> &mut [(ReplicaId, u64)] {
         match self {
             Entries::One(entry) => std::slice::from_mut(entry),
@@ -83,6 +86,7 @@ impl Entries {
     }
 
     /// Where `replica`'s entry is (`Ok`), or where it would go (`Err`).
+    #[inline]
     fn find(&self, replica: ReplicaId) -> Result<usize, usize> {
         self.as_slice().binary_search_by(|(r, _)| r.cmp(&replica))
     }
@@ -156,11 +160,13 @@ const JOIN_BY_LOOKUP: usize = 4;
 
 impl VersionVector {
     /// The empty vector: nothing seen.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The highest contiguous counter seen from `replica` (0 if none).
+    #[inline]
     pub fn get(&self, replica: ReplicaId) -> u64 {
         match self.entries.find(replica) {
             Ok(at) => self.entries.as_slice()[at].1,
@@ -169,12 +175,14 @@ impl VersionVector {
     }
 
     /// Whether the write `dot` is covered by this vector.
+    #[inline]
     pub fn contains(&self, dot: Dot) -> bool {
         dot.counter <= self.get(dot.replica)
     }
 
     /// The dot `replica`'s next write would get: one past what this vector has seen.
     /// Saturates at `u64::MAX` (a replica cannot make 2^64 writes).
+    #[inline]
     pub fn next_dot(&self, replica: ReplicaId) -> Dot {
         Dot::new(replica, self.get(replica).saturating_add(1))
     }
@@ -182,6 +190,7 @@ impl VersionVector {
     /// Counts one more write of `replica` (saturating) and returns its dot: what
     /// [`next_dot`](Self::next_dot) returns, then [`observe`](Self::observe)d, in
     /// one lookup.
+    #[inline]
     pub(crate) fn bump(&mut self, replica: ReplicaId) -> Dot {
         match self.entries.find(replica) {
             Ok(at) => {
@@ -225,6 +234,7 @@ impl VersionVector {
     /// Adds `by` to `replica`'s entry and returns the new entry, in one lookup; or, if
     /// the entry would pass `u64::MAX`, returns `None` and changes nothing. For types,
     /// such as a G-Counter, that keep a per-replica total in a vector.
+    #[inline]
     pub fn checked_add(&mut self, replica: ReplicaId, by: u64) -> Option<u64> {
         match self.entries.find(replica) {
             Ok(at) => {
@@ -243,6 +253,7 @@ impl VersionVector {
     /// The vector of the one entry `replica → counter` (empty if `counter` is 0):
     /// what [`set`](Self::set) on an empty vector makes, without a lookup. Allocates
     /// nothing.
+    #[inline]
     pub fn single(replica: ReplicaId, counter: u64) -> Self {
         if counter == 0 {
             return VersionVector::new();
@@ -325,16 +336,19 @@ impl VersionVector {
     }
 
     /// `(replica, counter)` entries in replica order.
+    #[inline]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (ReplicaId, u64)> + '_ {
         self.entries.as_slice().iter().copied()
     }
 
     /// Number of replicas with a non-zero entry.
+    #[inline]
     pub fn len(&self) -> usize {
         self.entries.as_slice().len()
     }
 
     /// Whether nothing has been seen.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.entries.as_slice().is_empty()
     }

@@ -23,6 +23,7 @@ impl GCounter {
 
     /// Adds `by` to `replica`'s count and returns the delta: `replica`'s new count
     /// alone. Fails, changing nothing, if the count would pass `u64::MAX`.
+    #[inline]
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Result<GCounter, Error> {
         match self.counts.checked_add(replica, by) {
             Some(total) => Ok(GCounter {

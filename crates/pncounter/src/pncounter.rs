@@ -28,6 +28,7 @@ impl PnCounter {
     /// Adds `by` to the counter as `replica` and returns the delta: `replica`'s new
     /// total of increments alone. Fails, changing nothing, if that total would pass
     /// `u64::MAX`.
+    #[inline]
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Result<PnCounter, Error> {
         let total = add(&mut self.increments, replica, Direction::Increment, by)?;
         Ok(PnCounter {
@@ -39,6 +40,7 @@ impl PnCounter {
     /// Subtracts `by` from the counter as `replica` and returns the delta: `replica`'s
     /// new total of decrements alone. Fails, changing nothing, if that total would pass
     /// `u64::MAX`.
+    #[inline]
     pub fn decrement(&mut self, replica: ReplicaId, by: u64) -> Result<PnCounter, Error> {
         let total = add(&mut self.decrements, replica, Direction::Decrement, by)?;
         Ok(PnCounter {
@@ -81,6 +83,7 @@ impl PnCounter {
 
 /// Adds `by` to `replica`'s entry of `totals` and returns the new total, or fails
 /// leaving `totals` unchanged.
+#[inline]
 fn add(
     totals: &mut VersionVector,
     replica: ReplicaId,
