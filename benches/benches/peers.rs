@@ -27,9 +27,8 @@ use converge_benches::workloads::{
     converge_map, converge_set, element, gcounter_increments, lww_writes, pncounter_increments,
     COUNTER_WRITERS,
 };
-use converge_core::{Codec, Hlc, Lattice, ReplicaId};
+use converge_core::{Codec, Lattice, ReplicaId};
 use converge_gcounter::GCounter;
-use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_pncounter::PnCounter;
 use crdts::{CmRDT, CvRDT, ResetRemove};
