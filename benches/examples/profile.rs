@@ -9,7 +9,9 @@
 //! `--toggle-collect='profile::run'` counts only the workload, not building its inputs.
 //! Instruction counts repeat from run to run even on a loaded machine, so they are
 //! the before/after figure for a change; wall-clock times come from `make bench`.
-//! Workloads: `orset_add`, `orset_merge`, `lww_writes`, `ormap_updates`,
+//! Workloads: `orset_add`, `orset_merge`, `lww_writes`, `gcounter_increments`,
+//! `pncounter_increments` (and `crdts_gcounter_increments`, `crdts_pncounter_increments`:
+//! the same work on the `crdts` peer), `ormap_updates`,
 //! `ormap_merge`, `doc_increments` (10,000 increments of one counter, each delta
 //! joined into a pending delta as the npm package does), `doc_sets` and
 //! `doc_sets_take` (100,000 `Document.set`s over 10,000 keys as the npm package makes
@@ -19,19 +21,26 @@
 
 use std::any::Any;
 use std::collections::HashSet;
-use std::hint::black_box;
 
-use converge_benches::workloads::{converge_map, converge_set, element};
+use converge_benches::workloads::{
+    converge_map, converge_set, element, gcounter_increments, lww_writes, pncounter_increments,
+    COUNTER_WRITERS,
+};
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
+use crdts::CmRDT;
 
 /// The timed part of each workload; its inputs are built before.
 enum Work {
     OrsetAdd(Vec<String>),
     OrsetMerge(OrSet<String>, OrSet<String>),
     LwwWrites,
+    GcounterIncrements,
+    PncounterIncrements,
+    CrdtsGcounterIncrements,
+    CrdtsPncounterIncrements,
     MapUpdates(Vec<String>),
     MapMerge(Document, Document),
     DocIncrements,
@@ -74,13 +83,29 @@ fn run(work: Work) -> Box<dyn Any> {
             }
             Box::new(set)
         }
-        Work::LwwWrites => {
-            let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
-            let mut reg = LwwRegister::new();
-            for i in 0..1_000_000_u64 {
-                black_box(reg.set(a, &mut clock, i));
+        Work::LwwWrites => Box::new(lww_writes(1_000_000)),
+        Work::GcounterIncrements => Box::new(gcounter_increments(1_000_000)),
+        Work::PncounterIncrements => Box::new(pncounter_increments(1_000_000)),
+        Work::CrdtsGcounterIncrements => {
+            let mut counter = crdts::GCounter::<u64>::new();
+            for i in 0..1_000_000 {
+                let op = counter.inc(i % COUNTER_WRITERS);
+                counter.apply(op);
             }
-            Box::new(reg)
+            Box::new(counter)
+        }
+        Work::CrdtsPncounterIncrements => {
+            let mut counter = crdts::PNCounter::<u64>::new();
+            for i in 0..1_000_000 {
+                let a = i % COUNTER_WRITERS;
+                let op = if i % 4 == 3 {
+                    counter.dec(a)
+                } else {
+                    counter.inc(a)
+                };
+                counter.apply(op);
+            }
+            Box::new(counter)
         }
         Work::MapUpdates(keys) => Box::new(converge_map(&keys, 100_000, a)),
         Work::MapMerge(mut x, y) => {
@@ -109,6 +134,10 @@ fn main() {
             converge_set((50_000..150_000).map(element).collect(), ReplicaId::new(2)),
         ),
         "lww_writes" => Work::LwwWrites,
+        "gcounter_increments" => Work::GcounterIncrements,
+        "pncounter_increments" => Work::PncounterIncrements,
+        "crdts_gcounter_increments" => Work::CrdtsGcounterIncrements,
+        "crdts_pncounter_increments" => Work::CrdtsPncounterIncrements,
         "ormap_updates" => Work::MapUpdates(keys),
         "ormap_merge" => Work::MapMerge(
             converge_map(&keys, 100_000, ReplicaId::new(1)),
@@ -119,7 +148,7 @@ fn main() {
         "doc_sets_take" => Work::DocSets { take_each: true },
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
-            eprintln!("usage: profile orset_add|orset_merge|lww_writes|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|std_set_add");
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|std_set_add");
             std::process::exit(2);
         }
     };

@@ -135,6 +135,18 @@ impl DotCloud {
         }
     }
 
+    /// Adds `dot`, which is greater than every dot here: no search, no shifting.
+    #[inline]
+    pub(crate) fn push_greatest(&mut self, dot: Dot) {
+        match self {
+            DotCloud::Inline { len, dots } if usize::from(*len) < INLINE => {
+                dots[usize::from(*len)] = dot;
+                *len += 1;
+            }
+            _ => self.insert(dot),
+        }
+    }
+
     /// Removes every dot of `replica` with a counter at most `top`.
     pub(crate) fn remove_through(&mut self, replica: ReplicaId, top: u64) {
         let covered = |d: &Dot| d.replica == replica && d.counter <= top;

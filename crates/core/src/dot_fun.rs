@@ -83,6 +83,7 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
     /// Writes `value` under a fresh dot of `replica`, replacing every write observed
     /// here, and records the dot in `context`. Returns the exact delta: the new entry,
     /// with a context of the fresh dot and the replaced dots.
+    #[inline]
     pub fn write(
         &mut self,
         context: &mut CausalContext,
@@ -90,8 +91,15 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
         value: V,
     ) -> Causal<DotFun<V>> {
         let dot = context.next_write(replica);
-        let mut delta_context = CausalContext::from_dots(self.entries.drain(..).map(|(d, _)| d));
-        delta_context.insert(dot);
+        // The replaced dots come in order and the fresh dot usually follows them (a
+        // register holds its own last write), so the context is built without a
+        // search; a register's usual one replaced write takes no iterator at all.
+        let delta_context = match self.entries.as_slice() {
+            [] => CausalContext::from_dots([dot]),
+            [(replaced, _)] => CausalContext::from_two_dots(*replaced, dot),
+            entries => CausalContext::from_dots(entries.iter().map(|(d, _)| *d).chain([dot])),
+        };
+        self.entries.clear();
         // A register holds one write: room for exactly one, not the four a growing
         // vector starts with.
         self.entries.reserve_exact(1);

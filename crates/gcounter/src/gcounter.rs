@@ -23,15 +23,18 @@ impl GCounter {
 
     /// Adds `by` to `replica`'s count and returns the delta: `replica`'s new count
     /// alone. Fails, changing nothing, if the count would pass `u64::MAX`.
+    #[inline]
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Result<GCounter, Error> {
-        let count = self.counts.get(replica);
-        let total = count
-            .checked_add(by)
-            .ok_or(Error::Overflow { replica, count, by })?;
-        self.counts.set(replica, total);
-        let mut delta = GCounter::new();
-        delta.counts.set(replica, total);
-        Ok(delta)
+        match self.counts.checked_add(replica, by) {
+            Some(total) => Ok(GCounter {
+                counts: VersionVector::single(replica, total),
+            }),
+            None => Err(Error::Overflow {
+                replica,
+                count: self.counts.get(replica),
+                by,
+            }),
+        }
     }
 
     /// The counter's value: the sum of every replica's count.

@@ -146,6 +146,7 @@ impl<V: Clone + PartialEq + Debug> LwwRegister<V> {
     /// replica's one long-lived clock, so its timestamps also stay after writes it
     /// made or saw elsewhere; writes concurrent with this one (not yet seen here) are
     /// ordered against it by timestamp.
+    #[inline]
     pub fn set<C: Clock>(
         &mut self,
         replica: ReplicaId,

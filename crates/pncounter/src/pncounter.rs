@@ -28,21 +28,25 @@ impl PnCounter {
     /// Adds `by` to the counter as `replica` and returns the delta: `replica`'s new
     /// total of increments alone. Fails, changing nothing, if that total would pass
     /// `u64::MAX`.
+    #[inline]
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Result<PnCounter, Error> {
         let total = add(&mut self.increments, replica, Direction::Increment, by)?;
-        let mut delta = PnCounter::new();
-        delta.increments.set(replica, total);
-        Ok(delta)
+        Ok(PnCounter {
+            increments: VersionVector::single(replica, total),
+            decrements: VersionVector::new(),
+        })
     }
 
     /// Subtracts `by` from the counter as `replica` and returns the delta: `replica`'s
     /// new total of decrements alone. Fails, changing nothing, if that total would pass
     /// `u64::MAX`.
+    #[inline]
     pub fn decrement(&mut self, replica: ReplicaId, by: u64) -> Result<PnCounter, Error> {
         let total = add(&mut self.decrements, replica, Direction::Decrement, by)?;
-        let mut delta = PnCounter::new();
-        delta.decrements.set(replica, total);
-        Ok(delta)
+        Ok(PnCounter {
+            increments: VersionVector::new(),
+            decrements: VersionVector::single(replica, total),
+        })
     }
 
     /// The counter's value: every replica's increments minus every replica's decrements.
@@ -79,21 +83,21 @@ impl PnCounter {
 
 /// Adds `by` to `replica`'s entry of `totals` and returns the new total, or fails
 /// leaving `totals` unchanged.
+#[inline]
 fn add(
     totals: &mut VersionVector,
     replica: ReplicaId,
     direction: Direction,
     by: u64,
 ) -> Result<u64, Error> {
-    let before = totals.get(replica);
-    let total = before.checked_add(by).ok_or(Error::Overflow {
-        replica,
-        direction,
-        total: before,
-        by,
-    })?;
-    totals.set(replica, total);
-    Ok(total)
+    totals
+        .checked_add(replica, by)
+        .ok_or_else(|| Error::Overflow {
+            replica,
+            direction,
+            total: totals.get(replica),
+            by,
+        })
 }
 
 fn sum(totals: &VersionVector) -> i128 {
