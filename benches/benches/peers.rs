@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use cap::Cap;
 use converge_benches::workloads::{
-    converge_map, converge_set, element, gcounter_increments, lww_writes, pncounter_increments,
-    COUNTER_WRITERS,
+    converge_map, converge_set, crdts_gcounter_increments, crdts_pncounter_increments, element,
+    gcounter_increments, lww_writes, pncounter_increments, COUNTER_WRITERS,
 };
 use converge_core::{Codec, Lattice, ReplicaId};
 use converge_gcounter::GCounter;
@@ -500,16 +500,7 @@ fn bench_counters(c: &mut Criterion, sizes: Sizes) {
     let n = sizes.increments;
     let mut g = group(c, "gcounter_increments");
     g.bench_function("converge", |b| b.iter(|| gcounter_increments(n as u64)));
-    g.bench_function("crdts", |b| {
-        b.iter(|| {
-            let mut counter = crdts::GCounter::<u64>::new();
-            for i in 0..n as u64 {
-                let op = counter.inc(i % COUNTER_WRITERS);
-                counter.apply(op);
-            }
-            counter
-        })
-    });
+    g.bench_function("crdts", |b| b.iter(|| crdts_gcounter_increments(n as u64)));
     g.bench_function("std", |b| {
         b.iter(|| {
             let mut counter: HashMap<u64, u64> = HashMap::new();
@@ -523,21 +514,7 @@ fn bench_counters(c: &mut Criterion, sizes: Sizes) {
 
     let mut g = group(c, "pncounter_increments");
     g.bench_function("converge", |b| b.iter(|| pncounter_increments(n as u64)));
-    g.bench_function("crdts", |b| {
-        b.iter(|| {
-            let mut counter = crdts::PNCounter::<u64>::new();
-            for i in 0..n as u64 {
-                let a = i % COUNTER_WRITERS;
-                let op = if i % 4 == 3 {
-                    counter.dec(a)
-                } else {
-                    counter.inc(a)
-                };
-                counter.apply(op);
-            }
-            counter
-        })
-    });
+    g.bench_function("crdts", |b| b.iter(|| crdts_pncounter_increments(n as u64)));
     g.bench_function("std", |b| {
         b.iter(|| {
             let mut counter: HashMap<u64, (u64, u64)> = HashMap::new();

@@ -23,14 +23,13 @@ use std::any::Any;
 use std::collections::HashSet;
 
 use converge_benches::workloads::{
-    converge_map, converge_set, element, gcounter_increments, lww_writes, pncounter_increments,
-    COUNTER_WRITERS,
+    converge_map, converge_set, crdts_gcounter_increments, crdts_pncounter_increments, element,
+    gcounter_increments, lww_writes, pncounter_increments,
 };
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
-use crdts::CmRDT;
 
 /// The timed part of each workload; its inputs are built before.
 enum Work {
@@ -86,27 +85,8 @@ fn run(work: Work) -> Box<dyn Any> {
         Work::LwwWrites => Box::new(lww_writes(1_000_000)),
         Work::GcounterIncrements => Box::new(gcounter_increments(1_000_000)),
         Work::PncounterIncrements => Box::new(pncounter_increments(1_000_000)),
-        Work::CrdtsGcounterIncrements => {
-            let mut counter = crdts::GCounter::<u64>::new();
-            for i in 0..1_000_000 {
-                let op = counter.inc(i % COUNTER_WRITERS);
-                counter.apply(op);
-            }
-            Box::new(counter)
-        }
-        Work::CrdtsPncounterIncrements => {
-            let mut counter = crdts::PNCounter::<u64>::new();
-            for i in 0..1_000_000 {
-                let a = i % COUNTER_WRITERS;
-                let op = if i % 4 == 3 {
-                    counter.dec(a)
-                } else {
-                    counter.inc(a)
-                };
-                counter.apply(op);
-            }
-            Box::new(counter)
-        }
+        Work::CrdtsGcounterIncrements => Box::new(crdts_gcounter_increments(1_000_000)),
+        Work::CrdtsPncounterIncrements => Box::new(crdts_pncounter_increments(1_000_000)),
         Work::MapUpdates(keys) => Box::new(converge_map(&keys, 100_000, a)),
         Work::MapMerge(mut x, y) => {
             x.join(y);

@@ -12,6 +12,7 @@ use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
 use converge_pncounter::PnCounter;
 use converge_sync::Replica;
+use crdts::CmRDT;
 
 /// How many replicas the counter workloads spread their increments over.
 pub const COUNTER_WRITERS: u64 = 8;
@@ -32,6 +33,31 @@ pub fn gcounter_increments(n: u64) -> GCounter {
                 .increment(counter_writer(i), 1)
                 .expect("8 replicas counting to n stay far below u64::MAX"),
         );
+    }
+    counter
+}
+
+/// The `crdts` side of [`gcounter_increments`]: the same increments as ops applied.
+pub fn crdts_gcounter_increments(n: u64) -> crdts::GCounter<u64> {
+    let mut counter = crdts::GCounter::<u64>::new();
+    for i in 0..n {
+        let op = counter.inc(i % COUNTER_WRITERS);
+        counter.apply(op);
+    }
+    counter
+}
+
+/// The `crdts` side of [`pncounter_increments`].
+pub fn crdts_pncounter_increments(n: u64) -> crdts::PNCounter<u64> {
+    let mut counter = crdts::PNCounter::<u64>::new();
+    for i in 0..n {
+        let a = i % COUNTER_WRITERS;
+        let op = if i % 4 == 3 {
+            counter.dec(a)
+        } else {
+            counter.inc(a)
+        };
+        counter.apply(op);
     }
     counter
 }

@@ -86,9 +86,17 @@ thread_local! {
 /// side carries or whose dots it has seen. The property tests compare the two: the
 /// join that visits only what a delta touches must give exactly the textbook result.
 pub fn with_textbook_joins<R>(f: impl FnOnce() -> R) -> R {
-    let before = TEXTBOOK_JOINS.with(|t| t.replace(true));
+    switched_on(&TEXTBOOK_JOINS, f)
+}
+
+/// Runs `f` with the thread-local `switch` on, then puts it back as it was.
+fn switched_on<R>(
+    switch: &'static std::thread::LocalKey<std::cell::Cell<bool>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let before = switch.with(|t| t.replace(true));
     let result = f();
-    TEXTBOOK_JOINS.with(|t| t.set(before));
+    switch.with(|t| t.set(before));
     result
 }
 
@@ -100,10 +108,7 @@ thread_local! {
 /// indexing its dots at once, instead of only counting them while there are few, so
 /// small property-test states exercise the indexed join too.
 pub fn with_every_map_indexed<R>(f: impl FnOnce() -> R) -> R {
-    let before = EVERY_MAP_INDEXED.with(|t| t.replace(true));
-    let result = f();
-    EVERY_MAP_INDEXED.with(|t| t.set(before));
-    result
+    switched_on(&EVERY_MAP_INDEXED, f)
 }
 
 /// Whether [`with_every_map_indexed`] is in force on this thread.

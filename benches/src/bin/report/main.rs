@@ -210,13 +210,9 @@ struct Goal {
 
 /// A horizontal bar chart of every converge/peer ratio on a log scale, 1 in the
 /// middle: bars to the left of 1 are where converge is faster or smaller.
-fn svg(bars: &[(String, f64)]) -> String {
-    let (label_w, plot_w, bar_h, gap, top) = (470.0, 420.0, 16.0, 6.0, 40.0);
-    let width = label_w + plot_w + 80.0;
-    let height = top + bars.len() as f64 * (bar_h + gap) + 40.0;
-    // log10 axis from 1/100 to 100.
-    let (lo, hi) = (-2.0_f64, 2.0_f64);
-    let x = |r: f64| label_w + (r.log10().clamp(lo, hi) - lo) / (hi - lo) * plot_w;
+/// The start of an SVG chart: the root element, a white background and the title in
+/// bold at `title_at` (its position and size attributes).
+pub(crate) fn svg_open(width: f64, height: f64, title_at: &str, title: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -225,7 +221,23 @@ fn svg(bars: &[(String, f64)]) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="10" y="20" font-size="14" font-weight="bold">converge / peer (log scale; left of 1 = converge faster or smaller)</text>"#
+        r#"<text x="10" {title_at} font-weight="bold">{title}</text>"#
+    );
+    s
+}
+
+fn svg(bars: &[(String, f64)]) -> String {
+    let (label_w, plot_w, bar_h, gap, top) = (470.0, 420.0, 16.0, 6.0, 40.0);
+    let width = label_w + plot_w + 80.0;
+    let height = top + bars.len() as f64 * (bar_h + gap) + 40.0;
+    // log10 axis from 1/100 to 100.
+    let (lo, hi) = (-2.0_f64, 2.0_f64);
+    let x = |r: f64| label_w + (r.log10().clamp(lo, hi) - lo) / (hi - lo) * plot_w;
+    let mut s = svg_open(
+        width,
+        height,
+        r#"y="20" font-size="14""#,
+        "converge / peer (log scale; left of 1 = converge faster or smaller)",
     );
     let bottom = top + bars.len() as f64 * (bar_h + gap);
     for tick in [0.01, 0.1, 1.0, 10.0, 100.0] {

@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::fmt_ratio;
+
 /// One figure: workload, depth, keys, subject, ns per op (None: not measured), ops
 /// timed, note.
 struct Point {
@@ -155,10 +157,6 @@ fn fmt_tick(ns: f64) -> String {
     format!("{v:.0} {unit}")
 }
 
-fn fmt_ratio(r: Option<f64>) -> String {
-    r.map_or("–".into(), |r| format!("{r:.2}"))
-}
-
 fn fmt_n(n: usize) -> String {
     if n >= 1000 && n % 1000 == 0 {
         format!("{}k", n / 1000)
@@ -295,15 +293,11 @@ fn svg(platforms: &[Platform]) -> String {
     let (pw, ph, left, top, gap) = (470.0, 380.0, 70.0, 60.0, 90.0);
     let width = (left + platforms.len() as f64 * (pw + gap) + 20.0).max(960.0);
     let height = top + ph + 150.0;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="10" y="22" font-size="15" font-weight="bold">Cost of one operation against the keys in the map (log-log); flat is the goal</text>"#
+    let mut s = super::svg_open(
+        width,
+        height,
+        r#"y="22" font-size="15""#,
+        "Cost of one operation against the keys in the map (log-log); flat is the goal",
     );
     let colour = |w: &str| match w {
         "apply" => "#1f77b4",
