@@ -1,7 +1,7 @@
 //! `DotIndex`: where the dots of a [`DotMap`](crate::DotMap) live. A map holding few
-//! dots only counts them (finding one is a short scan); beyond a few it keeps an
-//! index from dot to the hash of the key whose store holds it, so a join finds the
-//! keys a delta's removals touch without visiting every key.
+//! dots, or one key, only counts them (its join visits its few keys); beyond that it
+//! keeps an index from dot to the hash of the key whose store holds it, so a join
+//! finds the keys a delta's removals touch without visiting every key.
 
 use std::collections::HashMap;
 
@@ -27,7 +27,7 @@ pub(crate) fn few() -> usize {
 /// count while there are at most [`FEW`].
 #[derive(Clone, Debug)]
 pub(crate) enum DotIndex {
-    /// At most [`FEW`] dots, counted.
+    /// At most [`FEW`] dots, or one key, counted.
     Few(usize),
     /// Every dot, with its key's hash (once indexed, a map stays indexed). Boxed so
     /// that every map, and every delta moved through a write, stays small.

@@ -171,10 +171,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         self.index_if_many();
     }
 
-    /// Starts indexing the dots once there are more than a few.
+    /// Starts indexing the dots once there are more than a few under more than one key
+    /// (under one key, every dot is under that key: no index needed).
     fn index_if_many(&mut self) {
         if let DotIndex::Few(n) = self.index {
-            if n > few() {
+            if n > few() && self.entries.len() > 1 {
                 let mut dots = Vec::with_capacity(n);
                 for (hash, _, store) in self.entries.iter_hashed() {
                     store.for_each_dot(&mut |dot| dots.push((dot, hash)));
@@ -202,16 +203,18 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         self.entries.len()
     }
 
-    /// The dots held here that `context` names, each with the hash of its key: the
-    /// only dots a join with a side that has seen `context` can remove. Visits the
-    /// smaller of the two: the context's dots, or the dots held here.
-    fn seen_by(&self, context: &CausalContext) -> Vec<(Dot, u64)> {
+    /// The dots held here that `context` names (of those `known` lets through: a dot
+    /// this replica has not seen cannot be held here), each with the hash of its key:
+    /// the only dots a join with a side that has seen `context` can remove. Visits the
+    /// smaller of the two: the context's dots, or the indexed dots.
+    fn seen_by(&self, context: &CausalContext, known: impl Fn(Dot) -> bool) -> Vec<(Dot, u64)> {
         let mut seen = Vec::new();
         match &self.index {
             DotIndex::Table(table) if context.dot_count() <= table.len() as u128 => {
                 seen.extend(
                     context
                         .dots()
+                        .filter(|d| known(*d))
                         .filter_map(|d| table.get(&d).map(|h| (d, *h))),
                 );
             }
@@ -223,15 +226,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                         .map(|(d, h)| (*d, *h)),
                 );
             }
-            DotIndex::Few(_) => {
-                for (hash, _, store) in self.entries.iter_hashed() {
-                    store.for_each_dot(&mut |dot| {
-                        if context.contains(dot) {
-                            seen.push((dot, hash));
-                        }
-                    });
-                }
-            }
+            // Maps of few dots or one key join and cut every key instead.
+            DotIndex::Few(_) => {}
         }
         seen
     }
@@ -253,7 +249,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             store.for_each_dot(&mut |d| expected.push((d, hash)));
         }
         match &self.index {
-            DotIndex::Few(n) => *n == expected.len() && *n <= few(),
+            DotIndex::Few(n) => *n == expected.len() && (*n <= few() || self.entries.len() <= 1),
             DotIndex::Table(table) => {
                 let mut actual: Vec<(Dot, u64)> = table.iter().map(|(d, h)| (*d, *h)).collect();
                 expected.sort_unstable();
@@ -263,30 +259,47 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
     }
 
-    /// The join of the paper, visiting every key of both sides: what
-    /// [`DotStore::join`] must equal, kept for the property tests
-    /// (`converge_core::testing::with_textbook_joins`).
-    #[cfg(feature = "testing")]
+    /// The join of the paper, visiting every key of both sides: the join of a map of
+    /// few dots or one key (where that costs no more than finding the touched keys),
+    /// and, under `converge_core::testing::with_textbook_joins`, of every map, for the
+    /// property tests to hold the indexed join to.
     fn join_every_key(
         &mut self,
         context: &CausalContext,
         other: Self,
         other_context: &CausalContext,
     ) {
-        let mut theirs: std::collections::HashMap<K, S> =
-            other.entries.into_iter().map(|(_, k, s)| (k, s)).collect();
-        let ours = std::mem::take(&mut self.entries);
-        self.index = DotIndex::default();
-        for (_, key, mut store) in ours {
-            let their_store = theirs.remove(&key).unwrap_or_default();
+        let their_hasher = other.hasher;
+        let mut theirs = other.entries;
+        let (mut gained, mut lost) = (0, 0);
+        self.entries.retain(|key, store| {
+            let their_store = theirs
+                .remove(their_hasher.hash_one(key), key)
+                .unwrap_or_default();
+            let before = store.dot_count();
             store.join(context, their_store, other_context);
-            self.insert(key, store);
-        }
-        for (key, their_store) in theirs {
+            (gained, lost) = (gained + store.dot_count(), lost + before);
+            !store.is_empty()
+        });
+        for (_, key, their_store) in theirs {
             let mut store = S::default();
             store.join(context, their_store, other_context);
-            self.insert(key, store);
+            gained += store.dot_count();
+            if !store.is_empty() {
+                self.entries.insert(self.hasher.hash_one(&key), key, store);
+            }
         }
+        self.index = match &self.index {
+            DotIndex::Few(n) => DotIndex::Few(*n + gained - lost),
+            DotIndex::Table(_) => {
+                let mut dots = Vec::new();
+                for (hash, _, store) in self.entries.iter_hashed() {
+                    store.for_each_dot(&mut |dot| dots.push((dot, hash)));
+                }
+                DotIndex::table(dots.into_iter())
+            }
+        };
+        self.index_if_many();
     }
 }
 
@@ -334,17 +347,18 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
         #[cfg(feature = "testing")]
-        if crate::testing::textbook_joins() {
+        let textbook = crate::testing::textbook_joins();
+        #[cfg(not(feature = "testing"))]
+        let textbook = false;
+        if textbook || matches!(self.index, DotIndex::Few(_)) {
             return self.join_every_key(context, other, other_context);
         }
         // Only our dots the other side has seen can go, and only keys holding one of
         // them or carried by the other side can change: every other key would join
         // an empty store whose context names none of its dots.
-        let seen = self.seen_by(other_context);
+        let seen = self.seen_by(other_context, |d| context.contains(d));
         let their_hasher = &other.hasher;
         let theirs = other.entries;
-        // Dots gained and lost, for a map that only counts them.
-        let (mut gained, mut lost) = (0, 0);
         for (dot, hash) in &seen {
             let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
             else {
@@ -353,9 +367,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             if theirs.get(their_hasher.hash_one(key), key).is_some() {
                 continue; // joined with their store below
             }
-            let before = store.dot_count();
             store.join(context, S::default(), other_context);
-            lost += before - store.dot_count();
             if store.is_empty() {
                 self.entries.remove_where(*hash, |_, s| s.is_empty());
             }
@@ -372,9 +384,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
             match self.entries.get_mut(hash, &key) {
                 Some(store) => {
-                    let before = store.dot_count();
                     store.join(context, their_store, other_context);
-                    (gained, lost) = (gained + store.dot_count(), lost + before);
                     if store.is_empty() {
                         self.entries.remove(hash, &key);
                     }
@@ -382,25 +392,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
                 None => {
                     let mut store = S::default();
                     store.join(context, their_store, other_context);
-                    gained += store.dot_count();
                     if !store.is_empty() {
                         self.entries.insert(hash, key, store);
                     }
                 }
             }
         }
-        match &mut self.index {
-            DotIndex::Few(n) => {
-                *n = *n + gained - lost;
-                self.index_if_many();
-            }
-            DotIndex::Table(_) => {
-                for (dot, hash) in seen {
-                    if !self.holds(hash, dot) {
-                        if let DotIndex::Table(table) = &mut self.index {
-                            table.remove(&dot);
-                        }
-                    }
+        // The seen dots that are gone.
+        for (dot, hash) in seen {
+            if !self.holds(hash, dot) {
+                if let DotIndex::Table(table) = &mut self.index {
+                    table.remove(&dot);
                 }
             }
         }
@@ -409,7 +411,15 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
         let mut part = DotMap::new();
         let empty = S::default();
-        for (dot, hash) in self.seen_by(other_context) {
+        if let DotIndex::Few(_) = self.index {
+            // Few dots or one key: every key, cut down.
+            for (key, ours) in self.entries.iter() {
+                let theirs = other.get(key).unwrap_or(&empty);
+                part.insert(key.clone(), ours.touched_by(theirs, other_context));
+            }
+            return part;
+        }
+        for (dot, hash) in self.seen_by(other_context, |_| true) {
             if let Some((key, store)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
                 if !part.contains_key(key) {
                     let theirs = other.get(key).unwrap_or(&empty);

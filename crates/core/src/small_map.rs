@@ -165,6 +165,19 @@ impl<K, V> SmallMap<K, V> {
         }
     }
 
+    /// Keeps the entries for which `keep` returns true (it may change their values).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        match self {
+            SmallMap::Empty => {}
+            SmallMap::One(_, k, v) => {
+                if !keep(k, v) {
+                    *self = SmallMap::Empty;
+                }
+            }
+            SmallMap::Many(table) => table.retain(|(_, k, v)| keep(k, v)),
+        }
+    }
+
     /// Inserts an entry whose key is absent; returns its value.
     fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
         let table = match std::mem::take(self) {
