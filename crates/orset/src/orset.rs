@@ -15,7 +15,7 @@ impl<T: Ord + Hash + Clone + Debug> Element for T {}
 
 /// An add-wins observed-remove set. See the [crate docs](crate).
 ///
-/// Every mutator returns a delta, itself an `OrSet`, that [`join`](Lattice::join)
+/// Every mutator returns a delta, itself an `OrSet`, that [`join`](converge_core::Lattice::join)
 /// applies on another replica.
 #[derive(Clone, PartialEq)]
 pub struct OrSet<E: Element> {
