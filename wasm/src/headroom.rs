@@ -23,7 +23,7 @@ mod imp {
         if pages <= PAGES_SEEN.load(Ordering::Relaxed) {
             return;
         }
-        let bytes = (pages * 65536 / 4).max(MIN_HEADROOM);
+        let bytes = (pages / 4).saturating_mul(65536).max(MIN_HEADROOM);
         let mut reserve: Vec<u8> = Vec::new();
         // Out of memory here is no error: the headroom is only an optimisation.
         if reserve.try_reserve_exact(bytes).is_ok() {
