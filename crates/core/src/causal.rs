@@ -49,6 +49,16 @@ impl<S: DotStore> Causal<S> {
         self.context.version_vector()
     }
 
+    /// The part of this store that joining `other` touches ([`DotStore::touched_by`]),
+    /// before and after that join: enough to judge what `other` brings (news,
+    /// conflicts met) at the cost of `other`, not of this state.
+    pub fn touched_part(&self, other: &Self) -> (S, S) {
+        let before = self.store.touched_by(&other.store, &other.context);
+        let mut after = before.clone();
+        after.join(&self.context, other.store.clone(), &other.context);
+        (before, after)
+    }
+
     /// Removes every live write this replica has observed; returns that delta.
     pub fn clear(&mut self) -> Self {
         self.store.remove_all()
@@ -74,9 +84,7 @@ impl<S: DotStore> DeltaCrdt for Causal<S> {
         if !self.context.is_subset_of(&other.context) {
             return false;
         }
-        let before = other.store.touched_by(&self.store, &self.context);
-        let mut after = before.clone();
-        after.join(&other.context, self.store.clone(), &self.context);
+        let (before, after) = other.touched_part(self);
         after == before
     }
 }

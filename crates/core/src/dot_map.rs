@@ -132,9 +132,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             DotIndex::Table(table) => {
                 // The dots it replaced live here no more; the dots it wrote do.
                 for dot in delta.context.dots() {
-                    if table.get(&dot) == Some(&hash) {
-                        table.remove(&dot);
-                    }
+                    unindex(table, dot, hash);
                 }
                 delta.store.for_each_dot(&mut |dot| {
                     table.insert(dot, hash);
@@ -152,11 +150,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             DotIndex::Few(n) => *n = *n + store.dot_count() - old.map_or(0, S::dot_count),
             DotIndex::Table(table) => {
                 if let Some(old) = old {
-                    old.for_each_dot(&mut |dot| {
-                        if table.get(&dot) == Some(&hash) {
-                            table.remove(&dot);
-                        }
-                    });
+                    old.for_each_dot(&mut |dot| unindex(table, dot, hash));
                 }
                 store.for_each_dot(&mut |dot| {
                     table.insert(dot, hash);
@@ -176,13 +170,18 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     fn index_if_many(&mut self) {
         if let DotIndex::Few(n) = self.index {
             if n > few() && self.entries.len() > 1 {
-                let mut dots = Vec::with_capacity(n);
-                for (hash, _, store) in self.entries.iter_hashed() {
-                    store.for_each_dot(&mut |dot| dots.push((dot, hash)));
-                }
-                self.index = DotIndex::table(dots.into_iter());
+                self.index = DotIndex::table(self.dots_by_key().into_iter());
             }
         }
+    }
+
+    /// Every dot held here with the hash of its key, by walking the entries.
+    fn dots_by_key(&self) -> Vec<(Dot, u64)> {
+        let mut dots = Vec::with_capacity(self.index.len());
+        for (hash, _, store) in self.entries.iter_hashed() {
+            store.for_each_dot(&mut |dot| dots.push((dot, hash)));
+        }
+        dots
     }
 
     /// Present keys and their stores, in no particular order.
@@ -244,10 +243,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn index_is_exact(&self) -> bool {
-        let mut expected = Vec::new();
-        for (hash, _, store) in self.entries.iter_hashed() {
-            store.for_each_dot(&mut |d| expected.push((d, hash)));
-        }
+        let mut expected = self.dots_by_key();
         match &self.index {
             DotIndex::Few(n) => *n == expected.len() && (*n <= few() || self.entries.len() <= 1),
             DotIndex::Table(table) => {
@@ -291,15 +287,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
         self.index = match &self.index {
             DotIndex::Few(n) => DotIndex::Few(*n + gained - lost),
-            DotIndex::Table(_) => {
-                let mut dots = Vec::new();
-                for (hash, _, store) in self.entries.iter_hashed() {
-                    store.for_each_dot(&mut |dot| dots.push((dot, hash)));
-                }
-                DotIndex::table(dots.into_iter())
-            }
+            DotIndex::Table(_) => DotIndex::table(self.dots_by_key().into_iter()),
         };
         self.index_if_many();
+    }
+}
+
+/// Forgets that the key with hash `hash` holds `dot` (if the index says it does).
+fn unindex(table: &mut std::collections::HashMap<Dot, u64, RandomState>, dot: Dot, hash: u64) {
+    if table.get(&dot) == Some(&hash) {
+        table.remove(&dot);
     }
 }
 
@@ -399,11 +396,14 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
         }
         // The seen dots that are gone.
-        for (dot, hash) in seen {
-            if !self.holds(hash, dot) {
-                if let DotIndex::Table(table) = &mut self.index {
-                    table.remove(&dot);
-                }
+        let gone: Vec<Dot> = seen
+            .into_iter()
+            .filter(|(dot, hash)| !self.holds(*hash, *dot))
+            .map(|(dot, _)| dot)
+            .collect();
+        if let DotIndex::Table(table) = &mut self.index {
+            for dot in gone {
+                table.remove(&dot);
             }
         }
     }

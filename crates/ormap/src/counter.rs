@@ -169,51 +169,41 @@ impl Counter {
             let mut mine = store.iter().filter(|(dot, _)| dot.replica == replica);
             (mine.next().map(|(d, c)| (d, *c)), mine.next().is_some())
         };
-        if !more {
-            // At most one entry of this replica (always, but for old or forged input):
-            // the general fold below, without its lists.
-            let folded = first.and_then(|(old, c)| change.checked_add(c).map(|sum| (old, sum)));
-            let total = folded.map_or(change, |(_, sum)| sum);
-            if let Some((old, _)) = folded {
-                store.remove(old);
-            }
-            let dot = context.next_write(replica);
-            store.insert(dot, total);
-            let mut delta_store = DotFun::new();
-            delta_store.insert(dot, total);
-            let seen = match folded {
-                Some((old, _)) => CausalContext::from_dots([old, dot]),
-                None => CausalContext::from_dots([dot]),
-            };
-            return Counter {
-                state: Causal::new(delta_store, seen),
-            };
-        }
-        // This replica's entries, smallest first, folded while the totals fit.
-        let mut own: Vec<(Dot, Contribution)> = store
-            .iter()
-            .filter(|(dot, _)| dot.replica == replica)
-            .map(|(dot, c)| (dot, *c))
-            .collect();
-        own.sort_by_key(|(dot, c)| (c.magnitude(), *dot));
+        // This replica's entries, smallest first, folded while the totals fit. At
+        // most one (always, but for old or forged input) needs no list.
         let mut total = change;
-        let mut replaced = Vec::with_capacity(own.len());
-        for (dot, c) in own {
-            if let Some(sum) = total.checked_add(c) {
-                total = sum;
-                replaced.push(dot);
+        let (replaced_one, replaced_more): (Option<Dot>, Vec<Dot>) = if more {
+            let mut own: Vec<(Dot, Contribution)> = store
+                .iter()
+                .filter(|(dot, _)| dot.replica == replica)
+                .map(|(dot, c)| (dot, *c))
+                .collect();
+            own.sort_by_key(|(dot, c)| (c.magnitude(), *dot));
+            let mut replaced = Vec::with_capacity(own.len());
+            for (dot, c) in own {
+                if let Some(sum) = total.checked_add(c) {
+                    total = sum;
+                    replaced.push(dot);
+                }
             }
-        }
-        for dot in &replaced {
-            store.remove(*dot);
+            (None, replaced)
+        } else {
+            let folded = first.and_then(|(old, c)| change.checked_add(c).map(|sum| (old, sum)));
+            if let Some((_, sum)) = folded {
+                total = sum;
+            }
+            (folded.map(|(old, _)| old), Vec::new())
+        };
+        let replaced = replaced_one.into_iter().chain(replaced_more);
+        for dot in replaced.clone() {
+            store.remove(dot);
         }
         let dot = context.next_write(replica);
         store.insert(dot, total);
         let mut delta_store = DotFun::new();
         delta_store.insert(dot, total);
-        replaced.push(dot);
         Counter {
-            state: Causal::new(delta_store, CausalContext::from_dots(replaced)),
+            state: Causal::new(delta_store, CausalContext::from_dots(replaced.chain([dot]))),
         }
     }
 }

@@ -224,14 +224,10 @@ impl<K: Key, V: Embeddable + CountConflicts> CountConflicts for OrMap<K, V> {
     }
 
     fn join_counting(&mut self, other: Self) -> u64 {
-        let Causal { store, context } = &self.state;
-        let theirs = &other.state;
         let part = |store| OrMap {
             state: Causal::new(store, CausalContext::new()),
         };
-        let before = store.touched_by(&theirs.store, &theirs.context);
-        let mut after = before.clone();
-        after.join(context, theirs.store.clone(), &theirs.context);
+        let (before, after) = self.state.touched_part(&other.state);
         let conflicts = Self::conflicts_between(&part(before), &part(after));
         converge_core::Lattice::join(self, other);
         conflicts
