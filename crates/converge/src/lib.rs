@@ -180,8 +180,9 @@
 //! ```
 //!
 //! Fields of a document can hold concurrent writes.
-//! [`join_reporting`](Document::join_reporting) merges like `join` and counts the
-//! concurrent writes it met (for a conflict-rate metric), and
+//! [`join_reporting`](Document::join_reporting) merges like `join` and reports the
+//! fields it changed, the concurrent writes it met (for a conflict-rate metric) and
+//! what the policies made of them, and
 //! [`conflicts`](Document::conflicts) lists the fields a person should look at, read
 //! under per-path [`Policies`]: last writer wins with a skew tolerance, keep siblings,
 //! a custom [`Resolver`], or named authorities. Policies act at read time and never
@@ -202,11 +203,12 @@
 //! at_b.update_at(&status, |r: &mut LwwRegister<Value>| {
 //!     r.set(b, &mut clock_b, "released".into())
 //! });
-//! assert_eq!(at_b.join_reporting(delta).concurrent_writes, 1);
-//!
 //! // 0.8 s apart: within a 5 s tolerance, so the later write wins, but ambiguously.
 //! let mut policies = Policies::new();
 //! policies.set(&["holds", "*", "status"], Policy::LastWriterWins { skew_tolerance_ms: 5_000 });
+//! let report = at_b.join_reporting(delta, &policies);
+//! assert_eq!(report.concurrent_writes, 1);
+//! assert_eq!(report.changed, vec![status.map(String::from).to_vec()]);
 //! let conflicts = at_b.conflicts(&policies);
 //! assert_eq!(conflicts[0].path, status);
 //! assert_eq!(conflicts[0].read.outcome, Outcome::Ambiguous);
@@ -320,6 +322,9 @@ pub use converge_mvregister::MvRegister;
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
 pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
+pub use converge_ormap::{
+    FieldOutcome, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict, WriteGuard,
+};
 
 pub use converge_sync::Error as SyncError;
 pub use converge_sync::{Config as SyncConfig, Metrics, PeerStatus, Replica, SyncToken};

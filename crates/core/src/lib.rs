@@ -82,6 +82,7 @@ mod small_map;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version_vector;
+mod writer_lineage;
 
 pub use causal::Causal;
 pub use causal_context::CausalContext;

@@ -1,13 +1,13 @@
 //! Conflict visibility: the concurrent writes a document holds, how a field reads
 //! under its policy, and how many concurrent writes a merge met.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use converge_core::{Dot, DotStore, Embeddable, Lattice, ReplicaId, Timestamp};
+use converge_core::{Dot, DotStore, Embeddable, ReplicaId, Timestamp};
 use converge_lwwregister::{LwwRead, LwwRegister};
 use converge_mvregister::MvRegister;
 
-use crate::{Document, Kind, Node, Policies, Policy, Resolution, Value};
+use crate::{Document, FieldVersion, Kind, Node, Policies, Policy, Resolution, Value};
 
 /// One live write of a register, as conflict reports show it.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +70,9 @@ pub struct FieldRead {
     pub siblings: Vec<Sibling>,
     /// Live writes an authority policy ignored (their writers are not authorities).
     pub ignored: Vec<Sibling>,
+    /// The field's version: every live write at its path. Pass it to a conditional
+    /// write ([`WriteGuard::if_match`](crate::WriteGuard::if_match)).
+    pub version: FieldVersion,
 }
 
 /// A path whose value holds concurrent writes a person may need to see.
@@ -83,16 +86,6 @@ pub struct Conflict {
     /// The kinds the node holds; more than one when replicas concurrently wrote
     /// different kinds there.
     pub kinds: Vec<Kind>,
-}
-
-/// What a [`Document::join_reporting`] merge met.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MergeReport {
-    /// Concurrent writes met, in all: for each register the merge changed that now
-    /// holds `n > 1` live writes, `n - 1`.
-    pub concurrent_writes: usize,
-    /// The same, per register path.
-    pub by_path: BTreeMap<Vec<String>, usize>,
 }
 
 fn lww_siblings(register: &LwwRegister<Value>) -> Vec<Sibling> {
@@ -205,6 +198,7 @@ impl Node {
             outcome,
             siblings: counted,
             ignored,
+            version: FieldVersion::of(Some(self)),
         })
     }
 
@@ -245,14 +239,18 @@ impl Document {
     }
 
     /// The fields that need a person's attention under `policies`: registers whose
-    /// read is ambiguous, keeps siblings or is an unresolved conflict, and nodes where
+    /// read is ambiguous, keeps siblings or is an unresolved conflict, registers that
+    /// hold writes an authority policy ignores (even when nothing else is left there,
+    /// because such a write superseded the authority's value), and nodes where
     /// replicas concurrently wrote different kinds. In path order.
     pub fn conflicts(&self, policies: &Policies) -> Vec<Conflict> {
         let mut found = Vec::new();
         self.visit(|path, node| {
             let kinds: Vec<Kind> = node.kinds().collect();
             let read = node.read(policies.get(path));
-            let needs_attention = read.as_ref().is_some_and(|r| r.outcome.needs_attention());
+            let needs_attention = read
+                .as_ref()
+                .is_some_and(|r| r.outcome.needs_attention() || !r.ignored.is_empty());
             if needs_attention || kinds.len() > 1 {
                 found.push(Conflict {
                     path: path.to_vec(),
@@ -261,41 +259,12 @@ impl Document {
                         outcome: Outcome::Empty,
                         siblings: Vec::new(),
                         ignored: Vec::new(),
+                        version: FieldVersion::of(Some(node)),
                     }),
                     kinds,
                 });
             }
         });
         found
-    }
-
-    /// Joins `other` (a delta or a full state) and reports the concurrent writes the
-    /// merge met, per register path, so an application can chart a conflict rate.
-    /// Only the paths `other` carries are examined, so reporting a delta's merge costs
-    /// in proportion to the delta.
-    pub fn join_reporting(&mut self, other: Document) -> MergeReport {
-        let mut paths: Vec<Vec<String>> = Vec::new();
-        other.visit(|path, node| {
-            if !node.register_dots().is_empty() {
-                paths.push(path.to_vec());
-            }
-        });
-        let dots_at = |doc: &Document, path: &[String]| {
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            doc.get_at(&path)
-                .map(Node::register_dots)
-                .unwrap_or_default()
-        };
-        let before: Vec<BTreeSet<Dot>> = paths.iter().map(|p| dots_at(self, p)).collect();
-        self.join(other);
-        let mut report = MergeReport::default();
-        for (path, before) in paths.into_iter().zip(before) {
-            let after = dots_at(self, &path);
-            if after.len() > 1 && after != before {
-                report.concurrent_writes += after.len() - 1;
-                report.by_path.insert(path, after.len() - 1);
-            }
-        }
-        report
     }
 }

@@ -47,6 +47,11 @@
 mod conflicts;
 mod counter;
 mod document;
+mod error;
+mod field_version;
+mod guard;
+mod merge_report;
+mod policy_metrics;
 pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
 mod flag;
 mod node;
@@ -55,7 +60,12 @@ mod plain;
 mod policy;
 mod value;
 
-pub use conflicts::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
+pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
+pub use error::Error;
+pub use field_version::FieldVersion;
+pub use guard::WriteGuard;
+pub use merge_report::{FieldOutcome, MergeReport, Verdict};
+pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
 pub use counter::{Contribution, Counter};
 pub use flag::Flag;
 pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};

@@ -5,6 +5,10 @@
 //! stays a lattice join, and every replica that holds the same state and the same
 //! policies reads the same value. To settle a conflict for good, write the chosen value;
 //! that write supersedes the siblings it has seen on every replica.
+//!
+//! Local writes can also be checked against them when they are made
+//! ([`Document::guarded_update_at`](crate::Document::guarded_update_at)): an authority
+//! field refuses other writers, and a conditional write refuses a stale version.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -104,6 +108,19 @@ pub enum Policy {
     Authority(BTreeSet<ReplicaId>),
 }
 
+impl Policy {
+    /// A short name of the policy, as metrics show it: `lww`, `siblings`,
+    /// `resolver:<name>` or `authority`.
+    pub fn label(&self) -> String {
+        match self {
+            Policy::LastWriterWins { .. } => "lww".to_owned(),
+            Policy::KeepSiblings => "siblings".to_owned(),
+            Policy::Resolve(resolver) => format!("resolver:{}", resolver.name()),
+            Policy::Authority(_) => "authority".to_owned(),
+        }
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy::LastWriterWins {
@@ -149,6 +166,11 @@ impl Policies {
 
     /// The policy set for the field at `path`, if a pattern matches it.
     pub fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<&Policy> {
+        self.rule(path).map(|(_, policy)| policy)
+    }
+
+    /// The rule that applies to the field at `path`: its pattern and policy.
+    pub fn rule<S: AsRef<str>>(&self, path: &[S]) -> Option<(&[String], &Policy)> {
         self.rules
             .iter()
             .filter(|(pattern, _)| {
@@ -159,7 +181,7 @@ impl Policies {
                         .all(|(p, k)| p == "*" || p == k.as_ref())
             })
             .min_by_key(|(pattern, _)| pattern.iter().filter(|p| *p == "*").count())
-            .map(|(_, policy)| policy)
+            .map(|(pattern, policy)| (pattern.as_slice(), policy))
     }
 
     /// The rules, in the order they were set.

@@ -80,8 +80,9 @@ fn concurrently(
     desk.time.set(3_000); // the desk's clock runs ahead
     let from_office = office_writes(&mut office);
     let from_desk = desk_writes(&mut desk);
-    let office_report = office.doc.join_reporting(from_desk);
-    let desk_report = desk.doc.join_reporting(from_office);
+    let policies = booking_policies();
+    let office_report = office.doc.join_reporting(from_desk, &policies);
+    let desk_report = desk.doc.join_reporting(from_office, &policies);
     assert_eq!(office.doc, desk.doc, "replicas diverged");
     assert_eq!(
         office_report.concurrent_writes,
@@ -187,7 +188,7 @@ fn released_against_active_is_surfaced_then_resolved_by_a_write() {
 
     // A person picks "released" at the desk: an ordinary write supersedes both.
     let resolution = desk.set(&["holds", "h1", "status"], "released");
-    let report = office.doc.join_reporting(resolution);
+    let report = office.doc.join_reporting(resolution, &policies);
     assert_eq!(report.concurrent_writes, 0);
     assert_eq!(office.doc, desk.doc);
     for replica in [&office, &desk] {
@@ -210,7 +211,8 @@ fn merges_report_the_concurrent_writes_they_meet() {
     let a = office.set(&["holds", "h1", "status"], "active");
     let b = desk.set(&["holds", "h1", "status"], "confirmed");
     let c = desk.set(&["holds", "h2", "status"], "active");
-    let report = office.doc.join_reporting(b.joined(c));
+    let policies = Policies::new();
+    let report = office.doc.join_reporting(b.joined(c), &policies);
     assert_eq!(report.concurrent_writes, 1);
     assert_eq!(report.by_path.len(), 1);
     assert!(report
@@ -218,7 +220,7 @@ fn merges_report_the_concurrent_writes_they_meet() {
         .contains_key(&vec!["holds".to_owned(), "h1".into(), "status".into()]));
     // The same delta again meets nothing new.
     let again = desk.doc.clone();
-    assert_eq!(office.doc.join_reporting(again).concurrent_writes, 0);
+    assert_eq!(office.doc.join_reporting(again, &policies).concurrent_writes, 0);
     drop(a);
 }
 
@@ -272,8 +274,12 @@ fn keep_siblings_shows_every_note_and_authority_ignores_other_writers() {
         .into_iter()
         .map(|c| c.path)
         .collect();
+    // The ignored write is listed too (issue 14, item 11): nothing vanishes silently.
     assert_eq!(
         paths,
-        vec![vec!["holds".to_owned(), "h1".into(), "notes".into()]]
+        vec![
+            vec!["holds".to_owned(), "h1".into(), "guest".into()],
+            vec!["holds".to_owned(), "h1".into(), "notes".into()]
+        ]
     );
 }

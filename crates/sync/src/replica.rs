@@ -158,7 +158,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// The id to write under (pass it to the state's mutators in
     /// [`update`](Self::update)). It is [`id`](Self::id) for a new replica, and a fresh
-    /// random id after [`restore`](Self::restore): saved bytes may be older than writes
+    /// [session writer](ReplicaId::session_writer) of it after
+    /// [`restore`](Self::restore) (random, yet [`writes_for`](ReplicaId::writes_for)
+    /// this replica, so authority policies still recognise it): saved bytes may be older than writes
     /// the replica made before it stopped, and writing on under the old id would give
     /// a new write the name (dot) of one of those, so two different writes would share
     /// a name and replicas could never agree.
@@ -526,7 +528,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let mut replica = Replica::new(saved.id, saved.state)?;
         replica.incarnation = saved.incarnation.saturating_add(1);
         replica.epoch = new_epoch(replica.incarnation)?;
-        replica.writer = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
+        // A session writer of the saved id: fresh, yet still recognised as this
+        // replica by policies that trust it (see `ReplicaId::session_writer`).
+        let random = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
+        replica.writer = saved.id.session_writer(random.get());
         for (peer, epoch, to) in saved.have {
             if peer != saved.id {
                 replica.peers.entry(peer).or_default().have = Some((epoch, to));

@@ -1,0 +1,163 @@
+//! `MergeReport`: what one merge changed and met (paths changed, concurrent writes,
+//! the policies' verdicts), judged on the part of the document the merge touches.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use converge_core::{register_conflicts, Causal, CausalContext, Dot, Embeddable, Lattice};
+use converge_lwwregister::LwwRegister;
+use converge_mvregister::MvRegister;
+use converge_orset::OrSet;
+
+use crate::{Counter, Document, Flag, Node, Outcome, Policies, RuleKey, Value};
+
+/// What a policy did with the concurrent writes a merge met in one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The policy settled them (last writer wins with a clear margin, or a resolver).
+    Settled,
+    /// A person should look (ambiguous, siblings, an unresolved conflict).
+    Review,
+}
+
+/// One field's policy outcome in a merge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldOutcome {
+    /// Keys from the root to the field.
+    pub path: Vec<String>,
+    /// The rule the field falls under.
+    pub rule: RuleKey,
+    /// How the field reads after the merge.
+    pub outcome: Outcome,
+    /// What the policy did with concurrent writes the merge met there; `None` if the
+    /// merge met none that the policy counts.
+    pub verdict: Option<Verdict>,
+    /// Writes the merge brought that an authority policy ignores.
+    pub ignored: usize,
+}
+
+/// What a [`Document::join_reporting`] merge changed and met.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// The paths of the fields (non-map values) whose contents the merge changed: a
+    /// value written, superseded or removed, a sibling added, a counter moved. In path
+    /// order.
+    pub changed: Vec<Vec<String>>,
+    /// Concurrent writes met, in all: for each register the merge changed that now
+    /// holds `n > 1` live writes, `n - 1`.
+    pub concurrent_writes: usize,
+    /// The same, per register path.
+    pub by_path: BTreeMap<Vec<String>, usize>,
+    /// Per register field where the merge met concurrent writes or brought ignored
+    /// writes: the policy's outcome. In path order.
+    pub policies: Vec<FieldOutcome>,
+}
+
+impl MergeReport {
+    /// Adds `other`'s findings (of a later merge) to this report.
+    pub fn absorb(&mut self, other: MergeReport) {
+        let changed: BTreeSet<Vec<String>> =
+            self.changed.drain(..).chain(other.changed).collect();
+        self.changed = changed.into_iter().collect();
+        self.concurrent_writes += other.concurrent_writes;
+        for (path, n) in other.by_path {
+            *self.by_path.entry(path).or_default() += n;
+        }
+        self.policies.extend(other.policies);
+    }
+}
+
+/// Whether two nodes hold the same non-map contents.
+pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
+    fn parts(
+        n: Option<&Node>,
+    ) -> (
+        Option<&Counter>,
+        Option<&Flag>,
+        Option<&LwwRegister<Value>>,
+        Option<&MvRegister<Value>>,
+        Option<&OrSet<Value>>,
+    ) {
+        (
+            n.and_then(Node::get),
+            n.and_then(Node::get),
+            n.and_then(Node::get),
+            n.and_then(Node::get),
+            n.and_then(Node::get),
+        )
+    }
+    parts(a) == parts(b)
+}
+
+/// Every path of `doc` whose node holds something besides a nested map.
+pub(crate) fn field_paths(doc: &Document, out: &mut BTreeSet<Vec<String>>) {
+    doc.visit(|path, node| {
+        if node.kinds().any(|k| k != crate::Kind::Map) {
+            out.insert(path.to_vec());
+        }
+    });
+}
+
+fn ignored_dots(read: Option<&crate::FieldRead>) -> BTreeSet<Dot> {
+    read.map(|r| r.ignored.iter().map(|s| s.dot).collect())
+        .unwrap_or_default()
+}
+
+impl Document {
+    /// Joins `other` (a delta or a full state) and reports what the merge changed and
+    /// met: the fields it changed, the concurrent writes it met per register, and
+    /// what `policies` made of them. Only the part of this document the merge touches
+    /// is examined ([`Causal::touched_part`]), so reporting a delta's merge costs in
+    /// proportion to the delta.
+    pub fn join_reporting(&mut self, other: Document, policies: &Policies) -> MergeReport {
+        let (before, after) = self.as_causal().touched_part(other.as_causal());
+        let part = |store| Document::from_causal(Causal::new(store, CausalContext::new()));
+        let (before, after) = (part(before), part(after));
+        self.join(other);
+
+        let mut paths = BTreeSet::new();
+        field_paths(&before, &mut paths);
+        field_paths(&after, &mut paths);
+        let mut report = MergeReport::default();
+        for path in paths {
+            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+            let (was, now) = (before.get_at(&keys), after.get_at(&keys));
+            if same_fields(was, now) {
+                continue;
+            }
+            let dots = |n: Option<&Node>| -> Vec<Dot> {
+                n.map(|n| n.register_dots().into_iter().collect())
+                    .unwrap_or_default()
+            };
+            let met = register_conflicts(&dots(was), &dots(now)) as usize;
+            if met > 0 {
+                report.concurrent_writes += met;
+                report.by_path.insert(path.clone(), met);
+            }
+            let policy = policies.get(&path);
+            if let Some(read) = now.and_then(|n| n.read(policy)) {
+                let old = was.and_then(|n| n.read(policy));
+                let ignored = ignored_dots(Some(&read))
+                    .difference(&ignored_dots(old.as_ref()))
+                    .count();
+                let verdict = (met > 0 && read.siblings.len() > 1).then(|| {
+                    if read.outcome.needs_attention() {
+                        Verdict::Review
+                    } else {
+                        Verdict::Settled
+                    }
+                });
+                if verdict.is_some() || ignored > 0 {
+                    report.policies.push(FieldOutcome {
+                        rule: RuleKey::of(&path, now, policies),
+                        path: path.clone(),
+                        outcome: read.outcome,
+                        verdict,
+                        ignored,
+                    });
+                }
+            }
+            report.changed.push(path);
+        }
+        report
+    }
+}
