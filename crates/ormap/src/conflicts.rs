@@ -88,6 +88,12 @@ pub struct Conflict {
     pub kinds: Vec<Kind>,
 }
 
+/// Whether `writer` writes for one of `authorities` (it is one, or one of their
+/// session writers after a restore: [`ReplicaId::writes_for`]).
+pub(crate) fn writes_for_any(writer: ReplicaId, authorities: &BTreeSet<ReplicaId>) -> bool {
+    authorities.contains(&writer) || authorities.iter().any(|a| writer.writes_for(*a))
+}
+
 fn lww_siblings(register: &LwwRegister<Value>) -> Vec<Sibling> {
     register
         .writes()
@@ -148,7 +154,7 @@ impl Node {
             Policy::Authority(writers) => self
                 .siblings()
                 .into_iter()
-                .partition(|s| writers.contains(&s.writer)),
+                .partition(|s| writes_for_any(s.writer, writers)),
             _ => (self.siblings(), Vec::new()),
         };
         let tolerance = match policy {
@@ -158,7 +164,7 @@ impl Node {
         // Last-writer-wins as the register itself judges it; MV siblings, having no
         // timestamps, rank by value (the greatest is the provisional value).
         let lww_read = lww.map(|r| match policy {
-            Policy::Authority(writers) => r.read_only(tolerance, |w| writers.contains(&w)),
+            Policy::Authority(writers) => r.read_only(tolerance, |w| writes_for_any(w, writers)),
             _ => r.read(tolerance),
         });
         let provisional = match &lww_read {

@@ -12,6 +12,7 @@
 
 use converge_core::{DotStore, Embeddable, ReplicaId};
 
+use crate::conflicts::writes_for_any;
 use crate::{Document, Error, FieldVersion, Node, NodeKind, Policies, Policy};
 
 /// Who writes, under which policies, and (optionally) which version of the field the
@@ -32,9 +33,7 @@ impl WriteGuard<'_> {
     /// its authorities (a session writer of an authority counts as it).
     fn check_authority(&self, path: &[String]) -> Result<(), Error> {
         match self.policies.get(path) {
-            Some(Policy::Authority(replicas))
-                if !replicas.iter().any(|r| self.writer.writes_for(*r)) =>
-            {
+            Some(Policy::Authority(replicas)) if !writes_for_any(self.writer, replicas) => {
                 Err(Error::NotAuthority {
                     path: path.to_vec(),
                     writer: self.writer,

@@ -61,14 +61,14 @@ mod policy;
 mod value;
 
 pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
+pub use counter::{Contribution, Counter};
 pub use error::Error;
 pub use field_version::FieldVersion;
+pub use flag::Flag;
 pub use guard::WriteGuard;
 pub use merge_report::{FieldOutcome, MergeReport, Verdict};
-pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
-pub use counter::{Contribution, Counter};
-pub use flag::Flag;
 pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
 pub use ormap::{Key, OrMap};
 pub use policy::{Policies, Policy, Resolution, Resolver};
+pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
 pub use value::Value;

@@ -55,8 +55,7 @@ pub struct MergeReport {
 impl MergeReport {
     /// Adds `other`'s findings (of a later merge) to this report.
     pub fn absorb(&mut self, other: MergeReport) {
-        let changed: BTreeSet<Vec<String>> =
-            self.changed.drain(..).chain(other.changed).collect();
+        let changed: BTreeSet<Vec<String>> = self.changed.drain(..).chain(other.changed).collect();
         self.changed = changed.into_iter().collect();
         self.concurrent_writes += other.concurrent_writes;
         for (path, n) in other.by_path {

@@ -103,8 +103,12 @@ pub enum Policy {
     KeepSiblings,
     /// A custom resolver chooses, or declares a real conflict.
     Resolve(Resolver),
-    /// Only writes from these replicas count (last writer wins among them); writes of
-    /// other replicas are ignored, identically on every replica, and reported.
+    /// Only writes from these replicas count (last writer wins among them), under
+    /// their own ids or their session writers' after a restore
+    /// ([`ReplicaId::writes_for`]); writes of other replicas are ignored, identically
+    /// on every replica, and listed ([`FieldRead::ignored`](crate::FieldRead::ignored),
+    /// [`Document::conflicts`](crate::Document::conflicts)). Local writes of other
+    /// replicas are refused by [`Document::guarded_update_at`](crate::Document::guarded_update_at).
     Authority(BTreeSet<ReplicaId>),
 }
 

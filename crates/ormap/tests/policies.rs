@@ -220,7 +220,13 @@ fn merges_report_the_concurrent_writes_they_meet() {
         .contains_key(&vec!["holds".to_owned(), "h1".into(), "status".into()]));
     // The same delta again meets nothing new.
     let again = desk.doc.clone();
-    assert_eq!(office.doc.join_reporting(again, &policies).concurrent_writes, 0);
+    assert_eq!(
+        office
+            .doc
+            .join_reporting(again, &policies)
+            .concurrent_writes,
+        0
+    );
     drop(a);
 }
 

@@ -1,0 +1,121 @@
+//! `Document::join_reporting` reports, on the part of the document the merge touches,
+//! exactly what a brute-force comparison of the whole document before and after shows:
+//! its `changed` paths are the fields whose contents differ, its concurrent writes are
+//! `conflicts_between` the whole states, and its join is the join. On random nested
+//! documents written concurrently by three replicas, merged with one another's states
+//! and deltas, under policies of every kind.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use converge_core::{CountConflicts, Lattice, ReplicaId};
+use converge_lwwregister::LwwRegister;
+use converge_mvregister::MvRegister;
+use converge_ormap::{Counter, Document, Flag, Node, Policies, Policy, Value};
+use converge_orset::OrSet;
+use proptest::prelude::*;
+use support::{keys_of, path, write, write_at, Write};
+
+#[derive(Clone, Debug)]
+enum Step {
+    Write(usize, Vec<u8>, Write),
+    RemoveAt(usize, Vec<u8>),
+    Sync(usize, usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0usize..3, path(), write()).prop_map(|(r, p, w)| Step::Write(r, p, w)),
+        2 => (0usize..3, path()).prop_map(|(r, p)| Step::RemoveAt(r, p)),
+        1 => (0usize..3, 0usize..3).prop_map(|(a, b)| Step::Sync(a, b)),
+    ]
+}
+
+/// Every path of `doc` with its node, brute force.
+fn nodes(doc: &Document) -> Vec<(Vec<String>, Node)> {
+    let mut out = Vec::new();
+    doc.visit(|path, node| out.push((path.to_vec(), node.clone())));
+    out
+}
+
+/// The fields whose non-map contents differ between `a` and `b`, brute force.
+fn diff(a: &Document, b: &Document) -> Vec<Vec<String>> {
+    let fields = |n: Option<&Node>| {
+        (
+            n.and_then(|n| n.get::<Counter>().cloned()),
+            n.and_then(|n| n.get::<Flag>().cloned()),
+            n.and_then(|n| n.get::<LwwRegister<Value>>().cloned()),
+            n.and_then(|n| n.get::<MvRegister<Value>>().cloned()),
+            n.and_then(|n| n.get::<OrSet<Value>>().cloned()),
+        )
+    };
+    let paths: BTreeSet<Vec<String>> = nodes(a)
+        .into_iter()
+        .chain(nodes(b))
+        .map(|(p, _)| p)
+        .collect();
+    paths
+        .into_iter()
+        .filter(|p| {
+            let keys: Vec<&str> = p.iter().map(String::as_str).collect();
+            fields(a.get_at(&keys)) != fields(b.get_at(&keys))
+        })
+        .collect()
+}
+
+fn policies() -> Policies {
+    let mut policies = Policies::new();
+    policies
+        .set(&["a", "*"], Policy::Authority([ReplicaId::new(1)].into()))
+        .set(&["b"], Policy::KeepSiblings)
+        .set(
+            &["c", "c"],
+            Policy::LastWriterWins {
+                skew_tolerance_ms: 2,
+            },
+        );
+    policies
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_report_equals_a_brute_force_diff(
+        steps in prop::collection::vec(step(), 1..30),
+    ) {
+        let ids = [ReplicaId::new(1), ReplicaId::new(2), ReplicaId::new(3)];
+        let policies = policies();
+        let mut states = vec![Document::new(); 3];
+        let mut deltas = Vec::new();
+        for s in &steps {
+            match s {
+                Step::Write(r, p, w) => deltas.push(write_at(&mut states[*r], ids[*r], &keys_of(p), w)),
+                Step::RemoveAt(r, p) => deltas.push(states[*r].remove_at(&keys_of(p))),
+                Step::Sync(from, to) => {
+                    let sent = states[*from].clone();
+                    states[*to].join(sent);
+                }
+            }
+        }
+        let others: Vec<&Document> = deltas.iter().chain(states.iter()).collect();
+        for x in &states {
+            for other in &others {
+                let mut whole = x.clone();
+                whole.join((*other).clone());
+                let mut reported = x.clone();
+                let report = reported.join_reporting((*other).clone(), &policies);
+                prop_assert_eq!(&reported, &whole, "join_reporting does not join");
+                prop_assert_eq!(&report.changed, &diff(x, &whole));
+                prop_assert_eq!(
+                    report.concurrent_writes as u64,
+                    Document::conflicts_between(x, &whole)
+                );
+                for field in &report.policies {
+                    prop_assert!(report.changed.contains(&field.path));
+                }
+            }
+        }
+    }
+}
