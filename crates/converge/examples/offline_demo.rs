@@ -96,7 +96,9 @@ fn sync(from: &mut Device, to: &mut Device) -> Result<(), DecodeError> {
     let (sender, receiver, size) = (name(from.id), name(to.id), bytes.len());
     let full = from.board.encode().len();
     println!("  {sender} -> {receiver}: {count} deltas, {size} bytes (full state: {full} bytes)");
-    let report = to.board.join_reporting(Document::decode(&bytes)?, &policies());
+    let report = to
+        .board
+        .join_reporting(Document::decode(&bytes)?, &policies());
     for (path, writes) in &report.by_path {
         println!(
             "    {receiver} met {writes} concurrent write(s) at {}",

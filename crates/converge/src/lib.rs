@@ -321,10 +321,10 @@ pub use converge_mvregister::MvRegister;
 /// What can go wrong changing a map or document: `converge_ormap::Error`.
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
-pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 pub use converge_ormap::{
     FieldOutcome, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict, WriteGuard,
 };
+pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 
 pub use converge_sync::Error as SyncError;
 pub use converge_sync::{Config as SyncConfig, Metrics, PeerStatus, Replica, SyncToken};

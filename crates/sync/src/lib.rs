@@ -69,6 +69,8 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+mod dead_letters;
+mod document_replica;
 mod error;
 mod message;
 mod metrics;
@@ -77,6 +79,7 @@ mod replica;
 pub mod testing;
 mod token;
 
+pub use dead_letters::{DeadLetter, DeadLetterKind, DeadLetters, DEFAULT_DEAD_LETTER_CAPACITY};
 pub use error::Error;
 pub use metrics::{Metrics, PeerStatus};
 pub use replica::{Config, Replica};

@@ -1,4 +1,5 @@
-//! What a replica counts: traffic, fallbacks, buffer depth, conflicts, sync lag.
+//! What a replica counts: traffic, fallbacks, buffer depth, conflicts, policy
+//! outcomes, sync lag.
 
 /// Counters a [`Replica`](crate::Replica) keeps since it started. All monotonic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +24,11 @@ pub struct Metrics {
     pub rejected: u64,
     /// Concurrent writes met while merging received deltas and states.
     pub conflicts: u64,
+    /// Per policy and path pattern: fields settled, sent to review, writes ignored
+    /// and refused. Counted by the reporting merges and guarded writes of a
+    /// `Replica<Document>` ([`Replica::receive_reporting`](crate::Replica::receive_reporting),
+    /// [`Replica::guarded_update`](crate::Replica::guarded_update)); empty otherwise.
+    pub policies: converge_ormap::PolicyMetrics,
 }
 
 /// What a replica knows of one peer.

@@ -8,7 +8,7 @@ use serde::de::{DeserializeOwned, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::message::{Body, Message, Wire};
-use crate::{Error, Metrics, PeerStatus, SyncToken};
+use crate::{DeadLetter, DeadLetters, Error, Metrics, PeerStatus, SyncToken};
 
 /// Limits a replica works within.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +90,8 @@ pub struct Replica<T> {
     metrics: Metrics,
     config: Config,
     clock: Box<dyn Clock + Send>,
+    /// Writes and messages refused, bounded.
+    dead_letters: DeadLetters,
 }
 
 /// How much larger than an interval a stale size of the state may be for the state to
@@ -126,6 +128,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             metrics: Metrics::default(),
             config: Config::default(),
             clock: Box::new(no_clock),
+            dead_letters: DeadLetters::default(),
         })
     }
 
@@ -133,6 +136,35 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
+    }
+
+    /// Keeps at most `capacity` [dead letters](Self::dead_letters) (default
+    /// [`DEFAULT_DEAD_LETTER_CAPACITY`](crate::DEFAULT_DEAD_LETTER_CAPACITY)); the
+    /// oldest drop first, and are counted.
+    pub fn with_dead_letter_capacity(mut self, capacity: usize) -> Self {
+        self.dead_letters = DeadLetters::with_capacity(capacity);
+        self
+    }
+
+    /// The writes and messages this replica refused, oldest first (bounded; see
+    /// [`DeadLetters::dropped`] for how many fell out).
+    pub fn dead_letters(&self) -> &DeadLetters {
+        &self.dead_letters
+    }
+
+    /// Records a refusal of the application's own (say, a write its checks refused).
+    pub fn record_dead_letter(&mut self, letter: DeadLetter) {
+        self.dead_letters.push(letter);
+    }
+
+    /// Empties the dead-letter list (the entries count as dropped).
+    pub fn clear_dead_letters(&mut self) {
+        self.dead_letters.clear();
+    }
+
+    /// The state to read and the metrics to count in, at once.
+    pub(crate) fn state_and_metrics(&mut self) -> (&T, &mut Metrics) {
+        (&self.state, &mut self.metrics)
     }
 
     /// Sets the clock that stamps when peers were last heard from (sync lag).
@@ -195,10 +227,19 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// copy made by the application) and returns the concurrent writes it met. What
     /// it brings is buffered for the peers like a local write.
     pub fn merge(&mut self, other: T) -> u64 {
+        self.merge_with(other, |state, value| state.join_counting(value))
+    }
+
+    /// [`merge`](Self::merge) with the join given: `join` must join `value` into
+    /// `state` (the lattice join) and return the concurrent writes it met; it may
+    /// report more on the side (a document's
+    /// [`MergeReport`](converge_ormap::MergeReport), say). It is not called when
+    /// `other` brings nothing new.
+    pub fn merge_with(&mut self, other: T, join: impl FnOnce(&mut T, T) -> u64) -> u64 {
         if other.is_subsumed_by(&self.state) {
             return 0;
         }
-        let conflicts = self.state.join_counting(other.clone());
+        let conflicts = join(&mut self.state, other.clone());
         self.metrics.conflicts += conflicts;
         self.push(other);
         conflicts
@@ -349,13 +390,27 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// Applies a message from a peer and returns the reply to send back to it, if any.
     /// On error the replica is unchanged (apart from the rejection counters).
+    /// A rejected message is also recorded in the [dead letters](Self::dead_letters).
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        self.receive_with(bytes, |state, value| state.join_counting(value))
+    }
+
+    /// [`receive`](Self::receive) with the join given, as in
+    /// [`merge_with`](Self::merge_with): `join` runs once for each value in the
+    /// message that brings news (at most once per message).
+    pub fn receive_with(
+        &mut self,
+        bytes: &[u8],
+        mut join: impl FnMut(&mut T, T) -> u64,
+    ) -> Result<Option<Vec<u8>>, Error> {
         self.metrics.bytes_received += bytes.len() as u64;
         let checked = self.check(bytes);
         let message = match checked {
             Ok(message) => message,
             Err(e) => {
                 self.metrics.rejected += 1;
+                self.dead_letters
+                    .push(DeadLetter::rejected_message(&e, bytes.len()));
                 return Err(e);
             }
         };
@@ -371,7 +426,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } =
                     message.body
                 {
-                    self.join_news(value);
+                    self.join_news(value, &mut join);
                 }
                 return Ok(None);
             }
@@ -385,11 +440,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let reply = match message.body {
             Body::Delta { from, to, delta } => {
                 self.metrics.deltas_received += 1;
-                self.apply(sender, message.epoch, Some(from), to, delta)
+                self.apply(sender, message.epoch, Some(from), to, delta, &mut join)
             }
             Body::Full { to, state } => {
                 self.metrics.full_states_received += 1;
-                self.apply(sender, message.epoch, None, to, state)
+                self.apply(sender, message.epoch, None, to, state, &mut join)
             }
             Body::Ack { epoch, to } => {
                 if epoch == self.epoch {
@@ -449,8 +504,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         from: Option<u64>,
         to: u64,
         value: T,
+        join: &mut dyn FnMut(&mut T, T) -> u64,
     ) -> Option<Vec<u8>> {
-        self.join_news(value);
+        self.join_news(value, join);
         let peer = self.peers.entry(sender).or_default();
         let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
         let contiguous = match (from, held) {
@@ -478,9 +534,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     /// Joins what a peer sent; buffers it to relay if it was news.
-    fn join_news(&mut self, value: T) {
+    fn join_news(&mut self, value: T, join: &mut dyn FnMut(&mut T, T) -> u64) {
         if !value.is_subsumed_by(&self.state) {
-            self.metrics.conflicts += self.state.join_counting(value.clone());
+            self.metrics.conflicts += join(&mut self.state, value.clone());
             // Relay what was news to us to the other peers.
             self.push(value);
         }
