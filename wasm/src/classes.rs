@@ -87,15 +87,6 @@ macro_rules! crdt_class {
                 })
             }
 
-            /// Joins a state or delta (bytes, or another object of this class); returns
-            /// how many concurrent writes the merge met.
-            pub fn merge(
-                &mut self,
-                #[wasm_bindgen(unchecked_param_type = "Uint8Array | this")] other: JsValue,
-            ) -> Result<u32, JsValue> {
-                self.inner.merge(&other)
-            }
-
             /// The join of the local writes since the last call, as bytes for
             /// `merge()` elsewhere; `undefined` if there were none.
             #[wasm_bindgen(js_name = takeDelta)]
@@ -119,15 +110,6 @@ macro_rules! crdt_class {
             ) -> Result<Option<Uint8Array>, JsValue> {
                 self.inner
                     .message_for(&crate::value::string_arg(&peer_id, "peerId")?)
-            }
-
-            /// Applies a sync message; returns the reply to send back, if any.
-            pub fn receive(
-                &mut self,
-                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] message: JsValue,
-            ) -> Result<Option<Uint8Array>, JsValue> {
-                self.inner
-                    .receive(&crate::value::bytes_arg(&message, "message")?)
             }
 
             /// The message that (re)connects to `peerId`.
@@ -173,15 +155,57 @@ macro_rules! crdt_class {
                 })
             }
 
-            /// Sync metrics: messages, bytes, fallbacks, conflicts, buffer depth, peers.
+            /// Sync metrics: messages, bytes, fallbacks, conflicts, buffer depth, peers,
+            /// policy outcomes (documents) and dead letters dropped.
             pub fn metrics(&self) -> JsValue {
                 self.inner.metrics()
+            }
+
+            /// What this replica refused, oldest first (bounded, 256): rejected sync
+            /// messages and, for documents, refused writes, as `{ kind, code, message,
+            /// origin, path, bytes }`.
+            #[wasm_bindgen(js_name = deadLetters)]
+            pub fn dead_letters(&self) -> js_sys::Array {
+                self.inner.dead_letters()
+            }
+
+            /// Empties the dead-letter list (`metrics().deadLettersDropped` counts them).
+            #[wasm_bindgen(js_name = clearDeadLetters)]
+            pub fn clear_dead_letters(&mut self) {
+                self.inner.clear_dead_letters()
             }
         }
     };
 }
 
 pub(crate) use crdt_class;
+
+/// `merge` and `receive` as every class but `Document` has them (a `Document`'s
+/// return a merge report: see document.rs).
+macro_rules! plain_merge {
+    ($class:ident, $js:literal) => {
+        #[wasm_bindgen(js_class = $js)]
+        impl $class {
+            /// Joins a state or delta (bytes, or another object of this class); returns
+            /// how many concurrent writes the merge met.
+            pub fn merge(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array | this")] other: JsValue,
+            ) -> Result<u32, JsValue> {
+                self.inner.merge(&other)
+            }
+
+            /// Applies a sync message; returns the reply to send back, if any.
+            pub fn receive(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] message: JsValue,
+            ) -> Result<Option<Uint8Array>, JsValue> {
+                self.inner
+                    .receive(&crate::value::bytes_arg(&message, "message")?)
+            }
+        }
+    };
+}
 
 /// Nothing extra: for classes whose mutators need no clock.
 type NoExtra = ();
@@ -191,6 +215,12 @@ crdt_class!(JsPnCounter, "PNCounter", PnCounter, none: NoExtra = ());
 crdt_class!(JsOrSet, "OrSet", OrSet<Value>, none: NoExtra = ());
 crdt_class!(JsLwwRegister, "LwwRegister", LwwRegister<Value>, clock: Hlc<JsClock> = Hlc::new(JsClock));
 crdt_class!(JsMvRegister, "MvRegister", MvRegister<Value>, none: NoExtra = ());
+
+plain_merge!(JsGCounter, "GCounter");
+plain_merge!(JsPnCounter, "PNCounter");
+plain_merge!(JsOrSet, "OrSet");
+plain_merge!(JsLwwRegister, "LwwRegister");
+plain_merge!(JsMvRegister, "MvRegister");
 
 impl Versioned for GCounter {
     fn version_vector(&self) -> VersionVector {

@@ -13,6 +13,7 @@ use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::synced::{JsClock, Synced};
 use crate::value::{define, from_value, to_value};
+use crate::write_policies::{if_match_of, refusal_js, report_js};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
@@ -89,7 +90,7 @@ fn siblings_js(siblings: &[Sibling]) -> Array {
         .collect()
 }
 
-fn outcome_js(outcome: &Outcome) -> (&'static str, Option<&str>) {
+pub(crate) fn outcome_js(outcome: &Outcome) -> (&'static str, Option<&str>) {
     match outcome {
         Outcome::Empty => ("empty", None),
         Outcome::Single => ("single", None),
@@ -122,6 +123,11 @@ fn read_js(read: &FieldRead) -> Object {
     );
     set_prop(&object, "siblings", &siblings_js(&read.siblings));
     set_prop(&object, "ignored", &siblings_js(&read.ignored));
+    set_prop(
+        &object,
+        "version",
+        &JsValue::from_str(&read.version.to_string()),
+    );
     object
 }
 
@@ -191,18 +197,25 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
 
 impl JsDocument {
     /// Runs one mutator of the CRDT of kind `T` at the JavaScript `path` as a local
-    /// write (the mutator gets the id to write under and the LWW clock).
+    /// write under the write-time policies (the mutator gets the id to write under and
+    /// the LWW clock): refused with `ERR_NOT_AUTHORITY` by an authority field of
+    /// another replica, or `ERR_STALE` if `options.ifMatch` is not the field's version.
     fn write_at<T: NodeKind>(
         &mut self,
         path: &JsValue,
+        options: Option<JsValue>,
         mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc<JsClock>) -> T,
     ) -> Result<(), JsValue> {
         let path = path_of(path)?;
+        let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
         self.inner
-            .write(|doc, me| doc.update_at(&keys, |crdt: &mut T| mutate(crdt, me, clock)));
-        Ok(())
+            .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
+                let me = guard.writer;
+                doc.guarded_update_at(&keys, guard, |crdt: &mut T| mutate(crdt, me, clock))
+            })
+            .map_err(|e| refusal_js(&e))
     }
 }
 
@@ -213,9 +226,10 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.write_at(&path, |r: &mut LwwRegister<Value>, me, clock| {
+        self.write_at(&path, options, |r: &mut LwwRegister<Value>, me, clock| {
             r.set(me, clock, value)
         })
     }
@@ -226,9 +240,12 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.write_at(&path, |r: &mut MvRegister<Value>, me, _| r.write(me, value))
+        self.write_at(&path, options, |r: &mut MvRegister<Value>, me, _| {
+            r.write(me, value)
+        })
     }
 
     /// Adds `n` (default 1) to the counter at `path`. The counter keeps one entry per
@@ -239,9 +256,10 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
-        self.write_at(&path, |c: &mut Counter, me, _| c.increment(me, by))
+        self.write_at(&path, options, |c: &mut Counter, me, _| c.increment(me, by))
     }
 
     /// Subtracts `n` (default 1) from the counter at `path`.
@@ -249,9 +267,10 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
-        self.write_at(&path, |c: &mut Counter, me, _| c.decrement(me, by))
+        self.write_at(&path, options, |c: &mut Counter, me, _| c.decrement(me, by))
     }
 
     /// Adds `value` to the set at `path`.
@@ -260,9 +279,12 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.write_at(&path, |s: &mut OrSet<Value>, me, _| s.add(me, value))
+        self.write_at(&path, options, |s: &mut OrSet<Value>, me, _| {
+            s.add(me, value)
+        })
     }
 
     /// Removes `value` from the set at `path`, as observed here.
@@ -271,25 +293,30 @@ impl JsDocument {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
         value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.write_at(&path, |s: &mut OrSet<Value>, _, _| s.remove(&value))
+        self.write_at(&path, options, |s: &mut OrSet<Value>, _, _| {
+            s.remove(&value)
+        })
     }
 
     /// Turns on the enable-wins flag at `path`.
     pub fn enable(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        self.write_at(&path, |f: &mut Flag, me, _| f.enable(me))
+        self.write_at(&path, options, |f: &mut Flag, me, _| f.enable(me))
     }
 
     /// Turns off the flag at `path`, as observed here (a concurrent enable wins).
     pub fn disable(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        self.write_at(&path, |f: &mut Flag, _, _| f.disable())
+        self.write_at(&path, options, |f: &mut Flag, _, _| f.disable())
     }
 
     /// Removes the key at the end of `path`, as observed here (concurrent updates
@@ -297,11 +324,16 @@ impl JsDocument {
     pub fn remove(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let path = path_of(&path)?;
+        let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner.write(|doc, _| doc.remove_at(&keys));
-        Ok(())
+        self.inner
+            .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
+                doc.guarded_remove_at(&keys, guard)
+            })
+            .map_err(|e| refusal_js(&e))
     }
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.
@@ -380,6 +412,47 @@ impl JsDocument {
         let policy = policy_of(&policy)?;
         self.extras.policies.set(&keys, policy);
         Ok(())
+    }
+
+    /// Joins a state or delta (bytes, or another `Document`) and reports what it
+    /// changed and met, read under this document's policies: `{ changed: string[][],
+    /// concurrentWrites, byPath: [{ path, writes }], policies: [{ path, pattern,
+    /// policy, outcome, verdict, ignored }] }`.
+    #[wasm_bindgen(unchecked_return_type = "MergeReport")]
+    pub fn merge(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Document")] other: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let report = self.inner.merge_reporting(&other, &self.extras.policies)?;
+        Ok(report_js(&report).into())
+    }
+
+    /// Applies a sync message: returns the merge report (as `merge` does) with the
+    /// reply to send back under `reply` (`undefined` if none).
+    #[wasm_bindgen(unchecked_return_type = "MergeReport & { reply: Uint8Array | undefined }")]
+    pub fn receive(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] message: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let bytes = crate::value::bytes_arg(&message, "message")?;
+        let (reply, report) = self
+            .inner
+            .receive_reporting(&bytes, &self.extras.policies)?;
+        let object = report_js(&report);
+        set_prop(
+            &object,
+            "reply",
+            &reply.map_or(JsValue::UNDEFINED, JsValue::from),
+        );
+        Ok(object.into())
+    }
+
+    /// Counts per policy and path pattern since this replica started: `[{ pattern,
+    /// policy, settled, review, ignored, refused }]` (fields no rule matches count under
+    /// the pattern `(default)`). Also in `metrics().policies`.
+    #[wasm_bindgen(js_name = policyMetrics)]
+    pub fn policy_metrics(&self) -> Array {
+        crate::synced::policy_metrics_js(&self.inner.policy_metrics())
     }
 
     /// Encoded state (alias of `encode()`, for symmetry with `save()`).

@@ -17,6 +17,7 @@ mod headroom;
 mod ids;
 mod synced;
 mod value;
+mod write_policies;
 
 pub use classes::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter};
 pub use document::JsDocument;

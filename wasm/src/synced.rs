@@ -1,8 +1,12 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
-use converge::{Clock, Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, VersionVector};
-use js_sys::{Function, Object, Reflect, Uint8Array};
+use converge::ormap::Error as WriteError;
+use converge::{
+    Clock, Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice,
+    MergeReport, Policies, PolicyMetrics, Replica, ReplicaId, VersionVector, WriteGuard,
+};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid, Coded};
@@ -101,23 +105,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     /// Joins an encoded state or delta, or another instance of the same class (whose
     /// `encode()` is called); returns the concurrent writes met.
     pub(crate) fn merge(&mut self, other: &JsValue) -> Result<u32, JsValue> {
-        let bytes = if let Some(bytes) = other.dyn_ref::<Uint8Array>() {
-            bytes.to_vec()
-        } else {
-            let encode = Reflect::get(other, &"encode".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
-                .ok_or_else(|| {
-                    invalid("merge takes a Uint8Array or an object of the same class")
-                })?;
-            let encoded = encode.call0(other).map_err(|_| {
-                invalid("could not encode the object given to merge (an object merged into itself is already merged)")
-            })?;
-            encoded
-                .dyn_ref::<Uint8Array>()
-                .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
-                .to_vec()
-        };
+        let bytes = merge_bytes(other)?;
         keep_headroom();
         let value = T::decode(&bytes).map_err(fail)?;
         let met = self.replica.merge(value);
@@ -212,6 +200,154 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
             set(&peers, &id.to_string(), p.into());
         }
         set(&object, "peers", peers.into());
+        set(&object, "policies", policy_metrics_js(&m.policies).into());
+        set(
+            &object,
+            "deadLettersDropped",
+            num(self.replica.dead_letters().dropped()),
+        );
         object.into()
     }
+
+    /// The dead letters as plain objects, oldest first: `{ kind: 'write' | 'message',
+    /// code, message, origin, path, bytes }` (`null` where unknown).
+    pub(crate) fn dead_letters(&self) -> Array {
+        self.replica
+            .dead_letters()
+            .iter()
+            .map(|letter| {
+                let object = Object::new();
+                let kind = match letter.kind {
+                    DeadLetterKind::Write => "write",
+                    DeadLetterKind::Message => "message",
+                };
+                define(&object, "kind", &JsValue::from_str(kind));
+                define(&object, "code", &JsValue::from_str(letter.code));
+                define(&object, "message", &JsValue::from_str(&letter.message));
+                let origin = letter
+                    .origin
+                    .map_or(JsValue::NULL, |o| JsValue::from_str(&o.to_string()));
+                define(&object, "origin", &origin);
+                let path = letter.path.as_ref().map_or(JsValue::NULL, |p| {
+                    p.iter()
+                        .map(|k| JsValue::from_str(k))
+                        .collect::<Array>()
+                        .into()
+                });
+                define(&object, "path", &path);
+                let bytes = letter
+                    .bytes
+                    .map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64));
+                define(&object, "bytes", &bytes);
+                JsValue::from(object)
+            })
+            .collect()
+    }
+
+    /// Empties the dead-letter list (its entries count as dropped).
+    pub(crate) fn clear_dead_letters(&mut self) {
+        self.replica.clear_dead_letters();
+    }
+}
+
+/// Policy metrics as `[{ pattern, policy, settled, review, ignored, refused }]`.
+pub(crate) fn policy_metrics_js(metrics: &PolicyMetrics) -> Array {
+    metrics
+        .iter()
+        .map(|(rule, counts)| {
+            let object = Object::new();
+            let num = |n: u64| JsValue::from_f64(n as f64);
+            define(&object, "pattern", &JsValue::from_str(&rule.pattern));
+            define(&object, "policy", &JsValue::from_str(&rule.policy));
+            define(&object, "settled", &num(counts.settled));
+            define(&object, "review", &num(counts.review));
+            define(&object, "ignored", &num(counts.ignored));
+            define(&object, "refused", &num(counts.refused));
+            JsValue::from(object)
+        })
+        .collect()
+}
+
+impl Synced<Document> {
+    /// A local document write under write-time `policies` (authority, and `if_match`
+    /// when given): `write` gets the document and the guard to pass to
+    /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
+    /// recorded (dead letters, policy metrics) and returned.
+    pub(crate) fn guarded_write(
+        &mut self,
+        policies: &Policies,
+        if_match: Option<&FieldVersion>,
+        write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
+    ) -> Result<(), WriteError> {
+        keep_headroom();
+        let guard = WriteGuard {
+            writer: self.replica.writer(),
+            policies,
+            if_match,
+        };
+        let pending = &mut self.pending;
+        let result = self.replica.try_update(|doc| {
+            let delta = write(doc, &guard)?;
+            pending.join(delta.clone());
+            Ok::<Document, WriteError>(delta)
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                self.replica.record_refused_write(policies, &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// The policy metrics kept in the sync metrics.
+    pub(crate) fn policy_metrics(&self) -> PolicyMetrics {
+        self.replica.metrics().policies.clone()
+    }
+
+    /// `merge` that reports what the merge changed and met under `policies`.
+    pub(crate) fn merge_reporting(
+        &mut self,
+        other: &JsValue,
+        policies: &Policies,
+    ) -> Result<MergeReport, JsValue> {
+        let bytes = merge_bytes(other)?;
+        keep_headroom();
+        let value = Document::decode(&bytes).map_err(fail)?;
+        Ok(self.replica.merge_reporting(value, policies))
+    }
+
+    /// `receive` that reports what the message changed and met under `policies`.
+    pub(crate) fn receive_reporting(
+        &mut self,
+        bytes: &[u8],
+        policies: &Policies,
+    ) -> Result<(Option<Uint8Array>, MergeReport), JsValue> {
+        keep_headroom();
+        let (reply, report) = self
+            .replica
+            .receive_reporting(bytes, policies)
+            .map_err(fail)?;
+        Ok((reply.map(|b| Uint8Array::from(b.as_slice())), report))
+    }
+}
+
+/// The bytes `merge` was given: a Uint8Array, or what an object's `encode()` returns.
+fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
+    let bytes = if let Some(bytes) = other.dyn_ref::<Uint8Array>() {
+        bytes.to_vec()
+    } else {
+        let encode = Reflect::get(other, &"encode".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;
+        let encoded = encode.call0(other).map_err(|_| {
+                invalid("could not encode the object given to merge (an object merged into itself is already merged)")
+            })?;
+        encoded
+            .dyn_ref::<Uint8Array>()
+            .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
+            .to_vec()
+    };
+    Ok(bytes)
 }

@@ -328,6 +328,7 @@ pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, M
 
 pub use converge_sync::Error as SyncError;
 pub use converge_sync::{Config as SyncConfig, Metrics, PeerStatus, Replica, SyncToken};
+pub use converge_sync::{DeadLetter, DeadLetterKind, DeadLetters};
 
 /// The README's examples, compiled and run as doctests so the README stays true.
 #[cfg(doctest)]

@@ -1,0 +1,135 @@
+//! The JavaScript side of write-time policies: write options (`{ ifMatch }`), refused
+//! writes as coded errors, and merge reports as plain objects. No policy logic: the
+//! checks and reports come from converge-ormap.
+
+use converge::ormap::Error as WriteError;
+use converge::{FieldOutcome, FieldVersion, MergeReport, Verdict};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use crate::error::{invalid, js_error};
+use crate::value::define;
+
+fn path_js(path: &[String]) -> Array {
+    path.iter().map(|k| JsValue::from_str(k)).collect()
+}
+
+/// The `ifMatch` of a write's options object (`undefined`: an unconditional write).
+pub(crate) fn if_match_of(options: Option<JsValue>) -> Result<Option<FieldVersion>, JsValue> {
+    let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
+        return Ok(None);
+    };
+    if !options.is_object() {
+        return Err(invalid("write options are an object: { ifMatch: version }"));
+    }
+    let if_match = Reflect::get(&options, &JsValue::from_str("ifMatch"))?;
+    if if_match.is_undefined() {
+        return Ok(None);
+    }
+    let text = if_match
+        .as_string()
+        .ok_or_else(|| invalid("ifMatch is a version string, from read(path).version"))?;
+    text.parse::<FieldVersion>()
+        .map(Some)
+        .map_err(|e| invalid(e))
+}
+
+/// A refused write as a thrown `Error`: `ERR_NOT_AUTHORITY` (with `path`, `writer`)
+/// or `ERR_STALE` (with `path` and `current`, the field's version now).
+pub(crate) fn refusal_js(error: &WriteError) -> JsValue {
+    let (code, path) = match error {
+        WriteError::NotAuthority { path, .. } => ("ERR_NOT_AUTHORITY", Some(path)),
+        WriteError::Stale { path, .. } => ("ERR_STALE", Some(path)),
+        _ => ("ERR_INVALID_ARGUMENT", None),
+    };
+    let thrown = js_error(code, error);
+    if let Some(path) = path {
+        let _ = Reflect::set(&thrown, &"path".into(), &path_js(path));
+    }
+    match error {
+        WriteError::NotAuthority { writer, .. } => {
+            let _ = Reflect::set(&thrown, &"writer".into(), &writer.to_string().into());
+        }
+        WriteError::Stale { current, .. } => {
+            let _ = Reflect::set(&thrown, &"current".into(), &current.to_string().into());
+        }
+        _ => {}
+    }
+    thrown
+}
+
+fn outcome_name(field: &FieldOutcome) -> &'static str {
+    crate::document::outcome_js(&field.outcome).0
+}
+
+/// A merge report as `{ changed: string[][], concurrentWrites, byPath: [{ path,
+/// writes }], policies: [{ path, pattern, policy, outcome, verdict, ignored }] }`
+/// (`verdict`: `'settled'`, `'review'` or `null`).
+pub(crate) fn report_js(report: &MergeReport) -> Object {
+    let object = Object::new();
+    let changed: Array = report
+        .changed
+        .iter()
+        .map(|p| JsValue::from(path_js(p)))
+        .collect();
+    define(&object, "changed", &changed);
+    define(
+        &object,
+        "concurrentWrites",
+        &JsValue::from_f64(report.concurrent_writes as f64),
+    );
+    let by_path: Array = report
+        .by_path
+        .iter()
+        .map(|(path, writes)| {
+            let entry = Object::new();
+            define(&entry, "path", &path_js(path));
+            define(&entry, "writes", &JsValue::from_f64(*writes as f64));
+            JsValue::from(entry)
+        })
+        .collect();
+    define(&object, "byPath", &by_path);
+    let policies: Array = report
+        .policies
+        .iter()
+        .map(|field| {
+            let entry = Object::new();
+            define(&entry, "path", &path_js(&field.path));
+            define(&entry, "pattern", &JsValue::from_str(&field.rule.pattern));
+            define(&entry, "policy", &JsValue::from_str(&field.rule.policy));
+            define(&entry, "outcome", &JsValue::from_str(outcome_name(field)));
+            let verdict = match field.verdict {
+                Some(Verdict::Settled) => JsValue::from_str("settled"),
+                Some(Verdict::Review) => JsValue::from_str("review"),
+                None => JsValue::NULL,
+            };
+            define(&entry, "verdict", &verdict);
+            define(&entry, "ignored", &JsValue::from_f64(field.ignored as f64));
+            JsValue::from(entry)
+        })
+        .collect();
+    define(&object, "policies", &policies);
+    object
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const MERGE_REPORT_TS: &str = r#"
+/** What a Document merge or received message changed and met. */
+export interface MergeReport {
+  /** Paths of the fields whose contents changed. */
+  changed: string[][];
+  /** Concurrent writes met, in all. */
+  concurrentWrites: number;
+  /** Concurrent writes met, per register path. */
+  byPath: { path: string[]; writes: number }[];
+  /** Per field where the merge met concurrent writes or brought ignored writes. */
+  policies: {
+    path: string[];
+    pattern: string;
+    policy: string;
+    outcome: string;
+    verdict: 'settled' | 'review' | null;
+    ignored: number;
+  }[];
+}
+"#;
