@@ -2,7 +2,7 @@
 // read() under every kind of field policy, and type conflicts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSameBytes, converge, ids } from './helpers.mjs';
+import { assertSameBytes, converge, ids, metOf } from './helpers.mjs';
 
 const { LwwRegister, MvRegister, Document } = converge;
 
@@ -16,8 +16,8 @@ function concurrentPair(t, Class, writeA, writeB) {
   now += 50;
   writeB(b);
   const [da, db] = [a.takeDelta(), b.takeDelta()];
-  const metA = a.merge(db);
-  const metB = b.merge(da);
+  const metA = metOf(a.merge(db));
+  const metB = metOf(b.merge(da));
   return { a, b, metA, metB, now };
 }
 
@@ -355,11 +355,17 @@ describe('Document conflicts and policies', () => {
       d.set('y', i);
     });
     const [a, b, c] = docs;
-    assert.equal(a.merge(b.takeDelta()), 2, 'x and y each met one');
+    assert.equal(a.merge(b.takeDelta()).concurrentWrites, 2, 'x and y each met one');
     // Counted as documented: a changed register holding n live writes counts n - 1.
-    assert.equal(a.merge(c.takeDelta()), 4, 'x and y now each hold three writes');
-    assert.equal(a.merge(c.encode()), 0, 'nothing new');
-    assert.equal(a.merge(b.encode()), 0, 'nothing new');
+    const report = a.merge(c.takeDelta());
+    assert.equal(report.concurrentWrites, 4, 'x and y now each hold three writes');
+    assert.deepEqual(report.byPath, [
+      { path: ['x'], writes: 2 },
+      { path: ['y'], writes: 2 },
+    ]);
+    assert.deepEqual(report.changed, [['x'], ['y']]);
+    assert.equal(a.merge(c.encode()).concurrentWrites, 0, 'nothing new');
+    assert.deepEqual(a.merge(b.encode()).changed, [], 'nothing new');
     assert.equal(a.metrics().conflicts, 6);
   });
 });

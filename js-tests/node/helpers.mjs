@@ -114,6 +114,19 @@ export function canaries() {
 }
 
 /**
+ * The reply in what `receive` returned: the Uint8Array itself (or undefined), or a
+ * Document's merge report's `reply`.
+ */
+export const replyOf = (received) =>
+  received instanceof Uint8Array || received === undefined ? received : received.reply;
+
+/**
+ * The concurrent writes a merge met: what `merge` returned (a number), or a Document's
+ * merge report's `concurrentWrites`.
+ */
+export const metOf = (merged) => (typeof merged === 'number' ? merged : merged.concurrentWrites);
+
+/**
  * An in-memory network between replicas (objects with messageFor/receive/replicaId):
  * every message is dropped with probability `drop`, duplicated with probability
  * `duplicate`, and the queue is delivered in a shuffled order. `links` says which
@@ -166,7 +179,7 @@ export function syncLossy(
       const [from, to, message] = queue.splice(pick, 1)[0];
       stats.delivered++;
       log?.push([to, message]);
-      const reply = byId.get(to).receive(message);
+      const reply = replyOf(byId.get(to).receive(message));
       if (reply !== undefined) send(to, from, reply);
     }
     if (rounds !== undefined && stats.rounds >= rounds) return stats;

@@ -17,7 +17,7 @@
 import './wasm-memory.mjs';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertCoded, converge, hex, ids, prng, syncLossy } from './helpers.mjs';
+import { assertCoded, converge, hex, ids, prng, replyOf, syncLossy } from './helpers.mjs';
 import { measure } from './wasm-memory.mjs';
 
 const { GCounter, PNCounter, OrSet, LwwRegister, MvRegister, Document } = converge;
@@ -219,7 +219,7 @@ function exchange(a, b) {
     for (const [from, to] of [[a, b], [b, a]]) {
       const message = from.messageFor(to.replicaId);
       if (message === undefined) continue;
-      const reply = to.receive(message);
+      const reply = replyOf(to.receive(message));
       if (reply === undefined) continue;
       try {
         from.receive(reply);
