@@ -233,7 +233,7 @@ describe('Chromium: two replicas sync on each page', () => {
         }, peer);
       const receive = (page, bytes) =>
         page.evaluate((bytes) => {
-          const reply = globalThis.__replica.receive(new Uint8Array(bytes));
+          const { reply } = globalThis.__replica.receive(new Uint8Array(bytes));
           return reply === undefined ? null : Array.from(reply);
         }, bytes);
       const random = prng(2024);

@@ -119,7 +119,7 @@ try {
       while (message !== undefined) {
         moved = true;
         messages++;
-        const reply = receiver.receive(message);
+        const { reply } = receiver.receive(message); // a Document's report carries the reply
         [receiver, sender] = [sender, receiver];
         message = reply;
       }
