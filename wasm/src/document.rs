@@ -359,18 +359,34 @@ impl JsDocument {
     }
 
     /// The register at `path` read under its policy: `{ value, outcome, resolver,
-    /// needsAttention, siblings, ignored }`, or `undefined` if there is no register.
+    /// needsAttention, siblings, ignored, version }`, or `undefined` if there is no
+    /// register. `version` is what a conditional write's `ifMatch` takes.
+    /// `options.policy` reads under that policy instead (say, to show what
+    /// last-writer-wins would make of a field another policy settles).
     pub fn read(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ policy?: object }")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let path = path_of(&path)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        Ok(self
-            .inner
-            .state()
-            .read_at(&keys, &self.extras.policies)
-            .map_or(JsValue::UNDEFINED, |r| read_js(&r).into()))
+        let policy = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
+            Some(options) => {
+                let policy = Reflect::get(&options, &JsValue::from_str("policy"))?;
+                if policy.is_undefined() {
+                    None
+                } else {
+                    Some(policy_of(&policy)?)
+                }
+            }
+            None => None,
+        };
+        let state = self.inner.state();
+        let read = match &policy {
+            Some(policy) => state.get_at(&keys).and_then(|n| n.read(Some(policy))),
+            None => state.read_at(&keys, &self.extras.policies),
+        };
+        Ok(read.map_or(JsValue::UNDEFINED, |r| read_js(&r).into()))
     }
 
     /// The fields that need a person: `[{ path, kinds, ...read }]` for registers whose

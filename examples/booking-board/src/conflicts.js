@@ -1,27 +1,9 @@
-// Concurrent writes on the board: which hold fields hold more than one live write,
-// how a last-writer-wins read would order them (clear, or inside the skew tolerance),
-// and what changed between two moments (for the audit log).
+// Concurrent writes on the board, as the Document reports them: which hold fields hold
+// more than one live write, and the fields needing a person. Ranking, ambiguity and
+// what a merge met all come from converge (read(), conflicts(), the merge report);
+// this module only selects what the views show.
 
 import { FIELDS, holdsOf, holdPath } from './board.js';
-
-/** Orders writes as LWW does: later timestamp first, then the larger writer id. */
-export function byLww(a, b) {
-  const ta = a.timestamp ?? { millis: 0, logical: 0 };
-  const tb = b.timestamp ?? { millis: 0, logical: 0 };
-  return tb.millis - ta.millis || tb.logical - ta.logical || (a.writer < b.writer ? 1 : a.writer > b.writer ? -1 : 0);
-}
-
-/**
- * How LWW would settle `writes`: `{ winner, marginMs, ambiguous }`, where ambiguous
- * means the two latest writes are closer together than `skewMs`, so clock skew may
- * have picked the winner. `undefined` for fewer than two timestamped writes.
- */
-export function lwwVerdict(writes, skewMs) {
-  const stamped = writes.filter((w) => w.timestamp).sort(byLww);
-  if (stamped.length < 2) return undefined;
-  const marginMs = stamped[0].timestamp.millis - stamped[1].timestamp.millis;
-  return { winner: stamped[0], marginMs, ambiguous: marginMs < skewMs };
-}
 
 /**
  * Every hold field holding concurrent writes: `[{ path, read, writes }]`, where `writes`
@@ -41,25 +23,16 @@ export function concurrentFields(doc) {
   return found;
 }
 
-const writeKey = (w) => `${w.writer}@${w.timestamp ? `${w.timestamp.millis}.${w.timestamp.logical}` : ''}`;
-
-/** path -> a string naming the live writes there, for every concurrent field. */
-export function concurrencySignature(doc) {
-  const signature = new Map();
-  for (const { path, writes } of concurrentFields(doc)) {
-    signature.set(path.join('/'), writes.map(writeKey).sort().join(' '));
-  }
-  return signature;
-}
-
 /**
- * The concurrent fields of `doc` that are new, or hold a different set of writes,
- * compared with the signature taken before (what a merge just met).
+ * The fields of a merge report that met concurrent writes or brought ignored ones
+ * (what the audit log records), each with its read now: `[{ path, read, writes,
+ * verdict }]`.
  */
-export function newlyConcurrent(doc, before) {
-  return concurrentFields(doc).filter(
-    ({ path, writes }) => before.get(path.join('/')) !== writes.map(writeKey).sort().join(' '),
-  );
+export function metFields(doc, report) {
+  return report.policies.map(({ path, verdict }) => {
+    const read = doc.read(path);
+    return { path, read, writes: [...(read?.siblings ?? []), ...(read?.ignored ?? [])], verdict };
+  });
 }
 
 /** The fields needing a person (the inbox), as listed by the Document under its policies. */
