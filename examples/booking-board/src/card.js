@@ -1,11 +1,13 @@
 // One replica's card: its status line (online switch, queue depth, traffic, sync lag,
-// conflicts met), then its board, inbox, chart, audit log and field policies.
+// conflicts met), then its board, inbox, chart, audit log, field policies, and what
+// the policies did and refused.
 
 import { auditView } from './audit-view.js';
 import { chartView } from './chart.js';
 import { ago, bytes, h } from './dom.js';
 import { holdsView } from './holds-view.js';
 import { inboxView } from './inbox.js';
+import { outcomesView } from './outcomes-view.js';
 import { policiesView } from './policies-view.js';
 
 function stat(name, label) {
@@ -25,7 +27,7 @@ export function replicaCard(replica) {
     peers: stat('peers', 'peers'),
   };
   const saved = h('span', { class: 'hint', 'data-role': 'saved' });
-  const sections = [holdsView(replica), inboxView(replica), chartView(replica), auditView(replica), policiesView(replica)];
+  const sections = [holdsView(replica), inboxView(replica), chartView(replica), auditView(replica), policiesView(replica), outcomesView(replica)];
   const element = h(
     'article',
     { class: 'replica', 'data-replica': replica.label, 'data-replica-id': replica.id },

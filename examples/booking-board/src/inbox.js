@@ -1,24 +1,27 @@
 // The conflict inbox of one replica: every hold field whose concurrent writes the field
 // policy could not settle (Document.conflicts()), with the competing values side by
 // side, who wrote each and when, and whether last-writer-wins would have had a clear
-// winner or one inside the clock-skew tolerance. Picking a value, or typing a new one,
+// winner or one inside the clock-skew tolerance (converge's own last-writer-wins read of
+// the field, not a JS re-ranking). Picking a value, or typing a new one,
 // is an ordinary write that supersedes the siblings on every replica.
 // Below it, the concurrent writes the policies did settle, so nothing is hidden.
 
-import { concurrentFields, inboxEntries, lwwVerdict } from './conflicts.js';
+import { concurrentFields, inboxEntries } from './conflicts.js';
 import { clock, h, refresh, show } from './dom.js';
 
 const fieldName = (path) => `${path[1]} · ${path[2]}`;
 
-function verdictBadge(writes, skewMs, labelOf) {
-  const verdict = lwwVerdict(writes, skewMs);
-  if (!verdict) return h('span', { class: 'badge' }, 'no timestamps: no LWW order');
-  const margin = `${verdict.marginMs} ms apart`;
-  return verdict.ambiguous
+/** What last-writer-wins would make of the field: converge's read under an LWW policy. */
+function verdictBadge(doc, path, skewMs, labelOf) {
+  const lww = doc.read(path, { policy: { type: 'lww', skewToleranceMs: skewMs } });
+  const [first, second] = lww?.siblings ?? [];
+  if (!first?.timestamp || !second?.timestamp) return h('span', { class: 'badge' }, 'no timestamps: no LWW order');
+  const margin = `${first.timestamp.millis - second.timestamp.millis} ms apart`;
+  return lww.outcome === 'ambiguous'
     ? h('span', { class: 'badge warn', 'data-verdict': 'ambiguous', title: `closer than the ${skewMs} ms skew tolerance: clock skew may have decided` },
         `LWW ambiguous: ${margin} < ${skewMs} ms tolerance`)
     : h('span', { class: 'badge ok', 'data-verdict': 'clear' },
-        `LWW clear: ${labelOf(verdict.winner.writer)}’s by ${margin}`);
+        `LWW clear: ${labelOf(first.writer)}’s by ${margin}`);
 }
 
 function entryView(replica, conflict, skewMs) {
@@ -31,7 +34,7 @@ function entryView(replica, conflict, skewMs) {
     h('div', { class: 'entry-head' },
       h('b', {}, fieldName(conflict.path)),
       h('span', { class: 'badge' }, conflict.resolver ? `${conflict.outcome} (${conflict.resolver})` : conflict.outcome),
-      verdictBadge(writes, skewMs, labelOf)),
+      verdictBadge(replica.doc, conflict.path, skewMs, labelOf)),
     h('div', { class: 'competing' },
       writes.map((w) =>
         h('div', { class: 'candidate' },

@@ -73,7 +73,9 @@ export function policyFor(doc, field, settings) {
   if (field === 'status') return { type: 'resolver', name: 'confirmed absorbs', resolve: confirmedAbsorbs };
   if (field === 'expires_at') return { type: 'resolver', name: 'later expiry wins', resolve: laterWins };
   if (field === 'guest') {
-    return { type: 'authority', replicas: settings.authority ? writersOf(doc, settings.authority) : [] };
+    // The owner's replica id: its writes after a restart (under a fresh writer id of
+    // its lineage) count too, and other replicas' local writes are refused.
+    return { type: 'authority', replicas: settings.authority ? [settings.authority] : [] };
   }
   return lww(settings.skewMs);
 }
@@ -84,8 +86,7 @@ export function policyFor(doc, field, settings) {
  */
 export function applyPolicies(doc, previousKey) {
   const settings = policySettings(doc);
-  const authorityWriters = settings.authority ? writersOf(doc, settings.authority) : [];
-  const key = JSON.stringify([settings, authorityWriters]);
+  const key = JSON.stringify(settings);
   if (key === previousKey) return key;
   for (const field of Object.keys(POLICY_CHOICES)) {
     doc.setPolicy(['holds', '*', field], policyFor(doc, field, settings));

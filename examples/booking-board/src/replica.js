@@ -14,7 +14,7 @@ import { describeWrite, recordMerge, recordResolution } from './audit.js';
 import { writeHold, seedHolds } from './board.js';
 import { joinBus } from './bus.js';
 import { show } from './dom.js';
-import { concurrencySignature, inboxEntries, newlyConcurrent } from './conflicts.js';
+import { inboxEntries, metFields } from './conflicts.js';
 import { saver } from './persistence.js';
 import { applyPolicies, policySettings, writersOf } from './policy.js';
 
@@ -148,12 +148,19 @@ export class BoardReplica extends EventTarget {
    * joins the outbox and, online, goes to the peers at once.
    */
   write(what, mutate) {
-    // After a restart the replica writes under a fresh id: record it the first time,
-    // so the authority policy and the inbox know whose writes these are.
+    // After a restart the replica writes under a fresh id (a session writer of its
+    // replica id, which authority policies recognise): record it the first time, so
+    // the board can show who wrote what.
     if (!writersOf(this.doc, this.id).includes(this.doc.writerId)) {
       this.doc.addToSet(['replicas', this.id, 'writers'], this.doc.writerId);
     }
-    mutate(this.doc);
+    try {
+      mutate(this.doc);
+    } catch (error) {
+      // A write the policies refuse (ERR_NOT_AUTHORITY, ERR_STALE) changes nothing;
+      // the Document lists it in its dead letters, which the card shows.
+      if (error?.code !== 'ERR_NOT_AUTHORITY' && error?.code !== 'ERR_STALE') throw error;
+    }
     this.commit(what);
   }
 
@@ -245,27 +252,34 @@ export class BoardReplica extends EventTarget {
   }
 
   receive({ from, bytes }) {
-    const before = concurrencySignature(this.doc);
-    let reply;
+    let report;
     try {
-      reply = this.doc.receive(bytes);
+      // The merge report: what the message changed, and per field what the policy made
+      // of the concurrent writes it met (converge computes it; nothing is re-ranked here).
+      report = this.doc.receive(bytes);
     } catch (error) {
+      // The replica keeps it in its dead-letter list (shown in the card).
       console.warn(`replica ${this.label} rejected a message: ${error.code}`);
+      this.emit();
       return;
     }
+    const { reply } = report;
     const peer = this.peers.get(from);
     if (peer) peer.seenAt = Date.now();
     this.lastSyncAt = Date.now();
     this.send(from, reply);
     this.policyKey = applyPolicies(this.doc, this.policyKey);
-    const met = newlyConcurrent(this.doc, before);
+    const met = metFields(this.doc, report);
     if (met.length > 0) {
       recordMerge(this.doc, {
         replica: this.label,
-        fields: met.map(({ path, read, writes }) => ({
+        fields: met.map(({ path, read, writes, verdict }) => ({
           path,
           values: writes.map((w) => describeWrite(w, (id) => this.labelOf(id))),
-          settled: read.needsAttention ? 'needs a person' : `${read.resolver ?? read.outcome}: ${show(read.value)}`,
+          settled:
+            verdict === 'review' || read?.needsAttention
+              ? 'needs a person'
+              : `${read?.resolver ?? read?.outcome ?? 'ignored'}: ${show(read?.value)}`,
         })),
       });
       this.commit('audit: merge met concurrent writes');

@@ -1,12 +1,12 @@
 // The app's conflict logic in Node, on the same package the page uses: the field
 // policies (confirmed absorbs, later expiry, siblings for notes, authority for guest,
-// across a restart's fresh writer id), the inbox, the LWW verdict and the detection of
-// what a merge newly met.
+// across a restart's fresh writer id), the inbox, the LWW verdict converge gives and
+// the merge report the audit log records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Document } from 'converge-crdt';
 import { holdPath, writeHold } from '../src/board.js';
-import { concurrencySignature, inboxEntries, lwwVerdict, newlyConcurrent } from '../src/conflicts.js';
+import { inboxEntries, metFields } from '../src/conflicts.js';
 import { applyPolicies, confirmedAbsorbs, laterWins } from '../src/policy.js';
 
 const A = '00000000000000a1';
@@ -82,38 +82,39 @@ test('notes keep every concurrent note, and wait in the inbox', () => {
   }
 });
 
-test("guest: only the authority's writers count, also after its restart", () => {
+test("guest: only the authority writes it, also after its restart; peers' writes are ignored and listed", () => {
   const { a, b } = board();
   a.set(holdPath('h1', 'guest'), 'Ada King');
-  b.set(holdPath('h1', 'guest'), 'Mallory'); // concurrent, from a replica that does not own guest
+  // B has the policy: its local write is refused, changes nothing, and is a dead letter.
+  assert.throws(() => b.set(holdPath('h1', 'guest'), 'Mallory'), { code: 'ERR_NOT_AUTHORITY' });
+  assert.deepEqual(b.deadLetters().map((l) => [l.code, l.path.join('/')]), [['ERR_NOT_AUTHORITY', 'holds/h1/guest']]);
+  // A peer without the policy (an old version, or a forged one) still gets its write
+  // merged: it is ignored by the read, and listed.
+  const rogue = new Document('00000000000000c3');
+  rogue.merge(a.encode());
+  rogue.set(holdPath('h1', 'guest'), 'Mallory');
   sync(a, b);
-  for (const d of [a, b]) {
-    const read = d.read(holdPath('h1', 'guest'));
-    assert.equal(read.value, 'Ada King', "B's write is ignored");
-    assert.deepEqual(read.ignored.map((w) => [w.value, w.writer]), [['Mallory', B]]);
-    assert.deepEqual(inboxEntries(d), [], 'the policy settled it');
-  }
-  // A later write by B that saw A's replaces it causally: no counted value is left,
-  // and the ignored write is listed (the app therefore lets only the owner edit guest).
-  b.set(holdPath('h1', 'guest'), 'Mallory again');
-  sync(a, b);
-  assert.equal(a.read(holdPath('h1', 'guest')).value, undefined);
-  assert.deepEqual(a.read(holdPath('h1', 'guest')).ignored.map((w) => w.value), ['Mallory again']);
-  // A restarts: it writes under a fresh id, which counts once A registers it.
+  const report = b.merge(rogue.takeDelta());
+  assert.deepEqual(report.policies.map((p) => [p.path.join('/'), p.pattern, p.ignored]), [['holds/h1/guest', 'holds/*/guest', 1]]);
+  assert.equal(b.read(holdPath('h1', 'guest')).value, undefined, "the rogue write superseded A's");
+  assert.deepEqual(inboxEntries(b).map((c) => [c.path.join('/'), c.ignored.map((w) => w.value)]), [['holds/h1/guest', ['Mallory']]]);
+  // A restarts: it writes under a fresh id, which still counts as A's.
   const restarted = Document.restore(a.save());
+  applyPolicies(restarted, null);
   assert.notEqual(restarted.writerId, A);
   restarted.set(holdPath('h1', 'guest'), 'Ada Lovelace');
-  applyPolicies(restarted, null);
-  assert.equal(restarted.read(holdPath('h1', 'guest')).value, undefined, 'an unregistered writer does not count');
-  restarted.addToSet(['replicas', A, 'writers'], restarted.writerId);
-  applyPolicies(restarted, null);
   assert.equal(restarted.get(holdPath('h1', 'guest')), 'Ada Lovelace');
   b.merge(restarted.takeDelta());
-  applyPolicies(b, null);
   assert.equal(b.get(holdPath('h1', 'guest')), 'Ada Lovelace');
+  // The rogue write stays listed until the owner writes over what it has seen.
+  assert.deepEqual(inboxEntries(b).map((c) => c.ignored.map((w) => w.value)), [['Mallory']]);
+  restarted.merge(b.encode());
+  restarted.set(holdPath('h1', 'guest'), 'Ada Lovelace');
+  b.merge(restarted.takeDelta());
+  assert.deepEqual(inboxEntries(b), []);
 });
 
-test('LWW verdict: ambiguous inside the skew tolerance, clear outside it', (t) => {
+test('LWW verdict from converge: ambiguous inside the skew tolerance, clear outside it', (t) => {
   let now = 1_780_000_000_000;
   t.mock.method(Date, 'now', () => now);
   const { a, b } = board();
@@ -121,30 +122,25 @@ test('LWW verdict: ambiguous inside the skew tolerance, clear outside it', (t) =
   now += 300;
   b.set(holdPath('h1', 'status'), 'released');
   sync(a, b);
-  const writes = a.read(holdPath('h1', 'status')).siblings;
-  assert.equal(writes.length, 2);
-  const close = lwwVerdict(writes, 2000);
-  assert.equal(close.ambiguous, true);
-  assert.equal(close.marginMs, 300);
-  assert.equal(close.winner.value, 'released');
-  assert.equal(lwwVerdict(writes, 100).ambiguous, false);
-  assert.equal(lwwVerdict(writes.slice(0, 1), 2000), undefined);
+  const lww = (ms) => a.read(holdPath('h1', 'status'), { policy: { type: 'lww', skewToleranceMs: ms } });
+  assert.equal(lww(2000).outcome, 'ambiguous');
+  assert.equal(lww(2000).siblings[0].value, 'released', 'the winner first');
+  assert.equal(lww(100).outcome, 'lastWriterWins');
+  assert.equal(a.read(holdPath('h1', 'status')).outcome, 'conflict', 'the configured policy still reads as before');
 });
 
-test('newlyConcurrent: what a merge met, and nothing for a merge that brought no new conflict', () => {
+test('the merge report: what a merge met, and nothing for a merge that brought no new conflict', () => {
   const { a, b } = board();
   a.set(holdPath('h1', 'status'), 'confirmed');
   b.set(holdPath('h1', 'status'), 'released');
   b.increment(holdPath('h1', 'seats'));
-  const before = concurrencySignature(a);
   const delta = b.takeDelta();
-  a.merge(delta);
-  applyPolicies(a, null);
-  assert.deepEqual(newlyConcurrent(a, before).map((c) => c.path.join('/')), ['holds/h1/status']);
-  const after = concurrencySignature(a);
-  a.merge(delta); // the same delta again: nothing new
-  assert.deepEqual(newlyConcurrent(a, after), []);
+  const report = a.merge(delta);
+  assert.deepEqual(report.changed.map((p) => p.join('/')), ['holds/h1/seats', 'holds/h1/status']);
+  assert.deepEqual(metFields(a, report).map((c) => [c.path.join('/'), c.verdict]), [['holds/h1/status', 'settled']]);
+  assert.deepEqual(a.merge(delta).policies, [], 'the same delta again: nothing new');
   b.addToSet(holdPath('h1', 'tags'), 'paid'); // sets never conflict
-  a.merge(b.takeDelta());
-  assert.deepEqual(newlyConcurrent(a, after), []);
+  assert.deepEqual(a.merge(b.takeDelta()).policies, []);
+  const metrics = a.policyMetrics().find((m) => m.pattern === 'holds/*/status');
+  assert.equal(metrics.settled, 1);
 });
