@@ -29,9 +29,7 @@ pub(crate) fn if_match_of(options: Option<JsValue>) -> Result<Option<FieldVersio
     let text = if_match
         .as_string()
         .ok_or_else(|| invalid("ifMatch is a version string, from read(path).version"))?;
-    text.parse::<FieldVersion>()
-        .map(Some)
-        .map_err(|e| invalid(e))
+    text.parse::<FieldVersion>().map(Some).map_err(invalid)
 }
 
 /// A refused write as a thrown `Error`: `ERR_NOT_AUTHORITY` (with `path`, `writer`)

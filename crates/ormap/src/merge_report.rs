@@ -8,7 +8,7 @@ use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
-use crate::{Counter, Document, Flag, Node, Outcome, Policies, RuleKey, Value};
+use crate::{Counter, Document, Flag, Node, NodeKind, Outcome, Policies, RuleKey, Value};
 
 /// What a policy did with the concurrent writes a merge met in one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,24 +67,14 @@ impl MergeReport {
 
 /// Whether two nodes hold the same non-map contents.
 pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
-    fn parts(
-        n: Option<&Node>,
-    ) -> (
-        Option<&Counter>,
-        Option<&Flag>,
-        Option<&LwwRegister<Value>>,
-        Option<&MvRegister<Value>>,
-        Option<&OrSet<Value>>,
-    ) {
-        (
-            n.and_then(Node::get),
-            n.and_then(Node::get),
-            n.and_then(Node::get),
-            n.and_then(Node::get),
-            n.and_then(Node::get),
-        )
+    fn same<T: NodeKind>(a: Option<&Node>, b: Option<&Node>) -> bool {
+        a.and_then(Node::get::<T>) == b.and_then(Node::get::<T>)
     }
-    parts(a) == parts(b)
+    same::<Counter>(a, b)
+        && same::<Flag>(a, b)
+        && same::<LwwRegister<Value>>(a, b)
+        && same::<MvRegister<Value>>(a, b)
+        && same::<OrSet<Value>>(a, b)
 }
 
 /// Every path of `doc` whose node holds something besides a nested map.
