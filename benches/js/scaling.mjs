@@ -129,7 +129,7 @@ function convergeSubject(C) {
       // for the receiver (same id, empty, resumed from its sync token) gives them.
       writer = C.Document.decode(bytes, OTHER);
       doc = C.Document.decode(bytes, OWNER);
-      writer.receive(doc.receive(writer.messageFor(OWNER)));
+      writer.receive(doc.receive(writer.messageFor(OWNER)).reply); // a Document returns its merge report
       const standIn = new C.Document(OWNER);
       standIn.resume(doc.syncToken(OTHER));
       const messages = keys.map((k, i) => {
@@ -137,7 +137,7 @@ function convergeSubject(C) {
         writer.takeDelta();
         const message = writer.messageFor(OWNER);
         check(message.length < 1024, 'a one-write delta, not the full state');
-        writer.receive(standIn.receive(message));
+        writer.receive(standIn.receive(message).reply);
         return message;
       });
       writer.free();
