@@ -173,7 +173,8 @@ macro_rules! crdt_class {
                 })
             }
 
-            /// Sync metrics: messages, bytes, fallbacks, conflicts, buffer depth, peers.
+            /// Sync metrics: messages, bytes, fallbacks, conflicts, dot value clashes,
+            /// buffer depth, peers.
             pub fn metrics(&self) -> JsValue {
                 self.inner.metrics()
             }

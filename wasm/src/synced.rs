@@ -194,6 +194,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         set(&object, "bytesReceived", num(m.bytes_received));
         set(&object, "rejected", num(m.rejected));
         set(&object, "conflicts", num(m.conflicts));
+        set(&object, "dotValueClashes", num(m.dot_value_clashes));
         set(
             &object,
             "bufferDepth",

@@ -23,6 +23,11 @@ pub struct Metrics {
     pub rejected: u64,
     /// Concurrent writes met while merging received deltas and states.
     pub conflicts: u64,
+    /// Dot value clashes met while merging: one write (dot) carrying two different
+    /// values, which only a forged or buggy peer causes. The merge settles each the
+    /// same way on every replica; a count above 0 says some peer should be looked at.
+    /// See [`converge_core::dot_value_clashes`].
+    pub dot_value_clashes: u64,
 }
 
 /// What a replica knows of one peer.

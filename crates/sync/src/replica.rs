@@ -196,8 +196,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         if other.is_subsumed_by(&self.state) {
             return 0;
         }
+        let clashes = converge_core::dot_value_clashes();
         let conflicts = self.state.join_counting(other.clone());
         self.metrics.conflicts += conflicts;
+        self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
         self.push(other);
         conflicts
     }
@@ -478,7 +480,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Joins what a peer sent; buffers it to relay if it was news.
     fn join_news(&mut self, value: T) {
         if !value.is_subsumed_by(&self.state) {
+            let clashes = converge_core::dot_value_clashes();
             self.metrics.conflicts += self.state.join_counting(value.clone());
+            self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
             // Relay what was news to us to the other peers.
             self.push(value);
         }

@@ -39,6 +39,7 @@ impl Seen {
             bytes_received: bytes(&self.received),
             rejected: 0,
             conflicts: 0,
+            dot_value_clashes: 0,
         }
     }
 }
