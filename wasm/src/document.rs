@@ -11,19 +11,20 @@ use wasm_bindgen::prelude::*;
 use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
-use crate::synced::{JsClock, Synced};
+use crate::js_functions::RegisteredFunction;
+use crate::synced::Synced;
 use crate::value::{define, from_value, to_value};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
 pub(crate) struct DocExtras {
-    clock: Hlc<JsClock>,
+    clock: Hlc,
     policies: Policies,
 }
 
 fn doc_extras() -> DocExtras {
     DocExtras {
-        clock: Hlc::new(JsClock),
+        clock: Hlc::default(),
         policies: Policies::new(),
     }
 }
@@ -154,6 +155,9 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             let name = field("name")?
                 .as_string()
                 .unwrap_or_else(|| "resolver".to_owned());
+            // The resolver must be `Send + Sync`: it holds the function's id, not the
+            // function.
+            let resolve = RegisteredFunction::register(resolve);
             Ok(Policy::Resolve(Resolver::new(
                 name,
                 move |siblings: &[Sibling]| {
@@ -195,7 +199,7 @@ impl JsDocument {
     fn write_at<T: NodeKind>(
         &mut self,
         path: &JsValue,
-        mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc<JsClock>) -> T,
+        mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc) -> T,
     ) -> Result<(), JsValue> {
         let path = path_of(path)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -1,7 +1,7 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
-use converge::{Clock, Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, VersionVector};
+use converge::{Codec, CountConflicts, DeltaCrdt, Replica, ReplicaId, SystemClock, VersionVector};
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -16,21 +16,6 @@ pub(crate) trait Versioned {
     fn version_vector(&self) -> VersionVector;
 }
 
-/// JavaScript's wall clock (`Date.now()`).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct JsClock;
-
-impl Clock for JsClock {
-    fn now_millis(&self) -> u64 {
-        let now = js_sys::Date::now();
-        if now.is_finite() && now > 0.0 {
-            now as u64
-        } else {
-            0
-        }
-    }
-}
-
 pub(crate) struct Synced<T> {
     replica: Replica<T>,
     pending: T,
@@ -39,7 +24,9 @@ pub(crate) struct Synced<T> {
 impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     pub(crate) fn new(replica_id: Option<String>, state: T) -> Result<Self, JsValue> {
         let id = replica_or_random(replica_id)?;
-        let replica = Replica::new(id, state).map_err(fail)?.with_clock(JsClock);
+        let replica = Replica::new(id, state)
+            .map_err(fail)?
+            .with_clock(SystemClock);
         Ok(Synced {
             replica,
             pending: T::default(),
@@ -174,7 +161,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     pub(crate) fn restore(bytes: &[u8]) -> Result<Self, JsValue> {
         Ok(Synced {
-            replica: Replica::restore(bytes).map_err(fail)?.with_clock(JsClock),
+            replica: Replica::restore(bytes)
+                .map_err(fail)?
+                .with_clock(SystemClock),
             pending: T::default(),
         })
     }

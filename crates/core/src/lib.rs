@@ -95,9 +95,7 @@ pub use dot_value_clash::dot_value_clashes;
 pub use embed::{Embeddable, Embedded};
 pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
 pub use error::Error;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub use hlc::SystemClock;
-pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, Timestamp};
+pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;
 pub use version_vector::{Causality, VersionVector};
