@@ -293,8 +293,12 @@ pub use converge_pncounter as pncounter;
 /// converge-sync: delta-interval anti-entropy between replicas.
 pub use converge_sync as sync;
 
-/// Why bytes (or a replica id string) could not be turned into a converge value:
-/// `converge_core::Error`.
+/// What went wrong in converge-core (`converge_core::Error`): decoding bytes, parsing
+/// a replica id, or drawing a random one ([`ReplicaId::random`] fails with
+/// `CoreError::NoRandomSource` where the platform has no random source).
+pub use converge_core::Error as CoreError;
+/// Why bytes could not be decoded: [`CoreError`] under the name decoding code reads
+/// best with (the same type).
 pub use converge_core::Error as DecodeError;
 pub use converge_core::{
     CausalContext, Causality, Clock, Codec, CountConflicts, DeltaCrdt, Dot, Hlc, Lattice,
