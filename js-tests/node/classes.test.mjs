@@ -82,6 +82,7 @@ describe('module surface', () => {
         'bytesReceived',
         'rejected',
         'conflicts',
+        'dotValueClashes',
         'bufferDepth',
       ]) {
         assert.equal(metrics[key], 0, `metrics.${key}`);

@@ -101,7 +101,11 @@ function publish(result) {
 try {
   const a = new Document();
   const b = new Document();
+  const beforeWrite = Date.now();
   a.set(['todos', 't1', 'title'], 'buy milk');
+  const afterWrite = Date.now();
+  // Written with no clock set up: the default clock reads the host's Date.now().
+  const stamp = a.read(['todos', 't1', 'title']).siblings[0]?.timestamp?.millis;
   a.increment(['stats', 'edits']);
   b.set(['todos', 't2', 'title'], 'walk the dog');
   b.increment(['stats', 'edits'], 2);
@@ -137,6 +141,7 @@ try {
     siblings: a.read(['todos', 'shared']).siblings.length,
     messages,
     rounds,
+    stamp: { millis: stamp, before: beforeWrite, after: afterWrite },
   });
 } catch (error) {
   publish({ label, ok: false, error: String(error && error.stack || error), code: error && error.code });
@@ -158,6 +163,11 @@ export function checkScenarioResult(assert, result, label) {
   assert.deepEqual(json.tags, ['errands', 'home']);
   assert.equal(result.siblings, 2, `${label}: the concurrent write is kept as a sibling`);
   assert.ok(result.messages > 0);
+  const { millis, before, after } = result.stamp;
+  assert.ok(
+    typeof millis === 'number' && millis >= before && millis <= after,
+    `${label}: a write without an explicit clock is stamped ${millis}, not Date.now() (${before}..${after})`,
+  );
 }
 
 export const pageHtml = (title, scriptTag, head = '') => `<!doctype html>

@@ -9,7 +9,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::invalid;
-use crate::synced::{JsClock, Synced, Versioned};
+use crate::synced::{Synced, Versioned};
 use crate::value::{from_count, from_value, optional_number_arg, to_value};
 
 /// Generates a class's shared methods: constructor, id, encode/decode, merge,
@@ -155,8 +155,8 @@ macro_rules! crdt_class {
                 })
             }
 
-            /// Sync metrics: messages, bytes, fallbacks, conflicts, buffer depth, peers,
-            /// policy outcomes (documents) and dead letters dropped.
+            /// Sync metrics: messages, bytes, fallbacks, conflicts, dot value clashes,
+            /// buffer depth, peers, policy outcomes (documents) and dead letters dropped.
             pub fn metrics(&self) -> JsValue {
                 self.inner.metrics()
             }
@@ -213,7 +213,7 @@ type NoExtra = ();
 crdt_class!(JsGCounter, "GCounter", GCounter, none: NoExtra = ());
 crdt_class!(JsPnCounter, "PNCounter", PnCounter, none: NoExtra = ());
 crdt_class!(JsOrSet, "OrSet", OrSet<Value>, none: NoExtra = ());
-crdt_class!(JsLwwRegister, "LwwRegister", LwwRegister<Value>, clock: Hlc<JsClock> = Hlc::new(JsClock));
+crdt_class!(JsLwwRegister, "LwwRegister", LwwRegister<Value>, clock: Hlc = Hlc::default());
 crdt_class!(JsMvRegister, "MvRegister", MvRegister<Value>, none: NoExtra = ());
 
 plain_merge!(JsGCounter, "GCounter");

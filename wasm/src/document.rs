@@ -11,20 +11,21 @@ use wasm_bindgen::prelude::*;
 use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
-use crate::synced::{JsClock, Synced};
+use crate::js_functions::RegisteredFunction;
+use crate::synced::Synced;
 use crate::value::{define, from_value, to_value};
 use crate::write_policies::{if_match_of, refusal_js, report_js};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
 pub(crate) struct DocExtras {
-    clock: Hlc<JsClock>,
+    clock: Hlc,
     policies: Policies,
 }
 
 fn doc_extras() -> DocExtras {
     DocExtras {
-        clock: Hlc::new(JsClock),
+        clock: Hlc::default(),
         policies: Policies::new(),
     }
 }
@@ -160,6 +161,9 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             let name = field("name")?
                 .as_string()
                 .unwrap_or_else(|| "resolver".to_owned());
+            // The resolver must be `Send + Sync`: it holds the function's id, not the
+            // function.
+            let resolve = RegisteredFunction::register(resolve);
             Ok(Policy::Resolve(Resolver::new(
                 name,
                 move |siblings: &[Sibling]| {
@@ -204,7 +208,7 @@ impl JsDocument {
         &mut self,
         path: &JsValue,
         options: Option<JsValue>,
-        mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc<JsClock>) -> T,
+        mutate: impl FnOnce(&mut T, ReplicaId, &mut Hlc) -> T,
     ) -> Result<(), JsValue> {
         let path = path_of(path)?;
         let if_match = if_match_of(options)?;

@@ -15,6 +15,7 @@ mod document;
 mod error;
 mod headroom;
 mod ids;
+mod js_functions;
 mod synced;
 mod value;
 mod write_policies;

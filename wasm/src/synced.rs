@@ -3,8 +3,8 @@
 
 use converge::ormap::Error as WriteError;
 use converge::{
-    Clock, Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice,
-    MergeReport, Policies, PolicyMetrics, Replica, ReplicaId, VersionVector, WriteGuard,
+    Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice, MergeReport,
+    Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
 };
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,21 +20,6 @@ pub(crate) trait Versioned {
     fn version_vector(&self) -> VersionVector;
 }
 
-/// JavaScript's wall clock (`Date.now()`).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct JsClock;
-
-impl Clock for JsClock {
-    fn now_millis(&self) -> u64 {
-        let now = js_sys::Date::now();
-        if now.is_finite() && now > 0.0 {
-            now as u64
-        } else {
-            0
-        }
-    }
-}
-
 pub(crate) struct Synced<T> {
     replica: Replica<T>,
     pending: T,
@@ -43,7 +28,9 @@ pub(crate) struct Synced<T> {
 impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     pub(crate) fn new(replica_id: Option<String>, state: T) -> Result<Self, JsValue> {
         let id = replica_or_random(replica_id)?;
-        let replica = Replica::new(id, state).map_err(fail)?.with_clock(JsClock);
+        let replica = Replica::new(id, state)
+            .map_err(fail)?
+            .with_clock(SystemClock);
         Ok(Synced {
             replica,
             pending: T::default(),
@@ -162,7 +149,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     pub(crate) fn restore(bytes: &[u8]) -> Result<Self, JsValue> {
         Ok(Synced {
-            replica: Replica::restore(bytes).map_err(fail)?.with_clock(JsClock),
+            replica: Replica::restore(bytes)
+                .map_err(fail)?
+                .with_clock(SystemClock),
             pending: T::default(),
         })
     }
@@ -182,6 +171,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         set(&object, "bytesReceived", num(m.bytes_received));
         set(&object, "rejected", num(m.rejected));
         set(&object, "conflicts", num(m.conflicts));
+        set(&object, "dotValueClashes", num(m.dot_value_clashes));
         set(
             &object,
             "bufferDepth",

@@ -3,9 +3,9 @@
 //! are reported instead of silently lost.
 //!
 //! This crate is the one dependency to take: it re-exports the core vocabulary and
-//! every type at the top level, and each underlying crate as a module ([`core`],
-//! [`gcounter`], [`pncounter`], [`orset`], [`lwwregister`], [`mvregister`], [`ormap`])
-//! for the rest. What follows is a tour, one idea per section.
+//! every type at the top level, and each underlying crate as a module
+//! ([`converge_core`], [`gcounter`], [`pncounter`], [`orset`], [`lwwregister`],
+//! [`mvregister`], [`ormap`], [`sync`]) for the rest. What follows is a tour, one idea per section.
 //!
 //! # Replicas and deltas
 //!
@@ -99,7 +99,8 @@
 //! use converge::{Hlc, Lattice, LwwRead, LwwRegister, ManualClock, ReplicaId};
 //!
 //! let (phone, laptop) = (ReplicaId::new(1), ReplicaId::new(2));
-//! // Deterministic clocks for the example; real apps use `Hlc::default()`.
+//! // Deterministic clocks for the example; real apps use `Hlc::default()`, which
+//! // reads the host's wall clock on every target (`Date.now()` in wasm).
 //! let mut phone_clock = Hlc::new(ManualClock::new(10_000));
 //! let mut laptop_clock = Hlc::new(ManualClock::new(11_500));
 //!
@@ -294,14 +295,16 @@ pub use converge_pncounter as pncounter;
 /// converge-sync: delta-interval anti-entropy between replicas.
 pub use converge_sync as sync;
 
-/// Why bytes (or a replica id string) could not be turned into a converge value:
-/// `converge_core::Error`.
+/// What went wrong in converge-core (`converge_core::Error`): decoding bytes, parsing
+/// a replica id, or drawing a random one ([`ReplicaId::random`] fails with
+/// `CoreError::NoRandomSource` where the platform has no random source).
+pub use converge_core::Error as CoreError;
+/// Why bytes could not be decoded: [`CoreError`] under the name decoding code reads
+/// best with (the same type).
 pub use converge_core::Error as DecodeError;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub use converge_core::SystemClock;
 pub use converge_core::{
     CausalContext, Causality, Clock, Codec, CountConflicts, DeltaCrdt, Dot, Hlc, Lattice,
-    ManualClock, ReplicaId, Timestamp, VersionVector,
+    ManualClock, ReplicaId, SystemClock, Timestamp, VersionVector,
 };
 
 /// Why a G-Counter increment failed: `converge_gcounter::Error`.
@@ -318,7 +321,7 @@ pub use converge_lwwregister::{LwwRead, LwwRegister, LwwWrite};
 
 pub use converge_mvregister::MvRegister;
 
-/// What can go wrong changing a map or document: `converge_ormap::Error`.
+// How a document reports concurrent writes: conflicts, reads, merge reports.
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
 pub use converge_ormap::{

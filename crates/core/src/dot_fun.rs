@@ -9,13 +9,17 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::dot_set::next_dot;
+use crate::dot_value_clash::theirs_wins;
 use crate::{Causal, CausalContext, Dot, DotStore, ReplicaId};
 
 /// Dot → value. In a register, every entry is one write that no other write seen here
 /// has replaced: one entry normally, several after concurrent writes (siblings).
 ///
-/// A dot names exactly one write, so the two sides of a join never disagree on the
-/// value under a dot; the join keeps entries by the rule of [`DotStore`].
+/// The join keeps entries by the rule of [`DotStore`]. A dot names exactly one write,
+/// so honest replicas never disagree on the value under a dot; when a forged or buggy
+/// state does (a *dot value clash*), the join keeps the value whose canonical encoding
+/// is greater, the same choice on every replica, so replicas still converge, and counts
+/// the clash ([`dot_value_clashes`](crate::dot_value_clashes)).
 ///
 /// Encoded as a flat array `[replica, counter, value, …]` in dot order.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -79,7 +83,7 @@ impl<V> DotFun<V> {
     }
 }
 
-impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
+impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotFun<V> {
     /// Writes `value` under a fresh dot of `replica`, replacing every write observed
     /// here, and records the dot in `context`. Returns the exact delta: the new entry,
     /// with a context of the fresh dot and the replaced dots.
@@ -113,7 +117,7 @@ impl<V: Clone + PartialEq + fmt::Debug> DotFun<V> {
     }
 }
 
-impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
+impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
     fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -144,9 +148,21 @@ impl<V: Clone + PartialEq + fmt::Debug> DotStore for DotFun<V> {
             self.entries
                 .retain(|(d, _)| other.contains(*d) || !other_context.contains(*d));
         }
+        // Theirs join unless this side has seen them (and so removed them, or holds
+        // them). Where both sides hold a dot, both hold its one write, unless a state
+        // was forged: then the value every replica prefers stays.
         for (d, v) in other.entries {
-            if !context.contains(d) {
-                self.insert(d, v);
+            match self.entries.binary_search_by(|(e, _)| e.cmp(&d)) {
+                Ok(at) => {
+                    if theirs_wins(&self.entries[at].1, &v) {
+                        self.entries[at].1 = v;
+                    }
+                }
+                Err(at) => {
+                    if !context.contains(d) {
+                        self.entries.insert(at, (d, v));
+                    }
+                }
             }
         }
     }

@@ -249,7 +249,8 @@ impl<'de> Visitor<'de> for FlatDots {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DotSet, A::Error> {
-        let mut dots = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024) / 2);
+        // Not sized from the length the input claims: grown by the dots really there.
+        let mut dots = Vec::new();
         while let Some(dot) = next_dot(&mut seq)? {
             dots.push(dot);
         }

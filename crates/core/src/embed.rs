@@ -135,8 +135,28 @@ where
 /// ```
 ///
 /// Generic parameters go in the brackets: `causal_type!([V: Clone] Reg<V>, state: DotFun<V>)`.
+///
+/// A register (state `Causal<DotFun<V>>`) adds `, counting conflicts` to also implement
+/// [`CountConflicts`](crate::CountConflicts) as its state counts them: the siblings a
+/// merge left beside each other.
 #[macro_export]
 macro_rules! causal_type {
+    ([$($generics:tt)*] $ty:ty, $field:ident: $store:ty, counting conflicts) => {
+        $crate::causal_type!([$($generics)*] $ty, $field: $store);
+
+        /// Concurrent writes met: the register's new siblings.
+        impl<$($generics)*> $crate::CountConflicts for $ty {
+            const MEETS_CONFLICTS: bool =
+                <$crate::Causal<$store> as $crate::CountConflicts>::MEETS_CONFLICTS;
+
+            fn conflicts_between(before: &Self, after: &Self) -> u64 {
+                <$crate::Causal<$store> as $crate::CountConflicts>::conflicts_between(
+                    &before.$field,
+                    &after.$field,
+                )
+            }
+        }
+    };
     ([$($generics:tt)*] $ty:ty, $field:ident: $store:ty) => {
         impl<$($generics)*> $crate::Lattice for $ty {
             fn join(&mut self, other: Self) {

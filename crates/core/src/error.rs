@@ -1,8 +1,12 @@
-//! The one error type of converge-core: what went wrong decoding bytes or ids.
+//! The one error type of converge-core: what went wrong decoding bytes, parsing a
+//! replica id, or drawing a random one.
 
 use thiserror::Error;
 
-/// Why bytes (or a replica id string) could not be turned into a converge value.
+/// What went wrong in converge-core: bytes that are not a valid converge value (most
+/// variants), a replica id string that is not one ([`Error::InvalidReplicaId`]), or a
+/// platform with no random source for [`ReplicaId::random`](crate::ReplicaId::random)
+/// ([`Error::NoRandomSource`]).
 ///
 /// Every variant names what was wrong and, where there is one, what to do about it.
 /// A decoding error never leaves partial state behind: decoding builds a new value

@@ -46,8 +46,8 @@ impl fmt::Debug for Timestamp {
 }
 
 /// A source of wall-clock time in milliseconds. Inject one into [`Hlc`] to control
-/// time in tests ([`ManualClock`]) or to read it from the host (the wasm layer uses
-/// JavaScript's `Date.now()`).
+/// time in tests ([`ManualClock`]) or to read it from somewhere else than the host's
+/// wall clock ([`SystemClock`], the default).
 pub trait Clock {
     /// Milliseconds since the Unix epoch. May jump backwards; [`Hlc`] copes.
     fn now_millis(&self) -> u64;
@@ -59,9 +59,15 @@ impl<F: Fn() -> u64> Clock for F {
     }
 }
 
-/// The operating system's wall clock. Not available on `wasm32-unknown-unknown`,
-/// where there is no OS clock; supply a [`Clock`] there.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+/// The host's wall clock, on every target: the operating system's clock natively,
+/// and JavaScript's `Date.now()` on `wasm32-unknown-unknown` (in the browser, in Node,
+/// in a worker). A time before the epoch, or one the host cannot give, reads 0.
+///
+/// ```
+/// use converge_core::{Clock, SystemClock};
+/// // 2020-01-01T00:00:00Z
+/// assert!(SystemClock.now_millis() > 1_577_836_800_000);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
@@ -71,6 +77,20 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// On bare wasm there is no operating system clock; the JavaScript host's is read.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+impl Clock for SystemClock {
+    fn now_millis(&self) -> u64 {
+        let now = js_sys::Date::now();
+        if now.is_finite() && now > 0.0 {
+            // A float-to-integer `as` saturates: no wrap, no panic.
+            now as u64
+        } else {
+            0
+        }
     }
 }
 
@@ -129,13 +149,9 @@ pub struct Hlc<C = DefaultClock> {
     max_drift_ms: Option<u64>,
 }
 
-/// The clock [`Hlc`] uses when none is named: the system clock where there is one.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+/// The clock [`Hlc`] uses when none is named: the host's wall clock
+/// ([`SystemClock`]), the same type on every target.
 pub type DefaultClock = SystemClock;
-/// The clock [`Hlc`] uses when none is named: on bare wasm there is no system clock,
-/// so the default is a [`ManualClock`] the host must set.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub type DefaultClock = ManualClock;
 
 impl Default for Hlc<DefaultClock> {
     fn default() -> Self {
@@ -237,6 +253,16 @@ mod tests {
         assert_eq!(hlc.tick(), Timestamp::new(1_500, 1));
         hlc.observe(Timestamp::new(1_200, 3)); // within the drift: taken as is
         assert_eq!(hlc.tick(), Timestamp::new(1_500, 2));
+    }
+
+    /// Issue 14, item 6: on wasm the default clock was a `ManualClock` reading 0.
+    /// (Natively it has always read the system clock; the JS tests check the wasm
+    /// build, where `SystemClock` reads `Date.now()`.)
+    #[test]
+    fn the_default_clock_reads_real_time() {
+        let after_2020 = Timestamp::new(1_577_836_800_000, 0);
+        assert!(Hlc::default().tick() > after_2020);
+        assert!(SystemClock.now_millis() > after_2020.millis);
     }
 
     #[test]

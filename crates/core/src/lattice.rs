@@ -47,7 +47,8 @@ pub trait DeltaCrdt: Lattice + Default + Clone + PartialEq + Debug {
     /// joins a copy; types override it with something cheaper.
     fn is_subsumed_by(&self, other: &Self) -> bool {
         let mut joined = other.clone();
-        joined.join(self.clone());
+        // A trial join: it counts no dot value clashes (the real join will).
+        crate::dot_value_clash::uncounted(|| joined.join(self.clone()));
         joined == *other
     }
 }
@@ -56,16 +57,35 @@ pub trait DeltaCrdt: Lattice + Default + Clone + PartialEq + Debug {
 /// side that now stand beside a write of this side that neither had seen (register
 /// siblings). An application charts it as a conflict rate.
 ///
-/// Types without concurrent writes to report (counters, sets, flags) count 0.
+/// Types without concurrent writes to report (counters, sets, flags) implement it
+/// with an empty body: they count 0, and their [`join_counting`](Self::join_counting)
+/// is a plain join that copies nothing. Types that meet concurrent writes set
+/// [`MEETS_CONFLICTS`](Self::MEETS_CONFLICTS) and say how to count them in
+/// [`conflicts_between`](Self::conflicts_between).
 pub trait CountConflicts: Lattice + Clone {
+    /// Whether a merge of this type can meet concurrent writes at all. `false` (the
+    /// default) promises that [`conflicts_between`](Self::conflicts_between) is
+    /// always 0, so [`join_counting`](Self::join_counting) need not keep the state
+    /// from before the join.
+    const MEETS_CONFLICTS: bool = false;
+
     /// The concurrent writes a merge met, judged from the state before and after it:
     /// for every register that changed and now holds `n > 1` live writes, `n - 1`.
-    fn conflicts_between(before: &Self, after: &Self) -> u64;
+    /// The default counts 0.
+    fn conflicts_between(before: &Self, after: &Self) -> u64 {
+        let _ = (before, after);
+        0
+    }
 
     /// Joins `other` and returns [`conflicts_between`](Self::conflicts_between) the
-    /// state before and after. Containers override it to copy only what `other`
-    /// touches.
+    /// state before and after (0 without a copy unless
+    /// [`MEETS_CONFLICTS`](Self::MEETS_CONFLICTS)). Containers override it to copy
+    /// only what `other` touches.
     fn join_counting(&mut self, other: Self) -> u64 {
+        if !Self::MEETS_CONFLICTS {
+            self.join(other);
+            return 0;
+        }
         let before = self.clone();
         self.join(other);
         Self::conflicts_between(&before, self)
@@ -79,5 +99,19 @@ pub fn register_conflicts<D: PartialEq>(before: &[D], after: &[D]) -> u64 {
         after.len() as u64 - 1
     } else {
         0
+    }
+}
+
+/// A register's conflicts: the concurrent writes a merge left beside each other in its
+/// [`DotFun`](crate::DotFun), the state of both converge registers (and of any
+/// register built on `Causal<DotFun<V>>`).
+impl<V: Clone + PartialEq + Debug + serde::Serialize> CountConflicts
+    for crate::Causal<crate::DotFun<V>>
+{
+    const MEETS_CONFLICTS: bool = true;
+
+    fn conflicts_between(before: &Self, after: &Self) -> u64 {
+        let dots = |r: &Self| r.store.iter().map(|(d, _)| d).collect::<Vec<_>>();
+        register_conflicts(&dots(before), &dots(after))
     }
 }

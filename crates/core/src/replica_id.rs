@@ -33,8 +33,9 @@ impl ReplicaId {
 
     /// A fresh id from the operating system's (or the browser's) random source.
     ///
-    /// Fails only where the platform has no random source; then choose an id with
-    /// [`ReplicaId::new`].
+    /// Fails only where the platform has no random source, with
+    /// [`Error::NoRandomSource`] (not a decoding error: nothing was decoded); then
+    /// choose an id with [`ReplicaId::new`].
     pub fn random() -> Result<Self, Error> {
         getrandom::u64()
             .map(ReplicaId)
@@ -95,6 +96,16 @@ mod tests {
         let a = ReplicaId::random().unwrap();
         let b = ReplicaId::random().unwrap();
         assert_ne!(a, b);
+    }
+
+    /// Issue 14, item 10: a failing random source must say so, not speak of bytes
+    /// that could not be decoded.
+    #[test]
+    fn no_random_source_says_what_failed() {
+        let message = Error::NoRandomSource("entropy unavailable".into()).to_string();
+        assert!(message.contains("no random source"), "{message}");
+        assert!(!message.contains("decode"), "{message}");
+        assert!(message.contains("ReplicaId::new"), "{message}");
     }
 
     #[test]

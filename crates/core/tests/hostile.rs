@@ -445,6 +445,24 @@ fn one_mib_of_random_bytes_is_rejected() {
     }
 }
 
+/// Issue 14, item 10: a dot set's decoder sized its vector from the length the input
+/// claimed (up to 512 dots, 8 KiB, for a 3-byte array header); now it grows with the
+/// dots that are really there.
+#[test]
+fn a_claimed_length_allocates_nothing_ahead() {
+    let _guard = exclusive();
+    // An OR-Set whose one element's dot set claims 1,024 entries and holds none.
+    let body = [0x93, 0x81, 0xa1, 0x61, 0xdc, 0x04, 0x00];
+    let (result, alloc) = measured(|| Shape::OrSet.decode_body(&body));
+    println!("{}: {result:?}, {alloc} B allocated", hex(&body));
+    assert!(result.is_err());
+    assert!(
+        alloc < 2048,
+        "{alloc} B allocated for a {}-byte input",
+        body.len()
+    );
+}
+
 /// A large valid input may allocate, but in proportion to what it holds.
 #[test]
 fn large_valid_input_allocates_in_proportion() {

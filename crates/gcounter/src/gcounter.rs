@@ -84,16 +84,7 @@ impl FromIterator<(ReplicaId, u64)> for GCounter {
 }
 
 /// No concurrent writes to report: every write merges without a conflict.
-impl converge_core::CountConflicts for GCounter {
-    fn conflicts_between(_: &Self, _: &Self) -> u64 {
-        0
-    }
-
-    fn join_counting(&mut self, other: Self) -> u64 {
-        converge_core::Lattice::join(self, other);
-        0
-    }
-}
+impl converge_core::CountConflicts for GCounter {}
 
 #[cfg(test)]
 mod tests {

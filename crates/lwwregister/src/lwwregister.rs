@@ -24,7 +24,7 @@ use crate::{LwwRead, LwwWrite, Stamped};
     transparent,
     bound(
         serialize = "V: Clone + PartialEq + Debug + Serialize",
-        deserialize = "V: Clone + PartialEq + Debug + DeserializeOwned"
+        deserialize = "V: Clone + PartialEq + Debug + Serialize + DeserializeOwned"
     )
 )]
 pub struct LwwRegister<V> {
@@ -135,7 +135,7 @@ impl<V> LwwRegister<V> {
     }
 }
 
-impl<V: Clone + PartialEq + Debug> LwwRegister<V> {
+impl<V: Clone + PartialEq + Debug + Serialize> LwwRegister<V> {
     /// Writes `value` as `replica` and returns the delta: the new write with its
     /// timestamp, and a context of its dot and the dots it replaced.
     ///
@@ -178,15 +178,11 @@ impl<V: Clone + PartialEq + Debug + Serialize + DeserializeOwned> Codec for LwwR
     const TAG: TypeTag = TypeTag::LwwRegister;
 }
 
-converge_core::causal_type!([V: Clone + PartialEq + Debug] LwwRegister<V>, state: DotFun<Stamped<V>>);
-
-/// Concurrent writes met: the register's new siblings.
-impl<V: Clone + PartialEq + Debug> converge_core::CountConflicts for LwwRegister<V> {
-    fn conflicts_between(before: &Self, after: &Self) -> u64 {
-        let dots = |r: &Self| r.state.store.iter().map(|(d, _)| d).collect::<Vec<_>>();
-        converge_core::register_conflicts(&dots(before), &dots(after))
-    }
-}
+converge_core::causal_type!(
+    [V: Clone + PartialEq + Debug + Serialize] LwwRegister<V>,
+    state: DotFun<Stamped<V>>,
+    counting conflicts
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
     transparent,
     bound(
         serialize = "V: Clone + PartialEq + Debug + Serialize",
-        deserialize = "V: Clone + PartialEq + Debug + DeserializeOwned"
+        deserialize = "V: Clone + PartialEq + Debug + Serialize + DeserializeOwned"
     )
 )]
 pub struct MvRegister<V> {
@@ -108,7 +108,7 @@ impl<V> MvRegister<V> {
     }
 }
 
-impl<V: Clone + PartialEq + Debug> MvRegister<V> {
+impl<V: Clone + PartialEq + Debug + Serialize> MvRegister<V> {
     /// Writes `value` as `replica`, replacing every sibling this replica has seen, and
     /// returns the delta: the new write, with a context of its dot and of the dots it
     /// replaced (nothing more, so the delta may arrive in any order).
@@ -136,15 +136,11 @@ impl<V: Clone + PartialEq + Debug + Serialize + DeserializeOwned> Codec for MvRe
     const TAG: TypeTag = TypeTag::MvRegister;
 }
 
-converge_core::causal_type!([V: Clone + PartialEq + Debug] MvRegister<V>, state: DotFun<V>);
-
-/// Concurrent writes met: the register's new siblings.
-impl<V: Clone + PartialEq + Debug> converge_core::CountConflicts for MvRegister<V> {
-    fn conflicts_between(before: &Self, after: &Self) -> u64 {
-        let dots = |r: &Self| r.state.store.iter().map(|(d, _)| d).collect::<Vec<_>>();
-        converge_core::register_conflicts(&dots(before), &dots(after))
-    }
-}
+converge_core::causal_type!(
+    [V: Clone + PartialEq + Debug + Serialize] MvRegister<V>,
+    state: DotFun<V>,
+    counting conflicts
+);
 
 #[cfg(test)]
 mod tests {
@@ -154,7 +150,7 @@ mod tests {
     const A: ReplicaId = ReplicaId::new(1);
     const B: ReplicaId = ReplicaId::new(2);
 
-    fn joined<V: Clone + PartialEq + Debug>(
+    fn joined<V: Clone + PartialEq + Debug + Serialize>(
         mut a: MvRegister<V>,
         b: MvRegister<V>,
     ) -> MvRegister<V> {

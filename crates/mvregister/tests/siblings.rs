@@ -8,7 +8,7 @@ const A: ReplicaId = ReplicaId::new(0xa);
 const B: ReplicaId = ReplicaId::new(0xb);
 const C: ReplicaId = ReplicaId::new(0xc);
 
-fn joined<V: Clone + PartialEq + std::fmt::Debug>(
+fn joined<V: Clone + PartialEq + std::fmt::Debug + serde::Serialize>(
     mut a: MvRegister<V>,
     b: MvRegister<V>,
 ) -> MvRegister<V> {

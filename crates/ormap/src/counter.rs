@@ -220,16 +220,7 @@ impl fmt::Debug for Counter {
 converge_core::causal_type!([] Counter, state: DotFun<Contribution>);
 
 /// No concurrent writes to report: every write merges without a conflict.
-impl converge_core::CountConflicts for Counter {
-    fn conflicts_between(_: &Self, _: &Self) -> u64 {
-        0
-    }
-
-    fn join_counting(&mut self, other: Self) -> u64 {
-        converge_core::Lattice::join(self, other);
-        0
-    }
-}
+impl converge_core::CountConflicts for Counter {}
 
 #[cfg(test)]
 mod tests {

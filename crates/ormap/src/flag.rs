@@ -39,13 +39,4 @@ impl Flag {
 converge_core::causal_type!([] Flag, state: DotSet);
 
 /// No concurrent writes to report: every write merges without a conflict.
-impl converge_core::CountConflicts for Flag {
-    fn conflicts_between(_: &Self, _: &Self) -> u64 {
-        0
-    }
-
-    fn join_counting(&mut self, other: Self) -> u64 {
-        converge_core::Lattice::join(self, other);
-        0
-    }
-}
+impl converge_core::CountConflicts for Flag {}

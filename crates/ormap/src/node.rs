@@ -384,6 +384,8 @@ converge_core::causal_type!([] Node, state: Parts);
 
 /// Concurrent writes met in this node's registers and, recursively, its nested map.
 impl converge_core::CountConflicts for Node {
+    const MEETS_CONFLICTS: bool = true;
+
     fn conflicts_between(before: &Self, after: &Self) -> u64 {
         let registers = converge_core::register_conflicts(
             &before.register_dots().into_iter().collect::<Vec<_>>(),

@@ -215,6 +215,8 @@ converge_core::causal_type!([K: Key, V: Embeddable] OrMap<K, V>, state: DotMap<K
 /// judged on the part of the map it touches ([`DotStore::touched_by`]), so counting a
 /// delta's merge costs in proportion to the delta.
 impl<K: Key, V: Embeddable + CountConflicts> CountConflicts for OrMap<K, V> {
+    const MEETS_CONFLICTS: bool = V::MEETS_CONFLICTS;
+
     fn conflicts_between(before: &Self, after: &Self) -> u64 {
         let empty = V::default();
         after

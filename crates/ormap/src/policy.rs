@@ -12,10 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-use std::rc::Rc;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-use std::sync::Arc as Rc;
+use std::sync::Arc;
 
 use converge_core::ReplicaId;
 
@@ -30,45 +27,31 @@ pub enum Resolution {
     Unresolved,
 }
 
-/// The function inside a [`Resolver`]. Shareable across threads natively; on bare
-/// wasm, where the host's functions (JavaScript) are neither `Send` nor `Sync` and
-/// there is one thread, any function will do.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+/// The function inside a [`Resolver`]: shareable across threads, on every target.
 type ResolveFn = dyn Fn(&[Sibling]) -> Resolution + Send + Sync;
-/// The function inside a [`Resolver`] (bare wasm: no thread bounds).
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-type ResolveFn = dyn Fn(&[Sibling]) -> Resolution;
 
 /// A named read-time resolver over a field's concurrent writes. It must be a pure
 /// function of the siblings (given in a deterministic order), so every replica agrees.
 #[derive(Clone)]
 pub struct Resolver {
     name: String,
-    resolve: Rc<ResolveFn>,
+    resolve: Arc<ResolveFn>,
 }
 
 impl Resolver {
     /// A resolver called `name` (shown in conflict reports) running `resolve`.
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    ///
+    /// The function must be `Send + Sync` on every target, wasm included. A host
+    /// function that is neither (a JavaScript function, say) stays where it lives,
+    /// and the resolver captures a handle to it (the npm package keeps JavaScript
+    /// resolvers in a registry and captures their id).
     pub fn new(
         name: impl Into<String>,
         resolve: impl Fn(&[Sibling]) -> Resolution + Send + Sync + 'static,
     ) -> Self {
         Resolver {
             name: name.into(),
-            resolve: Rc::new(resolve),
-        }
-    }
-
-    /// A resolver called `name` (shown in conflict reports) running `resolve`.
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    pub fn new(
-        name: impl Into<String>,
-        resolve: impl Fn(&[Sibling]) -> Resolution + 'static,
-    ) -> Self {
-        Resolver {
-            name: name.into(),
-            resolve: Rc::new(resolve),
+            resolve: Arc::new(resolve),
         }
     }
 

@@ -127,13 +127,4 @@ impl<E: Element> FromIterator<(ReplicaId, E)> for OrSet<E> {
 converge_core::causal_type!([E: Element] OrSet<E>, state: DotMap<E, DotSet>);
 
 /// No concurrent writes to report: every write merges without a conflict.
-impl<E: Element> converge_core::CountConflicts for OrSet<E> {
-    fn conflicts_between(_: &Self, _: &Self) -> u64 {
-        0
-    }
-
-    fn join_counting(&mut self, other: Self) -> u64 {
-        converge_core::Lattice::join(self, other);
-        0
-    }
-}
+impl<E: Element> converge_core::CountConflicts for OrSet<E> {}

@@ -144,16 +144,7 @@ impl<'de> Deserialize<'de> for PnCounter {
 }
 
 /// No concurrent writes to report: every write merges without a conflict.
-impl converge_core::CountConflicts for PnCounter {
-    fn conflicts_between(_: &Self, _: &Self) -> u64 {
-        0
-    }
-
-    fn join_counting(&mut self, other: Self) -> u64 {
-        converge_core::Lattice::join(self, other);
-        0
-    }
-}
+impl converge_core::CountConflicts for PnCounter {}
 
 #[cfg(test)]
 mod tests {

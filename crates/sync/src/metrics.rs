@@ -29,6 +29,11 @@ pub struct Metrics {
     /// `Replica<Document>` ([`Replica::receive_reporting`](crate::Replica::receive_reporting),
     /// [`Replica::guarded_update`](crate::Replica::guarded_update)); empty otherwise.
     pub policies: converge_ormap::PolicyMetrics,
+    /// Dot value clashes met while merging: one write (dot) carrying two different
+    /// values, which only a forged or buggy peer causes. The merge settles each the
+    /// same way on every replica; a count above 0 says some peer should be looked at.
+    /// See [`converge_core::dot_value_clashes`].
+    pub dot_value_clashes: u64,
 }
 
 /// What a replica knows of one peer.

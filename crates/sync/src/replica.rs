@@ -239,8 +239,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         if other.is_subsumed_by(&self.state) {
             return 0;
         }
+        let clashes = converge_core::dot_value_clashes();
         let conflicts = join(&mut self.state, other.clone());
         self.metrics.conflicts += conflicts;
+        self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
         self.push(other);
         conflicts
     }
@@ -536,7 +538,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Joins what a peer sent; buffers it to relay if it was news.
     fn join_news(&mut self, value: T, join: &mut dyn FnMut(&mut T, T) -> u64) {
         if !value.is_subsumed_by(&self.state) {
+            let clashes = converge_core::dot_value_clashes();
             self.metrics.conflicts += join(&mut self.state, value.clone());
+            self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
             // Relay what was news to us to the other peers.
             self.push(value);
         }
