@@ -65,9 +65,11 @@ fn run(work: Work) -> Box<dyn Any> {
             let mut taken = 0;
             for i in 0..100_000_usize {
                 let key = format!("k{}", i % 10_000);
-                let delta = doc.update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
-                    r.set(a, &mut clock, Value::Int(i as i64))
-                });
+                let delta = doc
+                    .update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
+                        r.set(a, &mut clock, Value::Int(i as i64))
+                    })
+                    .expect("a short path and a plain value are never refused");
                 pending.join(delta);
                 if take_each {
                     taken += std::mem::take(&mut pending).encode().len();
@@ -96,7 +98,9 @@ fn run(work: Work) -> Box<dyn Any> {
             let mut doc = Document::new();
             let mut pending = Document::new();
             for _ in 0..10_000 {
-                let delta = doc.update_at(&["n"], |c: &mut Counter| c.increment(b, 1));
+                let delta = doc
+                    .update_at(&["n"], |c: &mut Counter| c.increment(b, 1))
+                    .expect("a short path and a plain value are never refused");
                 pending.join(delta);
             }
             Box::new((doc, pending))

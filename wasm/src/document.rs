@@ -3,7 +3,7 @@
 
 use converge::{
     Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, NodeKind, OrSet, Outcome,
-    Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value, MAX_PATH_LEN,
+    Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
 };
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -45,11 +45,6 @@ fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
             .collect::<Result<_, _>>()?;
         if keys.is_empty() {
             return Err(invalid("a path needs at least one key"));
-        }
-        if keys.len() > MAX_PATH_LEN {
-            return Err(invalid(format!(
-                "a path has at most {MAX_PATH_LEN} keys (deeper documents could not be decoded)"
-            )));
         }
         return Ok(keys);
     }
@@ -191,7 +186,8 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
 
 impl JsDocument {
     /// Runs one mutator of the CRDT of kind `T` at the JavaScript `path` as a local
-    /// write (the mutator gets the id to write under and the LWW clock).
+    /// write (the mutator gets the id to write under and the LWW clock). A path or
+    /// value the document refuses (too deep to decode) throws, changing nothing.
     fn write_at<T: NodeKind>(
         &mut self,
         path: &JsValue,
@@ -201,8 +197,7 @@ impl JsDocument {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
         self.inner
-            .write(|doc, me| doc.update_at(&keys, |crdt: &mut T| mutate(crdt, me, clock)));
-        Ok(())
+            .try_write(|doc, me| doc.update_at(&keys, |crdt: &mut T| mutate(crdt, me, clock)))
     }
 }
 
@@ -300,8 +295,7 @@ impl JsDocument {
     ) -> Result<(), JsValue> {
         let path = path_of(&path)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner.write(|doc, _| doc.remove_at(&keys));
-        Ok(())
+        self.inner.try_write(|doc, _| doc.remove_at(&keys))
     }
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.

@@ -24,12 +24,12 @@
 //!
 //! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
 //! let mut at_a = Document::new();
-//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2));
+//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2))?;
 //! let mut at_b = at_a.clone();
 //!
 //! // Concurrently: A removes the whole cart, B adds one more apple.
-//! let removal = at_a.remove_at(&["cart"]);
-//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1));
+//! let removal = at_a.remove_at(&["cart"])?;
+//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1))?;
 //! at_a.join(more);
 //! at_b.join(removal);
 //!
@@ -38,6 +38,7 @@
 //! assert_eq!(at_a, at_b);
 //! let apples = at_a.get_at(&["cart", "apples"]).and_then(|n| n.get::<Counter>());
 //! assert_eq!(apples.map(Counter::value), Some(1));
+//! # Ok::<(), converge_ormap::Error>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -47,7 +48,7 @@
 mod conflicts;
 mod counter;
 mod document;
-pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
+mod error;
 mod flag;
 mod node;
 mod ormap;
@@ -57,8 +58,10 @@ mod value;
 
 pub use conflicts::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
+pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
+pub use error::Error;
 pub use flag::Flag;
-pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
+pub use node::{Document, Kind, Node, NodeKind};
 pub use ormap::{Key, OrMap};
 pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use value::Value;

@@ -142,12 +142,15 @@ mod tests {
         let mut doc = Document::new();
         doc.update_at(&["a", "name"], |x: &mut LwwRegister<Value>| {
             x.set(r, &mut clock, "quote\"d".into())
-        });
+        })
+        .unwrap();
         doc.update_at(&["a", "tags"], |s: &mut OrSet<Value>| {
             s.add(r, Value::Int(2))
-        });
-        doc.update_at(&["on"], |f: &mut Flag| f.enable(r));
-        doc.update_at(&["n"], |c: &mut Counter| c.decrement(r, 3));
+        })
+        .unwrap();
+        doc.update_at(&["on"], |f: &mut Flag| f.enable(r)).unwrap();
+        doc.update_at(&["n"], |c: &mut Counter| c.decrement(r, 3))
+            .unwrap();
         assert_eq!(
             doc.to_value().to_string(),
             r#"{"a":{"name":"quote\"d","tags":[2]},"n":-3,"on":true}"#
