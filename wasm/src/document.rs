@@ -350,7 +350,7 @@ impl JsDocument {
                 let kinds: Array = c
                     .kinds
                     .iter()
-                    .map(|k| JsValue::from_str(&format!("{k:?}").to_lowercase()))
+                    .map(|k| JsValue::from_str(k.name()))
                     .collect();
                 set_prop(&object, "kinds", &kinds);
                 JsValue::from(object)

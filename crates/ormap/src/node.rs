@@ -492,3 +492,20 @@ impl converge_core::CountConflicts for Node {
         registers + nested
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// The names JavaScript has shown since `conflicts()` listed kinds (then taken
+    /// from `Debug`): they are API, so they are pinned here.
+    #[test]
+    fn kind_names_are_stable() {
+        let names: Vec<String> = Kind::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["counter", "flag", "lww", "mv", "set", "map"]);
+        for kind in Kind::ALL {
+            assert_eq!(kind.name(), format!("{kind:?}").to_lowercase());
+            assert_eq!(Kind::from_byte(kind as u8), Some(kind));
+        }
+    }
+}
