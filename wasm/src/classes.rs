@@ -104,8 +104,8 @@ macro_rules! crdt_class {
             }
 
             /// The writes seen, as `{ [replicaId]: counter }` (compare two with
-            /// `compareVersions`).
-            #[wasm_bindgen(unchecked_return_type = "Record<string, number>")]
+            /// `compareVersions`); a counter past 2^53 − 1 is a bigint.
+            #[wasm_bindgen(unchecked_return_type = "Record<string, number | bigint>")]
             pub fn version(&self) -> JsValue {
                 self.inner.version()
             }

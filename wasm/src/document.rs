@@ -12,7 +12,7 @@ use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::synced::{JsClock, Synced};
-use crate::value::{define, from_value, to_value};
+use crate::value::{define, from_value, to_value, JsBuilder};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
@@ -299,6 +299,7 @@ impl JsDocument {
     }
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.
+    /// Counters are numbers, or bigints outside the safe-integer range.
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
@@ -310,14 +311,16 @@ impl JsDocument {
             .state()
             .get_at(&keys)
             .map_or(JsValue::UNDEFINED, |node| {
-                from_value(&node.to_value_at(&path, &self.extras.policies))
+                node.to_plain_at(&path, &self.extras.policies, &mut JsBuilder)
             }))
     }
 
     /// The whole document as plain data.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsValue {
-        from_value(&self.inner.state().to_value_with(&self.extras.policies))
+        self.inner
+            .state()
+            .to_plain_with(&self.extras.policies, &mut JsBuilder)
     }
 
     /// The register at `path` read under its policy: `{ value, outcome, resolver,

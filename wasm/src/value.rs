@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use converge::{OrMapError, Value, MAX_VALUE_DEPTH};
+use converge::{OrMapError, PlainBuilder, Value, MAX_VALUE_DEPTH};
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -114,6 +114,36 @@ pub(crate) fn from_value(value: &Value) -> JsValue {
             }
             object.into()
         }
+    }
+}
+
+/// Builds a document's plain data as JavaScript values directly: values as
+/// [`from_value`] makes them, counters exactly ([`from_count`]), sets and siblings as
+/// arrays, maps as plain objects.
+#[derive(Debug)]
+pub(crate) struct JsBuilder;
+
+impl PlainBuilder for JsBuilder {
+    type Output = JsValue;
+
+    fn value(&mut self, value: &Value) -> JsValue {
+        from_value(value)
+    }
+
+    fn count(&mut self, count: i128) -> JsValue {
+        from_count(count)
+    }
+
+    fn array(&mut self, items: Vec<JsValue>) -> JsValue {
+        items.into_iter().collect::<Array>().into()
+    }
+
+    fn object(&mut self, fields: Vec<(&str, JsValue)>) -> JsValue {
+        let object = Object::new();
+        for (key, value) in fields {
+            define(&object, key, &value);
+        }
+        object.into()
     }
 }
 

@@ -323,7 +323,9 @@ pub use converge_mvregister::MvRegister;
 /// `converge_ormap::Error`.
 pub use converge_ormap::Error as OrMapError;
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
-pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
+pub use converge_ormap::{
+    Counter, Document, Flag, Kind, Node, NodeKind, OrMap, PlainBuilder, Value,
+};
 pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 
 pub use converge_sync::Error as SyncError;

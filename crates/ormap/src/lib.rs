@@ -63,5 +63,6 @@ pub use error::Error;
 pub use flag::Flag;
 pub use node::{Document, Kind, Node, NodeKind};
 pub use ormap::{Key, OrMap};
+pub use plain::PlainBuilder;
 pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use value::Value;
