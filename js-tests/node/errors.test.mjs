@@ -499,6 +499,8 @@ describe('known gaps in the error contract', () => {
       [MvRegister, (r) => r.set(nest(126))],
       [Document, (r) => r.set('k', nest(125))],
       [Document, (r) => r.set(path(63), 1)],
+      [Document, (r) => r.set(path(32), nest(32))],
+      [Document, (r) => r.addToSet(path(32), nest(32))],
       [Document, (r) => r.increment(path(80))],
     ];
     const failures = [];
