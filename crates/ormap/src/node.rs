@@ -119,7 +119,7 @@ pub trait NodeKind: Embeddable + sealed::Sealed {
 /// Public only so the sealed trait can name it: this module is private and the crate
 /// does not export it, so no user can name or build one.
 #[derive(Clone, Default, PartialEq, Debug)]
-pub struct PartBox(Part);
+pub struct PartBox(Box<Part>);
 
 macro_rules! node_kinds {
     ($($variant:ident => $ty:ty $({ $($values:tt)* })?),* $(,)?) => {
@@ -131,20 +131,20 @@ macro_rules! node_kinds {
             impl sealed::Sealed for $ty {
                 $($($values)*)?
                 fn part(value: Embedded<Self>) -> PartBox {
-                    PartBox(Part::$variant(value))
+                    PartBox(Box::new(Part::$variant(value)))
                 }
                 fn of(part: &PartBox) -> Option<&Embedded<Self>> {
-                    match &part.0 {
+                    match &*part.0 {
                         Part::$variant(v) => Some(v),
                         _ => None,
                     }
                 }
                 fn of_mut(part: &mut PartBox) -> &mut Embedded<Self> {
-                    if !matches!(part.0, Part::$variant(_)) {
-                        debug_assert!(matches!(part.0, Part::Empty), "a part under another kind's key");
-                        part.0 = Part::$variant(Embedded::default());
+                    if !matches!(*part.0, Part::$variant(_)) {
+                        debug_assert!(matches!(*part.0, Part::Empty), "a part under another kind's key");
+                        *part.0 = Part::$variant(Embedded::default());
                     }
-                    match &mut part.0 {
+                    match &mut *part.0 {
                         Part::$variant(v) => v,
                         _ => unreachable!("made this kind just above"),
                     }
@@ -153,30 +153,15 @@ macro_rules! node_kinds {
         )*
 
         impl PartBox {
-            /// The empty part of `kind`.
-            fn empty(kind: Kind) -> PartBox {
-                match kind {
-                    $(Kind::$variant => PartBox(Part::$variant(Embedded::default())),)*
-                }
-            }
-
             fn as_store(&self) -> Option<&dyn ErasedStore> {
-                match &self.0 {
+                match &*self.0 {
                     Part::Empty => None,
                     $(Part::$variant(v) => Some(v),)*
                 }
             }
 
-            /// The part's kind (`None` for the bottom).
-            fn kind(&self) -> Option<Kind> {
-                match &self.0 {
-                    Part::Empty => None,
-                    $(Part::$variant(_) => Some(Kind::$variant),)*
-                }
-            }
-
             fn serialize_into<S: SerializeSeq>(&self, seq: &mut S) -> Result<(), S::Error> {
-                match &self.0 {
+                match &*self.0 {
                     Part::Empty => Ok(()),
                     $(Part::$variant(v) => seq.serialize_element(v),)*
                 }
@@ -184,7 +169,7 @@ macro_rules! node_kinds {
 
             fn deserialize_from<'de, A: SeqAccess<'de>>(kind: Kind, seq: &mut A) -> Result<Option<PartBox>, A::Error> {
                 Ok(match kind {
-                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(v))),)*
+                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Box::new(Part::$variant(v)))),)*
                 })
             }
         }
@@ -216,33 +201,28 @@ macro_rules! node_kinds {
             }
 
             fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
-                let Some(kind) = self.kind() else {
-                    return PartBox::default();
-                };
-                let empty;
-                let theirs = if other.kind().is_none() {
-                    empty = PartBox::empty(kind);
-                    &empty
-                } else {
-                    other
-                };
-                match (&self.0, &theirs.0) {
-                    $((Part::$variant(a), Part::$variant(b)) => PartBox(Part::$variant(a.touched_by(b, other_context))),)*
+                match (&*self.0, &*other.0) {
+                    $((Part::$variant(a), Part::$variant(b)) => {
+                        PartBox(Box::new(Part::$variant(a.touched_by(b, other_context))))
+                    })*
+                    $((Part::$variant(a), Part::Empty) => {
+                        PartBox(Box::new(Part::$variant(a.touched_by(&Embedded::default(), other_context))))
+                    })*
                     _ => self.clone(),
                 }
             }
 
             fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-                // The bottom takes the kind of the other side.
-                let Some(kind) = self.kind().or(other.kind()) else {
-                    return;
-                };
-                if self.kind().is_none() {
-                    *self = PartBox::empty(kind);
+                // The bottom takes the kind of the other side (in its own box).
+                if let Part::Empty = *self.0 {
+                    match &*other.0 {
+                        Part::Empty => return,
+                        $(Part::$variant(_) => *self.0 = Part::$variant(Embedded::default()),)*
+                    }
                 }
-                let theirs = if other.kind().is_none() { PartBox::empty(kind) } else { other };
-                match (&mut self.0, theirs.0) {
+                match (&mut *self.0, *other.0) {
                     $((Part::$variant(a), Part::$variant(b)) => a.join(context, b, other_context),)*
+                    $((Part::$variant(a), Part::Empty) => a.join(context, Embedded::default(), other_context),)*
                     _ => debug_assert!(false, "parts of different kinds are never joined"),
                 }
             }
@@ -256,7 +236,8 @@ node_kinds! {
     Lww => LwwRegister<Value> {
         const HOLDS_VALUES: bool = true;
         fn deepest_value(delta: &Self) -> usize {
-            delta.writes().iter().map(|w| w.value.depth()).max().unwrap_or(0)
+            let writes = delta.as_causal().store.iter();
+            writes.map(|(_, w)| w.value.depth()).max().unwrap_or(0)
         }
     },
     Mv => MvRegister<Value> {
@@ -308,13 +289,13 @@ impl Kind {
 }
 
 /// The parts of a node, as a dot store: kind → part, one per kind, none empty. Its
-/// join is [`DotMap`]'s, key by key (boxed: nearly every node holds one part, and the
-/// box keeps the node small in its parent map's table).
+/// join is [`DotMap`]'s, key by key. (Each part is boxed: nearly every node holds one,
+/// and small entries keep the node small in its parent map's table and cheap to move.)
 ///
 /// Public only as the store type of [`Node`]'s [`Embeddable`] impl: this module is
 /// private and the crate does not export it, so no user can name or build one.
 #[derive(Clone, Default, PartialEq, Debug)]
-pub struct Parts(Box<DotMap<Kind, PartBox>>);
+pub struct Parts(DotMap<Kind, PartBox>);
 
 impl Parts {
     /// The parts in kind order.
@@ -325,31 +306,31 @@ impl Parts {
 
 impl DotStore for Parts {
     fn is_empty(&self) -> bool {
-        DotStore::is_empty(&*self.0)
+        DotStore::is_empty(&self.0)
     }
 
     fn dot_count(&self) -> usize {
-        DotStore::dot_count(&*self.0)
+        DotStore::dot_count(&self.0)
     }
 
     fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
-        DotStore::for_each_dot(&*self.0, f);
+        DotStore::for_each_dot(&self.0, f);
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
-        DotStore::collect_dots(&*self.0, out);
+        DotStore::collect_dots(&self.0, out);
     }
 
     fn contains_dot(&self, dot: Dot) -> bool {
-        DotStore::contains_dot(&*self.0, dot)
+        DotStore::contains_dot(&self.0, dot)
     }
 
     fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
-        Parts(Box::new(self.0.touched_by(&other.0, other_context)))
+        Parts(self.0.touched_by(&other.0, other_context))
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-        self.0.join(context, *other.0, other_context);
+        self.0.join(context, other.0, other_context);
     }
 }
 
@@ -394,7 +375,7 @@ impl<'de> Deserialize<'de> for Parts {
                     }
                     parts.insert(kind, part);
                 }
-                Ok(Parts(Box::new(parts)))
+                Ok(Parts(parts))
             }
         }
         deserializer.deserialize_seq(PartsVisitor)
@@ -460,7 +441,7 @@ impl Node {
         let mut parts = DotMap::new();
         parts.insert(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(Parts(Box::new(parts)), delta.context),
+            state: Causal::new(Parts(parts), delta.context),
         })
     }
 }

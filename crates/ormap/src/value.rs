@@ -53,6 +53,9 @@ impl Value {
     /// an array or an object (`[]` and `[1]` are 1, `{"a": [1]}` is 2). Measured
     /// without recursion, so a value of any depth is measured safely.
     pub fn depth(&self) -> usize {
+        if !matches!(self, Value::Array(_) | Value::Object(_)) {
+            return 0;
+        }
         let mut deepest = 0;
         let mut stack = vec![(self, 0)];
         while let Some((value, depth)) = stack.pop() {
