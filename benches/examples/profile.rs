@@ -32,6 +32,7 @@ use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
 
 /// The timed part of each workload; its inputs are built before.
+#[allow(clippy::large_enum_variant)] // one value per run: its size does not matter
 enum Work {
     OrsetAdd(Vec<String>),
     OrsetMerge(OrSet<String>, OrSet<String>),
