@@ -66,17 +66,19 @@ impl fmt::Display for Kind {
 pub type Document = OrMap<String, Node>;
 
 /// One part of a node: one CRDT of one kind, or the bottom of no kind (what a
-/// [`DotMap`] joins a part into when the other side lacks it).
+/// [`DotMap`] joins a part into when the other side lacks it). Each CRDT is boxed at
+/// its own size: a part is two words wherever it goes, and a counter's or a
+/// register's allocation is not sized for the largest kind, a nested map.
 #[derive(Clone, Default, PartialEq, Debug)]
 enum Part {
     #[default]
     Empty,
-    Counter(Embedded<Counter>),
-    Flag(Embedded<Flag>),
-    Lww(Embedded<LwwRegister<Value>>),
-    Mv(Embedded<MvRegister<Value>>),
-    Set(Embedded<OrSet<Value>>),
-    Map(Embedded<Document>),
+    Counter(Box<Embedded<Counter>>),
+    Flag(Box<Embedded<Flag>>),
+    Lww(Box<Embedded<LwwRegister<Value>>>),
+    Mv(Box<Embedded<MvRegister<Value>>>),
+    Set(Box<Embedded<OrSet<Value>>>),
+    Map(Box<Embedded<Document>>),
 }
 
 /// The crate's side of [`NodeKind`]: how a kind is boxed into a node's part and found
@@ -119,7 +121,7 @@ pub trait NodeKind: Embeddable + sealed::Sealed {
 /// Public only so the sealed trait can name it: this module is private and the crate
 /// does not export it, so no user can name or build one.
 #[derive(Clone, Default, PartialEq, Debug)]
-pub struct PartBox(Box<Part>);
+pub struct PartBox(Part);
 
 macro_rules! node_kinds {
     ($($variant:ident => $ty:ty $({ $($values:tt)* })?),* $(,)?) => {
@@ -131,20 +133,20 @@ macro_rules! node_kinds {
             impl sealed::Sealed for $ty {
                 $($($values)*)?
                 fn part(value: Embedded<Self>) -> PartBox {
-                    PartBox(Box::new(Part::$variant(value)))
+                    PartBox(Part::$variant(Box::new(value)))
                 }
                 fn of(part: &PartBox) -> Option<&Embedded<Self>> {
-                    match &*part.0 {
+                    match &part.0 {
                         Part::$variant(v) => Some(v),
                         _ => None,
                     }
                 }
                 fn of_mut(part: &mut PartBox) -> &mut Embedded<Self> {
-                    if !matches!(*part.0, Part::$variant(_)) {
-                        debug_assert!(matches!(*part.0, Part::Empty), "a part under another kind's key");
-                        *part.0 = Part::$variant(Embedded::default());
+                    if !matches!(part.0, Part::$variant(_)) {
+                        debug_assert!(matches!(part.0, Part::Empty), "a part under another kind's key");
+                        part.0 = Part::$variant(Box::default());
                     }
-                    match &mut *part.0 {
+                    match &mut part.0 {
                         Part::$variant(v) => v,
                         _ => unreachable!("made this kind just above"),
                     }
@@ -154,14 +156,14 @@ macro_rules! node_kinds {
 
         impl PartBox {
             fn as_store(&self) -> Option<&dyn ErasedStore> {
-                match &*self.0 {
+                match &self.0 {
                     Part::Empty => None,
-                    $(Part::$variant(v) => Some(v),)*
+                    $(Part::$variant(v) => Some(&**v),)*
                 }
             }
 
             fn serialize_into<S: SerializeSeq>(&self, seq: &mut S) -> Result<(), S::Error> {
-                match &*self.0 {
+                match &self.0 {
                     Part::Empty => Ok(()),
                     $(Part::$variant(v) => seq.serialize_element(v),)*
                 }
@@ -169,7 +171,7 @@ macro_rules! node_kinds {
 
             fn deserialize_from<'de, A: SeqAccess<'de>>(kind: Kind, seq: &mut A) -> Result<Option<PartBox>, A::Error> {
                 Ok(match kind {
-                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Box::new(Part::$variant(v)))),)*
+                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(Box::new(v)))),)*
                 })
             }
         }
@@ -201,27 +203,33 @@ macro_rules! node_kinds {
             }
 
             fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
-                match (&*self.0, &*other.0) {
+                match (&self.0, &other.0) {
                     $((Part::$variant(a), Part::$variant(b)) => {
-                        PartBox(Box::new(Part::$variant(a.touched_by(b, other_context))))
+                        PartBox(Part::$variant(Box::new(a.touched_by(b, other_context))))
                     })*
                     $((Part::$variant(a), Part::Empty) => {
-                        PartBox(Box::new(Part::$variant(a.touched_by(&Embedded::default(), other_context))))
+                        PartBox(Part::$variant(Box::new(a.touched_by(&Embedded::default(), other_context))))
                     })*
                     _ => self.clone(),
                 }
             }
 
             fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-                // The bottom takes the kind of the other side (in its own box).
-                if let Part::Empty = *self.0 {
-                    match &*other.0 {
-                        Part::Empty => return,
-                        $(Part::$variant(_) => *self.0 = Part::$variant(Embedded::default()),)*
+                // The bottom joins as the empty part of the other side's kind (made in
+                // the other side's box, so no allocation).
+                if let Part::Empty = self.0 {
+                    match other.0 {
+                        Part::Empty => {}
+                        $(Part::$variant(mut b) => {
+                            let theirs = std::mem::take(&mut *b);
+                            b.join(context, theirs, other_context);
+                            self.0 = Part::$variant(b);
+                        })*
                     }
+                    return;
                 }
-                match (&mut *self.0, *other.0) {
-                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, b, other_context),)*
+                match (&mut self.0, other.0) {
+                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, *b, other_context),)*
                     $((Part::$variant(a), Part::Empty) => a.join(context, Embedded::default(), other_context),)*
                     _ => debug_assert!(false, "parts of different kinds are never joined"),
                 }
