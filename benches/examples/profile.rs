@@ -32,6 +32,7 @@ use converge_ormap::{Counter, Document, Value};
 use converge_orset::OrSet;
 
 /// The timed part of each workload; its inputs are built before.
+#[allow(clippy::large_enum_variant)] // one value per run: its size does not matter
 enum Work {
     OrsetAdd(Vec<String>),
     OrsetMerge(OrSet<String>, OrSet<String>),
@@ -65,9 +66,11 @@ fn run(work: Work) -> Box<dyn Any> {
             let mut taken = 0;
             for i in 0..100_000_usize {
                 let key = format!("k{}", i % 10_000);
-                let delta = doc.update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
-                    r.set(a, &mut clock, Value::Int(i as i64))
-                });
+                let delta = doc
+                    .update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
+                        r.set(a, &mut clock, Value::Int(i as i64))
+                    })
+                    .expect("a short path and a plain value are never refused");
                 pending.join(delta);
                 if take_each {
                     taken += std::mem::take(&mut pending).encode().len();
@@ -96,7 +99,9 @@ fn run(work: Work) -> Box<dyn Any> {
             let mut doc = Document::new();
             let mut pending = Document::new();
             for _ in 0..10_000 {
-                let delta = doc.update_at(&["n"], |c: &mut Counter| c.increment(b, 1));
+                let delta = doc
+                    .update_at(&["n"], |c: &mut Counter| c.increment(b, 1))
+                    .expect("a short path and a plain value are never refused");
                 pending.join(delta);
             }
             Box::new((doc, pending))

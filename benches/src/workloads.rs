@@ -112,11 +112,13 @@ pub fn converge_map(keys: &[String], updates: usize, replica: ReplicaId) -> Docu
     for i in 0..updates {
         let k = keys[i % keys.len()].as_str();
         if i % 2 == 0 {
-            doc.update_at(&[k, "count"], |c: &mut Counter| c.increment(replica, 1));
+            doc.update_at(&[k, "count"], |c: &mut Counter| c.increment(replica, 1))
+                .expect("a short path and a plain value are never refused");
         } else {
             doc.update_at(&[k, "name"], |r: &mut MvRegister<Value>| {
                 r.write(replica, Value::Int(i as i64))
-            });
+            })
+            .expect("a short path and a plain value are never refused");
         }
     }
     doc
@@ -170,6 +172,7 @@ pub fn scaling_write(
     doc.update_at(path, |r: &mut LwwRegister<Value>| {
         r.set(replica, clock, Value::Int(value))
     })
+    .expect("a short path and a plain value are never refused")
 }
 
 /// A document whose map at `depth` holds `n` keys (`scaling_key(0..n)`), each written

@@ -136,21 +136,21 @@ impl Subject for Document {
             &nested[..1]
         };
         match n % 10 {
-            0 | 1 => self.update_at(path, |c: &mut Counter| c.increment(writer, n % 7 + 1)),
-            2 => self.update_at(path, |c: &mut Counter| c.decrement(writer, 2)),
-            3 => self.update_at(path, |f: &mut Flag| f.enable(writer)),
-            4 => self.update_at(path, |f: &mut Flag| f.disable()),
+            0 | 1 => self.update_at(path, |c: &mut Counter| c.increment(writer, n % 7 + 1)).unwrap_or_default(),
+            2 => self.update_at(path, |c: &mut Counter| c.decrement(writer, 2)).unwrap_or_default(),
+            3 => self.update_at(path, |f: &mut Flag| f.enable(writer)).unwrap_or_default(),
+            4 => self.update_at(path, |f: &mut Flag| f.disable()).unwrap_or_default(),
             5 => self.update_at(path, |r: &mut Lww| {
                 r.set(
                     writer,
                     &mut Hlc::new(ManualClock::new(n * 10)),
                     sample_value(n),
                 )
-            }),
-            6 => self.update_at(path, |r: &mut Mv| r.write(writer, sample_value(n))),
-            7 => self.update_at(path, |s: &mut Set| s.add(writer, sample_value(n))),
-            8 => self.update_at(path, |s: &mut Set| s.remove(&sample_value(n - 1))),
-            _ => self.remove_at(path),
+            }).unwrap_or_default(),
+            6 => self.update_at(path, |r: &mut Mv| r.write(writer, sample_value(n))).unwrap_or_default(),
+            7 => self.update_at(path, |s: &mut Set| s.add(writer, sample_value(n))).unwrap_or_default(),
+            8 => self.update_at(path, |s: &mut Set| s.remove(&sample_value(n - 1))).unwrap_or_default(),
+            _ => self.remove_at(path).unwrap_or_default(),
         }
     }
 }

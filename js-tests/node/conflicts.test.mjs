@@ -2,7 +2,7 @@
 // read() under every kind of field policy, and type conflicts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSameBytes, converge, ids, metOf } from './helpers.mjs';
+import { assertCoded, assertSameBytes, converge, ids, metOf } from './helpers.mjs';
 
 const { LwwRegister, MvRegister, Document } = converge;
 
@@ -96,6 +96,8 @@ describe('MvRegister siblings', () => {
     assert.deepEqual(picked, { n: 2 });
     assert.ok(Array.isArray(seen) && seen.length === 2);
     assert.equal(a.resolve(() => undefined), undefined);
+    // resolve() is MvRegister::resolve: the pick must be one of the siblings.
+    assertCoded(() => a.resolve(() => ({ n: 3 })), 'ERR_INVALID_ARGUMENT');
     // A thrower's error reaches the caller, and the register is untouched.
     assert.throws(() => a.resolve(() => {
       throw new RangeError('resolver failed');

@@ -1,10 +1,8 @@
 // Error paths: every error is an `Error` with a string `code`, no input traps the
 // module, and after every error the module and the objects that existed still work.
-// Tests of documented promises the package does not keep yet are marked knownBug()
-// (TODO in the report; real failures with CONVERGE_STRICT=1).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertCoded, canaries, converge, ids, knownBug, prng, replyOf, syncLossy } from './helpers.mjs';
+import { assertCoded, canaries, converge, ids, prng, replyOf, syncLossy } from './helpers.mjs';
 
 const { GCounter, PNCounter, OrSet, LwwRegister, MvRegister, Document, compareVersions } =
   converge;
@@ -164,14 +162,20 @@ describe('counters that would overflow throw ERR_OVERFLOW and stay unchanged', (
     assert.equal(g.value, gBefore + 1n);
   });
 
-  test('Document counters past i64 read exactly (as bigint, like GCounter)', knownBug(
-    'Document counter values outside i64 are converted to a float (converge-ormap ' +
-      'plain.rs: i64::try_from(n).map_or(Value::Float(n as f64), ...)), so get()/toJSON() ' +
-      'return an imprecise number, e.g. 2100 increments of 2^53-1 read 18915118434956080000',
-  ), () => {
+  // Regression (issue 14, item 8): these read as an imprecise float
+  // (18915118434956080000) until counters were read through the exact builder.
+  test('Document counters past i64 read exactly (as bigint, like GCounter)', () => {
     const d = new Document(ids.a);
-    for (let i = 0; i < 2100; i++) d.increment('n', Number.MAX_SAFE_INTEGER);
-    assert.equal(d.get('n'), 2100n * BigInt(Number.MAX_SAFE_INTEGER));
+    for (let i = 0; i < 2100; i++) d.increment(['c', 'n'], Number.MAX_SAFE_INTEGER);
+    const exact = 2100n * BigInt(Number.MAX_SAFE_INTEGER);
+    assert.equal(d.get(['c', 'n']), exact);
+    assert.deepEqual(d.toJSON(), { c: { n: exact } });
+    for (let i = 0; i < 4200; i++) d.decrement(['c', 'n'], Number.MAX_SAFE_INTEGER);
+    assert.equal(d.get(['c', 'n']), -exact);
+    d.increment(['c', 'n'], Number.MAX_SAFE_INTEGER);
+    d.increment(['c', 'm'], 5);
+    assert.equal(d.get(['c', 'n']), -exact + BigInt(Number.MAX_SAFE_INTEGER));
+    assert.equal(d.get(['c', 'm']), 5, 'a safe count stays a number');
   });
 });
 
@@ -367,6 +371,8 @@ describe('replica ids, versions, policies, sync', () => {
       [{ [ids.a]: 1.5 }, {}],
       [{ [ids.a]: '1' }, {}],
       [{ [ids.a]: 2 ** 53 }, {}],
+      [{ [ids.a]: -1n }, {}],
+      [{ [ids.a]: 2n ** 64n }, {}],
     ]) {
       expectCoded(() => compareVersions(a, b), 'ERR_INVALID_ARGUMENT');
     }
@@ -493,6 +499,8 @@ describe('known gaps in the error contract', () => {
       [MvRegister, (r) => r.set(nest(126))],
       [Document, (r) => r.set('k', nest(125))],
       [Document, (r) => r.set(path(63), 1)],
+      [Document, (r) => r.set(path(32), nest(32))],
+      [Document, (r) => r.addToSet(path(32), nest(32))],
       [Document, (r) => r.increment(path(80))],
     ];
     const failures = [];
@@ -514,6 +522,41 @@ describe('known gaps in the error contract', () => {
       }
     }
     assert.deepEqual(failures, []);
+  });
+
+  // Regression (issue 14, item 1): the limits are the document's own (converge-ormap
+  // refuses the write), so every entry point refuses alike and changes nothing.
+  test('a document refuses a path past 32 keys and a value past 32 levels', () => {
+    const nest = (n) => {
+      let v = 1;
+      for (let i = 0; i < n; i++) v = [v];
+      return v;
+    };
+    const path = (n) => Array.from({ length: n }, (_, i) => `k${i}`);
+    const d = new Document(ids.a);
+    d.set(path(32), nest(32));
+    d.addToSet(path(32).slice(0, 31).concat('s'), nest(32));
+    const before = d.encode();
+    assert.equal(d.takeDelta() !== undefined, true);
+    for (const fn of [
+      () => d.set(path(33), 1),
+      () => d.increment(path(33)),
+      () => d.enable(path(40)),
+      () => d.remove(path(33)),
+    ]) {
+      expectCoded(fn, 'ERR_INVALID_ARGUMENT');
+    }
+    for (const fn of [
+      () => d.set('k', nest(33)),
+      () => d.setMulti('k', nest(33)),
+      () => d.addToSet('s', nest(33)),
+    ]) {
+      expectCoded(fn, 'ERR_TOO_DEEP');
+    }
+    assert.deepEqual([...d.encode()], [...before]);
+    assert.equal(d.takeDelta(), undefined, 'refused writes leave no delta');
+    const copy = Document.decode(before);
+    assert.deepEqual(copy.get(path(32)), nest(32));
   });
 
   test('one over-deep write does not stop later writes from syncing', {}, () => {

@@ -294,6 +294,25 @@ describe('version() and compareVersions', () => {
     });
   }
 
+  // Regression (issue 14, item 7): a counter's version counts its amounts, so it
+  // passed 2^53 - 1 and version() gave an imprecise number that compareVersions refused.
+  test('counts past 2^53 - 1 are bigints that compareVersions takes', () => {
+    for (const Class of [GCounter, PNCounter]) {
+      const a = new Class(ids.a);
+      const b = new Class(ids.b);
+      a.increment(Number.MAX_SAFE_INTEGER);
+      b.merge(a.encode());
+      assert.equal(typeof a.version()[ids.a], 'number');
+      a.increment(Number.MAX_SAFE_INTEGER);
+      const version = a.version();
+      assert.equal(version[ids.a], 2n * BigInt(Number.MAX_SAFE_INTEGER), Class.name);
+      assert.equal(compareVersions(version, b.version()), 'after', Class.name);
+      assert.equal(compareVersions(b.version(), version), 'before', Class.name);
+      b.merge(a.encode());
+      assert.equal(compareVersions(a.version(), b.version()), 'equal', Class.name);
+    }
+  });
+
   test('on literal version objects', () => {
     const [x, y] = [ids.a, ids.b];
     assert.equal(compareVersions({}, {}), 'equal');
@@ -309,5 +328,8 @@ describe('version() and compareVersions', () => {
       compareVersions({ [x]: Number.MAX_SAFE_INTEGER }, { [x]: Number.MAX_SAFE_INTEGER - 1 }),
       'after',
     );
+    // Bigints (what version() gives past 2^53 - 1) compare with numbers.
+    assert.equal(compareVersions({ [x]: 2n ** 64n - 1n }, { [x]: 5 }), 'after');
+    assert.equal(compareVersions({ [x]: 5n }, { [x]: 5 }), 'equal');
   });
 });

@@ -95,8 +95,8 @@ macro_rules! crdt_class {
             }
 
             /// The writes seen, as `{ [replicaId]: counter }` (compare two with
-            /// `compareVersions`).
-            #[wasm_bindgen(unchecked_return_type = "Record<string, number>")]
+            /// `compareVersions`); a counter past 2^53 − 1 is a bigint.
+            #[wasm_bindgen(unchecked_return_type = "Record<string, number | bigint>")]
             pub fn version(&self) -> JsValue {
                 self.inner.version()
             }
@@ -230,12 +230,7 @@ impl Versioned for GCounter {
 
 impl Versioned for PnCounter {
     fn version_vector(&self) -> VersionVector {
-        let mut vv: VersionVector = self.increments().collect();
-        for (replica, down) in self.decrements() {
-            let total = vv.get(replica).saturating_add(down);
-            vv.set(replica, total);
-        }
-        vv
+        self.version()
     }
 }
 
@@ -424,13 +419,30 @@ impl JsMvRegister {
     }
 
     /// The value `resolve(siblings)` picks (it must return one of them, or
-    /// `undefined`); a single sibling is returned without calling it.
+    /// `undefined` for none); a single sibling is returned without calling it, and
+    /// an error it throws reaches the caller. The register's own `resolve` decides
+    /// when to call it.
     pub fn resolve(&self, resolve: &js_sys::Function) -> Result<JsValue, JsValue> {
-        let siblings: Array = self.inner.state().values().map(from_value).collect();
-        match siblings.length() {
-            0 => Ok(JsValue::UNDEFINED),
-            1 => Ok(siblings.get(0)),
-            _ => resolve.call1(&JsValue::NULL, &siblings),
+        let mut failed = None;
+        let picked = self.inner.state().resolve(|siblings| {
+            let js: Array = siblings.iter().map(|v| from_value(v)).collect();
+            let choice = match resolve.call1(&JsValue::NULL, &js) {
+                Ok(choice) if choice.is_undefined() => return None,
+                Ok(choice) => to_value(&choice),
+                Err(thrown) => Err(thrown),
+            };
+            let found = choice.and_then(|choice| {
+                siblings
+                    .iter()
+                    .copied()
+                    .find(|s| **s == choice)
+                    .ok_or_else(|| invalid("resolve must return one of the siblings, or undefined"))
+            });
+            found.map_err(|e| failed = Some(e)).ok()
+        });
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(picked.map_or(JsValue::UNDEFINED, from_value)),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use converge::{
     Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, NodeKind, OrSet, Outcome,
-    Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value, MAX_PATH_LEN,
+    Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
 };
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -13,7 +13,7 @@ use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js_functions::RegisteredFunction;
 use crate::synced::Synced;
-use crate::value::{define, from_value, to_value};
+use crate::value::{define, from_value, to_value, JsBuilder};
 use crate::write_policies::{if_match_of, refusal_js, report_js};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
@@ -47,11 +47,6 @@ fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
             .collect::<Result<_, _>>()?;
         if keys.is_empty() {
             return Err(invalid("a path needs at least one key"));
-        }
-        if keys.len() > MAX_PATH_LEN {
-            return Err(invalid(format!(
-                "a path has at most {MAX_PATH_LEN} keys (deeper documents could not be decoded)"
-            )));
         }
         return Ok(keys);
     }
@@ -204,6 +199,8 @@ impl JsDocument {
     /// write under the write-time policies (the mutator gets the id to write under and
     /// the LWW clock): refused with `ERR_NOT_AUTHORITY` by an authority field of
     /// another replica, or `ERR_STALE` if `options.ifMatch` is not the field's version.
+    /// A path or value the document refuses (too deep to decode) throws too; every
+    /// refusal changes nothing.
     fn write_at<T: NodeKind>(
         &mut self,
         path: &JsValue,
@@ -341,6 +338,7 @@ impl JsDocument {
     }
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.
+    /// Counters are numbers, or bigints outside the safe-integer range.
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
@@ -352,14 +350,16 @@ impl JsDocument {
             .state()
             .get_at(&keys)
             .map_or(JsValue::UNDEFINED, |node| {
-                from_value(&node.to_value_at(&path, &self.extras.policies))
+                node.to_plain_at(&path, &self.extras.policies, &mut JsBuilder)
             }))
     }
 
     /// The whole document as plain data.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsValue {
-        from_value(&self.inner.state().to_value_with(&self.extras.policies))
+        self.inner
+            .state()
+            .to_plain_with(&self.extras.policies, &mut JsBuilder)
     }
 
     /// The register at `path` read under its policy: `{ value, outcome, resolver,
@@ -408,7 +408,7 @@ impl JsDocument {
                 let kinds: Array = c
                     .kinds
                     .iter()
-                    .map(|k| JsValue::from_str(&format!("{k:?}").to_lowercase()))
+                    .map(|k| JsValue::from_str(k.name()))
                     .collect();
                 set_prop(&object, "kinds", &kinds);
                 JsValue::from(object)

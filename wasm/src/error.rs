@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use converge::{DecodeError, GCounterError, PnCounterError, SyncError};
+use converge::{DecodeError, GCounterError, OrMapError, PnCounterError, SyncError};
 use wasm_bindgen::JsValue;
 
 /// A Rust error that knows its stable JavaScript `code`.
@@ -62,5 +62,14 @@ impl Coded for GCounterError {
 impl Coded for PnCounterError {
     fn code(&self) -> &'static str {
         "ERR_OVERFLOW"
+    }
+}
+
+impl Coded for OrMapError {
+    fn code(&self) -> &'static str {
+        match self {
+            OrMapError::ValueTooDeep { .. } => "ERR_TOO_DEEP",
+            _ => "ERR_INVALID_ARGUMENT",
+        }
     }
 }

@@ -6,7 +6,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{fail, invalid};
-use crate::value::define;
+use crate::value::{define, from_count};
 
 /// The replica id given (a hex string), or a random one when none is.
 pub(crate) fn replica_or_random(id: Option<String>) -> Result<ReplicaId, JsValue> {
@@ -21,17 +21,36 @@ pub(crate) fn parse_replica(text: &str) -> Result<ReplicaId, JsValue> {
     text.parse::<ReplicaId>().map_err(fail)
 }
 
-/// A version vector as `{ [replica id]: counter }`.
+/// A version vector as `{ [replica id]: counter }`: each counter a number, or a
+/// bigint past 2^53 − 1 (a counter's version counts its amounts, which can pass it),
+/// as [`compareVersions`](compare_versions) takes them back.
 pub(crate) fn version_to_js(vv: &VersionVector) -> JsValue {
     let object = Object::new();
     for (replica, counter) in vv.iter() {
         define(
             &object,
             &replica.to_string(),
-            &JsValue::from_f64(counter as f64),
+            &from_count(i128::from(counter)),
         );
     }
     object.into()
+}
+
+/// A version's counter from JavaScript: a safe non-negative integer, or a
+/// non-negative bigint within 64 bits (what `version()` gives past 2^53 − 1).
+fn counter_from_js(js: &JsValue, id: &str) -> Result<u64, JsValue> {
+    let refused = || {
+        invalid(format!(
+            "the counter of {id} is not a safe non-negative integer or a bigint of 64 bits"
+        ))
+    };
+    if js.is_bigint() {
+        return u64::try_from(js.clone()).map_err(|_| refused());
+    }
+    js.as_f64()
+        .filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c <= 9_007_199_254_740_991.0)
+        .map(|c| c as u64)
+        .ok_or_else(refused)
 }
 
 fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
@@ -46,15 +65,8 @@ fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
             .as_string()
             .ok_or_else(|| invalid("replica ids are strings"))?;
         let replica = parse_replica(&id)?;
-        let counter = Reflect::get(js, &key)?
-            .as_f64()
-            .filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c <= 9_007_199_254_740_991.0)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "the counter of {id} is not a safe non-negative integer"
-                ))
-            })?;
-        vv.set(replica, counter as u64);
+        let counter = counter_from_js(&Reflect::get(js, &key)?, &id)?;
+        vv.set(replica, counter);
     }
     Ok(vv)
 }
@@ -63,8 +75,8 @@ fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
 /// `"concurrent"` (each has writes the other lacks).
 #[wasm_bindgen(js_name = compareVersions)]
 pub fn compare_versions(
-    #[wasm_bindgen(unchecked_param_type = "Record<string, number>")] a: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, number>")] b: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, number | bigint>")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, number | bigint>")] b: JsValue,
 ) -> Result<String, JsValue> {
     let (a, b) = (version_from_js(&a)?, version_from_js(&b)?);
     Ok(match a.compare(&b) {

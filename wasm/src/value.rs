@@ -3,30 +3,36 @@
 
 use std::collections::BTreeMap;
 
-use converge::Value;
+use converge::{OrMapError, PlainBuilder, Value, MAX_VALUE_DEPTH};
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{invalid, js_error};
-
-/// How deep a JavaScript value may nest: low enough that the value, inside a document
-/// path of the longest allowed length, still decodes everywhere.
-const MAX_DEPTH: usize = converge::MAX_VALUE_DEPTH;
+use crate::error::{fail, invalid};
 
 /// A JavaScript value as a [`Value`]: `null`/`undefined`, booleans, numbers (safe
 /// integers become integers, others floats), bigints within 64 bits, strings,
 /// `Uint8Array`s (bytes), arrays and plain objects. Anything else is an error.
+///
+/// The conversion stops at the depth a document accepts ([`MAX_VALUE_DEPTH`], checked
+/// by the document itself on every write), with the document's error: so every class
+/// refuses a too-deep value alike, and a cyclic object ends in an error, not a stack
+/// overflow.
 pub(crate) fn to_value(js: &JsValue) -> Result<Value, JsValue> {
     to_value_at(js, 0)
 }
 
-fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
-    if depth > MAX_DEPTH {
-        return Err(js_error(
-            "ERR_TOO_DEEP",
-            format!("a value nests deeper than {MAX_DEPTH} levels; converge refuses it so every replica can decode it"),
-        ));
+/// The error for a container at `depth` that would nest past [`MAX_VALUE_DEPTH`].
+fn too_deep(depth: usize) -> Result<(), JsValue> {
+    if depth >= MAX_VALUE_DEPTH {
+        return Err(fail(OrMapError::ValueTooDeep {
+            depth: depth + 1,
+            max: MAX_VALUE_DEPTH,
+        }));
     }
+    Ok(())
+}
+
+fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
     if js.is_null() || js.is_undefined() {
         return Ok(Value::Null);
     }
@@ -53,6 +59,7 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
         return Ok(Value::Bytes(bytes.to_vec()));
     }
     if Array::is_array(js) {
+        too_deep(depth)?;
         let array: &Array = js.unchecked_ref();
         let items = array
             .iter()
@@ -61,6 +68,7 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
         return Ok(Value::Array(items));
     }
     if is_plain_object(js) {
+        too_deep(depth)?;
         let object: &Object = js.unchecked_ref();
         let mut fields = BTreeMap::new();
         for key in Object::keys(object).iter() {
@@ -106,6 +114,36 @@ pub(crate) fn from_value(value: &Value) -> JsValue {
             }
             object.into()
         }
+    }
+}
+
+/// Builds a document's plain data as JavaScript values directly: values as
+/// [`from_value`] makes them, counters exactly ([`from_count`]), sets and siblings as
+/// arrays, maps as plain objects.
+#[derive(Debug)]
+pub(crate) struct JsBuilder;
+
+impl PlainBuilder for JsBuilder {
+    type Output = JsValue;
+
+    fn value(&mut self, value: &Value) -> JsValue {
+        from_value(value)
+    }
+
+    fn count(&mut self, count: i128) -> JsValue {
+        from_count(count)
+    }
+
+    fn array(&mut self, items: Vec<JsValue>) -> JsValue {
+        items.into_iter().collect::<Array>().into()
+    }
+
+    fn object(&mut self, fields: Vec<(&str, JsValue)>) -> JsValue {
+        let object = Object::new();
+        for (key, value) in fields {
+            define(&object, key, &value);
+        }
+        object.into()
     }
 }
 

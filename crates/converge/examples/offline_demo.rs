@@ -53,7 +53,8 @@ impl Device {
         let (id, hlc, path) = (self.id, &mut self.hlc, ["holds", "h1", field]);
         let delta = self
             .board
-            .update_at(&path, |crdt: &mut T| change(crdt, id, hlc));
+            .update_at(&path, |crdt: &mut T| change(crdt, id, hlc))
+            .expect("a short path and a plain value are never refused");
         self.outbox.push(delta);
         // Show the field as it now reads on this device.
         let path: Vec<String> = path.iter().map(|k| (*k).to_owned()).collect();

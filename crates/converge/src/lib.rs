@@ -147,7 +147,8 @@
 //! A [`Document`] is a JSON-like map whose values are CRDTs ([`Node`]s): a
 //! [`Counter`], a [`Flag`], an LWW or MV register of [`Value`]s, an [`OrSet`] of
 //! values, or a nested document. [`Document::update_at`] runs one mutator at a path
-//! (creating the maps along it) and returns a delta of just that change. Removing a
+//! (creating the maps along it) and returns a delta of just that change, or refuses a
+//! path or value too deep for every replica to decode ([`OrMapError`]). Removing a
 //! key removes what the remover had observed under it; an update made concurrently
 //! survives (update wins). A [`Counter`] keeps one entry per replica, its running
 //! total, so its size follows the writers, not the increments; a replica that
@@ -163,13 +164,13 @@
 //! let mut at_a = Document::new();
 //! at_a.update_at(&["holds", "h1", "status"], |r: &mut LwwRegister<Value>| {
 //!     r.set(a, &mut clock, "held".into())
-//! });
-//! at_a.update_at(&["holds", "h1", "seats"], |c: &mut Counter| c.increment(a, 2));
+//! })?;
+//! at_a.update_at(&["holds", "h1", "seats"], |c: &mut Counter| c.increment(a, 2))?;
 //! let mut at_b = at_a.clone();
 //!
 //! // Concurrently: A removes the hold, B adds a seat to it.
-//! let removal = at_a.remove_at(&["holds", "h1"]);
-//! let more = at_b.update_at(&["holds", "h1", "seats"], |c: &mut Counter| c.increment(b, 1));
+//! let removal = at_a.remove_at(&["holds", "h1"])?;
+//! let more = at_b.update_at(&["holds", "h1", "seats"], |c: &mut Counter| c.increment(b, 1))?;
 //! at_a.join(more);
 //! at_b.join(removal);
 //! assert_eq!(at_a, at_b);
@@ -178,6 +179,7 @@
 //! let seats = at_a.get_at(&["holds", "h1", "seats"]).and_then(|n| n.get::<Counter>());
 //! assert_eq!(seats.map(Counter::value), Some(1));
 //! assert!(at_a.get_at(&["holds", "h1", "status"]).is_none());
+//! # Ok::<(), converge::OrMapError>(())
 //! ```
 //!
 //! Fields of a document can hold concurrent writes.
@@ -200,10 +202,10 @@
 //! let (mut at_a, mut at_b) = (Document::new(), Document::new());
 //! let delta = at_a.update_at(&status, |r: &mut LwwRegister<Value>| {
 //!     r.set(a, &mut clock_a, "confirmed".into())
-//! });
+//! })?;
 //! at_b.update_at(&status, |r: &mut LwwRegister<Value>| {
 //!     r.set(b, &mut clock_b, "released".into())
-//! });
+//! })?;
 //! // 0.8 s apart: within a 5 s tolerance, so the later write wins, but ambiguously.
 //! let mut policies = Policies::new();
 //! policies.set(&["holds", "*", "status"], Policy::LastWriterWins { skew_tolerance_ms: 5_000 });
@@ -214,6 +216,7 @@
 //! assert_eq!(conflicts[0].path, status);
 //! assert_eq!(conflicts[0].read.outcome, Outcome::Ambiguous);
 //! assert_eq!(conflicts[0].read.value, Some("released".into()));
+//! # Ok::<(), converge::OrMapError>(())
 //! ```
 //!
 //! # Syncing replicas
@@ -321,9 +324,14 @@ pub use converge_lwwregister::{LwwRead, LwwRegister, LwwWrite};
 
 pub use converge_mvregister::MvRegister;
 
+/// What can go wrong changing a document: a path or value too deep to decode, or a
+/// write refused by a write-time policy (`converge_ormap::Error`).
+pub use converge_ormap::Error as OrMapError;
 // How a document reports concurrent writes: conflicts, reads, merge reports.
 pub use converge_ormap::{Conflict, FieldRead, MergeReport, Outcome, Sibling};
-pub use converge_ormap::{Counter, Document, Flag, Kind, Node, NodeKind, OrMap, Value};
+pub use converge_ormap::{
+    Counter, Document, Flag, Kind, Node, NodeKind, OrMap, PlainBuilder, Value,
+};
 pub use converge_ormap::{
     FieldOutcome, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict, WriteGuard,
 };

@@ -99,15 +99,18 @@ impl Sample for MvRegister<Value> {
 impl Sample for Document {
     fn sample() -> Self {
         let mut doc = Document::new();
-        doc.update_at(&["cart", "n"], |c: &mut Counter| c.increment(A, 2));
+        doc.update_at(&["cart", "n"], |c: &mut Counter| c.increment(A, 2))
+            .unwrap();
         doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
             s.add(B, nested(20))
-        });
+        })
+        .unwrap();
         doc.update_at(&["title"], |r: &mut MvRegister<Value>| {
             let mut object = BTreeMap::new();
             object.insert("k".to_owned(), Value::Str("v".into()));
             r.write(A, Value::Object(object))
-        });
+        })
+        .unwrap();
         doc
     }
 }

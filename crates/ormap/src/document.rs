@@ -1,32 +1,51 @@
 //! Paths into a [`Document`]: mutate or read a value nested any depth down, getting
 //! back the root delta that carries only that change.
 
-use std::convert::Infallible;
-
-use crate::{Document, Node, NodeKind};
+use crate::{Document, Error, Node, NodeKind};
 
 /// A mutator boxed for the walk down a path (a generic closure would make the
 /// recursion instantiate without end).
 type Mutator<'a, T, E> = Box<dyn FnOnce(&mut T) -> Result<T, E> + 'a>;
 
-/// The longest path a document write should use. Each key nests the encoding two
-/// levels deeper, and the decoder refuses more than 128 levels: with paths up to this
-/// long and values nested up to [`MAX_VALUE_DEPTH`] levels, every document stays
-/// decodable, deltas and sync messages included. (The JavaScript layer enforces both
-/// limits; Rust callers should keep to them.)
+/// The longest path a document write or remove may use: a longer one is refused with
+/// [`Error::PathTooLong`].
+///
+/// Each key of a path nests the encoding two levels deeper, a register adds at most
+/// three, and a value its own depth; the decoder refuses more than
+/// [`MAX_DEPTH`](converge_core::MAX_DEPTH) (128) levels. With paths up to this long and
+/// values nested up to [`MAX_VALUE_DEPTH`] levels, a document nests at most
+/// 2 × 32 + 3 + 32 = 99 levels, so every state, delta and sync message stays
+/// decodable by every replica, with room to spare for the sync message around it.
 pub const MAX_PATH_LEN: usize = 32;
 
 /// How deeply a [`Value`](crate::Value) written into a document may nest (arrays and
-/// objects): see [`MAX_PATH_LEN`].
+/// objects; see [`Value::depth`](crate::Value::depth)): a deeper one is refused with
+/// [`Error::ValueTooDeep`]. See [`MAX_PATH_LEN`] for why.
 pub const MAX_VALUE_DEPTH: usize = 32;
+
+/// Refuses a path longer than [`MAX_PATH_LEN`].
+fn check_path(path: &[&str]) -> Result<(), Error> {
+    if path.len() > MAX_PATH_LEN {
+        return Err(Error::PathTooLong {
+            len: path.len(),
+            max: MAX_PATH_LEN,
+        });
+    }
+    Ok(())
+}
 
 impl Document {
     /// Runs `mutate` on the CRDT of kind `T` at `path` (nested maps are created as
     /// needed, beside whatever else the keys on the way hold) and returns the root
     /// delta. An empty path is the identity: nothing changes and the delta is empty.
     ///
+    /// A path longer than [`MAX_PATH_LEN`] keys is refused with
+    /// [`Error::PathTooLong`], and a write of a value nested deeper than
+    /// [`MAX_VALUE_DEPTH`] with [`Error::ValueTooDeep`]; either way the document is
+    /// left unchanged, so every state this replica makes can be decoded by its peers.
+    ///
     /// ```
-    /// use converge_ormap::{Document, OrMap};
+    /// use converge_ormap::{Document, Error};
     /// use converge_orset::OrSet;
     /// use converge_core::{Lattice, ReplicaId};
     ///
@@ -34,34 +53,38 @@ impl Document {
     /// let mut doc = Document::new();
     /// let delta = doc.update_at(&["cart", "items"], |items: &mut OrSet<_>| {
     ///     items.add(me, "apple".into())
-    /// });
+    /// })?;
     /// let mut elsewhere = Document::new();
     /// elsewhere.join(delta);
     /// assert_eq!(elsewhere, doc);
+    ///
+    /// let too_long = ["k"; 33];
+    /// let refused = doc.update_at(&too_long, |items: &mut OrSet<_>| items.add(me, "x".into()));
+    /// assert_eq!(refused, Err(Error::PathTooLong { len: 33, max: 32 }));
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn update_at<T: NodeKind>(
         &mut self,
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> T,
-    ) -> Document {
-        match self.try_update_at(path, |value: &mut T| Ok::<T, Infallible>(mutate(value))) {
-            Ok(delta) => delta,
-            Err(never) => match never {},
-        }
+    ) -> Result<Document, Error> {
+        self.try_update_at(path, |value: &mut T| Ok::<T, Error>(mutate(value)))
     }
 
     /// [`update_at`](Self::update_at) for fallible mutators (your own, over the
     /// value types): an error is returned as is, and the mutator must leave the value
-    /// unchanged when it fails.
-    pub fn try_update_at<T: NodeKind, E>(
+    /// unchanged when it fails. The error type takes the document's own refusals
+    /// ([`Error`]) too.
+    pub fn try_update_at<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Document, E> {
+        check_path(path)?;
         self.update_boxed(path, Box::new(mutate))
     }
 
-    fn update_boxed<T: NodeKind, E>(
+    fn update_boxed<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         mutate: Mutator<'_, T, E>,
@@ -76,15 +99,17 @@ impl Document {
     }
 
     /// Removes the key at the end of `path` from its map, as observed here; returns the
-    /// root delta. Writes under it that this replica has not seen survive.
-    pub fn remove_at(&mut self, path: &[&str]) -> Document {
-        match path {
+    /// root delta. Writes under it that this replica has not seen survive. A path
+    /// longer than [`MAX_PATH_LEN`] is refused with [`Error::PathTooLong`].
+    pub fn remove_at(&mut self, path: &[&str]) -> Result<Document, Error> {
+        check_path(path)?;
+        Ok(match path {
             [] => Document::new(),
             [key] => self.remove(&(*key).to_owned()),
             [parent @ .., key] => {
-                self.update_at(parent, |map: &mut Document| map.remove(&(*key).to_owned()))
+                self.update_at(parent, |map: &mut Document| map.remove(&(*key).to_owned()))?
             }
-        }
+        })
     }
 
     /// The node at `path`, if every map along it exists.

@@ -110,7 +110,7 @@ impl Document {
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Document, Error> {
         self.check_write(path, guard)?;
-        Ok(self.update_at(path, mutate))
+        self.update_at(path, mutate)
     }
 
     /// [`remove_at`](Self::remove_at) under write-time policies: refused as
@@ -133,6 +133,6 @@ impl Document {
             });
             refusal?;
         }
-        Ok(self.remove_at(path))
+        self.remove_at(path)
     }
 }

@@ -24,12 +24,12 @@
 //!
 //! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
 //! let mut at_a = Document::new();
-//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2));
+//! at_a.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(a, 2))?;
 //! let mut at_b = at_a.clone();
 //!
 //! // Concurrently: A removes the whole cart, B adds one more apple.
-//! let removal = at_a.remove_at(&["cart"]);
-//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1));
+//! let removal = at_a.remove_at(&["cart"])?;
+//! let more = at_b.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(b, 1))?;
 //! at_a.join(more);
 //! at_b.join(removal);
 //!
@@ -38,6 +38,7 @@
 //! assert_eq!(at_a, at_b);
 //! let apples = at_a.get_at(&["cart", "apples"]).and_then(|n| n.get::<Counter>());
 //! assert_eq!(apples.map(Counter::value), Some(1));
+//! # Ok::<(), converge_ormap::Error>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -49,26 +50,27 @@ mod counter;
 mod document;
 mod error;
 mod field_version;
+mod flag;
 mod guard;
 mod merge_report;
-mod policy_metrics;
-pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
-mod flag;
 mod node;
 mod ormap;
 mod plain;
 mod policy;
+mod policy_metrics;
 mod value;
 
 pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
+pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};
 pub use error::Error;
 pub use field_version::FieldVersion;
 pub use flag::Flag;
 pub use guard::WriteGuard;
 pub use merge_report::{FieldOutcome, MergeReport, Verdict};
-pub use node::{Document, Kind, Node, NodeKind, PartBox, Parts};
+pub use node::{Document, Kind, Node, NodeKind};
 pub use ormap::{Key, OrMap};
+pub use plain::PlainBuilder;
 pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
 pub use value::Value;

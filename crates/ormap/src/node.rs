@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use converge_core::{Causal, CausalContext, Dot, DotStore, Embeddable, Embedded};
+use converge_core::{Causal, CausalContext, Dot, DotMap, DotStore, Embeddable, Embedded};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
@@ -11,7 +11,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Counter, Flag, OrMap, Value};
+use crate::{Counter, Error, Flag, OrMap, Value, MAX_VALUE_DEPTH};
 
 /// The kinds of CRDT a document [`Node`] can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,43 +30,110 @@ pub enum Kind {
     Map = 5,
 }
 
+impl Kind {
+    /// Every kind, in order.
+    pub const ALL: [Kind; 6] = [
+        Kind::Counter,
+        Kind::Flag,
+        Kind::Lww,
+        Kind::Mv,
+        Kind::Set,
+        Kind::Map,
+    ];
+
+    /// The kind's stable name, as the JavaScript package shows it: `"counter"`,
+    /// `"flag"`, `"lww"`, `"mv"`, `"set"` or `"map"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Flag => "flag",
+            Kind::Lww => "lww",
+            Kind::Mv => "mv",
+            Kind::Set => "set",
+            Kind::Map => "map",
+        }
+    }
+}
+
+/// The kind's [`name`](Kind::name).
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A nested document map.
 pub type Document = OrMap<String, Node>;
 
-/// One part of a node: one CRDT of one kind.
-#[derive(Clone, PartialEq, Debug)]
+/// One part of a node: one CRDT of one kind, or the bottom of no kind (what a
+/// [`DotMap`] joins a part into when the other side lacks it). Each CRDT is boxed at
+/// its own size: a part is two words wherever it goes, and a counter's or a
+/// register's allocation is not sized for the largest kind, a nested map.
+#[derive(Clone, Default, PartialEq, Debug)]
 enum Part {
-    Counter(Embedded<Counter>),
-    Flag(Embedded<Flag>),
-    Lww(Embedded<LwwRegister<Value>>),
-    Mv(Embedded<MvRegister<Value>>),
-    Set(Embedded<OrSet<Value>>),
-    Map(Embedded<Document>),
+    #[default]
+    Empty,
+    Counter(Box<Embedded<Counter>>),
+    Flag(Box<Embedded<Flag>>),
+    Lww(Box<Embedded<LwwRegister<Value>>>),
+    Mv(Box<Embedded<MvRegister<Value>>>),
+    Set(Box<Embedded<OrSet<Value>>>),
+    Map(Box<Embedded<Document>>),
 }
 
-/// A type a [`Node`] can hold, with its [`Kind`].
-pub trait NodeKind: Embeddable {
+/// The crate's side of [`NodeKind`]: how a kind is boxed into a node's part and found
+/// in it. Private, so no type outside this crate can be a [`NodeKind`].
+pub(crate) mod sealed {
+    use converge_core::Embedded;
+
+    use super::PartBox;
+
+    /// Implemented for exactly the six kinds a node can hold.
+    pub trait Sealed: Sized {
+        /// Whether the kind holds [`Value`](crate::Value)s (registers and sets), so a
+        /// write to it is checked against [`MAX_VALUE_DEPTH`](crate::MAX_VALUE_DEPTH).
+        const HOLDS_VALUES: bool = false;
+        /// How deep the deepest value in `delta` nests (0 for kinds without values).
+        fn deepest_value(delta: &Self) -> usize {
+            let _ = delta;
+            0
+        }
+        /// Boxes a part of this kind.
+        fn part(value: Embedded<Self>) -> PartBox;
+        /// The part, if it is of this kind.
+        fn of(part: &PartBox) -> Option<&Embedded<Self>>;
+        /// The part as this kind (the bottom becomes this kind's empty part).
+        fn of_mut(part: &mut PartBox) -> &mut Embedded<Self>;
+    }
+}
+
+/// A type a [`Node`] can hold, with its [`Kind`]: [`Counter`], [`Flag`],
+/// `LwwRegister<Value>`, `MvRegister<Value>`, `OrSet<Value>` and [`Document`]. Sealed:
+/// no other type can be one.
+pub trait NodeKind: Embeddable + sealed::Sealed {
     /// Which kind it is.
     const KIND: Kind;
-    #[doc(hidden)]
-    fn part(value: Embedded<Self>) -> PartBox;
-    #[doc(hidden)]
-    fn of(part: &PartBox) -> Option<&Embedded<Self>>;
-    #[doc(hidden)]
-    fn of_mut(part: &mut PartBox) -> Option<&mut Embedded<Self>>;
 }
 
-/// Opaque holder of one part (public only so [`NodeKind`] can name it).
-#[derive(Clone, PartialEq, Debug)]
+/// One part of a node, as a dot store: a [`DotMap`] from kinds to parts joins parts of
+/// the same kind, and a part with no kind (the bottom) takes the kind of what joins it.
+///
+/// Public only so the sealed trait can name it: this module is private and the crate
+/// does not export it, so no user can name or build one.
+#[derive(Clone, Default, PartialEq, Debug)]
 pub struct PartBox(Part);
 
 macro_rules! node_kinds {
-    ($($variant:ident => $ty:ty),* $(,)?) => {
+    ($($variant:ident => $ty:ty $({ $($values:tt)* })?),* $(,)?) => {
         $(
             impl NodeKind for $ty {
                 const KIND: Kind = Kind::$variant;
+            }
+
+            impl sealed::Sealed for $ty {
+                $($($values)*)?
                 fn part(value: Embedded<Self>) -> PartBox {
-                    PartBox(Part::$variant(value))
+                    PartBox(Part::$variant(Box::new(value)))
                 }
                 fn of(part: &PartBox) -> Option<&Embedded<Self>> {
                     match &part.0 {
@@ -74,61 +141,98 @@ macro_rules! node_kinds {
                         _ => None,
                     }
                 }
-                fn of_mut(part: &mut PartBox) -> Option<&mut Embedded<Self>> {
+                fn of_mut(part: &mut PartBox) -> &mut Embedded<Self> {
+                    if !matches!(part.0, Part::$variant(_)) {
+                        debug_assert!(matches!(part.0, Part::Empty), "a part under another kind's key");
+                        part.0 = Part::$variant(Box::default());
+                    }
                     match &mut part.0 {
-                        Part::$variant(v) => Some(v),
-                        _ => None,
+                        Part::$variant(v) => v,
+                        _ => unreachable!("made this kind just above"),
                     }
                 }
             }
         )*
 
         impl PartBox {
-            fn kind(&self) -> Kind {
+            fn as_store(&self) -> Option<&dyn ErasedStore> {
                 match &self.0 {
-                    $(Part::$variant(_) => Kind::$variant,)*
-                }
-            }
-
-            fn empty(kind: Kind) -> PartBox {
-                match kind {
-                    $(Kind::$variant => PartBox(Part::$variant(Embedded::default())),)*
-                }
-            }
-
-            fn as_store(&self) -> &dyn ErasedStore {
-                match &self.0 {
-                    $(Part::$variant(v) => v,)*
-                }
-            }
-
-            /// The part of this part that joining `other` (of the same kind, or none)
-            /// can change.
-            fn touched_by(&self, other: Option<&PartBox>, other_context: &CausalContext) -> PartBox {
-                match (&self.0, other.map(|o| &o.0)) {
-                    $((Part::$variant(a), Some(Part::$variant(b))) => PartBox(Part::$variant(a.touched_by(b, other_context))),)*
-                    $((Part::$variant(a), _) => PartBox(Part::$variant(a.touched_by(&Embedded::default(), other_context))),)*
-                }
-            }
-
-            /// Joins two parts of the same kind.
-            fn join(&mut self, context: &CausalContext, other: PartBox, other_context: &CausalContext) {
-                match (&mut self.0, other.0) {
-                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, b, other_context),)*
-                    _ => debug_assert!(false, "parts of different kinds are never joined"),
+                    Part::Empty => None,
+                    $(Part::$variant(v) => Some(&**v),)*
                 }
             }
 
             fn serialize_into<S: SerializeSeq>(&self, seq: &mut S) -> Result<(), S::Error> {
                 match &self.0 {
+                    Part::Empty => Ok(()),
                     $(Part::$variant(v) => seq.serialize_element(v),)*
                 }
             }
 
             fn deserialize_from<'de, A: SeqAccess<'de>>(kind: Kind, seq: &mut A) -> Result<Option<PartBox>, A::Error> {
                 Ok(match kind {
-                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(v))),)*
+                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(Box::new(v)))),)*
                 })
+            }
+        }
+
+        /// The dot store of one kind's part; the join is that kind's join.
+        impl DotStore for PartBox {
+            fn is_empty(&self) -> bool {
+                self.as_store().map_or(true, |s| s.is_empty())
+            }
+
+            fn dot_count(&self) -> usize {
+                self.as_store().map_or(0, |s| s.dot_count())
+            }
+
+            fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
+                if let Some(store) = self.as_store() {
+                    store.for_each_dot(f);
+                }
+            }
+
+            fn collect_dots(&self, out: &mut Vec<Dot>) {
+                if let Some(store) = self.as_store() {
+                    store.collect_dots(out);
+                }
+            }
+
+            fn contains_dot(&self, dot: Dot) -> bool {
+                self.as_store().is_some_and(|s| s.contains_dot(dot))
+            }
+
+            fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
+                match (&self.0, &other.0) {
+                    $((Part::$variant(a), Part::$variant(b)) => {
+                        PartBox(Part::$variant(Box::new(a.touched_by(b, other_context))))
+                    })*
+                    $((Part::$variant(a), Part::Empty) => {
+                        PartBox(Part::$variant(Box::new(a.touched_by(&Embedded::default(), other_context))))
+                    })*
+                    _ => self.clone(),
+                }
+            }
+
+            fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
+                // The bottom joins as the empty part of the other side's kind (made in
+                // the other side's box, so no allocation).
+                if let Part::Empty = self.0 {
+                    match other.0 {
+                        Part::Empty => {}
+                        $(Part::$variant(mut b) => {
+                            let theirs = std::mem::take(&mut *b);
+                            b.join(context, theirs, other_context);
+                            self.0 = Part::$variant(b);
+                        })*
+                    }
+                    return;
+                }
+                match (&mut self.0, other.0) {
+                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, *b, other_context),)*
+                    $((Part::$variant(a), Part::Empty) => a.join(context, Embedded::default(), other_context),)*
+                    _ => debug_assert!(false, "parts of different kinds are never joined"),
+                }
             }
         }
     };
@@ -137,9 +241,25 @@ macro_rules! node_kinds {
 node_kinds! {
     Counter => Counter,
     Flag => Flag,
-    Lww => LwwRegister<Value>,
-    Mv => MvRegister<Value>,
-    Set => OrSet<Value>,
+    Lww => LwwRegister<Value> {
+        const HOLDS_VALUES: bool = true;
+        fn deepest_value(delta: &Self) -> usize {
+            let writes = delta.as_causal().store.iter();
+            writes.map(|(_, w)| w.value.depth()).max().unwrap_or(0)
+        }
+    },
+    Mv => MvRegister<Value> {
+        const HOLDS_VALUES: bool = true;
+        fn deepest_value(delta: &Self) -> usize {
+            delta.values().map(Value::depth).max().unwrap_or(0)
+        }
+    },
+    Set => OrSet<Value> {
+        const HOLDS_VALUES: bool = true;
+        fn deepest_value(delta: &Self) -> usize {
+            delta.iter().map(Value::depth).max().unwrap_or(0)
+        }
+    },
     Map => Document,
 }
 
@@ -172,110 +292,62 @@ impl<S: DotStore> ErasedStore for S {
 
 impl Kind {
     fn from_byte(byte: u8) -> Option<Kind> {
-        [
-            Kind::Counter,
-            Kind::Flag,
-            Kind::Lww,
-            Kind::Mv,
-            Kind::Set,
-            Kind::Map,
-        ]
-        .into_iter()
-        .find(|k| *k as u8 == byte)
+        Kind::ALL.into_iter().find(|k| *k as u8 == byte)
     }
 }
 
-/// The parts of a node, as a dot store: sorted by kind, one per kind, none empty.
+/// The parts of a node, as a dot store: kind → part, one per kind, none empty. Its
+/// join is [`DotMap`]'s, key by key. (Each part is boxed: nearly every node holds one,
+/// and small entries keep the node small in its parent map's table and cheap to move.)
+///
+/// Public only as the store type of [`Node`]'s [`Embeddable`] impl: this module is
+/// private and the crate does not export it, so no user can name or build one.
 #[derive(Clone, Default, PartialEq, Debug)]
-pub struct Parts(Vec<PartBox>);
+pub struct Parts(DotMap<Kind, PartBox>);
 
 impl Parts {
-    fn position(&self, kind: Kind) -> Result<usize, usize> {
-        self.0.binary_search_by(|p| p.kind().cmp(&kind))
+    /// The parts in kind order.
+    fn sorted(&self) -> Vec<(&Kind, &PartBox)> {
+        self.0.iter_sorted()
     }
 }
 
 impl DotStore for Parts {
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        DotStore::is_empty(&self.0)
     }
 
     fn dot_count(&self) -> usize {
-        self.0.iter().map(|p| p.as_store().dot_count()).sum()
+        DotStore::dot_count(&self.0)
     }
 
     fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
-        for part in &self.0 {
-            part.as_store().for_each_dot(f);
-        }
+        DotStore::for_each_dot(&self.0, f);
     }
 
     fn collect_dots(&self, out: &mut Vec<Dot>) {
-        for part in &self.0 {
-            part.as_store().collect_dots(out);
-        }
+        DotStore::collect_dots(&self.0, out);
     }
 
     fn contains_dot(&self, dot: Dot) -> bool {
-        self.0.iter().any(|p| p.as_store().contains_dot(dot))
+        DotStore::contains_dot(&self.0, dot)
     }
 
     fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
-        let parts = self
-            .0
-            .iter()
-            .map(|ours| {
-                let theirs = other.position(ours.kind()).ok().map(|i| &other.0[i]);
-                ours.touched_by(theirs, other_context)
-            })
-            .filter(|p| !p.as_store().is_empty())
-            .collect();
-        Parts(parts)
+        Parts(self.0.touched_by(&other.0, other_context))
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-        // One part of the same kind on both sides (nearly every node): join in place.
-        if let ([ours], [theirs]) = (self.0.as_slice(), other.0.as_slice()) {
-            if ours.kind() == theirs.kind() {
-                let Some(theirs) = other.0.into_iter().next() else {
-                    unreachable!("matched one part just above");
-                };
-                self.0[0].join(context, theirs, other_context);
-                self.0.retain(|p| !p.as_store().is_empty());
-                return;
-            }
-        }
-        // Our parts the other side lacks still lose the dots it has seen.
-        let mut theirs = other.0.into_iter().peekable();
-        let mut merged = Vec::with_capacity(self.0.len());
-        for mut ours in std::mem::take(&mut self.0) {
-            while let Some(t) = theirs.next_if(|t| t.kind() < ours.kind()) {
-                let mut fresh = PartBox::empty(t.kind());
-                fresh.join(context, t, other_context);
-                merged.push(fresh);
-            }
-            let other_part = match theirs.next_if(|t| t.kind() == ours.kind()) {
-                Some(t) => t,
-                None => PartBox::empty(ours.kind()),
-            };
-            ours.join(context, other_part, other_context);
-            merged.push(ours);
-        }
-        for t in theirs {
-            let mut fresh = PartBox::empty(t.kind());
-            fresh.join(context, t, other_context);
-            merged.push(fresh);
-        }
-        merged.retain(|p| !p.as_store().is_empty());
-        self.0 = merged;
+        self.0.join(context, other.0, other_context);
     }
 }
 
 impl Serialize for Parts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len() * 2))?;
-        for part in &self.0 {
-            seq.serialize_element(&(part.kind() as u8))?;
+        let parts = self.sorted();
+        let mut seq = serializer.serialize_seq(Some(parts.len() * 2))?;
+        for (kind, part) in parts {
+            seq.serialize_element(&(*kind as u8))?;
             part.serialize_into(&mut seq)?;
         }
         seq.end()
@@ -291,18 +363,25 @@ impl<'de> Deserialize<'de> for Parts {
                 f.write_str("a flat array of kind, store pairs")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parts, A::Error> {
-                let mut parts: Vec<PartBox> = Vec::new();
+                let mut parts = DotMap::new();
+                let mut last: Option<Kind> = None;
                 while let Some(byte) = seq.next_element::<u8>()? {
                     let kind = Kind::from_byte(byte)
                         .ok_or_else(|| de::Error::custom(format!("unknown value kind {byte}")))?;
-                    if parts.last().is_some_and(|p| p.kind() >= kind) {
+                    if last.is_some_and(|l| l >= kind) {
                         return Err(de::Error::custom("value kinds are not in ascending order"));
                     }
+                    last = Some(kind);
                     let part = PartBox::deserialize_from(kind, &mut seq)?
                         .ok_or_else(|| de::Error::custom("a value kind lacks its store"))?;
-                    if !part.as_store().is_empty() {
-                        parts.push(part);
+                    let mut dots = Vec::new();
+                    DotStore::collect_dots(&part, &mut dots);
+                    if dots.iter().any(|d| DotStore::contains_dot(&parts, *d)) {
+                        return Err(de::Error::custom(
+                            "the same dot appears in two kinds (one write cannot live in two places)",
+                        ));
                     }
+                    parts.insert(kind, part);
                 }
                 Ok(Parts(parts))
             }
@@ -322,61 +401,64 @@ pub struct Node {
 impl Node {
     /// The CRDT of kind `T` held here, if any.
     pub fn get<T: NodeKind>(&self) -> Option<&T> {
-        let parts = &self.state.store;
-        parts
-            .position(T::KIND)
-            .ok()
-            .and_then(|i| T::of(&parts.0[i]))
+        self.state
+            .store
+            .0
+            .get(&T::KIND)
+            .and_then(T::of)
             .map(Embedded::get)
     }
 
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
-        self.state.store.0.iter().map(PartBox::kind)
+        self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
     }
 
     /// Runs `mutate` on the CRDT of kind `T` held here (an empty one if there is none)
     /// and returns the node delta.
-    pub fn try_update<T: NodeKind, E>(
+    ///
+    /// This is where every value enters a document: a write whose delta holds a
+    /// [`Value`] nested deeper than [`MAX_VALUE_DEPTH`] is undone and refused with
+    /// [`Error::ValueTooDeep`], so no replica makes a state its peers cannot decode.
+    /// (Undoing needs the register or set as it was: a write to one copies it and the
+    /// context first, so a write to a set costs in proportion to the set.)
+    pub fn try_update<T: NodeKind, E: From<Error>>(
         &mut self,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Node, E> {
         let Causal { store, context } = &mut self.state;
-        let i = match store.position(T::KIND) {
-            Ok(i) => i,
-            Err(i) => {
-                // Nearly every node holds one part: room for exactly one, not the
-                // four a growing vector starts with.
-                store.0.reserve_exact(1);
-                store.0.insert(i, PartBox::empty(T::KIND));
-                i
+        let delta = store.0.try_update_by(&T::KIND, |part| {
+            let before = T::HOLDS_VALUES.then(|| (part.clone(), context.clone()));
+            let delta = T::of_mut(part).with_context(context, mutate)?;
+            let depth = T::deepest_value(&delta);
+            if depth > MAX_VALUE_DEPTH {
+                if let Some((part_before, context_before)) = before {
+                    (*part, *context) = (part_before, context_before);
+                }
+                return Err(E::from(Error::ValueTooDeep {
+                    depth,
+                    max: MAX_VALUE_DEPTH,
+                }));
             }
-        };
-        let Some(part) = T::of_mut(&mut store.0[i]) else {
-            unreachable!(
-                "the part at the position of kind {:?} has that kind",
-                T::KIND
-            );
-        };
-        let result = part.with_context(context, mutate);
-        if store.0[i].as_store().is_empty() {
-            store.0.remove(i);
-        }
-        let delta = result?.into_causal();
-        let parts = if DotStore::is_empty(&delta.store) {
-            Parts::default()
-        } else {
-            Parts(vec![T::part(Embedded::from_store(delta.store))])
-        };
+            let delta = delta.into_causal();
+            Ok(Causal::new(
+                T::part(Embedded::from_store(delta.store)),
+                delta.context,
+            ))
+        })?;
+        let mut parts = DotMap::new();
+        parts.insert(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(parts, delta.context),
+            state: Causal::new(Parts(parts), delta.context),
         })
     }
 }
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.state.store.0).finish()
+        f.debug_list()
+            .entries(self.state.store.sorted().into_iter().map(|(_, part)| part))
+            .finish()
     }
 }
 
@@ -399,5 +481,22 @@ impl converge_core::CountConflicts for Node {
             None => 0,
         };
         registers + nested
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// The names JavaScript has shown since `conflicts()` listed kinds (then taken
+    /// from `Debug`): they are API, so they are pinned here.
+    #[test]
+    fn kind_names_are_stable() {
+        let names: Vec<String> = Kind::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["counter", "flag", "lww", "mv", "set", "map"]);
+        for kind in Kind::ALL {
+            assert_eq!(kind.name(), format!("{kind:?}").to_lowercase());
+            assert_eq!(Kind::from_byte(kind as u8), Some(kind));
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Reading a document as plain data: one [`Value`] per node, as a UI or `toJSON`
 //! shows it, with registers read under their field policies.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use converge_lwwregister::LwwRegister;
@@ -10,50 +9,121 @@ use converge_orset::OrSet;
 
 use crate::{Counter, Document, Flag, Node, Outcome, Policies, Value};
 
+/// What a document read as plain data is built into: a [`Value`] (what
+/// [`Document::to_value`] builds) or a caller's own form (the JavaScript layer builds
+/// its values directly, and reads counters outside `i64` exactly). The walk, and which
+/// kind of a node is shown, are [`Node::to_plain_at`]'s; a builder only says how each
+/// piece looks.
+pub trait PlainBuilder {
+    /// What is built.
+    type Output;
+    /// A plain value: a register's value, a set's element, a flag's boolean, or null.
+    fn value(&mut self, value: &Value) -> Self::Output;
+    /// A counter's value, exactly (it may lie outside `i64`).
+    fn count(&mut self, count: i128) -> Self::Output;
+    /// An array: a set's elements in order, or a register's siblings.
+    fn array(&mut self, items: Vec<Self::Output>) -> Self::Output;
+    /// An object: a nested map, its fields in key order.
+    fn object(&mut self, fields: Vec<(&str, Self::Output)>) -> Self::Output;
+}
+
+/// Builds [`Value`]s. A counter outside `i64` becomes the nearest float (read
+/// [`Counter::value`] for the exact count).
+#[derive(Debug)]
+struct ValueBuilder;
+
+impl PlainBuilder for ValueBuilder {
+    type Output = Value;
+
+    fn value(&mut self, value: &Value) -> Value {
+        value.clone()
+    }
+
+    fn count(&mut self, count: i128) -> Value {
+        i64::try_from(count).map_or(Value::Float(count as f64), Value::Int)
+    }
+
+    fn array(&mut self, items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+
+    fn object(&mut self, fields: Vec<(&str, Value)>) -> Value {
+        Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+}
+
 impl Node {
     /// This node as plain data, reading registers under `policies` (the node's path
     /// is `path`). A nested map becomes an object, a set a sorted array, a register its
     /// policy's value (an array of every sibling for keep-siblings, null while
-    /// empty), a counter an integer, a flag a boolean. If replicas wrote several kinds
-    /// here, the first of map, set, register, counter, flag is shown.
+    /// empty), a counter an integer (the nearest float outside `i64`), a flag a
+    /// boolean. If replicas wrote several kinds here, the first of map, set, register,
+    /// counter, flag is shown.
     pub fn to_value_at(&self, path: &[String], policies: &Policies) -> Value {
+        self.to_plain_at(path, policies, &mut ValueBuilder)
+    }
+
+    /// [`to_value_at`](Self::to_value_at), built by `builder` (counters exact).
+    pub fn to_plain_at<B: PlainBuilder>(
+        &self,
+        path: &[String],
+        policies: &Policies,
+        builder: &mut B,
+    ) -> B::Output {
         if let Some(map) = self.get::<Document>() {
-            return object(map, path, policies);
+            return object(map, path, policies, builder);
         }
         if let Some(set) = self.get::<OrSet<Value>>() {
-            return Value::Array(set.to_sorted_vec().into_iter().cloned().collect());
+            let items = set
+                .to_sorted_vec()
+                .into_iter()
+                .map(|v| builder.value(v))
+                .collect();
+            return builder.array(items);
         }
         if self.get::<LwwRegister<Value>>().is_some() || self.get::<MvRegister<Value>>().is_some() {
             let Some(read) = self.read(policies.get(path)) else {
-                return Value::Null;
+                return builder.value(&Value::Null);
             };
             return match read.outcome {
                 Outcome::Siblings => {
-                    Value::Array(read.siblings.into_iter().map(|s| s.value).collect())
+                    let items = read
+                        .siblings
+                        .iter()
+                        .map(|s| builder.value(&s.value))
+                        .collect();
+                    builder.array(items)
                 }
-                _ => read.value.unwrap_or(Value::Null),
+                _ => builder.value(read.value.as_ref().unwrap_or(&Value::Null)),
             };
         }
         if let Some(counter) = self.get::<Counter>() {
-            let n = counter.value();
-            return i64::try_from(n).map_or(Value::Float(n as f64), Value::Int);
+            return builder.count(counter.value());
         }
         if let Some(flag) = self.get::<Flag>() {
-            return Value::Bool(flag.is_enabled());
+            return builder.value(&Value::Bool(flag.is_enabled()));
         }
-        Value::Null
+        builder.value(&Value::Null)
     }
 }
 
-fn object(map: &Document, path: &[String], policies: &Policies) -> Value {
-    let mut fields = BTreeMap::new();
+fn object<B: PlainBuilder>(
+    map: &Document,
+    path: &[String],
+    policies: &Policies,
+    builder: &mut B,
+) -> B::Output {
+    let mut fields = Vec::with_capacity(map.len());
     let mut child_path = path.to_vec();
     for (key, node) in map.iter_sorted() {
         child_path.push(key.clone());
-        fields.insert(key.clone(), node.to_value_at(&child_path, policies));
+        fields.push((
+            key.as_str(),
+            node.to_plain_at(&child_path, policies, builder),
+        ));
         child_path.pop();
     }
-    Value::Object(fields)
+    builder.object(fields)
 }
 
 impl Document {
@@ -64,7 +134,16 @@ impl Document {
 
     /// The whole document as plain data, registers read under `policies`.
     pub fn to_value_with(&self, policies: &Policies) -> Value {
-        object(self, &[], policies)
+        self.to_plain_with(policies, &mut ValueBuilder)
+    }
+
+    /// [`to_value_with`](Self::to_value_with), built by `builder` (counters exact).
+    pub fn to_plain_with<B: PlainBuilder>(
+        &self,
+        policies: &Policies,
+        builder: &mut B,
+    ) -> B::Output {
+        object(self, &[], policies, builder)
     }
 }
 
@@ -135,6 +214,47 @@ mod tests {
     use super::*;
     use converge_core::{Hlc, ManualClock, ReplicaId};
 
+    /// Builds JSON text with counts written exactly.
+    struct Exact;
+
+    impl PlainBuilder for Exact {
+        type Output = String;
+        fn value(&mut self, value: &Value) -> String {
+            value.to_string()
+        }
+        fn count(&mut self, count: i128) -> String {
+            count.to_string()
+        }
+        fn array(&mut self, items: Vec<String>) -> String {
+            format!("[{}]", items.join(","))
+        }
+        fn object(&mut self, fields: Vec<(&str, String)>) -> String {
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+            format!("{{{}}}", fields.join(","))
+        }
+    }
+
+    /// Regression (issue 14, item 8): a counter past `i64` read as plain data was only
+    /// ever a float; a builder now gets the exact count.
+    #[test]
+    fn a_builder_reads_a_counter_past_i64_exactly() {
+        let r = ReplicaId::new(1);
+        let mut doc = Document::new();
+        for _ in 0..2_100 {
+            doc.update_at(&["n"], |c: &mut Counter| c.increment(r, (1 << 53) - 1))
+                .unwrap();
+        }
+        let exact = 2_100 * ((1_i128 << 53) - 1);
+        assert_eq!(
+            doc.to_plain_with(&Policies::new(), &mut Exact),
+            format!(r#"{{"n":{exact}}}"#)
+        );
+        assert_eq!(
+            doc.to_value(),
+            Value::Object([("n".to_owned(), Value::Float(exact as f64))].into())
+        );
+    }
+
     #[test]
     fn renders_a_document_as_json() {
         let r = ReplicaId::new(1);
@@ -142,12 +262,15 @@ mod tests {
         let mut doc = Document::new();
         doc.update_at(&["a", "name"], |x: &mut LwwRegister<Value>| {
             x.set(r, &mut clock, "quote\"d".into())
-        });
+        })
+        .unwrap();
         doc.update_at(&["a", "tags"], |s: &mut OrSet<Value>| {
             s.add(r, Value::Int(2))
-        });
-        doc.update_at(&["on"], |f: &mut Flag| f.enable(r));
-        doc.update_at(&["n"], |c: &mut Counter| c.decrement(r, 3));
+        })
+        .unwrap();
+        doc.update_at(&["on"], |f: &mut Flag| f.enable(r)).unwrap();
+        doc.update_at(&["n"], |c: &mut Counter| c.decrement(r, 3))
+            .unwrap();
         assert_eq!(
             doc.to_value().to_string(),
             r#"{"a":{"name":"quote\"d","tags":[2]},"n":-3,"on":true}"#

@@ -105,7 +105,7 @@ impl PolicyMetrics {
     pub fn record_refusal(&mut self, doc: &Document, policies: &Policies, error: &Error) {
         let path = match error {
             Error::NotAuthority { path, .. } | Error::Stale { path, .. } => path,
-            Error::InvalidVersion(_) => return,
+            _ => return,
         };
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let key = RuleKey::of(path, doc.get_at(&keys), policies);

@@ -49,6 +49,32 @@ impl Value {
         }
     }
 
+    /// How deep this value nests: 0 for a scalar, one more than its deepest item for
+    /// an array or an object (`[]` and `[1]` are 1, `{"a": [1]}` is 2). Measured
+    /// without recursion, so a value of any depth is measured safely.
+    pub fn depth(&self) -> usize {
+        if !matches!(self, Value::Array(_) | Value::Object(_)) {
+            return 0;
+        }
+        let mut deepest = 0;
+        let mut stack = vec![(self, 0)];
+        while let Some((value, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            match value {
+                Value::Array(items) => {
+                    deepest = deepest.max(depth + 1);
+                    stack.extend(items.iter().map(|item| (item, depth + 1)));
+                }
+                Value::Object(fields) => {
+                    deepest = deepest.max(depth + 1);
+                    stack.extend(fields.values().map(|item| (item, depth + 1)));
+                }
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     /// The text, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {

@@ -144,7 +144,7 @@ fn remove_concurrent_with_a_nested_set_add() {
     let d1 = increment(&mut at_a, A, &["cart", "total"], 3);
     let mut at_b = at_a.clone();
     // B removes the cart it has seen; A, concurrently, adds a pear to it.
-    let d2 = at_b.remove_at(&["cart"]);
+    let d2 = at_b.remove_at(&["cart"]).unwrap();
     let d3 = add(&mut at_a, A, &["cart", "items"], "pear");
 
     let state = converge(
@@ -162,7 +162,7 @@ fn remove_concurrent_with_a_re_add_of_the_same_element() {
     let mut at_a = Document::new();
     let d0 = add(&mut at_a, A, &["cart", "items"], "apple");
     let mut at_b = at_a.clone();
-    let d1 = at_b.remove_at(&["cart", "items"]);
+    let d1 = at_b.remove_at(&["cart", "items"]).unwrap();
     // A adds the apple again: a fresh dot the remover has not seen.
     let d2 = add(&mut at_a, A, &["cart", "items"], "apple");
     let state = converge(&[d0, d1, d2], &[], &[at_a, at_b]);
@@ -176,7 +176,7 @@ fn remove_concurrent_with_an_increment_by_another_replica() {
     let mut at_b = at_a.clone();
     let mut at_c = at_a.clone();
     // B removes the cart (observing A's +2); C, concurrently, adds 5 apples.
-    let d1 = at_b.remove_at(&["cart"]);
+    let d1 = at_b.remove_at(&["cart"]).unwrap();
     let d2 = increment(&mut at_c, C, &["cart", "apples"], 5);
     let state = converge(&[d0, d1, d2], &[], &[at_a, at_b, at_c]);
     // Only C's contribution, which B did not observe, remains.
@@ -193,8 +193,10 @@ fn remove_concurrent_with_changes_by_replicas_it_did_not_observe() {
     let mut at_d = at_c.clone();
     // B has seen A's +2 and C's +10 and removes; D, concurrently, decrements by 4
     // and then increments by 1.
-    let d2 = at_b.remove_at(&["n"]);
-    let d3 = at_d.update_at(&["n"], |c: &mut Counter| c.decrement(D, 4));
+    let d2 = at_b.remove_at(&["n"]).unwrap();
+    let d3 = at_d
+        .update_at(&["n"], |c: &mut Counter| c.decrement(D, 4))
+        .unwrap();
     let d4 = increment(&mut at_d, D, &["n"], 1);
     let state = converge(&[d0, d1, d2, d3, d4], &[], &[at_a, at_b, at_c, at_d]);
     // Exactly what B did not observe, D's -4 and +1, remains.
@@ -212,8 +214,10 @@ fn remove_concurrent_with_a_decrement_by_an_observed_replica_keeps_its_whole_tot
     let mut at_c = at_a.clone();
     let d1 = increment(&mut at_c, C, &["n"], 10);
     let mut at_b = at_c.clone();
-    let d2 = at_b.remove_at(&["n"]);
-    let d3 = at_c.update_at(&["n"], |c: &mut Counter| c.decrement(C, 4));
+    let d2 = at_b.remove_at(&["n"]).unwrap();
+    let d3 = at_c
+        .update_at(&["n"], |c: &mut Counter| c.decrement(C, 4))
+        .unwrap();
     let state = converge(&[d0, d1, d2, d3], &[], &[at_a, at_b, at_c]);
     assert_eq!(counter_at(&state, &["n"]), Some(6));
 }
@@ -228,7 +232,7 @@ fn remove_concurrent_with_an_increment_by_the_same_replica_keeps_its_whole_total
     let mut at_a = Document::new();
     let d0 = increment(&mut at_a, A, &["cart", "apples"], 2);
     let mut at_b = at_a.clone();
-    let d1 = at_b.remove_at(&["cart"]);
+    let d1 = at_b.remove_at(&["cart"]).unwrap();
     let d2 = increment(&mut at_a, A, &["cart", "apples"], 1);
     let state = converge(&[d0, d1, d2], &[], &[at_a, at_b]);
     // B removed A's observed +2, but A's new entry holds A's total, 3.
@@ -244,7 +248,7 @@ fn remove_that_observed_part_of_a_replicas_increments_keeps_its_whole_total() {
     let d0 = increment(&mut at_a, A, &["n"], 2);
     let mut at_b = at_a.clone();
     let d1 = increment(&mut at_a, A, &["n"], 3);
-    let d2 = at_b.remove_at(&["n"]);
+    let d2 = at_b.remove_at(&["n"]).unwrap();
     let state = converge(&[d0, d1, d2], &[], &[at_a, at_b]);
     assert_eq!(counter_at(&state, &["n"]), Some(5));
 }
@@ -257,7 +261,7 @@ fn remove_concurrent_with_a_nested_map_update() {
     let d2 = add(&mut at_a, A, &["cart", "items"], "apple");
     let mut at_b = at_a.clone();
     // B removes the whole cart; A, concurrently, writes a colour three levels down.
-    let d3 = at_b.remove_at(&["cart"]);
+    let d3 = at_b.remove_at(&["cart"]).unwrap();
     let d4 = write_mv(&mut at_a, A, &["cart", "meta", "color"], "red");
     let state = converge(
         &[d0.clone(), d1.clone(), d2.clone(), d3.clone(), d4.clone()],
@@ -281,7 +285,7 @@ fn nested_remove_concurrent_with_a_deeper_update() {
     let d1 = add(&mut at_a, A, &["cart", "items"], "apple");
     let mut at_b = at_a.clone();
     // B removes cart.meta only; A, concurrently, overwrites cart.meta.owner.
-    let d2 = at_b.remove_at(&["cart", "meta"]);
+    let d2 = at_b.remove_at(&["cart", "meta"]).unwrap();
     let d3 = set_lww(&mut at_a, A, &["cart", "meta", "owner"], 50, "bob");
     let state = converge(&[d0, d1, d2, d3], &[], &[at_a, at_b]);
     assert_eq!(keys_at(&state, &["cart"]), ["items", "meta"]);
@@ -300,7 +304,7 @@ fn nested_remove_concurrent_with_a_deeper_update() {
 fn remove_then_re_add_on_one_replica() {
     let mut at_a = Document::new();
     let d0 = add(&mut at_a, A, &["k"], "x");
-    let d1 = at_a.remove_at(&["k"]);
+    let d1 = at_a.remove_at(&["k"]).unwrap();
     let d2 = add(&mut at_a, A, &["k"], "y");
     let state = converge(
         &[d0.clone(), d1.clone(), d2.clone()],
@@ -315,7 +319,7 @@ fn remove_then_re_add_on_one_replica() {
 fn remove_then_re_add_of_a_counter() {
     let mut at_a = Document::new();
     let d0 = increment(&mut at_a, A, &["k"], 2);
-    let d1 = at_a.remove_at(&["k"]);
+    let d1 = at_a.remove_at(&["k"]).unwrap();
     let d2 = increment(&mut at_a, A, &["k"], 5);
     let state = converge(
         &[d0.clone(), d1.clone(), d2.clone()],
@@ -331,7 +335,7 @@ fn remove_then_re_add_of_a_nested_map() {
     let mut at_a = Document::new();
     let d0 = write_mv(&mut at_a, A, &["k", "old"], "1");
     let d1 = add(&mut at_a, A, &["k", "tags"], "a");
-    let d2 = at_a.remove_at(&["k"]);
+    let d2 = at_a.remove_at(&["k"]).unwrap();
     let d3 = write_mv(&mut at_a, A, &["k", "new"], "2");
     let state = converge(
         &[d0.clone(), d1.clone(), d2.clone(), d3.clone()],
@@ -347,7 +351,7 @@ fn remove_and_re_add_by_one_replica_concurrent_with_an_update_by_another() {
     let d0 = add(&mut at_a, A, &["k"], "x");
     let mut at_b = at_a.clone();
     // B removes k and re-adds it with y; A, concurrently, adds z.
-    let d1 = at_b.remove_at(&["k"]);
+    let d1 = at_b.remove_at(&["k"]).unwrap();
     let d2 = add(&mut at_b, B, &["k"], "y");
     let d3 = add(&mut at_a, A, &["k"], "z");
     let state = converge(
@@ -369,7 +373,7 @@ fn update_remove_update_concurrent_with_an_update() {
     // B updates k, removes it, updates it again (Akka 22619: all in one group);
     // A, concurrently, updates k.
     let d1 = add(&mut at_b, B, &["k"], "y");
-    let d2 = at_b.remove_at(&["k"]);
+    let d2 = at_b.remove_at(&["k"]).unwrap();
     let d3 = add(&mut at_b, B, &["k"], "z");
     let d4 = add(&mut at_a, A, &["k"], "w");
     let state = converge(
@@ -388,7 +392,7 @@ fn update_remove_update_of_a_counter_concurrent_with_another_replicas_increment(
     let mut at_b = at_a.clone();
     let mut at_c = at_a.clone();
     let d1 = increment(&mut at_b, B, &["k"], 10);
-    let d2 = at_b.remove_at(&["k"]);
+    let d2 = at_b.remove_at(&["k"]).unwrap();
     let d3 = increment(&mut at_b, B, &["k"], 100);
     let d4 = increment(&mut at_c, C, &["k"], 1_000);
     let state = converge(
@@ -406,7 +410,7 @@ fn update_remove_update_of_a_nested_map_concurrent_with_a_nested_update() {
     let d0 = add(&mut at_a, A, &["cart", "items"], "apple");
     let mut at_b = at_a.clone();
     let d1 = add(&mut at_b, B, &["cart", "items"], "pear");
-    let d2 = at_b.remove_at(&["cart"]);
+    let d2 = at_b.remove_at(&["cart"]).unwrap();
     let d3 = set_lww(&mut at_b, B, &["cart", "owner"], 7, "bob");
     let d4 = add(&mut at_a, A, &["cart", "items"], "fig");
     let state = converge(

@@ -47,9 +47,15 @@ fn spilled_entries_merge_and_reset_like_any_other() {
     let path = ["n"];
     let mut deltas: Vec<Document> = [u64::MAX, 1, u64::MAX, 7]
         .into_iter()
-        .map(|by| at_a.update_at(&path, |c: &mut Counter| c.increment(A, by)))
+        .map(|by| {
+            at_a.update_at(&path, |c: &mut Counter| c.increment(A, by))
+                .unwrap()
+        })
         .collect();
-    deltas.push(at_a.update_at(&path, |c: &mut Counter| c.decrement(B, 3)));
+    deltas.push(
+        at_a.update_at(&path, |c: &mut Counter| c.decrement(B, 3))
+            .unwrap(),
+    );
     let value = |d: &Document| {
         d.get_at(&path)
             .and_then(|n| n.get::<Counter>())
@@ -61,7 +67,7 @@ fn spilled_entries_merge_and_reset_like_any_other() {
     assert_eq!(reversed, at_a);
     let mut full = Document::new();
     full.join(at_a.clone());
-    let reset = full.remove_at(&path);
+    let reset = full.remove_at(&path).unwrap();
     at_a.join(reset);
     assert_eq!(value(&at_a), None);
 }

@@ -20,6 +20,7 @@ fn counter_at(doc: &Document, path: &[&str]) -> Option<i128> {
 
 fn inc(doc: &mut Document, r: ReplicaId, by: u64) -> Document {
     doc.update_at(&["cart", "n"], |c: &mut Counter| c.increment(r, by))
+        .unwrap()
 }
 
 /// The decided semantics: A and B wrote, a removal saw both; concurrently A adds 2.
@@ -30,7 +31,7 @@ fn a_removal_concurrent_with_increments_keeps_that_replicas_whole_total() {
     inc(&mut here, A, 5);
     inc(&mut here, B, 3);
     let mut there = here.clone();
-    let removal = here.remove_at(&["cart"]);
+    let removal = here.remove_at(&["cart"]).unwrap();
     let more = inc(&mut there, A, 2);
     here.join(more);
     there.join(removal);
@@ -46,7 +47,7 @@ fn a_replica_that_observed_the_removal_starts_from_zero() {
     inc(&mut here, A, 5);
     inc(&mut here, B, 3);
     let mut there = here.clone();
-    let removal = here.remove_at(&["cart"]);
+    let removal = here.remove_at(&["cart"]).unwrap();
     there.join(removal);
     let after = inc(&mut there, B, 1);
     here.join(after);
@@ -65,9 +66,9 @@ fn concurrent_removals_and_increments_converge_in_every_order() {
     inc(&mut base, C, 30);
     let (mut x, mut y, mut z) = (base.clone(), base.clone(), base);
     let deltas = [
-        x.remove_at(&["cart", "n"]),
+        x.remove_at(&["cart", "n"]).unwrap(),
         inc(&mut y, B, 1),
-        z.remove_at(&["cart"]),
+        z.remove_at(&["cart"]).unwrap(),
         inc(&mut y, B, 1),
         inc(&mut x, A, 4),
     ];

@@ -24,7 +24,8 @@ fn value(doc: &Document) -> Option<i128> {
 fn increments_by_one_replica(replica: ReplicaId, times: u64) -> Document {
     let mut doc = Document::new();
     for _ in 0..times {
-        doc.update_at(&[KEY], |c: &mut Counter| c.increment(replica, 1));
+        doc.update_at(&[KEY], |c: &mut Counter| c.increment(replica, 1))
+            .unwrap();
     }
     doc
 }
@@ -56,7 +57,9 @@ fn one_increment_each(ids: impl Iterator<Item = ReplicaId>) -> (Document, usize)
     let mut writers = 0;
     for replica in ids {
         let mut theirs = Document::new();
-        let delta = theirs.update_at(&[KEY], |c: &mut Counter| c.increment(replica, 1));
+        let delta = theirs
+            .update_at(&[KEY], |c: &mut Counter| c.increment(replica, 1))
+            .unwrap();
         doc.join(delta);
         writers += 1;
     }
@@ -93,9 +96,11 @@ fn repeated_increments_by_many_replicas_keep_one_entry_each() {
         for r in 1..=40 {
             let replica = ReplicaId::new(r);
             if round % 3 == 0 {
-                doc.update_at(&[KEY], |c: &mut Counter| c.decrement(replica, 2));
+                doc.update_at(&[KEY], |c: &mut Counter| c.decrement(replica, 2))
+                    .unwrap();
             } else {
-                doc.update_at(&[KEY], |c: &mut Counter| c.increment(replica, 5));
+                doc.update_at(&[KEY], |c: &mut Counter| c.increment(replica, 5))
+                    .unwrap();
             }
         }
     }

@@ -86,9 +86,11 @@ fn a_later_remove_of_another_element_does_not_remove_an_earlier_add() {
     let mut writer = Document::new();
     let _never_delivered = add(&mut writer, A, &["cart", "items"], "z");
     let first = add(&mut writer, A, &["cart", "items"], "x");
-    let second = writer.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
-        s.remove(&"z".into())
-    });
+    let second = writer
+        .update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
+            s.remove(&"z".into())
+        })
+        .unwrap();
     // The remove speaks for z's dot only.
     assert_eq!(context_dots(&second.as_causal().context), [Dot::new(A, 1)]);
 
@@ -102,8 +104,8 @@ fn a_later_remove_of_a_sibling_key_does_not_remove_an_earlier_nested_add() {
     let mut writer = Document::new();
     let old = add(&mut writer, A, &["cart", "old"], "o");
     let first = add(&mut writer, A, &["cart", "items"], "x");
-    let second = writer.remove_at(&["cart", "old"]);
-    let third = writer.remove_at(&["gone"]); // never written: an empty delta
+    let second = writer.remove_at(&["cart", "old"]).unwrap();
+    let third = writer.remove_at(&["gone"]).unwrap(); // never written: an empty delta
     assert!(third.is_empty() && third.as_causal().context.is_empty());
 
     for order in [
@@ -173,7 +175,7 @@ fn a_later_increment_of_another_counter_does_not_remove_an_earlier_contribution(
     let mut writer = Document::new();
     let first = increment(&mut writer, A, &["x"], 2);
     let second = increment(&mut writer, A, &["y"], 3);
-    let third = writer.remove_at(&["y"]);
+    let third = writer.remove_at(&["y"]).unwrap();
     let receiver = receive(&[&third, &second, &first]);
     assert_eq!(counter_at(&receiver, &["x"]), Some(2));
     assert_eq!(counter_at(&receiver, &["y"]), None);
@@ -259,7 +261,7 @@ proptest! {
         for op in &ops {
             let delta = match op {
                 Op::Write(path, w) => write_at(&mut writer, A, &keys_of(path), w),
-                Op::RemoveAt(path) => writer.remove_at(&keys_of(path)),
+                Op::RemoveAt(path) => writer.remove_at(&keys_of(path)).unwrap(),
             };
             deltas.push(delta);
             live_after.push(all_dots(&writer));

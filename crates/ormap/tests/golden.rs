@@ -32,10 +32,14 @@ fn at(millis: u64) -> Hlc<ManualClock> {
 
 fn counter() -> Document {
     let mut doc = Document::new();
-    doc.update_at(&["visits"], |c: &mut Counter| c.increment(A, 3));
+    doc.update_at(&["visits"], |c: &mut Counter| c.increment(A, 3))
+        .unwrap();
     let mut other = doc.clone();
-    other.update_at(&["visits"], |c: &mut Counter| c.decrement(B, 1));
-    doc.update_at(&["visits"], |c: &mut Counter| c.increment(A, 300));
+    other
+        .update_at(&["visits"], |c: &mut Counter| c.decrement(B, 1))
+        .unwrap();
+    doc.update_at(&["visits"], |c: &mut Counter| c.increment(A, 300))
+        .unwrap();
     doc.join(other);
     doc
 }
@@ -46,12 +50,18 @@ fn counter() -> Document {
 fn counter_reset() -> Document {
     const C: ReplicaId = ReplicaId::new(3);
     let mut doc = Document::new();
-    doc.update_at(&["score"], |c: &mut Counter| c.increment(A, 10));
-    doc.update_at(&["score"], |c: &mut Counter| c.decrement(B, 4));
+    doc.update_at(&["score"], |c: &mut Counter| c.increment(A, 10))
+        .unwrap();
+    doc.update_at(&["score"], |c: &mut Counter| c.decrement(B, 4))
+        .unwrap();
     let mut other = doc.clone();
-    doc.remove_at(&["score"]);
-    other.update_at(&["score"], |c: &mut Counter| c.increment(A, 1));
-    other.update_at(&["score"], |c: &mut Counter| c.increment(C, 7));
+    doc.remove_at(&["score"]).unwrap();
+    other
+        .update_at(&["score"], |c: &mut Counter| c.increment(A, 1))
+        .unwrap();
+    other
+        .update_at(&["score"], |c: &mut Counter| c.increment(C, 7))
+        .unwrap();
     doc.join(other);
     doc
 }
@@ -61,11 +71,14 @@ fn lww() -> Document {
     let mut doc = Document::new();
     doc.update_at(&["title"], |r: &mut LwwRegister<Value>| {
         r.set(A, &mut at(NOW), "draft".into())
-    });
+    })
+    .unwrap();
     let mut other = Document::new();
-    other.update_at(&["title"], |r: &mut LwwRegister<Value>| {
-        r.set(B, &mut at(NOW + 5), "final".into())
-    });
+    other
+        .update_at(&["title"], |r: &mut LwwRegister<Value>| {
+            r.set(B, &mut at(NOW + 5), "final".into())
+        })
+        .unwrap();
     doc.join(other);
     doc
 }
@@ -74,11 +87,14 @@ fn mv() -> Document {
     let mut doc = Document::new();
     doc.update_at(&["color"], |r: &mut MvRegister<Value>| {
         r.write(A, "red".into())
-    });
+    })
+    .unwrap();
     let mut other = Document::new();
-    other.update_at(&["color"], |r: &mut MvRegister<Value>| {
-        r.write(B, "blue".into())
-    });
+    other
+        .update_at(&["color"], |r: &mut MvRegister<Value>| {
+            r.write(B, "blue".into())
+        })
+        .unwrap();
     doc.join(other);
     doc
 }
@@ -86,16 +102,20 @@ fn mv() -> Document {
 fn set() -> Document {
     let mut doc = Document::new();
     for (by, tag) in [(A, "red"), (B, "green"), (A, "blue")] {
-        doc.update_at(&["tags"], |s: &mut OrSet<Value>| s.add(by, tag.into()));
+        doc.update_at(&["tags"], |s: &mut OrSet<Value>| s.add(by, tag.into()))
+            .unwrap();
     }
-    doc.update_at(&["tags"], |s: &mut OrSet<Value>| s.remove(&"green".into()));
+    doc.update_at(&["tags"], |s: &mut OrSet<Value>| s.remove(&"green".into()))
+        .unwrap();
     doc
 }
 
 fn flag() -> Document {
     let mut doc = Document::new();
-    doc.update_at(&["done"], |f: &mut Flag| f.enable(A));
-    doc.update_at(&["done"], |f: &mut Flag| f.enable(B));
+    doc.update_at(&["done"], |f: &mut Flag| f.enable(A))
+        .unwrap();
+    doc.update_at(&["done"], |f: &mut Flag| f.enable(B))
+        .unwrap();
     doc
 }
 
@@ -103,24 +123,29 @@ fn nested() -> Document {
     let mut doc = Document::new();
     doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
         s.add(A, "apple".into())
-    });
-    doc.update_at(&["cart", "count"], |c: &mut Counter| c.increment(A, 1));
+    })
+    .unwrap();
+    doc.update_at(&["cart", "count"], |c: &mut Counter| c.increment(A, 1))
+        .unwrap();
     doc.update_at(&["cart", "meta", "owner"], |r: &mut LwwRegister<Value>| {
         r.set(B, &mut at(NOW), "ann".into())
-    });
+    })
+    .unwrap();
     // A removed key leaves only its dots in the context.
     doc.update_at(&["cart", "coupon"], |r: &mut MvRegister<Value>| {
         r.write(A, "SAVE10".into())
-    });
-    doc.remove_at(&["cart", "coupon"]);
+    })
+    .unwrap();
+    doc.remove_at(&["cart", "coupon"]).unwrap();
     doc
 }
 
 fn two_kinds() -> Document {
     let mut doc = Document::new();
-    doc.update_at(&["x"], |c: &mut Counter| c.increment(A, 1));
+    doc.update_at(&["x"], |c: &mut Counter| c.increment(A, 1))
+        .unwrap();
     let mut other = Document::new();
-    other.update_at(&["x"], |f: &mut Flag| f.enable(B));
+    other.update_at(&["x"], |f: &mut Flag| f.enable(B)).unwrap();
     doc.join(other);
     doc
 }
@@ -145,7 +170,8 @@ fn every_value() -> Document {
     ];
     let mut doc = Document::new();
     for v in values {
-        doc.update_at(&["values"], |s: &mut OrSet<Value>| s.add(A, v));
+        doc.update_at(&["values"], |s: &mut OrSet<Value>| s.add(A, v))
+            .unwrap();
     }
     doc
 }
@@ -163,12 +189,16 @@ fn typed() -> OrMap<String, OrSet<String>> {
 #[test]
 fn golden_vectors() {
     let mut with_cart = nested();
-    let add_delta = with_cart.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
-        s.add(B, "pear".into())
-    });
-    let remove_delta = with_cart.remove_at(&["cart", "meta"]);
+    let add_delta = with_cart
+        .update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
+            s.add(B, "pear".into())
+        })
+        .unwrap();
+    let remove_delta = with_cart.remove_at(&["cart", "meta"]).unwrap();
     let mut visits = counter();
-    let increment_delta = visits.update_at(&["visits"], |c: &mut Counter| c.increment(A, 2));
+    let increment_delta = visits
+        .update_at(&["visits"], |c: &mut Counter| c.increment(A, 2))
+        .unwrap();
 
     for (name, value) in [
         ("empty", &Document::new()),
@@ -272,10 +302,12 @@ fn v1(name: &str) -> Vec<u8> {
 #[test]
 fn version_1_vectors_decode_to_the_same_states() {
     let mut with_cart = nested();
-    let add_delta = with_cart.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
-        s.add(B, "pear".into())
-    });
-    let remove_delta = with_cart.remove_at(&["cart", "meta"]);
+    let add_delta = with_cart
+        .update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
+            s.add(B, "pear".into())
+        })
+        .unwrap();
+    let remove_delta = with_cart.remove_at(&["cart", "meta"]).unwrap();
     for (name, value) in [
         ("empty", Document::new()),
         ("lww", lww()),
@@ -316,7 +348,9 @@ fn a_version_1_counter_reads_the_same_and_folds_on_the_next_write() {
     assert_eq!(c.value(), 302);
     assert_eq!(c.entries().len(), 3);
 
-    let delta = old.update_at(&["visits"], |c: &mut Counter| c.increment(A, 1));
+    let delta = old
+        .update_at(&["visits"], |c: &mut Counter| c.increment(A, 1))
+        .unwrap();
     let c = at(&old).expect("a counter");
     assert_eq!(c.value(), 303);
     assert_eq!(c.entries().len(), 2, "one entry for A, one for B: {c:?}");

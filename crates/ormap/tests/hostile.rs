@@ -22,21 +22,26 @@ const DEEP: usize = 100_000;
 fn rich_document() -> Document {
     let (a, b) = (ReplicaId::new(1), ReplicaId::new(0xfeed_beef_0000_0001));
     let mut doc = Document::new();
-    doc.update_at(&["n"], |c: &mut Counter| c.increment(a, 3));
-    doc.update_at(&["n"], |f: &mut Flag| f.enable(b));
+    doc.update_at(&["n"], |c: &mut Counter| c.increment(a, 3))
+        .unwrap();
+    doc.update_at(&["n"], |f: &mut Flag| f.enable(b)).unwrap();
     doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
         s.add(b, Value::Array(vec![Value::Int(1), "x".into()]))
-    });
+    })
+    .unwrap();
     doc.update_at(&["cart", "meta", "owner"], |r: &mut LwwRegister<Value>| {
         r.set(a, &mut Hlc::new(ManualClock::new(1_000)), "ann".into())
-    });
+    })
+    .unwrap();
     doc.update_at(&["mv"], |r: &mut MvRegister<Value>| {
         r.write(b, Value::Float(0.5))
-    });
+    })
+    .unwrap();
     doc.update_at(&["gone"], |r: &mut MvRegister<Value>| {
         r.write(a, Value::Null)
-    });
-    doc.remove_at(&["gone"]);
+    })
+    .unwrap();
+    doc.remove_at(&["gone"]).unwrap();
     doc
 }
 
@@ -71,13 +76,16 @@ fn decodes_safely(bytes: &[u8]) -> Result<(), TestCaseError> {
 fn elsewhere() -> Document {
     let far = ReplicaId::new(0x1234_5678_9abc_def0);
     let mut doc = Document::new();
-    doc.update_at(&["n"], |c: &mut Counter| c.increment(far, 1));
+    doc.update_at(&["n"], |c: &mut Counter| c.increment(far, 1))
+        .unwrap();
     doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
         s.add(far, "y".into())
-    });
+    })
+    .unwrap();
     doc.update_at(&["k"], |r: &mut MvRegister<Value>| {
         r.write(far, Value::Null)
-    });
+    })
+    .unwrap();
     doc
 }
 
@@ -203,7 +211,8 @@ fn nesting_within_the_limit_decodes() {
     let path: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
     let mut doc = Document::new();
-    doc.update_at(&path, |c: &mut Counter| c.increment(ReplicaId::new(1), 1));
+    doc.update_at(&path, |c: &mut Counter| c.increment(ReplicaId::new(1), 1))
+        .unwrap();
     assert_eq!(Document::decode(&doc.encode()), Ok(doc));
 }
 

@@ -128,7 +128,7 @@ fn apply_doc(doc: &mut Document, replica: ReplicaId, op: &DocOp) -> Document {
             group.join(write_at(doc, replica, &path, second));
             group
         }
-        DocOp::RemoveAt(path) => doc.remove_at(&keys_of(path)),
+        DocOp::RemoveAt(path) => doc.remove_at(&keys_of(path)).unwrap(),
         DocOp::Clear => doc.clear(),
     }
 }

@@ -92,7 +92,7 @@ proptest! {
         for s in &steps {
             match s {
                 Step::Write(r, p, w) => deltas.push(write_at(&mut states[*r], ids[*r], &keys_of(p), w)),
-                Step::RemoveAt(r, p) => deltas.push(states[*r].remove_at(&keys_of(p))),
+                Step::RemoveAt(r, p) => deltas.push(states[*r].remove_at(&keys_of(p)).unwrap()),
                 Step::Sync(from, to) => {
                     let sent = states[*from].clone();
                     states[*to].join(sent);

@@ -52,7 +52,8 @@ fn busy_document(keys: usize) -> Document {
     let by = OTHERS[0];
     doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
         s.add(by, "pear".into())
-    });
+    })
+    .unwrap();
     write_at(&mut doc, by, &["cart", "total"], &Write::Increment(3));
     write_at(
         &mut doc,
@@ -70,6 +71,7 @@ fn add_apple(doc: &mut Document, replica: ReplicaId) -> Document {
     doc.update_at(&["cart", "items"], |s: &mut OrSet<Value>| {
         s.add(replica, "apple".into())
     })
+    .unwrap()
 }
 
 #[test]
@@ -151,11 +153,14 @@ fn a_write_of_each_kind_deep_down_carries_one_path_and_one_kind() {
     let cases: Vec<(Kind, Mutation<'_>)> = vec![
         (
             Kind::Counter,
-            Box::new(|d| d.update_at(&path, |c: &mut Counter| c.increment(ME, 4))),
+            Box::new(|d| {
+                d.update_at(&path, |c: &mut Counter| c.increment(ME, 4))
+                    .unwrap()
+            }),
         ),
         (
             Kind::Flag,
-            Box::new(|d| d.update_at(&path, |f: &mut Flag| f.enable(ME))),
+            Box::new(|d| d.update_at(&path, |f: &mut Flag| f.enable(ME)).unwrap()),
         ),
         (
             Kind::Lww,
@@ -163,6 +168,7 @@ fn a_write_of_each_kind_deep_down_carries_one_path_and_one_kind() {
                 d.update_at(&path, |r: &mut LwwRegister<Value>| {
                     r.set(ME, &mut Hlc::new(ManualClock::new(1_000)), "v".into())
                 })
+                .unwrap()
             }),
         ),
         (
@@ -171,11 +177,15 @@ fn a_write_of_each_kind_deep_down_carries_one_path_and_one_kind() {
                 d.update_at(&path, |r: &mut MvRegister<Value>| {
                     r.write(ME, Value::Bool(true))
                 })
+                .unwrap()
             }),
         ),
         (
             Kind::Set,
-            Box::new(|d| d.update_at(&path, |s: &mut OrSet<Value>| s.add(ME, Value::Null))),
+            Box::new(|d| {
+                d.update_at(&path, |s: &mut OrSet<Value>| s.add(ME, Value::Null))
+                    .unwrap()
+            }),
         ),
     ];
     for (kind, mutate) in cases {
@@ -206,7 +216,7 @@ fn a_nested_remove_carries_exactly_the_removed_dots() {
     let removed = dots_under(&before, &["cart", "items"]);
     assert_eq!(removed.len(), 2);
     let mut after = before.clone();
-    let delta = after.remove_at(&["cart", "items"]);
+    let delta = after.remove_at(&["cart", "items"]).unwrap();
     assert!(delta.is_empty());
     assert_eq!(context_dots(&delta.as_causal().context), removed);
     let len = delta.encode().len();
@@ -286,7 +296,7 @@ proptest! {
     ) {
         let path = keys_of(&path);
         let mut after = before.clone();
-        let delta = after.remove_at(&path);
+        let delta = after.remove_at(&path).unwrap();
         prop_assert!(delta.is_empty());
         prop_assert_eq!(context_dots(&delta.as_causal().context), dots_under(&before, &path));
         prop_assert!(after.get_at(&path).is_none());

@@ -35,6 +35,7 @@ impl Replica {
         let (id, clock, value) = (self.id, &mut self.clock, value.into());
         self.doc
             .update_at(path, |r: &mut LwwRegister<Value>| r.set(id, clock, value))
+            .unwrap()
     }
 }
 
@@ -240,7 +241,8 @@ fn keep_siblings_shows_every_note_and_authority_ignores_other_writers() {
                 .doc
                 .update_at(&["holds", "h1", "notes"], |r: &mut MvRegister<Value>| {
                     r.write(id, "late check-in".into())
-                });
+                })
+                .unwrap();
             n.joined(office.set(&["holds", "h1", "guest"], "Ada"))
         },
         |desk| {
@@ -249,7 +251,8 @@ fn keep_siblings_shows_every_note_and_authority_ignores_other_writers() {
                 .doc
                 .update_at(&["holds", "h1", "notes"], |r: &mut MvRegister<Value>| {
                     r.write(id, "needs cot".into())
-                });
+                })
+                .unwrap();
             n.joined(desk.set(&["holds", "h1", "guest"], "Bob"))
         },
     );

@@ -30,6 +30,7 @@ fn set(doc: &mut Document, writer: ReplicaId, millis: u64, path: &[&str], v: &st
     doc.update_at(path, |r: &mut LwwRegister<Value>| {
         r.set(writer, &mut clock, v.into())
     })
+    .unwrap()
 }
 
 fn guarded_set(

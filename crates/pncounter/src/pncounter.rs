@@ -68,6 +68,33 @@ impl PnCounter {
         self.decrements.get(replica)
     }
 
+    /// The writes seen, as a version vector: replica → its total of increments plus
+    /// its total of decrements (saturating at `u64::MAX`). Every write that changes the
+    /// counter grows its replica's entry, and a replica's totals only grow, so
+    /// [`VersionVector::compare`] on two counters' versions tells a stale counter from
+    /// an up-to-date or a concurrent one.
+    ///
+    /// ```
+    /// use converge_core::{Causality, ReplicaId};
+    /// use converge_pncounter::PnCounter;
+    ///
+    /// let me = ReplicaId::new(1);
+    /// let mut counter = PnCounter::new();
+    /// counter.increment(me, 3)?;
+    /// let before = counter.clone();
+    /// counter.decrement(me, 1)?;
+    /// assert_eq!(counter.version().get(me), 4);
+    /// assert_eq!(before.version().compare(&counter.version()), Causality::Before);
+    /// # Ok::<(), converge_pncounter::Error>(())
+    /// ```
+    pub fn version(&self) -> VersionVector {
+        let mut version = self.increments.clone();
+        for (replica, down) in self.decrements.iter() {
+            version.set(replica, version.get(replica).saturating_add(down));
+        }
+        version
+    }
+
     /// Every replica's total of increments, in replica order (replicas that never
     /// incremented are left out).
     pub fn increments(&self) -> impl Iterator<Item = (ReplicaId, u64)> + '_ {

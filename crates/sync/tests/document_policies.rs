@@ -155,6 +155,7 @@ fn received_messages_and_merges_report_what_they_changed() {
         doc.update_at(&EMAIL, |r: &mut LwwRegister<Value>| {
             r.set(DESK, &mut clock, "bob@example.com".into())
         })
+        .unwrap()
     });
 
     let message = desk.message_for(OWNER).unwrap();

@@ -138,39 +138,47 @@ fn document_write(rng: &mut Rng, doc: &mut Document, me: ReplicaId) -> String {
     let n = rng.between(1, 5);
     let nj = n.to_string();
     match rng.below(9) {
-        0 => delta(&doc.update_at(keys, |r: &mut LwwRegister<Value>| {
-            r.set(me, &mut Hlc::new(ManualClock::new(rng.below(3) * 1000)), v)
-        })),
+        0 => delta(
+            &doc.update_at(keys, |r: &mut LwwRegister<Value>| {
+                r.set(me, &mut Hlc::new(ManualClock::new(rng.below(3) * 1000)), v)
+            })
+            .unwrap(),
+        ),
         1 => {
-            doc.update_at(keys, |r: &mut MvRegister<Value>| r.write(me, v));
+            doc.update_at(keys, |r: &mut MvRegister<Value>| r.write(me, v))
+                .unwrap();
             op("setMulti", &[&p, vj])
         }
         2 => {
-            doc.update_at(keys, |c: &mut Counter| c.increment(me, n));
+            doc.update_at(keys, |c: &mut Counter| c.increment(me, n))
+                .unwrap();
             op("increment", &[&p, &nj])
         }
         3 => {
-            doc.update_at(keys, |c: &mut Counter| c.decrement(me, n));
+            doc.update_at(keys, |c: &mut Counter| c.decrement(me, n))
+                .unwrap();
             op("decrement", &[&p, &nj])
         }
         4 => {
-            doc.update_at(keys, |s: &mut OrSet<Value>| s.add(me, v));
+            doc.update_at(keys, |s: &mut OrSet<Value>| s.add(me, v))
+                .unwrap();
             op("addToSet", &[&p, vj])
         }
         5 => {
-            doc.update_at(keys, |s: &mut OrSet<Value>| s.remove(&v));
+            doc.update_at(keys, |s: &mut OrSet<Value>| s.remove(&v))
+                .unwrap();
             op("removeFromSet", &[&p, vj])
         }
         6 => {
-            doc.update_at(keys, |f: &mut Flag| f.enable(me));
+            doc.update_at(keys, |f: &mut Flag| f.enable(me)).unwrap();
             op("enable", &[&p])
         }
         7 => {
-            doc.update_at(keys, |f: &mut Flag| f.disable());
+            doc.update_at(keys, |f: &mut Flag| f.disable()).unwrap();
             op("disable", &[&p])
         }
         _ => {
-            doc.remove_at(keys);
+            doc.remove_at(keys).unwrap();
             op("remove", &[&p])
         }
     }
@@ -189,19 +197,21 @@ fn counter_write(rng: &mut Rng, doc: &mut Document, me: ReplicaId) -> String {
     let nj = n.to_string();
     match rng.below(10) {
         0..=4 => {
-            doc.update_at(keys, |c: &mut Counter| c.increment(me, n));
+            doc.update_at(keys, |c: &mut Counter| c.increment(me, n))
+                .unwrap();
             op("increment", &[p, &nj])
         }
         5..=7 => {
-            doc.update_at(keys, |c: &mut Counter| c.decrement(me, n));
+            doc.update_at(keys, |c: &mut Counter| c.decrement(me, n))
+                .unwrap();
             op("decrement", &[p, &nj])
         }
         8 => {
-            doc.remove_at(keys);
+            doc.remove_at(keys).unwrap();
             op("remove", &[p])
         }
         _ => {
-            doc.remove_at(&["m"]);
+            doc.remove_at(&["m"]).unwrap();
             op("remove", &["[\"m\"]"])
         }
     }

@@ -114,25 +114,39 @@ pub(crate) fn write_at(
     write: &Write,
 ) -> Document {
     match write {
-        Write::Increment(n) => doc.update_at(path, |c: &mut Counter| c.increment(replica, *n)),
-        Write::Decrement(n) => doc.update_at(path, |c: &mut Counter| c.decrement(replica, *n)),
-        Write::Enable => doc.update_at(path, |f: &mut Flag| f.enable(replica)),
-        Write::Disable => doc.update_at(path, |f: &mut Flag| f.disable()),
-        Write::Lww { millis, value } => doc.update_at(path, |r: &mut LwwRegister<Value>| {
-            let mut clock = Hlc::new(ManualClock::new(*millis));
-            r.set(replica, &mut clock, Value::Int(*value))
-        }),
-        Write::LwwClear => doc.update_at(path, |r: &mut LwwRegister<Value>| r.clear()),
-        Write::Mv(value) => doc.update_at(path, |r: &mut MvRegister<Value>| {
-            r.write(replica, Value::Int(*value))
-        }),
-        Write::MvClear => doc.update_at(path, |r: &mut MvRegister<Value>| r.clear()),
-        Write::SetAdd(e) => {
-            doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, Value::Int(*e)))
-        }
-        Write::SetRemove(e) => {
-            doc.update_at(path, |s: &mut OrSet<Value>| s.remove(&Value::Int(*e)))
-        }
+        Write::Increment(n) => doc
+            .update_at(path, |c: &mut Counter| c.increment(replica, *n))
+            .unwrap(),
+        Write::Decrement(n) => doc
+            .update_at(path, |c: &mut Counter| c.decrement(replica, *n))
+            .unwrap(),
+        Write::Enable => doc
+            .update_at(path, |f: &mut Flag| f.enable(replica))
+            .unwrap(),
+        Write::Disable => doc.update_at(path, |f: &mut Flag| f.disable()).unwrap(),
+        Write::Lww { millis, value } => doc
+            .update_at(path, |r: &mut LwwRegister<Value>| {
+                let mut clock = Hlc::new(ManualClock::new(*millis));
+                r.set(replica, &mut clock, Value::Int(*value))
+            })
+            .unwrap(),
+        Write::LwwClear => doc
+            .update_at(path, |r: &mut LwwRegister<Value>| r.clear())
+            .unwrap(),
+        Write::Mv(value) => doc
+            .update_at(path, |r: &mut MvRegister<Value>| {
+                r.write(replica, Value::Int(*value))
+            })
+            .unwrap(),
+        Write::MvClear => doc
+            .update_at(path, |r: &mut MvRegister<Value>| r.clear())
+            .unwrap(),
+        Write::SetAdd(e) => doc
+            .update_at(path, |s: &mut OrSet<Value>| s.add(replica, Value::Int(*e)))
+            .unwrap(),
+        Write::SetRemove(e) => doc
+            .update_at(path, |s: &mut OrSet<Value>| s.remove(&Value::Int(*e)))
+            .unwrap(),
     }
 }
 
@@ -197,6 +211,7 @@ pub(crate) fn add(
     element: &str,
 ) -> Document {
     doc.update_at(path, |s: &mut OrSet<Value>| s.add(replica, element.into()))
+        .unwrap()
 }
 
 pub(crate) fn increment(
@@ -206,6 +221,7 @@ pub(crate) fn increment(
     by: u64,
 ) -> Document {
     doc.update_at(path, |c: &mut Counter| c.increment(replica, by))
+        .unwrap()
 }
 
 pub(crate) fn set_lww(
@@ -218,8 +234,10 @@ pub(crate) fn set_lww(
     doc.update_at(path, |r: &mut LwwRegister<Value>| {
         r.set(replica, &mut Hlc::new(ManualClock::new(millis)), v.into())
     })
+    .unwrap()
 }
 
 pub(crate) fn write_mv(doc: &mut Document, replica: ReplicaId, path: &[&str], v: &str) -> Document {
     doc.update_at(path, |r: &mut MvRegister<Value>| r.write(replica, v.into()))
+        .unwrap()
 }

@@ -189,9 +189,13 @@ fn set_messages_replayed_change_nothing() {
 #[test]
 fn document_messages_replayed_change_nothing() {
     replays_change_nothing::<Document>(|d, r, i| match i % 3 {
-        0 => d.update_at(&["n", "c"], |c: &mut Counter| c.increment(r, i + 1)),
-        1 => d.remove_at(&["n"]),
-        _ => d.update_at(&["m", &i.to_string()], |c: &mut Counter| c.decrement(r, 1)),
+        0 => d
+            .update_at(&["n", "c"], |c: &mut Counter| c.increment(r, i + 1))
+            .unwrap(),
+        1 => d.remove_at(&["n"]).unwrap(),
+        _ => d
+            .update_at(&["m", &i.to_string()], |c: &mut Counter| c.decrement(r, 1))
+            .unwrap(),
     });
 }
 

@@ -197,6 +197,7 @@ fn nested_mv(d: &mut Document, id: ReplicaId, v: &str) -> Document {
     d.update_at(&["profile", "name"], |r: &mut MvRegister<Value>| {
         r.write(id, v.into())
     })
+    .unwrap()
 }
 
 #[test]

@@ -27,12 +27,24 @@ fn set_script() -> Vec<Write<OrSet<String>>> {
 
 fn document_script() -> Vec<Write<Document>> {
     vec![
-        |d, r| d.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(r, 2)),
-        |d, r| d.update_at(&["cart", "pears"], |c: &mut Counter| c.increment(r, 1)),
-        |d, _| d.remove_at(&["cart", "apples"]),
-        |d, r| d.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(r, 5)),
-        |d, _| d.remove_at(&["cart"]),
-        |d, r| d.update_at(&["cart", "plums"], |c: &mut Counter| c.decrement(r, 3)),
+        |d, r| {
+            d.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(r, 2))
+                .unwrap()
+        },
+        |d, r| {
+            d.update_at(&["cart", "pears"], |c: &mut Counter| c.increment(r, 1))
+                .unwrap()
+        },
+        |d, _| d.remove_at(&["cart", "apples"]).unwrap(),
+        |d, r| {
+            d.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(r, 5))
+                .unwrap()
+        },
+        |d, _| d.remove_at(&["cart"]).unwrap(),
+        |d, r| {
+            d.update_at(&["cart", "plums"], |c: &mut Counter| c.decrement(r, 3))
+                .unwrap()
+        },
     ]
 }
 

@@ -126,22 +126,32 @@ fn mvregister() {
 #[test]
 fn document() {
     syncs::<Document>(|d, w, i| match i % 6 {
-        0 => d.update_at(&["cart", "apples"], |c: &mut Counter| c.increment(w, i + 1)),
-        1 => d.update_at(&["cart", "done"], |f: &mut Flag| f.enable(w)),
-        2 => d.update_at(&["title"], |r: &mut MvRegister<Value>| {
-            r.write(w, Value::Int(i as i64))
-        }),
-        3 => d.update_at(&["tags"], |s: &mut OrSet<Value>| {
-            s.add(w, Value::Int((i % 3) as i64))
-        }),
-        4 => d.remove_at(&["cart"]),
-        _ => d.update_at(&["owner"], |r: &mut LwwRegister<Value>| {
-            r.set(
-                w,
-                &mut Hlc::new(ManualClock::new(i)),
-                Value::from("someone"),
-            )
-        }),
+        0 => d
+            .update_at(&["cart", "apples"], |c: &mut Counter| c.increment(w, i + 1))
+            .unwrap(),
+        1 => d
+            .update_at(&["cart", "done"], |f: &mut Flag| f.enable(w))
+            .unwrap(),
+        2 => d
+            .update_at(&["title"], |r: &mut MvRegister<Value>| {
+                r.write(w, Value::Int(i as i64))
+            })
+            .unwrap(),
+        3 => d
+            .update_at(&["tags"], |s: &mut OrSet<Value>| {
+                s.add(w, Value::Int((i % 3) as i64))
+            })
+            .unwrap(),
+        4 => d.remove_at(&["cart"]).unwrap(),
+        _ => d
+            .update_at(&["owner"], |r: &mut LwwRegister<Value>| {
+                r.set(
+                    w,
+                    &mut Hlc::new(ManualClock::new(i)),
+                    Value::from("someone"),
+                )
+            })
+            .unwrap(),
     });
 }
 

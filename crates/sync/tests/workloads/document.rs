@@ -82,27 +82,37 @@ impl DocOp {
         let path = self.path.as_slice();
         let value = Value::Int(write as i64);
         match self.change {
-            Change::Increment(by) => doc.update_at(path, |c: &mut Counter| c.increment(writer, by)),
-            Change::Decrement => doc.update_at(path, |c: &mut Counter| c.decrement(writer, 1)),
-            Change::Enable => doc.update_at(path, |f: &mut Flag| f.enable(writer)),
-            Change::Disable => doc.update_at(path, |f: &mut Flag| f.disable()),
-            Change::LwwSet { millis } => doc.update_at(path, |r: &mut LwwRegister<Value>| {
-                r.set(writer, &mut Hlc::new(ManualClock::new(millis)), value)
-            }),
-            Change::LwwClear => doc.update_at(path, |r: &mut LwwRegister<Value>| r.clear()),
-            Change::MvWrite => {
-                doc.update_at(path, |r: &mut MvRegister<Value>| r.write(writer, value))
-            }
-            Change::SetAdd(e) => {
-                doc.update_at(path, |s: &mut OrSet<Value>| s.add(writer, Value::Int(e)))
-            }
-            Change::SetRemove(e) => {
-                doc.update_at(path, |s: &mut OrSet<Value>| s.remove(&Value::Int(e)))
-            }
-            Change::RemoveKey => doc.remove_at(path),
-            Change::ClearParent => {
-                doc.update_at(&path[..path.len() - 1], |m: &mut Document| m.clear())
-            }
+            Change::Increment(by) => doc
+                .update_at(path, |c: &mut Counter| c.increment(writer, by))
+                .unwrap(),
+            Change::Decrement => doc
+                .update_at(path, |c: &mut Counter| c.decrement(writer, 1))
+                .unwrap(),
+            Change::Enable => doc
+                .update_at(path, |f: &mut Flag| f.enable(writer))
+                .unwrap(),
+            Change::Disable => doc.update_at(path, |f: &mut Flag| f.disable()).unwrap(),
+            Change::LwwSet { millis } => doc
+                .update_at(path, |r: &mut LwwRegister<Value>| {
+                    r.set(writer, &mut Hlc::new(ManualClock::new(millis)), value)
+                })
+                .unwrap(),
+            Change::LwwClear => doc
+                .update_at(path, |r: &mut LwwRegister<Value>| r.clear())
+                .unwrap(),
+            Change::MvWrite => doc
+                .update_at(path, |r: &mut MvRegister<Value>| r.write(writer, value))
+                .unwrap(),
+            Change::SetAdd(e) => doc
+                .update_at(path, |s: &mut OrSet<Value>| s.add(writer, Value::Int(e)))
+                .unwrap(),
+            Change::SetRemove(e) => doc
+                .update_at(path, |s: &mut OrSet<Value>| s.remove(&Value::Int(e)))
+                .unwrap(),
+            Change::RemoveKey => doc.remove_at(path).unwrap(),
+            Change::ClearParent => doc
+                .update_at(&path[..path.len() - 1], |m: &mut Document| m.clear())
+                .unwrap(),
         }
     }
 
