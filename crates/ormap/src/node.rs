@@ -420,20 +420,38 @@ impl Node {
     /// This is where every value enters a document: a write whose delta holds a
     /// [`Value`] nested deeper than [`MAX_VALUE_DEPTH`] is undone and refused with
     /// [`Error::ValueTooDeep`], so no replica makes a state its peers cannot decode.
-    /// (Undoing needs the register or set as it was: a write to one copies it and the
-    /// context first, so a write to a set costs in proportion to the set.)
+    /// (Undoing needs the part as it was: a write to a register, or to a set of at most
+    /// 64 dots, copies it and the context first. A larger set is not copied,
+    /// so a write costs the write, not the set: a refused write's new entries are
+    /// dropped again by the causal join with their dots and nothing under them, and the
+    /// context is put back. That undoes the adds of a mutator exactly; if the same
+    /// mutator call also removed entries from such a set, those removals stand locally
+    /// while the context forgets them, so peers send the removed entries back.)
     pub fn try_update<T: NodeKind, E: From<Error>>(
         &mut self,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Node, E> {
         let Causal { store, context } = &mut self.state;
         let delta = store.0.try_update_by(&T::KIND, |part| {
-            let before = T::HOLDS_VALUES.then(|| (part.clone(), context.clone()));
+            let copy = T::HOLDS_VALUES
+                && (T::KIND != Kind::Set || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
+            let part_before = copy.then(|| part.clone());
+            let context_before = T::HOLDS_VALUES.then(|| context.clone());
             let delta = T::of_mut(part).with_context(context, mutate)?;
             let depth = T::deepest_value(&delta);
             if depth > MAX_VALUE_DEPTH {
-                if let Some((part_before, context_before)) = before {
-                    (*part, *context) = (part_before, context_before);
+                match part_before {
+                    Some(before) => *part = before,
+                    None => {
+                        let mut written = CausalContext::new();
+                        DotStore::for_each_dot(&delta.as_causal().store, &mut |d| {
+                            written.insert(d)
+                        });
+                        T::of_mut(part).join(context, Embedded::default(), &written);
+                    }
+                }
+                if let Some(before) = context_before {
+                    *context = before;
                 }
                 return Err(E::from(Error::ValueTooDeep {
                     depth,
@@ -453,6 +471,10 @@ impl Node {
         })
     }
 }
+
+/// The most dots a set part may hold for a write to it to copy it first (see
+/// [`Node::try_update`]); registers hold a few and are always copied.
+const COPY_LIMIT: usize = 64;
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

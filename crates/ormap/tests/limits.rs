@@ -110,6 +110,38 @@ fn a_too_deep_value_is_refused_and_changes_nothing() {
     }
 }
 
+/// A set too large to copy before each write (more than 64 dots) is repaired from the
+/// refused write's delta instead: still nothing changes, and the write costs the write.
+#[test]
+fn a_too_deep_value_refused_by_a_large_set_changes_nothing() {
+    let mut doc = Document::new();
+    for i in 0..200 {
+        write(&mut doc, &["tags"], 2, Value::Int(i)).unwrap();
+    }
+    // Another replica's elements too, so the context is not one writer's prefix.
+    let other = ReplicaId::new(2);
+    let delta = doc
+        .update_at(&["tags"], |s: &mut OrSet<Value>| s.add(other, Value::Int(500)))
+        .unwrap();
+    let before = doc.clone();
+    let too_deep = nested(MAX_VALUE_DEPTH + 3, 5);
+    let refused = doc.update_at(&["tags"], |s: &mut OrSet<Value>| {
+        let mut d = s.add(ME, Value::Int(1_000));
+        d.join(s.add(ME, too_deep));
+        d
+    });
+    assert!(matches!(refused, Err(Error::ValueTooDeep { .. })));
+    assert_eq!(doc, before);
+    // The next write and its delta go on as if the refused one never happened.
+    let next = doc
+        .update_at(&["tags"], |s: &mut OrSet<Value>| s.add(ME, Value::Int(7_000)))
+        .unwrap();
+    let mut elsewhere = before.clone();
+    elsewhere.join(delta);
+    elsewhere.join(next);
+    assert_eq!(elsewhere, doc);
+}
+
 #[test]
 fn value_depth_counts_containers() {
     assert_eq!(Value::Int(1).depth(), 0);
