@@ -451,9 +451,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.join_news(value);
         let peer = self.peers.entry(sender).or_default();
         let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
+        // An interval from 0 is no exception: a session starts from the state the
+        // sender had (restored, or given to `new`), which none of its deltas carry.
         let contiguous = match (from, held) {
             (None, _) => true,            // a full state holds everything up to `to`
-            (Some(0), _) => true,         // an interval from the very start
             (Some(f), Some(h)) => f <= h, // continues what we hold
             (Some(_), None) => false,     // a gap: we hold nothing of this session
         };

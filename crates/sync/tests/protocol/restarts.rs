@@ -146,3 +146,39 @@ fn a_late_ack_from_before_a_crash_does_not_count() {
     assert!(has(&b, "x"), "the old session's ack silenced A");
     assert_eq!(b.state().encode(), a.state().encode());
 }
+
+/// A restarts (its new session begins with a non-empty state, which no delta of the
+/// session carries) and sends B that state; B acknowledges it, then crashes back to
+/// bytes saved before. A, not yet aware of B's new session, sends the next interval
+/// of its session, from sequence 0. B's new session holds nothing of A's session, so
+/// the interval leaves a gap: the state A's session started from. (Regression test,
+/// simulation seed 10380010190904075249: B took an interval "from 0" for everything
+/// and acknowledged it; A then believed B held its whole state and never sent it
+/// again, so B lacked A's writes from before A's restart forever.)
+#[test]
+fn an_interval_from_the_start_of_a_restored_session_is_no_full_state() {
+    let (mut a, mut b) = pair();
+    let saved_b = b.save();
+    let wa = a.writer();
+    a.update(|s| s.add(wa, "before a's restart".into()));
+    let mut a = Replica::<Set>::restore(&a.save()).unwrap();
+    let full = a.message_for(B).unwrap();
+    assert_eq!(parse(&full).unwrap().kind, FULL);
+    assert_eq!(parse(&full).unwrap().number(0), Some(0), "a new session's state");
+    deliver(full, &mut b, &mut a);
+    assert!(has(&b, "before a's restart"));
+    // B crashes back to its older bytes; A has not heard of B's new session.
+    let mut b = Replica::<Set>::restore(&saved_b).unwrap();
+    let wa = a.writer();
+    a.update(|s| s.add(wa, "after a's restart".into()));
+    let interval = a.message_for(B).unwrap();
+    assert_eq!(parse(&interval).unwrap().kind, DELTA);
+    assert_eq!(parse(&interval).unwrap().number(0), Some(0));
+    deliver(interval, &mut b, &mut a);
+    sync_pair(&mut a, &mut b);
+    assert!(
+        has(&b, "before a's restart"),
+        "B acknowledged A's session from its start and never got A's state"
+    );
+    assert!(same_bytes(&a, &b));
+}
