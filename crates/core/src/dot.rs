@@ -104,6 +104,31 @@ mod tests {
         assert_eq!(rmp_serde::from_slice::<Dot>(&pair(Dot::MAX_COUNTER)).ok(), Some(max));
     }
 
+    /// The same bound holds where a causal context names dots: its version vector's
+    /// entries and its extra dots. (A bare `VersionVector` is also a G-Counter's
+    /// state, whose counts may pass it.)
+    #[test]
+    fn a_causal_context_refuses_counters_beyond_2_pow_53_minus_1() {
+        use crate::{Causal, DotSet};
+        let in_vector = |counter: u64| {
+            let mut out = vec![0x93, 0x90, 0x81, 0x07, 0xcf];
+            out.extend_from_slice(&counter.to_be_bytes());
+            out.push(0x90);
+            out
+        };
+        let in_extra = |counter: u64| {
+            let mut out = vec![0x93, 0x90, 0x80];
+            out.extend(pair(counter));
+            out
+        };
+        for build in [in_vector, in_extra] {
+            let max = rmp_serde::from_slice::<Causal<DotSet>>(&build(Dot::MAX_COUNTER));
+            assert!(max.is_ok(), "{max:?}");
+            let beyond = rmp_serde::from_slice::<Causal<DotSet>>(&build(Dot::MAX_COUNTER + 1));
+            assert!(beyond.is_err(), "{beyond:?}");
+        }
+    }
+
     #[test]
     fn decoding_refuses_counter_0() {
         assert!(matches!(Carried::decode(&enveloped(0)), Err(Error::Malformed { .. })));
