@@ -340,7 +340,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
         "orset",
         "encoded bytes",
         "converge",
-        c_set.encode().len(),
+        c_set.encode().unwrap().len(),
     ));
     out.push(Figure(
         "orset",
@@ -356,7 +356,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
         "gcounter",
         "encoded bytes",
         "converge",
-        converge_gcounter(0..r).encode().len(),
+        converge_gcounter(0..r).encode().unwrap().len(),
     ));
     out.push(Figure(
         "gcounter",
@@ -368,7 +368,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
         "pncounter",
         "encoded bytes",
         "converge",
-        converge_pncounter(0..r).encode().len(),
+        converge_pncounter(0..r).encode().unwrap().len(),
     ));
     out.push(Figure(
         "pncounter",
@@ -383,7 +383,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
         "mvregister",
         "encoded bytes",
         "converge",
-        c_mv.encode().len(),
+        c_mv.encode().unwrap().len(),
     ));
     out.push(Figure(
         "mvregister",
@@ -437,7 +437,7 @@ fn measure_sizes(sizes: Sizes) -> Vec<Figure> {
         "ormap",
         "encoded bytes",
         "converge",
-        c_map.encode().len(),
+        c_map.encode().unwrap().len(),
     ));
     out.push(Figure(
         "ormap",

@@ -70,7 +70,7 @@ fn run(work: Work) -> Box<dyn Any> {
                 });
                 pending.join(delta);
                 if take_each {
-                    taken += std::mem::take(&mut pending).encode().len();
+                    taken += std::mem::take(&mut pending).encode().unwrap().len();
                 }
             }
             Box::new((doc, pending, taken))

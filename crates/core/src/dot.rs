@@ -90,10 +90,16 @@ mod tests {
     #[test]
     fn decoding_refuses_counters_beyond_2_pow_53_minus_1() {
         let max = Dot::new(ReplicaId::new(7), Dot::MAX_COUNTER);
-        assert_eq!(Carried::decode(&enveloped(Dot::MAX_COUNTER)), Ok(Carried(max)));
+        assert_eq!(
+            Carried::decode(&enveloped(Dot::MAX_COUNTER)),
+            Ok(Carried(max))
+        );
         for counter in [Dot::MAX_COUNTER + 1, u64::MAX] {
             assert!(
-                matches!(Carried::decode(&enveloped(counter)), Err(Error::Malformed { .. })),
+                matches!(
+                    Carried::decode(&enveloped(counter)),
+                    Err(Error::Malformed { .. })
+                ),
                 "counter {counter} decoded through Codec::decode"
             );
             assert!(
@@ -101,7 +107,10 @@ mod tests {
                 "counter {counter} decoded through serde"
             );
         }
-        assert_eq!(rmp_serde::from_slice::<Dot>(&pair(Dot::MAX_COUNTER)).ok(), Some(max));
+        assert_eq!(
+            rmp_serde::from_slice::<Dot>(&pair(Dot::MAX_COUNTER)).ok(),
+            Some(max)
+        );
     }
 
     /// The same bound holds where a causal context names dots: its version vector's
@@ -131,7 +140,10 @@ mod tests {
 
     #[test]
     fn decoding_refuses_counter_0() {
-        assert!(matches!(Carried::decode(&enveloped(0)), Err(Error::Malformed { .. })));
+        assert!(matches!(
+            Carried::decode(&enveloped(0)),
+            Err(Error::Malformed { .. })
+        ));
         assert!(rmp_serde::from_slice::<Dot>(&pair(0)).is_err());
     }
 }

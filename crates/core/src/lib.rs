@@ -92,7 +92,7 @@ pub use dot_set::DotSet;
 pub use dot_store::DotStore;
 pub use embed::{Embeddable, Embedded};
 pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
-pub use error::Error;
+pub use error::{EncodeError, Error};
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use hlc::SystemClock;
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, Timestamp};

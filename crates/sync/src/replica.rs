@@ -156,8 +156,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.id
     }
 
-    /// The id to write under (pass it to the state's mutators in
-    /// [`update`](Self::update)). It is [`id`](Self::id) for a new replica, and a fresh
+    /// The id to write under ([`update`](Self::update) passes it to the mutator). It
+    /// is [`id`](Self::id) for a new replica, and a fresh
     /// random id after [`restore`](Self::restore): saved bytes may be older than writes
     /// the replica made before it stopped, and writing on under the old id would give
     /// a new write the name (dot) of one of those, so two different writes would share
@@ -181,11 +181,27 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.buffer.len()
     }
 
-    /// Applies a local write: `mutate` runs one of the state's mutators (writing as
-    /// [`writer`](Self::writer)) and returns its delta, which is buffered for the
-    /// peers. Returns the delta's sequence number.
-    pub fn update(&mut self, mutate: impl FnOnce(&mut T) -> T) -> u64 {
-        let delta = mutate(&mut self.state);
+    /// Applies a local write: `mutate` gets the state and the id to write under
+    /// ([`writer`](Self::writer)), runs one of the state's mutators with that id and
+    /// returns its delta, which is buffered for the peers. Returns the delta's
+    /// sequence number.
+    ///
+    /// Write with the id passed in, not with [`id`](Self::id): after
+    /// [`restore`](Self::restore) they differ, and writing under the old id can give
+    /// a new write the name of one the replica lost, so one of the two is lost.
+    ///
+    /// ```
+    /// use converge_core::ReplicaId;
+    /// use converge_orset::OrSet;
+    /// use converge_sync::Replica;
+    ///
+    /// let mut replica = Replica::new(ReplicaId::new(1), OrSet::new())?;
+    /// replica.update(|set, writer| set.add(writer, "milk".to_string()));
+    /// assert!(replica.state().contains(&"milk".to_string()));
+    /// # Ok::<(), converge_sync::Error>(())
+    /// ```
+    pub fn update(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) -> u64 {
+        let delta = mutate(&mut self.state, self.writer);
         self.push(delta)
     }
 
@@ -204,8 +220,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// [`update`](Self::update) for fallible mutators: on error nothing is applied or
     /// buffered (the mutator must leave the state unchanged when it fails).
-    pub fn try_update<E>(&mut self, mutate: impl FnOnce(&mut T) -> Result<T, E>) -> Result<u64, E> {
-        let delta = mutate(&mut self.state)?;
+    pub fn try_update<E>(
+        &mut self,
+        mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
+    ) -> Result<u64, E> {
+        let delta = mutate(&mut self.state, self.writer)?;
         Ok(self.push(delta))
     }
 
@@ -250,14 +269,17 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// The message `peer` needs now, or `None` if it has acknowledged everything. The
     /// peer becomes known if it was not.
-    pub fn message_for(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
+    ///
+    /// Fails with [`Error::Encode`] when the state holds a value that cannot be
+    /// encoded; then nothing is sent and the state is unchanged.
+    pub fn message_for(&mut self, peer: ReplicaId) -> Result<Option<Vec<u8>>, Error> {
         if peer == self.id {
-            return None;
+            return Ok(None);
         }
         let acked = self.peers.entry(peer).or_default().acked;
         let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
         let body = match acked {
-            Some(a) if a >= self.next_seq => return None,
+            Some(a) if a >= self.next_seq => return Ok(None),
             Some(a) if a >= first_buffered => {
                 let mut interval = T::default();
                 // Everything from `a` on, what came from the peer itself included: it
@@ -270,20 +292,20 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     from: a,
                     to: self.next_seq,
                     delta: interval,
-                });
+                })?;
                 // Measure the state only when the interval might rival it.
                 let rivals_state = bytes.len() * 2 > self.full_len_hint;
                 let may_have_shrunk =
                     self.hint_is_stale && bytes.len() * MEASURE_RATIO > self.full_len_hint;
                 if bytes.len() > 64 && (rivals_state || may_have_shrunk) {
-                    self.full_len_hint = self.state.encode().len();
+                    self.full_len_hint = self.state.encode()?.len();
                     self.hint_is_stale = false;
                 }
                 let small = bytes.len() <= 64 || bytes.len() <= self.full_len_hint;
                 if small && bytes.len() <= self.config.max_delta_bytes {
                     self.metrics.deltas_sent += 1;
                     self.metrics.bytes_sent += bytes.len() as u64;
-                    return Some(bytes);
+                    return Ok(Some(bytes));
                 }
                 self.metrics.fallbacks += 1;
                 self.full_body()
@@ -294,12 +316,12 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             }
             None => self.full_body(),
         };
-        let bytes = self.wrap(body);
+        let bytes = self.wrap(body)?;
         self.full_len_hint = bytes.len();
         self.hint_is_stale = false;
         self.metrics.full_states_sent += 1;
         self.metrics.bytes_sent += bytes.len() as u64;
-        Some(bytes)
+        Ok(Some(bytes))
     }
 
     fn full_body(&self) -> Body<T> {
@@ -309,29 +331,35 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
     }
 
-    fn wrap(&self, body: Body<T>) -> Vec<u8> {
-        Wire(Message {
+    fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
+        Ok(Wire(Message {
             sender: self.id,
             epoch: self.epoch,
             body,
         })
-        .encode()
+        .encode()?)
     }
 
     /// The message that (re)connects to `peer`: it says which of the peer's deltas this
     /// replica holds, so the peer answers with just the rest.
-    pub fn hello(&mut self, peer: ReplicaId) -> Vec<u8> {
+    ///
+    /// A hello holds only numbers; it returns a `Result` because it is written by the
+    /// message encoder, which reports failures rather than hiding them.
+    pub fn hello(&mut self, peer: ReplicaId) -> Result<Vec<u8>, Error> {
         let have = self.peers.entry(peer).or_default().have;
-        let bytes = self.wrap(Body::Hello { have });
+        let bytes = self.wrap(Body::Hello { have })?;
         self.metrics.bytes_sent += bytes.len() as u64;
-        bytes
+        Ok(bytes)
     }
 
     /// The token to persist for resuming with `peer` after a restart, if this replica
-    /// holds any of its deltas.
-    pub fn sync_token(&self, peer: ReplicaId) -> Option<Vec<u8>> {
-        let (epoch, to) = self.peers.get(&peer)?.have?;
-        Some(SyncToken { peer, epoch, to }.encode())
+    /// holds any of its deltas. (A token holds only numbers; see
+    /// [`hello`](Self::hello) for why this is a `Result`.)
+    pub fn sync_token(&self, peer: ReplicaId) -> Result<Option<Vec<u8>>, Error> {
+        let Some((epoch, to)) = self.peers.get(&peer).and_then(|p| p.have) else {
+            return Ok(None);
+        };
+        Ok(Some(SyncToken { peer, epoch, to }.encode()?))
     }
 
     /// Presents a persisted token: records what it says this replica holds of its
@@ -342,11 +370,14 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             return Err(Error::OwnId(token.peer));
         }
         self.peers.entry(token.peer).or_default().have = Some((token.epoch, token.to));
-        Ok(self.hello(token.peer))
+        self.hello(token.peer)
     }
 
     /// Applies a message from a peer and returns the reply to send back to it, if any.
-    /// On error the replica is unchanged (apart from the rejection counters).
+    /// On error the replica is unchanged (apart from the rejection counters), except
+    /// for [`Error::Encode`]: the message was applied and only the reply could not be
+    /// encoded (the state holds a value that does not serialize); the peer will
+    /// resend, and receiving a message again is harmless.
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         self.metrics.bytes_received += bytes.len() as u64;
         let checked = self.check(bytes);
@@ -383,11 +414,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let reply = match message.body {
             Body::Delta { from, to, delta } => {
                 self.metrics.deltas_received += 1;
-                self.apply(sender, message.epoch, Some(from), to, delta)
+                self.apply(sender, message.epoch, Some(from), to, delta)?
             }
             Body::Full { to, state } => {
                 self.metrics.full_states_received += 1;
-                self.apply(sender, message.epoch, None, to, state)
+                self.apply(sender, message.epoch, None, to, state)?
             }
             Body::Ack { epoch, to } => {
                 if epoch == self.epoch {
@@ -403,7 +434,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     _ => None,
                 };
                 self.peers.entry(sender).or_default().acked = acked;
-                self.message_for(sender)
+                self.message_for(sender)?
             }
         };
         Ok(reply)
@@ -447,7 +478,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         from: Option<u64>,
         to: u64,
         value: T,
-    ) -> Option<Vec<u8>> {
+    ) -> Result<Option<Vec<u8>>, Error> {
         self.join_news(value);
         let peer = self.peers.entry(sender).or_default();
         let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
@@ -462,18 +493,18 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             // Joining was safe (any order is), but we cannot claim the gap: ask the
             // sender to resend from what we hold.
             let have = peer.have.filter(|(e, _)| *e == epoch);
-            let hello = self.wrap(Body::Hello { have });
+            let hello = self.wrap(Body::Hello { have })?;
             self.metrics.bytes_sent += hello.len() as u64;
-            return Some(hello);
+            return Ok(Some(hello));
         }
         let now_held = held.map_or(to, |h| h.max(to));
         peer.have = Some((epoch, now_held));
         let ack = self.wrap(Body::Ack {
             epoch,
             to: now_held,
-        });
+        })?;
         self.metrics.bytes_sent += ack.len() as u64;
-        Some(ack)
+        Ok(Some(ack))
     }
 
     /// Joins what a peer sent; buffers it to relay if it was news.
@@ -506,8 +537,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// The replica as bytes, to restore after a restart: the state and what it holds
     /// of each peer. The buffer is not saved: a restored replica starts a new session,
     /// and its peers get its full state once.
-    pub fn save(&self) -> Vec<u8> {
-        Saved {
+    ///
+    /// Fails with [`Error::Encode`] when the state holds a value that cannot be
+    /// encoded; the replica is unchanged and stays usable.
+    pub fn save(&self) -> Result<Vec<u8>, Error> {
+        Ok(Saved {
             id: self.id,
             incarnation: self.incarnation,
             state: self.state.clone(),
@@ -517,7 +551,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 .filter_map(|(p, s)| s.have.map(|(e, t)| (*p, e, t)))
                 .collect(),
         }
-        .encode()
+        .encode()?)
     }
 
     /// Restores a replica saved by [`save`](Self::save), in a fresh session and with a
