@@ -70,15 +70,19 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+mod config;
 mod error;
 mod message;
 mod metrics;
+mod peer;
 mod replica;
+mod saved;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
 
+pub use config::Config;
 pub use error::Error;
 pub use metrics::{Metrics, PeerStatus};
-pub use replica::{Config, Replica};
+pub use replica::Replica;
 pub use token::SyncToken;

@@ -1,54 +1,17 @@
 //! `Replica<T>`: a CRDT state plus the bookkeeping of delta-interval anti-entropy.
 
+mod receive;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
-use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId, TypeTag};
-use serde::de::{DeserializeOwned, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
 
+use crate::config::Config;
 use crate::message::{Body, Message, Wire};
+use crate::peer::{new_epoch, Peer};
+use crate::saved::Saved;
 use crate::{Error, Metrics, PeerStatus, SyncToken};
-
-/// Limits a replica works within.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    /// A delta interval that would encode larger than this is replaced by the full
-    /// state (so is one larger than the full state, whatever this limit).
-    pub max_delta_bytes: usize,
-    /// At most this many deltas stay buffered; older ones are dropped, and peers that
-    /// had not acknowledged them get the full state instead.
-    pub max_buffer: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_delta_bytes: 1 << 20,
-            max_buffer: 4096,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-struct Peer {
-    /// Up to which sequence number (exclusive) the peer acknowledged our deltas, in
-    /// our current epoch.
-    acked: Option<u64>,
-    /// `(epoch, to)`: we hold the peer's deltas up to `to` of its session `epoch`.
-    have: Option<(u64, u64)>,
-    last_heard_ms: Option<u64>,
-    /// The peer's newest session (epoch) heard from. A newer one means the peer
-    /// restarted, maybe from older bytes: what it acknowledged before counts no more.
-    /// Acks and hellos of older sessions are void.
-    session: Option<u64>,
-}
-
-/// Sessions are ordered by incarnation, the high 32 bits of the epoch: 0 for a new
-/// replica, one more than the saved one for each restore.
-fn incarnation(epoch: u64) -> u64 {
-    epoch >> 32
-}
 
 /// A replica of a CRDT of type `T` that syncs with any number of peers by exchanging
 /// byte messages over any transport (delta-interval anti-entropy, Almeida et al.,
@@ -95,14 +58,6 @@ pub struct Replica<T> {
 /// How much larger than an interval a stale size of the state may be for the state to
 /// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
 const MEASURE_RATIO: usize = 64;
-
-/// A session epoch: the incarnation in the high 32 bits, random bits below.
-fn new_epoch(incarnation: u64) -> Result<u64, Error> {
-    let high = incarnation.min(u64::from(u32::MAX)) << 32;
-    ReplicaId::random()
-        .map(|r| high | (r.get() & 0xffff_ffff))
-        .map_err(|e| Error::NoRandomSource(e.to_string()))
-}
 
 /// A clock that reads 0, for replicas that were given none.
 fn no_clock() -> u64 {
@@ -373,149 +328,6 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.hello(token.peer)
     }
 
-    /// Applies a message from a peer and returns the reply to send back to it, if any.
-    /// On error the replica is unchanged (apart from the rejection counters), except
-    /// for [`Error::Encode`]: the message was applied and only the reply could not be
-    /// encoded (the state holds a value that does not serialize); the peer will
-    /// resend, and receiving a message again is harmless.
-    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        self.metrics.bytes_received += bytes.len() as u64;
-        let checked = self.check(bytes);
-        let message = match checked {
-            Ok(message) => message,
-            Err(e) => {
-                self.metrics.rejected += 1;
-                return Err(e);
-            }
-        };
-        let now = self.clock.now_millis();
-        let sender = message.sender;
-        let peer = self.peers.entry(sender).or_default();
-        peer.last_heard_ms = Some(now);
-        match peer.session {
-            Some(current) if current == message.epoch => {}
-            Some(current) if incarnation(message.epoch) < incarnation(current) => {
-                // A late message of a session the peer has left: its data is still
-                // safe to join, but what it says the peer holds is void.
-                if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } =
-                    message.body
-                {
-                    self.join_news(value);
-                }
-                return Ok(None);
-            }
-            Some(_) => {
-                // The peer restarted: it may have lost what it acknowledged.
-                peer.session = Some(message.epoch);
-                peer.acked = None;
-            }
-            None => peer.session = Some(message.epoch),
-        }
-        let reply = match message.body {
-            Body::Delta { from, to, delta } => {
-                self.metrics.deltas_received += 1;
-                self.apply(sender, message.epoch, Some(from), to, delta)?
-            }
-            Body::Full { to, state } => {
-                self.metrics.full_states_received += 1;
-                self.apply(sender, message.epoch, None, to, state)?
-            }
-            Body::Ack { epoch, to } => {
-                if epoch == self.epoch {
-                    let peer = self.peers.entry(sender).or_default();
-                    peer.acked = Some(peer.acked.map_or(to, |a| a.max(to)));
-                    self.collect_garbage();
-                }
-                None
-            }
-            Body::Hello { have } => {
-                let acked = match have {
-                    Some((epoch, to)) if epoch == self.epoch => Some(to),
-                    _ => None,
-                };
-                self.peers.entry(sender).or_default().acked = acked;
-                self.message_for(sender)?
-            }
-        };
-        Ok(reply)
-    }
-
-    /// Decodes and validates a message without touching the replica.
-    fn check(&self, bytes: &[u8]) -> Result<Message<T>, Error> {
-        let message = Wire::<T>::decode(bytes)?.0;
-        if message.sender == self.id {
-            return Err(Error::OwnId(message.sender));
-        }
-        match &message.body {
-            Body::Delta { from, to, .. } if from > to => {
-                return Err(Error::BackwardsInterval {
-                    from: *from,
-                    to: *to,
-                })
-            }
-            Body::Ack { epoch, to }
-            | Body::Hello {
-                have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq => {
-                return Err(Error::AckBeyondSent {
-                    peer: message.sender,
-                    seq: *to,
-                    next: self.next_seq,
-                })
-            }
-            _ => {}
-        }
-        Ok(message)
-    }
-
-    /// Joins what `sender` sent (deltas `from..to`, or its full state up to `to` when
-    /// `from` is `None`) and returns the acknowledgement, or a hello when a gap means
-    /// the sender should resend from further back.
-    fn apply(
-        &mut self,
-        sender: ReplicaId,
-        epoch: u64,
-        from: Option<u64>,
-        to: u64,
-        value: T,
-    ) -> Result<Option<Vec<u8>>, Error> {
-        self.join_news(value);
-        let peer = self.peers.entry(sender).or_default();
-        let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
-        // An interval from 0 is no exception: a session starts from the state the
-        // sender had (restored, or given to `new`), which none of its deltas carry.
-        let contiguous = match (from, held) {
-            (None, _) => true,            // a full state holds everything up to `to`
-            (Some(f), Some(h)) => f <= h, // continues what we hold
-            (Some(_), None) => false,     // a gap: we hold nothing of this session
-        };
-        if !contiguous {
-            // Joining was safe (any order is), but we cannot claim the gap: ask the
-            // sender to resend from what we hold.
-            let have = peer.have.filter(|(e, _)| *e == epoch);
-            let hello = self.wrap(Body::Hello { have })?;
-            self.metrics.bytes_sent += hello.len() as u64;
-            return Ok(Some(hello));
-        }
-        let now_held = held.map_or(to, |h| h.max(to));
-        peer.have = Some((epoch, now_held));
-        let ack = self.wrap(Body::Ack {
-            epoch,
-            to: now_held,
-        })?;
-        self.metrics.bytes_sent += ack.len() as u64;
-        Ok(Some(ack))
-    }
-
-    /// Joins what a peer sent; buffers it to relay if it was news.
-    fn join_news(&mut self, value: T) {
-        if !value.is_subsumed_by(&self.state) {
-            self.metrics.conflicts += self.state.join_counting(value.clone());
-            // Relay what was news to us to the other peers.
-            self.push(value);
-        }
-    }
-
     /// Drops deltas every peer that acknowledged anything has acknowledged (peers
     /// with no acknowledgement get the full state anyway), and the oldest beyond the
     /// buffer limit.
@@ -569,45 +381,6 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         Ok(replica)
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
-struct Saved<T> {
-    id: ReplicaId,
-    state: T,
-    #[serde(deserialize_with = "unreserved")]
-    have: Vec<(ReplicaId, u64, u64)>,
-    /// Absent from bytes saved before sessions were ordered (read as 0).
-    #[serde(default)]
-    incarnation: u64,
-}
-
-/// Reads the peers of saved bytes one by one, reserving nothing up front: serde's
-/// `Vec` reserves room for as many entries as the length prefix claims (up to 1 MiB),
-/// so 15 bytes claiming four billion peers would allocate a mebibyte.
-fn unreserved<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<(ReplicaId, u64, u64)>, D::Error> {
-    struct Entries;
-    impl<'de> Visitor<'de> for Entries {
-        type Value = Vec<(ReplicaId, u64, u64)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of (peer, epoch, sequence number)")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut entries = Vec::new();
-            while let Some(entry) = seq.next_element()? {
-                entries.push(entry);
-            }
-            Ok(entries)
-        }
-    }
-    deserializer.deserialize_seq(Entries)
-}
-
-impl<T: Codec> Codec for Saved<T> {
-    const TAG: TypeTag = TypeTag::SyncReplica;
 }
 
 impl<T: fmt::Debug> fmt::Debug for Replica<T> {
