@@ -184,3 +184,43 @@ pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, 
     }
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{de, ser, Deserialize, Deserializer, Serializer};
+
+    use super::*;
+
+    /// A value whose `Serialize` fails, as an application's element may (a `PathBuf`
+    /// that is not UTF-8).
+    #[derive(Debug)]
+    struct Unencodable;
+
+    impl Serialize for Unencodable {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(ser::Error::custom("this value has no encoding"))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Unencodable {
+        fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            Err(de::Error::custom("never encoded"))
+        }
+    }
+
+    impl Codec for Unencodable {
+        const TAG: TypeTag = TypeTag::OrSet;
+    }
+
+    /// Regression test (issue 14, item 3): `encode` reached `unreachable!` here.
+    #[test]
+    fn encode_reports_a_serialize_failure_as_an_error() {
+        let error = Unencodable.encode().expect_err("no encoding");
+        assert_eq!(error.type_name, "OrSet");
+        assert!(
+            error.reason.contains("this value has no encoding"),
+            "{error}"
+        );
+        assert!(matches!(Error::from(error), Error::Encode(_)));
+    }
+}
