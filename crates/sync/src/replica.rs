@@ -233,7 +233,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let acked = self.peers.entry(peer).or_default().acked;
         let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
-        let body = match acked {
+        // Whether the full state replaces an interval (counted once it is sent).
+        let fallback = match acked {
             Some(a) if a >= self.next_seq => return Ok(None),
             Some(a) if a >= first_buffered => {
                 let mut interval = T::default();
@@ -262,28 +263,21 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     self.metrics.bytes_sent += bytes.len() as u64;
                     return Ok(Some(bytes));
                 }
-                self.metrics.fallbacks += 1;
-                self.full_body()
+                true
             }
-            Some(_) => {
-                self.metrics.fallbacks += 1;
-                self.full_body()
-            }
-            None => self.full_body(),
+            Some(_) => true,
+            None => false,
         };
-        let bytes = self.wrap(body)?;
+        let bytes = self.wrap(Body::Full {
+            to: self.next_seq,
+            state: self.state.clone(),
+        })?;
+        self.metrics.fallbacks += u64::from(fallback);
         self.full_len_hint = bytes.len();
         self.hint_is_stale = false;
         self.metrics.full_states_sent += 1;
         self.metrics.bytes_sent += bytes.len() as u64;
         Ok(Some(bytes))
-    }
-
-    fn full_body(&self) -> Body<T> {
-        Body::Full {
-            to: self.next_seq,
-            state: self.state.clone(),
-        }
     }
 
     fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
