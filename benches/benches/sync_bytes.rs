@@ -3,8 +3,8 @@
 //!
 //! Replica A holds an `OrSet<String>` of 100,000 distinct 16-byte elements and has
 //! synced it fully to replica B (B acknowledged). Then, for k in 1, 10, 100, A makes k
-//! more adds and we measure `A.message_for(B)` (the delta interval) against
-//! `A.state().encode()` (the full state). The byte table is printed and written to
+//! more adds and we measure `A.message_for(B).unwrap()` (the delta interval) against
+//! `A.state().encode().unwrap()` (the full state). The byte table is printed and written to
 //! `results/sync_bytes.md`; criterion then times producing the k = 10 interval and
 //! B receiving it.
 //!
@@ -47,7 +47,7 @@ fn synced_pair(size: usize) -> (Replica<OrSet<String>>, Replica<OrSet<String>>) 
 
 /// A sends B what it lacks, B acknowledges, A takes the acknowledgement.
 fn deliver(a: &mut Replica<OrSet<String>>, b: &mut Replica<OrSet<String>>) {
-    let message = a.message_for(b.id()).expect("B lacks something");
+    let message = a.message_for(b.id()).unwrap().expect("B lacks something");
     let ack = b
         .receive(&message)
         .expect("a valid message")
@@ -57,11 +57,10 @@ fn deliver(a: &mut Replica<OrSet<String>>, b: &mut Replica<OrSet<String>>) {
 
 /// A makes `k` adds of fresh elements (numbered from `next`).
 fn add(a: &mut Replica<OrSet<String>>, next: &mut usize, k: usize) {
-    let id = a.id();
     for _ in 0..k {
         let e = element(*next);
         *next += 1;
-        a.update(|set| set.add(id, e));
+        a.update(|set, writer| set.add(writer, e));
     }
 }
 
@@ -72,9 +71,13 @@ fn measure_bytes(size: usize) -> Vec<Row> {
     for k in KS {
         add(&mut a, &mut next, k);
         let before = a.metrics().deltas_sent;
-        let interval = a.message_for(b.id()).expect("B lacks the new adds").len();
+        let interval = a
+            .message_for(b.id())
+            .unwrap()
+            .expect("B lacks the new adds")
+            .len();
         assert_eq!(a.metrics().deltas_sent, before + 1, "k = {k}: not a delta");
-        let full = a.state().encode().len();
+        let full = a.state().encode().unwrap().len();
         rows.push(Row { k, interval, full });
         deliver(&mut a, &mut b);
         assert_eq!(a.state(), b.state());
@@ -102,11 +105,14 @@ fn bench_times(c: &mut Criterion, size: usize) {
     let mut next = size;
     add(&mut a, &mut next, 10);
     let b_id = b.id();
-    let message = a.message_for(b_id).expect("B lacks the new adds");
+    let message = a.message_for(b_id).unwrap().expect("B lacks the new adds");
     // B as it was before the interval arrived, rebuilt for every receive: the state,
     // and the token saying it holds A's deltas so far.
     let b_state = b.state().clone();
-    let token = b.sync_token(a.id()).expect("B holds some of A's deltas");
+    let token = b
+        .sync_token(a.id())
+        .unwrap()
+        .expect("B holds some of A's deltas");
     let fresh_b = || {
         let mut b = Replica::new(b_id, b_state.clone()).expect("a random source");
         b.resume(&token).expect("a valid token");
@@ -117,11 +123,11 @@ fn bench_times(c: &mut Criterion, size: usize) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(3));
-    group.bench_function("A.message_for(B)", |bench| {
-        bench.iter(|| black_box(a.message_for(b_id)))
+    group.bench_function("A.message_for(B).unwrap()", |bench| {
+        bench.iter(|| black_box(a.message_for(b_id).unwrap()))
     });
-    group.bench_function("A.state().encode()", |bench| {
-        bench.iter(|| black_box(a.state().encode()))
+    group.bench_function("A.state().encode().unwrap()", |bench| {
+        bench.iter(|| black_box(a.state().encode().unwrap()))
     });
     group.bench_function("B.receive(interval)", |bench| {
         bench.iter_batched_ref(

@@ -73,7 +73,7 @@ fn run(work: Work) -> Box<dyn Any> {
                     .expect("a short path and a plain value are never refused");
                 pending.join(delta);
                 if take_each {
-                    taken += std::mem::take(&mut pending).encode().len();
+                    taken += std::mem::take(&mut pending).encode().unwrap().len();
                 }
             }
             Box::new((doc, pending, taken))

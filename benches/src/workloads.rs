@@ -255,11 +255,13 @@ pub fn scaling_messages(
     let mut receiver = Replica::new(receiver_id, doc.clone()).expect("a random source");
     let full = writer
         .message_for(receiver_id)
+        .unwrap()
         .expect("the receiver is new");
     let ack = receiver.receive(&full).expect("valid").expect("an ack");
     writer.receive(&ack).expect("valid ack");
     let token = receiver
         .sync_token(writer_id)
+        .unwrap()
         .expect("the receiver holds the writer's state");
     let mut stand_in = Replica::new(receiver_id, Document::new()).expect("a random source");
     stand_in.resume(&token).expect("a valid token");
@@ -269,13 +271,15 @@ pub fn scaling_messages(
         .map(scaling_key)
         .collect();
     let mut clock = scaling_clock();
-    let me = writer.writer();
     let messages = scaling_paths(depth, &keys)
         .iter()
         .enumerate()
         .map(|(i, path)| {
-            writer.update(|d| scaling_write(d, path, -(i as i64) - 1, me, &mut clock));
-            let message = writer.message_for(receiver_id).expect("one write to send");
+            writer.update(|d, me| scaling_write(d, path, -(i as i64) - 1, me, &mut clock));
+            let message = writer
+                .message_for(receiver_id)
+                .unwrap()
+                .expect("one write to send");
             assert!(
                 message.len() < 1024,
                 "a one-write delta, not the full state"

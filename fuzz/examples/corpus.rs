@@ -38,19 +38,19 @@ impl Seeds {
 /// States and deltas of `T`: two replicas write, exchange deltas, and keep going.
 fn states_and_deltas<T: Subject>(seeds: &mut Seeds, writes: u64) {
     let (mut a, mut b) = (T::default(), T::default());
-    seeds.add("empty", &a.encode());
+    seeds.add("empty", &a.encode().unwrap());
     for n in 0..writes {
         let delta = a.sample_write(SENDER, n);
-        seeds.add("delta", &delta.encode());
+        seeds.add("delta", &delta.encode().unwrap());
         let other = b.sample_write(THIRD, n * 7 + 3);
         if n % 3 == 0 {
             b.join(delta);
             a.join(other);
         }
-        seeds.add("state", &a.encode());
+        seeds.add("state", &a.encode().unwrap());
     }
     a.join(b);
-    seeds.add("joined", &a.encode());
+    seeds.add("joined", &a.encode().unwrap());
 }
 
 /// A sender in its fixed session.
@@ -71,16 +71,16 @@ fn sync_traffic<T: Subject>(messages: &mut Seeds, tokens: &mut Seeds, saved: &mu
         at.receive(&bytes).ok().flatten()
     };
     for n in 0..8 {
-        from.update(|s| s.sample_write(SENDER, n + 100));
+        from.update(|s, writer| s.sample_write(writer, n + 100));
         if n % 2 == 0 {
-            to.update(|s| s.sample_write(RECEIVER, n + 200));
+            to.update(|s, writer| s.sample_write(writer, n + 200));
         }
-        if let Some(message) = from.message_for(RECEIVER) {
+        if let Some(message) = from.message_for(RECEIVER).unwrap() {
             if let Some(reply) = deliver(message, &mut to, messages) {
                 deliver(reply, &mut from, messages);
             }
         }
-        if let Some(message) = to.message_for(SENDER) {
+        if let Some(message) = to.message_for(SENDER).unwrap() {
             // The sender's ack of the receiver's session is what the target's
             // receiver can act on.
             if let Some(ack) = deliver(message, &mut from, messages) {
@@ -88,16 +88,16 @@ fn sync_traffic<T: Subject>(messages: &mut Seeds, tokens: &mut Seeds, saved: &mu
             }
         }
         if n % 3 == 1 {
-            let hello = from.hello(RECEIVER);
+            let hello = from.hello(RECEIVER).unwrap();
             if let Some(reply) = deliver(hello, &mut to, messages) {
                 deliver(reply, &mut from, messages);
             }
         }
         for (replica, peer) in [(&from, RECEIVER), (&to, SENDER)] {
-            if let Some(token) = replica.sync_token(peer) {
+            if let Some(token) = replica.sync_token(peer).unwrap() {
                 tokens.add("token", &token);
             }
-            saved.add("saved", &replica.save());
+            saved.add("saved", &replica.save().unwrap());
         }
     }
 }
@@ -127,11 +127,11 @@ fn main() {
 
     let mut vectors = Seeds::new(&root, "version_vector");
     let mut set = Set::default();
-    vectors.add("empty", &VersionVector::new().encode());
+    vectors.add("empty", &VersionVector::new().encode().unwrap());
     for n in 0..30 {
         let writer = [SENDER, RECEIVER, THIRD][(n % 3) as usize];
         let _delta = set.sample_write(writer, n);
-        vectors.add("vector", &set.version().encode());
+        vectors.add("vector", &set.version().encode().unwrap());
     }
     done(vectors);
 
@@ -155,7 +155,7 @@ fn main() {
     sync_traffic::<Document>(&mut messages, &mut tokens, &mut saved);
     // Regression: saved bytes cut inside the list of peers, then a claim of four
     // billion peers (serde used to reserve 1 MiB for them).
-    let mut claim = receiver::<GCounter>().save()[..10].to_vec();
+    let mut claim = receiver::<GCounter>().save().unwrap()[..10].to_vec();
     claim.extend_from_slice(&[0xdd, 0xff, 0xff, 0xff, 0xff]);
     saved.add("regression-peers", &claim);
     for (peer, epoch, to) in [
@@ -163,7 +163,7 @@ fn main() {
         (THIRD, u64::MAX, u64::MAX),
         (RECEIVER, 1, 1),
     ] {
-        tokens.add("forged", &SyncToken { peer, epoch, to }.encode());
+        tokens.add("forged", &SyncToken { peer, epoch, to }.encode().unwrap());
     }
     done(messages);
     done(tokens);

@@ -39,13 +39,13 @@ pub const SENDER_EPOCH: u32 = 0x5eed_00a1;
 /// Decodes `data` as a `T`; if it decodes, checks the round trip and idempotence.
 pub fn check_codec<T: Codec + Lattice + Clone + PartialEq + Debug>(data: &[u8]) -> Option<T> {
     let value = T::decode(data).ok()?;
-    let bytes = value.encode();
+    let bytes = value.encode().unwrap();
     let again = match T::decode(&bytes) {
         Ok(again) => again,
         Err(e) => panic!("{value:?} re-encodes to bytes that do not decode: {e}"),
     };
     assert_eq!(again, value, "the round trip changed the value");
-    assert_eq!(again.encode(), bytes, "equal values encode differently");
+    assert_eq!(again.encode().unwrap(), bytes, "equal values encode differently");
     let mut joined = value.clone();
     joined.join(value.clone());
     assert_eq!(
@@ -91,8 +91,8 @@ pub fn snapshot<T: Subject>(replica: &Replica<T>) -> Snapshot {
     metrics.bytes_received = 0;
     metrics.rejected = 0;
     Snapshot {
-        saved: replica.save(),
-        state: replica.state().encode(),
+        saved: replica.save().unwrap(),
+        state: replica.state().encode().unwrap(),
         peers: replica.peers().collect(),
         buffered: replica.buffer_depth(),
         metrics,
@@ -107,7 +107,7 @@ pub fn receiver<T: Subject>() -> Replica<T> {
         Err(e) => panic!("no replica: {e}"),
     };
     for n in 0..3 {
-        replica.update(|state| state.sample_write(RECEIVER, n));
+        replica.update(|state, writer| state.sample_write(writer, n));
     }
     replica.add_peer(SENDER);
     replica
@@ -118,18 +118,18 @@ pub fn receiver<T: Subject>() -> Replica<T> {
 /// rejects it and is unchanged.
 pub fn check_message<T: Subject>(data: &[u8]) {
     if let Ok(message) = DecodedMessage::<T>::decode(data) {
-        let again = match DecodedMessage::<T>::decode(&message.encode()) {
+        let again = match DecodedMessage::<T>::decode(&message.encode().unwrap()) {
             Ok(again) => again,
             Err(e) => panic!("{message:?} re-encodes to bytes that do not decode: {e}"),
         };
         assert_eq!(again, message, "the round trip changed the message");
-        assert_eq!(again.encode(), message.encode());
+        assert_eq!(again.encode().unwrap(), message.encode().unwrap());
     }
     let mut replica = receiver::<T>();
     let before = snapshot(&replica);
     match replica.receive(data) {
         Ok(_) => {
-            check_codec::<T>(&replica.state().encode());
+            check_codec::<T>(&replica.state().encode().unwrap());
         }
         Err(_) => assert_eq!(
             snapshot(&replica),
@@ -143,7 +143,7 @@ pub fn check_message<T: Subject>(data: &[u8]) {
 /// or rejects it and leaves the replica unchanged.
 pub fn check_token<T: Subject>(data: &[u8]) {
     if let Ok(token) = SyncToken::decode(data) {
-        assert_eq!(SyncToken::decode(&token.encode()), Ok(token));
+        assert_eq!(SyncToken::decode(&token.encode().unwrap()), Ok(token));
     }
     let mut replica = receiver::<T>();
     let before = snapshot(&replica);
@@ -162,8 +162,8 @@ pub fn check_saved<T: Subject>(data: &[u8]) {
     let Ok(restored) = Replica::<T>::restore(data) else {
         return;
     };
-    check_codec::<T>(&restored.state().encode());
-    let again = match Replica::<T>::restore(&restored.save()) {
+    check_codec::<T>(&restored.state().encode().unwrap());
+    let again = match Replica::<T>::restore(&restored.save().unwrap()) {
         Ok(again) => again,
         Err(e) => panic!("a restored replica's save does not restore: {e}"),
     };
@@ -172,7 +172,7 @@ pub fn check_saved<T: Subject>(data: &[u8]) {
     let tokens = |r: &Replica<T>| -> Vec<Option<Vec<u8>>> {
         [RECEIVER, SENDER, THIRD, r.id()]
             .into_iter()
-            .map(|p| r.sync_token(p))
+            .map(|p| r.sync_token(p).unwrap())
             .collect()
     };
     assert_eq!(tokens(&again), tokens(&restored));

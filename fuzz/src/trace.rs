@@ -99,25 +99,24 @@ impl Trace {
             0..=2 => {
                 let n = u64::from(choices.byte()) + 256 * self.writes;
                 self.writes += 1;
-                let writer = self.replicas[r].writer();
                 let mut delta = Document::new();
-                self.replicas[r].update(|doc| {
+                self.replicas[r].update(|doc, writer| {
                     delta = doc.sample_write(writer, n);
                     delta.clone()
                 });
                 // The delta round-trips alone, and is what the replicas must agree on.
-                check_codec::<Document>(&delta.encode());
+                check_codec::<Document>(&delta.encode().unwrap());
                 self.expected.join(delta);
-                check_codec::<Document>(&self.replicas[r].state().encode());
+                check_codec::<Document>(&self.replicas[r].state().encode().unwrap());
             }
             3 | 4 => {
                 let to = IDS[other];
-                if let Some(bytes) = self.replicas[r].message_for(to) {
+                if let Some(bytes) = self.replicas[r].message_for(to).unwrap() {
                     self.send(r, other, bytes);
                 }
             }
             5 => {
-                let hello = self.replicas[r].hello(IDS[other]);
+                let hello = self.replicas[r].hello(IDS[other]).unwrap();
                 self.send(r, other, hello);
             }
             6 if !self.network.is_empty() => {
@@ -140,16 +139,16 @@ impl Trace {
             8 => {
                 // A merge outside the protocol: a state that travelled some other way,
                 // through its bytes.
-                let bytes = self.replicas[other].state().encode();
+                let bytes = self.replicas[other].state().encode().unwrap();
                 let state = check_codec::<Document>(&bytes);
                 let state =
                     state.unwrap_or_else(|| panic!("replica {other}'s state does not decode"));
                 self.replicas[r].merge(state);
-                check_codec::<Document>(&self.replicas[r].state().encode());
+                check_codec::<Document>(&self.replicas[r].state().encode().unwrap());
             }
             _ => {
                 // A clean restart: save, then restore (a new session, nothing lost).
-                let saved = self.replicas[r].save();
+                let saved = self.replicas[r].save().unwrap();
                 let restored = match Replica::<Document>::restore(&saved) {
                     Ok(restored) => restored,
                     Err(e) => panic!("replica {r}'s saved bytes do not restore: {e}"),
@@ -172,7 +171,7 @@ impl Trace {
             for from in 0..3 {
                 for (to, id) in IDS.iter().enumerate() {
                     if from != to {
-                        if let Some(bytes) = self.replicas[from].message_for(*id) {
+                        if let Some(bytes) = self.replicas[from].message_for(*id).unwrap() {
                             quiet = false;
                             self.send(from, to, bytes);
                         }
@@ -198,10 +197,10 @@ pub fn run(data: &[u8]) {
         trace.step(&mut choices);
     }
     trace.heal();
-    let expected = trace.expected.encode();
+    let expected = trace.expected.encode().unwrap();
     for (i, replica) in trace.replicas.iter().enumerate() {
         assert_eq!(
-            replica.state().encode(),
+            replica.state().encode().unwrap(),
             expected,
             "replica {i} ended elsewhere than the join of every write"
         );

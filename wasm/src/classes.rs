@@ -66,7 +66,7 @@ macro_rules! crdt_class {
             }
 
             /// The full state as bytes (equal states give equal bytes).
-            pub fn encode(&self) -> Uint8Array {
+            pub fn encode(&self) -> Result<Uint8Array, JsValue> {
                 self.inner.encode()
             }
 
@@ -90,7 +90,7 @@ macro_rules! crdt_class {
             /// The join of the local writes since the last call, as bytes for
             /// `merge()` elsewhere; `undefined` if there were none.
             #[wasm_bindgen(js_name = takeDelta)]
-            pub fn take_delta(&mut self) -> Option<Uint8Array> {
+            pub fn take_delta(&mut self) -> Result<Option<Uint8Array>, JsValue> {
                 self.inner.take_delta()
             }
 
@@ -141,7 +141,7 @@ macro_rules! crdt_class {
             }
 
             /// The replica (state and sync positions) as bytes, for `restore()`.
-            pub fn save(&self) -> Uint8Array {
+            pub fn save(&self) -> Result<Uint8Array, JsValue> {
                 self.inner.save()
             }
 

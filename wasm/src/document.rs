@@ -477,7 +477,7 @@ impl JsDocument {
 
     /// Encoded state (alias of `encode()`, for symmetry with `save()`).
     #[wasm_bindgen(js_name = encodeState)]
-    pub fn encode_state(&self) -> Uint8Array {
+    pub fn encode_state(&self) -> Result<Uint8Array, JsValue> {
         self.inner.encode()
     }
 }

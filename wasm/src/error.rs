@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use converge::{DecodeError, GCounterError, OrMapError, PnCounterError, SyncError};
+use converge::{DecodeError, EncodeError, GCounterError, OrMapError, PnCounterError, SyncError};
 use wasm_bindgen::JsValue;
 
 /// A Rust error that knows its stable JavaScript `code`.
@@ -38,8 +38,15 @@ impl Coded for DecodeError {
             DecodeError::TooDeep { .. } => "ERR_TOO_DEEP",
             DecodeError::InvalidReplicaId(_) => "ERR_INVALID_REPLICA_ID",
             DecodeError::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
+            DecodeError::Encode(inner) => inner.code(),
             _ => "ERR_DECODE",
         }
+    }
+}
+
+impl Coded for EncodeError {
+    fn code(&self) -> &'static str {
+        "ERR_ENCODE"
     }
 }
 
@@ -48,6 +55,7 @@ impl Coded for SyncError {
         match self {
             SyncError::Decode(inner) => inner.code(),
             SyncError::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
+            SyncError::Encode(inner) => inner.code(),
             _ => "ERR_SYNC_REJECTED",
         }
     }

@@ -53,9 +53,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     /// delta for `takeDelta()` and the peers.
     pub(crate) fn write(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) {
         keep_headroom();
-        let writer = self.replica.writer();
         let pending = &mut self.pending;
-        self.replica.update(|state| {
+        self.replica.update(|state, writer| {
             let delta = mutate(state, writer);
             pending.join(delta.clone());
             delta
@@ -68,10 +67,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
     ) -> Result<(), JsValue> {
         keep_headroom();
-        let writer = self.replica.writer();
         let pending = &mut self.pending;
         self.replica
-            .try_update(|state| {
+            .try_update(|state, writer| {
                 let delta = mutate(state, writer)?;
                 pending.join(delta.clone());
                 Ok::<T, E>(delta)
@@ -80,8 +78,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         Ok(())
     }
 
-    pub(crate) fn encode(&self) -> Uint8Array {
-        Uint8Array::from(self.replica.state().encode().as_slice())
+    pub(crate) fn encode(&self) -> Result<Uint8Array, JsValue> {
+        let bytes = self.replica.state().encode().map_err(fail)?;
+        Ok(Uint8Array::from(bytes.as_slice()))
     }
 
     pub(crate) fn decode(bytes: &[u8], replica_id: Option<String>) -> Result<Self, JsValue> {
@@ -99,12 +98,14 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         Ok(u32::try_from(met).unwrap_or(u32::MAX))
     }
 
-    pub(crate) fn take_delta(&mut self) -> Option<Uint8Array> {
+    /// The pending deltas, encoded; they stay pending if they cannot be encoded.
+    pub(crate) fn take_delta(&mut self) -> Result<Option<Uint8Array>, JsValue> {
         if self.pending.is_bottom() {
-            return None;
+            return Ok(None);
         }
-        let delta = std::mem::take(&mut self.pending);
-        Some(Uint8Array::from(delta.encode().as_slice()))
+        let bytes = self.pending.encode().map_err(fail)?;
+        self.pending = T::default();
+        Ok(Some(Uint8Array::from(bytes.as_slice())))
     }
 
     pub(crate) fn version(&self) -> JsValue {
@@ -116,6 +117,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         Ok(self
             .replica
             .message_for(peer)
+            .map_err(fail)?
             .map(|b| Uint8Array::from(b.as_slice())))
     }
 
@@ -127,7 +129,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     pub(crate) fn hello(&mut self, peer: &str) -> Result<Uint8Array, JsValue> {
         let peer = parse_replica(peer)?;
-        Ok(Uint8Array::from(self.replica.hello(peer).as_slice()))
+        let hello = self.replica.hello(peer).map_err(fail)?;
+        Ok(Uint8Array::from(hello.as_slice()))
     }
 
     pub(crate) fn sync_token(&self, peer: &str) -> Result<Option<Uint8Array>, JsValue> {
@@ -135,6 +138,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         Ok(self
             .replica
             .sync_token(peer)
+            .map_err(fail)?
             .map(|b| Uint8Array::from(b.as_slice())))
     }
 
@@ -143,8 +147,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         Ok(Uint8Array::from(hello.as_slice()))
     }
 
-    pub(crate) fn save(&self) -> Uint8Array {
-        Uint8Array::from(self.replica.save().as_slice())
+    pub(crate) fn save(&self) -> Result<Uint8Array, JsValue> {
+        let bytes = self.replica.save().map_err(fail)?;
+        Ok(Uint8Array::from(bytes.as_slice()))
     }
 
     pub(crate) fn restore(bytes: &[u8]) -> Result<Self, JsValue> {
@@ -276,7 +281,7 @@ impl Synced<Document> {
             if_match,
         };
         let pending = &mut self.pending;
-        let result = self.replica.try_update(|doc| {
+        let result = self.replica.try_update(|doc, _| {
             let delta = write(doc, &guard)?;
             pending.join(delta.clone());
             Ok::<Document, WriteError>(delta)

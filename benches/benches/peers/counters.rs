@@ -57,7 +57,7 @@ pub(crate) fn figures(sizes: Sizes, out: &mut Vec<Figure>) {
         "gcounter",
         "encoded bytes",
         "converge",
-        converge_gcounter(0..r).encode().len(),
+        converge_gcounter(0..r).encode().unwrap().len(),
     ));
     out.push(Figure(
         "gcounter",
@@ -69,7 +69,7 @@ pub(crate) fn figures(sizes: Sizes, out: &mut Vec<Figure>) {
         "pncounter",
         "encoded bytes",
         "converge",
-        converge_pncounter(0..r).encode().len(),
+        converge_pncounter(0..r).encode().unwrap().len(),
     ));
     out.push(Figure(
         "pncounter",

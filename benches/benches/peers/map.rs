@@ -214,7 +214,7 @@ pub(crate) fn figures(sizes: Sizes, out: &mut Vec<Figure>) {
         "ormap",
         "encoded bytes",
         "converge",
-        c_map.encode().len(),
+        c_map.encode().unwrap().len(),
     ));
     out.push(Figure(
         "ormap",

@@ -57,7 +57,7 @@ pub(crate) fn figures(sizes: Sizes, out: &mut Vec<Figure>) {
         "orset",
         "encoded bytes",
         "converge",
-        c_set.encode().len(),
+        c_set.encode().unwrap().len(),
     ));
     out.push(Figure(
         "orset",

@@ -49,7 +49,7 @@ pub(crate) fn figures(_sizes: Sizes, out: &mut Vec<Figure>) {
         "mvregister",
         "encoded bytes",
         "converge",
-        c_mv.encode().len(),
+        c_mv.encode().unwrap().len(),
     ));
     out.push(Figure(
         "mvregister",

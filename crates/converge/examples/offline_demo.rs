@@ -93,9 +93,9 @@ fn sync(from: &mut Device, to: &mut Device) -> Result<(), DecodeError> {
     for delta in from.outbox.drain(..) {
         batch.join(delta);
     }
-    let bytes = batch.encode();
+    let bytes = batch.encode().unwrap();
     let (sender, receiver, size) = (name(from.id), name(to.id), bytes.len());
-    let full = from.board.encode().len();
+    let full = from.board.encode().unwrap().len();
     println!("  {sender} -> {receiver}: {count} deltas, {size} bytes (full state: {full} bytes)");
     let report = to
         .board
@@ -149,7 +149,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\nConverged board:");
     println!("  phone : {}", phone.board.to_value_with(&policies()));
     println!("  laptop: {}", laptop.board.to_value_with(&policies()));
-    let (on_phone, on_laptop) = (phone.board.encode(), laptop.board.encode());
+    let (on_phone, on_laptop) = (
+        phone.board.encode().unwrap(),
+        laptop.board.encode().unwrap(),
+    );
     let (a, b, same) = (on_phone.len(), on_laptop.len(), on_phone == on_laptop);
     println!("  encoded: {a} and {b} bytes, byte for byte identical: {same}");
 

@@ -232,15 +232,16 @@
 //! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
 //! let mut here = Replica::new(a, GCounter::new())?;
 //! let mut there = Replica::new(b, GCounter::new())?;
-//! here.update(|c| c.increment(a, 3).expect("no overflow"));
-//! let message = here.message_for(b).expect("there lacks the increment");
+//! // The closure gets the id to write under (`here.writer()`: fresh after a restore).
+//! here.update(|c, writer| c.increment(writer, 3).expect("no overflow"));
+//! let message = here.message_for(b)?.expect("there lacks the increment");
 //! let _lost_ack = there.receive(&message)?;
 //! // The ack was lost: `here` sends again, and the duplicate changes nothing.
-//! let again = here.message_for(b).expect("still unacknowledged");
+//! let again = here.message_for(b)?.expect("still unacknowledged");
 //! let ack = there.receive(&again)?.expect("an acknowledgement");
 //! here.receive(&ack)?;
 //! assert_eq!(there.state().value(), 3);
-//! assert_eq!(here.message_for(b), None);
+//! assert_eq!(here.message_for(b)?, None);
 //! # Ok::<(), converge::SyncError>(())
 //! ```
 //!
@@ -257,11 +258,11 @@
 //!
 //! let mut tags = OrSet::new();
 //! let delta = tags.add(ReplicaId::new(1), "vip".to_string());
-//! let bytes = delta.encode();
+//! let bytes = delta.encode()?;
 //!
 //! let received: OrSet<String> = OrSet::decode(&bytes)?;
 //! assert_eq!(received, tags);
-//! assert_eq!(received.encode(), tags.encode());
+//! assert_eq!(received.encode()?, tags.encode()?);
 //!
 //! // Garbage, truncation and type mix-ups are errors with a reason.
 //! let not_ours = OrSet::<String>::decode(b"hello");
@@ -298,9 +299,12 @@ pub use converge_pncounter as pncounter;
 /// converge-sync: delta-interval anti-entropy between replicas.
 pub use converge_sync as sync;
 
+/// Why a value could not be encoded (an element's `Serialize` failed):
+/// `converge_core::EncodeError`.
+pub use converge_core::EncodeError;
 /// What went wrong in converge-core (`converge_core::Error`): decoding bytes, parsing
-/// a replica id, or drawing a random one ([`ReplicaId::random`] fails with
-/// `CoreError::NoRandomSource` where the platform has no random source).
+/// a replica id, drawing a random one ([`ReplicaId::random`] fails with
+/// `CoreError::NoRandomSource` where the platform has no random source), or encoding.
 pub use converge_core::Error as CoreError;
 /// Why bytes could not be decoded: [`CoreError`] under the name decoding code reads
 /// best with (the same type).

@@ -136,7 +136,7 @@ impl<T: Sample> Entry for Decode<T> {
         format!("{}::decode", T::TAG.name())
     }
     fn valid(&mut self) -> Vec<u8> {
-        self.0.encode()
+        self.0.encode().unwrap()
     }
     fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
         T::decode(bytes).map(drop).map_err(|e| format!("{e:?}"))
@@ -186,11 +186,11 @@ impl<T: Sample> Entry for Receive<T> {
         let mut sender = Replica::new(A, T::sample()).expect("a replica");
         if self.token {
             let mut peer = Replica::new(B, T::default()).expect("a replica");
-            let full = sender.message_for(B).expect("a full state");
+            let full = sender.message_for(B).unwrap().expect("a full state");
             peer.receive(&full).expect("an honest message");
-            peer.sync_token(A).expect("a token")
+            peer.sync_token(A).unwrap().expect("a token")
         } else {
-            sender.message_for(B).expect("a full state")
+            sender.message_for(B).unwrap().expect("a full state")
         }
     }
     fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
@@ -202,8 +202,8 @@ impl<T: Sample> Entry for Receive<T> {
         result.map_err(|e| format!("{e:?}"))
     }
     fn fingerprint(&self) -> Vec<u8> {
-        let mut bytes = self.replica.save();
-        bytes.extend(self.replica.state().encode());
+        let mut bytes = self.replica.save().unwrap();
+        bytes.extend(self.replica.state().encode().unwrap());
         bytes
     }
 }
@@ -216,7 +216,10 @@ impl<T: Sample> Entry for Restore<T> {
         format!("Replica<{}>::restore", T::TAG.name())
     }
     fn valid(&mut self) -> Vec<u8> {
-        Replica::new(A, T::sample()).expect("a replica").save()
+        Replica::new(A, T::sample())
+            .expect("a replica")
+            .save()
+            .unwrap()
     }
     fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
         Replica::<T>::restore(bytes)
@@ -236,7 +239,7 @@ fn decode_typed_map(bytes: &[u8]) -> Result<(), converge::DecodeError> {
 fn typed_map() -> Vec<u8> {
     let mut map = OrMap::<String, OrSet<String>>::new();
     map.update(&"k".to_owned(), |s| s.add(A, "x".into()));
-    map.encode()
+    map.encode().unwrap()
 }
 
 /// Every entry point.
@@ -258,7 +261,7 @@ fn entries() -> Vec<Box<dyn Entry>> {
     vv.observe(converge::Dot::new(A, 70_000));
     out.push(Box::new(Plain {
         name: "VersionVector::decode",
-        valid: vv.encode(),
+        valid: vv.encode().unwrap(),
         decode: |b| VersionVector::decode(b).map(drop),
     }));
     out.push(Box::new(Plain {
@@ -268,7 +271,8 @@ fn entries() -> Vec<Box<dyn Entry>> {
             epoch: 1 << 40,
             to: 9,
         }
-        .encode(),
+        .encode()
+        .unwrap(),
         decode: |b| SyncToken::decode(b).map(drop),
     }));
     out.push(Box::new(Plain {
@@ -441,12 +445,12 @@ fn saved_bytes_claiming_four_billion_peers_reserve_nothing() {
     let short = ReplicaId::new(0xa1);
     let mut replica = Replica::new(short, GCounter::sample()).expect("a replica");
     let mut peer = Replica::new(B, GCounter::default()).expect("a replica");
-    peer.receive(&replica.message_for(B).expect("a full state"))
+    peer.receive(&replica.message_for(B).unwrap().expect("a full state"))
         .expect("an honest message");
     replica
-        .receive(&peer.message_for(short).expect("a full state"))
+        .receive(&peer.message_for(short).unwrap().expect("a full state"))
         .expect("an honest message");
-    let saved = replica.save();
+    let saved = replica.save().unwrap();
     let mut most = 0;
     for cut in 0..saved.len() {
         for (marker, _) in converge_core::testing::hostile::HUGE_MARKERS {

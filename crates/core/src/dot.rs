@@ -55,11 +55,95 @@ impl fmt::Debug for Dot {
 impl<'de> Deserialize<'de> for Dot {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (replica, counter) = <(ReplicaId, u64)>::deserialize(deserializer)?;
-        if counter == 0 {
-            return Err(serde::de::Error::custom(
-                "a dot's counter must be at least 1",
-            ));
+        Dot::checked(replica, counter).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Codec, Error, TypeTag, MAGIC};
+
+    /// A dot alone in the envelope, to decode one through [`Codec::decode`].
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Carried(Dot);
+
+    impl Codec for Carried {
+        const TAG: TypeTag = TypeTag::VersionVector;
+    }
+
+    /// The MessagePack pair `[replica 7, counter]`, written byte by byte.
+    fn pair(counter: u64) -> Vec<u8> {
+        let mut out = vec![0x92, 0x07, 0xcf];
+        out.extend_from_slice(&counter.to_be_bytes());
+        out
+    }
+
+    fn enveloped(counter: u64) -> Vec<u8> {
+        let mut out = vec![MAGIC, TypeTag::VersionVector as u8, 1];
+        out.extend(pair(counter));
+        out
+    }
+
+    /// Regression test (issue 14, item 7): the deserializer checked only for 0 and let
+    /// counters beyond 2^53 - 1 through, which its doc says are rejected.
+    #[test]
+    fn decoding_refuses_counters_beyond_2_pow_53_minus_1() {
+        let max = Dot::new(ReplicaId::new(7), Dot::MAX_COUNTER);
+        assert_eq!(
+            Carried::decode(&enveloped(Dot::MAX_COUNTER)),
+            Ok(Carried(max))
+        );
+        for counter in [Dot::MAX_COUNTER + 1, u64::MAX] {
+            assert!(
+                matches!(
+                    Carried::decode(&enveloped(counter)),
+                    Err(Error::Malformed { .. })
+                ),
+                "counter {counter} decoded through Codec::decode"
+            );
+            assert!(
+                rmp_serde::from_slice::<Dot>(&pair(counter)).is_err(),
+                "counter {counter} decoded through serde"
+            );
         }
-        Ok(Dot { replica, counter })
+        assert_eq!(
+            rmp_serde::from_slice::<Dot>(&pair(Dot::MAX_COUNTER)).ok(),
+            Some(max)
+        );
+    }
+
+    /// The same bound holds where a causal context names dots: its version vector's
+    /// entries and its extra dots. (A bare `VersionVector` is also a G-Counter's
+    /// state, whose counts may pass it.)
+    #[test]
+    fn a_causal_context_refuses_counters_beyond_2_pow_53_minus_1() {
+        use crate::{Causal, DotSet};
+        let in_vector = |counter: u64| {
+            let mut out = vec![0x93, 0x90, 0x81, 0x07, 0xcf];
+            out.extend_from_slice(&counter.to_be_bytes());
+            out.push(0x90);
+            out
+        };
+        let in_extra = |counter: u64| {
+            let mut out = vec![0x93, 0x90, 0x80];
+            out.extend(pair(counter));
+            out
+        };
+        for build in [in_vector, in_extra] {
+            let max = rmp_serde::from_slice::<Causal<DotSet>>(&build(Dot::MAX_COUNTER));
+            assert!(max.is_ok(), "{max:?}");
+            let beyond = rmp_serde::from_slice::<Causal<DotSet>>(&build(Dot::MAX_COUNTER + 1));
+            assert!(beyond.is_err(), "{beyond:?}");
+        }
+    }
+
+    #[test]
+    fn decoding_refuses_counter_0() {
+        assert!(matches!(
+            Carried::decode(&enveloped(0)),
+            Err(Error::Malformed { .. })
+        ));
+        assert!(rmp_serde::from_slice::<Dot>(&pair(0)).is_err());
     }
 }

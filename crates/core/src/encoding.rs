@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::Error;
+use crate::{EncodeError, Error};
 
 /// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
 /// uses, so a bare MessagePack value (or most text) is rejected at once.
@@ -91,9 +91,10 @@ impl TypeTag {
 /// use converge_core::{Codec, VersionVector, ReplicaId, Dot, Error};
 /// let mut vv = VersionVector::new();
 /// vv.observe(Dot::new(ReplicaId::new(7), 3));
-/// let bytes = vv.encode();
-/// assert_eq!(VersionVector::decode(&bytes).unwrap(), vv);
+/// let bytes = vv.encode()?;
+/// assert_eq!(VersionVector::decode(&bytes)?, vv);
 /// assert!(matches!(VersionVector::decode(&bytes[..2]), Err(Error::TooShort { .. })));
+/// # Ok::<(), Error>(())
 /// ```
 pub trait Codec: Serialize + DeserializeOwned {
     /// The type tag in the envelope.
@@ -102,14 +103,17 @@ pub trait Codec: Serialize + DeserializeOwned {
     const VERSION: u8 = 1;
 
     /// The envelope followed by the compact MessagePack body.
-    fn encode(&self) -> Vec<u8> {
+    ///
+    /// Fails only when a value inside fails to serialize (an element, key or value
+    /// whose `Serialize` returns an error, such as a `PathBuf` that is not UTF-8);
+    /// converge's own types and plain data always encode.
+    fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
-        // Serializing into a Vec has no I/O to fail, and converge's Serialize impls
-        // emit no custom errors, so this cannot fail for our own types.
-        if let Err(e) = rmp_serde::encode::write(&mut out, self) {
-            unreachable!("encoding a {} into memory failed: {e}", Self::TAG.name());
-        }
-        out
+        rmp_serde::encode::write(&mut out, self).map_err(|e| EncodeError {
+            type_name: Self::TAG.name(),
+            reason: e.to_string(),
+        })?;
+        Ok(out)
     }
 
     /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).
@@ -179,4 +183,44 @@ pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, 
         });
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{de, ser, Deserialize, Deserializer, Serializer};
+
+    use super::*;
+
+    /// A value whose `Serialize` fails, as an application's element may (a `PathBuf`
+    /// that is not UTF-8).
+    #[derive(Debug)]
+    struct Unencodable;
+
+    impl Serialize for Unencodable {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(ser::Error::custom("this value has no encoding"))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Unencodable {
+        fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            Err(de::Error::custom("never encoded"))
+        }
+    }
+
+    impl Codec for Unencodable {
+        const TAG: TypeTag = TypeTag::OrSet;
+    }
+
+    /// Regression test (issue 14, item 3): `encode` reached `unreachable!` here.
+    #[test]
+    fn encode_reports_a_serialize_failure_as_an_error() {
+        let error = Unencodable.encode().expect_err("no encoding");
+        assert_eq!(error.type_name, "OrSet");
+        assert!(
+            error.reason.contains("this value has no encoding"),
+            "{error}"
+        );
+        assert!(matches!(Error::from(error), Error::Encode(_)));
+    }
 }

@@ -1,12 +1,13 @@
 //! The one error type of converge-core: what went wrong decoding bytes, parsing a
-//! replica id, or drawing a random one.
+//! replica id, drawing a random one, or encoding a value; and the encoding failure on
+//! its own, for what only encodes.
 
 use thiserror::Error;
 
 /// What went wrong in converge-core: bytes that are not a valid converge value (most
-/// variants), a replica id string that is not one ([`Error::InvalidReplicaId`]), or a
+/// variants), a replica id string that is not one ([`Error::InvalidReplicaId`]), a
 /// platform with no random source for [`ReplicaId::random`](crate::ReplicaId::random)
-/// ([`Error::NoRandomSource`]).
+/// ([`Error::NoRandomSource`]), or a value that could not be encoded.
 ///
 /// Every variant names what was wrong and, where there is one, what to do about it.
 /// A decoding error never leaves partial state behind: decoding builds a new value
@@ -14,6 +15,9 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A value could not be encoded (see [`EncodeError`]).
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
     /// Fewer bytes than the 3-byte envelope.
     #[error("input is {len} bytes, too short for a converge encoding (at least 3): it was truncated or is not converge data")]
     TooShort {
@@ -72,4 +76,19 @@ pub enum Error {
     /// The platform gave no random bytes for [`ReplicaId::random`](crate::ReplicaId::random).
     #[error("no random source for a replica id ({0}); choose one with ReplicaId::new")]
     NoRandomSource(String),
+}
+
+/// Why a value could not be encoded: an element's `Serialize` failed, for example a
+/// `PathBuf` that is not UTF-8. converge's own types always encode; this comes from
+/// the elements, keys and values an application puts in them.
+///
+/// [`Codec::encode`](crate::Codec::encode) returns it, so what can only fail to encode
+/// says so in its type; it converts into [`Error::Encode`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("cannot encode a {type_name}: {reason}; store only values whose Serialize succeeds (for paths, valid UTF-8)")]
+pub struct EncodeError {
+    /// The type being encoded.
+    pub type_name: &'static str,
+    /// What the serializer reported.
+    pub reason: String,
 }

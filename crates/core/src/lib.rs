@@ -95,7 +95,7 @@ pub use dot_store::DotStore;
 pub use dot_value_clash::dot_value_clashes;
 pub use embed::{Embeddable, Embedded};
 pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
-pub use error::Error;
+pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;

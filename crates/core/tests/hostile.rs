@@ -524,7 +524,7 @@ fn or_set_body() -> impl Strategy<Value = Vec<u8>> {
                 state.context.extend(dots.iter());
                 state.store.insert(key, dots);
             }
-            OrSetState(state).encode()[3..].to_vec()
+            OrSetState(state).encode().unwrap()[3..].to_vec()
         })
 }
 
@@ -597,7 +597,7 @@ fn mutated_valid_bytes_never_panic() {
                 if let Ok(state) =
                     decode_body::<Causal<DotMap<String, DotSet>>>(TypeTag::OrSet, input)
                 {
-                    let again = OrSetState(state.clone()).encode();
+                    let again = OrSetState(state.clone()).encode().unwrap();
                     prop_assert_eq!(OrSetState::decode(&again), Ok(OrSetState(state)));
                 }
             }

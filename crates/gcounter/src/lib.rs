@@ -19,7 +19,7 @@
 //!
 //! // The phone's delta reaches the laptop; the laptop's full state reaches the phone.
 //! on_laptop.join(delta);
-//! on_phone.join(GCounter::decode(&on_laptop.encode())?);
+//! on_phone.join(GCounter::decode(&on_laptop.encode()?)?);
 //! assert_eq!(on_phone.value(), 5);
 //! assert_eq!(on_phone, on_laptop);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -24,7 +24,7 @@
 //!
 //! // The phone's delta reaches the laptop; the laptop's full state reaches the phone.
 //! on_laptop.join(delta);
-//! on_phone.join(LwwRegister::decode(&on_laptop.encode())?);
+//! on_phone.join(LwwRegister::decode(&on_laptop.encode()?)?);
 //! assert_eq!(on_phone, on_laptop);
 //!
 //! // The later write wins on both; the other is not lost, but kept as a conflict.

@@ -262,10 +262,10 @@ mod tests {
         a.set(A, &mut at(100), 'a');
         b.set(B, &mut at(101), 'b');
         a.join(b);
-        let before = a.encode();
+        let before = a.encode().unwrap();
         for tolerance in [0, 1, 2, 1_000] {
             assert_eq!(a.read(tolerance).value(), Some(&'b'));
         }
-        assert_eq!(a.encode(), before);
+        assert_eq!(a.encode().unwrap(), before);
     }
 }

@@ -21,7 +21,7 @@
 //!
 //! // The phone's delta reaches the laptop; the laptop's full state reaches the phone.
 //! on_laptop.join(delta);
-//! on_phone.join(MvRegister::decode(&on_laptop.encode())?);
+//! on_phone.join(MvRegister::decode(&on_laptop.encode()?)?);
 //! assert_eq!(on_phone, on_laptop);
 //!
 //! // Neither title was lost: both are siblings, in the same order on both replicas.

@@ -434,7 +434,8 @@ impl Node {
         let Causal { store, context } = &mut self.state;
         let delta = store.0.try_update_by(&T::KIND, |part| {
             let copy = T::HOLDS_VALUES
-                && (T::KIND != Kind::Set || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
+                && (T::KIND != Kind::Set
+                    || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
             let part_before = copy.then(|| part.clone());
             let context_before = T::HOLDS_VALUES.then(|| context.clone());
             let delta = T::of_mut(part).with_context(context, mutate)?;

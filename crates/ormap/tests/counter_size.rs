@@ -12,7 +12,7 @@ const KEY: &str = "n";
 /// The bytes the counter adds to a document: its encoding minus an empty
 /// document's, minus the key's own bytes.
 fn counter_bytes(doc: &Document) -> usize {
-    doc.encode().len() - Document::new().encode().len() - KEY.len()
+    doc.encode().unwrap().len() - Document::new().encode().unwrap().len() - KEY.len()
 }
 
 fn value(doc: &Document) -> Option<i128> {

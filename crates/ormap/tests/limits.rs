@@ -44,7 +44,7 @@ fn write(doc: &mut Document, path: &[&str], kind: u8, value: Value) -> Result<Do
 }
 
 fn round_trips(doc: &Document) -> bool {
-    Document::decode(&doc.encode()).as_ref() == Ok(doc)
+    doc.encode().is_ok_and(|bytes| Document::decode(&bytes).as_ref() == Ok(doc))
 }
 
 /// Regression (issue 14, item 1): a 70-key path made full states that every peer
@@ -121,7 +121,9 @@ fn a_too_deep_value_refused_by_a_large_set_changes_nothing() {
     // Another replica's elements too, so the context is not one writer's prefix.
     let other = ReplicaId::new(2);
     let delta = doc
-        .update_at(&["tags"], |s: &mut OrSet<Value>| s.add(other, Value::Int(500)))
+        .update_at(&["tags"], |s: &mut OrSet<Value>| {
+            s.add(other, Value::Int(500))
+        })
         .unwrap();
     let before = doc.clone();
     let too_deep = nested(MAX_VALUE_DEPTH + 3, 5);
@@ -134,7 +136,9 @@ fn a_too_deep_value_refused_by_a_large_set_changes_nothing() {
     assert_eq!(doc, before);
     // The next write and its delta go on as if the refused one never happened.
     let next = doc
-        .update_at(&["tags"], |s: &mut OrSet<Value>| s.add(ME, Value::Int(7_000)))
+        .update_at(&["tags"], |s: &mut OrSet<Value>| {
+            s.add(ME, Value::Int(7_000))
+        })
         .unwrap();
     let mut elsewhere = before.clone();
     elsewhere.join(delta);

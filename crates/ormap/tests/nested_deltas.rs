@@ -93,7 +93,7 @@ fn a_nested_set_add_carries_only_the_added_element() {
     // Its context is the one new dot: no vector claiming the rest of the document.
     assert_eq!(context_dots(&delta.as_causal().context), [Dot::new(ME, 1)]);
 
-    let bytes = delta.encode();
+    let bytes = delta.encode().unwrap();
     println!(
         "nested set-add delta in a document of {} keys: {} bytes",
         before.len(),
@@ -128,7 +128,7 @@ fn the_delta_does_not_grow_with_the_document() {
     for keys in [0, 10, 1_000] {
         for replica in [ME, WIDE] {
             let mut doc = busy_document(keys);
-            let bytes = add_apple(&mut doc, replica).encode();
+            let bytes = add_apple(&mut doc, replica).encode().unwrap();
             sizes.push((keys, replica, bytes.len()));
         }
     }
@@ -199,7 +199,7 @@ fn a_write_of_each_kind_deep_down_carries_one_path_and_one_kind() {
             [Dot::new(ME, 1)],
             "{kind:?}"
         );
-        let len = delta.encode().len();
+        let len = delta.encode().unwrap().len();
         println!("{kind:?} written three levels down: delta {len} bytes");
         assert!(len < 48, "{kind:?}: {len} bytes");
         let mut replayed = before;
@@ -219,7 +219,7 @@ fn a_nested_remove_carries_exactly_the_removed_dots() {
     let delta = after.remove_at(&["cart", "items"]).unwrap();
     assert!(delta.is_empty());
     assert_eq!(context_dots(&delta.as_causal().context), removed);
-    let len = delta.encode().len();
+    let len = delta.encode().unwrap().len();
     println!("nested remove of a two-element set: delta {len} bytes");
     let mut replayed = before;
     replayed.join(delta);

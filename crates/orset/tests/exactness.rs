@@ -64,7 +64,7 @@ fn closing_note_sizes() {
     // An add delta of a 5-byte element, from a fresh replica.
     let mut set = OrSet::new();
     let delta = set.add(ReplicaId::new(0x9e37_79b9_7f4a_7c15), "apple".to_string());
-    let delta_len = delta.encode().len();
+    let delta_len = delta.encode().unwrap().len();
     assert!(delta_len <= 24, "add delta is {delta_len} bytes");
 
     // 10,000 distinct 8-byte elements written by 4 replicas.
@@ -79,7 +79,7 @@ fn closing_note_sizes() {
     for i in 0..10_000u32 {
         big.add(replicas[(i % 4) as usize], format!("{i:08}"));
     }
-    let bytes = big.encode();
+    let bytes = big.encode().unwrap();
     println!("add delta of a 5-byte element: {delta_len} bytes");
     println!(
         "10,000 8-byte elements from 4 replicas: {} bytes ({:.2} per element)",

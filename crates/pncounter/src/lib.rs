@@ -22,7 +22,7 @@
 //!
 //! // The shop's delta reaches the warehouse; the warehouse's full state reaches the shop.
 //! at_warehouse.join(sold);
-//! at_shop.join(PnCounter::decode(&at_warehouse.encode())?);
+//! at_shop.join(PnCounter::decode(&at_warehouse.encode()?)?);
 //! assert_eq!(at_shop.value(), 6);
 //! assert_eq!(at_shop, at_warehouse);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

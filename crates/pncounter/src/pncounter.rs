@@ -278,10 +278,10 @@ mod tests {
         c.increment(A, 3).unwrap();
         c.decrement(B, 1).unwrap();
         assert_eq!(
-            c.encode(),
+            c.encode().unwrap(),
             [0xc1, 0x02, 0x01, 0x92, 0x81, 0x01, 0x03, 0x81, 0x02, 0x01]
         );
-        assert_eq!(PnCounter::decode(&c.encode()).unwrap(), c);
+        assert_eq!(PnCounter::decode(&c.encode().unwrap()).unwrap(), c);
     }
 
     #[test]

@@ -66,12 +66,12 @@ impl Node {
         let id = self.replica.id();
         for _ in 0..WRITES_PER_ROUND.min(WRITES - self.writes as usize) {
             let element = format!("{id}/item-{}", self.writes);
-            self.replica.update(|set| set.add(id, element));
+            self.replica.update(|set, writer| set.add(writer, element));
             self.writes += 1;
         }
         let peers: Vec<ReplicaId> = self.links.iter().map(|l| l.0).collect();
         for peer in peers {
-            if let Some(message) = self.replica.message_for(peer) {
+            if let Some(message) = self.replica.message_for(peer).expect("strings encode") {
                 self.outbox.push((peer, message));
             }
         }
@@ -121,7 +121,7 @@ fn main() {
         threads.push(std::thread::spawn(move || {
             while let Some(step) = step_rx.recv_timeout(TIMEOUT).expect("no coordinator") {
                 step(&mut node);
-                let state = node.replica.state().encode();
+                let state = node.replica.state().encode().expect("strings encode");
                 state_tx.send(state).expect("a coordinator");
             }
             node

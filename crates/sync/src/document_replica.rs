@@ -28,7 +28,7 @@ impl Replica<Document> {
             if_match,
         };
         let result =
-            self.try_update(|doc| doc.guarded_update_at(path, &guard, |k| mutate(k, writer)));
+            self.try_update(|doc, _| doc.guarded_update_at(path, &guard, |k| mutate(k, writer)));
         if let Err(error) = &result {
             self.record_refused_write(policies, error);
         }
@@ -48,7 +48,7 @@ impl Replica<Document> {
             policies,
             if_match,
         };
-        let result = self.try_update(|doc| doc.guarded_remove_at(path, &guard));
+        let result = self.try_update(|doc, _| doc.guarded_remove_at(path, &guard));
         if let Err(error) = &result {
             self.record_refused_write(policies, error);
         }

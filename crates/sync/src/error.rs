@@ -11,6 +11,10 @@ pub enum Error {
     /// The bytes are not a valid message, token or saved replica.
     #[error(transparent)]
     Decode(#[from] converge_core::Error),
+    /// The state (or a delta of it) could not be encoded: a value inside fails to
+    /// serialize. Nothing was sent or saved, and the state is unchanged.
+    #[error(transparent)]
+    Encode(#[from] converge_core::EncodeError),
     /// The message claims to come from this replica's own id.
     #[error("a message claims to come from {0}, which is this replica's own id: two replicas share an id, or the message is forged; give every replica its own id")]
     OwnId(ReplicaId),

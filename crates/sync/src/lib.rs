@@ -2,7 +2,8 @@
 //! transport that carries bytes (WebSocket, BroadcastChannel, HTTP, a queue).
 //!
 //! A [`Replica`] owns a CRDT state. Local writes go through
-//! [`Replica::update`], which buffers each delta under a sequence number. For each
+//! [`Replica::update`], which hands the mutator the id to write under and buffers
+//! each delta under a sequence number. For each
 //! peer, [`Replica::message_for`] sends the join of the deltas it has not acknowledged
 //! (or the full state when it is new or too far behind), and [`Replica::receive`]
 //! applies a peer's message and returns the acknowledgement to send back. Messages may
@@ -19,22 +20,22 @@
 //! let mut alice = Replica::new(a, OrSet::new())?;
 //! let mut bob = Replica::new(b, OrSet::new())?;
 //!
-//! let (me, you) = (alice.writer(), bob.writer());
-//! alice.update(|set| set.add(me, "milk".to_string()));
-//! bob.update(|set| set.add(you, "eggs".to_string()));
+//! // The closure gets the id to write under (`writer()`: fresh after a restore).
+//! alice.update(|set, writer| set.add(writer, "milk".to_string()));
+//! bob.update(|set, writer| set.add(writer, "eggs".to_string()));
 //!
 //! // One round each way; the first message to a new peer is the full state.
-//! let to_bob = alice.message_for(b).expect("bob lacks alice's write");
+//! let to_bob = alice.message_for(b)?.expect("bob lacks alice's write");
 //! let ack = bob.receive(&to_bob)?.expect("bob acknowledges");
 //! alice.receive(&ack)?;
-//! let to_alice = bob.message_for(a).expect("alice lacks bob's writes");
+//! let to_alice = bob.message_for(a)?.expect("alice lacks bob's writes");
 //! let ack = alice.receive(&to_alice)?.expect("alice acknowledges");
 //! bob.receive(&ack)?;
 //!
 //! assert_eq!(alice.state(), bob.state());
 //! // Later writes travel as small delta intervals.
-//! alice.update(|set| set.add(me, "tea".to_string()));
-//! let delta = alice.message_for(b).expect("bob lacks the tea");
+//! alice.update(|set, writer| set.add(writer, "tea".to_string()));
+//! let delta = alice.message_for(b)?.expect("bob lacks the tea");
 //! assert!(delta.len() < 40);
 //! bob.receive(&delta)?;
 //! assert!(bob.state().contains(&"tea".to_string()));
@@ -69,18 +70,22 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+mod config;
 mod dead_letters;
 mod document_replica;
 mod error;
 mod message;
 mod metrics;
+mod peer;
 mod replica;
+mod saved;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
 
+pub use config::Config;
 pub use dead_letters::{DeadLetter, DeadLetterKind, DeadLetters, DEFAULT_DEAD_LETTER_CAPACITY};
 pub use error::Error;
 pub use metrics::{Metrics, PeerStatus};
-pub use replica::{Config, Replica};
+pub use replica::Replica;
 pub use token::SyncToken;

@@ -1,54 +1,17 @@
 //! `Replica<T>`: a CRDT state plus the bookkeeping of delta-interval anti-entropy.
 
+mod receive;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
-use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId, TypeTag};
-use serde::de::{DeserializeOwned, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
 
+use crate::config::Config;
 use crate::message::{Body, Message, Wire};
+use crate::peer::{new_epoch, Peer};
+use crate::saved::Saved;
 use crate::{DeadLetter, DeadLetters, Error, Metrics, PeerStatus, SyncToken};
-
-/// Limits a replica works within.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    /// A delta interval that would encode larger than this is replaced by the full
-    /// state (so is one larger than the full state, whatever this limit).
-    pub max_delta_bytes: usize,
-    /// At most this many deltas stay buffered; older ones are dropped, and peers that
-    /// had not acknowledged them get the full state instead.
-    pub max_buffer: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_delta_bytes: 1 << 20,
-            max_buffer: 4096,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-struct Peer {
-    /// Up to which sequence number (exclusive) the peer acknowledged our deltas, in
-    /// our current epoch.
-    acked: Option<u64>,
-    /// `(epoch, to)`: we hold the peer's deltas up to `to` of its session `epoch`.
-    have: Option<(u64, u64)>,
-    last_heard_ms: Option<u64>,
-    /// The peer's newest session (epoch) heard from. A newer one means the peer
-    /// restarted, maybe from older bytes: what it acknowledged before counts no more.
-    /// Acks and hellos of older sessions are void.
-    session: Option<u64>,
-}
-
-/// Sessions are ordered by incarnation, the high 32 bits of the epoch: 0 for a new
-/// replica, one more than the saved one for each restore.
-fn incarnation(epoch: u64) -> u64 {
-    epoch >> 32
-}
 
 /// A replica of a CRDT of type `T` that syncs with any number of peers by exchanging
 /// byte messages over any transport (delta-interval anti-entropy, Almeida et al.,
@@ -97,14 +60,6 @@ pub struct Replica<T> {
 /// How much larger than an interval a stale size of the state may be for the state to
 /// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
 const MEASURE_RATIO: usize = 64;
-
-/// A session epoch: the incarnation in the high 32 bits, random bits below.
-fn new_epoch(incarnation: u64) -> Result<u64, Error> {
-    let high = incarnation.min(u64::from(u32::MAX)) << 32;
-    ReplicaId::random()
-        .map(|r| high | (r.get() & 0xffff_ffff))
-        .map_err(|e| Error::NoRandomSource(e.to_string()))
-}
 
 /// A clock that reads 0, for replicas that were given none.
 fn no_clock() -> u64 {
@@ -188,8 +143,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.id
     }
 
-    /// The id to write under (pass it to the state's mutators in
-    /// [`update`](Self::update)). It is [`id`](Self::id) for a new replica, and a fresh
+    /// The id to write under ([`update`](Self::update) passes it to the mutator). It
+    /// is [`id`](Self::id) for a new replica, and a fresh
     /// [session writer](ReplicaId::session_writer) of it after
     /// [`restore`](Self::restore) (random, yet [`writes_for`](ReplicaId::writes_for)
     /// this replica, so authority policies still recognise it): saved bytes may be older than writes
@@ -215,11 +170,27 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.buffer.len()
     }
 
-    /// Applies a local write: `mutate` runs one of the state's mutators (writing as
-    /// [`writer`](Self::writer)) and returns its delta, which is buffered for the
-    /// peers. Returns the delta's sequence number.
-    pub fn update(&mut self, mutate: impl FnOnce(&mut T) -> T) -> u64 {
-        let delta = mutate(&mut self.state);
+    /// Applies a local write: `mutate` gets the state and the id to write under
+    /// ([`writer`](Self::writer)), runs one of the state's mutators with that id and
+    /// returns its delta, which is buffered for the peers. Returns the delta's
+    /// sequence number.
+    ///
+    /// Write with the id passed in, not with [`id`](Self::id): after
+    /// [`restore`](Self::restore) they differ, and writing under the old id can give
+    /// a new write the name of one the replica lost, so one of the two is lost.
+    ///
+    /// ```
+    /// use converge_core::ReplicaId;
+    /// use converge_orset::OrSet;
+    /// use converge_sync::Replica;
+    ///
+    /// let mut replica = Replica::new(ReplicaId::new(1), OrSet::new())?;
+    /// replica.update(|set, writer| set.add(writer, "milk".to_string()));
+    /// assert!(replica.state().contains(&"milk".to_string()));
+    /// # Ok::<(), converge_sync::Error>(())
+    /// ```
+    pub fn update(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) -> u64 {
+        let delta = mutate(&mut self.state, self.writer);
         self.push(delta)
     }
 
@@ -249,8 +220,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// [`update`](Self::update) for fallible mutators: on error nothing is applied or
     /// buffered (the mutator must leave the state unchanged when it fails).
-    pub fn try_update<E>(&mut self, mutate: impl FnOnce(&mut T) -> Result<T, E>) -> Result<u64, E> {
-        let delta = mutate(&mut self.state)?;
+    pub fn try_update<E>(
+        &mut self,
+        mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
+    ) -> Result<u64, E> {
+        let delta = mutate(&mut self.state, self.writer)?;
         Ok(self.push(delta))
     }
 
@@ -295,14 +269,18 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// The message `peer` needs now, or `None` if it has acknowledged everything. The
     /// peer becomes known if it was not.
-    pub fn message_for(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
+    ///
+    /// Fails with [`Error::Encode`] when the state holds a value that cannot be
+    /// encoded; then nothing is sent and the state is unchanged.
+    pub fn message_for(&mut self, peer: ReplicaId) -> Result<Option<Vec<u8>>, Error> {
         if peer == self.id {
-            return None;
+            return Ok(None);
         }
         let acked = self.peers.entry(peer).or_default().acked;
         let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
-        let body = match acked {
-            Some(a) if a >= self.next_seq => return None,
+        // Whether the full state replaces an interval (counted once it is sent).
+        let fallback = match acked {
+            Some(a) if a >= self.next_seq => return Ok(None),
             Some(a) if a >= first_buffered => {
                 let mut interval = T::default();
                 // Everything from `a` on, what came from the peer itself included: it
@@ -315,68 +293,67 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     from: a,
                     to: self.next_seq,
                     delta: interval,
-                });
+                })?;
                 // Measure the state only when the interval might rival it.
                 let rivals_state = bytes.len() * 2 > self.full_len_hint;
                 let may_have_shrunk =
                     self.hint_is_stale && bytes.len() * MEASURE_RATIO > self.full_len_hint;
                 if bytes.len() > 64 && (rivals_state || may_have_shrunk) {
-                    self.full_len_hint = self.state.encode().len();
+                    self.full_len_hint = self.state.encode()?.len();
                     self.hint_is_stale = false;
                 }
                 let small = bytes.len() <= 64 || bytes.len() <= self.full_len_hint;
                 if small && bytes.len() <= self.config.max_delta_bytes {
                     self.metrics.deltas_sent += 1;
                     self.metrics.bytes_sent += bytes.len() as u64;
-                    return Some(bytes);
+                    return Ok(Some(bytes));
                 }
-                self.metrics.fallbacks += 1;
-                self.full_body()
+                true
             }
-            Some(_) => {
-                self.metrics.fallbacks += 1;
-                self.full_body()
-            }
-            None => self.full_body(),
+            Some(_) => true,
+            None => false,
         };
-        let bytes = self.wrap(body);
+        let bytes = self.wrap(Body::Full {
+            to: self.next_seq,
+            state: self.state.clone(),
+        })?;
+        self.metrics.fallbacks += u64::from(fallback);
         self.full_len_hint = bytes.len();
         self.hint_is_stale = false;
         self.metrics.full_states_sent += 1;
         self.metrics.bytes_sent += bytes.len() as u64;
-        Some(bytes)
+        Ok(Some(bytes))
     }
 
-    fn full_body(&self) -> Body<T> {
-        Body::Full {
-            to: self.next_seq,
-            state: self.state.clone(),
-        }
-    }
-
-    fn wrap(&self, body: Body<T>) -> Vec<u8> {
-        Wire(Message {
+    fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
+        Ok(Wire(Message {
             sender: self.id,
             epoch: self.epoch,
             body,
         })
-        .encode()
+        .encode()?)
     }
 
     /// The message that (re)connects to `peer`: it says which of the peer's deltas this
     /// replica holds, so the peer answers with just the rest.
-    pub fn hello(&mut self, peer: ReplicaId) -> Vec<u8> {
+    ///
+    /// A hello holds only numbers; it returns a `Result` because it is written by the
+    /// message encoder, which reports failures rather than hiding them.
+    pub fn hello(&mut self, peer: ReplicaId) -> Result<Vec<u8>, Error> {
         let have = self.peers.entry(peer).or_default().have;
-        let bytes = self.wrap(Body::Hello { have });
+        let bytes = self.wrap(Body::Hello { have })?;
         self.metrics.bytes_sent += bytes.len() as u64;
-        bytes
+        Ok(bytes)
     }
 
     /// The token to persist for resuming with `peer` after a restart, if this replica
-    /// holds any of its deltas.
-    pub fn sync_token(&self, peer: ReplicaId) -> Option<Vec<u8>> {
-        let (epoch, to) = self.peers.get(&peer)?.have?;
-        Some(SyncToken { peer, epoch, to }.encode())
+    /// holds any of its deltas. (A token holds only numbers; see
+    /// [`hello`](Self::hello) for why this is a `Result`.)
+    pub fn sync_token(&self, peer: ReplicaId) -> Result<Option<Vec<u8>>, Error> {
+        let Some((epoch, to)) = self.peers.get(&peer).and_then(|p| p.have) else {
+            return Ok(None);
+        };
+        Ok(Some(SyncToken { peer, epoch, to }.encode()?))
     }
 
     /// Presents a persisted token: records what it says this replica holds of its
@@ -387,163 +364,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             return Err(Error::OwnId(token.peer));
         }
         self.peers.entry(token.peer).or_default().have = Some((token.epoch, token.to));
-        Ok(self.hello(token.peer))
-    }
-
-    /// Applies a message from a peer and returns the reply to send back to it, if any.
-    /// On error the replica is unchanged (apart from the rejection counters).
-    /// A rejected message is also recorded in the [dead letters](Self::dead_letters).
-    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        self.receive_with(bytes, |state, value| state.join_counting(value))
-    }
-
-    /// [`receive`](Self::receive) with the join given, as in
-    /// [`merge_with`](Self::merge_with): `join` runs once for each value in the
-    /// message that brings news (at most once per message).
-    pub fn receive_with(
-        &mut self,
-        bytes: &[u8],
-        mut join: impl FnMut(&mut T, T) -> u64,
-    ) -> Result<Option<Vec<u8>>, Error> {
-        self.metrics.bytes_received += bytes.len() as u64;
-        let checked = self.check(bytes);
-        let message = match checked {
-            Ok(message) => message,
-            Err(e) => {
-                self.metrics.rejected += 1;
-                self.dead_letters
-                    .push(DeadLetter::rejected_message(&e, bytes.len()));
-                return Err(e);
-            }
-        };
-        let now = self.clock.now_millis();
-        let sender = message.sender;
-        let peer = self.peers.entry(sender).or_default();
-        peer.last_heard_ms = Some(now);
-        match peer.session {
-            Some(current) if current == message.epoch => {}
-            Some(current) if incarnation(message.epoch) < incarnation(current) => {
-                // A late message of a session the peer has left: its data is still
-                // safe to join, but what it says the peer holds is void.
-                if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } =
-                    message.body
-                {
-                    self.join_news(value, &mut join);
-                }
-                return Ok(None);
-            }
-            Some(_) => {
-                // The peer restarted: it may have lost what it acknowledged.
-                peer.session = Some(message.epoch);
-                peer.acked = None;
-            }
-            None => peer.session = Some(message.epoch),
-        }
-        let reply = match message.body {
-            Body::Delta { from, to, delta } => {
-                self.metrics.deltas_received += 1;
-                self.apply(sender, message.epoch, Some(from), to, delta, &mut join)
-            }
-            Body::Full { to, state } => {
-                self.metrics.full_states_received += 1;
-                self.apply(sender, message.epoch, None, to, state, &mut join)
-            }
-            Body::Ack { epoch, to } => {
-                if epoch == self.epoch {
-                    let peer = self.peers.entry(sender).or_default();
-                    peer.acked = Some(peer.acked.map_or(to, |a| a.max(to)));
-                    self.collect_garbage();
-                }
-                None
-            }
-            Body::Hello { have } => {
-                let acked = match have {
-                    Some((epoch, to)) if epoch == self.epoch => Some(to),
-                    _ => None,
-                };
-                self.peers.entry(sender).or_default().acked = acked;
-                self.message_for(sender)
-            }
-        };
-        Ok(reply)
-    }
-
-    /// Decodes and validates a message without touching the replica.
-    fn check(&self, bytes: &[u8]) -> Result<Message<T>, Error> {
-        let message = Wire::<T>::decode(bytes)?.0;
-        if message.sender == self.id {
-            return Err(Error::OwnId(message.sender));
-        }
-        match &message.body {
-            Body::Delta { from, to, .. } if from > to => {
-                return Err(Error::BackwardsInterval {
-                    from: *from,
-                    to: *to,
-                })
-            }
-            Body::Ack { epoch, to }
-            | Body::Hello {
-                have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq => {
-                return Err(Error::AckBeyondSent {
-                    peer: message.sender,
-                    seq: *to,
-                    next: self.next_seq,
-                })
-            }
-            _ => {}
-        }
-        Ok(message)
-    }
-
-    /// Joins what `sender` sent (deltas `from..to`, or its full state up to `to` when
-    /// `from` is `None`) and returns the acknowledgement, or a hello when a gap means
-    /// the sender should resend from further back.
-    fn apply(
-        &mut self,
-        sender: ReplicaId,
-        epoch: u64,
-        from: Option<u64>,
-        to: u64,
-        value: T,
-        join: &mut dyn FnMut(&mut T, T) -> u64,
-    ) -> Option<Vec<u8>> {
-        self.join_news(value, join);
-        let peer = self.peers.entry(sender).or_default();
-        let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
-        let contiguous = match (from, held) {
-            (None, _) => true,            // a full state holds everything up to `to`
-            (Some(0), _) => true,         // an interval from the very start
-            (Some(f), Some(h)) => f <= h, // continues what we hold
-            (Some(_), None) => false,     // a gap: we hold nothing of this session
-        };
-        if !contiguous {
-            // Joining was safe (any order is), but we cannot claim the gap: ask the
-            // sender to resend from what we hold.
-            let have = peer.have.filter(|(e, _)| *e == epoch);
-            let hello = self.wrap(Body::Hello { have });
-            self.metrics.bytes_sent += hello.len() as u64;
-            return Some(hello);
-        }
-        let now_held = held.map_or(to, |h| h.max(to));
-        peer.have = Some((epoch, now_held));
-        let ack = self.wrap(Body::Ack {
-            epoch,
-            to: now_held,
-        });
-        self.metrics.bytes_sent += ack.len() as u64;
-        Some(ack)
-    }
-
-    /// Joins what a peer sent; buffers it to relay if it was news.
-    fn join_news(&mut self, value: T, join: &mut dyn FnMut(&mut T, T) -> u64) {
-        if !value.is_subsumed_by(&self.state) {
-            let clashes = converge_core::dot_value_clashes();
-            self.metrics.conflicts += join(&mut self.state, value.clone());
-            self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
-            // Relay what was news to us to the other peers.
-            self.push(value);
-        }
+        self.hello(token.peer)
     }
 
     /// Drops deltas every peer that acknowledged anything has acknowledged (peers
@@ -567,8 +388,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// The replica as bytes, to restore after a restart: the state and what it holds
     /// of each peer. The buffer is not saved: a restored replica starts a new session,
     /// and its peers get its full state once.
-    pub fn save(&self) -> Vec<u8> {
-        Saved {
+    ///
+    /// Fails with [`Error::Encode`] when the state holds a value that cannot be
+    /// encoded; the replica is unchanged and stays usable.
+    pub fn save(&self) -> Result<Vec<u8>, Error> {
+        Ok(Saved {
             id: self.id,
             incarnation: self.incarnation,
             state: self.state.clone(),
@@ -578,7 +402,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 .filter_map(|(p, s)| s.have.map(|(e, t)| (*p, e, t)))
                 .collect(),
         }
-        .encode()
+        .encode()?)
     }
 
     /// Restores a replica saved by [`save`](Self::save), in a fresh session and with a
@@ -599,45 +423,6 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         Ok(replica)
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
-struct Saved<T> {
-    id: ReplicaId,
-    state: T,
-    #[serde(deserialize_with = "unreserved")]
-    have: Vec<(ReplicaId, u64, u64)>,
-    /// Absent from bytes saved before sessions were ordered (read as 0).
-    #[serde(default)]
-    incarnation: u64,
-}
-
-/// Reads the peers of saved bytes one by one, reserving nothing up front: serde's
-/// `Vec` reserves room for as many entries as the length prefix claims (up to 1 MiB),
-/// so 15 bytes claiming four billion peers would allocate a mebibyte.
-fn unreserved<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<(ReplicaId, u64, u64)>, D::Error> {
-    struct Entries;
-    impl<'de> Visitor<'de> for Entries {
-        type Value = Vec<(ReplicaId, u64, u64)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of (peer, epoch, sequence number)")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut entries = Vec::new();
-            while let Some(entry) = seq.next_element()? {
-                entries.push(entry);
-            }
-            Ok(entries)
-        }
-    }
-    deserializer.deserialize_seq(Entries)
-}
-
-impl<T: Codec> Codec for Saved<T> {
-    const TAG: TypeTag = TypeTag::SyncReplica;
 }
 
 impl<T: fmt::Debug> fmt::Debug for Replica<T> {

@@ -30,7 +30,7 @@ impl<T: Codec> DecodedMessage<T> {
     }
 
     /// The message's bytes, as a replica would send it.
-    pub fn encode(&self) -> Vec<u8> {
-        self.0.encode()
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.0.encode()?)
     }
 }

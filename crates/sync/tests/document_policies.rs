@@ -35,7 +35,7 @@ fn set(
 }
 
 fn sync(from: &mut Replica<Document>, to: &mut Replica<Document>, policies: &Policies) {
-    while let Some(m) = from.message_for(to.id()) {
+    while let Some(m) = from.message_for(to.id()).unwrap() {
         let (reply, _) = to.receive_reporting(&m, policies).unwrap();
         if let Some(reply) = reply {
             from.receive(&reply).unwrap();
@@ -99,7 +99,7 @@ fn rejected_messages_are_dead_letters_and_the_list_is_bounded() {
     let mut replica = Replica::new(OWNER, Document::new())
         .unwrap()
         .with_dead_letter_capacity(2);
-    let wrong_type = converge_gcounter::GCounter::new().encode();
+    let wrong_type = converge_gcounter::GCounter::new().encode().unwrap();
     for junk in [&b"junk"[..], &wrong_type, &[0xc1, 0, 0][..]] {
         assert!(replica.receive(junk).is_err());
     }
@@ -124,7 +124,7 @@ fn rejected_messages_are_dead_letters_and_the_list_is_bounded() {
 fn an_authority_restored_from_saved_bytes_is_still_the_authority() {
     let policies = policies();
     let owner = Replica::new(OWNER, Document::new()).unwrap();
-    let mut owner = Replica::<Document>::restore(&owner.save()).unwrap();
+    let mut owner = Replica::<Document>::restore(&owner.save().unwrap()).unwrap();
     assert_ne!(
         owner.writer(),
         OWNER,
@@ -151,14 +151,14 @@ fn received_messages_and_merges_report_what_they_changed() {
     set(&mut desk, &policies, None, &notes, "late").unwrap();
     // A peer without the policy writes the email: merged, ignored, counted.
     let mut clock = Hlc::new(ManualClock::new(1));
-    desk.update(|doc| {
+    desk.update(|doc, _| {
         doc.update_at(&EMAIL, |r: &mut LwwRegister<Value>| {
             r.set(DESK, &mut clock, "bob@example.com".into())
         })
         .unwrap()
     });
 
-    let message = desk.message_for(OWNER).unwrap();
+    let message = desk.message_for(OWNER).unwrap().unwrap();
     let (_, report) = owner.receive_reporting(&message, &policies).unwrap();
     let path = |p: &[&str]| p.iter().map(|k| k.to_string()).collect::<Vec<_>>();
     assert_eq!(report.changed, vec![path(&EMAIL), path(&notes)]);

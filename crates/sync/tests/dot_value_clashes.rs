@@ -35,12 +35,12 @@ fn receiving_a_clash_counts_it_and_both_sides_converge() {
     honest.add_peer(FORGER);
     forger.add_peer(HONEST);
     for _ in 0..4 {
-        if let Some(m) = forger.message_for(HONEST) {
+        if let Some(m) = forger.message_for(HONEST).unwrap() {
             if let Some(reply) = honest.receive(&m).unwrap() {
                 forger.receive(&reply).unwrap();
             }
         }
-        if let Some(m) = honest.message_for(FORGER) {
+        if let Some(m) = honest.message_for(FORGER).unwrap() {
             if let Some(reply) = forger.receive(&m).unwrap() {
                 honest.receive(&reply).unwrap();
             }

@@ -135,7 +135,7 @@ impl World {
             .map(|i| {
                 let replica = Replica::new(id(i), Set::new()).expect("a random source");
                 Node {
-                    saved: replica.save(),
+                    saved: replica.save().unwrap(),
                     replica,
                     pc: 0,
                     replays: 0,
@@ -216,20 +216,19 @@ impl World {
                 let node = &mut self.nodes[i];
                 let op = scope.programs[i][node.pc];
                 node.pc += 1;
-                let writer = node.replica.writer();
                 match op {
                     Op::Add(e) => {
-                        node.replica.update(|s| s.add(writer, e));
+                        node.replica.update(|s, writer| s.add(writer, e));
                     }
                     Op::Remove(e) => {
-                        node.replica.update(|s| s.remove(&e));
+                        node.replica.update(|s, _| s.remove(&e));
                     }
                     Op::Send(j) => {
-                        if let Some(bytes) = node.replica.message_for(id(j)) {
+                        if let Some(bytes) = node.replica.message_for(id(j)).unwrap() {
                             self.put(i, j, bytes);
                         }
                     }
-                    Op::Save => node.saved = node.replica.save(),
+                    Op::Save => node.saved = node.replica.save().unwrap(),
                     Op::ReplayAll => {
                         for m in node.received.clone() {
                             let bytes = &self.sent[&m].bytes;
@@ -244,7 +243,7 @@ impl World {
                         node.replica = Replica::restore(&node.saved).map_err(|e| e.to_string())?;
                     }
                     Op::Hello(j) => {
-                        let hello = node.replica.hello(id(j));
+                        let hello = node.replica.hello(id(j)).unwrap();
                         self.put(i, j, hello);
                     }
                 }
@@ -272,12 +271,12 @@ impl World {
         for node in &self.nodes {
             target.join(node.replica.state().clone());
         }
-        let target = target.encode();
+        let target = target.encode().unwrap();
         let n = self.nodes.len();
         for round in 1..=ROUNDS {
             for i in 0..n {
                 for j in (0..n).filter(|&j| j != i) {
-                    let Some(first) = self.nodes[i].replica.message_for(id(j)) else {
+                    let Some(first) = self.nodes[i].replica.message_for(id(j)).unwrap() else {
                         continue;
                     };
                     let (mut next, mut at, mut back) = (Some(first), j, i);
@@ -297,7 +296,7 @@ impl World {
             let converged = self
                 .nodes
                 .iter()
-                .all(|x| x.replica.state().encode() == target);
+                .all(|x| x.replica.state().encode().unwrap() == target);
             let quiet = (0..n).all(|i| (0..n).all(|j| i == j || !self.has_news_for(i, j)));
             if converged && quiet {
                 return Ok(round);

@@ -71,7 +71,7 @@ fn op(method: &str, args: &[&str]) -> String {
 
 /// A step whose delta JavaScript merges.
 fn delta<T: Codec>(d: &T) -> String {
-    format!("{{\"delta\":\"{}\"", hex(&d.encode()))
+    format!("{{\"delta\":\"{}\"", hex(&d.encode().unwrap()))
 }
 
 /// The steps of one seed and the final encodings of its replicas.
@@ -114,7 +114,10 @@ fn case_of<T: Codec + Lattice + Default + Clone>(
             steps.push(format!("{step},\"r\":{r}}}"));
         }
     }
-    (steps, replicas.iter().map(|s| hex(&s.encode())).collect())
+    (
+        steps,
+        replicas.iter().map(|s| hex(&s.encode().unwrap())).collect(),
+    )
 }
 
 fn path(rng: &mut Rng) -> (Vec<&'static str>, String) {

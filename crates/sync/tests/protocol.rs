@@ -15,7 +15,9 @@
 //! - `types`: every converge type syncs, concurrently written, to the join of the
 //!   replicas' states;
 //! - `restarts`: replicas restored from saved bytes rejoin, and (pinned bugs) get
-//!   back what a crash lost.
+//!   back what a crash lost;
+//! - `unencodable`: a state holding a value that cannot be encoded is refused with a
+//!   typed error, and the replica stays usable.
 
 mod support;
 
@@ -35,3 +37,5 @@ mod restarts;
 mod tokens;
 #[path = "protocol/types.rs"]
 mod types;
+#[path = "protocol/unencodable.rs"]
+mod unencodable;

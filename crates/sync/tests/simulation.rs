@@ -113,6 +113,26 @@ proptest! {
     }
 }
 
+/// Seeds that failed with crash restarts, replayed as drawn, every workload (the
+/// proptest regressions file replays proptest's own seeds, which name no run).
+///
+/// - 4350591093685961348: a 3-replica star; the hub never echoed a crashed leaf's
+///   acknowledged write back to it (`restarts::a_crashed_writer_gets_its_acknowledged_writes_back`).
+/// - 10380010190904075249: a 4-replica star, G-Counter; a leaf that crashed took the
+///   hub's next interval, from sequence 0 of the hub's restored session, for the
+///   hub's whole state and never got the state that session started from
+///   (`restarts::an_interval_from_the_start_of_a_restored_session_is_no_full_state`).
+#[test]
+fn crash_restart_regressions() {
+    for seed in [4_350_591_093_685_961_348, 10_380_010_190_904_075_249] {
+        let config = config(seed, Restarts::Crash);
+        let mut stats = check(seed, &config, &mut AddOnlySet);
+        stats.add(&check(seed, &config, &mut Increments::default()));
+        stats.add(&check(seed, &config, &mut DocumentWrites));
+        assert_eq!(stats.converged, 3, "seed {seed}");
+    }
+}
+
 /// The star: leaves sync only with the hub, so every write between leaves is relayed.
 #[test]
 fn star_relays_every_write_between_leaves() {

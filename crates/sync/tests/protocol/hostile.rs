@@ -19,17 +19,17 @@ type Set = OrSet<String>;
 fn pair() -> (Replica<Set>, Replica<Set>) {
     let mut a = replica::<Set>(A);
     let mut b = replica::<Set>(B);
-    a.update(|s| s.add(A, "one".into()));
-    b.update(|s| s.add(B, "two".into()));
+    a.update(|s, writer| s.add(writer, "one".into()));
+    b.update(|s, writer| s.add(writer, "two".into()));
     sync_pair(&mut a, &mut b);
-    a.update(|s| s.add(A, "three".into()));
-    a.update(|s| s.remove(&"one".into()));
+    a.update(|s, writer| s.add(writer, "three".into()));
+    a.update(|s, _| s.remove(&"one".into()));
     (a, b)
 }
 
 /// A's session epoch, read off one of its messages.
 fn epoch_of(r: &mut Replica<Set>) -> u64 {
-    parse(&r.hello(C)).unwrap().epoch
+    parse(&r.hello(C).unwrap()).unwrap().epoch
 }
 
 /// Feeds `bytes` to `r`, which must reject it with an error `check` accepts, and
@@ -56,7 +56,7 @@ fn rejects(r: &mut Replica<Set>, bytes: &[u8], what: &str) -> Error {
 
 /// After the abuse, the replicas still sync to the same bytes.
 fn still_syncs(a: &mut Replica<Set>, b: &mut Replica<Set>) {
-    a.update(|s| s.add(A, "after".into()));
+    a.update(|s, writer| s.add(writer, "after".into()));
     sync_pair(a, b);
     assert!(same_bytes(a, b));
     assert!(b.state().contains(&"after".to_string()));
@@ -66,10 +66,10 @@ fn still_syncs(a: &mut Replica<Set>, b: &mut Replica<Set>) {
 fn a_message_from_the_receivers_own_id_is_rejected() {
     let (mut a, mut b) = pair();
     // B's own message, looped back to it.
-    let own = b.hello(A);
+    let own = b.hello(A).unwrap();
     assert_eq!(rejects(&mut b, &own, "B's own hello"), Error::OwnId(B));
     // A's delta, relabelled as coming from B.
-    let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
+    let mut forged = parse(&a.message_for(B).unwrap().unwrap()).unwrap();
     assert_eq!(forged.kind, DELTA);
     forged.sender = B.get();
     assert_eq!(
@@ -89,7 +89,7 @@ fn an_ack_beyond_what_was_sent_is_rejected() {
         .find(|(p, _)| *p == B)
         .map(|(_, s)| s.acked.unwrap() + s.pending);
     assert_eq!(next, Some(4), "A's next sequence number");
-    let b_epoch = parse(&b.hello(A)).unwrap().epoch;
+    let b_epoch = parse(&b.hello(A).unwrap()).unwrap().epoch;
     let ack = |to| build(3, B.get(), b_epoch, ACK, &[Some(epoch), Some(to)], &[]);
     assert_eq!(
         rejects(&mut a, &ack(5), "an ack of 5"),
@@ -119,7 +119,7 @@ fn an_ack_beyond_what_was_sent_is_rejected() {
 #[test]
 fn a_backwards_interval_is_rejected() {
     let (mut a, mut b) = pair();
-    let mut delta = parse(&a.message_for(B).unwrap()).unwrap();
+    let mut delta = parse(&a.message_for(B).unwrap().unwrap()).unwrap();
     assert_eq!(delta.numbers, [Some(2), Some(4)]);
     delta.numbers = vec![Some(4), Some(2)];
     assert_eq!(
@@ -136,11 +136,11 @@ fn a_backwards_interval_is_rejected() {
 fn a_hello_beyond_what_was_sent_is_rejected() {
     let (mut a, mut b) = pair();
     let epoch = epoch_of(&mut a);
-    let b_epoch = parse(&b.hello(A)).unwrap().epoch;
+    let b_epoch = parse(&b.hello(A).unwrap()).unwrap().epoch;
     let hello = build(3, B.get(), b_epoch, HELLO, &[Some(epoch), Some(1000)], &[]);
     let result = a.receive(&hello);
     // Whatever the verdict, A must still send B what B lacks.
-    let pending = a.message_for(B);
+    let pending = a.message_for(B).unwrap();
     assert!(pending.is_some(), "a forged hello silenced A toward B");
     assert_eq!(
         result,
@@ -156,9 +156,9 @@ fn a_hello_beyond_what_was_sent_is_rejected() {
 #[test]
 fn garbage_truncations_and_wrong_types_are_rejected() {
     let (mut a, mut b) = pair();
-    let mut valid = vec![a.message_for(B).unwrap(), a.hello(B)];
+    let mut valid = vec![a.message_for(B).unwrap().unwrap(), a.hello(B).unwrap()];
     let mut fresh = replica::<Set>(C);
-    valid.push(fresh.message_for(B).unwrap()); // a full state
+    valid.push(fresh.message_for(B).unwrap().unwrap()); // a full state
     let ack = b.receive(valid.last().unwrap()).unwrap().unwrap();
     valid.push(ack.clone());
     let kinds: Vec<u8> = valid.iter().map(|m| parse(m).unwrap().kind).collect();
@@ -221,7 +221,7 @@ fn garbage_truncations_and_wrong_types_are_rejected() {
         }),
     ));
     // Other converge encodings: a state, a token, saved replica bytes.
-    inputs.push(("an OrSet state".into(), a.state().encode()));
+    inputs.push(("an OrSet state".into(), a.state().encode().unwrap()));
     inputs.push((
         "a sync token".into(),
         SyncToken {
@@ -229,17 +229,18 @@ fn garbage_truncations_and_wrong_types_are_rejected() {
             epoch: 1,
             to: 2,
         }
-        .encode(),
+        .encode()
+        .unwrap(),
     ));
-    inputs.push(("saved replica bytes".into(), a.save()));
+    inputs.push(("saved replica bytes".into(), a.save().unwrap()));
     // A GCounter replica's messages to an OrSet replica.
     let mut counter = replica::<GCounter>(C);
-    counter.update(|c| c.increment(C, 3).unwrap());
+    counter.update(|c, writer| c.increment(writer, 3).unwrap());
     inputs.push((
         "a GCounter full state".into(),
-        counter.message_for(B).unwrap(),
+        counter.message_for(B).unwrap().unwrap(),
     ));
-    inputs.push(("a GCounter hello".into(), counter.hello(B)));
+    inputs.push(("a GCounter hello".into(), counter.hello(B).unwrap()));
 
     for (what, bytes) in &inputs {
         rejects(&mut b, bytes, what);
@@ -252,7 +253,7 @@ fn garbage_truncations_and_wrong_types_are_rejected() {
 fn a_message_of_another_type_says_which_types_differ() {
     let (_, mut b) = pair();
     let mut counter = replica::<GCounter>(C);
-    let wrong = counter.message_for(B).unwrap();
+    let wrong = counter.message_for(B).unwrap().unwrap();
     let e = rejects(&mut b, &wrong, "a GCounter message");
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
     let text = e.to_string();
@@ -271,12 +272,12 @@ fn bad_tokens_are_rejected_by_resume() {
         epoch: 1,
         to: 1,
     };
-    assert_eq!(b.resume(&own.encode()), Err(Error::OwnId(B)));
+    assert_eq!(b.resume(&own.encode().unwrap()), Err(Error::OwnId(B)));
     for bad in [
         vec![],
         vec![0xc1, 17, 1],
-        a.message_for(B).unwrap(),
-        a.state().encode(),
+        a.message_for(B).unwrap().unwrap(),
+        a.state().encode().unwrap(),
     ] {
         assert!(matches!(b.resume(&bad), Err(Error::Decode(_))));
     }
@@ -288,13 +289,13 @@ fn bad_tokens_are_rejected_by_resume() {
 fn bad_saved_bytes_are_rejected_by_restore() {
     let (mut a, _) = pair();
     let mut counter = replica::<GCounter>(C);
-    counter.update(|c| c.increment(C, 1).unwrap());
-    let saved = a.save();
+    counter.update(|c, writer| c.increment(writer, 1).unwrap());
+    let saved = a.save().unwrap();
     let bad: Vec<(&str, Vec<u8>)> = vec![
         ("nothing", vec![]),
-        ("a message", a.message_for(B).unwrap()),
-        ("a state", a.state().encode()),
-        ("a GCounter replica", counter.save()),
+        ("a message", a.message_for(B).unwrap().unwrap()),
+        ("a state", a.state().encode().unwrap()),
+        ("a GCounter replica", counter.save().unwrap()),
         ("a truncation", saved[..saved.len() - 1].to_vec()),
     ];
     for (what, bytes) in bad {
@@ -313,8 +314,8 @@ fn an_unknown_sender_is_a_new_peer() {
     let (_, mut b) = pair();
     let stranger = ReplicaId::new(0xdead);
     let mut other = replica::<Set>(stranger);
-    other.update(|s| s.add(stranger, "hi".into()));
-    let full = other.message_for(B).unwrap();
+    other.update(|s, writer| s.add(writer, "hi".into()));
+    let full = other.message_for(B).unwrap().unwrap();
     assert!(b.receive(&full).unwrap().is_some());
     assert!(b.peers().any(|(p, _)| p == stranger));
     assert!(b.state().contains(&"hi".to_string()));
@@ -370,7 +371,7 @@ fn absurd_epochs_do_not_corrupt_the_state() {
 /// replies the sender rejects (acks beyond what it sent) are dropped.
 fn exchange(a: &mut Replica<Set>, b: &mut Replica<Set>) {
     fn one_way(from: &mut Replica<Set>, to: &mut Replica<Set>) {
-        if let Some(m) = from.message_for(to.id()) {
+        if let Some(m) = from.message_for(to.id()).unwrap() {
             if let Ok(Some(reply)) = to.receive(&m) {
                 let _ = from.receive(&reply);
             }
@@ -391,8 +392,8 @@ fn a_delta_with_absurd_dot_counters_is_rejected() {
     type Reg = MvRegister<String>;
     let mut a = replica::<Reg>(A);
     let mut b = replica::<Reg>(B);
-    a.update(|r| r.write(A, "x".into()));
-    let honest = parse(&a.message_for(B).unwrap()).unwrap();
+    a.update(|r, writer| r.write(writer, "x".into()));
+    let honest = parse(&a.message_for(B).unwrap().unwrap()).unwrap();
     // The register's delta: [[replica, counter, value], {}, []].
     let payload = |counter: u64| {
         let mut p = vec![0x93, 0x93];
@@ -434,15 +435,15 @@ type Forge = fn(&mut Header);
 fn assert_forgeries_harmless(cases: &[(&str, Forge)]) {
     for &(what, forge) in cases {
         let (mut a, mut b) = pair();
-        let mut forged = parse(&a.message_for(B).unwrap()).unwrap();
+        let mut forged = parse(&a.message_for(B).unwrap().unwrap()).unwrap();
         forge(&mut forged);
         let before = snapshot(&b);
         if b.receive(&rebuild(&forged)).is_err() {
             assert_eq!(snapshot(&b), before, "{what}: rejected, yet changed B");
         }
         for n in 0..3 {
-            a.update(|s| s.add(A, format!("a{n}")));
-            b.update(|s| s.add(B, format!("b{n}")));
+            a.update(|s, writer| s.add(writer, format!("a{n}")));
+            b.update(|s, writer| s.add(writer, format!("b{n}")));
             exchange(&mut a, &mut b);
             assert!(same_bytes(&a, &b), "{what}: A and B differ");
             assert!(

@@ -43,10 +43,10 @@ impl Recording {
     }
 
     fn round<T: Synced>(&mut self, a: &mut Replica<T>, b: &mut Replica<T>) {
-        if let Some(m) = a.message_for(b.id()) {
+        if let Some(m) = a.message_for(b.id()).unwrap() {
             self.deliver(m, b, a);
         }
-        if let Some(m) = b.message_for(a.id()) {
+        if let Some(m) = b.message_for(a.id()).unwrap() {
             self.deliver(m, a, b);
         }
     }
@@ -62,25 +62,25 @@ fn conversation<T: Synced>(
     let mut a = replica::<T>(A);
     let mut b = replica::<T>(B);
     for i in 0..3 {
-        a.update(|s| write(s, A, i));
-        b.update(|s| write(s, B, 10 + i));
+        a.update(|s, writer| write(s, writer, i));
+        b.update(|s, writer| write(s, writer, 10 + i));
         rec.round(&mut a, &mut b);
     }
     // Lost: A's next interval never arrives; the one after covers it.
-    a.update(|s| write(s, A, 3));
-    let _lost = a.message_for(B);
-    a.update(|s| write(s, A, 4));
+    a.update(|s, writer| write(s, writer, 3));
+    let _lost = a.message_for(B).unwrap();
+    a.update(|s, writer| write(s, writer, 4));
     rec.round(&mut a, &mut b);
     // A gap: B restarts from bytes older than what it acknowledged, and answers
     // A's next interval with a hello.
-    let saved = b.save();
-    a.update(|s| write(s, A, 5));
+    let saved = b.save().unwrap();
+    a.update(|s, writer| write(s, writer, 5));
     rec.round(&mut a, &mut b);
     b = Replica::restore(&saved).expect("saved bytes restore");
-    a.update(|s| write(s, A, 6));
-    b.update(|s| write(s, B, 16));
+    a.update(|s, writer| write(s, writer, 6));
+    b.update(|s, writer| write(s, writer, 16));
     rec.round(&mut a, &mut b);
-    let hello = a.hello(B);
+    let hello = a.hello(B).unwrap();
     rec.deliver(hello, &mut b, &mut a);
     for _ in 0..3 {
         rec.round(&mut a, &mut b);
@@ -137,15 +137,15 @@ fn replays_change_nothing<T: Synced>(write: fn(&mut T, ReplicaId, u64) -> T) {
         a.receive(m).expect("an old message is accepted");
     }
     assert_eq!(
-        a.state().encode(),
+        a.state().encode().unwrap(),
         before_a.1,
         "replays of B's old session changed A's state"
     );
     // Old hellos may have made a replica resend; sync still ends, and later writes
     // still travel.
     sync_pair(&mut a, &mut b);
-    a.update(|s| write(s, A, 100));
-    b.update(|s| write(s, B, 200));
+    a.update(|s, writer| write(s, writer, 100));
+    b.update(|s, writer| write(s, writer, 200));
     sync_pair(&mut a, &mut b);
     assert!(same_bytes(&a, &b));
     assert_eq!(sync_pair(&mut a, &mut b), 1, "and then they are quiet");
@@ -161,14 +161,14 @@ fn a_replayed_message_of_a_previous_session_leaves_the_saved_bytes_alone() {
     sync_pair(&mut a, &mut b);
     let old_session = old_epoch_of_b(&rec);
     let before = snapshot(&a);
-    let token = a.sync_token(B);
+    let token = a.sync_token(B).unwrap();
     for (_, m) in rec.delivered.iter().filter(|(to, _)| *to == A) {
         if parse(m).unwrap().epoch == old_session {
             a.receive(m).unwrap();
         }
     }
     assert_eq!(
-        a.sync_token(B),
+        a.sync_token(B).unwrap(),
         token,
         "A's token for B names B's old session"
     );
@@ -204,13 +204,13 @@ fn document_messages_replayed_change_nothing() {
 fn an_old_full_state_after_newer_deltas_changes_nothing() {
     let mut a = replica::<OrSet<String>>(A);
     let mut b = replica::<OrSet<String>>(B);
-    a.update(|s| s.add(A, "x".into()));
-    let full = a.message_for(B).unwrap();
+    a.update(|s, writer| s.add(writer, "x".into()));
+    let full = a.message_for(B).unwrap().unwrap();
     assert_eq!(parse(&full).unwrap().kind, FULL);
     deliver(full.clone(), &mut b, &mut a);
-    a.update(|s| s.remove(&"x".into()));
-    a.update(|s| s.add(A, "y".into()));
-    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
+    a.update(|s, _| s.remove(&"x".into()));
+    a.update(|s, writer| s.add(writer, "y".into()));
+    deliver(a.message_for(B).unwrap().unwrap(), &mut b, &mut a);
     let before = snapshot(&b);
     assert!(!b.state().contains(&"x".to_string()));
     b.receive(&full).unwrap();
@@ -219,5 +219,5 @@ fn an_old_full_state_after_newer_deltas_changes_nothing() {
         before,
         "the old full state brought back the removed x"
     );
-    assert_eq!(b.state().encode(), a.state().encode());
+    assert_eq!(b.state().encode().unwrap(), a.state().encode().unwrap());
 }

@@ -66,24 +66,24 @@ fn traffic_is_counted_exactly() {
     let mut b = replica::<Set>(B);
     let (mut seen_a, mut seen_b) = (Seen::default(), Seen::default());
     for i in 0..6 {
-        a.update(|s| s.add(A, format!("a{i}")));
+        a.update(|s, writer| s.add(writer, format!("a{i}")));
         if i % 2 == 0 {
-            b.update(|s| s.add(B, format!("b{i}")));
+            b.update(|s, writer| s.add(writer, format!("b{i}")));
         }
         if i == 3 {
             // Lost in transit: sent, never received.
-            seen_a.sent.push(a.message_for(B).unwrap());
+            seen_a.sent.push(a.message_for(B).unwrap().unwrap());
             continue;
         }
-        if let Some(m) = a.message_for(B) {
+        if let Some(m) = a.message_for(B).unwrap() {
             send(m, (&mut a, &mut seen_a), (&mut b, &mut seen_b));
         }
-        if let Some(m) = b.message_for(A) {
+        if let Some(m) = b.message_for(A).unwrap() {
             send(m, (&mut b, &mut seen_b), (&mut a, &mut seen_a));
         }
     }
     // A hello, and its answer.
-    let hello = b.hello(A);
+    let hello = b.hello(A).unwrap();
     send(hello, (&mut b, &mut seen_b), (&mut a, &mut seen_a));
     assert!(same_bytes(&a, &b));
     assert_eq!(*a.metrics(), seen_a.expected());
@@ -109,29 +109,29 @@ fn the_buffer_holds_what_some_peer_has_not_acknowledged() {
     sync_pair(&mut a, &mut c);
     assert_eq!(a.buffer_depth(), 0);
     for i in 0..3 {
-        a.update(|s| s.add(A, format!("x{i}")));
+        a.update(|s, writer| s.add(writer, format!("x{i}")));
     }
     assert_eq!(a.buffer_depth(), 3, "three unacknowledged writes");
     assert_eq!(status(&a, B).pending, 3);
-    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
+    deliver(a.message_for(B).unwrap().unwrap(), &mut b, &mut a);
     assert_eq!(status(&a, B).pending, 0);
     assert_eq!(status(&a, C).pending, 3);
     assert_eq!(a.buffer_depth(), 3, "C has not acknowledged them yet");
-    deliver(a.message_for(C).unwrap(), &mut c, &mut a);
+    deliver(a.message_for(C).unwrap().unwrap(), &mut c, &mut a);
     assert_eq!(a.buffer_depth(), 0, "every peer acknowledged");
 
     // A peer that never acknowledged anything does not hold the buffer: it gets the
     // full state.
     a.add_peer(ReplicaId::new(99));
-    a.update(|s| s.add(A, "y".into()));
-    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
-    deliver(a.message_for(C).unwrap(), &mut c, &mut a);
+    a.update(|s, writer| s.add(writer, "y".into()));
+    deliver(a.message_for(B).unwrap().unwrap(), &mut b, &mut a);
+    deliver(a.message_for(C).unwrap().unwrap(), &mut c, &mut a);
     assert_eq!(a.buffer_depth(), 0);
     assert_eq!(status(&a, ReplicaId::new(99)).acked, None);
 
     // Forgetting the laggard releases what only it held back.
-    a.update(|s| s.add(A, "z".into()));
-    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
+    a.update(|s, writer| s.add(writer, "z".into()));
+    deliver(a.message_for(B).unwrap().unwrap(), &mut b, &mut a);
     assert_eq!(a.buffer_depth(), 1);
     a.remove_peer(C);
     assert_eq!(a.buffer_depth(), 0);
@@ -146,11 +146,11 @@ fn the_buffer_is_capped_and_a_peer_behind_it_gets_the_full_state() {
     let mut b = replica::<Set>(B);
     sync_pair(&mut a, &mut b);
     for i in 0..10 {
-        a.update(|s| s.add(A, format!("x{i}")));
+        a.update(|s, writer| s.add(writer, format!("x{i}")));
     }
     assert_eq!(a.buffer_depth(), 3);
     let (fulls, fallbacks) = (a.metrics().full_states_sent, a.metrics().fallbacks);
-    let m = a.message_for(B).unwrap();
+    let m = a.message_for(B).unwrap().unwrap();
     assert_eq!(parse(&m).unwrap().kind, FULL);
     assert_eq!(a.metrics().full_states_sent, fulls + 1);
     assert_eq!(
@@ -166,8 +166,8 @@ fn the_buffer_is_capped_and_a_peer_behind_it_gets_the_full_state() {
 fn concurrent<T: Synced>(write: impl Fn(&mut T, ReplicaId, &str) -> T) -> (u64, u64) {
     let mut a = replica::<T>(A);
     let mut b = replica::<T>(B);
-    a.update(|s| write(s, A, "from a"));
-    b.update(|s| write(s, B, "from b"));
+    a.update(|s, writer| write(s, writer, "from a"));
+    b.update(|s, writer| write(s, writer, "from b"));
     sync_pair(&mut a, &mut b);
     assert!(same_bytes(&a, &b));
     (a.metrics().conflicts, b.metrics().conflicts)
@@ -177,9 +177,9 @@ fn concurrent<T: Synced>(write: impl Fn(&mut T, ReplicaId, &str) -> T) -> (u64, 
 fn sequential<T: Synced>(write: impl Fn(&mut T, ReplicaId, &str) -> T) -> (u64, u64) {
     let mut a = replica::<T>(A);
     let mut b = replica::<T>(B);
-    a.update(|s| write(s, A, "from a"));
+    a.update(|s, writer| write(s, writer, "from a"));
     sync_pair(&mut a, &mut b);
-    b.update(|s| write(s, B, "from b"));
+    b.update(|s, writer| write(s, writer, "from b"));
     sync_pair(&mut a, &mut b);
     assert!(same_bytes(&a, &b));
     (a.metrics().conflicts, b.metrics().conflicts)
@@ -223,13 +223,13 @@ fn last_heard_follows_the_clock() {
     a.add_peer(B);
     a.add_peer(C);
     assert_eq!(status(&a, B).last_heard_ms, None);
-    a.update(|s| s.add(A, "x".into()));
+    a.update(|s, writer| s.add(writer, "x".into()));
     // A hears B's ack at 1000.
-    deliver(a.message_for(B).unwrap(), &mut b, &mut a);
+    deliver(a.message_for(B).unwrap().unwrap(), &mut b, &mut a);
     assert_eq!(status(&a, B).last_heard_ms, Some(1_000));
     clock.advance(250);
-    b.update(|s| s.add(B, "y".into()));
-    let m = b.message_for(A).unwrap();
+    b.update(|s, writer| s.add(writer, "y".into()));
+    let m = b.message_for(A).unwrap().unwrap();
     // A rejected message from B is not hearing from B.
     let mut forged = parse(&m).unwrap();
     forged.kind = DELTA;

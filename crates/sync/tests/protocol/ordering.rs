@@ -54,7 +54,7 @@ fn start<T: Synced>() -> (Replica<T>, Replica<T>, Replica<T>) {
     let mut a = replica::<T>(A);
     let mut first = replica::<T>(B);
     let mut second = replica::<T>(B);
-    let full = a.message_for(B).expect("B is new");
+    let full = a.message_for(B).unwrap().expect("B is new");
     let ack = first.receive(&full).unwrap().expect("an ack");
     assert!(second.receive(&full).unwrap().is_some());
     a.receive(&ack).unwrap();
@@ -71,8 +71,8 @@ fn disjoint_deltas<T: Synced>(
 ) -> Vec<Vec<u8>> {
     let mut messages = Vec::new();
     for write in script {
-        let seq = a.update(|s| write(s, A));
-        let m = a.message_for(B).expect("B lacks the write");
+        let seq = a.update(write);
+        let m = a.message_for(B).unwrap().expect("B lacks the write");
         let header = parse(&m).expect("a sync message");
         assert_eq!(header.kind, DELTA, "a small write travels as a delta");
         assert_eq!(header.numbers, [Some(seq), Some(seq + 1)], "one delta");
@@ -103,7 +103,10 @@ fn disjoint_reversed<T: Synced>(script: &[Write<T>]) {
             .expect("reordered messages are accepted");
     }
     assert_eq!(in_order.state(), a.state());
-    assert_eq!(reversed.state().encode(), in_order.state().encode());
+    assert_eq!(
+        reversed.state().encode().unwrap(),
+        in_order.state().encode().unwrap()
+    );
 }
 
 #[test]
@@ -128,7 +131,7 @@ fn every_order_of_four_deltas_reaches_the_same_bytes() {
     let script = &set_script()[..4];
     let (mut a, mut in_order, _) = start::<OrSet<String>>();
     let messages = disjoint_deltas(script, &mut a, &mut in_order);
-    let expected = in_order.state().encode();
+    let expected = in_order.state().encode().unwrap();
     let mut order: Vec<usize> = (0..messages.len()).collect();
     let mut permutations = 0;
     loop {
@@ -136,7 +139,11 @@ fn every_order_of_four_deltas_reaches_the_same_bytes() {
         for &i in order.iter().chain([&order[0]]) {
             receiver.receive(&messages[i]).unwrap();
         }
-        assert_eq!(receiver.state().encode(), expected, "order {order:?}");
+        assert_eq!(
+            receiver.state().encode().unwrap(),
+            expected,
+            "order {order:?}"
+        );
         permutations += 1;
         if !next_permutation(&mut order) {
             break;
@@ -164,8 +171,11 @@ fn overlapping_intervals_in_any_order_reach_the_same_state() {
     let first_seq = a.peers().find(|(p, _)| *p == B).and_then(|(_, s)| s.acked);
     let mut messages = Vec::new();
     for write in set_script() {
-        a.update(|s| write(s, A));
-        let m = a.message_for(B).expect("B has acknowledged nothing new");
+        a.update(write);
+        let m = a
+            .message_for(B)
+            .unwrap()
+            .expect("B has acknowledged nothing new");
         let header = parse(&m).unwrap();
         assert_eq!(header.kind, DELTA);
         assert_eq!(
@@ -182,7 +192,10 @@ fn overlapping_intervals_in_any_order_reach_the_same_state() {
         reversed.receive(m).unwrap();
     }
     assert_eq!(in_order.state(), a.state());
-    assert_eq!(reversed.state().encode(), a.state().encode());
+    assert_eq!(
+        reversed.state().encode().unwrap(),
+        a.state().encode().unwrap()
+    );
     // The acks were withheld: A resends once, then both are caught up.
     assert_eq!(sync_pair(&mut a, &mut in_order), 2);
 }
@@ -194,14 +207,14 @@ fn overlapping_intervals_in_any_order_reach_the_same_state() {
 #[test]
 fn a_gap_is_repaired_by_the_receivers_hello() {
     let (mut a, mut b, _) = start::<OrSet<String>>();
-    let saved = b.save();
-    a.update(|s| s.add(A, "second".into()));
-    let m = a.message_for(B).unwrap();
+    let saved = b.save().unwrap();
+    a.update(|s, writer| s.add(writer, "second".into()));
+    let m = a.message_for(B).unwrap().unwrap();
     deliver(m, &mut b, &mut a);
     // B crashes and comes back without "second"; A believes B has it.
     let mut b = Replica::<OrSet<String>>::restore(&saved).unwrap();
-    a.update(|s| s.add(A, "third".into()));
-    let m = a.message_for(B).unwrap();
+    a.update(|s, writer| s.add(writer, "third".into()));
+    let m = a.message_for(B).unwrap().unwrap();
     let hello = b.receive(&m).unwrap().expect("B answers the gap");
     assert_eq!(
         parse(&hello).unwrap().kind,
@@ -220,5 +233,5 @@ fn a_gap_is_repaired_by_the_receivers_hello() {
     assert_eq!(parse(&resend).unwrap().kind, FULL);
     deliver(resend, &mut b, &mut a);
     assert!(b.state().contains(&"second".to_string()));
-    assert_eq!(b.state().encode(), a.state().encode());
+    assert_eq!(b.state().encode().unwrap(), a.state().encode().unwrap());
 }

@@ -17,17 +17,18 @@ type Set = OrSet<String>;
 fn server_and_client(config: Config) -> (Replica<Set>, Vec<u8>, Vec<u8>) {
     let mut server = replica::<Set>(A).with_config(config);
     for i in 0..40 {
-        server.update(|s| s.add(A, format!("an element of some length, number {i}")));
+        server.update(|s, writer| s.add(writer, format!("an element of some length, number {i}")));
     }
     let mut client = replica::<Set>(B);
     sync_pair(&mut server, &mut client);
     assert!(same_bytes(&server, &client));
     let token = client
         .sync_token(A)
+        .unwrap()
         .expect("the client holds the server's deltas");
-    let saved = client.save();
+    let saved = client.save().unwrap();
     drop(client);
-    server.update(|s| s.add(A, "news".into()));
+    server.update(|s, writer| s.add(writer, "news".into()));
     (server, token, saved)
 }
 
@@ -63,7 +64,7 @@ fn a_resumed_client_gets_just_the_interval_after_its_token() {
     );
     assert_eq!(server.metrics().full_states_sent, full_states);
     assert_eq!(server.metrics().deltas_sent, deltas + 1);
-    let full = server.state().encode().len();
+    let full = server.state().encode().unwrap().len();
     assert!(
         answer.len() * 10 < full,
         "the answer ({} bytes) is small beside the state ({full} bytes)",
@@ -77,16 +78,20 @@ fn a_resumed_client_gets_just_the_interval_after_its_token() {
 #[test]
 fn a_token_with_a_plainly_persisted_state_resumes_too() {
     let (mut server, token, saved) = server_and_client(Config::default());
-    let state = Replica::<Set>::restore(&saved).unwrap().state().encode();
+    let state = Replica::<Set>::restore(&saved)
+        .unwrap()
+        .state()
+        .encode()
+        .unwrap();
     let mut client = Replica::new(B, Set::decode(&state).unwrap()).unwrap();
     assert_eq!(
-        client.sync_token(A),
+        client.sync_token(A).unwrap(),
         None,
         "a new replica holds nothing of the server"
     );
     let hello = client.resume(&token).unwrap();
     assert_eq!(
-        client.sync_token(A),
+        client.sync_token(A).unwrap(),
         Some(token),
         "resume records the token"
     );
@@ -98,7 +103,7 @@ fn a_token_with_a_plainly_persisted_state_resumes_too() {
 #[test]
 fn a_restarted_server_answers_an_old_token_with_its_full_state() {
     let (server, token, saved) = server_and_client(Config::default());
-    let mut server = Replica::<Set>::restore(&server.save()).unwrap();
+    let mut server = Replica::<Set>::restore(&server.save().unwrap()).unwrap();
     let (client, answer) = resume(&mut server, &token, &saved);
     assert_eq!(
         parse(&answer).unwrap().kind,
@@ -118,7 +123,7 @@ fn a_server_that_no_longer_buffers_the_interval_answers_with_its_full_state() {
     };
     let (mut server, token, saved) = server_and_client(config);
     for i in 0..5 {
-        server.update(|s| s.add(A, format!("more {i}")));
+        server.update(|s, writer| s.add(writer, format!("more {i}")));
     }
     assert_eq!(server.buffer_depth(), 2);
     let full_states = server.metrics().full_states_sent;
@@ -132,11 +137,11 @@ fn a_server_that_no_longer_buffers_the_interval_answers_with_its_full_state() {
 #[test]
 fn a_token_that_is_up_to_date_gets_no_answer() {
     let mut server = replica::<Set>(A);
-    server.update(|s| s.add(A, "x".into()));
+    server.update(|s, writer| s.add(writer, "x".into()));
     let mut client = replica::<Set>(B);
     sync_pair(&mut server, &mut client);
-    let token = client.sync_token(A).unwrap();
-    let mut client = Replica::<Set>::restore(&client.save()).unwrap();
+    let token = client.sync_token(A).unwrap().unwrap();
+    let mut client = Replica::<Set>::restore(&client.save().unwrap()).unwrap();
     let hello = client.resume(&token).unwrap();
     assert_eq!(server.receive(&hello), Ok(None));
 }
@@ -144,14 +149,14 @@ fn a_token_that_is_up_to_date_gets_no_answer() {
 #[test]
 fn a_token_names_the_peer_its_session_and_the_position_held() {
     let mut server = replica::<Set>(A);
-    server.update(|s| s.add(A, "x".into()));
-    server.update(|s| s.add(A, "y".into()));
+    server.update(|s, writer| s.add(writer, "x".into()));
+    server.update(|s, writer| s.add(writer, "y".into()));
     let mut client = replica::<Set>(B);
-    assert_eq!(client.sync_token(A), None, "nothing held yet");
-    let full = server.message_for(B).unwrap();
+    assert_eq!(client.sync_token(A).unwrap(), None, "nothing held yet");
+    let full = server.message_for(B).unwrap().unwrap();
     let epoch = parse(&full).unwrap().epoch;
     deliver(full, &mut client, &mut server);
-    let token = SyncToken::decode(&client.sync_token(A).unwrap()).unwrap();
+    let token = SyncToken::decode(&client.sync_token(A).unwrap().unwrap()).unwrap();
     assert_eq!(
         token,
         SyncToken {
@@ -160,5 +165,5 @@ fn a_token_names_the_peer_its_session_and_the_position_held() {
             to: 2
         }
     );
-    assert_eq!(SyncToken::decode(&token.encode()), Ok(token));
+    assert_eq!(SyncToken::decode(&token.encode().unwrap()), Ok(token));
 }

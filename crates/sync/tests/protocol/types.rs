@@ -23,9 +23,8 @@ fn syncs<T: Synced>(write: Write<T>) {
     let mut expected = T::default();
     let step = |replicas: &mut [Replica<T>; 3], expected: &mut T, round: u64| {
         for (k, r) in replicas.iter_mut().enumerate() {
-            let w = r.writer();
             let i = round * 10 + k as u64;
-            r.update(|s| write(s, w, i));
+            r.update(|s, w| write(s, w, i));
             expected.join(r.state().clone());
         }
         // Every replica's message for every other, delivered in reverse order and
@@ -35,7 +34,7 @@ fn syncs<T: Synced>(write: Write<T>) {
             for to in 0..3 {
                 if from != to {
                     let peer = replicas[to].id();
-                    if let Some(m) = replicas[from].message_for(peer) {
+                    if let Some(m) = replicas[from].message_for(peer).unwrap() {
                         messages.push((to, m));
                     }
                 }
@@ -50,7 +49,7 @@ fn syncs<T: Synced>(write: Write<T>) {
     step(&mut replicas, &mut expected, 0);
     step(&mut replicas, &mut expected, 1);
     // C restarts from what it saves now, and writes on under a fresh writer id.
-    let saved = replicas[2].save();
+    let saved = replicas[2].save().unwrap();
     replicas[2] = Replica::restore(&saved).expect("saved bytes restore");
     assert_ne!(
         replicas[2].writer(),
@@ -66,7 +65,7 @@ fn syncs<T: Synced>(write: Write<T>) {
     }
     for r in &replicas {
         assert_eq!(r.state(), &expected, "{:?} differs from the join", r.id());
-        assert_eq!(r.state().encode(), expected.encode());
+        assert_eq!(r.state().encode().unwrap(), expected.encode().unwrap());
     }
     let [a, b, c] = &mut replicas;
     assert_eq!(

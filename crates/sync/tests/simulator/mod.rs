@@ -109,7 +109,7 @@ pub(crate) fn run<W: Workload>(
             let replica = Replica::new(sync_id(i), W::State::default())
                 .map_err(|e| format!("Replica::new: {e}"))?;
             Ok(Node {
-                saved: replica.save(),
+                saved: replica.save().unwrap(),
                 replica,
                 incarnation: 0,
                 held: BTreeSet::new(),
@@ -197,7 +197,7 @@ impl<W: Workload> Sim<'_, W> {
         let encodings: Vec<usize> = self
             .nodes
             .iter()
-            .map(|n| n.replica.state().encode().len())
+            .map(|n| n.replica.state().encode().unwrap().len())
             .collect();
         let mut union = BTreeSet::new();
         let mut holdings = Vec::new();
@@ -232,10 +232,10 @@ impl<W: Workload> Sim<'_, W> {
 
     /// Whether every replica's state encodes to the same bytes.
     fn converged(&self) -> bool {
-        let first = self.nodes[0].replica.state().encode();
+        let first = self.nodes[0].replica.state().encode().unwrap();
         self.nodes
             .iter()
-            .all(|n| n.replica.state().encode() == first)
+            .all(|n| n.replica.state().encode().unwrap() == first)
     }
 
     /// Whether no replica has anything left to send (judged without sending): every
@@ -322,7 +322,7 @@ impl<W: Workload> Sim<'_, W> {
     fn restart(&mut self, i: usize) {
         let node = &mut self.nodes[i];
         if self.config.restarts == Restarts::Clean {
-            node.saved = node.replica.save();
+            node.saved = node.replica.save().unwrap();
             self.stats.saves += 1;
         }
         let replica = match Replica::restore(&node.saved) {
@@ -345,7 +345,7 @@ impl<W: Workload> Sim<'_, W> {
         }
         // Reconnect: tell every peer what we hold of it (the saved position).
         for j in self.neighbours(i) {
-            let hello = self.nodes[i].replica.hello(sync_id(j));
+            let hello = self.nodes[i].replica.hello(sync_id(j)).unwrap();
             self.send(i, j, hello, true);
         }
     }
@@ -353,15 +353,14 @@ impl<W: Workload> Sim<'_, W> {
     fn write_and_save(&mut self) {
         for i in 0..self.nodes.len() {
             if self.rng.chance(self.config.write_percent) {
-                // The id the replica says to write under (fresh after a restore).
-                let writer = self.nodes[i].replica.writer();
                 let number = self.next_write;
                 self.next_write += 1;
                 self.writes.push((i, self.nodes[i].incarnation));
                 let (rng, workload) = (&mut self.rng, &mut *self.workload);
                 let seq = self.nodes[i]
                     .replica
-                    .update(|state| workload.write(rng, i, state, writer, number));
+                    // The id the replica says to write under (fresh after a restore).
+                    .update(|state, writer| workload.write(rng, i, state, writer, number));
                 self.stats.writes += 1;
                 self.log.push(format!(
                     "round {}: replica {i} writes {number} (seq {seq})",
@@ -373,7 +372,7 @@ impl<W: Workload> Sim<'_, W> {
                 }
             }
             if self.rng.chance(self.config.save_percent) {
-                self.nodes[i].saved = self.nodes[i].replica.save();
+                self.nodes[i].saved = self.nodes[i].replica.save().unwrap();
                 self.stats.saves += 1;
             }
         }
@@ -382,7 +381,7 @@ impl<W: Workload> Sim<'_, W> {
     fn send_all(&mut self, lossy: bool) {
         for i in 0..self.nodes.len() {
             for j in self.neighbours(i) {
-                if let Some(bytes) = self.nodes[i].replica.message_for(sync_id(j)) {
+                if let Some(bytes) = self.nodes[i].replica.message_for(sync_id(j)).unwrap() {
                     self.send(i, j, bytes, lossy);
                 }
             }

@@ -190,7 +190,7 @@ pub(crate) fn replica<T: Synced>(id: ReplicaId) -> Replica<T> {
 /// What must not change when a replica rejects (or ignores) an input: its saved bytes
 /// and its state's encoding.
 pub(crate) fn snapshot<T: Synced>(r: &Replica<T>) -> (Vec<u8>, Vec<u8>) {
-    (r.save(), r.state().encode())
+    (r.save().unwrap(), r.state().encode().unwrap())
 }
 
 /// Delivers `message` to `to` and the reply (if any) back to `from`, and so on until
@@ -217,8 +217,8 @@ pub(crate) fn deliver<T: Synced>(message: Vec<u8>, to: &mut Replica<T>, from: &m
 pub(crate) fn sync_pair<T: Synced>(a: &mut Replica<T>, b: &mut Replica<T>) -> usize {
     for round in 1..=10 {
         let (ida, idb) = (a.id(), b.id());
-        let to_b = a.message_for(idb);
-        let to_a = b.message_for(ida);
+        let to_b = a.message_for(idb).unwrap();
+        let to_a = b.message_for(ida).unwrap();
         if to_b.is_none() && to_a.is_none() {
             return round;
         }
@@ -234,5 +234,5 @@ pub(crate) fn sync_pair<T: Synced>(a: &mut Replica<T>, b: &mut Replica<T>) -> us
 
 /// Whether two replicas' states encode to the same bytes.
 pub(crate) fn same_bytes<T: Synced>(a: &Replica<T>, b: &Replica<T>) -> bool {
-    a.state().encode() == b.state().encode()
+    a.state().encode().unwrap() == b.state().encode().unwrap()
 }

@@ -1,0 +1,220 @@
+//! Golden vectors of the sync wire format: every kind of sync message (a full state,
+//! a delta interval, an acknowledgement, a hello with and without a position), a
+//! sync token and a saved replica are committed under `tests/vectors/` and checked
+//! byte for byte, so the format cannot drift. The replicas run fixed sessions
+//! (`Replica::with_session`, feature `testing`) so their bytes replay. Regenerate
+//! (only with a format version bump) with `CONVERGE_BLESS=1`.
+//!
+//! `tests/vectors/v1/` keeps saved replicas of format version 1, never rewritten:
+//! `saved_without_incarnation` (the layout before sessions were ordered) and
+//! `saved_with_incarnation` (the field appended in place, still version 1). Both
+//! must restore. A newer version than this build writes is refused.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use converge_core::testing::{check_golden, check_golden_bytes, read_golden};
+use converge_core::{Codec, Error as DecodeError};
+use converge_orset::OrSet;
+use converge_sync::testing::DecodedMessage;
+use converge_sync::{Error, Replica, SyncToken};
+
+use support::{parse, Header, A, ACK, B, C, DELTA, FULL, HELLO};
+
+type Set = OrSet<String>;
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// A replica in a fixed session (epoch low bits `bits`, writing as its own id).
+fn fixed(id: converge_core::ReplicaId, bits: u32) -> Replica<Set> {
+    Replica::new(id, Set::new())
+        .expect("a random source")
+        .with_session(bits, id)
+}
+
+/// The sync of two replicas, message by message: A writes "milk" and sends B its
+/// full state; B acknowledges; A writes "eggs" and sends the interval; B says hello
+/// (it holds A's deltas up to 2); a new replica C says hello holding nothing.
+struct Conversation {
+    a: Replica<Set>,
+    b: Replica<Set>,
+    full: Vec<u8>,
+    ack: Vec<u8>,
+    delta: Vec<u8>,
+    hello: Vec<u8>,
+    hello_empty: Vec<u8>,
+}
+
+fn conversation() -> Conversation {
+    let mut a = fixed(A, 0x0a0a_0a0a);
+    let mut b = fixed(B, 0x0b0b_0b0b);
+    a.update(|s, w| s.add(w, "milk".into()));
+    let full = a.message_for(B).unwrap().expect("B lacks the milk");
+    let ack = b.receive(&full).unwrap().expect("an ack");
+    assert_eq!(a.receive(&ack).unwrap(), None);
+    a.update(|s, w| s.add(w, "eggs".into()));
+    let delta = a.message_for(B).unwrap().expect("B lacks the eggs");
+    let ack_of_delta = b.receive(&delta).unwrap().expect("an ack");
+    a.receive(&ack_of_delta).unwrap();
+    let hello = b.hello(A).unwrap();
+    let hello_empty = fixed(C, 0x0c0c_0c0c).hello(A).unwrap();
+    Conversation {
+        a,
+        b,
+        full,
+        ack,
+        delta,
+        hello,
+        hello_empty,
+    }
+}
+
+fn header(bytes: &[u8]) -> Header {
+    parse(bytes).expect("a sync message")
+}
+
+#[test]
+fn sync_messages_are_pinned() {
+    let c = conversation();
+    let epoch_a = header(&c.full).epoch;
+    let epoch_b = header(&c.ack).epoch;
+    assert_eq!(epoch_a, 0x0a0a_0a0a, "incarnation 0, fixed low bits");
+    for (name, bytes, kind, numbers) in [
+        ("message_full", &c.full, FULL, vec![Some(1)]),
+        ("message_ack", &c.ack, ACK, vec![Some(epoch_a), Some(1)]),
+        ("message_delta", &c.delta, DELTA, vec![Some(1), Some(2)]),
+        (
+            "message_hello",
+            &c.hello,
+            HELLO,
+            vec![Some(epoch_a), Some(2)],
+        ),
+        (
+            "message_hello_empty",
+            &c.hello_empty,
+            HELLO,
+            vec![None, None],
+        ),
+    ] {
+        let committed = check_golden_bytes(&vectors(), name, bytes).unwrap();
+        let h = header(&committed);
+        assert_eq!((h.kind, &h.numbers), (kind, &numbers), "{name}");
+        let decoded = DecodedMessage::<Set>::decode(&committed)
+            .unwrap_or_else(|e| panic!("{name} no longer decodes: {e}"));
+        assert_eq!(decoded.encode().unwrap(), committed, "{name} re-encodes");
+    }
+    assert_eq!(header(&c.hello).epoch, epoch_b);
+}
+
+#[test]
+fn sync_tokens_are_pinned() {
+    let c = conversation();
+    let epoch_a = header(&c.full).epoch;
+    let token = SyncToken {
+        peer: A,
+        epoch: epoch_a,
+        to: 2,
+    };
+    check_golden(&vectors(), "token", &token).unwrap();
+    let held = c.b.sync_token(A).unwrap().expect("B holds A's deltas");
+    assert_eq!(held, token.encode().unwrap());
+}
+
+/// What a restored replica says of itself and its peers: its state, its incarnation
+/// (the high half of its new epoch) and the token it holds for A.
+fn restored(bytes: &[u8]) -> (Set, u64, Option<SyncToken>) {
+    let mut r = Replica::<Set>::restore(bytes).unwrap_or_else(|e| panic!("{e}"));
+    let incarnation = header(&r.hello(A).unwrap()).epoch >> 32;
+    let token = r
+        .sync_token(A)
+        .unwrap()
+        .map(|t| SyncToken::decode(&t).unwrap());
+    (r.state().clone(), incarnation, token)
+}
+
+#[test]
+fn saved_replicas_are_pinned() {
+    let c = conversation();
+    let saved = c.b.save().unwrap();
+    assert_eq!(saved[..3], [0xc1, 18, 2], "a version 2 saved replica");
+    let committed = check_golden_bytes(&vectors(), "saved", &saved).unwrap();
+    let (state, incarnation, token) = restored(&committed);
+    assert_eq!(&state, c.a.state());
+    assert_eq!(incarnation, 1, "one restore after incarnation 0");
+    let epoch_a = header(&c.full).epoch;
+    assert_eq!(token.map(|t| (t.epoch, t.to)), Some((epoch_a, 2)));
+    // A saved replica of a restored replica carries its incarnation.
+    let again = Replica::<Set>::restore(&committed).unwrap().save().unwrap();
+    assert_eq!(restored(&again).1, 2);
+}
+
+fn v1(name: &str) -> Vec<u8> {
+    let bytes = read_golden(&vectors().join("v1").join(format!("{name}.hex"))).unwrap();
+    assert_eq!(
+        bytes[..3],
+        [0xc1, 18, 1],
+        "{name} is a version 1 saved replica"
+    );
+    bytes
+}
+
+/// The saved replica of `saved_replicas_are_pinned`, in both layouts of version 1.
+#[test]
+fn version_1_saved_replicas_restore() {
+    let c = conversation();
+    let epoch_a = header(&c.full).epoch;
+    for (name, saved_incarnation) in [
+        ("saved_without_incarnation", 0),
+        ("saved_with_incarnation", 3),
+    ] {
+        let (state, incarnation, token) = restored(&v1(name));
+        assert_eq!(&state, c.a.state(), "{name}");
+        assert_eq!(incarnation, saved_incarnation + 1, "{name}");
+        assert_eq!(token.map(|t| (t.epoch, t.to)), Some((epoch_a, 2)), "{name}");
+    }
+}
+
+/// A version newer than this build writes is refused with a typed error; so is a
+/// version 2 saved replica that lacks the incarnation (only version 1 may).
+#[test]
+fn newer_versions_are_refused() {
+    let c = conversation();
+    let newer = |mut bytes: Vec<u8>| {
+        bytes[2] += 1;
+        bytes
+    };
+    let saved = c.b.save().unwrap();
+    assert!(matches!(
+        Replica::<Set>::restore(&newer(saved.clone())),
+        Err(Error::Decode(DecodeError::UnsupportedVersion {
+            found: 3,
+            supported: 2,
+            ..
+        }))
+    ));
+    let mut b = fixed(B, 1);
+    assert!(matches!(
+        b.receive(&newer(c.full.clone())),
+        Err(Error::Decode(DecodeError::UnsupportedVersion {
+            found: 2,
+            ..
+        }))
+    ));
+    let token = c.b.sync_token(A).unwrap().expect("a token");
+    assert!(matches!(
+        b.resume(&newer(token)),
+        Err(Error::Decode(DecodeError::UnsupportedVersion {
+            found: 2,
+            ..
+        }))
+    ));
+    let mut without_incarnation = v1("saved_without_incarnation");
+    without_incarnation[2] = 2;
+    assert!(matches!(
+        Replica::<Set>::restore(&without_incarnation),
+        Err(Error::Decode(DecodeError::Malformed { .. }))
+    ));
+}
