@@ -30,54 +30,22 @@ pub(crate) fn invalid(message: impl Display) -> JsValue {
     js_error("ERR_INVALID_ARGUMENT", message)
 }
 
-impl Coded for DecodeError {
-    fn code(&self) -> &'static str {
-        match self {
-            DecodeError::WrongType { .. } => "ERR_WRONG_TYPE",
-            DecodeError::UnsupportedVersion { .. } => "ERR_UNSUPPORTED_VERSION",
-            DecodeError::TooDeep { .. } => "ERR_TOO_DEEP",
-            DecodeError::InvalidReplicaId(_) => "ERR_INVALID_REPLICA_ID",
-            DecodeError::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
-            DecodeError::Encode(inner) => inner.code(),
-            _ => "ERR_DECODE",
-        }
-    }
+/// Each error type's own stable code (the crates keep the table, once).
+macro_rules! coded_by_its_crate {
+    ($($error:ty),* $(,)?) => {
+        $(impl Coded for $error {
+            fn code(&self) -> &'static str {
+                <$error>::code(self)
+            }
+        })*
+    };
 }
 
-impl Coded for EncodeError {
-    fn code(&self) -> &'static str {
-        "ERR_ENCODE"
-    }
-}
-
-impl Coded for SyncError {
-    fn code(&self) -> &'static str {
-        match self {
-            SyncError::Decode(inner) => inner.code(),
-            SyncError::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
-            SyncError::Encode(inner) => inner.code(),
-            _ => "ERR_SYNC_REJECTED",
-        }
-    }
-}
-
-impl Coded for GCounterError {
-    fn code(&self) -> &'static str {
-        "ERR_OVERFLOW"
-    }
-}
-
-impl Coded for PnCounterError {
-    fn code(&self) -> &'static str {
-        "ERR_OVERFLOW"
-    }
-}
-
-impl Coded for OrMapError {
-    fn code(&self) -> &'static str {
-        match self {
-            OrMapError::ValueTooDeep { .. } => "ERR_TOO_DEEP",
-            _ => "ERR_INVALID_ARGUMENT",
-        }
-    }
-}
+coded_by_its_crate!(
+    DecodeError,
+    EncodeError,
+    SyncError,
+    OrMapError,
+    GCounterError,
+    PnCounterError,
+);

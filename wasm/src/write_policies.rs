@@ -35,13 +35,8 @@ pub(crate) fn if_match_of(options: Option<JsValue>) -> Result<Option<FieldVersio
 /// A refused write as a thrown `Error`: `ERR_NOT_AUTHORITY` (with `path`, `writer`)
 /// or `ERR_STALE` (with `path` and `current`, the field's version now).
 pub(crate) fn refusal_js(error: &WriteError) -> JsValue {
-    let (code, path) = match error {
-        WriteError::NotAuthority { path, .. } => ("ERR_NOT_AUTHORITY", Some(path)),
-        WriteError::Stale { path, .. } => ("ERR_STALE", Some(path)),
-        _ => ("ERR_INVALID_ARGUMENT", None),
-    };
-    let thrown = js_error(code, error);
-    if let Some(path) = path {
+    let thrown = js_error(error.code(), error);
+    if let Some(path) = error.path() {
         let _ = Reflect::set(&thrown, &"path".into(), &path_js(path));
     }
     match error {

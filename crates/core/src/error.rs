@@ -92,3 +92,26 @@ pub struct EncodeError {
     /// What the serializer reported.
     pub reason: String,
 }
+
+impl Error {
+    /// The stable code of this error (`ERR_…`), as JavaScript errors and dead letters
+    /// carry it: one name per way to fail that an application may handle apart.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WrongType { .. } => "ERR_WRONG_TYPE",
+            Error::UnsupportedVersion { .. } => "ERR_UNSUPPORTED_VERSION",
+            Error::TooDeep { .. } => "ERR_TOO_DEEP",
+            Error::InvalidReplicaId(_) => "ERR_INVALID_REPLICA_ID",
+            Error::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
+            Error::Encode(inner) => inner.code(),
+            _ => "ERR_DECODE",
+        }
+    }
+}
+
+impl EncodeError {
+    /// The stable code of this error: `ERR_ENCODE`.
+    pub fn code(&self) -> &'static str {
+        "ERR_ENCODE"
+    }
+}

@@ -18,3 +18,10 @@ pub enum Error {
         by: u64,
     },
 }
+
+impl Error {
+    /// The stable code of this error, as JavaScript errors carry it: `ERR_OVERFLOW`.
+    pub fn code(&self) -> &'static str {
+        "ERR_OVERFLOW"
+    }
+}

@@ -51,3 +51,24 @@ pub enum Error {
     #[error("{0:?} is not a field version (comma-separated replica.counter dots)")]
     InvalidVersion(String),
 }
+
+impl Error {
+    /// The stable code of this error (`ERR_…`), as JavaScript errors and dead letters
+    /// carry it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotAuthority { .. } => "ERR_NOT_AUTHORITY",
+            Error::Stale { .. } => "ERR_STALE",
+            Error::ValueTooDeep { .. } => "ERR_TOO_DEEP",
+            _ => "ERR_INVALID_ARGUMENT",
+        }
+    }
+
+    /// The field a refused write named, for the refusals that name one.
+    pub fn path(&self) -> Option<&[String]> {
+        match self {
+            Error::NotAuthority { path, .. } | Error::Stale { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}

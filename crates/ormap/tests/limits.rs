@@ -44,7 +44,8 @@ fn write(doc: &mut Document, path: &[&str], kind: u8, value: Value) -> Result<Do
 }
 
 fn round_trips(doc: &Document) -> bool {
-    doc.encode().is_ok_and(|bytes| Document::decode(&bytes).as_ref() == Ok(doc))
+    doc.encode()
+        .is_ok_and(|bytes| Document::decode(&bytes).as_ref() == Ok(doc))
 }
 
 /// Regression (issue 14, item 1): a 70-key path made full states that every peer

@@ -43,6 +43,13 @@ impl fmt::Display for Direction {
     }
 }
 
+impl Error {
+    /// The stable code of this error, as JavaScript errors carry it: `ERR_OVERFLOW`.
+    pub fn code(&self) -> &'static str {
+        "ERR_OVERFLOW"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,39 +65,13 @@ impl DeadLetter {
 
     /// The dead letter of a local write by `writer` refused with `error`.
     pub fn refused_write(writer: ReplicaId, error: &converge_ormap::Error) -> Self {
-        let (code, path) = match error {
-            converge_ormap::Error::NotAuthority { path, .. } => {
-                ("ERR_NOT_AUTHORITY", Some(path.clone()))
-            }
-            converge_ormap::Error::Stale { path, .. } => ("ERR_STALE", Some(path.clone())),
-            _ => ("ERR_INVALID_ARGUMENT", None),
-        };
         DeadLetter {
             kind: DeadLetterKind::Write,
-            code,
+            code: error.code(),
             message: error.to_string(),
             origin: Some(writer),
-            path,
+            path: error.path().map(<[String]>::to_vec),
             bytes: None,
-        }
-    }
-}
-
-impl Error {
-    /// The stable code of this error, as JavaScript errors and dead letters carry it.
-    pub fn code(&self) -> &'static str {
-        use converge_core::Error as Decode;
-        match self {
-            Error::Decode(inner) => match inner {
-                Decode::WrongType { .. } => "ERR_WRONG_TYPE",
-                Decode::UnsupportedVersion { .. } => "ERR_UNSUPPORTED_VERSION",
-                Decode::TooDeep { .. } => "ERR_TOO_DEEP",
-                Decode::InvalidReplicaId(_) => "ERR_INVALID_REPLICA_ID",
-                Decode::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
-                _ => "ERR_DECODE",
-            },
-            Error::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
-            _ => "ERR_SYNC_REJECTED",
         }
     }
 }

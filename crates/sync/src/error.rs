@@ -42,3 +42,16 @@ pub enum Error {
     #[error("no random source for the replica's session epoch ({0})")]
     NoRandomSource(String),
 }
+
+impl Error {
+    /// The stable code of this error (`ERR_…`), as JavaScript errors and dead letters
+    /// carry it: a decoding or encoding error's own code, else `ERR_SYNC_REJECTED`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Decode(inner) => inner.code(),
+            Error::Encode(inner) => inner.code(),
+            Error::NoRandomSource(_) => "ERR_NO_RANDOM_SOURCE",
+            _ => "ERR_SYNC_REJECTED",
+        }
+    }
+}
