@@ -1,6 +1,8 @@
 //! Paths into a [`Document`]: mutate or read a value nested any depth down, getting
 //! back the root delta that carries only that change.
 
+use std::cell::Cell;
+
 use crate::{Document, Error, Node, NodeKind};
 
 /// A mutator boxed for the walk down a path (a generic closure would make the
@@ -23,15 +25,47 @@ pub const MAX_PATH_LEN: usize = 32;
 /// [`Error::ValueTooDeep`]. See [`MAX_PATH_LEN`] for why.
 pub const MAX_VALUE_DEPTH: usize = 32;
 
-/// Refuses a path longer than [`MAX_PATH_LEN`].
-fn check_path(path: &[&str]) -> Result<(), Error> {
-    if path.len() > MAX_PATH_LEN {
+thread_local! {
+    /// How many maps deep the write running on this thread is: 0 at a root document,
+    /// one more inside each nested map's mutator (see [`one_map_deeper`]).
+    static NESTING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many keys lead to the map the current write on this thread starts from.
+pub(crate) fn nesting() -> usize {
+    NESTING.with(Cell::get)
+}
+
+/// Runs `f`, a mutator of the map under one more key, with the nesting one deeper; so
+/// a write nested inside another write's mutator counts the keys above it too.
+pub(crate) fn one_map_deeper<R>(f: impl FnOnce() -> R) -> R {
+    /// Puts the nesting back as it was, even if `f` unwinds.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NESTING.with(|n| n.set(self.0));
+        }
+    }
+    let _restore = Restore(NESTING.with(|n| n.replace(n.get().saturating_add(1))));
+    f()
+}
+
+/// Refuses a write whose keys, with those above the map it starts from, are more than
+/// [`MAX_PATH_LEN`].
+pub(crate) fn check_path_len(keys: usize) -> Result<(), Error> {
+    let len = nesting().saturating_add(keys);
+    if len > MAX_PATH_LEN {
         return Err(Error::PathTooLong {
-            len: path.len(),
+            len,
             max: MAX_PATH_LEN,
         });
     }
     Ok(())
+}
+
+/// Refuses a path too long for where the write starts (see [`check_path_len`]).
+fn check_path(path: &[&str]) -> Result<(), Error> {
+    check_path_len(path.len())
 }
 
 impl Document {

@@ -431,6 +431,13 @@ impl Node {
         &mut self,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Node, E> {
+        // This node sits one key below the map being written; a nested map's
+        // mutator writes one key deeper still (so writes nested in writes count).
+        crate::document::check_path_len(1)?;
+        let mutate = |crdt: &mut T| match T::KIND {
+            Kind::Map => crate::document::one_map_deeper(|| mutate(crdt)),
+            _ => mutate(crdt),
+        };
         let Causal { store, context } = &mut self.state;
         let delta = store.0.try_update_by(&T::KIND, |part| {
             let copy = T::HOLDS_VALUES

@@ -7,7 +7,7 @@
 use converge_core::{Codec, Hlc, Lattice, ManualClock, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
-use converge_ormap::{Counter, Document, Error, Flag, Value, MAX_PATH_LEN, MAX_VALUE_DEPTH};
+use converge_ormap::{Counter, Document, Error, Flag, Node, Value, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 use converge_orset::OrSet;
 use proptest::prelude::*;
 
@@ -145,6 +145,57 @@ fn a_too_deep_value_refused_by_a_large_set_changes_nothing() {
     elsewhere.join(delta);
     elsewhere.join(next);
     assert_eq!(elsewhere, doc);
+}
+
+/// A write nested inside another write's mutator counts the keys above it: two
+/// 20-key paths, one inside the other, are a 40-key path and are refused, changing
+/// nothing; and a chain of single-key `try_update_by`/`Node::try_update` calls is
+/// refused past the limit the same way.
+#[test]
+fn writes_nested_in_writes_count_every_key() {
+    let k = keys(20);
+    let path: Vec<&str> = k.iter().map(String::as_str).collect();
+    let mut doc = Document::new();
+    write(&mut doc, &["other"], 3, Value::Null).unwrap();
+    let before = doc.clone();
+    let refused = doc.try_update_at(&path, |inner: &mut Document| {
+        inner.update_at(&path, |c: &mut Counter| c.increment(ME, 1))
+    });
+    assert_eq!(
+        refused,
+        Err(Error::PathTooLong {
+            len: 40,
+            max: MAX_PATH_LEN
+        })
+    );
+    assert_eq!(doc, before);
+    // Within the limit, nesting is fine and decodes.
+    let long = keys(MAX_PATH_LEN);
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let accepted = doc
+        .try_update_at(&long[..10], |inner: &mut Document| {
+            inner.update_at(&long[10..], |c: &mut Counter| c.increment(ME, 1))
+        })
+        .unwrap();
+    assert!(round_trips(&doc) && round_trips(&accepted));
+
+    fn chain(doc: &mut Document, depth: usize) -> Result<Document, Error> {
+        doc.try_update(&"k".to_owned(), |node: &mut Node| {
+            if depth == 1 {
+                node.try_update(|c: &mut Counter| Ok::<_, Error>(c.increment(ME, 1)))
+            } else {
+                node.try_update(|map: &mut Document| chain(map, depth - 1))
+            }
+        })
+    }
+    let mut doc = Document::new();
+    assert!(matches!(
+        chain(&mut doc, MAX_PATH_LEN + 1),
+        Err(Error::PathTooLong { .. })
+    ));
+    assert!(doc.is_empty());
+    chain(&mut doc, MAX_PATH_LEN).unwrap();
+    assert!(round_trips(&doc));
 }
 
 #[test]
