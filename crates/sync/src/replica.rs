@@ -357,14 +357,26 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     /// Presents a persisted token: records what it says this replica holds of its
-    /// peer and returns the hello to send that peer.
+    /// peer and returns the hello to send that peer. A token refused is recorded in
+    /// the [dead letters](Self::dead_letters), as a rejected message is.
     pub fn resume(&mut self, token: &[u8]) -> Result<Vec<u8>, Error> {
-        let token = SyncToken::decode(token)?;
-        if token.peer == self.id {
-            return Err(Error::OwnId(token.peer));
-        }
-        self.peers.entry(token.peer).or_default().have = Some((token.epoch, token.to));
-        self.hello(token.peer)
+        let checked =
+            SyncToken::decode(token)
+                .map_err(Error::from)
+                .and_then(|t| match t.peer == self.id {
+                    true => Err(Error::OwnId(t.peer)),
+                    false => Ok(t),
+                });
+        let parsed = match checked {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                self.dead_letters
+                    .push(DeadLetter::rejected_message(&e, token.len()));
+                return Err(e);
+            }
+        };
+        self.peers.entry(parsed.peer).or_default().have = Some((parsed.epoch, parsed.to));
+        self.hello(parsed.peer)
     }
 
     /// Drops deltas every peer that acknowledged anything has acknowledged (peers

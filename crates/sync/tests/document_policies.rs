@@ -121,6 +121,17 @@ fn rejected_messages_are_dead_letters_and_the_list_is_bounded() {
 }
 
 #[test]
+fn a_refused_sync_token_is_a_dead_letter() {
+    let mut replica = Replica::new(OWNER, Document::new()).unwrap();
+    assert!(replica.resume(b"not a token").is_err());
+    let letters: Vec<_> = replica.dead_letters().iter().collect();
+    assert!(!letters.is_empty());
+    assert_eq!(letters[0].kind, DeadLetterKind::Message);
+    assert_eq!(letters[0].bytes, Some(b"not a token".len()));
+    assert_eq!(letters[0].code, "ERR_DECODE");
+}
+
+#[test]
 fn an_authority_restored_from_saved_bytes_is_still_the_authority() {
     let policies = policies();
     let owner = Replica::new(OWNER, Document::new()).unwrap();
