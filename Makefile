@@ -25,8 +25,12 @@ demo-cli:
 
 test: test-rust test-js test-demo fuzz-smoke
 
-test-rust:
+# The Rust suites, and the tests that must run on bare wasm (under Node, through
+# wasm-bindgen's test runner).
+test-rust: wasm-tools
 	cargo test --workspace --all-features
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+		cargo test -p converge-core --target wasm32-unknown-unknown --test wasm_clock
 
 test-js: wasm chromium
 	cd js-tests && npm ci --no-audit --no-fund && npm test
