@@ -70,8 +70,15 @@ fn check_path(path: &[&str]) -> Result<(), Error> {
 
 impl Document {
     /// Runs `mutate` on the CRDT of kind `T` at `path` (nested maps are created as
-    /// needed, beside whatever else the keys on the way hold) and returns the root
-    /// delta. An empty path is the identity: nothing changes and the delta is empty.
+    /// needed) and returns the root delta. An empty path is the identity: nothing
+    /// changes and the delta is empty.
+    ///
+    /// A write supersedes what it has seen: a write that writes a value (a dot)
+    /// replaces the parts of other kinds this replica has observed at `path` and at
+    /// every key on the way (where the write is a nested map's), as
+    /// [`Node::try_update`] explains; `set(["m"], 7)` after `set(["m", "x"], 1)` reads
+    /// `7`, and `set(["m", "x"], 1)` after `set(["m"], 7)` reads `{x: 1}`. Only a write
+    /// of another kind made concurrently elsewhere stays beside it.
     ///
     /// A path longer than [`MAX_PATH_LEN`] keys is refused with
     /// [`Error::PathTooLong`], and a write of a value nested deeper than

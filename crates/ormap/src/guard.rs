@@ -13,7 +13,7 @@
 use converge_core::{DotStore, Embeddable, ReplicaId};
 
 use crate::conflicts::writes_for_any;
-use crate::{Document, Error, FieldVersion, Node, NodeKind, Policies, Policy};
+use crate::{Document, Error, FieldVersion, Kind, Node, NodeKind, Policies, Policy};
 
 /// Who writes, under which policies, and (optionally) which version of the field the
 /// write was decided on.
@@ -93,7 +93,9 @@ impl Document {
     }
 
     /// [`update_at`](Self::update_at) under write-time policies: refused, changing
-    /// nothing, if [`check_write`](Self::check_write) fails.
+    /// nothing, if [`check_write`](Self::check_write) fails, or if the write would
+    /// replace a nested map (a write of another kind supersedes it) holding an
+    /// authority-owned field the writer may not remove.
     ///
     /// ```
     /// use converge_core::{Hlc, ManualClock, ReplicaId};
@@ -120,7 +122,31 @@ impl Document {
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Document, Error> {
         self.check_write(path, guard)?;
+        if T::KIND != Kind::Map {
+            self.check_authorities_below(path, guard)?;
+        }
         self.update_at(path, mutate)
+    }
+
+    /// Refuses, if any rule names authorities, when the map at `path` holds a field
+    /// the guard's writer may not write (so may not remove or replace).
+    fn check_authorities_below(&self, path: &[&str], guard: &WriteGuard<'_>) -> Result<(), Error> {
+        let below = match guard.any_authority() {
+            true => self.get_at(path).and_then(Node::get::<Document>),
+            false => None,
+        };
+        let Some(map) = below else {
+            return Ok(());
+        };
+        let mut refusal = Ok(());
+        let prefix = owned(path);
+        map.visit(|below, _| {
+            if refusal.is_ok() {
+                let full: Vec<String> = prefix.iter().chain(below).cloned().collect();
+                refusal = guard.check_authority(&full);
+            }
+        });
+        refusal
     }
 
     /// [`remove_at`](Self::remove_at) under write-time policies: refused as
@@ -132,21 +158,7 @@ impl Document {
         guard: &WriteGuard<'_>,
     ) -> Result<Document, Error> {
         self.check_write(path, guard)?;
-        let below = match guard.any_authority() {
-            true => self.get_at(path).and_then(Node::get::<Document>),
-            false => None,
-        };
-        if let Some(map) = below {
-            let mut refusal = Ok(());
-            let prefix = owned(path);
-            map.visit(|below, _| {
-                if refusal.is_ok() {
-                    let full: Vec<String> = prefix.iter().chain(below).cloned().collect();
-                    refusal = guard.check_authority(&full);
-                }
-            });
-            refusal?;
-        }
+        self.check_authorities_below(path, guard)?;
         self.remove_at(path)
     }
 }

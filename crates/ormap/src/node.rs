@@ -417,6 +417,14 @@ impl Node {
     /// Runs `mutate` on the CRDT of kind `T` held here (an empty one if there is none)
     /// and returns the node delta.
     ///
+    /// A write of kind `T` supersedes the parts of other kinds this replica has
+    /// observed here, as a JSON document's write replaces whatever value it saw: if the
+    /// write's delta holds a live write (a dot), those parts are removed and their
+    /// dots go into the delta's context, so every replica that joins the delta removes
+    /// them too. A part of another kind written concurrently, unseen here, survives
+    /// (the node then holds both kinds). A write that only removes (a set's remove, a
+    /// flag's disable, a nested map's remove) writes no dot and leaves other kinds be.
+    ///
     /// This is where every value enters a document: a write whose delta holds a
     /// [`Value`] nested deeper than [`MAX_VALUE_DEPTH`] is undone and refused with
     /// [`Error::ValueTooDeep`], so no replica makes a state its peers cannot decode.
@@ -472,11 +480,28 @@ impl Node {
                 delta.context,
             ))
         })?;
+        let mut context = delta.context;
+        if !DotStore::is_empty(&delta.store) {
+            self.replace_other_kinds(T::KIND, &mut context);
+        }
         let mut parts = DotMap::new();
         parts.insert(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(Parts(parts), delta.context),
+            state: Causal::new(Parts(parts), context),
         })
+    }
+
+    /// Removes every part of a kind other than `kept`, as observed here (a write of
+    /// kind `kept` supersedes them), and adds the removed dots to `context`, the
+    /// write's delta context, so every replica that joins the delta removes them too.
+    /// A part of another kind written concurrently elsewhere, unseen here, survives
+    /// that join. Costs the dots removed.
+    fn replace_other_kinds(&mut self, kept: Kind, context: &mut CausalContext) {
+        let others: Vec<Kind> = self.kinds().filter(|k| *k != kept).collect();
+        for kind in others {
+            let removed = self.state.store.0.update(&kind, DotStore::remove_all);
+            context.join_ref(&removed.context);
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use converge_ormap::{Counter, Document, Flag, Kind, Value};
 use converge_orset::OrSet;
 use proptest::prelude::*;
 use support::{
-    all_dots, context_dots, dots_under, keys_of, leaf_paths, path, write, write_at, Write,
+    all_dots, context_dots, dots_on_the_way, dots_under, keys_of, leaf_paths, path, write,
+    write_at, Write,
 };
 
 /// The writer of the nested changes under test.
@@ -250,8 +251,9 @@ fn random_document() -> impl Strategy<Value = Document> {
 
 proptest! {
     /// Any write at any path of any document: the delta holds at most that path with
-    /// that kind, its context holds only the new dot and dots that were live under
-    /// that path, and it is the mutation.
+    /// that kind, its context holds only the new dot, dots that were live under that
+    /// path and (for a live write, which supersedes other kinds on its way) dots of
+    /// non-map kinds at the keys on the way, and it is the mutation.
     #[test]
     fn any_nested_write_carries_only_its_path(
         before in random_document(),
@@ -276,11 +278,12 @@ proptest! {
 
         let before_dots = all_dots(&before);
         let under_path = dots_under(&before, &path);
+        let on_the_way = if w.is_live() { dots_on_the_way(&before, &path) } else { Vec::new() };
         let after_dots = all_dots(&after);
         for dot in context_dots(&delta.as_causal().context) {
             let new = !before_dots.contains(&dot) && after_dots.contains(&dot);
             prop_assert!(
-                new || under_path.contains(&dot),
+                new || under_path.contains(&dot) || on_the_way.contains(&dot),
                 "the delta speaks for {:?}, neither new nor under {:?}",
                 dot,
                 path

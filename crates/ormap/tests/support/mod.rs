@@ -184,6 +184,25 @@ pub(crate) fn dots_under(doc: &Document, path: &[&str]) -> Vec<Dot> {
     dots
 }
 
+/// The live dots of the non-map kinds held on the way to `path` (at each of its
+/// proper prefixes), sorted: what a live write at `path` supersedes above it.
+pub(crate) fn dots_on_the_way(doc: &Document, path: &[&str]) -> Vec<Dot> {
+    let mut dots = Vec::new();
+    for end in 1..path.len() {
+        if let Some(node) = doc.get_at(&path[..end]) {
+            let mut all = Vec::new();
+            node.as_causal().store.collect_dots(&mut all);
+            let mut map = Vec::new();
+            if let Some(child) = node.get::<Document>() {
+                child.as_causal().store.collect_dots(&mut map);
+            }
+            dots.extend(all.into_iter().filter(|d| !map.contains(d)));
+        }
+    }
+    dots.sort();
+    dots
+}
+
 /// Every live dot of `doc`, sorted.
 pub(crate) fn all_dots(doc: &Document) -> Vec<Dot> {
     let mut dots = Vec::new();

@@ -7,7 +7,10 @@
 //! path. Removing a key removes every live contribution under it (the nested removes
 //! of an OR-Map: what the remover observed, at any depth); clearing a map removes
 //! every live contribution inside it. A key exists while some live contribution lies
-//! under it. Reads compare every (path, kind) of the real document with the model's.
+//! under it. A write that makes a contribution also supersedes every live
+//! contribution of another kind its writer has seen at its path, under it (a nested
+//! map's) and at the keys on the way (issue 15: a local write of another kind
+//! replaces). Reads compare every (path, kind) of the real document with the model's.
 
 use std::collections::BTreeMap;
 
@@ -128,6 +131,16 @@ impl DocOp {
             value,
         };
         let number = write as i64;
+        // What a live write of `kind` at the path supersedes besides its own kind's
+        // contributions: other kinds at the path, a nested map's contents under it,
+        // and non-map values at the keys on the way.
+        let on_path = path.clone();
+        let other_kind = move |c: &Leaf, kind: Kind| {
+            let under = c.path.starts_with(&on_path)
+                && (c.path.len() > on_path.len() || c.value.kind() != kind);
+            let above = c.path.len() < on_path.len() && on_path.starts_with(&c.path);
+            under || above
+        };
         match self.change {
             // The bounded counter (issue 13): the writer's new contribution is its
             // running total here, replacing its own live ones (and no one else's).
@@ -149,9 +162,16 @@ impl DocOp {
                     })
                     .sum();
                 let value = LeafValue::Counter(writer, total + change);
-                model.write(write, leaf(value), own)
+                model.write(write, leaf(value), move |c| {
+                    own(c) || other_kind(c, Kind::Counter)
+                })
             }
-            Change::Enable => model.write(write, leaf(LeafValue::Flag), at(Kind::Flag)),
+            Change::Enable => {
+                let here = at(Kind::Flag);
+                model.write(write, leaf(LeafValue::Flag), move |c| {
+                    here(c) || other_kind(c, Kind::Flag)
+                })
+            }
             Change::Disable => model.remove(at(Kind::Flag)),
             Change::LwwSet { millis } => {
                 let here = at(Kind::Lww);
@@ -169,16 +189,21 @@ impl DocOp {
                     writer,
                     value: write as u32,
                 };
-                model.write(write, leaf(LeafValue::Lww(stamp)), here)
+                model.write(write, leaf(LeafValue::Lww(stamp)), move |c| {
+                    here(c) || other_kind(c, Kind::Lww)
+                })
             }
             Change::LwwClear => model.remove(at(Kind::Lww)),
             Change::MvWrite => {
-                model.write(write, leaf(LeafValue::Mv(writer, number)), at(Kind::Mv))
+                let here = at(Kind::Mv);
+                model.write(write, leaf(LeafValue::Mv(writer, number)), move |c| {
+                    here(c) || other_kind(c, Kind::Mv)
+                })
             }
             Change::SetAdd(e) => {
                 let p = path.clone();
                 model.write(write, leaf(LeafValue::Set(e)), move |c| {
-                    c.path == p && c.value == LeafValue::Set(e)
+                    c.path == p && c.value == LeafValue::Set(e) || other_kind(c, Kind::Set)
                 })
             }
             Change::SetRemove(e) => {
