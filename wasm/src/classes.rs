@@ -418,31 +418,31 @@ impl JsMvRegister {
         self.inner.state().values().map(from_value).collect()
     }
 
-    /// The value `resolve(siblings)` picks (it must return one of them, or
-    /// `undefined` for none); a single sibling is returned without calling it, and
-    /// an error it throws reaches the caller. The register's own `resolve` decides
-    /// when to call it.
+    /// The value `resolve(siblings)` settles on, with the resolver shape of a
+    /// `Document`'s resolver policy: `siblings` are `{ value, writer, timestamp: null
+    /// }` objects in the order every replica agrees on (as `Document` lists a
+    /// multi-value field's siblings); `resolve` returns the settled value (any value,
+    /// not only a sibling's), one of the sibling objects (meaning its `value`), or
+    /// `undefined` (unresolved: `resolve` returns `undefined`). No sibling gives
+    /// `undefined` and a single sibling its value, without calling `resolve`; an error
+    /// it throws reaches the caller, and a return that is not a value throws
+    /// `ERR_INVALID_ARGUMENT`.
     pub fn resolve(&self, resolve: &js_sys::Function) -> Result<JsValue, JsValue> {
-        let mut failed = None;
-        let picked = self.inner.state().resolve(|siblings| {
-            let js: Array = siblings.iter().map(|v| from_value(v)).collect();
-            let choice = match resolve.call1(&JsValue::NULL, &js) {
-                Ok(choice) if choice.is_undefined() => return None,
-                Ok(choice) => to_value(&choice),
-                Err(thrown) => Err(thrown),
-            };
-            let found = choice.and_then(|choice| {
-                siblings
+        let state = self.inner.state();
+        let siblings: Vec<(converge::Dot, &Value)> = state.siblings().collect();
+        match siblings.as_slice() {
+            [] => Ok(JsValue::UNDEFINED),
+            [(_, value)] => Ok(from_value(value)),
+            _ => {
+                let given: Array = siblings
                     .iter()
-                    .copied()
-                    .find(|s| **s == choice)
-                    .ok_or_else(|| invalid("resolve must return one of the siblings, or undefined"))
-            });
-            found.map_err(|e| failed = Some(e)).ok()
-        });
-        match failed {
-            Some(error) => Err(error),
-            None => Ok(picked.map_or(JsValue::UNDEFINED, from_value)),
+                    .map(|(dot, value)| crate::document::sibling_js(value, dot.replica, None))
+                    .collect();
+                let values: Vec<&Value> = siblings.iter().map(|(_, v)| *v).collect();
+                let returned = resolve.call1(&JsValue::NULL, &given)?;
+                let settled = crate::document::resolver_choice(&returned, &given, &values)?;
+                Ok(settled.map_or(JsValue::UNDEFINED, |v| from_value(&v)))
+            }
         }
     }
 }

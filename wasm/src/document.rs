@@ -8,6 +8,7 @@ use converge::{
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::change_events::ChangeEvents;
 use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
@@ -21,12 +22,14 @@ use crate::write_policies::{if_match_of, refusal_js, report_js};
 pub(crate) struct DocExtras {
     clock: Hlc,
     policies: Policies,
+    events: ChangeEvents,
 }
 
 fn doc_extras() -> DocExtras {
     DocExtras {
         clock: Hlc::default(),
         policies: Policies::new(),
+        events: ChangeEvents::default(),
     }
 }
 
@@ -77,6 +80,26 @@ pub(crate) fn sibling_js(
     };
     set_prop(&object, "timestamp", &stamp);
     object.into()
+}
+
+/// What a resolver returned, under the one resolver shape (the resolver was `given`
+/// the siblings as `{ value, writer, timestamp }` objects, whose values are
+/// `values`): `undefined` leaves the conflict unresolved (`None`); one of the sibling
+/// objects it was given stands for that sibling's value; anything else is the
+/// settled value itself, refused with `ERR_INVALID_ARGUMENT` if it is not a value.
+pub(crate) fn resolver_choice(
+    returned: &JsValue,
+    given: &Array,
+    values: &[&Value],
+) -> Result<Option<Value>, JsValue> {
+    if returned.is_undefined() {
+        return Ok(None);
+    }
+    let picked = given.iter().position(|sibling| sibling == *returned);
+    if let Some(value) = picked.and_then(|i| values.get(i)) {
+        return Ok(Some((*value).clone()));
+    }
+    to_value(returned).map(Some)
 }
 
 fn siblings_js(siblings: &[Sibling]) -> Array {
@@ -162,13 +185,17 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             Ok(Policy::Resolve(Resolver::new(
                 name,
                 move |siblings: &[Sibling]| {
-                    // A resolver runs at read time; if it throws or returns undefined, the
-                    // conflict stays unresolved (and is shown), never silently settled.
-                    match resolve.call1(&JsValue::NULL, &siblings_js(siblings)) {
-                        Ok(v) if !v.is_undefined() => {
-                            to_value(&v).map_or(Resolution::Unresolved, Resolution::Value)
-                        }
-                        _ => Resolution::Unresolved,
+                    // A resolver runs at read time; if it throws, returns undefined or
+                    // returns what is not a value, the conflict stays unresolved (and
+                    // is shown), never silently settled.
+                    let given = siblings_js(siblings);
+                    let values: Vec<&Value> = siblings.iter().map(|s| &s.value).collect();
+                    match resolve.call1(&JsValue::NULL, &given) {
+                        Ok(returned) => match resolver_choice(&returned, &given, &values) {
+                            Ok(Some(value)) => Resolution::Value(value),
+                            _ => Resolution::Unresolved,
+                        },
+                        Err(_) => Resolution::Unresolved,
                     }
                 },
             )))
@@ -211,12 +238,17 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        self.inner
+        let changed = self
+            .inner
             .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
                 let me = guard.writer;
                 doc.guarded_update_at(&keys, guard, |crdt: &mut T| mutate(crdt, me, clock))
             })
-            .map_err(|e| refusal_js(&e))
+            .map_err(|e| refusal_js(&e))?;
+        if changed {
+            self.extras.events.changed(vec![path], true);
+        }
+        Ok(())
     }
 }
 
@@ -330,11 +362,16 @@ impl JsDocument {
         let path = path_of(&path)?;
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        self.inner
+        let changed = self
+            .inner
             .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
                 doc.guarded_remove_at(&keys, guard)
             })
-            .map_err(|e| refusal_js(&e))
+            .map_err(|e| refusal_js(&e))?;
+        if changed {
+            self.extras.events.changed(vec![path], true);
+        }
+        Ok(())
     }
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.
@@ -444,6 +481,7 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | Document")] other: JsValue,
     ) -> Result<JsValue, JsValue> {
         let report = self.inner.merge_reporting(&other, &self.extras.policies)?;
+        self.extras.events.changed(report.changed.clone(), false);
         Ok(report_js(&report).into())
     }
 
@@ -458,6 +496,7 @@ impl JsDocument {
         let (reply, report) = self
             .inner
             .receive_reporting(&bytes, &self.extras.policies)?;
+        self.extras.events.changed(report.changed.clone(), false);
         let object = report_js(&report);
         set_prop(
             &object,
@@ -473,6 +512,21 @@ impl JsDocument {
     #[wasm_bindgen(js_name = policyMetrics)]
     pub fn policy_metrics(&self) -> Array {
         crate::synced::policy_metrics_js(&self.inner.policy_metrics())
+    }
+
+    /// Calls `listener({ paths, local })` after each change of this document, and
+    /// returns the function that unsubscribes it. A change is a local write (`paths`
+    /// is the path written, `local` is `true`), or a `merge`/`receive` that changed
+    /// fields (`paths` is the merge report's `changed`, `local` is `false`); nothing
+    /// that changed nothing (a duplicate delta, a remove of what is not there) is an
+    /// event. Events are delivered in order, in a microtask after the call that made
+    /// them (so a listener may read and write the document); a listener that throws
+    /// is reported (`reportError`, else `console.error`) and changes nothing.
+    pub fn subscribe(&self, listener: JsValue) -> Result<Function, JsValue> {
+        let listener: Function = listener
+            .dyn_into()
+            .map_err(|_| invalid("subscribe takes a listener function"))?;
+        Ok(self.extras.events.subscribe(listener))
     }
 
     /// Encoded state (alias of `encode()`, for symmetry with `save()`).

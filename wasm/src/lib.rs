@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+mod change_events;
 mod classes;
 mod document;
 mod error;

@@ -267,13 +267,14 @@ impl Synced<Document> {
     /// A local document write under write-time `policies` (authority, and `if_match`
     /// when given): `write` gets the document and the guard to pass to
     /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
-    /// recorded (dead letters, policy metrics) and returned.
+    /// recorded (dead letters, policy metrics) and returned. Returns whether the write
+    /// changed anything (its delta is not empty: a remove of what is not there is not).
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
         if_match: Option<&FieldVersion>,
         write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
-    ) -> Result<(), WriteError> {
+    ) -> Result<bool, WriteError> {
         keep_headroom();
         let guard = WriteGuard {
             writer: self.replica.writer(),
@@ -281,13 +282,15 @@ impl Synced<Document> {
             if_match,
         };
         let pending = &mut self.pending;
+        let mut changed = false;
         let result = self.replica.try_update(|doc, _| {
             let delta = write(doc, &guard)?;
+            changed = !delta.is_bottom();
             pending.join(delta.clone());
             Ok::<Document, WriteError>(delta)
         });
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(changed),
             Err(error) => {
                 self.replica.record_refused_write(policies, &error);
                 Err(error)
