@@ -91,13 +91,20 @@ describe('MvRegister siblings', () => {
     let seen;
     const picked = a.resolve((siblings) => {
       seen = siblings;
-      return siblings.reduce((x, y) => (x.n > y.n ? x : y));
+      return siblings.reduce((x, y) => (x.value.n > y.value.n ? x : y));
     });
-    assert.deepEqual(picked, { n: 2 });
+    assert.deepEqual(picked, { n: 2 }, 'a returned sibling object means its value');
     assert.ok(Array.isArray(seen) && seen.length === 2);
+    assert.deepEqual(
+      seen.map((s) => [s.value, s.writer, s.timestamp]).sort((x, y) => x[0].n - y[0].n),
+      [[{ n: 1 }, ids.a, null], [{ n: 2 }, ids.b, null]],
+      'siblings are { value, writer, timestamp } objects, as a Document resolver gets',
+    );
     assert.equal(a.resolve(() => undefined), undefined);
-    // resolve() is MvRegister::resolve: the pick must be one of the siblings.
-    assertCoded(() => a.resolve(() => ({ n: 3 })), 'ERR_INVALID_ARGUMENT');
+    // Any value is a settled value (the same shape as a Document resolver's).
+    assert.deepEqual(a.resolve(() => ({ n: 3 })), { n: 3 });
+    // What is not a value is refused.
+    assertCoded(() => a.resolve(() => () => 'a function'), 'ERR_INVALID_ARGUMENT');
     // A thrower's error reaches the caller, and the register is untouched.
     assert.throws(() => a.resolve(() => {
       throw new RangeError('resolver failed');
