@@ -27,7 +27,18 @@ export function replicaCard(replica) {
     peers: stat('peers', 'peers'),
   };
   const saved = h('span', { class: 'hint', 'data-role': 'saved' });
-  const sections = [holdsView(replica), inboxView(replica), chartView(replica), auditView(replica), policiesView(replica), outcomesView(replica)];
+  // Each section with the top-level document keys it shows (none: it shows replica
+  // state besides the document, and redraws on every change).
+  const parts = [
+    [holdsView(replica), ['holds', 'replicas', 'policy']],
+    [inboxView(replica), ['holds', 'replicas', 'policy']],
+    [chartView(replica), null],
+    [auditView(replica), ['audit']],
+    [policiesView(replica), ['policy', 'replicas']],
+    [outcomesView(replica), null],
+  ];
+  const sections = parts.map(([section]) => section);
+  const drawn = new Map(); // section -> the generations of its keys when last drawn
   const element = h(
     'article',
     { class: 'replica', 'data-replica': replica.label, 'data-replica-id': replica.id },
@@ -56,7 +67,18 @@ export function replicaCard(replica) {
     saved.dataset.saves = String(replica.saves);
     saved.dataset.savedQueue = String(replica.savedQueue);
     saved.textContent = replica.saveError ? `not saved: ${replica.saveError.message}` : replica.saves ? 'saved in IndexedDB' : '';
-    for (const section of sections) section.update();
+    // Only the sections whose part of the document changed since they were drawn
+    // (the document's change events count the changes: see BoardReplica.docChanged).
+    for (const [section, keys] of parts) {
+      if (keys === null) {
+        section.update();
+        continue;
+      }
+      const stamp = keys.map((k) => replica.generations.get(k) ?? 0).join(':');
+      if (drawn.get(section) === stamp) continue;
+      drawn.set(section, stamp);
+      section.update();
+    }
   }
 
   let scheduled = false;

@@ -1,7 +1,10 @@
 // One replica of the board: a converge Document, its link to the other replicas (the
 // bus), an online/offline switch, the queue of deltas written but not yet acknowledged,
 // and its saved copy in IndexedDB. Everything the UI shows about a replica comes from
-// here; every change fires a 'change' event.
+// here; every change fires a 'change' event. What changed in the document comes from
+// the Document's own change events (`doc.subscribe`): `generations` counts the
+// changes per top-level key, so the views redraw only the parts that changed, and the
+// read policies are re-read only when the policy settings change.
 //
 // Sync is converge's session API: `hello(peer)` when a peer appears or comes back,
 // `messageFor(peer)` for what a peer lacks (a delta interval, or the full state),
@@ -25,6 +28,9 @@ const RESEND_MS = 2000;
 const PEER_TIMEOUT_MS = 3500;
 /** Chart samples kept: one per second. */
 const HISTORY = 120;
+
+/** Whether any of `paths` lies under the policy settings (`policy/*`). */
+const touchesPolicy = (paths) => paths.some((p) => p[0] === 'policy');
 
 export class BoardReplica extends EventTarget {
   /**
@@ -74,6 +80,8 @@ export class BoardReplica extends EventTarget {
     this.saves = 0;
     this.saveError = null;
     this.policyKey = applyPolicies(this.doc, null);
+    this.generations = new Map(); // top-level key -> changes seen under it
+    this.unsubscribe = this.doc.subscribe(({ paths }) => this.docChanged(paths));
     this.savedQueue = null; // the queue length in the last snapshot IndexedDB committed
     let queued = null;
     this.save = saver(
@@ -123,6 +131,19 @@ export class BoardReplica extends EventTarget {
 
   emit() {
     this.dispatchEvent(new Event('change'));
+  }
+
+  /**
+   * The document's change event (after local writes, and merges that changed
+   * something): counts the change under each top-level key it touched, and re-reads
+   * the read policies if their settings changed.
+   */
+  docChanged(paths) {
+    for (const key of new Set(paths.map((p) => p[0]))) {
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    }
+    if (touchesPolicy(paths)) this.policyKey = applyPolicies(this.doc, this.policyKey);
+    this.emit();
   }
 
   /** Peers heard from lately (none while offline). */
@@ -187,7 +208,6 @@ export class BoardReplica extends EventTarget {
   }
 
   changed() {
-    this.policyKey = applyPolicies(this.doc, this.policyKey);
     this.flush();
     this.settleOutbox();
     this.save();
@@ -268,7 +288,9 @@ export class BoardReplica extends EventTarget {
     if (peer) peer.seenAt = Date.now();
     this.lastSyncAt = Date.now();
     this.send(from, reply);
-    this.policyKey = applyPolicies(this.doc, this.policyKey);
+    // New policy settings must apply before the report's fields are read below (the
+    // change event that also re-reads them comes after this call).
+    if (touchesPolicy(report.changed)) this.policyKey = applyPolicies(this.doc, this.policyKey);
     const met = metFields(this.doc, report);
     if (met.length > 0) {
       recordMerge(this.doc, {
@@ -326,6 +348,7 @@ export class BoardReplica extends EventTarget {
   }
 
   stop() {
+    this.unsubscribe();
     clearInterval(this.timer);
     this.bus.close();
   }
