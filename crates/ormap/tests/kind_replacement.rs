@@ -209,3 +209,23 @@ proptest! {
         prop_assert_eq!(rebuilt, merged);
     }
 }
+
+/// A merge of a write that replaced a map reports the fields it removed and the new
+/// value; met no concurrent write.
+#[test]
+fn a_merged_replacement_reports_every_field_it_changed() {
+    let mut a = Document::new();
+    set_lww(&mut a, A, &["m", "x"], 1, "1");
+    increment(&mut a, A, &["m", "y"], 2);
+    let mut b = a.clone();
+    let delta = set_lww(&mut a, A, &["m"], 2, "7");
+    let report = b.join_reporting(delta, &Policies::new());
+    let changed: Vec<Vec<&str>> = report
+        .changed
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(changed, [vec!["m"], vec!["m", "x"], vec!["m", "y"]]);
+    assert_eq!(report.concurrent_writes, 0);
+    assert_eq!(b, a);
+}
