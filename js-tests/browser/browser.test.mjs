@@ -208,6 +208,49 @@ describe('Chromium: two replicas sync on each page', () => {
     }
   });
 
+  test('change events: delivered after the call, a throwing listener goes to the window error event', async () => {
+    const { page } = await open('/plain/');
+    try {
+      const outcome = await page.evaluate(async () => {
+        const { Document } = await import('/pkg/dist/index.js');
+        const reported = [];
+        const onError = (event) => {
+          reported.push(event.error?.message);
+          event.preventDefault();
+        };
+        window.addEventListener('error', onError);
+        const a = new Document();
+        const b = new Document();
+        const seen = [];
+        a.subscribe(() => {
+          throw new Error('listener failed');
+        });
+        const unsubscribe = a.subscribe((event) => seen.push([event, a.get('k')]));
+        a.set('k', 1);
+        const inside = seen.length;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        b.set('r', 2);
+        a.merge(b.takeDelta());
+        a.merge(b.encode());
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        unsubscribe();
+        a.set('k', 3);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        window.removeEventListener('error', onError);
+        return { inside, seen, reported, usable: a.toJSON() };
+      });
+      assert.equal(outcome.inside, 0, 'not inside the call');
+      assert.deepEqual(outcome.seen, [
+        [{ paths: [['k']], local: true }, 1],
+        [{ paths: [['r']], local: false }, 1],
+      ]);
+      assert.deepEqual(outcome.reported, ['listener failed', 'listener failed', 'listener failed']);
+      assert.deepEqual(outcome.usable, { k: 3, r: 2 });
+    } finally {
+      await page.close();
+    }
+  });
+
   test('replicas in two pages (Vite bundle and plain dist) sync through a lossy link', async () => {
     const left = await open('/');
     const right = await open('/plain/');
