@@ -10,7 +10,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { bin, distDir, jsTestsDir, makeProject, makeTempDir, packTarball, removeDir, run } from '../packaging/lib.mjs';
+import {
+  bin,
+  distDir,
+  jsTestsDir,
+  makeProject,
+  makeTempDir,
+  npmPackageDir,
+  packTarball,
+  removeDir,
+  run,
+} from '../packaging/lib.mjs';
 
 const here = join(jsTestsDir, 'types');
 const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'env.d.ts'];
@@ -18,12 +28,21 @@ const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'env.d.ts'];
 let root;
 let pack;
 let project;
+let readmeFiles;
 
 before(async () => {
   root = await makeTempDir('converge-types-');
   pack = await packTarball(root);
   const files = {};
   for (const name of sources) files[name] = await readFile(join(here, name), 'utf8');
+  // The npm README's TypeScript examples, as a user would paste them.
+  const readme = await readFile(join(npmPackageDir, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(examples.length > 0, 'the README has TypeScript examples');
+  examples.forEach((code, i) => {
+    files[`readme-${i + 1}.ts`] = `${code}export {};\n`;
+  });
+  readmeFiles = examples.map((_, i) => `readme-${i + 1}.ts`);
   project = await makeProject(root, 'types-user', pack.tarball, files);
 });
 
@@ -60,6 +79,9 @@ async function compiles(name, options, files) {
 }
 
 const esm = ['usage.ts', 'errors.ts', 'slim.ts'];
+
+test("the npm README's TypeScript examples compile under --strict", () =>
+  compiles('readme', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'] }, [...readmeFiles, 'env.d.ts']));
 
 describe('tsc --strict on a user file', () => {
   test('nodenext ESM, no DOM lib, no Node types', () =>
@@ -147,6 +169,15 @@ function present(module) {
   }
   return { classes, functions: functions.sort() };
 }
+
+test('the public types hold no any, Function or bare object', async () => {
+  for (const file of ['index.d.ts', 'index.d.cts']) {
+    const text = await readFile(join(distDir, file), 'utf8');
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const loose = code.split('\n').filter((line) => /\bany\b|\bFunction\b|:\s*object\b|\bunknown\b/.test(line));
+    assert.deepEqual(loose, [], `${file}: give these exact types (unchecked_param_type / unchecked_return_type)`);
+  }
+});
 
 describe('declared and runtime members match', () => {
   for (const [entry, types] of [
