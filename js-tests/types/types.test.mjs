@@ -43,6 +43,16 @@ before(async () => {
     files[`readme-${i + 1}.ts`] = `${code}export {};\n`;
   });
   readmeFiles = examples.map((_, i) => `readme-${i + 1}.ts`);
+  // And the JavaScript examples of both READMEs, type-checked as JavaScript (checkJs).
+  const rootReadme = await readFile(join(jsTestsDir, '..', 'README.md'), 'utf8');
+  const jsExamples = [readme, rootReadme].flatMap((text) =>
+    [...text.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]),
+  );
+  assert.ok(jsExamples.length >= 2, 'both READMEs have a JavaScript example');
+  jsExamples.forEach((code, i) => {
+    files[`readme-${i + 1}.mjs`] = code;
+    readmeFiles.push(`readme-${i + 1}.mjs`);
+  });
   project = await makeProject(root, 'types-user', pack.tarball, files);
 });
 
@@ -80,8 +90,12 @@ async function compiles(name, options, files) {
 
 const esm = ['usage.ts', 'errors.ts', 'slim.ts'];
 
-test("the npm README's TypeScript examples compile under --strict", () =>
-  compiles('readme', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'] }, [...readmeFiles, 'env.d.ts']));
+test("the READMEs' examples (TypeScript, and JavaScript under checkJs) compile under --strict", () =>
+  compiles(
+    'readme',
+    { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], allowJs: true, checkJs: true },
+    [...readmeFiles, 'env.d.ts'],
+  ));
 
 describe('tsc --strict on a user file', () => {
   test('nodenext ESM, no DOM lib, no Node types', () =>
