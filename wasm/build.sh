@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into wasm/npm/dist: wasm32 release build, wasm-bindgen (web and
-# nodejs outputs), wasm-opt -Oz, the inline-wasm default entry, and a size report.
+# nodejs outputs, one wasm file), wasm-opt -Oz, the inline-wasm default entry, the
+# type declarations (ESM and CommonJS), and a size report.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli 0.2.130, and the repo's
 # npm dev dependencies (binaryen's wasm-opt). `make wasm` installs what is missing.
 set -euo pipefail
@@ -14,10 +15,16 @@ rm -rf "$out" && mkdir -p "$out/web" "$out/node"
 wasm-bindgen --target web --out-dir "$out/web" "$raw"
 wasm-bindgen --target nodejs --out-dir "$out/node" "$raw"
 
-for wasm in "$out/web/converge_wasm_bg.wasm" "$out/node/converge_wasm_bg.wasm"; do
-  "$root/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
-  mv "$wasm.opt" "$wasm"
-done
+# The web and nodejs outputs' wasm are byte-identical: ship it once (the Node glue
+# reads ../web/converge_wasm_bg.wasm, see entries.mjs), and stop if they ever differ.
+if ! cmp -s "$out/web/converge_wasm_bg.wasm" "$out/node/converge_wasm_bg.wasm"; then
+  echo "wasm-bindgen's web and nodejs wasm differ: entries.mjs assumes one file" >&2
+  exit 1
+fi
+rm "$out/node/converge_wasm_bg.wasm" "$out/node/converge_wasm_bg.wasm.d.ts"
+wasm="$out/web/converge_wasm_bg.wasm"
+"$root/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"
 
 # Node: wasm-bindgen's nodejs output is CommonJS; name it .cjs so `require` works
 # whatever the package's module type, and wrap it for `import`.

@@ -66,6 +66,25 @@ describe('the tarball', () => {
     assert.ok(!files.some((f) => f.includes('SIZES')), 'the size report is not shipped');
     assert.ok(info.size < 2 * 2 ** 20, `packed size ${info.size}`);
   });
+
+  test('ships the wasm twice at most: one .wasm file, and the inlined copy', async () => {
+    const { files, info } = pack;
+    assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['dist/web/converge_wasm_bg.wasm']);
+    const wasm = (await readFile(join(npmPackageDir, 'dist/web/converge_wasm_bg.wasm'))).length;
+    // The .wasm file, its base64 copy in index.js (4/3 of it), and small glue.
+    assert.ok(info.unpackedSize < wasm * (1 + 4 / 3) + 400_000, `unpacked ${info.unpackedSize}`);
+  });
+
+  test('declares its side effects (the entries that instantiate the wasm) and its engines', async () => {
+    const manifest = JSON.parse(await readFile(join(npmPackageDir, 'package.json'), 'utf8'));
+    assert.deepEqual(manifest.sideEffects, [
+      './dist/index.js',
+      './dist/node/converge_wasm.cjs',
+      './dist/node/index.mjs',
+    ]);
+    assert.match(manifest.engines.node, /^>=\d+/);
+    assert.equal(manifest.exports['.'].node.require.types, './dist/index.d.cts');
+  });
 });
 
 describe('Node', () => {
@@ -132,6 +151,16 @@ ${printResult}`,
     assert.match(result.wasmUrl, /dist\/web\/converge_wasm_bg\.wasm$/);
     assert.notEqual(result.beforeInit, 'no error', 'using the slim entry before init() fails');
     t.diagnostic(`slim entry before init(): ${result.beforeInit}`);
+  });
+
+  test("slim entry: await init() with no argument reads the wasm from disk in Node", async () => {
+    const dir = await makeProject(root, 'node-slim-default', pack.tarball, {
+      'main.mjs': `import init, { Document } from 'converge-crdt/slim';
+await init();
+${scenarioSource('', 'node-slim-default')}
+${printResult}`,
+    });
+    checkScenarioResult(assert, await runNode(dir, 'main.mjs'), 'node-slim-default');
   });
 });
 

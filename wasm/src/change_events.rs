@@ -20,6 +20,17 @@ use wasm_bindgen::JsCast;
 
 use crate::value::define;
 
+#[wasm_bindgen(typescript_custom_section)]
+const CHANGE_EVENT_TS: &str = r#"
+/** What `Document.subscribe` listeners get: the paths a change touched. */
+export interface ChangeEvent {
+  /** A local write: the path written; a merge or sync message: the fields it changed. */
+  paths: string[][];
+  /** Whether the change was a local write (`false`: `merge` or `receive`). */
+  local: boolean;
+}
+"#;
+
 #[wasm_bindgen]
 extern "C" {
     /// `queueMicrotask(callback)`: runs `callback` once the current JavaScript task

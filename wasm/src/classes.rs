@@ -37,7 +37,7 @@ macro_rules! crdt_class {
             /// A new, empty replica; `replicaId` is 16 hex digits, random if omitted.
             #[wasm_bindgen(constructor)]
             pub fn new(
-                #[wasm_bindgen(js_name = replicaId, unchecked_param_type = "string")]
+                #[wasm_bindgen(js_name = replicaId, unchecked_optional_param_type = "string")]
                 replica_id: Option<JsValue>,
             ) -> Result<$class, JsValue> {
                 let replica_id = crate::value::optional_string_arg(
@@ -73,7 +73,7 @@ macro_rules! crdt_class {
             /// A replica holding the state in `bytes` (from `encode()`).
             pub fn decode(
                 #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
-                #[wasm_bindgen(js_name = replicaId, unchecked_param_type = "string")]
+                #[wasm_bindgen(js_name = replicaId, unchecked_optional_param_type = "string")]
                 replica_id: Option<JsValue>,
             ) -> Result<$class, JsValue> {
                 let bytes = crate::value::bytes_arg(&bytes, "bytes")?;
@@ -96,7 +96,7 @@ macro_rules! crdt_class {
 
             /// The writes seen, as `{ [replicaId]: counter }` (compare two with
             /// `compareVersions`); a counter past 2^53 − 1 is a bigint.
-            #[wasm_bindgen(unchecked_return_type = "Record<string, number | bigint>")]
+            #[wasm_bindgen(unchecked_return_type = "Version")]
             pub fn version(&self) -> JsValue {
                 self.inner.version()
             }
@@ -157,6 +157,7 @@ macro_rules! crdt_class {
 
             /// Sync metrics: messages, bytes, fallbacks, conflicts, dot value clashes,
             /// buffer depth, peers, policy outcomes (documents) and dead letters dropped.
+            #[wasm_bindgen(unchecked_return_type = "Metrics")]
             pub fn metrics(&self) -> JsValue {
                 self.inner.metrics()
             }
@@ -164,7 +165,7 @@ macro_rules! crdt_class {
             /// What this replica refused, oldest first (bounded, 256): rejected sync
             /// messages and, for documents, refused writes, as `{ kind, code, message,
             /// origin, path, bytes }`.
-            #[wasm_bindgen(js_name = deadLetters)]
+            #[wasm_bindgen(js_name = deadLetters, unchecked_return_type = "DeadLetter[]")]
             pub fn dead_letters(&self) -> js_sys::Array {
                 self.inner.dead_letters()
             }
@@ -275,7 +276,7 @@ impl JsGCounter {
     /// Adds `n` (default 1): a non-negative safe integer.
     pub fn increment(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.increment(me, by))
@@ -293,7 +294,7 @@ impl JsPnCounter {
     /// Adds `n` (default 1).
     pub fn increment(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.increment(me, by))
@@ -302,7 +303,7 @@ impl JsPnCounter {
     /// Subtracts `n` (default 1).
     pub fn decrement(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.inner.try_write(|c, me| c.decrement(me, by))
@@ -318,21 +319,30 @@ impl JsPnCounter {
 #[wasm_bindgen(js_class = "OrSet")]
 impl JsOrSet {
     /// Adds `value`.
-    pub fn add(&mut self, value: JsValue) -> Result<(), JsValue> {
+    pub fn add(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.inner.write(|s, me| s.add(me, value));
         Ok(())
     }
 
     /// Removes `value` as observed here (a concurrent add elsewhere wins).
-    pub fn remove(&mut self, value: JsValue) -> Result<(), JsValue> {
+    pub fn remove(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.inner.write(|s, _| s.remove(&value));
         Ok(())
     }
 
     /// Whether `value` is in the set.
-    pub fn has(&self, value: JsValue) -> Result<bool, JsValue> {
+    pub fn has(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<bool, JsValue> {
         Ok(self.inner.state().contains(&to_value(&value)?))
     }
 
@@ -348,6 +358,7 @@ impl JsOrSet {
     }
 
     /// The elements, in a order every replica agrees on.
+    #[wasm_bindgen(unchecked_return_type = "Value[]")]
     pub fn values(&self) -> Array {
         self.inner
             .state()
@@ -361,7 +372,10 @@ impl JsOrSet {
 #[wasm_bindgen(js_class = "LwwRegister")]
 impl JsLwwRegister {
     /// Writes `value`, stamped by this replica's hybrid logical clock.
-    pub fn set(&mut self, value: JsValue) -> Result<(), JsValue> {
+    pub fn set(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         let clock = &mut self.clock;
         self.inner.write(|r, me| r.set(me, clock, value));
@@ -369,7 +383,7 @@ impl JsLwwRegister {
     }
 
     /// The winning value (`undefined` if never written).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Value | undefined")]
     pub fn value(&self) -> JsValue {
         self.inner
             .state()
@@ -379,6 +393,7 @@ impl JsLwwRegister {
 
     /// Every live write, winner first: `{ value, writer, timestamp: { millis, logical } }`.
     /// More than one means concurrent writes: the losers are conflicts.
+    #[wasm_bindgen(unchecked_return_type = "LwwWrite[]")]
     pub fn writes(&self) -> Array {
         self.inner
             .state()
@@ -407,13 +422,17 @@ impl JsLwwRegister {
 #[wasm_bindgen(js_class = "MvRegister")]
 impl JsMvRegister {
     /// Writes `value`, replacing every sibling seen here.
-    pub fn set(&mut self, value: JsValue) -> Result<(), JsValue> {
+    pub fn set(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+    ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.inner.write(|r, me| r.write(me, value));
         Ok(())
     }
 
     /// Every concurrent value (siblings), in an order every replica agrees on.
+    #[wasm_bindgen(unchecked_return_type = "Value[]")]
     pub fn values(&self) -> Array {
         self.inner.state().values().map(from_value).collect()
     }
@@ -427,7 +446,14 @@ impl JsMvRegister {
     /// `undefined` and a single sibling its value, without calling `resolve`; an error
     /// it throws reaches the caller, and a return that is not a value throws
     /// `ERR_INVALID_ARGUMENT`.
-    pub fn resolve(&self, resolve: &js_sys::Function) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Value | undefined")]
+    pub fn resolve(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "(siblings: Sibling[]) => Value | Sibling | undefined"
+        )]
+        resolve: &js_sys::Function,
+    ) -> Result<JsValue, JsValue> {
         let state = self.inner.state();
         let siblings: Vec<(converge::Dot, &Value)> = state.siblings().collect();
         match siblings.as_slice() {

@@ -257,9 +257,9 @@ impl JsDocument {
     /// Sets the last-writer-wins register at `path` to `value`.
     pub fn set(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.write_at(&path, options, |r: &mut LwwRegister<Value>, me, clock| {
@@ -271,9 +271,9 @@ impl JsDocument {
     #[wasm_bindgen(js_name = setMulti)]
     pub fn set_multi(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.write_at(&path, options, |r: &mut MvRegister<Value>, me, _| {
@@ -287,9 +287,9 @@ impl JsDocument {
     /// replica's earlier increments either.
     pub fn increment(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.write_at(&path, options, |c: &mut Counter, me, _| c.increment(me, by))
@@ -298,9 +298,9 @@ impl JsDocument {
     /// Subtracts `n` (default 1) from the counter at `path`.
     pub fn decrement(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let by = amount(n)?;
         self.write_at(&path, options, |c: &mut Counter, me, _| c.decrement(me, by))
@@ -310,9 +310,9 @@ impl JsDocument {
     #[wasm_bindgen(js_name = addToSet)]
     pub fn add_to_set(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.write_at(&path, options, |s: &mut OrSet<Value>, me, _| {
@@ -324,9 +324,9 @@ impl JsDocument {
     #[wasm_bindgen(js_name = removeFromSet)]
     pub fn remove_from_set(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         self.write_at(&path, options, |s: &mut OrSet<Value>, _, _| {
@@ -337,8 +337,8 @@ impl JsDocument {
     /// Turns on the enable-wins flag at `path`.
     pub fn enable(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         self.write_at(&path, options, |f: &mut Flag, me, _| f.enable(me))
     }
@@ -346,8 +346,8 @@ impl JsDocument {
     /// Turns off the flag at `path`, as observed here (a concurrent enable wins).
     pub fn disable(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         self.write_at(&path, options, |f: &mut Flag, _, _| f.disable())
     }
@@ -356,8 +356,8 @@ impl JsDocument {
     /// under it survive).
     pub fn remove(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ ifMatch?: string }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let path = path_of(&path)?;
         let if_match = if_match_of(options)?;
@@ -376,9 +376,10 @@ impl JsDocument {
 
     /// The plain value at `path` (registers read under their policies), or `undefined`.
     /// Counters are numbers, or bigints outside the safe-integer range.
+    #[wasm_bindgen(unchecked_return_type = "Value | undefined")]
     pub fn get(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
     ) -> Result<JsValue, JsValue> {
         let path = path_of(&path)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -392,7 +393,7 @@ impl JsDocument {
     }
 
     /// The whole document as plain data.
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ [key: string]: Value }")]
     pub fn to_json(&self) -> JsValue {
         self.inner
             .state()
@@ -404,10 +405,11 @@ impl JsDocument {
     /// register. `version` is what a conditional write's `ifMatch` takes.
     /// `options.policy` reads under that policy instead (say, to show what
     /// last-writer-wins would make of a field another policy settles).
+    #[wasm_bindgen(unchecked_return_type = "FieldRead | undefined")]
     pub fn read(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string | string[]")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ policy?: object }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ReadOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let path = path_of(&path)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -433,6 +435,7 @@ impl JsDocument {
     /// The fields that need a person: `[{ path, kinds, ...read }]` for registers whose
     /// read is ambiguous, keeps siblings or is an unresolved conflict, and for keys
     /// where replicas wrote different kinds.
+    #[wasm_bindgen(unchecked_return_type = "Conflict[]")]
     pub fn conflicts(&self) -> Array {
         self.inner
             .state()
@@ -461,8 +464,8 @@ impl JsDocument {
     #[wasm_bindgen(js_name = setPolicy)]
     pub fn set_policy(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] pattern: JsValue,
-        policy: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Path")] pattern: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Policy")] policy: JsValue,
     ) -> Result<(), JsValue> {
         let pattern = path_of(&pattern)?;
         let keys: Vec<&str> = pattern.iter().map(String::as_str).collect();
@@ -509,7 +512,7 @@ impl JsDocument {
     /// Counts per policy and path pattern since this replica started: `[{ pattern,
     /// policy, settled, review, ignored, refused }]` (fields no rule matches count under
     /// the pattern `(default)`). Also in `metrics().policies`.
-    #[wasm_bindgen(js_name = policyMetrics)]
+    #[wasm_bindgen(js_name = policyMetrics, unchecked_return_type = "PolicyMetrics[]")]
     pub fn policy_metrics(&self) -> Array {
         crate::synced::policy_metrics_js(&self.inner.policy_metrics())
     }
@@ -522,7 +525,11 @@ impl JsDocument {
     /// event. Events are delivered in order, in a microtask after the call that made
     /// them (so a listener may read and write the document); a listener that throws
     /// is reported (`reportError`, else `console.error`) and changes nothing.
-    pub fn subscribe(&self, listener: JsValue) -> Result<Function, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: ChangeEvent) => void")] listener: JsValue,
+    ) -> Result<Function, JsValue> {
         let listener: Function = listener
             .dyn_into()
             .map_err(|_| invalid("subscribe takes a listener function"))?;

@@ -73,10 +73,10 @@ fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
 
 /// How two versions relate: `"equal"`, `"before"` (the first is stale), `"after"` or
 /// `"concurrent"` (each has writes the other lacks).
-#[wasm_bindgen(js_name = compareVersions)]
+#[wasm_bindgen(js_name = compareVersions, unchecked_return_type = "VersionOrder")]
 pub fn compare_versions(
-    #[wasm_bindgen(unchecked_param_type = "Record<string, number | bigint>")] a: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, number | bigint>")] b: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Version")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Version")] b: JsValue,
 ) -> Result<String, JsValue> {
     let (a, b) = (version_from_js(&a)?, version_from_js(&b)?);
     Ok(match a.compare(&b) {

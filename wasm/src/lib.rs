@@ -18,6 +18,7 @@ mod headroom;
 mod ids;
 mod js_functions;
 mod synced;
+mod ts_types;
 mod value;
 mod write_policies;
 

@@ -120,7 +120,7 @@ export interface MergeReport {
     path: string[];
     pattern: string;
     policy: string;
-    outcome: string;
+    outcome: Outcome;
     verdict: 'settled' | 'review' | null;
     ignored: number;
   }[];

@@ -3,8 +3,11 @@
 //                  synchronously (no top-level await, no .wasm import to resolve)
 //   slim.js        the same API with an explicit `init(urlOrBytes)`, for users who
 //                  fetch the .wasm file themselves
-//   node/index.mjs ESM wrapper of the nodejs (CommonJS) output
-//   *.d.ts         the types, shared by every entry
+//   node/index.mjs ESM wrapper of the nodejs (CommonJS) output, whose glue reads the
+//                  one wasm file, ../web/converge_wasm_bg.wasm
+//   index.d.ts     the types, for `import` (ESM)
+//   index.d.cts    the same types, for `require` (CommonJS)
+//   slim.d.ts      the slim entry's types (no DOM lib needed)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,6 +26,17 @@ for (const file of [join(web, 'converge_wasm.js'), join(dist, 'node', 'converge_
   if (!text.includes(bareThrow)) throw new Error(`wasm-bindgen glue changed: update entries.mjs (${file})`);
   writeFileSync(file, text.replaceAll(bareThrow, codedThrow));
 }
+
+// The Node glue reads the web output's wasm (byte-identical; build.sh checks), so the
+// package ships the wasm file once.
+const nodeGlue = join(dist, 'node', 'converge_wasm.cjs');
+const nodeWasmPath = 'const wasmPath = `${__dirname}/converge_wasm_bg.wasm`;';
+const nodeText = readFileSync(nodeGlue, 'utf8');
+if (!nodeText.includes(nodeWasmPath)) throw new Error('wasm-bindgen nodejs glue changed: update entries.mjs');
+writeFileSync(
+  nodeGlue,
+  nodeText.replace(nodeWasmPath, 'const wasmPath = `${__dirname}/../web/converge_wasm_bg.wasm`;'),
+);
 const types = readFileSync(join(web, 'converge_wasm.d.ts'), 'utf8');
 
 // The names the module exports, read off its type declarations.
@@ -61,11 +75,21 @@ export { ${names.join(', ')} } from './inline/converge_wasm.js';
 
 writeFileSync(
   join(dist, 'slim.js'),
-  `// converge/slim: the same API, without the inlined wasm. Call \`await init()\`
-// (it fetches converge_wasm_bg.wasm next to this file) or \`init(urlOrBytes)\`
-// before using anything else.
-import init, { initSync } from './web/converge_wasm.js';
-export default init;
+  `// converge/slim: the same API, without the inlined wasm. Call \`await init()\` before
+// using anything else: in a browser it fetches converge_wasm_bg.wasm next to this file,
+// in Node it reads that file; or pass a URL, a Response, the bytes or a module.
+import webInit, { initSync } from './web/converge_wasm.js';
+const isNode = typeof process === 'object' && process !== null && !!(process.versions && process.versions.node);
+export default async function init(input) {
+  if (input === undefined && isNode) {
+    // fetch() cannot read file: URLs. The specifier is a variable so that bundlers
+    // leave this Node-only import alone.
+    const fs = 'node:fs/promises';
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+    input = { module_or_path: await readFile(new URL('./web/converge_wasm_bg.wasm', import.meta.url)) };
+  }
+  return webInit(input);
+}
 export { init, initSync };
 export { ${names.join(', ')} } from './web/converge_wasm.js';
 `,
@@ -80,17 +104,44 @@ export const { ${names.join(', ')} } = converge;
 `,
 );
 
-const publicTypes = types
-  .replace(/^export type InitInput[\s\S]*$/m, '')
-  .trimEnd();
-writeFileSync(join(dist, 'index.d.ts'), publicTypes + '\n');
+// The types: wasm-bindgen's declarations (exact types come from the attributes and
+// wasm/src/ts_types.rs), without its init types (they need the DOM lib). `using` needs
+// Symbol.dispose: referencing its lib lets a user's default lib compile.
+const publicTypes =
+  '/// <reference lib="esnext.disposable" />\n' +
+  types
+    .replace(/^export type InitInput[\s\S]*$/m, '')
+    .trimEnd() +
+  '\n';
+writeFileSync(join(dist, 'index.d.ts'), publicTypes);
+writeFileSync(join(dist, 'index.d.cts'), publicTypes);
 writeFileSync(
   join(dist, 'slim.d.ts'),
   `export * from './index.js';
-/** Loads the wasm: fetched from next to this module, or from the URL, Response or bytes given. */
-export default function init(input?: { module_or_path?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+/** A URL object (the DOM's or Node's), as far as \`init\` needs one. */
+export interface UrlLike {
+  readonly href: string;
+}
+/** A fetch \`Response\` (or a promise of one), as far as \`init\` needs one. */
+export interface ResponseLike {
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+/** The wasm as bytes. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+/** What \`init\` loads the wasm from: a URL, a Response, the bytes, or a compiled \`WebAssembly.Module\`. */
+export type InitInput = string | UrlLike | ResponseLike | PromiseLike<ResponseLike> | WasmBytes | WebAssemblyModuleLike;
+/**
+ * A compiled \`WebAssembly.Module\`. The DOM lib declares it as an empty interface, so
+ * any object matches it there too; declared here so no DOM lib is needed.
+ */
+export type WebAssemblyModuleLike = object;
+/**
+ * Loads the wasm: with no argument, fetched from next to this module in a browser and
+ * read from disk in Node; or from the URL, Response, bytes or module given.
+ */
+export default function init(input?: { module_or_path: InitInput } | InitInput): Promise<unknown>;
 export { init };
-/** Instantiates the wasm from bytes, synchronously. */
-export function initSync(input: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
+/** Instantiates the wasm from bytes or a module, synchronously. */
+export function initSync(input: { module: WasmBytes | WebAssemblyModuleLike } | WasmBytes | WebAssemblyModuleLike): unknown;
 `,
 );
