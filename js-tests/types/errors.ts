@@ -59,8 +59,10 @@ new GCounter().merge(new OrSet());
 new OrSet().add(Symbol('x'));
 // @ts-expect-error the value of a register is a Value
 new LwwRegister().value.foo;
-// @ts-expect-error resolve gets plain values
-new MvRegister().resolve((siblings) => siblings[0].value);
+// @ts-expect-error resolve gets Sibling objects, not strings
+new MvRegister().resolve((siblings) => siblings[0].toUpperCase());
+// @ts-expect-error a change event's paths are arrays of keys
+doc.subscribe((event) => event.paths[0].toUpperCase());
 // @ts-expect-error receive takes bytes
 doc.receive('hello');
 console.log(bad, kind, changed, code, order, ok);

@@ -195,7 +195,18 @@ const mv = new MvRegister();
 mv.set([1, 2]);
 const mvs: Value[] = mv.values();
 const picked: Value | undefined = mv.resolve((siblings) => siblings[0]);
-console.log(mvs, picked);
+const settled: Value | undefined = mv.resolve((siblings) =>
+  siblings.length > 2 ? undefined : siblings.map((s) => String(s.value)).join('+'),
+);
+console.log(mvs, picked, settled);
+
+// Change events.
+const unsubscribe: () => void = doc.subscribe((event) => {
+  const paths: string[][] = event.paths;
+  const local: boolean = event.local;
+  console.log(paths, local, doc.toJSON());
+});
+unsubscribe();
 
 // The sync session on a plain class.
 const a = new GCounter();
