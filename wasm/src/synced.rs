@@ -329,8 +329,8 @@ impl Synced<Document> {
 
 /// The bytes `merge` was given: a Uint8Array, or what an object's `encode()` returns.
 fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
-    let bytes = if let Some(bytes) = other.dyn_ref::<Uint8Array>() {
-        bytes.to_vec()
+    let bytes = if let Some(bytes) = crate::js::uint8_array_bytes(other, "merge's argument")? {
+        bytes
     } else {
         let encode = Reflect::get(other, &"encode".into())
             .ok()
@@ -339,10 +339,8 @@ fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
         let encoded = encode.call0(other).map_err(|_| {
                 invalid("could not encode the object given to merge (an object merged into itself is already merged)")
             })?;
-        encoded
-            .dyn_ref::<Uint8Array>()
+        crate::js::uint8_array_bytes(&encoded, "encode()'s result")?
             .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
-            .to_vec()
     };
     Ok(bytes)
 }
