@@ -388,19 +388,19 @@ impl JsLwwRegister {
             .collect()
     }
 
-    /// Whether concurrent writes were made closer together than `skewToleranceMs`, so
-    /// clock skew may have picked the winner.
+    /// Whether concurrent writes were made closer together than `skewToleranceMs` (a
+    /// number; a negative one, NaN or none counts as 0; anything else is an
+    /// `ERR_INVALID_ARGUMENT` error, not a coercion), so clock skew may have picked the winner.
     #[wasm_bindgen(js_name = isAmbiguous)]
     pub fn is_ambiguous(
         &self,
-        #[wasm_bindgen(js_name = skewToleranceMs)] skew_tolerance_ms: f64,
-    ) -> bool {
-        let tolerance = if skew_tolerance_ms.is_finite() && skew_tolerance_ms > 0.0 {
-            skew_tolerance_ms as u64
-        } else {
-            0
-        };
-        self.inner.state().read(tolerance).is_ambiguous()
+        #[wasm_bindgen(js_name = skewToleranceMs, unchecked_param_type = "number")]
+        skew_tolerance_ms: JsValue,
+    ) -> Result<bool, JsValue> {
+        let tolerance = optional_number_arg(&skew_tolerance_ms, "skewToleranceMs")?
+            .filter(|n| n.is_finite() && *n > 0.0)
+            .map_or(0, |n| n as u64);
+        Ok(self.inner.state().read(tolerance).is_ambiguous())
     }
 }
 
@@ -422,7 +422,13 @@ impl JsMvRegister {
     /// `undefined` for none); a single sibling is returned without calling it, and
     /// an error it throws reaches the caller. The register's own `resolve` decides
     /// when to call it.
-    pub fn resolve(&self, resolve: &js_sys::Function) -> Result<JsValue, JsValue> {
+    pub fn resolve(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Function")] resolve: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let resolve: js_sys::Function = resolve
+            .dyn_into()
+            .map_err(|_| invalid("resolve takes a function"))?;
         let mut failed = None;
         let picked = self.inner.state().resolve(|siblings| {
             let js: Array = siblings.iter().map(|v| from_value(v)).collect();

@@ -5,13 +5,13 @@ use converge::{
     Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, NodeKind, OrSet, Outcome,
     Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
 };
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
-use crate::js::{array_items, is_array, string_of, thrown};
+use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
 use crate::synced::Synced;
 use crate::value::{
@@ -43,8 +43,9 @@ fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
     }
     if is_array(js, "a path")? {
         let keys: Vec<String> = array_items(js, "a path", MAX_ITEMS)?
+            .into_iter()
             .map(|k| {
-                string_of(&k?, "a path key")?.ok_or_else(|| invalid("path keys must be strings"))
+                string_of(&k, "a path key")?.ok_or_else(|| invalid("path keys must be strings"))
             })
             .collect::<Result<_, _>>()?;
         if keys.is_empty() {
@@ -136,7 +137,7 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             "a policy is an object with a type: 'lww', 'siblings', 'resolver' or 'authority'",
         ));
     }
-    let field = |name: &str| Reflect::get(js, &JsValue::from_str(name)).map_err(thrown("a policy"));
+    let field = |name: &str| property(js, name, "a policy");
     let kind = string_of(&field("type")?, "a policy's type")?.ok_or_else(|| {
         invalid("a policy needs a type: 'lww', 'siblings', 'resolver' or 'authority'")
     })?;
@@ -183,8 +184,9 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
                 ));
             }
             let ids = array_items(&replicas, "an authority policy's replicas", MAX_ITEMS)?
+                .into_iter()
                 .map(|r| {
-                    string_of(&r?, "a replica id")?
+                    string_of(&r, "a replica id")?
                         .ok_or_else(|| invalid("replica ids are strings"))
                         .and_then(|s| parse_replica(&s))
                 })
@@ -377,8 +379,7 @@ impl JsDocument {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let policy = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
             Some(options) => {
-                let policy = Reflect::get(&options, &JsValue::from_str("policy"))
-                    .map_err(thrown("read options"))?;
+                let policy = property(&options, "policy", "read options")?;
                 if policy.is_undefined() {
                     None
                 } else {

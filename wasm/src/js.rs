@@ -1,29 +1,66 @@
 //! The calls into JavaScript that can throw, declared `catch`: a getter, a Proxy trap
 //! or a revoked Proxy then gives an `Err`, never an exception unwinding through Rust
 //! frames (which would skip destructors and leave the object borrowed for good). Every
-//! inspection of a value JavaScript passed in goes through here or through js-sys
-//! calls that are `catch` already (`Reflect::get`, `Function::call1`), and what they
-//! throw becomes a coded `ERR_INVALID_ARGUMENT` ([`thrown`]).
+//! inspection of a value JavaScript passed in goes through here (user callbacks go
+//! through js-sys's `Function::call*`, which are `catch` too), and what it throws
+//! becomes a coded `ERR_INVALID_ARGUMENT` ([`thrown`]).
 
-use js_sys::{Array, JsString, Uint8Array};
+use js_sys::{Array, Function, JsString, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::error::invalid;
 
+// wasm-bindgen 0.2.130 leaks an externref slot (a few bytes of wasm memory) each time
+// a `catch` import that returns a JavaScript object throws: the slot for the return
+// value is taken before the exception is checked, and never given back. So the
+// imports below that can throw return only numbers, booleans or `Vec`s (copied into
+// wasm memory inside the guarded call, nothing taken when it throws); a single value
+// comes back as a one-item `Vec` from `Array.prototype.map`.
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
 
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn object_entries_of(value: &JsValue) -> Result<Vec<JsValue>, JsValue>;
 
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
-    fn object_get_prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["Array", "prototype", "slice"], js_name = call)]
+    fn array_slice(value: &JsValue) -> Result<Vec<JsValue>, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["Array", "prototype", "map"], js_name = call)]
+    fn array_map(items: &Array, function: &Function) -> Result<Vec<JsValue>, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn number_property(target: &JsValue, key: &JsValue) -> Result<Option<f64>, JsValue>;
 
     #[wasm_bindgen(catch, js_namespace = Uint8Array, js_name = from)]
-    fn uint8_array_from(value: &JsValue) -> Result<Uint8Array, JsValue>;
+    fn uint8_array_from(value: &JsValue) -> Result<Vec<u8>, JsValue>;
+
+    #[wasm_bindgen(thread_local_v2, js_namespace = Reflect, js_name = get)]
+    static REFLECT_GET: Function;
+
+    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = getPrototypeOf)]
+    static GET_PROTOTYPE_OF: Function;
+}
+
+/// `function(value)`, caught, its result carried out as a one-item `Vec`.
+fn apply_one(function: &Function, value: &JsValue, what: &str) -> Result<JsValue, JsValue> {
+    let mut result = array_map(&Array::of1(value), function).map_err(thrown(what))?;
+    result
+        .pop()
+        .ok_or_else(|| invalid(format!("{what}: reading it gave nothing")))
+}
+
+/// `target[key]` (getters and Proxy traps that throw give a coded error; a getter runs
+/// with the index 0 as `this`, an artefact of the leak-free call).
+pub(crate) fn property(target: &JsValue, key: &str, what: &str) -> Result<JsValue, JsValue> {
+    if !target.is_object() && !target.is_function() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    let get: Function =
+        REFLECT_GET.with(|get| JsValue::from(get.bind1(&JsValue::NULL, target)).unchecked_into());
+    apply_one(&get, &JsValue::from_str(key), what)
 }
 
 /// What JavaScript threw while a value was being read, as a coded error.
@@ -36,36 +73,43 @@ pub(crate) fn is_array(value: &JsValue, what: &str) -> Result<bool, JsValue> {
     array_is_array(value).map_err(thrown(what))
 }
 
-/// The items of an array (or a Proxy of one), read lazily: its `length`, then each
-/// index with `Reflect.get`, so getters and traps that throw give a coded error and a
-/// conversion that fails stops reading. `limit` bounds the length (a sparse array or
-/// a Proxy may claim billions of items).
-pub(crate) fn array_items<'a>(
-    value: &'a JsValue,
-    what: &'a str,
+/// The items of an array (or a Proxy of one): its `length`, bounded by `limit` (a
+/// sparse array or a Proxy may claim billions of items), then a copy by
+/// `Array.prototype.slice` (holes read as `undefined`); getters and traps that throw
+/// give a coded error.
+pub(crate) fn array_items(
+    value: &JsValue,
+    what: &str,
     limit: u32,
-) -> Result<impl Iterator<Item = Result<JsValue, JsValue>> + 'a, JsValue> {
-    let length = js_sys::Reflect::get(value, &JsValue::from_str("length")).map_err(thrown(what))?;
-    let length = length
-        .as_f64()
+) -> Result<Vec<JsValue>, JsValue> {
+    let length = number_property(value, &JsValue::from_str("length"))
+        .map_err(thrown(what))?
         .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(limit)).contains(n))
         .ok_or_else(|| invalid(format!("{what}: an array of more than {limit} items")))?;
-    Ok((0..length as u32).map(move |i| js_sys::Reflect::get_u32(value, i).map_err(thrown(what))))
+    let items = array_slice(value).map_err(thrown(what))?;
+    if items.len() as f64 != length {
+        return Err(invalid(format!(
+            "{what}: its length changed while it was read"
+        )));
+    }
+    Ok(items)
 }
 
-/// The own enumerable string keys and their values of an object (or a Proxy).
+/// The own enumerable string keys and their values of an object (or a Proxy), by
+/// `Object.entries`.
 pub(crate) fn object_entries(
     value: &JsValue,
     what: &str,
 ) -> Result<Vec<(String, JsValue)>, JsValue> {
-    let keys = object_keys(value).map_err(thrown(what))?;
-    // `Object.keys` made this array: plain strings, no getters.
-    keys.iter()
-        .map(|key| {
-            let name = string_of(&key, what)?
+    object_entries_of(value)
+        .map_err(thrown(what))?
+        .into_iter()
+        .map(|entry| {
+            // `Object.entries` made these `[key, value]` arrays: no getters.
+            let entry: &Array = entry.unchecked_ref();
+            let name = string_of(&entry.get(0), what)?
                 .ok_or_else(|| invalid(format!("{what}: object keys must be strings")))?;
-            let field = js_sys::Reflect::get(value, &key).map_err(thrown(what))?;
-            Ok((name, field))
+            Ok((name, entry.get(1)))
         })
         .collect()
 }
@@ -76,13 +120,12 @@ pub(crate) fn is_plain_object(value: &JsValue, what: &str) -> Result<bool, JsVal
     if !value.is_object() || value.is_function() {
         return Ok(false);
     }
-    let proto = object_get_prototype_of(value).map_err(thrown(what))?;
+    let prototype_of = |v: &JsValue| GET_PROTOTYPE_OF.with(|f| apply_one(f, v, what));
+    let proto = prototype_of(value)?;
     if proto.is_null() {
         return Ok(true);
     }
-    Ok(object_get_prototype_of(&proto)
-        .map_err(thrown(what))?
-        .is_null())
+    Ok(prototype_of(&proto)?.is_null())
 }
 
 /// A copy of the bytes of a `Uint8Array`, `None` for anything else. The copy is made by
@@ -92,8 +135,7 @@ pub(crate) fn uint8_array_bytes(value: &JsValue, what: &str) -> Result<Option<Ve
     if value.dyn_ref::<Uint8Array>().is_none() {
         return Ok(None);
     }
-    let copy = uint8_array_from(value).map_err(thrown(what))?;
-    Ok(Some(copy.to_vec()))
+    uint8_array_from(value).map(Some).map_err(thrown(what))
 }
 
 /// A JavaScript string as a Rust `String`, `None` if `value` is no string. A string

@@ -6,7 +6,7 @@ use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
 };
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid, Coded};
@@ -332,7 +332,7 @@ fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
     let bytes = if let Some(bytes) = crate::js::uint8_array_bytes(other, "merge's argument")? {
         bytes
     } else {
-        let encode = Reflect::get(other, &"encode".into())
+        let encode = crate::js::property(other, "encode", "merge's argument")
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
             .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;

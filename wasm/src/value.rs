@@ -87,7 +87,8 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
     if is_array(js, "a value")? {
         too_deep(depth)?;
         let items = array_items(js, "an array value", MAX_ITEMS)?
-            .map(|item| to_value_at(&item?, depth + 1))
+            .iter()
+            .map(|item| to_value_at(item, depth + 1))
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Value::Array(items));
     }
@@ -210,8 +211,9 @@ pub(crate) fn bytes_arg(js: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     }
     if is_array(js, what)? {
         return array_items(js, what, MAX_ITEMS)?
+            .iter()
             .map(|b| {
-                b?.as_f64()
+                b.as_f64()
                     .filter(|n| n.fract() == 0.0 && (0.0..=255.0).contains(n))
                     .map(|n| n as u8)
                     .ok_or_else(|| {

@@ -22,8 +22,7 @@ pub(crate) fn if_match_of(options: Option<JsValue>) -> Result<Option<FieldVersio
     if !options.is_object() {
         return Err(invalid("write options are an object: { ifMatch: version }"));
     }
-    let if_match = Reflect::get(&options, &JsValue::from_str("ifMatch"))
-        .map_err(crate::js::thrown("write options"))?;
+    let if_match = crate::js::property(&options, "ifMatch", "write options")?;
     if if_match.is_undefined() {
         return Ok(None);
     }
