@@ -5,7 +5,7 @@
 // Every kind of JavaScript value that throws while it is read (a revoked Proxy, an
 // array whose item getter throws, Proxies whose ownKeys / getPrototypeOf / get / has
 // traps throw, an object with throwing getters, an object whose toString and
-// Symbol.toPrimitive throw) goes to every method that takes a value, a path, bytes,
+// Symbol.toPrimitive throw, a detached ArrayBuffer) goes to every method that takes a value, a path, bytes,
 // a string, a number, a function, options or a version, round after round. Each call
 // must either throw a coded Error (`code` a string starting `ERR_`) or, where the
 // value is legitimately readable (the `has` trap is never asked), succeed; after each
@@ -36,6 +36,11 @@ export const HOSTILE = {
     return o;
   },
   throwingToPrimitive: () => ({ toString: boom, valueOf: boom, [Symbol.toPrimitive]: boom }),
+  detachedArrayBuffer: () => {
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    return buffer;
+  },
 };
 
 /** Kinds whose value reads without any throw (the `has` trap is never asked). */

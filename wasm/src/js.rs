@@ -37,6 +37,12 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Uint8Array, js_name = from)]
     fn uint8_array_from(value: &JsValue) -> Result<Vec<u8>, JsValue>;
 
+    /// A `Uint8Array` viewing a buffer; throws on a detached `ArrayBuffer`.
+    type BufferView;
+
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array", js_name = Uint8Array)]
+    fn view_buffer(buffer: &JsValue) -> Result<BufferView, JsValue>;
+
     #[wasm_bindgen(thread_local_v2, js_namespace = Reflect, js_name = get)]
     static REFLECT_GET: Function;
 
@@ -136,6 +142,26 @@ pub(crate) fn uint8_array_bytes(value: &JsValue, what: &str) -> Result<Option<Ve
         return Ok(None);
     }
     uint8_array_from(value).map(Some).map_err(thrown(what))
+}
+
+/// A copy of the bytes of an `ArrayBuffer`, `None` for anything else; a detached
+/// buffer (or a Proxy of one) gives a coded error.
+pub(crate) fn array_buffer_bytes(value: &JsValue, what: &str) -> Result<Option<Vec<u8>>, JsValue> {
+    // `instanceof` is guarded by wasm-bindgen (a throw reads as false).
+    if value.dyn_ref::<js_sys::ArrayBuffer>().is_none() {
+        return Ok(None);
+    }
+    // A detached buffer reads as 0 bytes long (and a Proxy's `byteLength` throws,
+    // caught here without a leak), so the view below is only made of a live buffer,
+    // whose constructor does not throw.
+    let length = number_property(value, &JsValue::from_str("byteLength")).map_err(thrown(what))?;
+    if length == Some(0.0) {
+        return Ok(Some(Vec::new()));
+    }
+    let view = BufferView::view_buffer(value).map_err(thrown(what))?;
+    Ok(Some(
+        JsValue::from(view).unchecked_into::<Uint8Array>().to_vec(),
+    ))
 }
 
 /// A JavaScript string as a Rust `String`, `None` if `value` is no string. A string

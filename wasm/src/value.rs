@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use converge::{OrMapError, PlainBuilder, Value, MAX_VALUE_DEPTH};
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::error::{fail, invalid};
 use crate::js::{
-    array_items, is_array, is_plain_object, object_entries, string_of, uint8_array_bytes,
+    array_buffer_bytes, array_items, is_array, is_plain_object, object_entries, string_of,
+    uint8_array_bytes,
 };
 
 /// A JavaScript value as a [`Value`], exactly or not at all (the table is "Value
@@ -206,8 +207,8 @@ pub(crate) fn bytes_arg(js: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     if let Some(bytes) = uint8_array_bytes(js, what)? {
         return Ok(bytes);
     }
-    if let Some(buffer) = js.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(Uint8Array::new(buffer).to_vec());
+    if let Some(bytes) = array_buffer_bytes(js, what)? {
+        return Ok(bytes);
     }
     if is_array(js, what)? {
         return array_items(js, what, MAX_ITEMS)?
