@@ -55,6 +55,39 @@ describe('hostile JavaScript values', () => {
     doc.set('f', 3);
     assert.equal(doc.get('f'), 3);
   });
+
+  test('callbacks that throw and option getters: no leak, getters see their object', () => {
+    const a = new MvRegister('00000000000000a1');
+    const b = new MvRegister('00000000000000b2');
+    a.set(1);
+    b.set(2);
+    a.merge(b);
+    const thrower = () => {
+      throw new Error('from the callback');
+    };
+    const round = () => {
+      for (let i = 0; i < 20_000; i++) {
+        assert.throws(() => a.resolve(thrower), /from the callback/);
+      }
+    };
+    round();
+    const before = converge.__wasmMemoryBytes();
+    round();
+    round();
+    assert.equal(converge.__wasmMemoryBytes() - before, 0, 'a throwing callback leaks nothing');
+    // Options are read as properties, getters with the options object as `this`.
+    const d = new Document();
+    d.set('k', 1);
+    const options = {
+      version: d.read('k').version,
+      get ifMatch() {
+        return this.version;
+      },
+    };
+    d.set('k', 2, options);
+    assert.equal(d.get('k'), 2);
+    assertCoded(() => d.set('k', 3, options), 'ERR_STALE');
+  });
 });
 
 describe('value mapping: exact or refused', () => {

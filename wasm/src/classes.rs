@@ -432,7 +432,7 @@ impl JsMvRegister {
         let mut failed = None;
         let picked = self.inner.state().resolve(|siblings| {
             let js: Array = siblings.iter().map(|v| from_value(v)).collect();
-            let choice = match resolve.call1(&JsValue::NULL, &js) {
+            let choice = match crate::js::call(&resolve, &JsValue::NULL, &[js.into()]) {
                 Ok(choice) if choice.is_undefined() => return None,
                 Ok(choice) => to_value(&choice),
                 Err(thrown) => Err(thrown),

@@ -46,8 +46,26 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_namespace = Reflect, js_name = get)]
     static REFLECT_GET: Function;
 
+    #[wasm_bindgen(thread_local_v2, js_namespace = Reflect, js_name = apply)]
+    static REFLECT_APPLY: Function;
+
     #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = getPrototypeOf)]
     static GET_PROTOTYPE_OF: Function;
+}
+
+/// `Reflect.apply(function, this, args)`, caught, without leaking on a throw (see
+/// above): `Array.prototype.map` calls `Reflect.apply` bound to the function and
+/// `this` on the one item `args`. What the function throws is returned as it is.
+pub(crate) fn call(
+    function: &Function,
+    this: &JsValue,
+    args: &[JsValue],
+) -> Result<JsValue, JsValue> {
+    let args: Array = args.iter().collect();
+    let apply: Function = REFLECT_APPLY
+        .with(|apply| JsValue::from(apply.bind2(&JsValue::NULL, function, this)).unchecked_into());
+    let mut result = array_map(&Array::of1(&args), &apply)?;
+    Ok(result.pop().unwrap_or(JsValue::UNDEFINED))
 }
 
 /// `function(value)`, caught, its result carried out as a one-item `Vec`.
@@ -58,15 +76,21 @@ fn apply_one(function: &Function, value: &JsValue, what: &str) -> Result<JsValue
         .ok_or_else(|| invalid(format!("{what}: reading it gave nothing")))
 }
 
-/// `target[key]` (getters and Proxy traps that throw give a coded error; a getter runs
-/// with the index 0 as `this`, an artefact of the leak-free call).
+/// `target[key]`, with `target` as a getter's `this`; getters and Proxy traps that
+/// throw give a coded error.
 pub(crate) fn property(target: &JsValue, key: &str, what: &str) -> Result<JsValue, JsValue> {
     if !target.is_object() && !target.is_function() {
         return Ok(JsValue::UNDEFINED);
     }
-    let get: Function =
-        REFLECT_GET.with(|get| JsValue::from(get.bind1(&JsValue::NULL, target)).unchecked_into());
-    apply_one(&get, &JsValue::from_str(key), what)
+    REFLECT_GET
+        .with(|get| {
+            call(
+                get,
+                &JsValue::UNDEFINED,
+                &[target.clone(), JsValue::from_str(key)],
+            )
+        })
+        .map_err(thrown(what))
 }
 
 /// What JavaScript threw while a value was being read, as a coded error.

@@ -336,7 +336,7 @@ fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
             .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;
-        let encoded = encode.call0(other).map_err(|_| {
+        let encoded = crate::js::call(&encode, other, &[]).map_err(|_| {
                 invalid("could not encode the object given to merge (an object merged into itself is already merged)")
             })?;
         crate::js::uint8_array_bytes(&encoded, "encode()'s result")?
