@@ -138,7 +138,9 @@ impl ChangeEvents {
                 if !still {
                     continue;
                 }
-                if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, &event) {
+                if let Err(thrown) =
+                    crate::js::call(&listener, &JsValue::UNDEFINED, std::slice::from_ref(&event))
+                {
                     report(&thrown);
                 }
             }
@@ -170,7 +172,13 @@ fn report(thrown: &JsValue) {
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok());
     if let Some(report_error) = report_error {
-        if report_error.call1(&JsValue::UNDEFINED, thrown).is_ok() {
+        if crate::js::call(
+            &report_error,
+            &JsValue::UNDEFINED,
+            std::slice::from_ref(thrown),
+        )
+        .is_ok()
+        {
             return;
         }
     }
@@ -188,10 +196,13 @@ fn web_sys_console_error(thrown: &JsValue) {
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok());
     if let Some(error) = error {
-        let _ = error.call2(
+        let _ = crate::js::call(
+            &error,
             &console,
-            &JsValue::from_str("converge: a subscribe listener threw"),
-            thrown,
+            &[
+                JsValue::from_str("converge: a subscribe listener threw"),
+                thrown.clone(),
+            ],
         );
     }
 }

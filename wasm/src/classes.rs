@@ -403,19 +403,19 @@ impl JsLwwRegister {
             .collect()
     }
 
-    /// Whether concurrent writes were made closer together than `skewToleranceMs`, so
-    /// clock skew may have picked the winner.
+    /// Whether concurrent writes were made closer together than `skewToleranceMs` (a
+    /// number; a negative one, NaN or none counts as 0; anything else is an
+    /// `ERR_INVALID_ARGUMENT` error, not a coercion), so clock skew may have picked the winner.
     #[wasm_bindgen(js_name = isAmbiguous)]
     pub fn is_ambiguous(
         &self,
-        #[wasm_bindgen(js_name = skewToleranceMs)] skew_tolerance_ms: f64,
-    ) -> bool {
-        let tolerance = if skew_tolerance_ms.is_finite() && skew_tolerance_ms > 0.0 {
-            skew_tolerance_ms as u64
-        } else {
-            0
-        };
-        self.inner.state().read(tolerance).is_ambiguous()
+        #[wasm_bindgen(js_name = skewToleranceMs, unchecked_param_type = "number")]
+        skew_tolerance_ms: JsValue,
+    ) -> Result<bool, JsValue> {
+        let tolerance = optional_number_arg(&skew_tolerance_ms, "skewToleranceMs")?
+            .filter(|n| n.is_finite() && *n > 0.0)
+            .map_or(0, |n| n as u64);
+        Ok(self.inner.state().read(tolerance).is_ambiguous())
     }
 }
 
@@ -452,8 +452,11 @@ impl JsMvRegister {
         #[wasm_bindgen(
             unchecked_param_type = "(siblings: Sibling[]) => Value | Sibling | undefined"
         )]
-        resolve: &js_sys::Function,
+        resolve: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let resolve: js_sys::Function = resolve
+            .dyn_into()
+            .map_err(|_| invalid("resolve takes a function"))?;
         let state = self.inner.state();
         let siblings: Vec<(converge::Dot, &Value)> = state.siblings().collect();
         match siblings.as_slice() {
@@ -465,7 +468,7 @@ impl JsMvRegister {
                     .map(|(dot, value)| crate::document::sibling_js(value, dot.replica, None))
                     .collect();
                 let values: Vec<&Value> = siblings.iter().map(|(_, v)| *v).collect();
-                let returned = resolve.call1(&JsValue::NULL, &given)?;
+                let returned = crate::js::call(&resolve, &JsValue::NULL, &[given.clone().into()])?;
                 let settled = crate::document::resolver_choice(&returned, &given, &values)?;
                 Ok(settled.map_or(JsValue::UNDEFINED, |v| from_value(&v)))
             }

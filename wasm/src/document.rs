@@ -5,16 +5,19 @@ use converge::{
     Counter, Document, FieldRead, Flag, Hlc, LwwRegister, MvRegister, NodeKind, OrSet, Outcome,
     Policies, Policy, ReplicaId, Resolution, Resolver, Sibling, Timestamp, Value,
 };
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::change_events::ChangeEvents;
 use crate::classes::{amount, crdt_class};
 use crate::error::invalid;
 use crate::ids::parse_replica;
+use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
 use crate::synced::Synced;
-use crate::value::{define, from_value, to_value, JsBuilder};
+use crate::value::{
+    define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
+};
 use crate::write_policies::{if_match_of, refusal_js, report_js};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
@@ -35,17 +38,17 @@ fn doc_extras() -> DocExtras {
 
 crdt_class!(JsDocument, "Document", Document, extras: DocExtras = doc_extras());
 
-/// A path from JavaScript: one key, or an array of keys.
+/// A path from JavaScript: one key, or an array of keys (strings without lone
+/// surrogates; an array or Proxy that throws while read is a coded error).
 fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
-    if let Some(key) = js.as_string() {
+    if let Some(key) = string_of(js, "a path key")? {
         return Ok(vec![key]);
     }
-    if Array::is_array(js) {
-        let keys: Vec<String> = Array::from(js)
-            .iter()
+    if is_array(js, "a path")? {
+        let keys: Vec<String> = array_items(js, "a path", MAX_ITEMS)?
+            .into_iter()
             .map(|k| {
-                k.as_string()
-                    .ok_or_else(|| invalid("path keys must be strings"))
+                string_of(&k, "a path key")?.ok_or_else(|| invalid("path keys must be strings"))
             })
             .collect::<Result<_, _>>()?;
         if keys.is_empty() {
@@ -157,13 +160,14 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             "a policy is an object with a type: 'lww', 'siblings', 'resolver' or 'authority'",
         ));
     }
-    let field = |name: &str| Reflect::get(js, &JsValue::from_str(name));
-    let kind = field("type")?.as_string().ok_or_else(|| {
+    let field = |name: &str| property(js, name, "a policy");
+    let kind = string_of(&field("type")?, "a policy's type")?.ok_or_else(|| {
         invalid("a policy needs a type: 'lww', 'siblings', 'resolver' or 'authority'")
     })?;
     match kind.as_str() {
         "lww" => {
-            let tolerance = field("skewToleranceMs")?.as_f64().unwrap_or(0.0);
+            let tolerance =
+                optional_number_arg(&field("skewToleranceMs")?, "skewToleranceMs")?.unwrap_or(0.0);
             if !(tolerance.is_finite() && tolerance >= 0.0) {
                 return Err(invalid("skewToleranceMs must be a non-negative number"));
             }
@@ -176,8 +180,7 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
             let resolve: Function = field("resolve")?
                 .dyn_into()
                 .map_err(|_| invalid("a resolver policy needs a resolve function"))?;
-            let name = field("name")?
-                .as_string()
+            let name = optional_string_arg(&field("name")?, "a resolver's name")?
                 .unwrap_or_else(|| "resolver".to_owned());
             // The resolver must be `Send + Sync`: it holds the function's id, not the
             // function.
@@ -202,15 +205,15 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
         }
         "authority" => {
             let replicas = field("replicas")?;
-            if !Array::is_array(&replicas) {
+            if !is_array(&replicas, "an authority policy's replicas")? {
                 return Err(invalid(
                     "an authority policy needs replicas: an array of replica ids",
                 ));
             }
-            let ids = Array::from(&replicas)
-                .iter()
+            let ids = array_items(&replicas, "an authority policy's replicas", MAX_ITEMS)?
+                .into_iter()
                 .map(|r| {
-                    r.as_string()
+                    string_of(&r, "a replica id")?
                         .ok_or_else(|| invalid("replica ids are strings"))
                         .and_then(|s| parse_replica(&s))
                 })
@@ -415,7 +418,7 @@ impl JsDocument {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let policy = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
             Some(options) => {
-                let policy = Reflect::get(&options, &JsValue::from_str("policy"))?;
+                let policy = property(&options, "policy", "read options")?;
                 if policy.is_undefined() {
                     None
                 } else {

@@ -2,10 +2,11 @@
 //! ids are 16-hex-digit strings, a version is a plain object `{ [id]: counter }`.
 
 use converge::{Causality, DecodeError, ReplicaId, VersionVector};
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{fail, invalid};
+use crate::js::object_entries;
 use crate::value::{define, from_count};
 
 /// The replica id given (a hex string), or a random one when none is.
@@ -60,12 +61,9 @@ fn version_from_js(js: &JsValue) -> Result<VersionVector, JsValue> {
         ));
     }
     let mut vv = VersionVector::new();
-    for key in Object::keys(js.unchecked_ref::<Object>()).iter() {
-        let id = key
-            .as_string()
-            .ok_or_else(|| invalid("replica ids are strings"))?;
+    for (id, counter) in object_entries(js, "a version")? {
         let replica = parse_replica(&id)?;
-        let counter = counter_from_js(&Reflect::get(js, &key)?, &id)?;
+        let counter = counter_from_js(&counter, &id)?;
         vv.set(replica, counter);
     }
     Ok(vv)

@@ -40,7 +40,7 @@ impl RegisteredFunction {
         let function = REGISTRY
             .with(|r| r.try_borrow().ok().and_then(|r| r.get(&self.id).cloned()))
             .ok_or_else(|| JsValue::from_str("the function is not registered on this thread"))?;
-        function.call1(this, arg)
+        crate::js::call(&function, this, std::slice::from_ref(arg))
     }
 }
 

@@ -6,7 +6,7 @@ use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
 };
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid, Coded};
@@ -332,20 +332,18 @@ impl Synced<Document> {
 
 /// The bytes `merge` was given: a Uint8Array, or what an object's `encode()` returns.
 fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
-    let bytes = if let Some(bytes) = other.dyn_ref::<Uint8Array>() {
-        bytes.to_vec()
+    let bytes = if let Some(bytes) = crate::js::uint8_array_bytes(other, "merge's argument")? {
+        bytes
     } else {
-        let encode = Reflect::get(other, &"encode".into())
+        let encode = crate::js::property(other, "encode", "merge's argument")
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
             .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;
-        let encoded = encode.call0(other).map_err(|_| {
+        let encoded = crate::js::call(&encode, other, &[]).map_err(|_| {
                 invalid("could not encode the object given to merge (an object merged into itself is already merged)")
             })?;
-        encoded
-            .dyn_ref::<Uint8Array>()
+        crate::js::uint8_array_bytes(&encoded, "encode()'s result")?
             .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
-            .to_vec()
     };
     Ok(bytes)
 }

@@ -5,13 +5,23 @@ use std::collections::BTreeMap;
 
 use converge::{OrMapError, PlainBuilder, Value, MAX_VALUE_DEPTH};
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::error::{fail, invalid};
+use crate::js::{
+    array_buffer_bytes, array_items, is_array, is_plain_object, object_entries, string_of,
+    uint8_array_bytes,
+};
 
-/// A JavaScript value as a [`Value`]: `null`/`undefined`, booleans, numbers (safe
-/// integers become integers, others floats), bigints within 64 bits, strings,
-/// `Uint8Array`s (bytes), arrays and plain objects. Anything else is an error.
+/// A JavaScript value as a [`Value`], exactly or not at all (the table is "Value
+/// mapping" in the package README): `null`, booleans, numbers (safe integers become
+/// integers, others floats; `-0` is the integer 0, as in JSON), bigints outside the
+/// safe-integer range within 64 bits (inside it a bigint would read back as a number,
+/// so it is refused: pass a number), strings without lone surrogates, `Uint8Array`s
+/// (bytes), arrays and plain objects. `undefined` is refused as a value and as an
+/// array item; an object property whose value is `undefined` is left out, as
+/// `JSON.stringify` does. Anything else, and any getter, Proxy trap or revoked Proxy
+/// that throws while the value is read, is an `ERR_INVALID_ARGUMENT` error.
 ///
 /// The conversion stops at the depth a document accepts ([`MAX_VALUE_DEPTH`], checked
 /// by the document itself on every write), with the document's error: so every class
@@ -32,15 +42,27 @@ fn too_deep(depth: usize) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The largest safe integer, 2^53 − 1.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// The most items an array value (or an array of bytes) may have: 2^24, so a sparse
+/// array or a Proxy that claims billions is refused before memory runs out.
+pub(crate) const MAX_ITEMS: u32 = 1 << 24;
+
 fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
-    if js.is_null() || js.is_undefined() {
+    if js.is_null() {
         return Ok(Value::Null);
+    }
+    if js.is_undefined() {
+        return Err(invalid(
+            "undefined is not a value (use null); an object property set to undefined is left out",
+        ));
     }
     if let Some(b) = js.as_bool() {
         return Ok(Value::Bool(b));
     }
     if let Some(n) = js.as_f64() {
-        let safe = n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0;
+        let safe = n.fract() == 0.0 && n.abs() <= MAX_SAFE;
         return Ok(if safe {
             Value::Int(n as i64)
         } else {
@@ -48,51 +70,42 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
         });
     }
     if js.is_bigint() {
-        return i64::try_from(js.clone())
-            .map(Value::Int)
-            .map_err(|_| invalid("a bigint value must fit in 64 signed bits"));
+        let n = i64::try_from(js.clone())
+            .map_err(|_| invalid("a bigint value must fit in 64 signed bits"))?;
+        if n.unsigned_abs() <= MAX_SAFE as u64 {
+            return Err(invalid(
+                "a bigint within the safe-integer range would read back as a number: pass a number",
+            ));
+        }
+        return Ok(Value::Int(n));
     }
-    if let Some(s) = js.as_string() {
+    if let Some(s) = string_of(js, "a string value")? {
         return Ok(Value::Str(s));
     }
-    if let Some(bytes) = js.dyn_ref::<Uint8Array>() {
-        return Ok(Value::Bytes(bytes.to_vec()));
+    if let Some(bytes) = uint8_array_bytes(js, "a Uint8Array value")? {
+        return Ok(Value::Bytes(bytes));
     }
-    if Array::is_array(js) {
+    if is_array(js, "a value")? {
         too_deep(depth)?;
-        let array: &Array = js.unchecked_ref();
-        let items = array
+        let items = array_items(js, "an array value", MAX_ITEMS)?
             .iter()
-            .map(|item| to_value_at(&item, depth + 1))
+            .map(|item| to_value_at(item, depth + 1))
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Value::Array(items));
     }
-    if is_plain_object(js) {
+    if is_plain_object(js, "a value")? {
         too_deep(depth)?;
-        let object: &Object = js.unchecked_ref();
         let mut fields = BTreeMap::new();
-        for key in Object::keys(object).iter() {
-            let name = key
-                .as_string()
-                .ok_or_else(|| invalid("object keys must be strings"))?;
-            let field = Reflect::get(object, &key)?;
-            fields.insert(name, to_value_at(&field, depth + 1)?);
+        for (name, field) in object_entries(js, "an object value")? {
+            if !field.is_undefined() {
+                fields.insert(name, to_value_at(&field, depth + 1)?);
+            }
         }
         return Ok(Value::Object(fields));
     }
     Err(invalid(
         "values must be null, booleans, numbers, bigints, strings, Uint8Arrays, arrays or plain objects",
     ))
-}
-
-fn is_plain_object(js: &JsValue) -> bool {
-    if !js.is_object() || js.is_function() {
-        return false;
-    }
-    let proto = Object::get_prototype_of(js);
-    // A plain object's prototype is null or Object.prototype, whose own prototype is
-    // null; class instances, Maps and Dates have one more link.
-    proto.is_null() || Object::get_prototype_of(&proto).is_null()
 }
 
 /// A [`Value`] as a plain JavaScript value (integers beyond the safe range become
@@ -176,8 +189,7 @@ pub(crate) fn define(object: &Object, key: &str, value: &JsValue) {
 
 /// A string argument (an id), or a coded error naming what was expected.
 pub(crate) fn string_arg(js: &JsValue, what: &str) -> Result<String, JsValue> {
-    js.as_string()
-        .ok_or_else(|| invalid(format!("{what} must be a string")))
+    string_of(js, what)?.ok_or_else(|| invalid(format!("{what} must be a string")))
 }
 
 /// An optional string argument: `undefined`/`null` mean none.
@@ -192,15 +204,14 @@ pub(crate) fn optional_string_arg(js: &JsValue, what: &str) -> Result<Option<Str
 /// Bytes from JavaScript: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer`,
 /// or an array of integers 0..=255; anything else is a coded error.
 pub(crate) fn bytes_arg(js: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
-    if let Some(bytes) = js.dyn_ref::<Uint8Array>() {
-        return Ok(bytes.to_vec());
+    if let Some(bytes) = uint8_array_bytes(js, what)? {
+        return Ok(bytes);
     }
-    if let Some(buffer) = js.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(Uint8Array::new(buffer).to_vec());
+    if let Some(bytes) = array_buffer_bytes(js, what)? {
+        return Ok(bytes);
     }
-    if Array::is_array(js) {
-        let array: &Array = js.unchecked_ref();
-        return array
+    if is_array(js, what)? {
+        return array_items(js, what, MAX_ITEMS)?
             .iter()
             .map(|b| {
                 b.as_f64()

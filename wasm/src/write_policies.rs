@@ -22,12 +22,11 @@ pub(crate) fn if_match_of(options: Option<JsValue>) -> Result<Option<FieldVersio
     if !options.is_object() {
         return Err(invalid("write options are an object: { ifMatch: version }"));
     }
-    let if_match = Reflect::get(&options, &JsValue::from_str("ifMatch"))?;
+    let if_match = crate::js::property(&options, "ifMatch", "write options")?;
     if if_match.is_undefined() {
         return Ok(None);
     }
-    let text = if_match
-        .as_string()
+    let text = crate::js::string_of(&if_match, "ifMatch")?
         .ok_or_else(|| invalid("ifMatch is a version string, from read(path).version"))?;
     text.parse::<FieldVersion>().map(Some).map_err(invalid)
 }

@@ -395,6 +395,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         while self.buffer.len() > self.config.max_buffer {
             self.buffer.pop_front();
         }
+        // An empty buffer gives its capacity back: a replica with no peer behind
+        // (most documents, most of the time) holds no slots for deltas.
+        if self.buffer.is_empty() && self.buffer.capacity() > 0 {
+            self.buffer = VecDeque::new();
+        }
     }
 
     /// The replica as bytes, to restore after a restart: the state and what it holds

@@ -21,10 +21,76 @@ const codedThrow =
   "{ const error = new Error(getStringFromWasm0(arg0, arg1)); " +
   "error.code = /null pointer|moved value/.test(error.message) ? 'ERR_USE_AFTER_FREE' : 'ERR_INVALID_USE'; " +
   'throw error; }';
-for (const file of [join(web, 'converge_wasm.js'), join(dist, 'node', 'converge_wasm.cjs')]) {
-  const text = readFileSync(file, 'utf8');
-  if (!text.includes(bareThrow)) throw new Error(`wasm-bindgen glue changed: update entries.mjs (${file})`);
-  writeFileSync(file, text.replaceAll(bareThrow, codedThrow));
+
+// free() is idempotent: a second call (say `free()` inside a `using` block) does
+// nothing, instead of passing a null pointer to Rust.
+const freeBody = 'const ptr = this.__destroy_into_raw();\n        wasm.__wbg_';
+const idempotentFree = 'const ptr = this.__destroy_into_raw();\n        if (ptr === 0) return;\n        wasm.__wbg_';
+
+// After a trap (a wasm RuntimeError: out of memory, or a bug) the instance's memory
+// and stack are in an unknown state: every later call into the wasm throws one coded
+// error, ERR_INSTANCE_LOST, saying how to recover. The guard wraps every function the
+// wasm exports, so it covers methods, constructors, statics and free functions alike;
+// the garbage collector's finalizers (free with a second argument of 1) are let
+// through as no-ops, since throwing there would crash the process.
+const instanceGuard = `
+var __convergeLost;
+function __convergeLostError() {
+  const error = new Error(
+    'the converge wasm instance is lost: it trapped earlier (' + __convergeLost.message + '), ' +
+    'so its memory can no longer be trusted and every object of this module is unusable. ' +
+    'Recover by loading the module afresh (reload the page or worker, or restart the process) ' +
+    'and restoring each replica from save() bytes taken before the trap.',
+    { cause: __convergeLost },
+  );
+  error.code = 'ERR_INSTANCE_LOST';
+  return error;
+}
+function __convergeIsTrap(error) {
+  return error instanceof WebAssembly.RuntimeError ||
+    (error instanceof RangeError && /call stack/i.test(error.message));
+}
+function __convergeGuard(exports) {
+  const guarded = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value !== 'function') {
+      guarded[name] = value;
+      continue;
+    }
+    const finalizer = /^__wbg_\\w+_free$/.test(name);
+    guarded[name] = function (...args) {
+      if (__convergeLost !== undefined) {
+        if (finalizer && args[1] === 1) return undefined;
+        throw __convergeLostError();
+      }
+      try {
+        return value.apply(this, args);
+      } catch (error) {
+        if (__convergeIsTrap(error)) {
+          __convergeLost = error;
+          throw __convergeLostError();
+        }
+        throw error;
+      }
+    };
+  }
+  return guarded;
+}
+`;
+const patches = {
+  [join(web, 'converge_wasm.js')]: ['    wasm = instance.exports;', '    wasm = __convergeGuard(instance.exports);'],
+  [join(dist, 'node', 'converge_wasm.cjs')]: ['let wasm = wasmInstance.exports;', 'let wasm = __convergeGuard(wasmInstance.exports);'],
+};
+for (const [file, [exportsLine, guardedLine]] of Object.entries(patches)) {
+  let text = readFileSync(file, 'utf8');
+  for (const needle of [bareThrow, freeBody, exportsLine]) {
+    if (!text.includes(needle)) throw new Error(`wasm-bindgen glue changed: update entries.mjs (${file}: ${needle})`);
+  }
+  text = text
+    .replaceAll(bareThrow, codedThrow)
+    .replaceAll(freeBody, idempotentFree)
+    .replace(exportsLine, guardedLine);
+  writeFileSync(file, text + instanceGuard);
 }
 
 // The Node glue reads the web output's wasm (byte-identical; build.sh checks), so the
