@@ -428,9 +428,9 @@ function convergeBuildInfo() {
   const git = (args) => spawnSync('git', ['-C', REPO, ...args], { encoding: 'utf8' });
   const head = git(['rev-parse', '--short', 'HEAD']).stdout?.trim() || 'unknown';
   const dirty = git(['status', '--porcelain', '--', 'crates', 'wasm']).stdout?.trim() ? ' (crates/ or wasm/ modified)' : '';
-  const wasm = readFileSync(path.join(DIST, 'node/converge_wasm_bg.wasm'));
+  const wasm = readFileSync(path.join(DIST, 'web/converge_wasm_bg.wasm'));
   const sha = createHash('sha256').update(wasm).digest('hex').slice(0, 12);
-  return `commit ${head}${dirty}, node/converge_wasm_bg.wasm sha256 ${sha}…`;
+  return `commit ${head}${dirty}, web/converge_wasm_bg.wasm sha256 ${sha}…`;
 }
 
 async function main() {
