@@ -497,6 +497,10 @@ impl Node {
     /// A part of another kind written concurrently elsewhere, unseen here, survives
     /// that join. Costs the dots removed.
     fn replace_other_kinds(&mut self, kept: Kind, context: &mut CausalContext) {
+        // Nearly every node holds one kind: then there is nothing to gather.
+        if self.kinds().all(|k| k == kept) {
+            return;
+        }
         let others: Vec<Kind> = self.kinds().filter(|k| *k != kept).collect();
         for kind in others {
             let removed = self.state.store.0.update(&kind, DotStore::remove_all);
