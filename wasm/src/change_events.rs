@@ -11,7 +11,7 @@
 //! document: its error is reported as a DOM event listener's is (`reportError`
 //! where the runtime has it, else `console.error`).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect};
@@ -56,8 +56,10 @@ struct Hub {
 
 /// A document's change events (shared with the microtask that delivers them and
 /// with the unsubscribe functions handed out).
+/// The hub is made by the first `subscribe`: a document nobody listens to (most of
+/// them, on a server or in a list) holds no listeners, queue or allocation.
 #[derive(Default, Clone)]
-pub(crate) struct ChangeEvents(Rc<RefCell<Hub>>);
+pub(crate) struct ChangeEvents(OnceCell<Rc<RefCell<Hub>>>);
 
 impl std::fmt::Debug for ChangeEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,17 +68,21 @@ impl std::fmt::Debug for ChangeEvents {
 }
 
 impl ChangeEvents {
+    fn hub(&self) -> &Rc<RefCell<Hub>> {
+        self.0.get_or_init(Rc::default)
+    }
+
     /// Adds `listener`; returns the function that removes it (calling it again does
     /// nothing).
     pub(crate) fn subscribe(&self, listener: Function) -> Function {
         let id = {
-            let mut hub = self.0.borrow_mut();
+            let mut hub = self.hub().borrow_mut();
             let id = hub.next_id;
             hub.next_id = hub.next_id.wrapping_add(1);
             hub.listeners.push((id, listener));
             id
         };
-        let hub = Rc::downgrade(&self.0);
+        let hub = Rc::downgrade(self.hub());
         let unsubscribe = Closure::<dyn FnMut()>::new(move || {
             if let Some(hub) = hub.upgrade() {
                 if let Ok(mut hub) = hub.try_borrow_mut() {
@@ -94,7 +100,7 @@ impl ChangeEvents {
             return;
         }
         let schedule = {
-            let Ok(mut hub) = self.0.try_borrow_mut() else {
+            let Some(Ok(mut hub)) = self.0.get().map(|hub| hub.try_borrow_mut()) else {
                 return;
             };
             if hub.listeners.is_empty() {
@@ -115,7 +121,10 @@ impl ChangeEvents {
 
     /// Delivers the queued changes, in order, to the listeners subscribed now.
     fn deliver(&self) {
-        let changes = match self.0.try_borrow_mut() {
+        let Some(hub) = self.0.get() else {
+            return;
+        };
+        let changes = match hub.try_borrow_mut() {
             Ok(mut hub) => {
                 hub.scheduled = false;
                 std::mem::take(&mut hub.queued)
@@ -126,13 +135,12 @@ impl ChangeEvents {
             let event = event_js(&change);
             // The listeners of this moment; the hub is not borrowed while they run,
             // so they may subscribe, unsubscribe, read and write.
-            let listeners: Vec<(u64, Function)> = match self.0.try_borrow() {
+            let listeners: Vec<(u64, Function)> = match hub.try_borrow() {
                 Ok(hub) => hub.listeners.clone(),
                 Err(_) => return,
             };
             for (id, listener) in listeners {
-                let still = self
-                    .0
+                let still = hub
                     .try_borrow()
                     .is_ok_and(|hub| hub.listeners.iter().any(|(other, _)| *other == id));
                 if !still {

@@ -13,7 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 
-use foldhash::fast::RandomState;
+use foldhash::fast::{FixedState, RandomState};
+use std::sync::OnceLock;
 
 use crate::dot_index::{few, DotIndex};
 use crate::small_map::SmallMap;
@@ -36,7 +37,16 @@ pub struct DotMap<K, S> {
     entries: SmallMap<K, S>,
     // Invariant: exactly the dots held under this map, each with its key's hash.
     index: DotIndex,
-    hasher: RandomState,
+}
+
+/// The hash of a map key. One hasher for every map, seeded at random once per process:
+/// hashes cannot be predicted from outside, and a map carries no hasher of its own
+/// (a document holds a map in every node).
+fn key_hash<Q: Hash + ?Sized>(key: &Q) -> u64 {
+    static HASHER: OnceLock<FixedState> = OnceLock::new();
+    HASHER
+        .get_or_init(|| FixedState::with_seed(RandomState::default().hash_one(0u64)))
+        .hash_one(key)
 }
 
 impl<K, S> Default for DotMap<K, S> {
@@ -44,15 +54,13 @@ impl<K, S> Default for DotMap<K, S> {
         DotMap {
             entries: SmallMap::default(),
             index: DotIndex::default(),
-            hasher: RandomState::default(),
         }
     }
 }
 
 impl<K: Eq + Hash, S: PartialEq> PartialEq for DotMap<K, S> {
     fn eq(&self, other: &Self) -> bool {
-        self.entries
-            .same_entries(&other.entries, |k| other.hasher.hash_one(k))
+        self.entries.same_entries(&other.entries, key_hash)
     }
 }
 
@@ -65,7 +73,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.hasher.hash_one(key)
+        key_hash(key)
     }
 
     /// The store under `key`, if the key is present.
@@ -265,24 +273,21 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         other: Self,
         other_context: &CausalContext,
     ) {
-        let their_hasher = other.hasher;
         let mut theirs = other.entries;
         let (mut gained, mut lost) = (0, 0);
         self.entries.retain(|key, store| {
-            let their_store = theirs
-                .remove(their_hasher.hash_one(key), key)
-                .unwrap_or_default();
+            let their_store = theirs.remove(key_hash(key), key).unwrap_or_default();
             let before = store.dot_count();
             store.join(context, their_store, other_context);
             (gained, lost) = (gained + store.dot_count(), lost + before);
             !store.is_empty()
         });
-        for (_, key, their_store) in theirs {
+        for (hash, key, their_store) in theirs {
             let mut store = S::default();
             store.join(context, their_store, other_context);
             gained += store.dot_count();
             if !store.is_empty() {
-                self.entries.insert(self.hasher.hash_one(&key), key, store);
+                self.entries.insert(hash, key, store);
             }
         }
         self.index = match &self.index {
@@ -354,14 +359,13 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
         // them or carried by the other side can change: every other key would join
         // an empty store whose context names none of its dots.
         let seen = self.seen_by(other_context, |d| context.contains(d));
-        let their_hasher = &other.hasher;
         let theirs = other.entries;
         for (dot, hash) in &seen {
             let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
             else {
                 continue; // gone with an earlier dot of the same key
             };
-            if theirs.get(their_hasher.hash_one(key), key).is_some() {
+            if theirs.get(key_hash(key), key).is_some() {
                 continue; // joined with their store below
             }
             store.join(context, S::default(), other_context);
@@ -369,8 +373,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
                 self.entries.remove_where(*hash, |_, s| s.is_empty());
             }
         }
-        for (_, key, their_store) in theirs {
-            let hash = self.hash(&key);
+        for (hash, key, their_store) in theirs {
             if let DotIndex::Table(table) = &mut self.index {
                 // Their dots we have not seen will be held here, under this key.
                 their_store.for_each_dot(&mut |dot| {
