@@ -4,6 +4,7 @@ mod receive;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::sync::LazyLock;
 
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
 
@@ -50,12 +51,21 @@ pub struct Replica<T> {
     /// `(sequence number, delta)`: local writes and the news received from peers.
     buffer: VecDeque<(u64, T)>,
     peers: BTreeMap<ReplicaId, Peer>,
-    metrics: Metrics,
+    /// The counters, made by the first event counted (a replica that only writes
+    /// locally, as most documents in a list do, counts nothing and holds none).
+    metrics: Option<Box<Metrics>>,
     config: Config,
     clock: Box<dyn Clock + Send>,
-    /// Writes and messages refused, bounded.
-    dead_letters: DeadLetters,
+    /// Writes and messages refused, bounded; made by the first one (or by a
+    /// capacity set).
+    dead_letters: Option<Box<DeadLetters>>,
 }
+
+/// What `metrics()` reads before anything was counted.
+static NO_METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
+
+/// What `dead_letters()` reads before anything was refused.
+static NO_DEAD_LETTERS: LazyLock<DeadLetters> = LazyLock::new(DeadLetters::default);
 
 /// How much larger than an interval a stale size of the state may be for the state to
 /// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
@@ -80,10 +90,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             next_seq: 0,
             buffer: VecDeque::new(),
             peers: BTreeMap::new(),
-            metrics: Metrics::default(),
+            metrics: None,
             config: Config::default(),
             clock: Box::new(no_clock),
-            dead_letters: DeadLetters::default(),
+            dead_letters: None,
         })
     }
 
@@ -97,29 +107,38 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// [`DEFAULT_DEAD_LETTER_CAPACITY`](crate::DEFAULT_DEAD_LETTER_CAPACITY)); the
     /// oldest drop first, and are counted.
     pub fn with_dead_letter_capacity(mut self, capacity: usize) -> Self {
-        self.dead_letters = DeadLetters::with_capacity(capacity);
+        self.dead_letters = Some(Box::new(DeadLetters::with_capacity(capacity)));
         self
     }
 
     /// The writes and messages this replica refused, oldest first (bounded; see
     /// [`DeadLetters::dropped`] for how many fell out).
     pub fn dead_letters(&self) -> &DeadLetters {
-        &self.dead_letters
+        self.dead_letters.as_deref().unwrap_or(&NO_DEAD_LETTERS)
     }
 
     /// Records a refusal of the application's own (say, a write its checks refused).
     pub fn record_dead_letter(&mut self, letter: DeadLetter) {
-        self.dead_letters.push(letter);
+        self.dead_letters
+            .get_or_insert_with(Box::default)
+            .push(letter);
     }
 
     /// Empties the dead-letter list (the entries count as dropped).
     pub fn clear_dead_letters(&mut self) {
-        self.dead_letters.clear();
+        if let Some(letters) = &mut self.dead_letters {
+            letters.clear();
+        }
     }
 
     /// The state to read and the metrics to count in, at once.
     pub(crate) fn state_and_metrics(&mut self) -> (&T, &mut Metrics) {
-        (&self.state, &mut self.metrics)
+        (&self.state, self.metrics.get_or_insert_with(Box::default))
+    }
+
+    /// The metrics to count in (made on the first count).
+    pub(crate) fn metrics_mut(&mut self) -> &mut Metrics {
+        self.metrics.get_or_insert_with(Box::default)
     }
 
     /// Sets the clock that stamps when peers were last heard from (sync lag).
@@ -162,7 +181,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// The traffic and conflict counters.
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        self.metrics.as_deref().unwrap_or(&NO_METRICS)
     }
 
     /// How many deltas are buffered (the queue depth).
@@ -212,8 +231,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let clashes = converge_core::dot_value_clashes();
         let conflicts = join(&mut self.state, other.clone());
-        self.metrics.conflicts += conflicts;
-        self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
+        self.metrics_mut().conflicts += conflicts;
+        self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
         self.push(other);
         conflicts
     }
@@ -304,8 +323,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 }
                 let small = bytes.len() <= 64 || bytes.len() <= self.full_len_hint;
                 if small && bytes.len() <= self.config.max_delta_bytes {
-                    self.metrics.deltas_sent += 1;
-                    self.metrics.bytes_sent += bytes.len() as u64;
+                    self.metrics_mut().deltas_sent += 1;
+                    self.metrics_mut().bytes_sent += bytes.len() as u64;
                     return Ok(Some(bytes));
                 }
                 true
@@ -317,11 +336,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             to: self.next_seq,
             state: self.state.clone(),
         })?;
-        self.metrics.fallbacks += u64::from(fallback);
+        self.metrics_mut().fallbacks += u64::from(fallback);
         self.full_len_hint = bytes.len();
         self.hint_is_stale = false;
-        self.metrics.full_states_sent += 1;
-        self.metrics.bytes_sent += bytes.len() as u64;
+        self.metrics_mut().full_states_sent += 1;
+        self.metrics_mut().bytes_sent += bytes.len() as u64;
         Ok(Some(bytes))
     }
 
@@ -342,7 +361,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub fn hello(&mut self, peer: ReplicaId) -> Result<Vec<u8>, Error> {
         let have = self.peers.entry(peer).or_default().have;
         let bytes = self.wrap(Body::Hello { have })?;
-        self.metrics.bytes_sent += bytes.len() as u64;
+        self.metrics_mut().bytes_sent += bytes.len() as u64;
         Ok(bytes)
     }
 
@@ -370,8 +389,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let parsed = match checked {
             Ok(parsed) => parsed,
             Err(e) => {
-                self.dead_letters
-                    .push(DeadLetter::rejected_message(&e, token.len()));
+                self.record_dead_letter(DeadLetter::rejected_message(&e, token.len()));
                 return Err(e);
             }
         };
@@ -450,8 +468,29 @@ impl<T: fmt::Debug> fmt::Debug for Replica<T> {
             .field("next_seq", &self.next_seq)
             .field("buffered", &self.buffer.len())
             .field("peers", &self.peers)
-            .field("metrics", &self.metrics)
+            .field("metrics", &self.metrics.as_deref().unwrap_or(&NO_METRICS))
             .field("state", &self.state)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use converge_orset::OrSet;
+
+    /// A replica that only writes locally holds no metrics and no dead letters (each
+    /// is made by its first use), and reads them as empty.
+    #[test]
+    fn counters_and_dead_letters_are_made_by_their_first_use() -> Result<(), Error> {
+        let mut replica = Replica::new(ReplicaId::new(1), OrSet::new())?;
+        replica.update(|set, writer| set.add(writer, "milk".to_string()));
+        assert!(replica.metrics.is_none() && replica.dead_letters.is_none());
+        assert_eq!(replica.metrics(), &Metrics::default());
+        assert!(replica.dead_letters().is_empty());
+        assert!(replica.receive(b"not a message").is_err());
+        assert_eq!(replica.metrics().rejected, 1);
+        assert_eq!(replica.dead_letters().len(), 1);
+        Ok(())
     }
 }

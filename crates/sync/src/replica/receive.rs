@@ -27,14 +27,13 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         bytes: &[u8],
         mut join: impl FnMut(&mut T, T) -> u64,
     ) -> Result<Option<Vec<u8>>, Error> {
-        self.metrics.bytes_received += bytes.len() as u64;
+        self.metrics_mut().bytes_received += bytes.len() as u64;
         let checked = self.check(bytes);
         let message = match checked {
             Ok(message) => message,
             Err(e) => {
-                self.metrics.rejected += 1;
-                self.dead_letters
-                    .push(DeadLetter::rejected_message(&e, bytes.len()));
+                self.metrics_mut().rejected += 1;
+                self.record_dead_letter(DeadLetter::rejected_message(&e, bytes.len()));
                 return Err(e);
             }
         };
@@ -63,11 +62,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let reply = match message.body {
             Body::Delta { from, to, delta } => {
-                self.metrics.deltas_received += 1;
+                self.metrics_mut().deltas_received += 1;
                 self.apply(sender, message.epoch, Some(from), to, delta, &mut join)?
             }
             Body::Full { to, state } => {
-                self.metrics.full_states_received += 1;
+                self.metrics_mut().full_states_received += 1;
                 self.apply(sender, message.epoch, None, to, state, &mut join)?
             }
             Body::Ack { epoch, to } => {
@@ -145,7 +144,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             // sender to resend from what we hold.
             let have = peer.have.filter(|(e, _)| *e == epoch);
             let hello = self.wrap(Body::Hello { have })?;
-            self.metrics.bytes_sent += hello.len() as u64;
+            self.metrics_mut().bytes_sent += hello.len() as u64;
             return Ok(Some(hello));
         }
         let now_held = held.map_or(to, |h| h.max(to));
@@ -154,7 +153,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             epoch,
             to: now_held,
         })?;
-        self.metrics.bytes_sent += ack.len() as u64;
+        self.metrics_mut().bytes_sent += ack.len() as u64;
         Ok(Some(ack))
     }
 
@@ -162,8 +161,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     fn join_news(&mut self, value: T, join: &mut dyn FnMut(&mut T, T) -> u64) {
         if !value.is_subsumed_by(&self.state) {
             let clashes = converge_core::dot_value_clashes();
-            self.metrics.conflicts += join(&mut self.state, value.clone());
-            self.metrics.dot_value_clashes += converge_core::dot_value_clashes() - clashes;
+            self.metrics_mut().conflicts += join(&mut self.state, value.clone());
+            self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
             // Relay what was news to us to the other peers.
             self.push(value);
         }
