@@ -10,6 +10,9 @@
 //! small multiple of the join's encoded size, and each write pays amortised O(1)
 //! joins.
 
+/// The encoded size below which pending deltas take exactly the room they need.
+const EXACT_BELOW: usize = 512;
+
 /// The encoded size below which pending deltas are never compacted.
 const COMPACT_FROM: usize = 4096;
 
@@ -51,6 +54,11 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
         match delta.encode() {
             Ok(bytes) => match u32::try_from(bytes.len()) {
                 Ok(len) => {
+                    if self.encoded.len() < EXACT_BELOW {
+                        // A few small deltas (most documents between two takes) get
+                        // exactly the room they need; more grow by doubling.
+                        self.encoded.reserve_exact(4 + bytes.len());
+                    }
                     self.encoded.extend_from_slice(&len.to_le_bytes());
                     self.encoded.extend_from_slice(&bytes);
                     self.count += 1;
