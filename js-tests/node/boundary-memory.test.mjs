@@ -8,7 +8,7 @@
 // is reused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { converge, knownBug } from './helpers.mjs';
+import { converge } from './helpers.mjs';
 
 const { Document } = converge;
 
@@ -36,18 +36,10 @@ function perDocument() {
 
 const measured = perDocument();
 
-test('a document with three small writes holds under 2.5 KB of wasm memory (was 4.3 KB, then 3.5 KB)', (t) => {
+test('a document with three small writes holds under 1 KB of wasm memory (was 6.7 KB, then 4.3 KB)', (t) => {
   t.diagnostic(`${measured.toFixed(0)} bytes per document with three writes`);
-  assert.ok(measured < 2560, `${measured} bytes per document`);
+  assert.ok(measured < 1024, `${measured} bytes per document`);
 });
-
-test(
-  'a document with three small writes holds under 1 KB of wasm memory',
-  knownBug('the state (each embedded value carries an empty causal context inline) and the Replica struct take ~2.2 KB'),
-  () => {
-    assert.ok(measured < 1024, `${measured} bytes per document`);
-  },
-);
 
 // Pending deltas are kept encoded and joined when their encodings pass twice the size
 // of their last join (wasm/src/pending_deltas.rs): writes that are never taken keep the

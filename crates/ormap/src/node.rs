@@ -73,12 +73,57 @@ pub type Document = OrMap<String, Node>;
 enum Part {
     #[default]
     Empty,
-    Counter(Box<Embedded<Counter>>),
+    Counter(Inline<Embedded<Counter>>),
     Flag(Box<Embedded<Flag>>),
-    Lww(Box<Embedded<LwwRegister<Value>>>),
-    Mv(Box<Embedded<MvRegister<Value>>>),
+    Lww(Inline<Embedded<LwwRegister<Value>>>),
+    Mv(Inline<Embedded<MvRegister<Value>>>),
     Set(Box<Embedded<OrSet<Value>>>),
     Map(Box<Embedded<Document>>),
+}
+
+/// Where a part lives: registers and counters (a context pointer and one vector)
+/// inline in their node, the larger kinds boxed, so a node stays small and the
+/// common field costs no allocation of its own.
+trait Slot<T>: std::ops::DerefMut<Target = T> + Default {
+    /// `value` in its slot.
+    fn new(value: T) -> Self;
+    /// The value, out of its slot.
+    fn into_inner(self) -> T;
+}
+
+impl<T: Default> Slot<T> for Box<T> {
+    fn new(value: T) -> Self {
+        Box::new(value)
+    }
+    fn into_inner(self) -> T {
+        *self
+    }
+}
+
+/// A part kept inline (see [`Slot`]).
+#[derive(Clone, Default, PartialEq, Debug)]
+struct Inline<T>(T);
+
+impl<T> std::ops::Deref for Inline<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Inline<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Default> Slot<T> for Inline<T> {
+    fn new(value: T) -> Self {
+        Inline(value)
+    }
+    fn into_inner(self) -> T {
+        self.0
+    }
 }
 
 /// The crate's side of [`NodeKind`]: how a kind is boxed into a node's part and found
@@ -133,7 +178,7 @@ macro_rules! node_kinds {
             impl sealed::Sealed for $ty {
                 $($($values)*)?
                 fn part(value: Embedded<Self>) -> PartBox {
-                    PartBox(Part::$variant(Box::new(value)))
+                    PartBox(Part::$variant(Slot::new(value)))
                 }
                 fn of(part: &PartBox) -> Option<&Embedded<Self>> {
                     match &part.0 {
@@ -144,7 +189,7 @@ macro_rules! node_kinds {
                 fn of_mut(part: &mut PartBox) -> &mut Embedded<Self> {
                     if !matches!(part.0, Part::$variant(_)) {
                         debug_assert!(matches!(part.0, Part::Empty), "a part under another kind's key");
-                        part.0 = Part::$variant(Box::default());
+                        part.0 = Part::$variant(Default::default());
                     }
                     match &mut part.0 {
                         Part::$variant(v) => v,
@@ -165,13 +210,13 @@ macro_rules! node_kinds {
             fn serialize_into<S: SerializeSeq>(&self, seq: &mut S) -> Result<(), S::Error> {
                 match &self.0 {
                     Part::Empty => Ok(()),
-                    $(Part::$variant(v) => seq.serialize_element(v),)*
+                    $(Part::$variant(v) => seq.serialize_element(&**v),)*
                 }
             }
 
             fn deserialize_from<'de, A: SeqAccess<'de>>(kind: Kind, seq: &mut A) -> Result<Option<PartBox>, A::Error> {
                 Ok(match kind {
-                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(Box::new(v)))),)*
+                    $(Kind::$variant => seq.next_element()?.map(|v| PartBox(Part::$variant(Slot::new(v)))),)*
                 })
             }
         }
@@ -205,10 +250,10 @@ macro_rules! node_kinds {
             fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {
                 match (&self.0, &other.0) {
                     $((Part::$variant(a), Part::$variant(b)) => {
-                        PartBox(Part::$variant(Box::new(a.touched_by(b, other_context))))
+                        PartBox(Part::$variant(Slot::new(a.touched_by(b, other_context))))
                     })*
                     $((Part::$variant(a), Part::Empty) => {
-                        PartBox(Part::$variant(Box::new(a.touched_by(&Embedded::default(), other_context))))
+                        PartBox(Part::$variant(Slot::new(a.touched_by(&Embedded::default(), other_context))))
                     })*
                     _ => self.clone(),
                 }
@@ -229,7 +274,7 @@ macro_rules! node_kinds {
                     return;
                 }
                 match (&mut self.0, other.0) {
-                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, *b, other_context),)*
+                    $((Part::$variant(a), Part::$variant(b)) => a.join(context, Slot::into_inner(b), other_context),)*
                     $((Part::$variant(a), Part::Empty) => a.join(context, Embedded::default(), other_context),)*
                     _ => debug_assert!(false, "parts of different kinds are never joined"),
                 }
