@@ -107,7 +107,7 @@ globalThis.__convergeResult.exports = Object.keys(all).sort();
     assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
     assert.deepEqual(result.exports, [
       'Document', 'GCounter', 'LwwRegister', 'MvRegister', 'OrSet', 'PNCounter',
-      '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
+      '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
       'compareVersions', 'randomReplicaId',
     ]);
   });

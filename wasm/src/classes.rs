@@ -324,8 +324,7 @@ impl JsOrSet {
         #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.inner.write(|s, me| s.add(me, value));
-        Ok(())
+        self.inner.write(|s, me| s.add(me, value))
     }
 
     /// Removes `value` as observed here (a concurrent add elsewhere wins).
@@ -334,8 +333,7 @@ impl JsOrSet {
         #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.inner.write(|s, _| s.remove(&value));
-        Ok(())
+        self.inner.write(|s, _| s.remove(&value))
     }
 
     /// Whether `value` is in the set.
@@ -347,8 +345,8 @@ impl JsOrSet {
     }
 
     /// Removes every element observed here.
-    pub fn clear(&mut self) {
-        self.inner.write(|s, _| s.clear());
+    pub fn clear(&mut self) -> Result<(), JsValue> {
+        self.inner.write(|s, _| s.clear())
     }
 
     /// Number of elements.
@@ -378,8 +376,7 @@ impl JsLwwRegister {
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
         let clock = &mut self.clock;
-        self.inner.write(|r, me| r.set(me, clock, value));
-        Ok(())
+        self.inner.write(|r, me| r.set(me, clock, value))
     }
 
     /// The winning value (`undefined` if never written).
@@ -427,8 +424,7 @@ impl JsMvRegister {
         #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
     ) -> Result<(), JsValue> {
         let value = to_value(&value)?;
-        self.inner.write(|r, me| r.write(me, value));
-        Ok(())
+        self.inner.write(|r, me| r.write(me, value))
     }
 
     /// Every concurrent value (siblings), in an order every replica agrees on.

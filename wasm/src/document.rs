@@ -18,7 +18,7 @@ use crate::synced::Synced;
 use crate::value::{
     define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
 };
-use crate::write_policies::{if_match_of, refusal_js, report_js};
+use crate::write_policies::{if_match_of, report_js};
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
@@ -241,13 +241,12 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let changed = self
-            .inner
-            .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
-                let me = guard.writer;
-                doc.guarded_update_at(&keys, guard, |crdt: &mut T| mutate(crdt, me, clock))
-            })
-            .map_err(|e| refusal_js(&e))?;
+        let changed =
+            self.inner
+                .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
+                    let me = guard.writer;
+                    doc.guarded_update_at(&keys, guard, |crdt: &mut T| mutate(crdt, me, clock))
+                })?;
         if changed {
             self.extras.events.changed(vec![path], true);
         }
@@ -365,12 +364,11 @@ impl JsDocument {
         let path = path_of(&path)?;
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        let changed = self
-            .inner
-            .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
-                doc.guarded_remove_at(&keys, guard)
-            })
-            .map_err(|e| refusal_js(&e))?;
+        let changed =
+            self.inner
+                .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
+                    doc.guarded_remove_at(&keys, guard)
+                })?;
         if changed {
             self.extras.events.changed(vec![path], true);
         }

@@ -20,3 +20,12 @@ pub fn wasm_memory_bytes() -> f64 {
 pub fn trap_for_tests() {
     std::process::abort();
 }
+
+/// Test only: caps the wasm memory the out-of-memory checks count on at `bytes`
+/// (`Infinity` lifts the cap): once a headroom reservation would pass it, writes,
+/// merges and sync messages are refused with `ERR_OUT_OF_MEMORY`, as they are when the
+/// engine cannot grow memory.
+#[wasm_bindgen(js_name = __limitMemoryForTests)]
+pub fn limit_memory_for_tests(bytes: f64) {
+    crate::headroom::limit_for_tests(bytes);
+}

@@ -28,4 +28,4 @@ mod write_policies;
 pub use classes::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter};
 pub use document::JsDocument;
 pub use ids::{compare_versions, random_replica_id};
-pub use internals::{trap_for_tests, wasm_memory_bytes};
+pub use internals::{limit_memory_for_tests, trap_for_tests, wasm_memory_bytes};

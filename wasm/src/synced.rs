@@ -14,6 +14,7 @@ use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
 use crate::pending_deltas::PendingDeltas;
 use crate::value::define;
+use crate::write_policies::refusal_js;
 
 /// A type whose writes can be summarised in a version vector for `version()`.
 pub(crate) trait Versioned {
@@ -52,14 +53,18 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     /// Applies a local write (the mutator gets the id to write under) and keeps its
     /// delta for `takeDelta()` and the peers.
-    pub(crate) fn write(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) {
-        keep_headroom();
+    pub(crate) fn write(
+        &mut self,
+        mutate: impl FnOnce(&mut T, ReplicaId) -> T,
+    ) -> Result<(), JsValue> {
+        keep_headroom()?;
         let pending = &mut self.pending;
         self.replica.update(|state, writer| {
             let delta = mutate(state, writer);
             pending.push(&delta);
             delta
         });
+        Ok(())
     }
 
     /// [`write`](Self::write) for fallible mutators; on error nothing changes.
@@ -67,7 +72,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         &mut self,
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
     ) -> Result<(), JsValue> {
-        keep_headroom();
+        keep_headroom()?;
         let pending = &mut self.pending;
         self.replica
             .try_update(|state, writer| {
@@ -93,7 +98,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     /// `encode()` is called); returns the concurrent writes met.
     pub(crate) fn merge(&mut self, other: &JsValue) -> Result<u32, JsValue> {
         let bytes = merge_bytes(other)?;
-        keep_headroom();
+        keep_headroom()?;
         let value = T::decode(&bytes).map_err(fail)?;
         let met = self.replica.merge(value);
         Ok(u32::try_from(met).unwrap_or(u32::MAX))
@@ -119,7 +124,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     }
 
     pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
-        keep_headroom();
+        keep_headroom()?;
         let reply = self.replica.receive(bytes).map_err(fail)?;
         Ok(reply.map(|b| Uint8Array::from(b.as_slice())))
     }
@@ -271,8 +276,8 @@ impl Synced<Document> {
         policies: &Policies,
         if_match: Option<&FieldVersion>,
         write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
-    ) -> Result<bool, WriteError> {
-        keep_headroom();
+    ) -> Result<bool, JsValue> {
+        keep_headroom()?;
         let guard = WriteGuard {
             writer: self.replica.writer(),
             policies,
@@ -290,7 +295,7 @@ impl Synced<Document> {
             Ok(_) => Ok(changed),
             Err(error) => {
                 self.replica.record_refused_write(policies, &error);
-                Err(error)
+                Err(refusal_js(&error))
             }
         }
     }
@@ -307,7 +312,7 @@ impl Synced<Document> {
         policies: &Policies,
     ) -> Result<MergeReport, JsValue> {
         let bytes = merge_bytes(other)?;
-        keep_headroom();
+        keep_headroom()?;
         let value = Document::decode(&bytes).map_err(fail)?;
         Ok(self.replica.merge_reporting(value, policies))
     }
@@ -318,7 +323,7 @@ impl Synced<Document> {
         bytes: &[u8],
         policies: &Policies,
     ) -> Result<(Option<Uint8Array>, MergeReport), JsValue> {
-        keep_headroom();
+        keep_headroom()?;
         let (reply, report) = self
             .replica
             .receive_reporting(bytes, policies)
