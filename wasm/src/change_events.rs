@@ -87,6 +87,11 @@ impl ChangeEvents {
         unsubscribe.into_js_value().unchecked_into()
     }
 
+    /// Whether anyone listens now (so a change's paths are worth gathering).
+    pub(crate) fn heard(&self) -> bool {
+        self.0.try_borrow().is_ok_and(|hub| !hub.listeners.is_empty())
+    }
+
     /// Queues a change of `paths` for delivery (nothing if no one listens or
     /// nothing changed).
     pub(crate) fn changed(&self, paths: Vec<Vec<String>>, local: bool) {
