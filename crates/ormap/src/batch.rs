@@ -264,6 +264,9 @@ fn union(deltas: impl Iterator<Item = KeyDelta>) -> Document {
         }
         dots.extend(context.dots());
     }
+    // In order, each dot extends the vector or ends the cloud: no search.
+    dots.sort_unstable();
+    dots.dedup();
     union.as_causal_mut().context = CausalContext::from_dots(dots);
     union
 }
