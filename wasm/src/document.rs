@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::change_events::ChangeEvents;
 use crate::classes::{amount, crdt_class};
+use crate::document_change::WallClock;
 use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
@@ -24,7 +25,9 @@ use crate::write_policies::{if_match_of, refusal_js, report_js};
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
 pub(crate) struct DocExtras {
-    clock: Hlc,
+    clock: Hlc<WallClock>,
+    /// The clock `clock` reads (read once per `change()`).
+    wall: WallClock,
     policies: Policies,
     events: ChangeEvents,
     /// The paths written by the `change()` under way, for its one change event.
@@ -32,8 +35,10 @@ pub(crate) struct DocExtras {
 }
 
 fn doc_extras() -> DocExtras {
+    let wall = WallClock::default();
     DocExtras {
-        clock: Hlc::default(),
+        clock: Hlc::new(wall.clone()),
+        wall,
         policies: Policies::new(),
         events: ChangeEvents::default(),
         change_paths: Vec::new(),
@@ -243,10 +248,14 @@ impl JsDocument {
             return Ok(());
         }
         let clock = &mut self.extras.clock;
+        let (inner, policies) = (&mut self.inner, &self.extras.policies);
         let changed = self
-            .inner
-            .guarded_write(&self.extras.policies, None, |doc, guard| {
-                doc.write_all(paths.iter().zip(writes), guard, clock)
+            .extras
+            .wall
+            .read_once(|| {
+                inner.guarded_write(policies, None, |doc, guard| {
+                    doc.write_all(paths.iter().zip(writes), guard, clock)
+                })
             })
             .map_err(|e| refusal_js(&e))?;
         if changed {
@@ -553,7 +562,8 @@ impl JsDocument {
 
     /// Calls `listener({ paths, local })` after each change of this document, and
     /// returns the function that unsubscribes it. A change is a local write (`paths`
-    /// is the path written, `local` is `true`), or a `merge`/`receive` that changed
+    /// is the path written, `local` is `true`; one event per `change()`, with each path
+    /// it wrote once), or a `merge`/`receive` that changed
     /// fields (`paths` is the merge report's `changed`, `local` is `false`); nothing
     /// that changed nothing (a duplicate delta, a remove of what is not there) is an
     /// event. Events are delivered in order, in a microtask after the call that made

@@ -4,7 +4,11 @@
 //! to `Document.__applyChange` converts them all here and applies them as one change
 //! (`Document::write_all`: one clock, one delta, all or nothing).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use converge::ormap::Write;
+use converge::{Clock, SystemClock};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -137,4 +141,26 @@ pub(crate) fn distinct(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
         .into_iter()
         .filter(|path| seen.insert(path.clone()))
         .collect()
+}
+
+/// The wall clock a document's last-writer-wins writes are stamped from: the host's
+/// clock, read once per `change()` while one is applied (its writes are then ordered by
+/// the hybrid clock's logical counter), else at every write.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WallClock(Rc<Cell<Option<u64>>>);
+
+impl WallClock {
+    /// Runs `f` with the clock read once, now, for all of it.
+    pub(crate) fn read_once<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.0.set(Some(SystemClock.now_millis()));
+        let result = f();
+        self.0.set(None);
+        result
+    }
+}
+
+impl Clock for WallClock {
+    fn now_millis(&self) -> u64 {
+        self.0.get().unwrap_or_else(|| SystemClock.now_millis())
+    }
 }
