@@ -260,7 +260,10 @@ fn union(deltas: impl Iterator<Item = KeyDelta>) -> Document {
         dots.extend(replaced);
         let Causal { store, context } = delta.as_causal();
         for (key, node) in store.iter() {
-            union.as_causal_mut().store.insert(key.clone(), node.clone());
+            union
+                .as_causal_mut()
+                .store
+                .insert(key.clone(), node.clone());
         }
         dots.extend(context.dots());
     }

@@ -3,6 +3,7 @@
 //! their deltas; a batch with a refused write changes nothing, whichever write is
 //! refused and whether the refusal needs the state to be seen.
 
+use converge_core::testing::with_every_map_indexed;
 use converge_core::{DeltaCrdt, Hlc, Lattice, ManualClock, ReplicaId};
 use converge_ormap::{
     Document, Error, Policies, Policy, Value, Write, WriteGuard, MAX_PATH_LEN, MAX_VALUE_DEPTH,
@@ -70,6 +71,29 @@ fn one_at_a_time(
     (doc, deltas)
 }
 
+/// `write_all` against the writes one at a time, from the document `before` makes.
+fn same_as_one_at_a_time(
+    before: &[(Vec<String>, Write)],
+    batch: &[(Vec<String>, Write)],
+) -> Result<(), TestCaseError> {
+    let policies = Policies::new();
+    let (start, _) = one_at_a_time(Document::new(), before, &policies, 1_000);
+    let (expected, expected_delta) = one_at_a_time(start.clone(), batch, &policies, 2_000);
+
+    let mut doc = start.clone();
+    let mut clock = Hlc::new(ManualClock::new(2_000));
+    let delta = doc
+        .write_all(batch.to_vec(), &guard(&policies), &mut clock)
+        .unwrap();
+    prop_assert_eq!(&doc, &expected);
+    prop_assert_eq!(&delta, &expected_delta);
+
+    let mut elsewhere = start;
+    elsewhere.join(delta);
+    prop_assert_eq!(elsewhere, doc);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -80,21 +104,14 @@ proptest! {
     fn a_batch_is_the_same_writes_one_at_a_time(
         before in writes_strategy(12),
         batch in writes_strategy(24),
+        indexed in any::<bool>(),
     ) {
-        let policies = Policies::new();
-        let (start, _) = one_at_a_time(Document::new(), &before, &policies, 1_000);
-        let (expected, expected_delta) = one_at_a_time(start.clone(), &batch, &policies, 2_000);
-
-        let mut doc = start.clone();
-        let mut clock = Hlc::new(ManualClock::new(2_000));
-        let delta = doc.write_all(batch.clone(), &guard(&policies), &mut clock).unwrap();
-        prop_assert_eq!(&doc, &expected);
-        prop_assert_eq!(&delta, &expected_delta);
-
-        let mut elsewhere = start;
-        elsewhere.join(delta);
-        prop_assert_eq!(elsewhere, doc);
+        // Also with every map's dot index on (as large maps have it), so the per-key
+        // joins and the union meet indexed maps.
+        let run = || same_as_one_at_a_time(&before, &batch);
+        if indexed { with_every_map_indexed(run)? } else { run()? }
     }
+
 
     /// All or nothing: a batch with one refused write anywhere in it (a value too
     /// deep, a path too long, a field another replica is the authority of) changes
