@@ -189,18 +189,6 @@ describe('Document.change', () => {
     assert.equal(doc.get('k'), 1, 'the document still works');
   });
 
-  test('one clock reading per change: its writes share the millis, ordered by the logical counter', () => {
-    const doc = new Document(ids.a);
-    const n = 20_000; // long enough to span more than a millisecond
-    doc.change((d) => {
-      for (let i = 0; i < n; i++) d.set(`k${i}`, i);
-    });
-    const first = doc.read('k0').siblings[0].timestamp;
-    const last = doc.read(`k${n - 1}`).siblings[0].timestamp;
-    assert.equal(last.millis, first.millis);
-    assert.equal(last.logical, first.logical + n - 1);
-  });
-
   test('100,000 writes over 10,000 keys in one change: each key reads its last write, and the one delta carries them', () => {
     const batched = new Document(ids.a);
     batched.change((d) => {

@@ -11,7 +11,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::change_events::ChangeEvents;
 use crate::classes::{amount, crdt_class};
-use crate::document_change::WallClock;
 use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
@@ -25,9 +24,7 @@ use crate::write_policies::{if_match_of, refusal_js, report_js};
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
 pub(crate) struct DocExtras {
-    clock: Hlc<WallClock>,
-    /// The clock `clock` reads (read once per `change()`).
-    wall: WallClock,
+    clock: Hlc,
     policies: Policies,
     events: ChangeEvents,
     /// The paths written by the `change()` under way, for its one change event.
@@ -35,10 +32,8 @@ pub(crate) struct DocExtras {
 }
 
 fn doc_extras() -> DocExtras {
-    let wall = WallClock::default();
     DocExtras {
-        clock: Hlc::new(wall.clone()),
-        wall,
+        clock: Hlc::default(),
         policies: Policies::new(),
         events: ChangeEvents::default(),
         change_paths: Vec::new(),
@@ -247,15 +242,15 @@ impl JsDocument {
         if writes.is_empty() {
             return Ok(());
         }
+        // The clock is read at each last-writer-wins write, as one at a time: read once
+        // for the whole change, every write would share one millisecond and count the
+        // rest in the logical counter, which encodes larger (the bench document of
+        // 100,000 writes: 12% larger) for about 1% of the time saved.
         let clock = &mut self.extras.clock;
-        let (inner, policies) = (&mut self.inner, &self.extras.policies);
         let changed = self
-            .extras
-            .wall
-            .read_once(|| {
-                inner.guarded_write(policies, None, |doc, guard| {
-                    doc.write_all(paths.iter().zip(writes), guard, clock)
-                })
+            .inner
+            .guarded_write(&self.extras.policies, None, |doc, guard| {
+                doc.write_all(paths.iter().zip(writes), guard, clock)
             })
             .map_err(|e| refusal_js(&e))?;
         if changed {

@@ -2,13 +2,9 @@
 //! given (JavaScript, added to the glue by `wasm/npm/scripts/entries.mjs`) keeps each
 //! write as a kind code, the path and the value, untouched; when `fn` returns, one call
 //! to `Document.__applyChange` converts them all here and applies them as one change
-//! (`Document::write_all`: one clock, one delta, all or nothing).
-
-use std::cell::Cell;
-use std::rc::Rc;
+//! (`Document::write_all`: one delta, all or nothing).
 
 use converge::ormap::Write;
-use converge::{Clock, SystemClock};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,8 +18,8 @@ use crate::value::{to_value, MAX_ITEMS};
 const DOCUMENT_CHANGE_TS: &str = r#"
 /**
  * What `Document.change(fn)` gives `fn`: the document's write methods, recorded and
- * applied together when `fn` returns (one call into the wasm, one clock reading, one
- * delta, one change event), all or nothing; and its reads, which first apply the
+ * applied together when `fn` returns (one call into the wasm, one delta, one change
+ * event), all or nothing; and its reads, which first apply the
  * writes recorded so far, so they see them.
  */
 export interface DocumentChange {
@@ -55,9 +51,9 @@ export interface DocumentChange {
 
 export interface Document {
   /**
-   * Runs `fn` with a recorder of writes, then applies them in one call: one clock
-   * reading, one delta for `takeDelta()` and the peers, and one change event listing
-   * every path written. All or nothing: if `fn` throws, or a recorded write is
+   * Runs `fn` with a recorder of writes, then applies them in one call: one delta
+   * for `takeDelta()` and the peers, and one change event listing every path
+   * written. All or nothing: if `fn` throws, or a recorded write is
    * refused (a bad path or value, `ERR_NOT_AUTHORITY`, `ERR_TOO_DEEP`), no write
    * recorded since the last read through the recorder is applied, and the error is
    * thrown. A read through the recorder (`get`, `read`, `toJSON`) applies the writes
@@ -141,26 +137,4 @@ pub(crate) fn distinct(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
         .into_iter()
         .filter(|path| seen.insert(path.clone()))
         .collect()
-}
-
-/// The wall clock a document's last-writer-wins writes are stamped from: the host's
-/// clock, read once per `change()` while one is applied (its writes are then ordered by
-/// the hybrid clock's logical counter), else at every write.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct WallClock(Rc<Cell<Option<u64>>>);
-
-impl WallClock {
-    /// Runs `f` with the clock read once, now, for all of it.
-    pub(crate) fn read_once<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.0.set(Some(SystemClock.now_millis()));
-        let result = f();
-        self.0.set(None);
-        result
-    }
-}
-
-impl Clock for WallClock {
-    fn now_millis(&self) -> u64 {
-        self.0.get().unwrap_or_else(|| SystemClock.now_millis())
-    }
 }

@@ -80,7 +80,7 @@ function __convergeGuard(exports) {
 // Document.change(fn): the recorder `fn` gets keeps each write as a kind code, the
 // path and the value, untouched, and one call (`__applyChange`, wasm/src/
 // document_change.rs) converts and applies them all when `fn` returns: one crossing
-// into the wasm, one clock reading, one delta, one change event, all or nothing. A
+// into the wasm, one delta, one change event, all or nothing. A
 // read through the recorder applies the writes recorded so far first, so it sees them.
 const documentChange = `
 function __convergeChangeError(code, message) {
