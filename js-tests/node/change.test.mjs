@@ -189,6 +189,20 @@ describe('Document.change', () => {
     assert.equal(doc.get('k'), 1, 'the document still works');
   });
 
+  test("fn's error comes out even if fn freed the document", () => {
+    const doc = new Document(ids.a);
+    const boom = new Error('boom');
+    assert.throws(
+      () =>
+        doc.change((d) => {
+          d.set('a', 1);
+          doc.free();
+          throw boom;
+        }),
+      (e) => e === boom,
+    );
+  });
+
   test('100,000 writes over 10,000 keys in one change: each key reads its last write, and the one delta carries them', () => {
     const batched = new Document(ids.a);
     batched.change((d) => {

@@ -95,6 +95,7 @@ class DocumentChange {
   #paths = [];
   #args = [];
   #open = true;
+  #applied = false;
   constructor(doc) {
     this.#doc = doc;
   }
@@ -134,7 +135,12 @@ class DocumentChange {
     this.#paths = [];
     this.#args = [];
     if (last) this.#open = false;
-    if (kinds.length > 0 || last) this.#doc.__applyChange(kinds, paths, args, last);
+    // The last call also sends the event of writes applied by a read before; with
+    // nothing to apply and nothing applied, the wasm is not called at all.
+    if (kinds.length > 0 || (last && this.#applied)) {
+      if (!last) this.#applied = true;
+      this.#doc.__applyChange(kinds, paths, args, last);
+    }
   }
   static run(doc, fn) {
     if (typeof fn !== 'function') {
