@@ -108,7 +108,16 @@ async function loadLibraries() {
   const converge = {
     name: 'converge',
     version: versionOf(path.join(REPO, 'wasm/npm')),
-    doc(actor, { takeEach = false, writes = WRITES, keys = KEYS } = {}) {
+    // Batch mode: every write in one Document.change (one call into the wasm).
+    doc(actor) {
+      const d = new C.Document(convergeId(actor));
+      d.change((w) => {
+        for (let i = 0; i < WRITES; i++) w.set(KEY_NAMES[i % KEYS], i);
+      });
+      return d;
+    },
+    // One call per write.
+    docSingle(actor, { takeEach = false, writes = WRITES, keys = KEYS } = {}) {
       const d = new C.Document(convergeId(actor));
       for (let i = 0; i < writes; i++) {
         d.set(KEY_NAMES[i % keys], i);
@@ -144,6 +153,13 @@ async function loadLibraries() {
       }
       return d;
     },
+    docCounterBatch() {
+      const d = new C.Document();
+      d.change((w) => {
+        for (let i = 0; i < INCREMENTS; i++) w.increment('c', 1);
+      });
+      return d;
+    },
     docCounterValue: (d) => Number(d.get('c')),
   };
 
@@ -164,6 +180,14 @@ async function loadLibraries() {
       const d = new Y.Doc();
       Y.applyUpdate(d, a);
       Y.applyUpdate(d, b);
+      return d;
+    },
+    // One transaction per write (a map.set outside transact makes its own).
+    docSingle(actor) {
+      const d = new Y.Doc();
+      d.clientID = actor;
+      const m = d.getMap('m');
+      for (let i = 0; i < WRITES; i++) m.set(KEY_NAMES[i % KEYS], i);
       return d;
     },
     keyCount: (d) => d.getMap('m').size,
@@ -217,6 +241,17 @@ async function loadLibraries() {
       d.commit();
       return d;
     },
+    // A commit per write.
+    docSingle(actor) {
+      const d = new LoroDoc();
+      d.setPeerId(actor);
+      const m = d.getMap('m');
+      for (let i = 0; i < WRITES; i++) {
+        m.set(KEY_NAMES[i % KEYS], i);
+        d.commit();
+      }
+      return d;
+    },
     encode: (d) => d.export({ mode: 'snapshot' }),
     decodeMerge(a, b) {
       const d = LoroDoc.fromSnapshot(a);
@@ -238,6 +273,16 @@ async function loadLibraries() {
       const c = d.getCounter('c');
       for (let i = 0; i < INCREMENTS; i++) c.increment(1);
       d.commit();
+      return d;
+    },
+    // A commit per increment.
+    counterSingle() {
+      const d = new LoroDoc();
+      const c = d.getCounter('c');
+      for (let i = 0; i < INCREMENTS; i++) {
+        c.increment(1);
+        d.commit();
+      }
       return d;
     },
     counterValue: (d) => d.getCounter('c').value,
@@ -473,9 +518,22 @@ async function main() {
       coldMs: heap[lib.name].ms > SLOW_MS ? heap[lib.name].ms : undefined,
     });
   }
+  // One write at a time: converge one call per write, Yjs one transaction per write,
+  // Loro a commit per write (Automerge: a change per write is out of reach at this
+  // size, so it has no such row).
+  log('document writes, one at a time');
+  const single = {};
+  for (const lib of libs.filter((l) => l.docSingle)) {
+    const d = lib.docSingle(ACTOR_A);
+    check(lib.keyCount(d) === KEYS, `${lib.name} document written one at a time has ${KEYS} keys`);
+    lib.free(d);
+    single[lib.name] = await measure(`${lib.name} doc, one write at a time`, () => lib.docSingle(ACTOR_A), {
+      cleanup: (d) => d && lib.free(d),
+    });
+  }
   // Diagnostic: the same writes with takeDelta() after each one (the state is the
   // same; the delta accumulated for takeDelta stays one write long).
-  const writesTake = await measure('converge doc, takeDelta() per write', () => converge.doc(ACTOR_A, { takeEach: true }), {
+  const writesTake = await measure('converge doc, takeDelta() per write', () => converge.docSingle(ACTOR_A, { takeEach: true }), {
     cleanup: (d) => d && d.free(),
   });
 
@@ -489,7 +547,7 @@ async function main() {
   const merge = {};
   const mergeInfo = {};
   for (const lib of libs) {
-    const b = lib === converge ? converge.doc(ACTOR_B, { takeEach: true }) : lib.doc(ACTOR_B);
+    const b = lib.doc(ACTOR_B);
     const encodedB = lib.encode(b);
     lib.free(b);
     const a = encodedA[lib.name];
@@ -518,8 +576,10 @@ async function main() {
   const counterLibs = [
     ['converge GCounter', () => converge.counter(), converge.counterValue, converge.free],
     ['converge Document', () => converge.docCounter(), converge.docCounterValue, converge.free],
+    ['converge Document.change', () => converge.docCounterBatch(), converge.docCounterValue, converge.free],
     ['converge Document, takeDelta() per write', () => converge.docCounter({ takeEach: true }), converge.docCounterValue, converge.free],
     ...peers.filter((p) => p.counter).map((p) => [p.name, () => p.counter(), p.counterValue, p.free]),
+    ...peers.filter((p) => p.counterSingle).map((p) => [`${p.name}, a commit per increment`, () => p.counterSingle(), p.counterValue, p.free]),
   ];
   for (const [label, fn, value, free] of counterLibs) {
     const c = fn();
@@ -536,20 +596,20 @@ async function main() {
     for (const takeEach of [false, true]) {
       gc();
       const t0 = performance.now();
-      const d = converge.doc(ACTOR_A, { takeEach, writes: n, keys: n / 10 });
+      const d = converge.docSingle(ACTOR_A, { takeEach, writes: n, keys: n / 10 });
       row[takeEach ? 'take' : 'plain'] = performance.now() - t0;
       d.free();
     }
     scaling.push(row);
   }
-  scaling.push({ writes: WRITES, keys: KEYS, plain: writes.converge.mean, take: writesTake.mean });
+  scaling.push({ writes: WRITES, keys: KEYS, plain: single.converge.mean, take: writesTake.mean });
 
   const totalMs = performance.now() - started;
-  const md = report({ libs, peers, heap, writes, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs });
+  const md = report({ libs, peers, heap, writes, single, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs });
   process.stdout.write(md);
   if (WRITE_RESULTS) {
     writeFileSync(RESULTS, md);
-    writeFileSync(RESULTS_TSV, figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipped, totalMs }));
+    writeFileSync(RESULTS_TSV, figures({ libs, heap, writes, single, encodedSize, merge, adds, counters, shipped, totalMs }));
     log(`wrote ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), RESULTS_TSV)}`);
   } else {
     log('small or custom-size run: benches/results/js.md left unchanged');
@@ -562,13 +622,14 @@ async function main() {
 // ---------------------------------------------------------------- the report
 
 /** The headline figures as `measure\tsubject\tvalue` lines (times in ms, sizes in bytes). */
-function figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipped, totalMs }) {
+function figures({ libs, heap, writes, single, encodedSize, merge, adds, counters, shipped, totalMs }) {
   const lines = ['measure\tsubject\tvalue'];
   const put = (measure, subject, value) => {
     if (value !== undefined && Number.isFinite(value)) lines.push(`${measure}\t${subject}\t${value}`);
   };
   for (const { name } of libs) {
     put('doc_writes_ms', name, writes[name]?.mean);
+    put('doc_single_writes_ms', name, single[name]?.mean);
     put('encoded_bytes', name, encodedSize[name]);
     put('decode_merge_ms', name, merge[name]?.mean);
     put('set_adds_ms', name, adds[name]?.mean);
@@ -577,6 +638,13 @@ function figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipp
     put('shipped_gzip_bytes', name, shipped[name] && shipped[name].jsGz + shipped[name].wasmGz);
   }
   put('increments_gcounter_ms', 'converge', counters['converge GCounter']?.mean);
+  // Counter increments in one change/commit (converge Document.change, Loro one
+  // commit, Automerge one change), and one at a time (converge Document.increment,
+  // Loro a commit per increment).
+  put('increments_batch_ms', 'converge', counters['converge Document.change']?.mean);
+  put('increments_single_ms', 'converge', counters['converge Document']?.mean);
+  for (const peer of ['Automerge', 'Loro']) put('increments_batch_ms', peer, counters[peer]?.mean);
+  put('increments_single_ms', 'Loro', counters['Loro, a commit per increment']?.mean);
   put('writes', 'all', WRITES);
   put('cores', 'all', os.availableParallelism?.() ?? os.cpus().length);
   put('load_start', 'all', LOAD_AT_START);
@@ -586,7 +654,7 @@ function figures({ libs, heap, writes, encodedSize, merge, adds, counters, shipp
 }
 
 function report(r) {
-  const { peers, heap, writes, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs } = r;
+  const { peers, heap, writes, single, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs } = r;
   const names = ['converge', ...peers.map((p) => p.name)];
   const lines = [];
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
@@ -624,7 +692,9 @@ function report(r) {
 
   lines.push('## Results', '');
   header(['measure', ...names, ...peers.map((p) => `converge/${p.name}`)]);
-  ratioRow(`Document: ${int(WRITES)} writes over ${int(KEYS)} keys (writes/s, time)`, writes.converge, writes,
+  ratioRow(`Document: ${int(WRITES)} writes over ${int(KEYS)} keys, one change/transaction/commit (writes/s, time)`, writes.converge, writes,
+    (t) => timed(t, WRITES), (t) => t.mean);
+  ratioRow(`Document: ${int(WRITES)} writes over ${int(KEYS)} keys, one at a time (writes/s, time)`, single.converge, single,
     (t) => timed(t, WRITES), (t) => t.mean);
   ratioRow('Document: encoded size', encodedSize.converge, encodedSize, fmtBytes, (b) => b);
   ratioRow('Decode 2 replicas + merge (time)', merge.converge, merge,
@@ -635,12 +705,18 @@ function report(r) {
     (t) => timed(t, INCREMENTS), (t) => t.mean);
   ratioRow(`${int(INCREMENTS)} increments, converge Document.increment (incr/s, time)`, counters['converge Document'], counterPeers,
     (t) => timed(t, INCREMENTS), (t) => t.mean);
+  ratioRow(`${int(INCREMENTS)} increments in one Document.change (incr/s, time)`, counters['converge Document.change'], counterPeers,
+    (t) => timed(t, INCREMENTS), (t) => t.mean);
+  ratioRow(`${int(INCREMENTS)} increments, Document.increment against a commit per increment (incr/s, time)`, counters['converge Document'],
+    counters['Loro, a commit per increment'] ? { Loro: counters['Loro, a commit per increment'] } : {},
+    (t) => timed(t, INCREMENTS), (t) => t.mean);
   ratioRow('Heap in use after building the document (heapUsed + external growth)', heap.converge, heap,
     (h) => fmtBytes(heapTotal(h)), heapTotal);
   ratioRow('Shipped wasm + JS, gzip -9', shipped.converge, shipped, (s) => fmtBytes(shippedTotal(s)), shippedTotal);
   lines.push('');
   lines.push('Peers\' equivalents: document = one `Y.Map` in one transaction, one Automerge change on the root map, ' +
-    'one `LoroMap` with one commit; encode = `Y.encodeStateAsUpdate`, `Automerge.save`, `export({ mode: "snapshot" })`; ' +
+    'one `LoroMap` with one commit (converge: one `Document.change`); one at a time = converge one `Document.set` call per write, ' +
+    'Yjs one transaction per write, Loro a commit per write (Automerge: none, a change per write is out of reach at this size); encode = `Y.encodeStateAsUpdate`, `Automerge.save`, `export({ mode: "snapshot" })`; ' +
     'decode + merge = `applyUpdate` of both into a new `Y.Doc`, `loadIncremental(load(a), b)`, `LoroDoc.fromSnapshot(a).import(b)` ' +
     '(converge: `Document.decode(a).merge(b)`); set = map keys set to `true` (none of the peers has a set type); ' +
     'counter = `Automerge.Counter` in one change, `LoroCounter` with one commit. **Yjs has no counter type: skipped.**', '');
@@ -650,7 +726,7 @@ function report(r) {
     'converge accumulates for `takeDelta()` stays one write long instead of growing with the document.', '');
   header(['measure', 'converge', 'plain converge / this']);
   row([`Document: ${int(WRITES)} writes over ${int(KEYS)} keys, takeDelta() per write`, timed(writesTake, WRITES),
-    fmtRatio(writes.converge.mean / writesTake.mean)]);
+    fmtRatio(single.converge.mean / writesTake.mean)]);
   row([`Document: ${int(INCREMENTS)} increments, takeDelta() per write`, timed(counters['converge Document, takeDelta() per write'], INCREMENTS),
     fmtRatio(counters['converge Document'].mean / counters['converge Document, takeDelta() per write'].mean)]);
   lines.push('');
@@ -665,7 +741,7 @@ function report(r) {
   lines.push('Timings (ms per run of the whole workload):', '');
   header(['task', 'runs', 'mean', 'median', 'min', 'max', '± (95%)']);
   const timings = [
-    ...Object.values(writes), writesTake, ...Object.values(merge), ...Object.values(adds), ...Object.values(counters),
+    ...Object.values(writes), ...Object.values(single), writesTake, ...Object.values(merge), ...Object.values(adds), ...Object.values(counters),
   ];
   for (const t of timings) {
     row([t.label, String(t.samples), sig(t.mean), sig(t.p50), sig(t.min), sig(t.max), Number.isFinite(t.rme) ? `${sig(t.rme, 2)}%` : '—']);

@@ -12,6 +12,12 @@ doc.set('k', () => 1);
 doc.set('k', undefined);
 // @ts-expect-error a Date is not a plain value
 doc.addToSet('k', new Date());
+// @ts-expect-error a change's writes take values
+doc.change((d) => d.set('k', new Date()));
+// @ts-expect-error a change's increment takes a number
+doc.change((d) => d.increment('c', '5'));
+// @ts-expect-error a change takes a function
+doc.change({ set: 1 });
 // @ts-expect-error ifMatch is a version string
 doc.set('k', 1, { ifMatch: 1 });
 // @ts-expect-error write options have no such field

@@ -142,11 +142,23 @@ describe('tsc --strict on a user file', () => {
   });
 });
 
-/** The classes and functions a .d.ts declares: `{ classes: { name: { instance, statics } }, functions }`. */
+/**
+ * The classes and functions a .d.ts declares: `{ classes: { name: { instance, statics } }, functions }`.
+ * An interface named as a class adds its members to the class (declaration merging:
+ * how `Document.change`, added to the class by the package's JavaScript, is declared).
+ */
 function declared(file, text) {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const classes = {};
   const functions = [];
+  const merged = {};
+  for (const node of source.statements) {
+    if (ts.isInterfaceDeclaration(node)) {
+      merged[node.name.text] = (merged[node.name.text] ?? []).concat(
+        node.members.filter((m) => m.name).map((m) => m.name.text),
+      );
+    }
+  }
   for (const node of source.statements) {
     if (ts.isFunctionDeclaration(node) && node.name) functions.push(node.name.text);
     if (!ts.isClassDeclaration(node) || !node.name) continue;
@@ -158,6 +170,7 @@ function declared(file, text) {
       const isStatic = ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static;
       (isStatic ? statics : instance).push(name);
     }
+    instance.push(...(merged[node.name.text] ?? []));
     classes[node.name.text] = { instance: instance.sort(), statics: statics.sort() };
   }
   return { classes, functions: functions.sort() };

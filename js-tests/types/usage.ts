@@ -15,6 +15,7 @@ import type {
   Conflict,
   ConvergeError,
   DeadLetter,
+  DocumentChange,
   ErrorCode,
   FieldRead,
   LwwWrite,
@@ -55,6 +56,25 @@ doc.addToSet('tags', 'red');
 doc.removeFromSet('tags', 'red');
 doc.enable('flag');
 doc.disable('flag');
+// Many writes as one change (one call into the wasm, one delta, one event).
+const total: number = doc.change((d: DocumentChange) => {
+  d.set(['todo', 't1', 'title'], 'milk');
+  d.setMulti('m', 1);
+  d.increment('c');
+  d.increment('c', 2);
+  d.decrement('c');
+  d.addToSet('tags', 'red');
+  d.removeFromSet('tags', 'blue');
+  d.enable('flag');
+  d.disable('flag');
+  d.remove('gone');
+  const seen: Value | undefined = d.get('c');
+  const field: FieldRead | undefined = d.read(['todo', 't1', 'title']);
+  const all: { [key: string]: Value } = d.toJSON();
+  console.log(seen, field?.outcome, all);
+  return 3;
+});
+console.log(total);
 const keys: readonly string[] = ['title'];
 const read: FieldRead | undefined = doc.read(keys);
 if (read) {

@@ -24,7 +24,7 @@ use crate::value::define;
 const CHANGE_EVENT_TS: &str = r#"
 /** What `Document.subscribe` listeners get: the paths a change touched. */
 export interface ChangeEvent {
-  /** A local write: the path written; a merge or sync message: the fields it changed. */
+  /** A local write: the path written (a `change()`: each path it wrote, once); a merge or sync message: the fields it changed. */
   paths: string[][];
   /** Whether the change was a local write (`false`: `merge` or `receive`). */
   local: boolean;
@@ -91,6 +91,13 @@ impl ChangeEvents {
             }
         });
         unsubscribe.into_js_value().unchecked_into()
+    }
+
+    /// Whether anyone listens now (so a change's paths are worth gathering).
+    pub(crate) fn heard(&self) -> bool {
+        self.0
+            .get()
+            .is_some_and(|hub| hub.try_borrow().is_ok_and(|hub| !hub.listeners.is_empty()))
     }
 
     /// Queues a change of `paths` for delivery (nothing if no one listens or

@@ -13,6 +13,7 @@
 mod change_events;
 mod classes;
 mod document;
+mod document_change;
 mod error;
 mod headroom;
 mod ids;

@@ -50,6 +50,19 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 pub(crate) const MAX_ITEMS: u32 = 1 << 24;
 
 fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
+    // Each test below is one call into JavaScript, and they exclude one another: the
+    // commonest values (numbers, then strings) are tested first.
+    if let Some(n) = js.as_f64() {
+        let safe = n.fract() == 0.0 && n.abs() <= MAX_SAFE;
+        return Ok(if safe {
+            Value::Int(n as i64)
+        } else {
+            Value::Float(n)
+        });
+    }
+    if let Some(s) = string_of(js, "a string value")? {
+        return Ok(Value::Str(s));
+    }
     if js.is_null() {
         return Ok(Value::Null);
     }
@@ -61,14 +74,6 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
     if let Some(b) = js.as_bool() {
         return Ok(Value::Bool(b));
     }
-    if let Some(n) = js.as_f64() {
-        let safe = n.fract() == 0.0 && n.abs() <= MAX_SAFE;
-        return Ok(if safe {
-            Value::Int(n as i64)
-        } else {
-            Value::Float(n)
-        });
-    }
     if js.is_bigint() {
         let n = i64::try_from(js.clone())
             .map_err(|_| invalid("a bigint value must fit in 64 signed bits"))?;
@@ -78,9 +83,6 @@ fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
             ));
         }
         return Ok(Value::Int(n));
-    }
-    if let Some(s) = string_of(js, "a string value")? {
-        return Ok(Value::Str(s));
     }
     if let Some(bytes) = uint8_array_bytes(js, "a Uint8Array value")? {
         return Ok(Value::Bytes(bytes));
@@ -231,10 +233,12 @@ pub(crate) fn bytes_arg(js: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
 /// An optional number argument (`undefined`/`null`: none); strings and other types
 /// are refused rather than coerced.
 pub(crate) fn optional_number_arg(js: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
+    // A number first: one call into JavaScript for the common case.
+    if let Some(n) = js.as_f64() {
+        return Ok(Some(n));
+    }
     if js.is_undefined() || js.is_null() {
         return Ok(None);
     }
-    js.as_f64()
-        .map(Some)
-        .ok_or_else(|| invalid(format!("{what} must be a number")))
+    Err(invalid(format!("{what} must be a number")))
 }

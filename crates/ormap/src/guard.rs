@@ -33,13 +33,13 @@ impl WriteGuard<'_> {
     /// its authorities (a session writer of an authority counts as it).
     /// Whether any rule names authorities (if none does, no write can be refused for
     /// authority, and the checks walk nothing).
-    fn any_authority(&self) -> bool {
+    pub(crate) fn any_authority(&self) -> bool {
         self.policies
             .rules()
             .any(|(_, policy)| matches!(policy, Policy::Authority(_)))
     }
 
-    fn check_authority(&self, path: &[String]) -> Result<(), Error> {
+    pub(crate) fn check_authority(&self, path: &[String]) -> Result<(), Error> {
         match self.policies.get(path) {
             Some(Policy::Authority(replicas)) if !writes_for_any(self.writer, replicas) => {
                 Err(Error::NotAuthority {

@@ -45,6 +45,7 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+mod batch;
 mod conflicts;
 mod counter;
 mod document;
@@ -60,6 +61,7 @@ mod policy;
 mod policy_metrics;
 mod value;
 
+pub use batch::Write;
 pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
 pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};

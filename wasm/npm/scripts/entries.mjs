@@ -77,6 +77,102 @@ function __convergeGuard(exports) {
   return guarded;
 }
 `;
+// Document.change(fn): the recorder `fn` gets keeps each write as a kind code, the
+// path and the value, untouched, and one call (`__applyChange`, wasm/src/
+// document_change.rs) converts and applies them all when `fn` returns: one crossing
+// into the wasm, one delta, one change event, all or nothing. A
+// read through the recorder applies the writes recorded so far first, so it sees them.
+const documentChange = `
+function __convergeChangeError(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addToSet: 4, removeFromSet: 5, enable: 6, disable: 7, remove: 8 };
+class DocumentChange {
+  #doc;
+  #kinds = [];
+  #paths = [];
+  #args = [];
+  #open = true;
+  #applied = false;
+  constructor(doc) {
+    this.#doc = doc;
+  }
+  #record(kind, path, arg, options) {
+    if (!this.#open) {
+      throw __convergeChangeError('ERR_INVALID_USE', 'this change has ended: write through the recorder only inside the function given to change()');
+    }
+    if (options !== undefined) {
+      throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'write options (ifMatch) are not taken inside change(): make conditional writes one at a time');
+    }
+    this.#kinds.push(kind);
+    this.#paths.push(path);
+    this.#args.push(arg);
+  }
+  set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
+  setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
+  increment(path, n, options) { this.#record(__convergeKinds.increment, path, n, options); }
+  decrement(path, n, options) { this.#record(__convergeKinds.decrement, path, n, options); }
+  addToSet(path, value, options) { this.#record(__convergeKinds.addToSet, path, value, options); }
+  removeFromSet(path, value, options) { this.#record(__convergeKinds.removeFromSet, path, value, options); }
+  enable(path, options) { this.#record(__convergeKinds.enable, path, undefined, options); }
+  disable(path, options) { this.#record(__convergeKinds.disable, path, undefined, options); }
+  remove(path, options) { this.#record(__convergeKinds.remove, path, undefined, options); }
+  get(path) { this.#apply(false); return this.#doc.get(path); }
+  read(path, options) { this.#apply(false); return this.#doc.read(path, options); }
+  toJSON() { this.#apply(false); return this.#doc.toJSON(); }
+  // Applies the writes recorded so far (they are dropped if refused); \`last\` ends the
+  // change, and sends its one event.
+  #apply(last) {
+    if (!this.#open) {
+      throw __convergeChangeError('ERR_INVALID_USE', 'this change has ended: read through the document itself');
+    }
+    const kinds = Uint8Array.from(this.#kinds);
+    const paths = this.#paths;
+    const args = this.#args;
+    this.#kinds = [];
+    this.#paths = [];
+    this.#args = [];
+    if (last) this.#open = false;
+    // The last call also sends the event of writes applied by a read before; with
+    // nothing to apply and nothing applied, the wasm is not called at all.
+    if (kinds.length > 0 || (last && this.#applied)) {
+      if (!last) this.#applied = true;
+      this.#doc.__applyChange(kinds, paths, args, last);
+    }
+  }
+  static run(doc, fn) {
+    if (typeof fn !== 'function') {
+      throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'change takes a function: doc.change((d) => { d.set(path, value); ... })');
+    }
+    const d = new DocumentChange(doc);
+    let result;
+    try {
+      result = fn(d);
+      if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+        throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'change() takes a synchronous function: its writes are applied when it returns, so writes after an await would be lost');
+      }
+    } catch (error) {
+      d.#kinds = [];
+      d.#paths = [];
+      d.#args = [];
+      d.#apply(true);
+      throw error;
+    }
+    d.#apply(true);
+    return result;
+  }
+}
+Object.defineProperty(Document.prototype, 'change', {
+  value: function change(fn) {
+    return DocumentChange.run(this, fn);
+  },
+  writable: true,
+  configurable: true,
+});
+`;
+
 const patches = {
   [join(web, 'converge_wasm.js')]: ['    wasm = instance.exports;', '    wasm = __convergeGuard(instance.exports);'],
   [join(dist, 'node', 'converge_wasm.cjs')]: ['let wasm = wasmInstance.exports;', 'let wasm = __convergeGuard(wasmInstance.exports);'],
@@ -90,7 +186,7 @@ for (const [file, [exportsLine, guardedLine]] of Object.entries(patches)) {
     .replaceAll(bareThrow, codedThrow)
     .replaceAll(freeBody, idempotentFree)
     .replace(exportsLine, guardedLine);
-  writeFileSync(file, text + instanceGuard);
+  writeFileSync(file, text + documentChange + instanceGuard);
 }
 
 // The Node glue reads the web output's wasm (byte-identical; build.sh checks), so the

@@ -1,0 +1,275 @@
+//! Writes as data, and batches of them: [`Write`] names one local document write
+//! (set a register, add to a counter, remove a key...), [`Document::write`] applies one
+//! under write-time policies, and [`Document::write_all`] applies many as one change
+//! with one delta, all or nothing.
+
+use std::collections::HashMap;
+
+use converge_core::{Causal, CausalContext, Clock, Embeddable, Hlc, Lattice};
+use converge_lwwregister::LwwRegister;
+use converge_mvregister::MvRegister;
+use converge_orset::OrSet;
+
+use crate::{Counter, Document, Error, Flag, Value, WriteGuard, MAX_VALUE_DEPTH};
+
+/// One local document write, as data: what [`Document::write`] does at a path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Write {
+    /// Sets the last-writer-wins register to the value.
+    Set(Value),
+    /// Writes the value to the multi-value register (concurrent writes all stay).
+    SetMulti(Value),
+    /// Adds to the counter.
+    Increment(u64),
+    /// Subtracts from the counter.
+    Decrement(u64),
+    /// Adds the value to the set.
+    AddToSet(Value),
+    /// Removes the value from the set, as observed here.
+    RemoveFromSet(Value),
+    /// Turns the enable-wins flag on.
+    Enable,
+    /// Turns the flag off, as observed here.
+    Disable,
+    /// Removes the key at the end of the path, as observed here.
+    Remove,
+}
+
+impl Write {
+    /// The value the write puts into the document, if it puts one (a removal from a
+    /// set writes none: its delta holds no value).
+    fn written_value(&self) -> Option<&Value> {
+        match self {
+            Write::Set(v) | Write::SetMulti(v) | Write::AddToSet(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl Document {
+    /// Applies one [`Write`] at `path` under write-time policies, as
+    /// [`guarded_update_at`](Self::guarded_update_at) (or
+    /// [`guarded_remove_at`](Self::guarded_remove_at) for [`Write::Remove`]) with the
+    /// write's mutator would; `clock` stamps a [`Write::Set`]. Returns the root delta;
+    /// a refused write changes nothing.
+    pub fn write<C: Clock>(
+        &mut self,
+        path: &[&str],
+        write: Write,
+        guard: &WriteGuard<'_>,
+        clock: &mut Hlc<C>,
+    ) -> Result<Document, Error> {
+        let me = guard.writer;
+        match write {
+            Write::Set(v) => self.guarded_update_at(path, guard, |r: &mut LwwRegister<Value>| {
+                r.set(me, clock, v)
+            }),
+            Write::SetMulti(v) => {
+                self.guarded_update_at(path, guard, |r: &mut MvRegister<Value>| r.write(me, v))
+            }
+            Write::Increment(by) => {
+                self.guarded_update_at(path, guard, |c: &mut Counter| c.increment(me, by))
+            }
+            Write::Decrement(by) => {
+                self.guarded_update_at(path, guard, |c: &mut Counter| c.decrement(me, by))
+            }
+            Write::AddToSet(v) => {
+                self.guarded_update_at(path, guard, |s: &mut OrSet<Value>| s.add(me, v))
+            }
+            Write::RemoveFromSet(v) => {
+                self.guarded_update_at(path, guard, |s: &mut OrSet<Value>| s.remove(&v))
+            }
+            Write::Enable => self.guarded_update_at(path, guard, |f: &mut Flag| f.enable(me)),
+            Write::Disable => self.guarded_update_at(path, guard, |f: &mut Flag| f.disable()),
+            Write::Remove => self.guarded_remove_at(path, guard),
+        }
+    }
+
+    /// Applies `writes` in order as one change and returns its delta: the join of the
+    /// deltas the same writes made one at a time by [`write`](Self::write) would
+    /// return, leaving this document in the same state.
+    ///
+    /// All or nothing: if any write is refused (a path longer than
+    /// [`MAX_PATH_LEN`](crate::MAX_PATH_LEN), a value nested deeper than
+    /// [`MAX_VALUE_DEPTH`], a field another replica is the authority of, a stale
+    /// `guard.if_match`), the error of the first refused write is returned and the
+    /// document is left as it was. The checks that need no state run for every write
+    /// before any is applied; when a refusal could depend on the writes before it (an
+    /// authority rule exists, or `guard.if_match` is given, which every write's path
+    /// must match as the earlier writes leave it), the document is copied first so it
+    /// can be put back.
+    ///
+    /// ```
+    /// use converge_core::{Hlc, Lattice, ManualClock, ReplicaId};
+    /// use converge_ormap::{Document, Policies, Value, Write, WriteGuard};
+    ///
+    /// let policies = Policies::new();
+    /// let guard = WriteGuard { writer: ReplicaId::new(1), policies: &policies, if_match: None };
+    /// let mut clock = Hlc::new(ManualClock::new(1_000));
+    /// let mut doc = Document::new();
+    /// let delta = doc.write_all(
+    ///     [
+    ///         (vec!["title".to_string()], Write::Set("Hello".into())),
+    ///         (vec!["views".to_string()], Write::Increment(3)),
+    ///     ],
+    ///     &guard,
+    ///     &mut clock,
+    /// )?;
+    /// let mut elsewhere = Document::new();
+    /// elsewhere.join(delta);
+    /// assert_eq!(elsewhere, doc);
+    /// # Ok::<(), converge_ormap::Error>(())
+    /// ```
+    pub fn write_all<C: Clock, P: AsRef<[String]>>(
+        &mut self,
+        writes: impl IntoIterator<Item = (P, Write)>,
+        guard: &WriteGuard<'_>,
+        clock: &mut Hlc<C>,
+    ) -> Result<Document, Error> {
+        let writes: Vec<(P, Write)> = writes.into_iter().collect();
+        let any_authority = guard.any_authority();
+        for (path, write) in &writes {
+            let path = path.as_ref();
+            if path.len() > crate::MAX_PATH_LEN {
+                return Err(Error::PathTooLong {
+                    len: path.len(),
+                    max: crate::MAX_PATH_LEN,
+                });
+            }
+            if let Some(depth) = write.written_value().map(Value::depth) {
+                if depth > MAX_VALUE_DEPTH {
+                    return Err(Error::ValueTooDeep {
+                        depth,
+                        max: MAX_VALUE_DEPTH,
+                    });
+                }
+            }
+            if any_authority {
+                for end in 1..=path.len() {
+                    guard.check_authority(&path[..end])?;
+                }
+            }
+        }
+        let backup = (any_authority || guard.if_match.is_some()).then(|| self.clone());
+        // Each write's delta holds at most the first key of its path, and its context
+        // only dots from under that key (the new dot and those it replaced): so the
+        // deltas are joined per first key, in small maps, and the per-key joins are
+        // disjoint, so the batch delta is their union.
+        let mut by_key: HashMap<String, KeyDelta> = HashMap::new();
+        for (path, write) in writes {
+            let path = path.as_ref();
+            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+            let replaces = write.replaces();
+            let one = match self.write(&keys, write, guard, clock) {
+                Ok(one) => one,
+                Err(error) => {
+                    if let Some(backup) = backup {
+                        *self = backup;
+                    }
+                    return Err(error);
+                }
+            };
+            let Some(first) = path.first() else {
+                continue; // the empty path writes nothing
+            };
+            match by_key.get_mut(first.as_str()) {
+                Some(key_delta) => key_delta.join(path, replaces, one),
+                None => {
+                    let key_delta = KeyDelta {
+                        last: replaces.map(|class| (path.to_vec(), class)),
+                        delta: one,
+                        replaced: Vec::new(),
+                    };
+                    by_key.insert(first.clone(), key_delta);
+                }
+            }
+        }
+        Ok(union(by_key.into_values()))
+    }
+}
+
+/// The writes whose delta replaces the delta of an earlier write of the same class
+/// at the same path: the later delta holds all the earlier one still holds (its new
+/// dot replaced the earlier one's, and its context names it), so their join is the
+/// later delta with the earlier one's context added.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Replacing {
+    /// A last-writer-wins register's write.
+    Set,
+    /// A multi-value register's write.
+    SetMulti,
+    /// A counter's change (its entry for this replica, a running total).
+    Count,
+    /// A flag's enable.
+    Enable,
+}
+
+impl Write {
+    fn replaces(&self) -> Option<Replacing> {
+        match self {
+            Write::Set(_) => Some(Replacing::Set),
+            Write::SetMulti(_) => Some(Replacing::SetMulti),
+            Write::Increment(_) | Write::Decrement(_) => Some(Replacing::Count),
+            Write::Enable => Some(Replacing::Enable),
+            _ => None,
+        }
+    }
+}
+
+/// The join of the deltas of a batch's writes under one first key.
+struct KeyDelta {
+    /// The path and class of the last write, while `delta` (with `replaced`) is the
+    /// join of writes of that class at that path only.
+    last: Option<(Vec<String>, Replacing)>,
+    delta: Document,
+    /// Context the join holds beyond `delta`'s: that of the writes it replaced.
+    replaced: Vec<converge_core::Dot>,
+}
+
+impl KeyDelta {
+    /// Joins in the delta `one` of a write at `path`.
+    fn join(&mut self, path: &[String], replaces: Option<Replacing>, one: Document) {
+        let same = match (&self.last, replaces) {
+            (Some((last_path, last)), Some(class)) => *last == class && last_path == path,
+            _ => false,
+        };
+        if same {
+            let earlier = std::mem::replace(&mut self.delta, one);
+            self.replaced.extend(earlier.as_causal().context.dots());
+            return;
+        }
+        if !self.replaced.is_empty() {
+            let dots = std::mem::take(&mut self.replaced);
+            let context = &mut self.delta.as_causal_mut().context;
+            context.join_ref(&CausalContext::from_dots(dots));
+        }
+        self.delta.join(one);
+        self.last = None;
+    }
+}
+
+/// The join of deltas that share no key, and whose contexts name no dot under
+/// another's keys: their entries side by side, under the union of their contexts.
+fn union(deltas: impl Iterator<Item = KeyDelta>) -> Document {
+    let mut union = Document::new();
+    let mut dots = Vec::new();
+    for KeyDelta {
+        delta, replaced, ..
+    } in deltas
+    {
+        dots.extend(replaced);
+        let Causal { store, context } = delta.as_causal();
+        for (key, node) in store.iter() {
+            union
+                .as_causal_mut()
+                .store
+                .insert(key.clone(), node.clone());
+        }
+        dots.extend(context.dots());
+    }
+    // In order, each dot extends the vector or ends the cloud: no search.
+    dots.sort_unstable();
+    dots.dedup();
+    union.as_causal_mut().context = CausalContext::from_dots(dots);
+    union
+}

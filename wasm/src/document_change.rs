@@ -1,0 +1,140 @@
+//! `Document.change(fn)`: many writes for one call into the wasm. The recorder `fn` is
+//! given (JavaScript, added to the glue by `wasm/npm/scripts/entries.mjs`) keeps each
+//! write as a kind code, the path and the value, untouched; when `fn` returns, one call
+//! to `Document.__applyChange` converts them all here and applies them as one change
+//! (`Document::write_all`: one delta, all or nothing).
+
+use converge::ormap::Write;
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::classes::amount;
+use crate::error::invalid;
+use crate::js::{array_items, is_array};
+use crate::value::{to_value, MAX_ITEMS};
+
+#[wasm_bindgen(typescript_custom_section)]
+const DOCUMENT_CHANGE_TS: &str = r#"
+/**
+ * What `Document.change(fn)` gives `fn`: the document's write methods, recorded and
+ * applied together when `fn` returns (one call into the wasm, one delta, one change
+ * event), all or nothing; and its reads, which first apply the
+ * writes recorded so far, so they see them.
+ */
+export interface DocumentChange {
+  /** Records `Document.set(path, value)`. */
+  set(path: Path, value: Value): void;
+  /** Records `Document.setMulti(path, value)`. */
+  setMulti(path: Path, value: Value): void;
+  /** Records `Document.increment(path, n)`. */
+  increment(path: Path, n?: number): void;
+  /** Records `Document.decrement(path, n)`. */
+  decrement(path: Path, n?: number): void;
+  /** Records `Document.addToSet(path, value)`. */
+  addToSet(path: Path, value: Value): void;
+  /** Records `Document.removeFromSet(path, value)`. */
+  removeFromSet(path: Path, value: Value): void;
+  /** Records `Document.enable(path)`. */
+  enable(path: Path): void;
+  /** Records `Document.disable(path)`. */
+  disable(path: Path): void;
+  /** Records `Document.remove(path)`. */
+  remove(path: Path): void;
+  /** `Document.get(path)`, after applying the writes recorded so far. */
+  get(path: Path): Value | undefined;
+  /** `Document.read(path, options)`, after applying the writes recorded so far. */
+  read(path: Path, options?: ReadOptions): FieldRead | undefined;
+  /** `Document.toJSON()`, after applying the writes recorded so far. */
+  toJSON(): { [key: string]: Value };
+}
+
+export interface Document {
+  /**
+   * Runs `fn` with a recorder of writes, then applies them in one call: one delta
+   * for `takeDelta()` and the peers, and one change event listing every path
+   * written. All or nothing: if `fn` throws, or a recorded write is
+   * refused (a bad path or value, `ERR_NOT_AUTHORITY`, `ERR_TOO_DEEP`), no write
+   * recorded since the last read through the recorder is applied, and the error is
+   * thrown. A read through the recorder (`get`, `read`, `toJSON`) applies the writes
+   * recorded before it, so it sees them; those stay applied whatever happens later.
+   * Write options (`ifMatch`) are refused inside a change: make conditional writes
+   * one at a time. `fn` must be synchronous; returns what it returns.
+   */
+  change<R>(fn: (d: DocumentChange) => R): R;
+}
+"#;
+
+/// The kind codes of the recorder, in the order of [`Write`]'s variants.
+const SET: u8 = 0;
+const SET_MULTI: u8 = 1;
+const INCREMENT: u8 = 2;
+const DECREMENT: u8 = 3;
+const ADD_TO_SET: u8 = 4;
+const REMOVE_FROM_SET: u8 = 5;
+const ENABLE: u8 = 6;
+const DISABLE: u8 = 7;
+const REMOVE: u8 = 8;
+
+/// The recorded writes as paths and [`Write`]s: `kinds` (a `Uint8Array` of kind
+/// codes), and `paths` and `args` (arrays as long, the path and the value or amount of
+/// each write). Any path or value the single-write methods would refuse is refused
+/// here, naming the write, before anything is applied.
+pub(crate) fn writes_of(
+    kinds: &JsValue,
+    paths: &JsValue,
+    args: &JsValue,
+) -> Result<(Vec<Vec<String>>, Vec<Write>), JsValue> {
+    let kinds = kinds
+        .dyn_ref::<Uint8Array>()
+        .ok_or_else(|| invalid("__applyChange is internal to Document.change"))?
+        .to_vec();
+    if !is_array(paths, "the change's paths")? || !is_array(args, "the change's values")? {
+        return Err(invalid("__applyChange is internal to Document.change"));
+    }
+    let paths = array_items(paths, "the change's paths", MAX_ITEMS)?;
+    let args = array_items(args, "the change's values", MAX_ITEMS)?;
+    if paths.len() != kinds.len() || args.len() != kinds.len() {
+        return Err(invalid("__applyChange is internal to Document.change"));
+    }
+    let mut keys = Vec::with_capacity(kinds.len());
+    let mut writes = Vec::with_capacity(kinds.len());
+    for (i, ((kind, path), arg)) in kinds.into_iter().zip(paths).zip(args).enumerate() {
+        let named = |error: JsValue| name_write(error, i);
+        keys.push(crate::document::path_of(&path).map_err(named)?);
+        writes.push(match kind {
+            SET => Write::Set(to_value(&arg).map_err(named)?),
+            SET_MULTI => Write::SetMulti(to_value(&arg).map_err(named)?),
+            INCREMENT => Write::Increment(amount(Some(arg)).map_err(named)?),
+            DECREMENT => Write::Decrement(amount(Some(arg)).map_err(named)?),
+            ADD_TO_SET => Write::AddToSet(to_value(&arg).map_err(named)?),
+            REMOVE_FROM_SET => Write::RemoveFromSet(to_value(&arg).map_err(named)?),
+            ENABLE => Write::Enable,
+            DISABLE => Write::Disable,
+            REMOVE => Write::Remove,
+            _ => return Err(invalid("__applyChange is internal to Document.change")),
+        });
+    }
+    Ok((keys, writes))
+}
+
+/// Says which write of the change an error is about: `write` (its index, from 0,
+/// among the writes applied together) on the thrown error, and in its message.
+fn name_write(error: JsValue, index: usize) -> JsValue {
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        let message = String::from(e.message());
+        e.set_message(&format!("write {index} of the change: {message}"));
+        // Setting a property on an Error made here cannot fail.
+        let _ = js_sys::Reflect::set(e, &"write".into(), &JsValue::from_f64(index as f64));
+    }
+    error
+}
+
+/// The paths a change wrote, each once, in the order first written.
+pub(crate) fn distinct(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let mut seen = std::collections::HashSet::with_capacity(paths.len());
+    paths
+        .into_iter()
+        .filter(|path| seen.insert(path.clone()))
+        .collect()
+}
