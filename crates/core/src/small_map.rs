@@ -3,6 +3,10 @@
 //! key at each level of nesting, so the delta of an OR-Set add or a document write
 //! then needs no table (no table allocation, no table to free).
 //!
+//! A few entries (up to [`FEW`]) sit in a vector of exactly their number, searched
+//! by hash: a hash table keeps at least four slots and control bytes, which is most
+//! of a small document's memory (a record of three fields in a table of four slots).
+//!
 //! Entries carry their key's hash, so the map's dot index can name an entry by hash
 //! alone (eight bytes per dot instead of a copy of the key).
 
@@ -13,15 +17,19 @@ use hashbrown::hash_table::{self, HashTable};
 /// `(hash of the key, key, value)`.
 type Entry<K, V> = (u64, K, V);
 
-/// A map that is empty, holds one entry inline, or holds a hash table (which may
-/// later shrink to any size: the variant says nothing about the entry count beyond
-/// `Empty` and `One`). Every method takes the key's hash, computed by the caller with
+/// The most entries kept in a vector; one more moves them to a hash table.
+const FEW: usize = 8;
+
+/// A map that is empty, holds one entry inline, a few in a vector, or holds a hash
+/// table (a vector or table may later shrink to any size: the variant says nothing
+/// about the entry count beyond `Empty` and `One`). Every method takes the key's hash, computed by the caller with
 /// one hasher for the map's whole life. Equality compares contents.
 #[derive(Clone, Debug, Default)]
 pub(crate) enum SmallMap<K, V> {
     #[default]
     Empty,
     One(u64, K, V),
+    Few(Vec<Entry<K, V>>),
     Many(HashTable<Entry<K, V>>),
 }
 
@@ -32,6 +40,7 @@ fn hash_of<K, V>(entry: &Entry<K, V>) -> u64 {
 /// The entries of a [`SmallMap`], by reference, in no particular order.
 pub(crate) enum Iter<'a, K, V> {
     One(Option<(&'a K, &'a V)>),
+    Few(std::slice::Iter<'a, Entry<K, V>>),
     Many(hash_table::Iter<'a, Entry<K, V>>),
 }
 
@@ -41,6 +50,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn next(&mut self) -> Option<(&'a K, &'a V)> {
         match self {
             Iter::One(entry) => entry.take(),
+            Iter::Few(it) => it.next().map(|(_, k, v)| (k, v)),
             Iter::Many(it) => it.next().map(|(_, k, v)| (k, v)),
         }
     }
@@ -49,6 +59,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
 /// The entries of a [`SmallMap`], by value, with their hashes, in no particular order.
 pub(crate) enum IntoIter<K, V> {
     One(Option<Entry<K, V>>),
+    Few(std::vec::IntoIter<Entry<K, V>>),
     Many(hash_table::IntoIter<Entry<K, V>>),
 }
 
@@ -58,6 +69,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
     fn next(&mut self) -> Option<Entry<K, V>> {
         match self {
             IntoIter::One(entry) => entry.take(),
+            IntoIter::Few(it) => it.next(),
             IntoIter::Many(it) => it.next(),
         }
     }
@@ -71,6 +83,7 @@ impl<K, V> IntoIterator for SmallMap<K, V> {
         match self {
             SmallMap::Empty => IntoIter::One(None),
             SmallMap::One(h, k, v) => IntoIter::One(Some((h, k, v))),
+            SmallMap::Few(entries) => IntoIter::Few(entries.into_iter()),
             SmallMap::Many(table) => IntoIter::Many(table.into_iter()),
         }
     }
@@ -81,6 +94,7 @@ impl<K, V> SmallMap<K, V> {
         match self {
             SmallMap::Empty => 0,
             SmallMap::One(..) => 1,
+            SmallMap::Few(entries) => entries.len(),
             SmallMap::Many(table) => table.len(),
         }
     }
@@ -93,22 +107,29 @@ impl<K, V> SmallMap<K, V> {
         match self {
             SmallMap::Empty => Iter::One(None),
             SmallMap::One(_, k, v) => Iter::One(Some((k, v))),
+            SmallMap::Few(entries) => Iter::Few(entries.iter()),
             SmallMap::Many(table) => Iter::Many(table.iter()),
         }
     }
 
     /// The entries with their hashes, in no particular order.
     pub(crate) fn iter_hashed(&self) -> impl Iterator<Item = (u64, &K, &V)> + '_ {
-        let (one, table) = match self {
-            SmallMap::Empty => (None, None),
-            SmallMap::One(h, k, v) => (Some((*h, k, v)), None),
-            SmallMap::Many(table) => (None, Some(table)),
+        let (one, few, table) = match self {
+            SmallMap::Empty => (None, None, None),
+            SmallMap::One(h, k, v) => (Some((*h, k, v)), None, None),
+            SmallMap::Few(entries) => (None, Some(entries), None),
+            SmallMap::Many(table) => (None, None, Some(table)),
         };
-        one.into_iter().chain(
-            table
-                .into_iter()
-                .flat_map(|t| t.iter().map(|(h, k, v)| (*h, k, v))),
-        )
+        one.into_iter()
+            .chain(
+                few.into_iter()
+                    .flat_map(|e| e.iter().map(|(h, k, v)| (*h, k, v))),
+            )
+            .chain(
+                table
+                    .into_iter()
+                    .flat_map(|t| t.iter().map(|(h, k, v)| (*h, k, v))),
+            )
     }
 
     /// The entry with hash `hash` for which `select` holds.
@@ -119,6 +140,10 @@ impl<K, V> SmallMap<K, V> {
     ) -> Option<(&K, &V)> {
         match self {
             SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
+            SmallMap::Few(entries) => entries
+                .iter()
+                .find(|(h, k, v)| *h == hash && select(k, v))
+                .map(|(_, k, v)| (k, v)),
             SmallMap::Many(table) => table
                 .find(hash, |(_, k, v)| select(k, v))
                 .map(|(_, k, v)| (k, v)),
@@ -134,6 +159,10 @@ impl<K, V> SmallMap<K, V> {
     ) -> Option<(&K, &mut V)> {
         match self {
             SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
+            SmallMap::Few(entries) => entries
+                .iter_mut()
+                .find(|(h, k, v)| *h == hash && select(k, v))
+                .map(|(_, k, v)| (&*k, v)),
             SmallMap::Many(table) => table
                 .find_mut(hash, |(_, k, v)| select(k, v))
                 .map(|(_, k, v)| (&*k, v)),
@@ -152,6 +181,13 @@ impl<K, V> SmallMap<K, V> {
                 SmallMap::One(_, k, v) => Some((k, v)),
                 _ => None,
             },
+            SmallMap::Few(entries) => {
+                let at = entries
+                    .iter()
+                    .position(|(h, k, v)| *h == hash && select(k, v))?;
+                let (_, k, v) = entries.swap_remove(at);
+                Some((k, v))
+            }
             SmallMap::Many(table) => {
                 table
                     .find_entry(hash, |(_, k, v)| select(k, v))
@@ -174,6 +210,7 @@ impl<K, V> SmallMap<K, V> {
                     *self = SmallMap::Empty;
                 }
             }
+            SmallMap::Few(entries) => entries.retain_mut(|(_, k, v)| keep(k, v)),
             SmallMap::Many(table) => table.retain(|(_, k, v)| keep(k, v)),
         }
     }
@@ -189,8 +226,23 @@ impl<K, V> SmallMap<K, V> {
                 }
             }
             SmallMap::One(h, k, v) => {
-                let mut table = HashTable::with_capacity(2);
-                table.insert_unique(h, (h, k, v), hash_of);
+                let mut entries = Vec::with_capacity(2);
+                entries.extend([(h, k, v), (hash, key, value)]);
+                *self = SmallMap::Few(entries);
+                return self.last_pushed();
+            }
+            SmallMap::Few(mut entries) if entries.len() < FEW => {
+                // Exactly as many slots as entries: few maps are many maps.
+                entries.reserve_exact(1);
+                entries.push((hash, key, value));
+                *self = SmallMap::Few(entries);
+                return self.last_pushed();
+            }
+            SmallMap::Few(entries) => {
+                let mut table = HashTable::with_capacity(entries.len() + 1);
+                for (h, k, v) in entries {
+                    table.insert_unique(h, (h, k, v), hash_of);
+                }
                 table
             }
             SmallMap::Many(table) => table,
@@ -204,6 +256,17 @@ impl<K, V> SmallMap<K, V> {
                     .2
             }
             _ => unreachable!("the table was put in just above"),
+        }
+    }
+
+    /// The value of the entry just pushed on a `Few` map.
+    fn last_pushed(&mut self) -> &mut V {
+        match self {
+            SmallMap::Few(entries) => match entries.last_mut() {
+                Some((_, _, v)) => v,
+                None => unreachable!("an entry was pushed just before"),
+            },
+            _ => unreachable!("the vector was put in just before"),
         }
     }
 }
@@ -284,6 +347,7 @@ mod tests {
         assert_eq!(map.insert(h("a"), "a", 2), Some(1));
         assert_eq!(map.get(h("a"), &"a"), Some(&2));
         map.insert(h("b"), "b", 3);
+        assert!(matches!(map, SmallMap::Few(..)));
         *map.get_or_insert_default(h("cc"), "cc") += 4;
         assert_eq!(map.len(), 3);
         assert_eq!(map.remove(h("b"), &"b"), Some(3));
@@ -308,5 +372,44 @@ mod tests {
         assert_eq!(map.remove_where(1, |_, v| *v == 3), Some(("c", 3)));
         assert!(map.find_mut(1, |_, v| *v == 3).is_none());
         assert_eq!(map.len(), 2);
+    }
+
+    proptest::proptest! {
+        /// Inline, few and table maps all behave as a `HashMap` does, through every
+        /// change of form (weak hashes, so entries of one hash meet in each form).
+        #[test]
+        fn behaves_as_a_hash_map(ops in proptest::collection::vec((0u8..4, 0u8..24, 0u32..100), 0..80)) {
+            let mut map: SmallMap<String, u32> = SmallMap::default();
+            let mut model = std::collections::HashMap::new();
+            for (op, key, value) in ops {
+                let key = "k".repeat(usize::from(key % 12)) + &key.to_string();
+                let hash = h(&key) % 5;
+                match op {
+                    0 | 1 => proptest::prop_assert_eq!(
+                        map.insert(hash, key.clone(), value),
+                        model.insert(key, value)
+                    ),
+                    2 => proptest::prop_assert_eq!(map.remove(hash, &key), model.remove(&key)),
+                    _ => {
+                        *map.get_or_insert_default(hash, key.clone()) += value;
+                        *model.entry(key).or_default() += value;
+                    }
+                }
+                proptest::prop_assert_eq!(map.len(), model.len());
+                for (k, v) in &model {
+                    proptest::prop_assert_eq!(map.get(h(k) % 5, k), Some(v));
+                }
+                proptest::prop_assert_eq!(map.iter().count(), model.len());
+                proptest::prop_assert_eq!(map.iter_hashed().count(), model.len());
+            }
+            let mut kept = model.clone();
+            kept.retain(|_, v| *v % 2 == 0);
+            map.retain(|_, v| *v % 2 == 0);
+            let mut entries: Vec<(String, u32)> = map.into_iter().map(|(_, k, v)| (k, v)).collect();
+            entries.sort();
+            let mut expected: Vec<(String, u32)> = kept.into_iter().collect();
+            expected.sort();
+            proptest::prop_assert_eq!(entries, expected);
+        }
     }
 }
