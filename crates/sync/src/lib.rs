@@ -73,6 +73,7 @@
 mod config;
 mod dead_letters;
 mod document_replica;
+mod durable_writer;
 mod error;
 mod message;
 mod metrics;
@@ -85,6 +86,7 @@ mod token;
 
 pub use config::Config;
 pub use dead_letters::{DeadLetter, DeadLetterKind, DeadLetters, DEFAULT_DEAD_LETTER_CAPACITY};
+pub use durable_writer::SaveMark;
 pub use error::Error;
 pub use metrics::{Metrics, PeerStatus};
 pub use replica::Replica;
