@@ -254,7 +254,8 @@ async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// One connection: hello (or resume), then sync until it closes. `Ok(true)` when the
 /// client was stopped.

@@ -127,14 +127,17 @@ pub(crate) async fn run(
     mut control: mpsc::UnboundedReceiver<Control>,
     mut frames: mpsc::Receiver<Frame>,
 ) {
-    let loaded = load_document(&shared, &doc).await.and_then(|(state, last, count)| {
-        Ok((Replica::new(RELAY_PEER_ID, state)?, last, count))
-    });
+    let loaded = load_document(&shared, &doc)
+        .await
+        .and_then(|(state, last, count)| Ok((Replica::new(RELAY_PEER_ID, state)?, last, count)));
     let (replica, last_seq, since_snapshot) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             error!(doc, error = %e, "cannot load the document");
-            shared.metrics.storage_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            shared
+                .metrics
+                .storage_errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             shared.remove_hub(&doc, generation);
             control.close();
             while let Ok(c) = control.try_recv() {

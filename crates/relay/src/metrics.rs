@@ -77,20 +77,73 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let gauge = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", v.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                v.load(Relaxed)
+            );
         };
         let counter = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Relaxed)
+            );
         };
-        gauge(&mut out, "converge_relay_connections", "Open WebSocket connections.", &self.connections);
-        gauge(&mut out, "converge_relay_documents_loaded", "Documents loaded in memory.", &self.documents_loaded);
-        counter(&mut out, "converge_relay_messages_in_total", "Frames received.", &self.messages_in);
-        counter(&mut out, "converge_relay_messages_out_total", "Frames sent.", &self.messages_out);
-        counter(&mut out, "converge_relay_bytes_in_total", "Bytes received in frames.", &self.bytes_in);
-        counter(&mut out, "converge_relay_bytes_out_total", "Bytes sent in frames.", &self.bytes_out);
-        counter(&mut out, "converge_relay_log_entries_total", "Deltas appended to the durable log.", &self.log_entries);
-        counter(&mut out, "converge_relay_compactions_total", "Snapshots written (log compactions).", &self.compactions);
-        counter(&mut out, "converge_relay_storage_errors_total", "Storage operations that failed.", &self.storage_errors);
+        gauge(
+            &mut out,
+            "converge_relay_connections",
+            "Open WebSocket connections.",
+            &self.connections,
+        );
+        gauge(
+            &mut out,
+            "converge_relay_documents_loaded",
+            "Documents loaded in memory.",
+            &self.documents_loaded,
+        );
+        counter(
+            &mut out,
+            "converge_relay_messages_in_total",
+            "Frames received.",
+            &self.messages_in,
+        );
+        counter(
+            &mut out,
+            "converge_relay_messages_out_total",
+            "Frames sent.",
+            &self.messages_out,
+        );
+        counter(
+            &mut out,
+            "converge_relay_bytes_in_total",
+            "Bytes received in frames.",
+            &self.bytes_in,
+        );
+        counter(
+            &mut out,
+            "converge_relay_bytes_out_total",
+            "Bytes sent in frames.",
+            &self.bytes_out,
+        );
+        counter(
+            &mut out,
+            "converge_relay_log_entries_total",
+            "Deltas appended to the durable log.",
+            &self.log_entries,
+        );
+        counter(
+            &mut out,
+            "converge_relay_compactions_total",
+            "Snapshots written (log compactions).",
+            &self.compactions,
+        );
+        counter(
+            &mut out,
+            "converge_relay_storage_errors_total",
+            "Storage operations that failed.",
+            &self.storage_errors,
+        );
         let _ = writeln!(out, "# HELP converge_relay_rejected_total Connections closed or messages refused, by reason.\n# TYPE converge_relay_rejected_total counter");
         for (code, v) in close_code::REJECTIONS.iter().zip(&self.rejected) {
             let _ = writeln!(
@@ -101,9 +154,16 @@ impl Metrics {
             );
         }
         let name = "converge_relay_commit_seconds";
-        let _ = writeln!(out, "# HELP {name} Latency of durable log commits.\n# TYPE {name} histogram");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Latency of durable log commits.\n# TYPE {name} histogram"
+        );
         for (bound, bucket) in COMMIT_BUCKETS.iter().zip(&self.commit_buckets) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
         }
         let count = self.commit_count.load(Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");

@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
 
 use crate::auth::Auth;
+use crate::close_code;
 use crate::hub::{self, Control, HubHandle};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::storage::Storage;
-use crate::close_code;
 
 /// How many frames may wait for a hub before a connection's reads pause.
 const HUB_INBOX: usize = 4096;
@@ -67,7 +67,10 @@ impl Shared {
         doc: &str,
         handle: hub::ConnHandle,
     ) -> Result<HubHandle, u16> {
-        let mut hubs = self.hubs.lock().map_err(|_| close_code::STORAGE_UNAVAILABLE)?;
+        let mut hubs = self
+            .hubs
+            .lock()
+            .map_err(|_| close_code::STORAGE_UNAVAILABLE)?;
         let mut join = Control::Join(handle);
         if let Some(existing) = hubs.get(doc) {
             match existing.control.send(join) {
@@ -113,7 +116,12 @@ impl Shared {
 
     /// Removes the hub of `doc` if it is still `generation` and `can_go` agrees
     /// (checked under the registry's lock, so no join slips in between).
-    pub(crate) fn evict_hub(&self, doc: &str, generation: u64, can_go: impl FnOnce() -> bool) -> bool {
+    pub(crate) fn evict_hub(
+        &self,
+        doc: &str,
+        generation: u64,
+        can_go: impl FnOnce() -> bool,
+    ) -> bool {
         let Ok(mut hubs) = self.hubs.lock() else {
             return false;
         };

@@ -87,7 +87,10 @@ impl SqliteStorage {
             conn.prepare_cached("SELECT seq, bytes FROM log WHERE doc = ?1 ORDER BY seq")?;
         let log = statement
             .query_map(params![doc], |row| {
-                Ok((row.get::<_, i64>(0)?.max(0) as u64, row.get::<_, Vec<u8>>(1)?))
+                Ok((
+                    row.get::<_, i64>(0)?.max(0) as u64,
+                    row.get::<_, Vec<u8>>(1)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Loaded { snapshot, log })
@@ -110,7 +113,8 @@ fn append_blocking(conn: &mut Connection, doc: &str, entries: &[Vec<u8>]) -> Res
         .optional()?;
     let mut seq = last_log.unwrap_or(0).max(snapshot.unwrap_or(0));
     {
-        let mut insert = tx.prepare_cached("INSERT INTO log (doc, seq, bytes) VALUES (?1, ?2, ?3)")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO log (doc, seq, bytes) VALUES (?1, ?2, ?3)")?;
         for entry in entries {
             seq += 1;
             insert.execute(params![doc, seq, entry])?;
@@ -162,12 +166,7 @@ impl Storage for SqliteStorage {
         Box::pin(self.with_conn(move |conn| append_blocking(conn, &doc, &entries)))
     }
 
-    fn compact<'a>(
-        &'a self,
-        doc: &'a str,
-        snapshot: Vec<u8>,
-        up_to: u64,
-    ) -> StorageFuture<'a, ()> {
+    fn compact<'a>(&'a self, doc: &'a str, snapshot: Vec<u8>, up_to: u64) -> StorageFuture<'a, ()> {
         let doc = doc.to_owned();
         Box::pin(self.with_conn(move |conn| compact_blocking(conn, &doc, &snapshot, up_to)))
     }

@@ -41,6 +41,5 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Stores `snapshot`, which includes every entry `<= up_to`, and drops those
     /// entries (a no-op when a snapshot with a higher or equal `up_to` is stored).
-    fn compact<'a>(&'a self, doc: &'a str, snapshot: Vec<u8>, up_to: u64)
-        -> StorageFuture<'a, ()>;
+    fn compact<'a>(&'a self, doc: &'a str, snapshot: Vec<u8>, up_to: u64) -> StorageFuture<'a, ()>;
 }
