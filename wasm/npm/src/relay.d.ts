@@ -135,7 +135,7 @@ export declare function backoffDelay(
 ): number;
 
 /** Connects `doc` to the relay document at `url` (`ws://host/v1/docs/name`). */
-export declare function connect(doc: RelayReplica, url: string | URL, options?: ConnectOptions): RelayConnection;
+export declare function connect(doc: RelayReplica, url: string | { readonly href: string }, options?: ConnectOptions): RelayConnection;
 
 /** A byte store: IndexedDB, memory, or your own. */
 export interface ReplicaStore {

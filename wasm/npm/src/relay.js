@@ -62,7 +62,7 @@ export function connect(doc, url, options = {}) {
   if (doc === null || typeof doc !== 'object' || typeof doc.messageFor !== 'function') {
     throw codedError('connect takes a converge replica (a Document, OrSet, ...) first', 'ERR_INVALID_ARGUMENT');
   }
-  if (typeof url !== 'string' && !(url instanceof URL)) {
+  if (typeof url !== 'string' && typeof url?.href !== 'string') {
     throw codedError('connect takes the relay document URL (ws://host/v1/docs/name) second', 'ERR_INVALID_ARGUMENT');
   }
   const Socket = options.WebSocket ?? globalThis.WebSocket;
@@ -72,7 +72,7 @@ export function connect(doc, url, options = {}) {
       'ERR_NO_WEBSOCKET',
     );
   }
-  const connection = new RelayConnection(doc, String(url), Socket, options);
+  const connection = new RelayConnection(doc, typeof url === 'string' ? url : url.href, Socket, options);
   connection.reconnect();
   return connection;
 }
