@@ -1,6 +1,7 @@
 // The booking board: starts this tab's replicas (two side by side by default, or
 // ?replicas=N) from IndexedDB, or new ones, and shows a card for each. Every tab of
-// this page is more replicas of the same board; they all sync over BroadcastChannel.
+// this page is more replicas of the same board; they all sync through the relay that
+// serves the page (`make demo`), as replicas in other browsers do.
 
 import './style.css';
 import { replicaCard } from './card.js';

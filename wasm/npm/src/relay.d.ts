@@ -101,6 +101,8 @@ export interface ConnectOptions {
   syncToken?: Uint8Array;
   /** A persisted replica: its sync token, and sends after each of its saves. */
   persisted?: PersistedReplica<DurableReplica>;
+  /** Called with what `receive` returned (a Document's merge report) for each frame from the relay, after the reply is sent. */
+  onReceive?: (result: unknown) => void;
   /** Called on every status change. */
   onStatus?: (status: RelayStatus) => void;
   /** Reconnect at once on the browser's `online` event (default true). */

@@ -92,6 +92,7 @@ export class RelayConnection {
   #clearTimer;
   #now;
   #resumeToken;
+  #onReceive;
   #socket = null;
   #open = false;
   #timer = null;
@@ -123,6 +124,7 @@ export class RelayConnection {
     this.#clearTimer = options.clearTimer ?? ((t) => clearTimeout(t));
     this.#now = options.now ?? (() => Date.now());
     this.#resumeToken = options.syncToken ?? options.persisted?.syncToken;
+    this.#onReceive = options.onReceive;
     if (options.persisted) {
       // Saves release a durable replica's writes: send them once they are saved.
       options.persisted.onSaved(() => this.flush());
@@ -323,6 +325,7 @@ export class RelayConnection {
         const result = this.#doc.receive(bytes);
         const reply = result instanceof Uint8Array ? result : result?.reply;
         if (reply) socket.send(reply);
+        this.#onReceive?.(result);
         const message = this.#doc.messageFor(RELAY_PEER_ID);
         if (message) socket.send(message);
       } catch (error) {
