@@ -254,6 +254,31 @@ describe('the relay client with a fake socket', () => {
     conn.close();
   });
 
+  test('frames the replica refuses count as failures: the breaker opens instead of a reconnect loop', () => {
+    const clock = manualClock();
+    const { FakeSocket, sockets } = fakeSockets();
+    const conn = connect(new Document(), 'ws://r/v1/docs/d', {
+      WebSocket: FakeSocket,
+      breakerThreshold: 3,
+      random: () => 0.5,
+      setTimer: clock.setTimer,
+      clearTimer: clock.clearTimer,
+      watchNetwork: false,
+    });
+    for (let i = 0; i < 3; i++) {
+      const socket = sockets.at(-1);
+      socket.serverOpen();
+      socket.serverSend(new Uint8Array([1, 2, 3, 4]));
+      assert.equal(socket.closed, 4400, 'the client closes a relay that sends garbage');
+      assert.match(conn.status.reason, /^error: ERR_/);
+      assert.equal(conn.status.failures, i + 1);
+      clock.fire();
+    }
+    assert.equal(sockets.length, 4);
+    assert.equal(clock.timers.length, 0);
+    conn.close();
+  });
+
   test('no WebSocket: a coded error saying to pass ws', () => {
     assert.throws(
       () => connect(new Document(), 'ws://r/v1/docs/d', { WebSocket: null }),

@@ -48,6 +48,16 @@ function codedError(message, code) {
   return error;
 }
 
+/** Runs an application callback; what it throws is reported, not thrown into the socket. */
+function report(callback) {
+  try {
+    callback();
+  } catch (error) {
+    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+    else console.error(error);
+  }
+}
+
 function withToken(url, token) {
   if (token === undefined || token === null || token === '') return url;
   return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
@@ -316,22 +326,24 @@ export class RelayConnection {
     };
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') return; // the relay sends binary frames only
-      heard = true;
-      this.#reason = null;
-      this.#failures = 0;
-      this.#breaker = 'closed';
+      let result;
       try {
         const bytes = new Uint8Array(event.data);
-        const result = this.#doc.receive(bytes);
+        result = this.#doc.receive(bytes);
         const reply = result instanceof Uint8Array ? result : result?.reply;
         if (reply) socket.send(reply);
-        this.#onReceive?.(result);
         const message = this.#doc.messageFor(RELAY_PEER_ID);
         if (message) socket.send(message);
       } catch (error) {
         this.#fail(error);
         return;
       }
+      // The relay answered with a message the replica took: the link works.
+      heard = true;
+      this.#reason = null;
+      this.#failures = 0;
+      this.#breaker = 'closed';
+      if (this.#onReceive) report(() => this.#onReceive(result));
       this.#settle();
     };
     socket.onerror = () => {
@@ -354,12 +366,16 @@ export class RelayConnection {
     this.#emit();
   }
 
-  /** A replica error while syncing (a message it refused): reconnect from scratch. */
+  /**
+   * A replica error while syncing (a message it refused): reconnect from scratch. It
+   * counts as a failed attempt, so a relay that keeps sending what the replica refuses
+   * opens the breaker instead of being hammered.
+   */
   #fail(error) {
     this.#reason = `error: ${error?.code ?? error?.message ?? error}`;
     const socket = this.#socket;
     this.#closeSocket(4400);
-    if (socket) this.#afterClose(null, true, error);
+    if (socket) this.#afterClose(null, false, error);
   }
 
   #stop(reason, code) {
@@ -427,14 +443,7 @@ export class RelayConnection {
     const key = JSON.stringify(status);
     if (key === this.#lastEmitted) return;
     this.#lastEmitted = key;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(status);
-      } catch (error) {
-        if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-        else console.error(error);
-      }
-    }
+    for (const listener of [...this.#listeners]) report(() => listener(status));
   }
 }
 
@@ -612,7 +621,7 @@ export class PersistedReplica {
             throw error;
           }
           this.doc.markSaved(mark);
-          for (const listener of [...this.#listeners]) listener();
+          for (const listener of [...this.#listeners]) report(listener);
         } while (this.#again);
       } finally {
         this.#saving = null;
