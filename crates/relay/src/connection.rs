@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use converge_ormap::Document;
-use converge_sync::MessageHead;
+use converge_sync::{MessageHead, MessageKind};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tracing::debug;
@@ -160,8 +160,8 @@ fn refuse(shared: &Shared, handle: &ConnHandle, code: u16) {
     handle.close(code);
 }
 
-/// The checks on one binary frame that need no document: size, rate, and (once the
-/// head is read) that the sender stays the same. Returns the head, or the close code.
+/// The checks on one binary frame that need no document: size, that it is a sync
+/// message, rate (acks not counted), and that the sender stays the same. Returns the head, or the close code.
 pub fn check_frame(
     bytes: &[u8],
     max_frame_bytes: usize,
@@ -171,10 +171,12 @@ pub fn check_frame(
     if bytes.len() > max_frame_bytes {
         return Err(close_code::FRAME_TOO_LARGE);
     }
-    if !limiter.allow(Instant::now()) {
+    let head = MessageHead::read::<Document>(bytes).map_err(|_| close_code::BAD_FRAME)?;
+    // Acks are not counted: a client acks every message the relay forwards, so their
+    // rate follows the document's activity, not the client's.
+    if head.kind != MessageKind::Ack && !limiter.allow(Instant::now()) {
         return Err(close_code::RATE_LIMITED);
     }
-    let head = MessageHead::read::<Document>(bytes).map_err(|_| close_code::BAD_FRAME)?;
     match sender {
         Some(s) if *s != head.sender => return Err(close_code::BAD_FRAME),
         Some(_) => {}
