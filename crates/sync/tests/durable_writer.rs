@@ -31,6 +31,8 @@ enum Op {
     SaveA,
     /// The storage commits A's last save; A hears of it.
     CommitA,
+    /// The storage commits A's last save, and A crashes before it hears of it.
+    CommitThenCrashA,
     SyncAB,
     SyncBC,
     /// A crashes and restarts from the last committed save (an uncommitted one is lost).
@@ -43,6 +45,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::WriteB),
         2 => Just(Op::SaveA),
         2 => Just(Op::CommitA),
+        1 => Just(Op::CommitThenCrashA),
         3 => Just(Op::SyncAB),
         1 => Just(Op::SyncBC),
         1 => Just(Op::CrashA),
@@ -155,6 +158,12 @@ impl World {
                     self.stored = bytes;
                     self.a.mark_saved(mark);
                 }
+            }
+            Op::CommitThenCrashA => {
+                if let Some((bytes, _)) = self.pending.take() {
+                    self.stored = bytes;
+                }
+                return self.step(&Op::CrashA, restarts);
             }
             Op::SyncAB => sync(&mut self.a, &mut self.b),
             Op::SyncBC => sync(&mut self.b, &mut self.c),
