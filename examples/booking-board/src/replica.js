@@ -26,7 +26,7 @@ import { applyPolicies, policySettings, writersOf } from './policy.js';
 const TICK_MS = 1000;
 /** The relay document every replica syncs (`?doc=name`, default booking-board), on the relay serving this page. */
 const DOC_NAME = new URLSearchParams(location.search).get('doc') ?? 'booking-board';
-const RELAY_URL = `${location.origin.replace(/^http/, 'ws')}/v1/docs/${encodeURIComponent(DOC_NAME)}`;
+export const RELAY_URL = `${location.origin.replace(/^http/, 'ws')}/v1/docs/${encodeURIComponent(DOC_NAME)}`;
 /** Chart samples kept: one per second. */
 const HISTORY = 120;
 

@@ -2,13 +2,14 @@
 // /usr/bin/chromium), served from dist/ by the real relay (scripts/serve.mjs starts
 // target/debug/converge-relay with --static and a temporary data directory), through
 // which every replica syncs: two replicas side by side in one tab plus a third in a
-// second tab; one goes offline (its socket closes); both edit the same holds; back
-// online, the board converges under the field policies, the released-vs-active edit
+// second browser context (its own storage, no channel to the first but the relay);
+// one goes offline (its socket closes); both edit the same holds; back online, the
+// board converges under the field policies, the released-vs-active edit
 // lands in every inbox, resolving it empties them all and is audited; then the relay
 // is killed mid-test, both sides edit while it is down, it restarts, everyone
 // reconnects and converges, with the new conflict in every inbox; then a reload keeps
-// an offline replica's state and queued deltas, which still sync. A second browser
-// context (its own storage, no channel to the first but the relay) plays 'Show me'.
+// an offline replica's state and queued deltas, which still sync. A fresh browser
+// context on its own relay document plays 'Show me'.
 // Saves the screenshot README shows at docs/demo.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,8 +136,10 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   }
   assert.equal(await b.status('h2'), 'confirmed');
 
-  // A second tab is one more replica, syncing through the relay.
-  const tab = await open('?replicas=1');
+  // A second browser (its own storage, no channel to the first but the relay) is one
+  // more replica: it learns from the relay that the board exists, so it is C and
+  // seeds nothing.
+  const tab = await open('?replicas=1', await newContext());
   const c = replica(tab, 'C');
   await c.waitStat('relay', 'online');
   await c.card.locator('tr[data-hold="h3"]').waitFor(WAIT);
@@ -168,10 +171,10 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   }
   const boards = await Promise.all([a, b, c].map((r) => r.boardText()));
   assert.deepEqual(boards[1], boards[0], 'B shows the same board as A');
-  assert.deepEqual(boards[2], boards[0], 'the other tab shows the same board');
+  assert.deepEqual(boards[2], boards[0], 'the other browser shows the same board');
   const states = await Promise.all([a, b, c].map((r) => r.encoded()));
   assert.equal(states[1], states[0], 'A and B hold byte-identical states');
-  assert.equal(states[2], states[0], 'so does C, in the other tab');
+  assert.equal(states[2], states[0], 'so does C, in the other browser');
   for (const r of [a, b, c]) {
     assert.equal(await r.status('h1'), 'confirmed', `${r.label}: confirmed absorbs released`);
     assert.equal(await r.expiry('h1'), later, `${r.label}: the later expiry wins`);
