@@ -279,6 +279,42 @@ describe('the relay client with a fake socket', () => {
     conn.close();
   });
 
+  test('what was sent on this socket and not yet acknowledged is not sent again; a new socket starts over', async () => {
+    const clock = manualClock();
+    const { FakeSocket, sockets } = fakeSockets();
+    const doc = new Document();
+    const hub = new Document(RELAY_PEER_ID);
+    const conn = connect(doc, 'ws://r/v1/docs/d', {
+      WebSocket: FakeSocket,
+      setTimer: clock.setTimer,
+      clearTimer: clock.clearTimer,
+      watchNetwork: false,
+    });
+    sockets[0].serverOpen();
+    pump(sockets[0], hub);
+    assert.equal(conn.status.state, 'online');
+    doc.set(['a'], 1);
+    conn.flush();
+    assert.equal(sockets[0].sent.length, 1, 'the write goes out once');
+    conn.flush();
+    conn.flush();
+    assert.equal(sockets[0].sent.length, 1, 'and is not resent while it waits for its ack');
+    doc.set(['b'], 2);
+    conn.flush();
+    assert.equal(sockets[0].sent.length, 2, 'a new write goes out');
+    // The socket drops before the acks: the next socket sends everything again.
+    sockets[0].sent.length = 0;
+    sockets[0].serverClose(1006);
+    clock.fire();
+    sockets[1].serverOpen();
+    pump(sockets[1], hub);
+    assert.equal(hub.get(['a']), 1);
+    assert.equal(hub.get(['b']), 2);
+    assert.equal(conn.status.state, 'online');
+    await new Promise((resolve) => setImmediate(resolve));
+    conn.close();
+  });
+
   test('no WebSocket: a coded error saying to pass ws', () => {
     assert.throws(
       () => connect(new Document(), 'ws://r/v1/docs/d', { WebSocket: null }),

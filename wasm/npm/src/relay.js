@@ -105,6 +105,7 @@ export class RelayConnection {
   #onReceive;
   #socket = null;
   #open = false;
+  #sentLimit = -1;
   #timer = null;
   #state = 'offline';
   #stopped = true;
@@ -197,8 +198,7 @@ export class RelayConnection {
   flush() {
     if (!this.#open) return;
     try {
-      const message = this.#doc.messageFor(RELAY_PEER_ID);
-      if (message) this.#socket.send(message);
+      this.#sendNews(this.#socket);
     } catch (error) {
       this.#fail(error);
       return;
@@ -314,9 +314,9 @@ export class RelayConnection {
           }
           this.#resumeToken = undefined;
         }
+        this.#sentLimit = -1;
         socket.send(first ?? this.#doc.hello(RELAY_PEER_ID));
-        const message = this.#doc.messageFor(RELAY_PEER_ID);
-        if (message) socket.send(message);
+        this.#sendNews(socket);
       } catch (error) {
         this.#fail(error);
         return;
@@ -332,8 +332,7 @@ export class RelayConnection {
         result = this.#doc.receive(bytes);
         const reply = result instanceof Uint8Array ? result : result?.reply;
         if (reply) socket.send(reply);
-        const message = this.#doc.messageFor(RELAY_PEER_ID);
-        if (message) socket.send(message);
+        this.#sendNews(socket);
       } catch (error) {
         this.#fail(error);
         return;
@@ -355,6 +354,26 @@ export class RelayConnection {
       this.#open = false;
       this.#afterClose(event.code, heard, null, token);
     };
+  }
+
+  /**
+   * Sends `messageFor(relay)` if the replica has something the relay was not sent on
+   * this socket yet. A WebSocket delivers every frame in order (a relay that drops one
+   * closes the socket), so what was sent and is not yet acknowledged is not sent again
+   * on every write and frame; a new socket starts over. What may be sent ends before
+   * the writes a durable replica has not saved (`unsaved`).
+   */
+  #sendNews(socket) {
+    const peer = this.#doc.metrics().peers[RELAY_PEER_ID];
+    const limit = peer
+      ? Number(peer.acked ?? 0) + Number(peer.pending) - Number(this.#doc.unsaved ?? 0)
+      : null;
+    if (limit !== null && limit <= this.#sentLimit) return;
+    const message = this.#doc.messageFor(RELAY_PEER_ID);
+    if (message) {
+      socket.send(message);
+      if (limit !== null) this.#sentLimit = limit;
+    }
   }
 
   /** After a frame or a flush: online once the relay acknowledged everything. */
