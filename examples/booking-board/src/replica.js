@@ -40,6 +40,9 @@ export class BoardReplica extends EventTarget {
    */
   static createRecord(label, seed) {
     const doc = new Document();
+    // Durable mode: the replica sends only what IndexedDB has committed, so it can
+    // keep its writer id across reloads (no new writer id per page load).
+    doc.enableDurableWriter();
     doc.set(['replicas', doc.replicaId, 'label'], label);
     doc.addToSet(['replicas', doc.replicaId, 'writers'], doc.writerId);
     if (seed) {
@@ -67,7 +70,7 @@ export class BoardReplica extends EventTarget {
     this.id = record.id;
     this.label = record.label;
     this.createdAt = record.createdAt;
-    this.doc = Document.restore(record.saved);
+    this.doc = Document.restoreDurable(record.saved);
     // The queue is a write-ahead log on top of the saved state: merging it again is
     // harmless when the state already holds it, and restores it when it does not.
     this.outbox = record.outbox.slice();
@@ -83,10 +86,12 @@ export class BoardReplica extends EventTarget {
     this.unsubscribe = this.doc.subscribe(({ paths }) => this.docChanged(paths));
     this.savedQueue = null; // the queue length in the last snapshot IndexedDB committed
     let queued = null;
+    let mark = null;
     this.save = saver(
       store,
       () => {
         queued = this.outbox.length;
+        mark = this.doc.saveMark(); // taken with the snapshot's save(), in one task
         return this.snapshot();
       },
       (error) => {
@@ -94,6 +99,9 @@ export class BoardReplica extends EventTarget {
         if (!error) {
           this.saves++;
           this.savedQueue = queued;
+          // Committed: the writes it holds may go to the relay now.
+          this.doc.markSaved(mark);
+          this.connection?.flush();
         }
         this.emit();
       },
@@ -175,9 +183,10 @@ export class BoardReplica extends EventTarget {
    * joins the outbox and, online, goes to the peers at once.
    */
   write(what, mutate) {
-    // After a restart the replica writes under a fresh id (a session writer of its
-    // replica id, which authority policies recognise): record it the first time, so
-    // the board can show who wrote what.
+    // A durable replica keeps its writer id across reloads; one saved before it was
+    // durable takes a fresh id once (a session writer of its replica id, which
+    // authority policies recognise): record it the first time, so the board can show
+    // who wrote what.
     if (!writersOf(this.doc, this.id).includes(this.doc.writerId)) {
       this.doc.addToSet(['replicas', this.id, 'writers'], this.doc.writerId);
     }

@@ -248,8 +248,14 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   await b.waitStat('pending', '2');
   // IndexedDB committed a snapshot holding both queued deltas.
   await b.card.locator('[data-role="saved"][data-saved-queue="2"]').waitFor(WAIT);
+  const writers = () =>
+    page.evaluate(() => globalThis.board.replicas.map((r) => [r.label, r.id, r.doc.writerId]));
+  const writersBefore = await writers();
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', WAIT);
+  // Durable writers: the reload keeps every replica's writer id (its replica id).
+  assert.deepEqual(await writers(), writersBefore);
+  for (const [label, id, writer] of writersBefore) assert.equal(writer, id, `${label} writes under its own id`);
   const [a2, b2] = [replica(page, 'A'), replica(page, 'B')];
   assert.equal(await b2.card.getAttribute('data-online'), 'false', 'B is still offline after the reload');
   await b2.waitStat('pending', '2');
@@ -264,6 +270,10 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
     assert.equal(await r.field('h3', 'notes').inputValue(), 'called back, wants the aisle');
   }
   await b2.waitStat('pending', '0');
+  // One writer id per replica in the document, whatever the reloads and restarts.
+  const version = await page.evaluate(() => Object.keys(globalThis.board.replicas[0].doc.version()).sort());
+  const ids = [...writersBefore.map(([, id]) => id), await tab.evaluate(() => globalThis.board.replicas[0].id)].sort();
+  assert.deepEqual(version, ids);
   assert.deepEqual(problems, [], 'no page errors or warnings');
 });
 
