@@ -19,6 +19,7 @@ mod ids;
 mod internals;
 mod js;
 mod js_functions;
+mod pending_deltas;
 mod synced;
 mod ts_types;
 mod value;

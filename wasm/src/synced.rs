@@ -4,7 +4,7 @@
 use converge::ormap::Error as WriteError;
 use converge::sync::SaveMark;
 use converge::{
-    Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, Lattice, MergeReport,
+    Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
 };
 use js_sys::{Array, Function, Object, Uint8Array};
@@ -13,6 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{fail, invalid, Coded};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
+use crate::pending_deltas::PendingDeltas;
 use crate::value::define;
 
 /// A type whose writes can be summarised in a version vector for `version()`.
@@ -23,7 +24,7 @@ pub(crate) trait Versioned {
 
 pub(crate) struct Synced<T> {
     replica: Replica<T>,
-    pending: T,
+    pending: PendingDeltas<T>,
 }
 
 impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
@@ -34,7 +35,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
             .with_clock(SystemClock);
         Ok(Synced {
             replica,
-            pending: T::default(),
+            pending: PendingDeltas::default(),
         })
     }
 
@@ -57,7 +58,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         let pending = &mut self.pending;
         self.replica.update(|state, writer| {
             let delta = mutate(state, writer);
-            pending.join(delta.clone());
+            pending.push(&delta);
             delta
         });
     }
@@ -72,7 +73,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
         self.replica
             .try_update(|state, writer| {
                 let delta = mutate(state, writer)?;
-                pending.join(delta.clone());
+                pending.push(&delta);
                 Ok::<T, E>(delta)
             })
             .map_err(fail)?;
@@ -101,12 +102,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     /// The pending deltas, encoded; they stay pending if they cannot be encoded.
     pub(crate) fn take_delta(&mut self) -> Result<Option<Uint8Array>, JsValue> {
-        if self.pending.is_bottom() {
-            return Ok(None);
-        }
-        let bytes = self.pending.encode().map_err(fail)?;
-        self.pending = T::default();
-        Ok(Some(Uint8Array::from(bytes.as_slice())))
+        let bytes = self.pending.take()?;
+        Ok(bytes.map(|b| Uint8Array::from(b.as_slice())))
     }
 
     pub(crate) fn version(&self) -> JsValue {
@@ -158,7 +155,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
             replica: Replica::restore(bytes)
                 .map_err(fail)?
                 .with_clock(SystemClock),
-            pending: T::default(),
+            pending: PendingDeltas::default(),
         })
     }
 
@@ -328,7 +325,7 @@ impl Synced<Document> {
         let result = self.replica.try_update(|doc, _| {
             let delta = write(doc, &guard)?;
             changed = !delta.is_bottom();
-            pending.join(delta.clone());
+            pending.push(&delta);
             Ok::<Document, WriteError>(delta)
         });
         match result {

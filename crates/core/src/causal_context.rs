@@ -25,16 +25,80 @@ use crate::{Dot, DotSet, Lattice, ReplicaId, VersionVector};
 /// assert_eq!(ctx.version_vector().get(a), 2);
 /// assert_eq!(ctx.cloud().count(), 0);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
+///
+/// An empty context takes one pointer and no allocation: every value embedded in a
+/// map keeps an empty one (the map's context is lent to it for writes), so a
+/// document's nodes stay small.
+#[derive(Clone, Default)]
 pub struct CausalContext {
+    // `None` holds nothing; `Some` may also hold nothing (equality, hashing and every
+    // read go through `seen()`, so the two are the same context).
+    seen: Option<Box<Seen>>,
+}
+
+/// What a non-empty context holds.
+#[derive(Clone, Default)]
+struct Seen {
     vv: VersionVector,
     cloud: DotCloud,
+}
+
+/// The view of an empty context.
+static NOTHING_SEEN: Seen = Seen {
+    vv: VersionVector::EMPTY,
+    cloud: DotCloud::EMPTY,
+};
+
+impl PartialEq for CausalContext {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.seen(), other.seen());
+        a.vv == b.vv && a.cloud == b.cloud
+    }
+}
+
+impl Eq for CausalContext {}
+
+impl std::hash::Hash for CausalContext {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let seen = self.seen();
+        seen.vv.hash(state);
+        seen.cloud.hash(state);
+    }
+}
+
+impl std::fmt::Debug for CausalContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seen = self.seen();
+        f.debug_struct("CausalContext")
+            .field("vv", &seen.vv)
+            .field("cloud", &seen.cloud)
+            .finish()
+    }
 }
 
 impl CausalContext {
     /// The empty context: nothing seen.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// What the context holds, read-only.
+    #[inline]
+    fn seen(&self) -> &Seen {
+        self.seen.as_deref().unwrap_or(&NOTHING_SEEN)
+    }
+
+    /// What the context holds, to change (allocated on the first change).
+    #[inline]
+    fn seen_mut(&mut self) -> &mut Seen {
+        self.seen.get_or_insert_with(Box::default)
+    }
+
+    /// A context of `vv` and `cloud`.
+    fn of(vv: VersionVector, cloud: DotCloud) -> Self {
+        CausalContext {
+            seen: Some(Box::new(Seen { vv, cloud })),
+        }
     }
 
     /// A context holding exactly the given dots.
@@ -66,10 +130,7 @@ impl CausalContext {
             let mut cloud = DotCloud::default();
             cloud.push_greatest(a);
             cloud.push_greatest(b);
-            return CausalContext {
-                vv: VersionVector::new(),
-                cloud,
-            };
+            return CausalContext::of(VersionVector::new(), cloud);
         }
         CausalContext::from_dots([a, b])
     }
@@ -79,46 +140,49 @@ impl CausalContext {
     /// compacting, and if it goes to the cloud it goes last.
     #[inline]
     fn insert_greatest(&mut self, dot: Dot) {
-        let top = self.vv.get(dot.replica);
+        let top = self.seen().vv.get(dot.replica);
         if dot.counter == 0 || dot.counter <= top {
             return;
         }
+        let seen = self.seen_mut();
         if dot.counter == top + 1 {
-            self.vv.set(dot.replica, dot.counter);
+            seen.vv.set(dot.replica, dot.counter);
         } else {
-            self.cloud.push_greatest(dot);
+            seen.cloud.push_greatest(dot);
         }
     }
 
     /// A context holding exactly the dots the vector covers.
     pub fn from_version_vector(vv: VersionVector) -> Self {
-        CausalContext {
-            vv,
-            cloud: DotCloud::default(),
+        if vv.is_empty() {
+            return CausalContext::new();
         }
+        CausalContext::of(vv, DotCloud::default())
     }
 
     /// Whether the write `dot` has been seen.
     pub fn contains(&self, dot: Dot) -> bool {
-        self.vv.contains(dot) || self.cloud.contains(&dot)
+        let seen = self.seen();
+        seen.vv.contains(dot) || seen.cloud.contains(&dot)
     }
 
     /// Records that `dot` has been seen. Dots with counter 0 name no write and are ignored.
     pub fn insert(&mut self, dot: Dot) {
-        let top = self.vv.get(dot.replica);
+        let top = self.seen().vv.get(dot.replica);
         if dot.counter == 0 || dot.counter <= top {
             return;
         }
+        let seen = self.seen_mut();
         if dot.counter > top + 1 {
             // Beyond a gap: nothing can join the vector until the gap fills.
-            self.cloud.insert(dot);
+            seen.cloud.insert(dot);
             return;
         }
         // The next write in sequence: the vector grows by one (every local write takes
         // this path), and takes any cloud dots that now follow on.
-        self.vv.set(dot.replica, dot.counter);
-        if self.cloud.of_replica(dot.replica).next().is_some() {
-            self.compact_replica(dot.replica);
+        seen.vv.set(dot.replica, dot.counter);
+        if seen.cloud.of_replica(dot.replica).next().is_some() {
+            seen.compact_replica(dot.replica);
         }
     }
 
@@ -132,15 +196,16 @@ impl CausalContext {
     /// The dot `replica`'s next write gets: one past the highest dot of `replica` seen,
     /// in the vector or the cloud.
     pub fn next_dot(&self, replica: ReplicaId) -> Dot {
-        if self.cloud.is_empty() {
-            return self.vv.next_dot(replica);
+        let seen = self.seen();
+        if seen.cloud.is_empty() {
+            return seen.vv.next_dot(replica);
         }
-        let in_cloud = self
+        let in_cloud = seen
             .cloud
             .of_replica(replica)
             .next_back()
             .map_or(0, |d| d.counter);
-        let top = self.vv.get(replica).max(in_cloud);
+        let top = seen.vv.get(replica).max(in_cloud);
         Dot::new(replica, top.saturating_add(1))
     }
 
@@ -148,8 +213,8 @@ impl CausalContext {
     /// records it as seen: what every local write does first.
     #[inline]
     pub fn next_write(&mut self, replica: ReplicaId) -> Dot {
-        if self.cloud.is_empty() {
-            return self.vv.bump(replica);
+        if self.seen().cloud.is_empty() {
+            return self.seen_mut().vv.bump(replica);
         }
         let dot = self.next_dot(replica);
         self.insert(dot);
@@ -158,39 +223,50 @@ impl CausalContext {
 
     /// Whether every dot of this context is in `other`.
     pub fn is_subset_of(&self, other: &CausalContext) -> bool {
-        self.vv.iter().all(|(replica, top)| {
-            let theirs = other.vv.get(replica);
+        let (mine, theirs) = (self.seen(), other.seen());
+        mine.vv.iter().all(|(replica, top)| {
+            let their_top = theirs.vv.get(replica);
             // Dots beyond their vector must each be in their cloud.
-            top <= theirs || (theirs + 1..=top).all(|c| other.cloud.contains(&Dot::new(replica, c)))
-        }) && self.cloud.iter().all(|d| other.contains(d))
+            top <= their_top
+                || (their_top + 1..=top).all(|c| theirs.cloud.contains(&Dot::new(replica, c)))
+        }) && mine.cloud.iter().all(|d| other.contains(d))
     }
 
     /// Adds every dot `other` has seen.
     pub fn join_ref(&mut self, other: &CausalContext) {
-        self.vv.join_ref(&other.vv);
-        for dot in other.cloud.iter() {
-            self.cloud.insert(dot);
+        let Some(theirs) = other.seen.as_deref() else {
+            return;
+        };
+        if self.seen.is_none() {
+            self.seen = Some(Box::new(theirs.clone()));
+            return;
         }
-        self.compact();
+        let seen = self.seen_mut();
+        seen.vv.join_ref(&theirs.vv);
+        for dot in theirs.cloud.iter() {
+            seen.cloud.insert(dot);
+        }
+        seen.compact();
     }
 
     /// The contiguous part of the context.
     pub fn version_vector(&self) -> &VersionVector {
-        &self.vv
+        &self.seen().vv
     }
 
     /// Every dot seen: the vector's ranges, then the cloud. As many as
     /// [`dot_count`](Self::dot_count) says, so check that first for a large context.
     pub fn dots(&self) -> impl Iterator<Item = Dot> + '_ {
-        self.vv
+        let seen = self.seen();
+        seen.vv
             .iter()
             .flat_map(|(replica, top)| (1..=top).map(move |c| Dot::new(replica, c)))
-            .chain(self.cloud.iter())
+            .chain(seen.cloud.iter())
     }
 
     /// The dots seen beyond the version vector, in order.
     pub fn cloud(&self) -> impl Iterator<Item = Dot> + '_ {
-        self.cloud.iter()
+        self.seen().cloud.iter()
     }
 
     /// The context minus what `store_dots` (sorted, distinct, all in this context)
@@ -199,15 +275,16 @@ impl CausalContext {
     /// and decoders add the store's dots back, so a delta does not spell its dots
     /// twice.
     pub fn residual(&self, store_dots: &[Dot]) -> (VersionVector, DotSet) {
+        let seen = self.seen();
         let mut vv = VersionVector::new();
-        for (replica, top) in self.vv.iter() {
+        for (replica, top) in seen.vv.iter() {
             let from = store_dots.partition_point(|d| *d < Dot::new(replica, 1));
             let to = store_dots.partition_point(|d| *d <= Dot::new(replica, top));
             if (to - from) as u64 != top {
                 vv.set(replica, top);
             }
         }
-        let cloud = self
+        let cloud = seen
             .cloud
             .iter()
             .filter(|d| store_dots.binary_search(d).is_err())
@@ -217,15 +294,19 @@ impl CausalContext {
 
     /// How many dots the context holds.
     pub fn dot_count(&self) -> u128 {
-        let contiguous: u128 = self.vv.iter().map(|(_, c)| u128::from(c)).sum();
-        contiguous + self.cloud.len() as u128
+        let seen = self.seen();
+        let contiguous: u128 = seen.vv.iter().map(|(_, c)| u128::from(c)).sum();
+        contiguous + seen.cloud.len() as u128
     }
 
     /// Whether nothing has been seen.
     pub fn is_empty(&self) -> bool {
-        self.vv.is_empty() && self.cloud.is_empty()
+        let seen = self.seen();
+        seen.vv.is_empty() && seen.cloud.is_empty()
     }
+}
 
+impl Seen {
     /// Folds cloud dots that extend the vector into it and drops those it covers.
     fn compact(&mut self) {
         if self.cloud.is_empty() {
@@ -257,6 +338,10 @@ impl CausalContext {
 
 impl Lattice for CausalContext {
     fn join(&mut self, other: Self) {
+        if self.seen.is_none() {
+            *self = other;
+            return;
+        }
         self.join_ref(&other);
     }
 }
@@ -280,6 +365,37 @@ mod tests {
         ctx.insert(dot(1, 4));
         assert_eq!(ctx.version_vector().get(ReplicaId::new(1)), 5);
         assert_eq!(ctx.cloud().count(), 0);
+    }
+
+    /// An empty context is one pointer and allocates nothing (every value embedded in
+    /// a map keeps one); an allocated empty one is the same context.
+    #[test]
+    fn an_empty_context_is_a_pointer_and_equals_an_allocated_empty_one() {
+        use std::hash::BuildHasher;
+        assert_eq!(
+            std::mem::size_of::<CausalContext>(),
+            std::mem::size_of::<usize>()
+        );
+        assert!(CausalContext::new().seen.is_none());
+        assert!(CausalContext::from_dots([]).seen.is_none());
+        assert!(CausalContext::from_version_vector(VersionVector::new())
+            .seen
+            .is_none());
+        let allocated = CausalContext {
+            seen: Some(Box::default()),
+        };
+        assert_eq!(allocated, CausalContext::new());
+        assert!(allocated.is_empty());
+        let hasher = std::collections::hash_map::RandomState::new();
+        assert_eq!(
+            hasher.hash_one(&allocated),
+            hasher.hash_one(CausalContext::new())
+        );
+        let mut joined = CausalContext::new();
+        joined.join(CausalContext::from_dots([dot(1, 1)]));
+        joined.join(allocated.clone());
+        joined.join_ref(&CausalContext::new());
+        assert_eq!(joined, CausalContext::from_dots([dot(1, 1)]));
     }
 
     #[test]

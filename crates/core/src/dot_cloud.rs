@@ -26,10 +26,7 @@ pub(crate) enum DotCloud {
 
 impl Default for DotCloud {
     fn default() -> Self {
-        DotCloud::Inline {
-            len: 0,
-            dots: [FILLER; INLINE],
-        }
+        DotCloud::EMPTY
     }
 }
 
@@ -63,6 +60,12 @@ impl DoubleEndedIterator for Iter<'_> {
 }
 
 impl DotCloud {
+    /// The empty cloud, as a constant.
+    pub(crate) const EMPTY: DotCloud = DotCloud::Inline {
+        len: 0,
+        dots: [FILLER; INLINE],
+    };
+
     /// Number of dots.
     pub(crate) fn len(&self) -> usize {
         match self {

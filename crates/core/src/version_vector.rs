@@ -159,6 +159,11 @@ impl Serialize for VersionVector {
 const JOIN_BY_LOOKUP: usize = 4;
 
 impl VersionVector {
+    /// The empty vector, as a constant.
+    pub(crate) const EMPTY: VersionVector = VersionVector {
+        entries: Entries::Many(Vec::new()),
+    };
+
     /// The empty vector: nothing seen.
     #[inline]
     pub fn new() -> Self {
