@@ -258,7 +258,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
             replica: Replica::restore_durable(bytes)
                 .map_err(fail)?
                 .with_clock(SystemClock),
-            pending: T::default(),
+            pending: PendingDeltas::default(),
         })
     }
 
