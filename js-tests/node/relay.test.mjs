@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { converge } from './helpers.mjs';
 import { buildRelay, cleanup, dataDir, startRelay, until } from './relay-helpers.mjs';
 
-const { connect, memoryStore, persist } = await import(
+const { connect, memoryStore, persist, RELAY_PEER_ID } = await import(
   fileURLToPath(new URL('../../wasm/npm/dist/relay.js', import.meta.url))
 );
 const { Document } = converge;
@@ -89,6 +89,23 @@ describe('the relay client against the real relay', () => {
     const writer = new Document();
     for (let i = 0; i < 200; i++) writer.set(['rows', `r${i}`], 'x'.repeat(40));
     const cw = connect(writer, url, fast);
+    await until(() => cw.status.state === 'online', 'the writer is online');
+    // The relay forgets a client when its socket closes and drops the deltas every
+    // client it knows acknowledged; a laggard client (acknowledges the first state,
+    // then nothing) keeps the interval buffered, as any slower client would.
+    const laggard = new Document();
+    const raw = new WebSocket(url);
+    raw.binaryType = 'arraybuffer';
+    let laggardAcked = false;
+    raw.on('message', (data) => {
+      if (laggardAcked) return;
+      const { reply } = laggard.receive(new Uint8Array(data));
+      if (reply) raw.send(reply);
+      laggardAcked = true;
+    });
+    await new Promise((resolve) => raw.on('open', resolve));
+    raw.send(laggard.hello(RELAY_PEER_ID));
+    await until(() => laggardAcked, 'the laggard acknowledged the state');
     const reader = new Document();
     let cr = connect(reader, url, fast);
     await until(() => reader.get(['rows', 'r199']) !== undefined, 'the reader loads the document');
@@ -108,6 +125,7 @@ describe('the relay client against the real relay', () => {
     assert.ok(after.deltasReceived > before.deltasReceived);
     cr.close();
     cw.close();
+    raw.close();
   });
 
   test('a persisted (durable) replica sends its writes once saved, and keeps its writer id', async () => {
