@@ -1,5 +1,6 @@
 # converge: the two commands a newcomer needs.
-#   make demo   build and serve the web demo (examples/booking-board) on localhost
+#   make demo   build the web demo (examples/booking-board) and the relay, and serve the
+#               demo from the relay (SQLite in examples/booking-board/.relay-data) on localhost
 #   make test   set up and run every test: Rust, then the npm package in Node,
 #               bundlers and headless Chromium, then the demo app in Chromium, then a
 #               short pass of every fuzz target
@@ -9,7 +10,8 @@
 .PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js fuzz fuzz-smoke
 
 # The web demo: builds the npm package if its sources changed, packs and installs it
-# in the app, builds the app and serves it (static files) until Ctrl-C.
+# in the app, builds the app, then builds the relay (cargo) and runs it serving the app
+# (--static) until Ctrl-C; every replica of the app syncs through it.
 DEMO_APP := examples/booking-board
 DEMO_PORT ?= 5173
 
@@ -96,7 +98,8 @@ wasm: wasm-tools
 
 # The package, rebuilt only when a source it is built from is newer.
 WASM_SOURCES := $(shell find crates wasm/src -path '*/src/*' -name '*.rs') \
-	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs)
+	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs) \
+	$(wildcard wasm/npm/src/*)
 wasm/npm/dist/index.js: $(WASM_SOURCES)
 	$(MAKE) wasm
 

@@ -71,8 +71,14 @@ describe('the tarball', () => {
     const { files, info } = pack;
     assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['dist/web/converge_wasm_bg.wasm']);
     const wasm = (await readFile(join(npmPackageDir, 'dist/web/converge_wasm_bg.wasm'))).length;
-    // The .wasm file, its base64 copy in index.js (4/3 of it), and small glue.
-    assert.ok(info.unpackedSize < wasm * (1 + 4 / 3) + 400_000, `unpacked ${info.unpackedSize}`);
+    // The .wasm file, its base64 copy in index.js (4/3 of it), small glue, and the
+    // relay entry (plain JavaScript, no wasm: ESM, CommonJS and their types).
+    let relay = 0;
+    for (const f of files.filter((f) => f.startsWith('dist/relay.'))) {
+      relay += (await readFile(join(npmPackageDir, f))).length;
+    }
+    assert.ok(relay < 100_000, `the relay entry takes ${relay} bytes`);
+    assert.ok(info.unpackedSize < wasm * (1 + 4 / 3) + 400_000 + relay, `unpacked ${info.unpackedSize}`);
   });
 
   test('declares its side effects (the entries that instantiate the wasm) and its engines', async () => {

@@ -23,7 +23,7 @@ import {
 } from '../packaging/lib.mjs';
 
 const here = join(jsTestsDir, 'types');
-const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'env.d.ts'];
+const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'relay.ts', 'env.d.ts'];
 
 let root;
 let pack;
@@ -88,7 +88,7 @@ async function compiles(name, options, files) {
   assert.equal(code, 0, `tsc ${name} failed:\n${output}`);
 }
 
-const esm = ['usage.ts', 'errors.ts', 'slim.ts'];
+const esm = ['usage.ts', 'errors.ts', 'slim.ts', 'relay.ts'];
 
 test("the READMEs' examples (TypeScript, and JavaScript under checkJs) compile under --strict", () =>
   compiles(
@@ -252,6 +252,12 @@ describe('@arethetypeswrong/cli on the tarball', () => {
       [pack.tarball, '--entrypoints', './slim', '--ignore-rules', 'cjs-resolves-to-esm'],
       { cwd: root },
     );
+    assert.match(stdout, /No problems found/);
+  });
+
+  // converge-crdt/relay ships ESM and CommonJS (plain JS, no wasm): no problem at all.
+  test('the relay entry: no problem under node10, node16 (CJS, ESM) and bundler', async () => {
+    const { stdout } = await run(bin('attw'), [pack.tarball, '--entrypoints', './relay'], { cwd: root });
     assert.match(stdout, /No problems found/);
   });
 });

@@ -175,6 +175,60 @@ macro_rules! crdt_class {
             pub fn clear_dead_letters(&mut self) {
                 self.inner.clear_dead_letters()
             }
+
+            /// Durable mode: from now on only writes whose save is durable
+            /// (`markSaved`) are sent, and `save()` bytes carry the writer id, so
+            /// `restoreDurable()` writes on under it (no new writer id per reload). A
+            /// replica that has written already takes a fresh writer id first.
+            #[wasm_bindgen(js_name = enableDurableWriter)]
+            pub fn enable_durable_writer(&mut self) -> Result<(), JsValue> {
+                self.inner.enable_durable_writer()
+            }
+
+            /// Whether the replica is in durable mode.
+            #[wasm_bindgen(getter, js_name = durableWriter)]
+            pub fn durable_writer(&self) -> bool {
+                self.inner.is_durable_writer()
+            }
+
+            /// A replica saved by `save()`, in durable mode: it writes on under the
+            /// saved writer id if the saving replica was durable too (else under a
+            /// fresh one, kept from then on). One live replica per saved bytes.
+            #[wasm_bindgen(js_name = restoreDurable)]
+            pub fn restore_durable(
+                #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+            ) -> Result<$class, JsValue> {
+                Ok($class {
+                    inner: Synced::restore_durable(&crate::value::bytes_arg(&bytes, "bytes")?)?,
+                    $extra: $extra_init,
+                })
+            }
+
+            /// The mark of a `save()` taken now (call both in the same task): pass it
+            /// to `markSaved` once the bytes are durable.
+            #[wasm_bindgen(js_name = saveMark)]
+            pub fn save_mark(&self) -> f64 {
+                self.inner.save_mark()
+            }
+
+            /// Says the save taken at `mark` is durable: its writes may be sent.
+            #[wasm_bindgen(js_name = markSaved)]
+            pub fn mark_saved(
+                &mut self,
+                #[wasm_bindgen(unchecked_param_type = "number")] mark: JsValue,
+            ) -> Result<(), JsValue> {
+                let mark = mark
+                    .as_f64()
+                    .ok_or_else(|| invalid("markSaved takes the number saveMark() returned"))?;
+                self.inner.mark_saved(mark)
+            }
+
+            /// How many writes (sequence numbers) wait for a durable save before they
+            /// can be sent; 0 when not in durable mode.
+            #[wasm_bindgen(getter)]
+            pub fn unsaved(&self) -> f64 {
+                self.inner.unsaved()
+            }
         }
     };
 }

@@ -2,6 +2,7 @@
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
 use converge::ormap::Error as WriteError;
+use converge::sync::SaveMark;
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
@@ -244,6 +245,47 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
     /// Empties the dead-letter list (its entries count as dropped).
     pub(crate) fn clear_dead_letters(&mut self) {
         self.replica.clear_dead_letters();
+    }
+
+    /// Durable mode (converge-sync's durable writer): only saved writes are sent.
+    pub(crate) fn enable_durable_writer(&mut self) -> Result<(), JsValue> {
+        self.replica.enable_durable_writer().map_err(fail)
+    }
+
+    /// Whether the replica is in durable mode.
+    pub(crate) fn is_durable_writer(&self) -> bool {
+        self.replica.is_durable_writer()
+    }
+
+    /// `restore`, in durable mode, writing on under the saved writer id.
+    pub(crate) fn restore_durable(bytes: &[u8]) -> Result<Self, JsValue> {
+        Ok(Synced {
+            replica: Replica::restore_durable(bytes)
+                .map_err(fail)?
+                .with_clock(SystemClock),
+            pending: PendingDeltas::default(),
+        })
+    }
+
+    /// The mark of a save taken now, as a number.
+    pub(crate) fn save_mark(&self) -> f64 {
+        self.replica.save_mark().get() as f64
+    }
+
+    /// Says the save taken at `mark` (from `save_mark`) is durable.
+    pub(crate) fn mark_saved(&mut self, mark: f64) -> Result<(), JsValue> {
+        if !(mark.is_finite() && mark >= 0.0 && mark.fract() == 0.0 && mark <= 2f64.powi(53)) {
+            return Err(invalid(
+                "markSaved takes the number saveMark() returned (a whole number from 0)",
+            ));
+        }
+        self.replica.mark_saved(SaveMark::new(mark as u64));
+        Ok(())
+    }
+
+    /// How many sequence numbers wait for a save before they can be sent.
+    pub(crate) fn unsaved(&self) -> f64 {
+        self.replica.unsaved() as f64
     }
 }
 

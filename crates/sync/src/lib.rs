@@ -73,7 +73,9 @@
 mod config;
 mod dead_letters;
 mod document_replica;
+mod durable_writer;
 mod error;
+mod inspect;
 mod message;
 mod metrics;
 mod peer;
@@ -85,7 +87,9 @@ mod token;
 
 pub use config::Config;
 pub use dead_letters::{DeadLetter, DeadLetterKind, DeadLetters, DEFAULT_DEAD_LETTER_CAPACITY};
+pub use durable_writer::SaveMark;
 pub use error::Error;
+pub use inspect::{MessageHead, MessageKind};
 pub use metrics::{Metrics, PeerStatus};
 pub use replica::Replica;
 pub use token::SyncToken;

@@ -1,5 +1,6 @@
 //! `Replica<T>`: a CRDT state plus the bookkeeping of delta-interval anti-entropy.
 
+mod durable;
 mod receive;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -9,6 +10,7 @@ use std::sync::LazyLock;
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
 
 use crate::config::Config;
+use crate::durable_writer::Durability;
 use crate::message::{Body, Message, Wire};
 use crate::peer::{new_epoch, Peer};
 use crate::saved::Saved;
@@ -59,6 +61,9 @@ pub struct Replica<T> {
     /// Writes and messages refused, bounded; made by the first one (or by a
     /// capacity set).
     dead_letters: Option<Box<DeadLetters>>,
+    /// Whether local writes wait for their save before they are sent
+    /// (durable_writer.rs).
+    durable: Durability,
 }
 
 /// What `metrics()` reads before anything was counted.
@@ -94,6 +99,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             config: Config::default(),
             clock: Box::new(no_clock),
             dead_letters: None,
+            durable: Durability::default(),
         })
     }
 
@@ -210,7 +216,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// ```
     pub fn update(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) -> u64 {
         let delta = mutate(&mut self.state, self.writer);
-        self.push(delta)
+        let seq = self.push(delta);
+        self.durable.note_write(seq);
+        seq
     }
 
     /// Joins a state or delta that reached this replica some other way (a file, a
@@ -233,7 +241,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let conflicts = join(&mut self.state, other.clone());
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
-        self.push(other);
+        let seq = self.push(other);
+        self.durable.note_write(seq);
         conflicts
     }
 
@@ -244,7 +253,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
     ) -> Result<u64, E> {
         let delta = mutate(&mut self.state, self.writer)?;
-        Ok(self.push(delta))
+        let seq = self.push(delta);
+        self.durable.note_write(seq);
+        Ok(seq)
     }
 
     fn push(&mut self, delta: T) -> u64 {
@@ -297,20 +308,22 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let acked = self.peers.entry(peer).or_default().acked;
         let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
+        // In durable mode, writes not yet saved wait (durable_writer.rs).
+        let limit = self.durable.send_limit(self.next_seq);
         // Whether the full state replaces an interval (counted once it is sent).
         let fallback = match acked {
-            Some(a) if a >= self.next_seq => return Ok(None),
+            Some(a) if a >= limit => return Ok(None),
             Some(a) if a >= first_buffered => {
                 let mut interval = T::default();
                 // Everything from `a` on, what came from the peer itself included: it
                 // may have restarted from bytes saved before it sent it, and its ack
                 // must hold for whichever of its sessions sends it.
-                for (_, delta) in self.buffer.iter().filter(|(s, _)| *s >= a) {
+                for (_, delta) in self.buffer.iter().filter(|(s, _)| *s >= a && *s < limit) {
                     interval.join(delta.clone());
                 }
                 let bytes = self.wrap(Body::Delta {
                     from: a,
-                    to: self.next_seq,
+                    to: limit,
                     delta: interval,
                 })?;
                 // Measure the state only when the interval might rival it.
@@ -332,6 +345,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             Some(_) => true,
             None => false,
         };
+        if self.durable.holds_back() {
+            return Ok(None);
+        }
         let bytes = self.wrap(Body::Full {
             to: self.next_seq,
             state: self.state.clone(),
@@ -430,6 +446,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         Ok(Saved {
             id: self.id,
             incarnation: self.incarnation,
+            writer: self.durable.is_on().then_some(self.writer),
             state: self.state.clone(),
             have: self
                 .peers
@@ -443,7 +460,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Restores a replica saved by [`save`](Self::save), in a fresh session and with a
     /// fresh [`writer`](Self::writer) id (see there why).
     pub fn restore(bytes: &[u8]) -> Result<Self, Error> {
-        let saved = Saved::<T>::decode(bytes)?;
+        Self::restore_saved(Saved::<T>::decode(bytes)?)
+    }
+
+    /// [`restore`](Self::restore) from decoded bytes.
+    pub(crate) fn restore_saved(saved: Saved<T>) -> Result<Self, Error> {
         let mut replica = Replica::new(saved.id, saved.state)?;
         replica.incarnation = saved.incarnation.saturating_add(1);
         replica.epoch = new_epoch(replica.incarnation)?;

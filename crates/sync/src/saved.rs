@@ -8,11 +8,16 @@ use serde::de::{DeserializeOwned, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A saved replica: its id, state, `(peer, epoch, to)` for each peer whose deltas it
-/// holds, and how many restores led to the session that saved it.
+/// holds, how many restores led to the session that saved it, and its durable
+/// writer, if it had one.
 ///
 /// Format versions (the envelope's third byte), each a MessagePack array:
 ///
-/// - 2 (written since issue 14): `[id, state, have, incarnation]`, all required.
+/// - 3 (written since issue 17): `[id, state, have, incarnation, writer]`, all
+///   required; `writer` is nil unless the saving session sent only what it had saved
+///   (see `durable_writer.rs`), and then the id it wrote under, to write on under.
+/// - 2 (issue 14): `[id, state, have, incarnation]`, all required; read with no
+///   durable writer.
 /// - 1: `[id, state, have]`; bytes saved after sessions were ordered append
 ///   `incarnation` under the same version (it changed in place, without a bump).
 ///   Both read, a missing incarnation as 0, so such a replica restores as
@@ -25,6 +30,20 @@ pub(crate) struct Saved<T> {
     #[serde(deserialize_with = "unreserved")]
     pub(crate) have: Vec<(ReplicaId, u64, u64)>,
     pub(crate) incarnation: u64,
+    /// The writer id of a session that sent only what it had saved: every write it
+    /// ever sent under this id is in `state`, so a restore may write on under it.
+    pub(crate) writer: Option<ReplicaId>,
+}
+
+/// Format version 2: version 3 without the durable writer.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct SavedV2<T> {
+    id: ReplicaId,
+    state: T,
+    #[serde(deserialize_with = "unreserved")]
+    have: Vec<(ReplicaId, u64, u64)>,
+    incarnation: u64,
 }
 
 /// Format version 1, whose incarnation may be absent.
@@ -65,9 +84,24 @@ fn unreserved<'de, D: Deserializer<'de>>(
 
 impl<T: Codec> Codec for Saved<T> {
     const TAG: TypeTag = TypeTag::SyncReplica;
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn decode_version(version: u8, body: &[u8]) -> Result<Self, converge_core::Error> {
+        if version == 2 {
+            let SavedV2 {
+                id,
+                state,
+                have,
+                incarnation,
+            } = decode_body::<SavedV2<T>>(Self::TAG, body)?;
+            return Ok(Saved {
+                id,
+                state,
+                have,
+                incarnation,
+                writer: None,
+            });
+        }
         if version == 1 {
             let SavedV1 {
                 id,
@@ -80,6 +114,7 @@ impl<T: Codec> Codec for Saved<T> {
                 state,
                 have,
                 incarnation,
+                writer: None,
             });
         }
         decode_body(Self::TAG, body)

@@ -8,7 +8,9 @@
 //! `tests/vectors/v1/` keeps saved replicas of format version 1, never rewritten:
 //! `saved_without_incarnation` (the layout before sessions were ordered) and
 //! `saved_with_incarnation` (the field appended in place, still version 1). Both
-//! must restore. A newer version than this build writes is refused.
+//! must restore. `tests/vectors/v2/saved` keeps the same replica in format version 2
+//! (before the durable writer was saved, issue 17); it restores with none. A newer
+//! version than this build writes is refused.
 
 mod support;
 
@@ -139,7 +141,7 @@ fn restored(bytes: &[u8]) -> (Set, u64, Option<SyncToken>) {
 fn saved_replicas_are_pinned() {
     let c = conversation();
     let saved = c.b.save().unwrap();
-    assert_eq!(saved[..3], [0xc1, 18, 2], "a version 2 saved replica");
+    assert_eq!(saved[..3], [0xc1, 18, 3], "a version 3 saved replica");
     let committed = check_golden_bytes(&vectors(), "saved", &saved).unwrap();
     let (state, incarnation, token) = restored(&committed);
     assert_eq!(&state, c.a.state());
@@ -177,6 +179,40 @@ fn version_1_saved_replicas_restore() {
     }
 }
 
+/// The saved replica of `saved_replicas_are_pinned` in format version 2 (no durable
+/// writer field) restores, with no durable writer: a durable restore of it takes a
+/// fresh writer.
+#[test]
+fn version_2_saved_replicas_restore() {
+    let c = conversation();
+    let bytes = read_golden(&vectors().join("v2").join("saved.hex")).unwrap();
+    assert_eq!(bytes[..3], [0xc1, 18, 2], "a version 2 saved replica");
+    let (state, incarnation, token) = restored(&bytes);
+    assert_eq!(&state, c.a.state());
+    assert_eq!(incarnation, 1);
+    let epoch_a = header(&c.full).epoch;
+    assert_eq!(token.map(|t| (t.epoch, t.to)), Some((epoch_a, 2)));
+    let durable = Replica::<Set>::restore_durable(&bytes).unwrap();
+    assert_ne!(durable.writer(), B);
+    assert!(durable.writer().writes_for(B));
+}
+
+/// A durable replica's saved bytes carry its writer id, and a durable restore writes
+/// on under it.
+#[test]
+fn saved_durable_writers_are_pinned() {
+    let mut b = fixed(B, 7);
+    b.enable_durable_writer().unwrap();
+    let saved = b.save().unwrap();
+    let committed = check_golden_bytes(&vectors(), "saved_durable", &saved).unwrap();
+    assert_eq!(
+        Replica::<Set>::restore_durable(&committed)
+            .unwrap()
+            .writer(),
+        B
+    );
+}
+
 /// A version newer than this build writes is refused with a typed error; so is a
 /// version 2 saved replica that lacks the incarnation (only version 1 may).
 #[test]
@@ -190,8 +226,8 @@ fn newer_versions_are_refused() {
     assert!(matches!(
         Replica::<Set>::restore(&newer(saved.clone())),
         Err(Error::Decode(DecodeError::UnsupportedVersion {
-            found: 3,
-            supported: 2,
+            found: 4,
+            supported: 3,
             ..
         }))
     ));

@@ -1,41 +1,55 @@
-// Serves the built app (dist/) on localhost with a few lines of node:http: static
-// files only, nothing else is needed. Prints the URL; Ctrl-C stops it cleanly.
-//   node scripts/serve.mjs [--port 5173] [--dir dist]
-import { createServer } from 'node:http';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+// Serves the built app (dist/) from converge's relay, which is also the sync server the
+// replicas connect to: `converge-relay --static dist --data .relay-data` (SQLite in
+// that directory, no configuration, loopback only). Builds the relay with cargo first
+// (nothing to do when it is up to date). Prints the URL; Ctrl-C stops it cleanly.
+//   node scripts/serve.mjs [--port 5173] [--dir dist] [--data .relay-data]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const relayBinary = join(repoRoot, 'target', 'debug', 'converge-relay');
 
-/** A static file server for `dir`; resolves { server, url } once it listens. */
-export function serveStatic(dir, { port = 0, host = '127.0.0.1' } = {}) {
-  const root = resolve(dir);
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    let file = normalize(join(root, path));
-    if (file !== root && !file.startsWith(root + sep)) return res.writeHead(403).end();
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      await stat(file);
-    } catch {
-      return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-    createReadStream(file).pipe(res);
-  });
+/** Builds the relay (debug profile, as the tests use it). */
+export function buildRelay() {
+  const result = spawnSync('cargo', ['build', '--quiet', '-p', 'converge-relay'], { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('cargo build -p converge-relay failed');
+}
+
+/**
+ * Starts the relay serving `dir` with its data in `data`, on `port` (0: a free one).
+ * Resolves `{ url, address, port, stop(signal) }` once it listens; `stop` resolves when
+ * the process has exited. Build first with `buildRelay()`.
+ */
+export function startRelay({ dir, data, port = 0, host = '127.0.0.1', quiet = false }) {
+  mkdirSync(data, { recursive: true });
+  const child = spawn(
+    relayBinary,
+    ['--listen', `${host}:${port}`, '--data', resolve(data), '--static', resolve(dir)],
+    { stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
+  );
+  const exited = new Promise((done) => child.on('exit', (code, signal) => done({ code, signal })));
   return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => done({ server, url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${server.address().port}/` }));
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (\S+)/.exec(out);
+      if (!match) return;
+      const address = match[1];
+      const listenPort = Number(address.split(':').at(-1));
+      done({
+        address,
+        port: listenPort,
+        url: `http://localhost:${listenPort}/`,
+        exited,
+        stop(signal = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    });
+    child.on('exit', (code) => fail(new Error(`the relay exited (${code}) before listening`)));
   });
 }
 
@@ -45,16 +59,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const dir = arg('dir', fileURLToPath(new URL('../dist', import.meta.url)));
+  const data = arg('data', fileURLToPath(new URL('../.relay-data', import.meta.url)));
   const port = Number(arg('port', process.env.PORT ?? 5173));
-  const { server, url } = await serveStatic(dir, { port }).catch((error) => {
-    console.error(`could not listen on port ${port}: ${error.message} (try PORT=5174 make demo)`);
+  buildRelay();
+  const relay = await startRelay({ dir, data, port }).catch((error) => {
+    console.error(`could not start the relay on port ${port}: ${error.message} (try PORT=5174 make demo)`);
     process.exit(1);
   });
-  console.log(`\n  Booking board: ${url}\n  Open it in two tabs (or use the two replicas side by side). Ctrl-C stops the server.\n`);
-  const stop = () => {
+  console.log(`\n  Booking board: ${relay.url}\n  Served by converge-relay, data in ${data}.`);
+  console.log('  Open it in two tabs or two browsers; every replica syncs through the relay. Ctrl-C stops it.\n');
+  const stop = async () => {
+    await relay.stop('SIGTERM');
     console.log('\n  Stopped.');
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

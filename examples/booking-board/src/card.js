@@ -24,7 +24,7 @@ export function replicaCard(replica) {
     received: stat('received', 'received'),
     sync: stat('last-sync', 'last sync'),
     met: stat('conflicts', 'conflicts met'),
-    peers: stat('peers', 'peers'),
+    relay: stat('relay', 'relay'),
   };
   const saved = h('span', { class: 'hint', 'data-role': 'saved' });
   // Each section with the top-level document keys it shows (none: it shows replica
@@ -62,8 +62,15 @@ export function replicaCard(replica) {
     stats.received.value.textContent = bytes(totals.bytesReceived);
     stats.sync.value.textContent = ago(replica.lastSyncAt);
     stats.met.value.textContent = String(totals.conflicts);
-    const peers = replica.connectedPeers().map((id) => replica.peers.get(id)?.label ?? id.slice(-4));
-    stats.peers.value.textContent = replica.online ? (peers.length ? peers.sort().join(', ') : 'none yet') : 'offline';
+    // The relay connection: online (everything acknowledged), syncing, connecting
+    // (also while the relay is down or restarting: it retries with backoff), or
+    // offline (the switch).
+    const status = replica.connection.status;
+    const live = status.state === 'online' || status.state === 'syncing';
+    stats.relay.value.textContent = !replica.online || status.stopped ? 'offline' : live ? status.state : 'connecting';
+    stats.relay.element.title = status.breaker === 'open'
+      ? 'the relay is unreachable: retrying in a minute'
+      : status.reason ?? '';
     saved.dataset.saves = String(replica.saves);
     saved.dataset.savedQueue = String(replica.savedQueue);
     saved.textContent = replica.saveError ? `not saved: ${replica.saveError.message}` : replica.saves ? 'saved in IndexedDB' : '';

@@ -1,31 +1,32 @@
-// One replica of the board: a converge Document, its link to the other replicas (the
-// bus), an online/offline switch, the queue of deltas written but not yet acknowledged,
+// One replica of the board: a converge Document, its link to the relay (a WebSocket
+// through converge-crdt/relay's connect), an online/offline switch, the queue of deltas written but not yet acknowledged,
 // and its saved copy in IndexedDB. Everything the UI shows about a replica comes from
 // here; every change fires a 'change' event. What changed in the document comes from
 // the Document's own change events (`doc.subscribe`): `generations` counts the
 // changes per top-level key, so the views redraw only the parts that changed, and the
 // read policies are re-read only when the policy settings change.
 //
-// Sync is converge's session API: `hello(peer)` when a peer appears or comes back,
-// `messageFor(peer)` for what a peer lacks (a delta interval, or the full state),
-// `receive(bytes)` for what arrives (it returns the reply: an ack, or what the peer
-// asked for). Offline, nothing is sent or heard; writes wait in the replica's buffer,
-// and the outbox below lists them.
+// Sync goes through the relay (crates/relay; `make demo` serves this app from it):
+// every replica is a client of the relay's hub replica, which forwards each write to
+// the other replicas (in this tab, other tabs, other browsers) once it has committed it
+// to SQLite. The connection speaks converge's session API (`hello`, `messageFor`,
+// `receive`), reconnects with backoff when the relay restarts, and reports its status.
+// Offline (the switch) closes the socket; writes wait in the replica's buffer, and the
+// outbox below lists them until the relay acknowledges them.
 
 import { Document } from 'converge-crdt';
+import { connect, RELAY_PEER_ID } from 'converge-crdt/relay';
 import { describeWrite, recordMerge, recordResolution } from './audit.js';
 import { writeHold, seedHolds } from './board.js';
-import { joinBus } from './bus.js';
 import { show } from './dom.js';
 import { inboxEntries, metFields } from './conflicts.js';
 import { saver } from './persistence.js';
 import { applyPolicies, policySettings, writersOf } from './policy.js';
 
-const PRESENCE_MS = 1000;
-/** An unacknowledged message is sent again after this long. */
-const RESEND_MS = 2000;
-/** A peer not heard from for this long counts as gone (closed tab, or offline). */
-const PEER_TIMEOUT_MS = 3500;
+const TICK_MS = 1000;
+/** The relay document every replica syncs (`?doc=name`, default booking-board), on the relay serving this page. */
+const DOC_NAME = new URLSearchParams(location.search).get('doc') ?? 'booking-board';
+export const RELAY_URL = `${location.origin.replace(/^http/, 'ws')}/v1/docs/${encodeURIComponent(DOC_NAME)}`;
 /** Chart samples kept: one per second. */
 const HISTORY = 120;
 
@@ -39,6 +40,9 @@ export class BoardReplica extends EventTarget {
    */
   static createRecord(label, seed) {
     const doc = new Document();
+    // Durable mode: the replica sends only what IndexedDB has committed, so it can
+    // keep its writer id across reloads (no new writer id per page load).
+    doc.enableDurableWriter();
     doc.set(['replicas', doc.replicaId, 'label'], label);
     doc.addToSet(['replicas', doc.replicaId, 'writers'], doc.writerId);
     if (seed) {
@@ -66,7 +70,7 @@ export class BoardReplica extends EventTarget {
     this.id = record.id;
     this.label = record.label;
     this.createdAt = record.createdAt;
-    this.doc = Document.restore(record.saved);
+    this.doc = Document.restoreDurable(record.saved);
     // The queue is a write-ahead log on top of the saved state: merging it again is
     // harmless when the state already holds it, and restores it when it does not.
     this.outbox = record.outbox.slice();
@@ -74,8 +78,6 @@ export class BoardReplica extends EventTarget {
     this.online = record.online;
     this.base = { ...record.totals };
     this.lastSyncAt = record.lastSyncAt;
-    this.peers = new Map(); // id -> { label, seenAt }
-    this.sent = new Map(); // id -> { outstanding, at }: the last message offered to each peer
     this.history = [];
     this.saves = 0;
     this.saveError = null;
@@ -84,10 +86,12 @@ export class BoardReplica extends EventTarget {
     this.unsubscribe = this.doc.subscribe(({ paths }) => this.docChanged(paths));
     this.savedQueue = null; // the queue length in the last snapshot IndexedDB committed
     let queued = null;
+    let mark = null;
     this.save = saver(
       store,
       () => {
         queued = this.outbox.length;
+        mark = this.doc.saveMark(); // taken with the snapshot's save(), in one task
         return this.snapshot();
       },
       (error) => {
@@ -95,13 +99,25 @@ export class BoardReplica extends EventTarget {
         if (!error) {
           this.saves++;
           this.savedQueue = queued;
+          // Committed: the writes it holds may go to the relay now.
+          this.doc.markSaved(mark);
+          this.connection?.flush();
         }
         this.emit();
       },
     );
-    this.bus = joinBus((message) => this.hear(message));
-    this.timer = setInterval(() => this.tick(), PRESENCE_MS);
-    if (this.online) this.announce(true);
+    this.connection = connect(this.doc, RELAY_URL, {
+      minDelayMs: 100,
+      maxDelayMs: 2000,
+      onReceive: (report) => this.received(report),
+      onStatus: (status) => {
+        if (status.state === 'online') this.lastSyncAt = status.lastSyncAt;
+        this.settleOutbox();
+        this.emit();
+      },
+    });
+    if (!this.online) this.connection.disconnect();
+    this.timer = setInterval(() => this.tick(), TICK_MS);
     this.sample();
   }
 
@@ -146,11 +162,9 @@ export class BoardReplica extends EventTarget {
     this.emit();
   }
 
-  /** Peers heard from lately (none while offline). */
-  connectedPeers() {
-    if (!this.online) return [];
-    const now = Date.now();
-    return [...this.peers].filter(([, p]) => now - p.seenAt < PEER_TIMEOUT_MS).map(([id]) => id);
+  /** The relay connection's state: 'online', 'syncing', 'connecting' or 'offline'. */
+  relayState() {
+    return this.connection.status.state;
   }
 
   /** The display label of whoever wrote with `writer` (a writer id). */
@@ -169,9 +183,10 @@ export class BoardReplica extends EventTarget {
    * joins the outbox and, online, goes to the peers at once.
    */
   write(what, mutate) {
-    // After a restart the replica writes under a fresh id (a session writer of its
-    // replica id, which authority policies recognise): record it the first time, so
-    // the board can show who wrote what.
+    // A durable replica keeps its writer id across reloads; one saved before it was
+    // durable takes a fresh id once (a session writer of its replica id, which
+    // authority policies recognise): record it the first time, so the board can show
+    // who wrote what.
     if (!writersOf(this.doc, this.id).includes(this.doc.writerId)) {
       this.doc.addToSet(['replicas', this.id, 'writers'], this.doc.writerId);
     }
@@ -216,78 +231,28 @@ export class BoardReplica extends EventTarget {
 
   // --- the network -------------------------------------------------------------
 
+  /** The Offline button: closes the socket (writes queue up); online reconnects. */
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    if (online) this.announce(true);
-    else this.peers.clear();
+    if (online) this.connection.reconnect();
+    else this.connection.disconnect();
     this.save();
     this.emit();
   }
 
-  /** Says "here" on the bus; `back` asks every peer to catch up with us. */
-  announce(back) {
-    this.bus.send({ kind: 'here', from: this.id, label: this.label, back });
-  }
-
-  send(to, bytes) {
-    if (bytes !== undefined) this.bus.send({ kind: 'sync', from: this.id, to, bytes });
+  /** Sends the relay what it lacks (the connection also sends after each local write). */
+  flush() {
+    if (this.online) this.connection.flush();
   }
 
   /**
-   * Offers each connected peer what it lacks. What a peer has not acknowledged is
-   * sent again only after RESEND_MS (or when `force` says the peer may have lost it),
-   * not on every message that arrives meanwhile.
+   * After each message from the relay (the connection applied it and sent the reply):
+   * records in the audit log what the merge met (the merge report `receive` returns;
+   * converge computes it, nothing is re-ranked here).
    */
-  flush(force = false) {
-    const status = this.doc.metrics().peers;
-    const now = Date.now();
-    for (const peer of this.connectedPeers()) {
-      const outstanding = `${status[peer]?.acked}:${status[peer]?.pending}`;
-      const last = this.sent.get(peer);
-      if (!force && last?.outstanding === outstanding && now - last.at < RESEND_MS) continue;
-      const message = this.doc.messageFor(peer);
-      if (message === undefined) continue;
-      this.sent.set(peer, { outstanding, at: now });
-      this.send(peer, message);
-    }
-  }
-
-  hear(message) {
-    if (!this.online || !message || message.from === this.id) return;
-    if (message.kind === 'here') {
-      const known = this.connectedPeers().includes(message.from);
-      this.peers.set(message.from, { label: message.label, seenAt: Date.now() });
-      if (!known || message.back) {
-        // A new or returning peer: tell it we are here, say what we hold of its
-        // writes (it answers with the rest), and send what it lacks of ours.
-        if (message.back) this.announce(false);
-        this.sent.delete(message.from);
-        this.send(message.from, this.doc.hello(message.from));
-        this.flush();
-      }
-      return;
-    }
-    if (message.kind === 'sync' && message.to === this.id) this.receive(message);
-  }
-
-  receive({ from, bytes }) {
-    let report;
-    try {
-      // The merge report: what the message changed, and per field what the policy made
-      // of the concurrent writes it met (converge computes it; nothing is re-ranked here).
-      report = this.doc.receive(bytes);
-    } catch (error) {
-      // The replica keeps it in its dead-letter list (shown in the card).
-      console.warn(`replica ${this.label} rejected a message: ${error.code}`);
-      this.emit();
-      return;
-    }
-    const { reply } = report;
-    const peer = this.peers.get(from);
-    if (peer) peer.seenAt = Date.now();
+  received(report) {
     this.lastSyncAt = Date.now();
-    this.send(from, reply);
     // New policy settings must apply before the report's fields are read below (the
     // change event that also re-reads them comes after this call).
     if (touchesPolicy(report.changed)) this.policyKey = applyPolicies(this.doc, this.policyKey);
@@ -310,23 +275,23 @@ export class BoardReplica extends EventTarget {
     }
   }
 
-  /** Empties the outbox once every connected peer acknowledged everything we hold. */
+  /**
+   * Empties the outbox once the relay acknowledged everything we hold (it acknowledges
+   * only what it committed to its storage, so the outbox is no longer needed).
+   */
   settleOutbox() {
     if (this.outbox.length === 0) return;
-    const peers = this.connectedPeers();
-    if (peers.length === 0) return;
-    const status = this.doc.metrics().peers;
-    const acked = (p) => status[p] && status[p].acked !== null && status[p].pending === 0;
-    if (peers.every(acked)) this.outbox = [];
+    const relay = this.doc.metrics().peers[RELAY_PEER_ID];
+    if (relay && relay.acked !== null && relay.pending === 0) {
+      this.outbox = [];
+      this.save();
+    }
   }
 
   tick() {
     if (this.online) {
-      this.announce(false);
       this.flush();
-      const before = this.outbox.length;
       this.settleOutbox();
-      if (this.outbox.length !== before) this.save();
     }
     this.sample();
     this.emit();
@@ -350,6 +315,6 @@ export class BoardReplica extends EventTarget {
   stop() {
     this.unsubscribe();
     clearInterval(this.timer);
-    this.bus.close();
+    this.connection.close();
   }
 }

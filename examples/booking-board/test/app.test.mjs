@@ -1,18 +1,25 @@
 // The booking board in a real headless Chromium (playwright-core driving Debian's
-// /usr/bin/chromium), served from dist/ by scripts/serve.mjs: two replicas side by
-// side in one tab plus a third in a second tab; one goes offline; both edit the same
-// holds; back online, the board converges under the field policies, the released-vs-
-// active edit lands in every inbox, resolving it empties them all and is audited;
-// then a reload keeps an offline replica's state and queued deltas, which still sync.
+// /usr/bin/chromium), served from dist/ by the real relay (scripts/serve.mjs starts
+// target/debug/converge-relay with --static and a temporary data directory), through
+// which every replica syncs: two replicas side by side in one tab plus a third in a
+// second browser context (its own storage, no channel to the first but the relay);
+// one goes offline (its socket closes); both edit the same holds; back online, the
+// board converges under the field policies, the released-vs-active edit
+// lands in every inbox, resolving it empties them all and is audited; then the relay
+// is killed mid-test, both sides edit while it is down, it restarts, everyone
+// reconnects and converges, with the new conflict in every inbox; then a reload keeps
+// an offline replica's state and queued deltas, which still sync. A fresh browser
+// context on its own relay document plays 'Show me'.
 // Saves the screenshot README shows at docs/demo.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serveStatic } from '../scripts/serve.mjs';
+import { buildRelay, startRelay } from '../scripts/serve.mjs';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const screenshot = fileURLToPath(new URL('../../../docs/demo.png', import.meta.url));
@@ -21,6 +28,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const WAIT = { timeout: 15_000 };
 
 let site;
+let data;
 let browser;
 let context;
 const problems = [];
@@ -28,20 +36,25 @@ const newContext = () => browser.newContext({ viewport: { width: 1480, height: 1
 
 before(async () => {
   assert.ok(existsSync(`${dist}/index.html`), 'build the app first: npm run build');
-  site = await serveStatic(dist);
+  buildRelay();
+  data = await mkdtemp(join(tmpdir(), 'booking-board-relay-'));
+  site = await startRelay({ dir: dist, data, quiet: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   context = await newContext();
 });
 
 after(async () => {
   await browser?.close();
-  site?.server.close();
+  await site?.stop('SIGKILL');
+  if (data) await rm(data, { recursive: true, force: true });
 });
 
 async function open(path, inContext = context) {
   const page = await inContext.newPage();
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
+    // A socket to a relay that is down is expected while it restarts.
+    if (/WebSocket connection to .* failed/.test(m.text())) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
   });
   await page.goto(site.url + path);
@@ -117,21 +130,23 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   const [a, b] = [replica(page, 'A'), replica(page, 'B')];
   // The first run seeds three holds; B starts empty and syncs them from A.
   for (const r of [a, b]) {
-    await r.waitStat('peers', r === a ? 'B' : 'A');
+    await r.waitStat('relay', 'online');
     await r.waitStat('pending', '0');
     assert.deepEqual(await r.card.locator('tr[data-hold]').evaluateAll((rows) => rows.map((x) => x.dataset.hold)), ['h1', 'h2', 'h3']);
   }
   assert.equal(await b.status('h2'), 'confirmed');
 
-  // A second tab is one more replica, syncing over BroadcastChannel.
-  const tab = await open('?replicas=1');
+  // A second browser (its own storage, no channel to the first but the relay) is one
+  // more replica: it learns from the relay that the board exists, so it is C and
+  // seeds nothing.
+  const tab = await open('?replicas=1', await newContext());
   const c = replica(tab, 'C');
-  await c.waitStat('peers', 'A, B');
+  await c.waitStat('relay', 'online');
   await c.card.locator('tr[data-hold="h3"]').waitFor(WAIT);
 
   // B goes offline; A and B edit the same holds.
   await b.setOnline(false);
-  await b.waitStat('peers', 'offline');
+  await b.waitStat('relay', 'offline');
   const base = await a.expiry('h1');
   const [day] = base.split('T');
   const earlier = `${day}T21:00`;
@@ -144,7 +159,7 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   await b.setStatus('h2', 'released');
   await b.waitStat('pending', '3');
   assert.equal(await b.status('h1'), 'released', 'offline, B shows its own edit');
-  await a.waitStat('pending', '0'); // C acknowledged A's edits
+  await a.waitStat('pending', '0'); // the relay committed and acknowledged A's edits
   await c.waitValue('h2', 'status', 'active');
   assert.equal(await c.status('h1'), 'confirmed');
 
@@ -156,10 +171,10 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   }
   const boards = await Promise.all([a, b, c].map((r) => r.boardText()));
   assert.deepEqual(boards[1], boards[0], 'B shows the same board as A');
-  assert.deepEqual(boards[2], boards[0], 'the other tab shows the same board');
+  assert.deepEqual(boards[2], boards[0], 'the other browser shows the same board');
   const states = await Promise.all([a, b, c].map((r) => r.encoded()));
   assert.equal(states[1], states[0], 'A and B hold byte-identical states');
-  assert.equal(states[2], states[0], 'so does C, in the other tab');
+  assert.equal(states[2], states[0], 'so does C, in the other browser');
   for (const r of [a, b, c]) {
     assert.equal(await r.status('h1'), 'confirmed', `${r.label}: confirmed absorbs released`);
     assert.equal(await r.expiry('h1'), later, `${r.label}: the later expiry wins`);
@@ -200,9 +215,32 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   assert.equal(auditTexts[1], auditTexts[0], 'every replica shows the same log');
   assert.equal(auditTexts[2], auditTexts[0]);
 
+  // The relay dies (SIGKILL) mid-session; both sides edit h3 while it is down.
+  await a.setStatus('h3', 'confirmed');
+  for (const r of [b, c]) await r.waitValue('h3', 'status', 'confirmed');
+  await a.waitStat('pending', '0');
+  const port = site.port;
+  await site.stop('SIGKILL');
+  for (const r of [a, b, c]) await r.waitStat('relay', 'connecting');
+  await a.setStatus('h3', 'active');
+  await b.setStatus('h3', 'released');
+  await b.waitStat('pending', '1');
+  site = await startRelay({ dir: dist, data, port, quiet: true });
+  for (const r of [a, b, c]) {
+    await r.waitStat('relay', 'online');
+    await r.waitStat('pending', '0');
+    await r.waitInbox(1);
+    assert.equal(await r.inbox().first().getAttribute('data-path'), 'holds/h3/status');
+  }
+  const afterRestart = await Promise.all([a, b, c].map((r) => r.encoded()));
+  assert.equal(afterRestart[1], afterRestart[0], 'A and B converge after the relay restart');
+  assert.equal(afterRestart[2], afterRestart[0], 'so does C');
+  await a.inbox().first().locator('.candidate', { hasText: 'active' }).locator('[data-action="keep"]').click();
+  for (const r of [a, b, c]) await r.waitInbox(0);
+
   // Persistence: B goes offline and queues two edits; the page reloads.
   await b.setOnline(false);
-  await b.waitStat('peers', 'offline');
+  await b.waitStat('relay', 'offline');
   const seatsBefore = Number(await b.field('h3', 'seats').textContent());
   await b.card.locator('tr[data-hold="h3"] [data-action="seat-plus"]').click();
   await b.field('h3', 'notes').fill('called back, wants the aisle');
@@ -210,8 +248,14 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
   await b.waitStat('pending', '2');
   // IndexedDB committed a snapshot holding both queued deltas.
   await b.card.locator('[data-role="saved"][data-saved-queue="2"]').waitFor(WAIT);
+  const writers = () =>
+    page.evaluate(() => globalThis.board.replicas.map((r) => [r.label, r.id, r.doc.writerId]));
+  const writersBefore = await writers();
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', WAIT);
+  // Durable writers: the reload keeps every replica's writer id (its replica id).
+  assert.deepEqual(await writers(), writersBefore);
+  for (const [label, id, writer] of writersBefore) assert.equal(writer, id, `${label} writes under its own id`);
   const [a2, b2] = [replica(page, 'A'), replica(page, 'B')];
   assert.equal(await b2.card.getAttribute('data-online'), 'false', 'B is still offline after the reload');
   await b2.waitStat('pending', '2');
@@ -226,17 +270,22 @@ test('two replicas and a tab: offline edits, merge under policies, inbox, audit,
     assert.equal(await r.field('h3', 'notes').inputValue(), 'called back, wants the aisle');
   }
   await b2.waitStat('pending', '0');
+  // One writer id per replica in the document, whatever the reloads and restarts.
+  const version = await page.evaluate(() => Object.keys(globalThis.board.replicas[0].doc.version()).sort());
+  const ids = [...writersBefore.map(([, id]) => id), await tab.evaluate(() => globalThis.board.replicas[0].id)].sort();
+  assert.deepEqual(version, ids);
   assert.deepEqual(problems, [], 'no page errors or warnings');
 });
 
 test("a first-time user's 'Show me' plays the seeds' case: h1 settles, h2 waits in both inboxes", async () => {
   const fresh = await newContext(); // its own IndexedDB: a first run again
   try {
-    const page = await open('', fresh);
+    // Its own relay document too: a first run of the board.
+    const page = await open('?doc=show-me', fresh);
     const [a, b] = [replica(page, 'A'), replica(page, 'B')];
-    await b.waitStat('peers', 'A');
+    await b.waitStat('relay', 'online');
     await page.locator('#show-me').click();
-    await b.waitStat('peers', 'offline');
+    await b.waitStat('relay', 'offline');
     await page.locator('#show-me:not([disabled])').waitFor(WAIT);
     for (const r of [a, b]) {
       await r.waitInbox(1);

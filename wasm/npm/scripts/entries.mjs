@@ -10,6 +10,7 @@
 //   slim.d.ts      the slim entry's types (no DOM lib needed)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeRelayEntry } from './relay-entry.mjs';
 
 const dist = process.argv[2];
 const web = join(dist, 'web');
@@ -307,3 +308,6 @@ export { init };
 export function initSync(input: { module: WasmBytes | WebAssemblyModuleLike } | WasmBytes | WebAssemblyModuleLike): unknown;
 `,
 );
+
+// converge-crdt/relay: the relay client and persistence helper (plain JS).
+writeRelayEntry(dist);

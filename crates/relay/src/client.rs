@@ -1,0 +1,329 @@
+//! A Rust client of the relay (tokio-tungstenite): a local `Replica<Document>` synced
+//! with one document on the relay, reconnecting with backoff (full jitter) and
+//! resuming with its sync token.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use converge_core::ReplicaId;
+use converge_ormap::Document;
+use converge_sync::Replica;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tracing::debug;
+
+use crate::{close_code, Error, RELAY_PEER_ID};
+
+/// How a [`Client`] connects.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// The token (sent as `?token=`), if the relay needs one.
+    pub token: Option<String>,
+    /// The first reconnect delay's upper bound (full jitter: a random delay below it).
+    pub min_backoff: Duration,
+    /// The largest reconnect delay bound.
+    pub max_backoff: Duration,
+    /// The replica id to use (default: random).
+    pub id: Option<ReplicaId>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            token: None,
+            min_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(2),
+            id: None,
+        }
+    }
+}
+
+struct Inner {
+    replica: Mutex<Replica<Document>>,
+    /// Local writes wait to be sent.
+    wake: Notify,
+    /// The highest sequence number (exclusive) of ours the relay acknowledged.
+    acked: watch::Sender<u64>,
+    /// Frames received (to wait for remote changes).
+    received: watch::Sender<u64>,
+    /// Whether a connection is open.
+    connected: watch::Sender<bool>,
+    /// The last sync token for the relay.
+    token: Mutex<Option<Vec<u8>>>,
+    /// Why the client stopped for good (a fatal close code).
+    fatal: Mutex<Option<(u16, String)>>,
+    stop: watch::Sender<bool>,
+}
+
+/// A client of one document on a relay. Writes apply locally at once and are sent in
+/// the background; [`wait_acked`](Self::wait_acked) tells when the relay has made one
+/// durable.
+pub struct Client {
+    inner: Arc<Inner>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("acked", &*self.inner.acked.borrow())
+            .field("connected", &*self.inner.connected.borrow())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Client {
+    /// Starts a client of document `doc` on the relay at `base_url` (`ws://host:port`).
+    /// Returns at once; the connection opens in the background (see
+    /// [`wait_connected`](Self::wait_connected)).
+    pub fn connect(base_url: &str, doc: &str, options: ClientOptions) -> Result<Client, Error> {
+        let id = match options.id {
+            Some(id) => id,
+            None => ReplicaId::random()?,
+        };
+        let replica = Replica::new(id, Document::new())?;
+        let inner = Arc::new(Inner {
+            replica: Mutex::new(replica),
+            wake: Notify::new(),
+            acked: watch::Sender::new(0),
+            received: watch::Sender::new(0),
+            connected: watch::Sender::new(false),
+            token: Mutex::new(None),
+            fatal: Mutex::new(None),
+            stop: watch::Sender::new(false),
+        });
+        let mut url = format!("{}/v1/docs/{doc}", base_url.trim_end_matches('/'));
+        if let Some(token) = &options.token {
+            url.push_str("?token=");
+            url.push_str(token);
+        }
+        let task = tokio::spawn(run(Arc::clone(&inner), url, options));
+        Ok(Client {
+            inner,
+            task: Some(task),
+        })
+    }
+
+    /// This client's replica id.
+    pub fn id(&self) -> ReplicaId {
+        lock(&self.inner.replica).id()
+    }
+
+    /// Applies a local write (`mutate` gets the document and the id to write under,
+    /// and returns the delta) and sends it. Returns its sequence number.
+    pub fn update(&self, mutate: impl FnOnce(&mut Document, ReplicaId) -> Document) -> u64 {
+        let seq = lock(&self.inner.replica).update(mutate);
+        self.inner.wake.notify_one();
+        seq
+    }
+
+    /// A copy of the document.
+    pub fn state(&self) -> Document {
+        lock(&self.inner.replica).state().clone()
+    }
+
+    /// Reads the document in place.
+    pub fn read<R>(&self, f: impl FnOnce(&Document) -> R) -> R {
+        f(lock(&self.inner.replica).state())
+    }
+
+    /// The sequence number (exclusive) up to which the relay acknowledged our writes.
+    pub fn acked(&self) -> u64 {
+        *self.inner.acked.borrow()
+    }
+
+    /// Whether a connection is open now.
+    pub fn is_connected(&self) -> bool {
+        *self.inner.connected.borrow()
+    }
+
+    /// The close code and reason that stopped the client for good, if any.
+    pub fn fatal(&self) -> Option<(u16, String)> {
+        lock(&self.inner.fatal).clone()
+    }
+
+    /// Waits until the relay acknowledged write `seq` (it is durable there).
+    pub async fn wait_acked(&self, seq: u64) -> Result<(), Error> {
+        let mut acked = self.inner.acked.subscribe();
+        loop {
+            if *acked.borrow_and_update() > seq {
+                return Ok(());
+            }
+            if let Some((code, reason)) = self.fatal() {
+                return Err(Error::Refused { code, reason });
+            }
+            acked.changed().await.map_err(|_| Error::Closed)?;
+        }
+    }
+
+    /// Waits until a connection is open.
+    pub async fn wait_connected(&self) -> Result<(), Error> {
+        let mut connected = self.inner.connected.subscribe();
+        loop {
+            if *connected.borrow_and_update() {
+                return Ok(());
+            }
+            if let Some((code, reason)) = self.fatal() {
+                return Err(Error::Refused { code, reason });
+            }
+            connected.changed().await.map_err(|_| Error::Closed)?;
+        }
+    }
+
+    /// Waits until `done` holds of the document (checked after every frame received).
+    pub async fn wait_until(&self, done: impl Fn(&Document) -> bool) -> Result<(), Error> {
+        let mut received = self.inner.received.subscribe();
+        loop {
+            received.borrow_and_update();
+            if self.read(&done) {
+                return Ok(());
+            }
+            if let Some((code, reason)) = self.fatal() {
+                return Err(Error::Refused { code, reason });
+            }
+            received.changed().await.map_err(|_| Error::Closed)?;
+        }
+    }
+
+    /// Closes the connection (close code 1000) and stops the client.
+    pub async fn close(mut self) {
+        self.inner.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.inner.stop.send_replace(true);
+    }
+}
+
+/// A random duration below `bound` (full jitter).
+fn jitter(bound: Duration) -> Duration {
+    let r = ReplicaId::random().map_or(0, |r| r.get());
+    let millis = bound.as_millis().max(1) as u64;
+    Duration::from_millis(r % millis)
+}
+
+async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
+    let mut backoff = options.min_backoff;
+    let mut stop = inner.stop.subscribe();
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        let connected = tokio::select! {
+            c = tokio_tungstenite::connect_async(url.as_str()) => c,
+            _ = stop.changed() => return,
+        };
+        match connected {
+            Ok((socket, _)) => {
+                backoff = options.min_backoff;
+                inner.connected.send_replace(true);
+                let ended = session(&inner, socket, &mut stop).await;
+                inner.connected.send_replace(false);
+                match ended {
+                    Ok(true) => return,
+                    Ok(false) => {}
+                    Err(Error::Refused { code, reason }) if close_code::is_fatal(code) => {
+                        *lock(&inner.fatal) = Some((code, reason));
+                        // Wake the waiters so they see it.
+                        inner.acked.send_modify(|_| {});
+                        inner.connected.send_modify(|_| {});
+                        inner.received.send_modify(|_| {});
+                        return;
+                    }
+                    Err(e) => debug!(error = %e, "connection ended"),
+                }
+            }
+            Err(e) => debug!(error = %e, "cannot connect"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(jitter(backoff)) => {}
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(options.max_backoff);
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One connection: hello (or resume), then sync until it closes. `Ok(true)` when the
+/// client was stopped.
+async fn session(
+    inner: &Inner,
+    socket: Socket,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<bool, Error> {
+    let (mut sink, mut stream) = socket.split();
+    let ws = |e: tokio_tungstenite::tungstenite::Error| Error::WebSocket(e.to_string());
+    let first = {
+        let mut replica = lock(&inner.replica);
+        let token = lock(&inner.token).clone();
+        match token.map(|t| replica.resume(&t)) {
+            Some(Ok(hello)) => hello,
+            _ => replica.hello(RELAY_PEER_ID)?,
+        }
+    };
+    sink.send(Message::Binary(first.into())).await.map_err(ws)?;
+    loop {
+        let outgoing = {
+            let mut replica = lock(&inner.replica);
+            replica.message_for(RELAY_PEER_ID)?
+        };
+        if let Some(bytes) = outgoing {
+            sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
+        }
+        tokio::select! {
+            _ = stop.changed() => {
+                let _ = sink.send(Message::Close(None)).await;
+                return Ok(true);
+            }
+            _ = inner.wake.notified() => {}
+            message = stream.next() => {
+                let bytes = match message {
+                    Some(Ok(Message::Binary(bytes))) => bytes,
+                    Some(Ok(Message::Close(frame))) => {
+                        let (code, reason) = frame
+                            .map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((close_code::NORMAL, String::new()));
+                        return Err(Error::Refused { code, reason });
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(ws(e)),
+                    None => return Ok(false),
+                };
+                let reply = {
+                    let mut replica = lock(&inner.replica);
+                    let reply = replica.receive(&bytes)?;
+                    let acked = replica
+                        .peers()
+                        .find(|(id, _)| *id == RELAY_PEER_ID)
+                        .and_then(|(_, status)| status.acked);
+                    if let Some(acked) = acked {
+                        inner.acked.send_if_modified(|a| {
+                            let newer = acked > *a;
+                            *a = (*a).max(acked);
+                            newer
+                        });
+                    }
+                    *lock(&inner.token) = replica.sync_token(RELAY_PEER_ID)?;
+                    reply
+                };
+                inner.received.send_modify(|n| *n += 1);
+                if let Some(reply) = reply {
+                    sink.send(Message::Binary(reply.into())).await.map_err(ws)?;
+                }
+            }
+        }
+    }
+}

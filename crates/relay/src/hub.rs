@@ -1,0 +1,480 @@
+//! A document's hub: the task that owns the server-side `Replica<Document>` of one
+//! document, applies its clients' messages in batches, commits their news to storage
+//! (one transaction per batch) and only then sends acks and forwards.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use converge_core::{Codec, CountConflicts, Lattice, ReplicaId};
+use converge_ormap::Document;
+use converge_sync::{MessageHead, Replica};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, error, info, warn};
+
+use crate::auth::Scope;
+use crate::registry::Shared;
+use crate::{close_code, Error, RELAY_PEER_ID};
+
+/// A connection's id, unique within the process.
+pub(crate) type ConnId = u64;
+
+/// How the hub reaches one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnHandle {
+    pub(crate) id: ConnId,
+    pub(crate) scope: Scope,
+    /// Frames to send (bounded: a full queue is a slow consumer).
+    pub(crate) outbox: mpsc::Sender<Bytes>,
+    /// Set to a close code to close the connection (the first code set wins).
+    pub(crate) close: Arc<watch::Sender<u16>>,
+}
+
+impl ConnHandle {
+    /// Asks the connection to close with `code` (once; later codes are ignored).
+    pub(crate) fn close(&self, code: u16) {
+        self.close.send_if_modified(|c| {
+            if *c == 0 {
+                *c = code;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// Joins and leaves (unbounded: they carry no data).
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// A connection opened on this document.
+    Join(ConnHandle),
+    /// A connection ended.
+    Leave(ConnId),
+}
+
+/// One frame from a connection, its head already read.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub(crate) conn: ConnId,
+    pub(crate) head: MessageHead,
+    pub(crate) bytes: Bytes,
+}
+
+/// The channels into a hub.
+#[derive(Debug, Clone)]
+pub(crate) struct HubHandle {
+    /// Which hub this is (a document reloaded gets a new one).
+    pub(crate) generation: u64,
+    pub(crate) control: mpsc::UnboundedSender<Control>,
+    pub(crate) frames: mpsc::Sender<Frame>,
+}
+
+/// The most frames applied before their news is committed and their replies sent.
+const MAX_BATCH: usize = 512;
+
+struct Conn {
+    handle: ConnHandle,
+    peer: Option<ReplicaId>,
+}
+
+struct Hub {
+    shared: Arc<Shared>,
+    doc: String,
+    generation: u64,
+    replica: Replica<Document>,
+    conns: HashMap<ConnId, Conn>,
+    /// The last log sequence number appended.
+    last_seq: u64,
+    /// Log entries appended since the last snapshot.
+    since_snapshot: u64,
+    compacting: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Loads `doc` from storage: the snapshot joined with every log entry. An entry that
+/// does not decode is skipped and logged (a committed entry never is; a damaged disk
+/// may be). Returns the state, the last sequence number and how many entries follow
+/// the snapshot.
+pub(crate) async fn load_document(
+    shared: &Shared,
+    doc: &str,
+) -> Result<(Document, u64, u64), Error> {
+    let loaded = shared.storage.load(doc).await?;
+    let mut state = Document::new();
+    let mut last_seq = 0;
+    if let Some((up_to, bytes)) = &loaded.snapshot {
+        state = Document::decode(bytes)?;
+        last_seq = *up_to;
+    }
+    let mut count = 0;
+    for (seq, bytes) in &loaded.log {
+        match Document::decode(bytes) {
+            Ok(delta) => state.join(delta),
+            Err(e) => error!(doc, seq, error = %e, "skipping an undecodable log entry"),
+        }
+        last_seq = last_seq.max(*seq);
+        count += 1;
+    }
+    Ok((state, last_seq, count))
+}
+
+/// Runs the hub of `doc` until it is evicted or its storage fails.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    doc: String,
+    generation: u64,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    mut frames: mpsc::Receiver<Frame>,
+) {
+    let loaded = load_document(&shared, &doc)
+        .await
+        .and_then(|(state, last, count)| Ok((Replica::new(RELAY_PEER_ID, state)?, last, count)));
+    let (replica, last_seq, since_snapshot) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            error!(doc, error = %e, "cannot load the document");
+            shared
+                .metrics
+                .storage_errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            shared.remove_hub(&doc, generation);
+            control.close();
+            while let Ok(c) = control.try_recv() {
+                if let Control::Join(handle) = c {
+                    shared.metrics.reject(close_code::STORAGE_UNAVAILABLE);
+                    handle.close(close_code::STORAGE_UNAVAILABLE);
+                }
+            }
+            return;
+        }
+    };
+    debug!(doc, last_seq, "document loaded");
+    let mut hub = Hub {
+        shared,
+        doc,
+        generation,
+        replica,
+        conns: HashMap::new(),
+        last_seq,
+        since_snapshot,
+        compacting: Arc::default(),
+    };
+    loop {
+        let idle = hub.shared.limits.idle_evict;
+        tokio::select! {
+            biased;
+            c = control.recv() => match c {
+                Some(c) => hub.control(c),
+                None => break,
+            },
+            f = frames.recv() => match f {
+                Some(f) => {
+                    if hub.batch(f, &mut control, &mut frames).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = tokio::time::sleep(idle), if hub.conns.is_empty() => {
+                if hub.try_evict(&mut control, &mut frames).await {
+                    return;
+                }
+            }
+        }
+    }
+    // Storage failed (or the channels closed): drop the document from memory.
+    hub.fail(&mut control);
+}
+
+impl Hub {
+    fn control(&mut self, c: Control) {
+        match c {
+            Control::Join(handle) => {
+                self.conns.insert(handle.id, Conn { handle, peer: None });
+            }
+            Control::Leave(id) => self.drop_conn(id),
+        }
+    }
+
+    fn drop_conn(&mut self, id: ConnId) {
+        if let Some(conn) = self.conns.remove(&id) {
+            if let Some(peer) = conn.peer {
+                if !self.conns.values().any(|c| c.peer == Some(peer)) {
+                    self.replica.remove_peer(peer);
+                }
+            }
+        }
+    }
+
+    fn close_conn(&mut self, id: ConnId, code: u16) {
+        if let Some(conn) = self.conns.get(&id) {
+            self.shared.metrics.reject(code);
+            conn.handle.close(code);
+        }
+        self.drop_conn(id);
+    }
+
+    /// Applies `first` and the frames waiting behind it, commits their news, then
+    /// replies and forwards. An error means storage failed: nothing was sent.
+    async fn batch(
+        &mut self,
+        first: Frame,
+        control: &mut mpsc::UnboundedReceiver<Control>,
+        frames: &mut mpsc::Receiver<Frame>,
+    ) -> Result<(), Error> {
+        let mut news: Vec<Vec<u8>> = Vec::new();
+        let mut replies: Vec<(ConnId, Vec<u8>)> = Vec::new();
+        let mut next = Some(first);
+        let mut count = 0;
+        while let Some(frame) = next.take() {
+            if !self.conns.contains_key(&frame.conn) {
+                // Its join may be queued behind: joins are sent before any frame.
+                while let Ok(c) = control.try_recv() {
+                    self.control(c);
+                }
+            }
+            self.apply(frame, &mut news, &mut replies)?;
+            count += 1;
+            if count < MAX_BATCH {
+                next = frames.try_recv().ok();
+            }
+        }
+        if !news.is_empty() {
+            let entries = news.len() as u64;
+            let started = Instant::now();
+            match self.shared.storage.append(&self.doc, news).await {
+                Ok(last) => {
+                    self.shared.metrics.observe_commit(started.elapsed());
+                    self.shared
+                        .metrics
+                        .log_entries
+                        .fetch_add(entries, std::sync::atomic::Ordering::Relaxed);
+                    self.last_seq = last;
+                    self.since_snapshot += entries;
+                }
+                Err(e) => {
+                    error!(doc = self.doc, error = %e, "commit failed: dropping the document");
+                    return Err(e);
+                }
+            }
+        }
+        for (id, reply) in replies {
+            self.send(id, reply);
+        }
+        if self.since_snapshot > 0 && count > 0 {
+            self.forward();
+        }
+        if self.since_snapshot >= self.shared.limits.compact_every {
+            self.compact_in_background();
+        }
+        Ok(())
+    }
+
+    /// Applies one frame; its news goes to `news`, its reply to `replies`.
+    fn apply(
+        &mut self,
+        frame: Frame,
+        news: &mut Vec<Vec<u8>>,
+        replies: &mut Vec<(ConnId, Vec<u8>)>,
+    ) -> Result<(), Error> {
+        let Some(conn) = self.conns.get_mut(&frame.conn) else {
+            return Ok(());
+        };
+        let sender = frame.head.sender;
+        if conn.peer.is_none() {
+            conn.peer = Some(sender);
+            let replaced: Vec<ConnId> = self
+                .conns
+                .iter()
+                .filter(|(id, c)| **id != frame.conn && c.peer == Some(sender))
+                .map(|(id, _)| *id)
+                .collect();
+            for id in replaced {
+                if let Some(old) = self.conns.remove(&id) {
+                    self.shared.metrics.reject(close_code::BAD_FRAME);
+                    old.handle.close(close_code::BAD_FRAME);
+                }
+            }
+        }
+        let Some(conn) = self.conns.get(&frame.conn) else {
+            return Ok(());
+        };
+        if conn.handle.scope == Scope::Read && frame.head.kind.carries_data() {
+            match self.replica.would_bring_news(&frame.bytes) {
+                Ok(false) => {}
+                Ok(true) => {
+                    self.close_conn(frame.conn, close_code::READ_ONLY);
+                    return Ok(());
+                }
+                Err(_) => {
+                    self.close_conn(frame.conn, close_code::BAD_FRAME);
+                    return Ok(());
+                }
+            }
+        }
+        let mut encode_failed = None;
+        let before = news.len();
+        let result = self.replica.receive_with(&frame.bytes, |state, value| {
+            match value.encode() {
+                Ok(bytes) => news.push(bytes),
+                Err(e) => encode_failed = Some(e),
+            }
+            state.join_counting(value)
+        });
+        if let Some(e) = encode_failed {
+            // The state now holds news the log lacks: the hub must not go on.
+            return Err(e.into());
+        }
+        match result {
+            Ok(reply) => {
+                if let Some(reply) = reply {
+                    replies.push((frame.conn, reply));
+                }
+            }
+            Err(e) => {
+                debug!(doc = self.doc, error = %e, "rejected a message");
+                if news.len() > before {
+                    // Joined, then the reply failed to encode: keep the news (it is
+                    // in the state) but refuse the connection.
+                    warn!(doc = self.doc, "a message was applied but its reply failed");
+                }
+                self.close_conn(frame.conn, close_code::BAD_FRAME);
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues `bytes` for connection `id`; a full queue drops the connection.
+    fn send(&mut self, id: ConnId, bytes: Vec<u8>) {
+        let Some(conn) = self.conns.get(&id) else {
+            return;
+        };
+        match conn.handle.outbox.try_send(Bytes::from(bytes)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close_conn(id, close_code::SLOW_CONSUMER);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.drop_conn(id),
+        }
+    }
+
+    /// Sends every connected peer what it lacks.
+    fn forward(&mut self) {
+        let targets: Vec<(ConnId, ReplicaId)> = self
+            .conns
+            .iter()
+            .filter_map(|(id, c)| c.peer.map(|p| (*id, p)))
+            .collect();
+        for (id, peer) in targets {
+            match self.replica.message_for(peer) {
+                Ok(Some(bytes)) => self.send(id, bytes),
+                Ok(None) => {}
+                Err(e) => warn!(doc = self.doc, error = %e, "cannot encode a message"),
+            }
+        }
+    }
+
+    fn snapshot(&self) -> Option<Vec<u8>> {
+        match self.replica.state().encode() {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                warn!(doc = self.doc, error = %e, "cannot encode a snapshot");
+                None
+            }
+        }
+    }
+
+    fn compact_in_background(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.compacting.swap(true, SeqCst) {
+            return;
+        }
+        let Some(snapshot) = self.snapshot() else {
+            self.compacting.store(false, SeqCst);
+            return;
+        };
+        self.since_snapshot = 0;
+        let (shared, doc, up_to, flag) = (
+            Arc::clone(&self.shared),
+            self.doc.clone(),
+            self.last_seq,
+            Arc::clone(&self.compacting),
+        );
+        tokio::spawn(async move {
+            match shared.storage.compact(&doc, snapshot, up_to).await {
+                Ok(()) => {
+                    shared
+                        .metrics
+                        .compactions
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(e) => {
+                    shared
+                        .metrics
+                        .storage_errors
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    warn!(doc, error = %e, "compaction failed (nothing lost: the log stays)");
+                }
+            }
+            flag.store(false, SeqCst);
+        });
+    }
+
+    /// Evicts the idle document: compacts, then leaves the registry unless a
+    /// connection arrived meanwhile. True when the hub ended.
+    async fn try_evict(
+        &mut self,
+        control: &mut mpsc::UnboundedReceiver<Control>,
+        frames: &mut mpsc::Receiver<Frame>,
+    ) -> bool {
+        if self.since_snapshot > 0 {
+            if let Some(snapshot) = self.snapshot() {
+                if self
+                    .shared
+                    .storage
+                    .compact(&self.doc, snapshot, self.last_seq)
+                    .await
+                    .is_ok()
+                {
+                    self.since_snapshot = 0;
+                    self.shared
+                        .metrics
+                        .compactions
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+        let evicted = self.shared.evict_hub(&self.doc, self.generation, || {
+            if control.is_empty() && frames.is_empty() {
+                control.close();
+                frames.close();
+                true
+            } else {
+                false
+            }
+        });
+        if evicted {
+            info!(doc = self.doc, "evicted idle document");
+        }
+        evicted
+    }
+
+    /// Storage failed: closes every connection with 4503 and leaves the registry.
+    fn fail(&mut self, control: &mut mpsc::UnboundedReceiver<Control>) {
+        self.shared
+            .metrics
+            .storage_errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared.remove_hub(&self.doc, self.generation);
+        control.close();
+        while let Ok(c) = control.try_recv() {
+            self.control(c);
+        }
+        for conn in self.conns.values() {
+            self.shared.metrics.reject(close_code::STORAGE_UNAVAILABLE);
+            conn.handle.close(close_code::STORAGE_UNAVAILABLE);
+        }
+        self.conns.clear();
+    }
+}

@@ -1,0 +1,177 @@
+//! The relay's counters, rendered in the Prometheus text format at `/metrics`.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::close_code;
+
+/// Upper bounds (seconds) of the commit latency histogram's buckets.
+const COMMIT_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 5.0,
+];
+
+/// Counters and gauges, updated lock-free.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Open WebSocket connections.
+    pub connections: AtomicU64,
+    /// Documents loaded in memory.
+    pub documents_loaded: AtomicU64,
+    /// Frames received.
+    pub messages_in: AtomicU64,
+    /// Frames sent.
+    pub messages_out: AtomicU64,
+    /// Bytes received in frames.
+    pub bytes_in: AtomicU64,
+    /// Bytes sent in frames.
+    pub bytes_out: AtomicU64,
+    /// Log entries appended.
+    pub log_entries: AtomicU64,
+    /// Compactions done.
+    pub compactions: AtomicU64,
+    /// Storage failures.
+    pub storage_errors: AtomicU64,
+    rejected: [AtomicU64; close_code::REJECTIONS.len()],
+    commit_buckets: [AtomicU64; COMMIT_BUCKETS.len()],
+    commit_count: AtomicU64,
+    commit_micros: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts a connection closed (or a message refused) with `code`.
+    pub fn reject(&self, code: u16) {
+        if let Some(i) = close_code::REJECTIONS.iter().position(|c| *c == code) {
+            self.rejected[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// How many rejections with `code` were counted.
+    pub fn rejected(&self, code: u16) -> u64 {
+        close_code::REJECTIONS
+            .iter()
+            .position(|c| *c == code)
+            .map_or(0, |i| self.rejected[i].load(Relaxed))
+    }
+
+    /// Records one commit's latency.
+    pub fn observe_commit(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        for (bound, bucket) in COMMIT_BUCKETS.iter().zip(&self.commit_buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.commit_count.fetch_add(1, Relaxed);
+        self.commit_micros
+            .fetch_add(took.as_micros().min(u128::from(u64::MAX)) as u64, Relaxed);
+    }
+
+    /// Adds one frame sent of `len` bytes.
+    pub fn sent(&self, len: usize) {
+        self.messages_out.fetch_add(1, Relaxed);
+        self.bytes_out.fetch_add(len as u64, Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let gauge = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                v.load(Relaxed)
+            );
+        };
+        let counter = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Relaxed)
+            );
+        };
+        gauge(
+            &mut out,
+            "converge_relay_connections",
+            "Open WebSocket connections.",
+            &self.connections,
+        );
+        gauge(
+            &mut out,
+            "converge_relay_documents_loaded",
+            "Documents loaded in memory.",
+            &self.documents_loaded,
+        );
+        counter(
+            &mut out,
+            "converge_relay_messages_in_total",
+            "Frames received.",
+            &self.messages_in,
+        );
+        counter(
+            &mut out,
+            "converge_relay_messages_out_total",
+            "Frames sent.",
+            &self.messages_out,
+        );
+        counter(
+            &mut out,
+            "converge_relay_bytes_in_total",
+            "Bytes received in frames.",
+            &self.bytes_in,
+        );
+        counter(
+            &mut out,
+            "converge_relay_bytes_out_total",
+            "Bytes sent in frames.",
+            &self.bytes_out,
+        );
+        counter(
+            &mut out,
+            "converge_relay_log_entries_total",
+            "Deltas appended to the durable log.",
+            &self.log_entries,
+        );
+        counter(
+            &mut out,
+            "converge_relay_compactions_total",
+            "Snapshots written (log compactions).",
+            &self.compactions,
+        );
+        counter(
+            &mut out,
+            "converge_relay_storage_errors_total",
+            "Storage operations that failed.",
+            &self.storage_errors,
+        );
+        let _ = writeln!(out, "# HELP converge_relay_rejected_total Connections closed or messages refused, by reason.\n# TYPE converge_relay_rejected_total counter");
+        for (code, v) in close_code::REJECTIONS.iter().zip(&self.rejected) {
+            let _ = writeln!(
+                out,
+                "converge_relay_rejected_total{{reason=\"{}\",code=\"{code}\"}} {}",
+                close_code::reason(*code),
+                v.load(Relaxed)
+            );
+        }
+        let name = "converge_relay_commit_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Latency of durable log commits.\n# TYPE {name} histogram"
+        );
+        for (bound, bucket) in COMMIT_BUCKETS.iter().zip(&self.commit_buckets) {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
+        }
+        let count = self.commit_count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}\n{name}_count {count}",
+            self.commit_micros.load(Relaxed) as f64 / 1e6
+        );
+        out
+    }
+}

@@ -1,0 +1,227 @@
+//! The crash test: the relay binary as a child process, 8 clients writing
+//! continuously, SIGKILL at 50 random moments and a restart on the same data
+//! directory each time. After every kill, the database on disk must hold every write
+//! the relay had acknowledged; at the end, every acknowledged write must be on the
+//! relay and on every client. Prints acknowledged and lost counts; asserts 0 lost.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use converge_core::{Codec, Lattice, ReplicaId};
+use converge_ormap::Document;
+use converge_relay::{Client, ClientOptions, SqliteStorage, Storage};
+use support::{has_marker, write_marker};
+
+const CLIENTS: usize = 8;
+const KILLS: usize = 50;
+const DOC: &str = "crash/board";
+
+/// Starts the relay on `listen` (port 0 picks one); returns the child and the
+/// address it bound.
+fn start_relay(listen: &str, data: &Path) -> Option<(Child, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_converge-relay"))
+        .args(["--listen", listen, "--data"])
+        .arg(data)
+        .args([
+            "--max-messages-per-second",
+            "100000",
+            "--compact-every",
+            "200",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the relay");
+    let stdout = child.stdout.take()?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).ok()?;
+    match line.trim().strip_prefix("listening on ") {
+        Some(addr) => Some((child, addr.to_owned())),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    }
+}
+
+/// Restarts on the same address, retrying while the port is still held.
+fn restart_relay(addr: &str, data: &Path) -> Child {
+    for _ in 0..200 {
+        if let Some((child, _)) = start_relay(addr, data) {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the relay did not restart on {addr}");
+}
+
+/// One writer: its client, and the sequence number of each marker it wrote.
+struct Writer {
+    name: String,
+    client: Client,
+    seqs: Mutex<Vec<u64>>,
+}
+
+impl Writer {
+    /// The markers the relay has acknowledged.
+    fn acked(&self) -> Vec<u64> {
+        let acked = self.client.acked();
+        let seqs = self.seqs.lock().expect("seqs");
+        (0..seqs.len() as u64)
+            .filter(|n| seqs[*n as usize] < acked)
+            .collect()
+    }
+}
+
+/// The document as the database on disk holds it.
+async fn on_disk(data: &Path) -> Document {
+    let storage = SqliteStorage::open_dir(data).expect("open the crashed database");
+    let loaded = storage.load(DOC).await.expect("load");
+    let mut state = loaded
+        .snapshot
+        .as_ref()
+        .map(|(_, b)| Document::decode(b).expect("snapshot decodes"))
+        .unwrap_or_default();
+    for (_, bytes) in &loaded.log {
+        state.join(Document::decode(bytes).expect("entry decodes"));
+    }
+    state
+}
+
+fn random_below(bound: u64) -> u64 {
+    ReplicaId::random().map_or(0, |r| r.get()) % bound.max(1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_fifty_sigkills() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let (mut relay, addr) = start_relay("127.0.0.1:0", &data).expect("the relay starts");
+    let url = format!("ws://{addr}");
+    let options = ClientOptions {
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        ..ClientOptions::default()
+    };
+    let writers: Vec<Arc<Writer>> = (0..CLIENTS)
+        .map(|i| {
+            Arc::new(Writer {
+                name: format!("c{i}"),
+                client: Client::connect(&url, DOC, options.clone()).expect("client"),
+                seqs: Mutex::new(Vec::new()),
+            })
+        })
+        .collect();
+    let writing = Arc::new(AtomicBool::new(true));
+    let tasks: Vec<_> = writers
+        .iter()
+        .map(|w| {
+            let (w, writing) = (Arc::clone(w), Arc::clone(&writing));
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while writing.load(Ordering::Relaxed) {
+                    let seq = w.client.update(|doc, id| write_marker(doc, id, &w.name, n));
+                    w.seqs.lock().expect("seqs").push(seq);
+                    n += 1;
+                    tokio::time::sleep(Duration::from_millis(5 + random_below(10))).await;
+                }
+            })
+        })
+        .collect();
+
+    let mut lost_on_disk = 0usize;
+    let mut checked = 0usize;
+    for _ in 0..KILLS {
+        tokio::time::sleep(Duration::from_millis(100 + random_below(400))).await;
+        relay.kill().expect("SIGKILL");
+        relay.wait().expect("reap");
+        // Acks seen now all came from the dead process: each must be on disk.
+        let acked: Vec<(usize, Vec<u64>)> = writers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, w.acked()))
+            .collect();
+        let state = on_disk(&data).await;
+        for (i, markers) in &acked {
+            for n in markers {
+                checked += 1;
+                if !has_marker(&state, &writers[*i].name, *n) {
+                    lost_on_disk += 1;
+                }
+            }
+        }
+        relay = restart_relay(&addr, &data);
+    }
+    writing.store(false, Ordering::Relaxed);
+    for t in tasks {
+        t.await.expect("writer task");
+    }
+
+    // Every write gets acknowledged in the end (clients resend what is unacked).
+    for w in &writers {
+        let last = w.seqs.lock().expect("seqs").last().copied().unwrap_or(0);
+        tokio::time::timeout(Duration::from_secs(30), w.client.wait_acked(last))
+            .await
+            .expect("every write acknowledged in time")
+            .expect("acknowledged");
+    }
+    let acked: Vec<Vec<u64>> = writers.iter().map(|w| w.acked()).collect();
+    let total: usize = acked.iter().map(Vec::len).sum();
+    let all_present = |doc: &Document| {
+        writers
+            .iter()
+            .zip(&acked)
+            .all(|(w, markers)| markers.iter().all(|n| has_marker(doc, &w.name, *n)))
+    };
+    let count_missing = |doc: &Document| -> usize {
+        writers
+            .iter()
+            .zip(&acked)
+            .map(|(w, markers)| {
+                markers
+                    .iter()
+                    .filter(|n| !has_marker(doc, &w.name, **n))
+                    .count()
+            })
+            .sum()
+    };
+    // On the relay: a fresh client's view, and the database itself.
+    let verifier = Client::connect(&url, DOC, options.clone()).expect("verifier");
+    let _ = tokio::time::timeout(Duration::from_secs(30), verifier.wait_until(all_present)).await;
+    let lost_on_relay = verifier.read(count_missing);
+    // On every client.
+    let mut lost_on_clients = 0;
+    for w in &writers {
+        let _ =
+            tokio::time::timeout(Duration::from_secs(30), w.client.wait_until(all_present)).await;
+        lost_on_clients += w.client.read(count_missing);
+    }
+    relay.kill().expect("SIGKILL");
+    relay.wait().expect("reap");
+    let lost_final_disk = count_missing(&on_disk(&data).await);
+    println!(
+        "crash test: {KILLS} SIGKILLs, {total} writes acknowledged in the end; \
+         {checked} acknowledged-before-kill checks on disk, {lost_on_disk} lost; \
+         lost at the end: relay {lost_on_relay}, database {lost_final_disk}, clients {lost_on_clients}; \
+         {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        lost_on_disk, 0,
+        "acknowledged writes missing from disk after a kill"
+    );
+    assert_eq!(lost_on_relay, 0);
+    assert_eq!(lost_final_disk, 0);
+    assert_eq!(lost_on_clients, 0);
+    assert!(total > 1000, "too few writes to mean anything: {total}");
+    assert!(checked > 0);
+}

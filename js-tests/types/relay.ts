@@ -1,0 +1,46 @@
+// The relay entry: connect a Document (any class) with the ws package or the DOM's
+// WebSocket, watch the status, persist in IndexedDB or memory.
+import { Document } from 'converge-crdt';
+import {
+  CLOSE_CODES,
+  connect,
+  memoryStore,
+  persist,
+  RELAY_PEER_ID,
+  type RelayStatus,
+} from 'converge-crdt/relay';
+
+declare const Socket: new (url: string) => {
+  binaryType: string;
+  send(data: Uint8Array): void;
+  close(code?: number): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+};
+
+const doc = new Document();
+const connection = connect(doc, 'ws://localhost:8787/v1/docs/board', {
+  WebSocket: Socket,
+  token: async () => 'jwt',
+  minDelayMs: 100,
+  maxDelayMs: 10_000,
+  onStatus: (status: RelayStatus) => console.log(status.state, status.pending, status.lastSyncAt),
+});
+const unsubscribe = connection.subscribe((s) => {
+  if (s.breaker === 'open' || s.reason === 'bad-token') console.log('tell the UI');
+});
+unsubscribe();
+connection.disconnect();
+connection.reconnect();
+const code: 4401 = CLOSE_CODES.BAD_TOKEN;
+console.log(code, RELAY_PEER_ID);
+
+const saved = await persist(Document, 'board', { store: memoryStore() });
+const persisted: Document = saved.doc;
+persisted.set('k', 'v');
+await saved.save();
+connect(saved.doc, 'ws://localhost:8787/v1/docs/board', { WebSocket: Socket, persisted: saved });
+// @ts-expect-error connect takes a replica, not a string
+connect('board', 'ws://localhost:8787/v1/docs/board');
