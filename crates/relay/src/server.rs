@@ -17,11 +17,12 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 use tracing::info;
 
-use crate::auth::{Auth, Scope};
+use crate::auth::Auth;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::registry::Shared;
 use crate::storage::Storage;
+use crate::Scope;
 use crate::{close_code, connection, doc_name, Error};
 
 /// How the relay runs.

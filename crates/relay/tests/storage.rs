@@ -61,7 +61,10 @@ async fn compaction_racing_appends_and_other_compactions_loses_nothing() {
                         .or(loaded.snapshot.as_ref().map(|(u, _)| *u))
                         .unwrap_or(0);
                     let snapshot = state_of(&loaded).encode().expect("encode");
-                    storage.compact("doc", snapshot, up_to).await.expect("compact");
+                    storage
+                        .compact("doc", snapshot, up_to)
+                        .await
+                        .expect("compact");
                     tokio::task::yield_now().await;
                 }
             })
@@ -99,7 +102,10 @@ async fn a_torn_wal_tail_recovers_to_the_last_commit() {
     const N: u64 = 40;
     let entries = marker_entries(N + 1);
     for entry in &entries[..N as usize] {
-        storage.append("doc", vec![entry.clone()]).await.expect("append");
+        storage
+            .append("doc", vec![entry.clone()])
+            .await
+            .expect("append");
     }
     // The process "dies" here: the files as they are, WAL not checkpointed.
     let wal_len = std::fs::metadata(live.join(format!("{DB_FILE}-wal")))
@@ -107,13 +113,29 @@ async fn a_torn_wal_tail_recovers_to_the_last_commit() {
         .len();
     assert!(wal_len > 0);
     let mut recovered_counts = Vec::new();
-    let cuts = [0, 1, 7, 24, 100, 513, 4096, 4097, wal_len / 3, wal_len / 2, wal_len - 1];
+    let cuts = [
+        0,
+        1,
+        7,
+        24,
+        100,
+        513,
+        4096,
+        4097,
+        wal_len / 3,
+        wal_len / 2,
+        wal_len - 1,
+    ];
     for (i, cut) in cuts.iter().enumerate() {
         let copy = dir.path().join(format!("copy{i}"));
         copy_crashed(&live, &copy);
         let wal = copy.join(format!("{DB_FILE}-wal"));
-        let file = std::fs::OpenOptions::new().write(true).open(&wal).expect("open wal");
-        file.set_len(wal_len.saturating_sub(*cut)).expect("truncate");
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&wal)
+            .expect("open wal");
+        file.set_len(wal_len.saturating_sub(*cut))
+            .expect("truncate");
         drop(file);
         // Opening and loading must not panic; what loads is a prefix of the writes.
         let loaded = match SqliteStorage::open_dir(&copy) {
@@ -127,15 +149,28 @@ async fn a_torn_wal_tail_recovers_to_the_last_commit() {
         let state = state_of(&loaded);
         let present: Vec<bool> = (0..N).map(|n| has_marker(&state, "s", n)).collect();
         let count = present.iter().take_while(|p| **p).count();
-        assert!(present[count..].iter().all(|p| !p), "not a prefix after cutting {cut} bytes");
+        assert!(
+            present[count..].iter().all(|p| !p),
+            "not a prefix after cutting {cut} bytes"
+        );
         // The recovered database takes new writes.
         let reopened = SqliteStorage::open_dir(&copy).expect("reopen");
-        reopened.append("doc", vec![entries[N as usize].clone()]).await.expect("append after recovery");
+        reopened
+            .append("doc", vec![entries[N as usize].clone()])
+            .await
+            .expect("append after recovery");
         recovered_counts.push(Some(count));
     }
     println!("WAL of {wal_len} bytes; entries recovered per cut {cuts:?}: {recovered_counts:?}");
-    assert_eq!(recovered_counts[0], Some(N as usize), "an intact WAL recovers everything");
-    assert!(recovered_counts.iter().all(Option::is_some), "every torn WAL opens");
+    assert_eq!(
+        recovered_counts[0],
+        Some(N as usize),
+        "an intact WAL recovers everything"
+    );
+    assert!(
+        recovered_counts.iter().all(Option::is_some),
+        "every torn WAL opens"
+    );
     // Truncating the main file of a checkpointed database: errors, never a panic.
     drop(storage);
     let main = live.join(DB_FILE);
@@ -144,7 +179,10 @@ async fn a_torn_wal_tail_recovers_to_the_last_commit() {
         let copy = dir.path().join(format!("main{keep}"));
         std::fs::create_dir_all(&copy).expect("mkdir");
         std::fs::copy(&main, copy.join(DB_FILE)).expect("copy");
-        let file = std::fs::OpenOptions::new().write(true).open(copy.join(DB_FILE)).expect("open");
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(copy.join(DB_FILE))
+            .expect("open");
         file.set_len(keep).expect("truncate");
         drop(file);
         if let Ok(s) = SqliteStorage::open_dir(&copy) {
