@@ -162,6 +162,12 @@ impl Client {
         }
     }
 
+    /// A receiver that changes after every frame the client applies (to watch for
+    /// remote changes without polling).
+    pub fn frames(&self) -> watch::Receiver<u64> {
+        self.inner.received.subscribe()
+    }
+
     /// Waits until a connection is open.
     pub async fn wait_connected(&self) -> Result<(), Error> {
         let mut connected = self.inner.connected.subscribe();
