@@ -8,13 +8,19 @@
 # Workloads: (a) 1,000 clients on one document, 10 of them writing once a second;
 # (b) 200 clients, 10 writing 5 times a second; then RSS per idle connection with
 # IDLE (default 10,000) idle connections. Reports p50/p99 delivery latency (every
-# client's view of every write), relay CPU and RSS, generator CPU.
+# client's view of every write), relay CPU and RSS, generator CPU. Each workload also
+# runs, in the same run, against y-websocket@1.5.4's bin/server.js with Yjs clients
+# making the same writes (benches/relay/yjs/; awareness cleared at connect, no
+# resync timer).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 idle=${IDLE:-10000}
 procs=${PROCS:-4}
 cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
+if [ ! -d benches/relay/yjs/node_modules ]; then
+  (cd benches/relay/yjs && npm ci --no-audit --no-fund)
+fi
 relay=target/release/converge-relay
 gen=target/release/examples/load_gen
 work=$(mktemp -d)
@@ -32,18 +38,33 @@ start_relay() {
     [ -n "$addr" ] && break
     sleep 0.05
   done
+  gen=(target/release/examples/load_gen)
 }
 
-# run_workload NAME CLIENTS WRITERS RATE
+start_yjs() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  HOST=127.0.0.1 PORT=$port node benches/relay/yjs/node_modules/y-websocket/bin/server.js \
+    >"$work/yjs-$1.out" 2>&1 &
+  relay_pid=$!
+  addr=127.0.0.1:$port
+  for _ in $(seq 100); do
+    grep -q running "$work/yjs-$1.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  gen=(node benches/relay/yjs/load_gen.mjs)
+}
+
+# run_workload SERVER NAME CLIENTS WRITERS RATE  (SERVER: relay | yjs)
 run_workload() {
-  local name=$1 clients=$2 writers=$3 rate=$4
-  start_relay "$name"
+  local server=$1 name=$1-$2 clients=$3 writers=$4 rate=$5
+  "start_$server" "$name"
   local per=$((clients / procs)) pids=() cpu0 rss0
   rss0=$(rss_kb "$relay_pid")
   for p in $(seq 0 $((procs - 1))); do
     local mode=watch
     [ "$p" -eq 0 ] && mode=write
-    "$gen" "ws://$addr" "bench/$name" "$per" "$writers" "$rate" "$seconds" "g$p" \
+    "${gen[@]}" "ws://$addr" "bench/$name" "$per" "$writers" "$rate" "$seconds" "g$p" \
       "$work/$name-$p.samples" "$mode" >"$work/$name-$p.json" &
     pids+=($!)
   done
@@ -55,8 +76,8 @@ run_workload() {
   local cpu1 rss1 elapsed
   cpu1=$(cpu_of "$relay_pid"); rss1=$(rss_kb "$relay_pid"); elapsed=$((SECONDS - t0))
   kill -TERM "$relay_pid"; wait "$relay_pid" || true
-  cat "$work/$name"-*.samples | sort -n >"$work/$name.all"
-  python3 - "$work/$name.all" "$name" "$clients" "$writers" "$rate" "$cpu0" "$cpu1" "$elapsed" "$rss1" "$work/$name"-*.json <<'PY' >>"$work/report.md"
+  cat "$work/$name"-?.samples | sort -n >"$work/$name.all"
+  python3 - "$work/$name.all" "$name" "$clients" "$writers" "$rate" "$cpu0" "$cpu1" "$elapsed" "$rss1" "$work/$name"-?.json <<'PY' >>"$work/report.md"
 import json, sys
 samples = [int(l) for l in open(sys.argv[1]) if l.strip()]
 name, clients, writers, rate = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -71,14 +92,17 @@ PY
 }
 
 {
-  echo "| workload | deliveries | p50 | p99 | relay CPU (of one core) | relay RSS | generator CPU | connected |"
+  echo "| server: workload | deliveries | p50 | p99 | relay CPU (of one core) | relay RSS | generator CPU | connected |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } >"$work/report.md"
-run_workload a 1000 10 1
-run_workload b 200 10 5
+run_workload relay b 200 10 5
+run_workload yjs b 200 10 5
+run_workload relay a 1000 10 1
+run_workload yjs a 1000 10 1
 
 # Idle connections: RSS before and after.
 start_relay idle
+gen=target/release/examples/load_gen
 rss0=$(rss_kb "$relay_pid")
 per=$((idle / procs)); pids=()
 for p in $(seq 0 $((procs - 1))); do

@@ -90,7 +90,12 @@ async fn main() {
     for (i, client) in all.iter().enumerate() {
         // Every client watches every writer's counter.
         let (watcher, tx) = (Arc::clone(client), samples_tx.clone());
-        let keys: Vec<String> = (0..writers).map(|w| format!("w-{w}")).collect();
+        // A writer does not time its own writes.
+        let own = (hosts_writers && (i as u64) < writers).then(|| format!("w-{i}"));
+        let keys: Vec<String> = (0..writers)
+            .map(|w| format!("w-{w}"))
+            .filter(|k| Some(k) != own.as_ref())
+            .collect();
         tasks.push(tokio::spawn(async move {
             let mut frames = watcher.frames();
             let mut seen: Vec<u64> = vec![0; keys.len()];
