@@ -14,7 +14,7 @@ const [url, doc, clientsArg, writersArg, rateArg, secondsArg, name, out, mode] =
 const [clients, writers, rate, seconds] = [clientsArg, writersArg, rateArg, secondsArg].map(Number);
 const nowMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const cpuStart = process.cpuUsage();
+process.setMaxListeners(0);
 
 const all = [];
 for (let i = 0; i < clients; i++) {

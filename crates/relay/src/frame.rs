@@ -1,7 +1,7 @@
 //! Applying one client frame to a hub replica: the read-only check, the join, and the
 //! news to commit. Pure (no I/O), so the hub and the fuzz target run the same code.
 
-use converge_core::{Codec, CountConflicts};
+use converge_core::{Codec, Lattice};
 use converge_ormap::Document;
 use converge_sync::{MessageHead, Replica};
 
@@ -49,7 +49,9 @@ pub fn apply_frame(
             Ok(encoded) => news.push(encoded),
             Err(e) => encode_failed = Some(e),
         }
-        state.join_counting(value)
+        // A plain join: the relay counts no conflicts (its clients do).
+        state.join(value);
+        0
     });
     if let Some(e) = encode_failed {
         return Err(e.into());
