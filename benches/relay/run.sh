@@ -95,10 +95,13 @@ PY
   echo "| server: workload | deliveries | p50 | p99 | relay CPU (of one core) | relay RSS | generator CPU | connected |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } >"$work/report.md"
-run_workload relay b 200 10 5
-run_workload yjs b 200 10 5
-run_workload relay a 1000 10 1
-run_workload yjs a 1000 10 1
+# WORKLOADS=idle runs only the idle measurement.
+if [ "${WORKLOADS:-ab}" != idle ]; then
+  run_workload relay b 200 10 5
+  run_workload yjs b 200 10 5
+  run_workload relay a 1000 10 1
+  run_workload yjs a 1000 10 1
+fi
 
 # Idle connections: RSS before and after.
 start_relay idle

@@ -87,6 +87,18 @@ fn restart_relay(addr: &str, data: &Path) -> Child {
     panic!("the relay did not restart on {addr}");
 }
 
+/// Kills the relay child if the test panics (so no relay outlives a failed run).
+struct Reaper(Option<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// One writer: its client, and the sequence number of each marker it wrote.
 struct Writer {
     name: String,
@@ -132,7 +144,8 @@ async fn acknowledged_writes_survive_fifty_sigkills() {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let (mut relay, addr) = start_relay("127.0.0.1:0", &data).expect("the relay starts");
+    let (relay, addr) = start_relay("127.0.0.1:0", &data).expect("the relay starts");
+    let mut relay = Reaper(Some(relay));
     let url = format!("ws://{addr}");
     let options = ClientOptions {
         min_backoff: Duration::from_millis(20),
@@ -175,8 +188,10 @@ async fn acknowledged_writes_survive_fifty_sigkills() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(Duration::from_millis(random_below(400))).await;
-        relay.kill().expect("SIGKILL");
-        relay.wait().expect("reap");
+        if let Some(mut child) = relay.0.take() {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reap");
+        }
         // Acks seen now all came from the dead process: each must be on disk.
         let acked: Vec<u64> = writers.iter().map(|w| w.acked()).collect();
         let state = on_disk(&data).await;
@@ -197,9 +212,11 @@ async fn acknowledged_writes_survive_fifty_sigkills() {
             lost_on_disk += acked.saturating_sub(counted(&state, &w.name));
         }
         let (addr, data) = (addr.clone(), data.clone());
-        relay = tokio::task::spawn_blocking(move || restart_relay(&addr, &data))
-            .await
-            .expect("restart");
+        relay.0 = Some(
+            tokio::task::spawn_blocking(move || restart_relay(&addr, &data))
+                .await
+                .expect("restart"),
+        );
     }
     writing.store(false, Ordering::Relaxed);
     for t in tasks {
@@ -240,8 +257,7 @@ async fn acknowledged_writes_survive_fifty_sigkills() {
             tokio::time::timeout(Duration::from_secs(30), w.client.wait_until(all_present)).await;
         lost_on_clients += w.client.read(count_missing);
     }
-    relay.kill().expect("SIGKILL");
-    relay.wait().expect("reap");
+    drop(relay);
     let lost_final_disk = count_missing(&on_disk(&data).await);
     println!(
         "crash test: {KILLS} SIGKILLs, {total} writes acknowledged in the end; \

@@ -88,7 +88,8 @@ async fn sigterm_closes_sockets_with_1012_and_exits_cleanly() {
     assert!(exit.success(), "{exit:?}");
     writer.close().await;
 
-    let (mut relay, addr) = spawn_relay("127.0.0.1:0", dir.path());
+    let (relay, addr) = spawn_relay("127.0.0.1:0", dir.path());
+    let _reaper = Reaper(relay);
     let reader =
         Client::connect(&format!("ws://{addr}"), "d", ClientOptions::default()).expect("client");
     timeout(WAIT, reader.wait_until(|d| counted(d, "writer") == 1))
@@ -96,6 +97,14 @@ async fn sigterm_closes_sockets_with_1012_and_exits_cleanly() {
         .expect("the write survives")
         .expect("synced");
     reader.close().await;
-    relay.kill().expect("kill");
-    relay.wait().expect("reap");
+}
+
+/// Kills the relay child when dropped (also when the test panics).
+struct Reaper(std::process::Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
