@@ -7,7 +7,12 @@
 # Both need only the Rust toolchain, Node 20 and npm; the targets install the rest
 # (wasm32 target, wasm-bindgen CLI, npm packages, Debian's Chromium).
 
-.PHONY: demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js fuzz fuzz-smoke
+# The sync server: `make relay` serves it on 127.0.0.1:8787 with its SQLite data in
+# relay-data/ (RELAY_ARGS adds options: --static DIR, --secret, --listen; see --help).
+# Its tests (crash test included) run in `cargo test --workspace`.
+RELAY_ARGS ?=
+
+.PHONY: relay demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js fuzz fuzz-smoke
 
 # The web demo: builds the npm package if its sources changed, packs and installs it
 # in the app, builds the app, then builds the relay (cargo) and runs it serving the app
@@ -20,6 +25,9 @@ demo: demo-app
 
 demo-app: wasm/npm/dist/index.js
 	cd $(DEMO_APP) && node scripts/pack-package.mjs && npm ci --no-audit --no-fund && npm run build
+
+relay:
+	cargo run --release -p converge-relay -- --data relay-data $(RELAY_ARGS)
 
 # The console demo: two replicas of a booking in Rust, printed step by step.
 demo-cli:

@@ -102,6 +102,42 @@ fn sync_traffic<T: Subject>(messages: &mut Seeds, tokens: &mut Seeds, saved: &mu
     }
 }
 
+/// A client's frames to the relay hub, as the `relay_frame` target reads them: a
+/// scope byte, then `[u16 length][frame]` each: hello, full state, deltas, acks of the
+/// hub's messages, in write and read-only scope.
+fn relay_sessions(seeds: &mut Seeds) {
+    use converge_relay::RELAY_PEER_ID;
+    for (scope, writes) in [(0u8, 6u64), (1, 3), (0, 12)] {
+        let mut client = sender::<Document>();
+        let mut hub = Replica::new(RELAY_PEER_ID, Document::default())
+            .unwrap()
+            .with_session(converge_fuzz::RECEIVER_EPOCH, RELAY_PEER_ID);
+        let mut input = vec![scope];
+        let mut push = |frame: &[u8], input: &mut Vec<u8>| {
+            input.extend_from_slice(&(frame.len() as u16).to_le_bytes());
+            input.extend_from_slice(frame);
+        };
+        let hello = client.hello(RELAY_PEER_ID).unwrap();
+        push(&hello, &mut input);
+        if let Some(reply) = hub.receive(&hello).unwrap() {
+            if let Some(ack) = client.receive(&reply).unwrap() {
+                push(&ack, &mut input);
+                hub.receive(&ack).unwrap();
+            }
+        }
+        for n in 0..writes {
+            client.update(|s, writer| s.sample_write(writer, n + 300));
+            if let Some(message) = client.message_for(RELAY_PEER_ID).unwrap() {
+                push(&message, &mut input);
+                if let Some(ack) = hub.receive(&message).unwrap() {
+                    client.receive(&ack).unwrap();
+                }
+            }
+        }
+        seeds.add("session", &input);
+    }
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let mut total = 0;
@@ -186,6 +222,10 @@ fn main() {
         traces.add("trace", &bytes);
     }
     done(traces);
+
+    let mut frames = Seeds::new(&root, "relay_frame");
+    relay_sessions(&mut frames);
+    done(frames);
 
     println!("{total} seeds in all");
 }

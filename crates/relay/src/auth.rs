@@ -4,15 +4,7 @@
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// What a connection may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Receive only: a message that would bring news is refused (close 4403).
-    Read,
-    /// Read and write.
-    Write,
-}
+use crate::Scope;
 
 /// A token's claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use converge_core::ReplicaId;
 use converge_ormap::Document;
-use converge_sync::Replica;
+use converge_sync::{MessageHead, MessageKind, Replica};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -162,6 +162,12 @@ impl Client {
         }
     }
 
+    /// A receiver that changes after every frame the client applies (to watch for
+    /// remote changes without polling).
+    pub fn frames(&self) -> watch::Receiver<u64> {
+        self.inner.received.subscribe()
+    }
+
     /// Waits until a connection is open.
     pub async fn wait_connected(&self) -> Result<(), Error> {
         let mut connected = self.inner.connected.subscribe();
@@ -206,6 +212,9 @@ impl Drop for Client {
     }
 }
 
+/// How long a data message may wait for its ack before it is resent.
+const RESEND_AFTER: Duration = Duration::from_secs(3);
+
 /// A random duration below `bound` (full jitter).
 fn jitter(bound: Duration) -> Duration {
     let r = ReplicaId::random().map_or(0, |r| r.get());
@@ -241,7 +250,7 @@ async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
                         inner.received.send_modify(|_| {});
                         return;
                     }
-                    Err(e) => debug!(error = %e, "connection ended"),
+                    Err(e) => tracing::warn!(error = %e, "connection ended"),
                 }
             }
             Err(e) => debug!(error = %e, "cannot connect"),
@@ -275,15 +284,26 @@ async fn session(
         }
     };
     sink.send(Message::Binary(first.into())).await.map_err(ws)?;
+    // Flow control: at most one data message awaits its ack (see PROTOCOL.md); writes
+    // made meanwhile go together in the next one. An ack that never comes (a message
+    // the relay dropped) is given up on after a while and the interval resent.
+    let mut in_flight: Option<tokio::time::Instant> = None;
     loop {
-        let outgoing = {
-            let mut replica = lock(&inner.replica);
-            replica.message_for(RELAY_PEER_ID)?
-        };
-        if let Some(bytes) = outgoing {
-            sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
+        if in_flight.is_some_and(|sent| sent.elapsed() > RESEND_AFTER) {
+            in_flight = None;
+        }
+        if in_flight.is_none() {
+            let outgoing = {
+                let mut replica = lock(&inner.replica);
+                replica.message_for(RELAY_PEER_ID)?
+            };
+            if let Some(bytes) = outgoing {
+                sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
+                in_flight = Some(tokio::time::Instant::now());
+            }
         }
         tokio::select! {
+            _ = tokio::time::sleep(RESEND_AFTER), if in_flight.is_some() => {}
             _ = stop.changed() => {
                 let _ = sink.send(Message::Close(None)).await;
                 return Ok(true);
@@ -302,9 +322,18 @@ async fn session(
                     Some(Err(e)) => return Err(ws(e)),
                     None => return Ok(false),
                 };
+                let kind = MessageHead::read::<Document>(&bytes).map(|h| h.kind);
                 let reply = {
                     let mut replica = lock(&inner.replica);
                     let reply = replica.receive(&bytes)?;
+                    match kind {
+                        Ok(MessageKind::Ack) => in_flight = None,
+                        // Our reply to a hello is data: it is the one in flight now.
+                        Ok(MessageKind::Hello) => {
+                            in_flight = reply.as_ref().map(|_| tokio::time::Instant::now());
+                        }
+                        _ => {}
+                    }
                     let acked = replica
                         .peers()
                         .find(|(id, _)| *id == RELAY_PEER_ID)

@@ -43,6 +43,7 @@ pub enum Error {
     Timeout,
 }
 
+#[cfg(feature = "server")]
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         Error::Storage(e.to_string())

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use converge_core::{Codec, CountConflicts, Lattice, ReplicaId};
+use converge_core::{Codec, Lattice, ReplicaId};
 use converge_ormap::Document;
-use converge_sync::{MessageHead, Replica};
+use converge_sync::{MessageHead, MessageKind, Replica};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
-use crate::auth::Scope;
+use crate::frame::{apply_frame, FrameOutcome};
 use crate::registry::Shared;
+use crate::Scope;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
 /// A connection's id, unique within the process.
@@ -77,6 +78,10 @@ const MAX_BATCH: usize = 512;
 struct Conn {
     handle: ConnHandle,
     peer: Option<ReplicaId>,
+    /// A data message (delta or state) was sent and its ack has not come back: no
+    /// more is sent until it does (flow control; see PROTOCOL.md), so a slow client
+    /// is not sent a growing interval, or the full state, once per batch.
+    awaiting_ack: bool,
 }
 
 struct Hub {
@@ -191,7 +196,14 @@ impl Hub {
     fn control(&mut self, c: Control) {
         match c {
             Control::Join(handle) => {
-                self.conns.insert(handle.id, Conn { handle, peer: None });
+                self.conns.insert(
+                    handle.id,
+                    Conn {
+                        handle,
+                        peer: None,
+                        awaiting_ack: false,
+                    },
+                );
             }
             Control::Leave(id) => self.drop_conn(id),
         }
@@ -225,6 +237,7 @@ impl Hub {
     ) -> Result<(), Error> {
         let mut news: Vec<Vec<u8>> = Vec::new();
         let mut replies: Vec<(ConnId, Vec<u8>)> = Vec::new();
+        let mut ready: Vec<ConnId> = Vec::new();
         let mut next = Some(first);
         let mut count = 0;
         while let Some(frame) = next.take() {
@@ -234,12 +247,13 @@ impl Hub {
                     self.control(c);
                 }
             }
-            self.apply(frame, &mut news, &mut replies)?;
+            self.apply(frame, &mut news, &mut replies, &mut ready)?;
             count += 1;
             if count < MAX_BATCH {
                 next = frames.try_recv().ok();
             }
         }
+        let news_count = news.len();
         if !news.is_empty() {
             let entries = news.len() as u64;
             let started = Instant::now();
@@ -262,8 +276,11 @@ impl Hub {
         for (id, reply) in replies {
             self.send(id, reply);
         }
-        if self.since_snapshot > 0 && count > 0 {
-            self.forward();
+        if news_count > 0 {
+            let all: Vec<ConnId> = self.conns.keys().copied().collect();
+            self.forward(&all);
+        } else {
+            self.forward(&ready);
         }
         if self.since_snapshot >= self.shared.limits.compact_every {
             self.compact_in_background();
@@ -277,6 +294,7 @@ impl Hub {
         frame: Frame,
         news: &mut Vec<Vec<u8>>,
         replies: &mut Vec<(ConnId, Vec<u8>)>,
+        ready: &mut Vec<ConnId>,
     ) -> Result<(), Error> {
         let Some(conn) = self.conns.get_mut(&frame.conn) else {
             return Ok(());
@@ -300,46 +318,28 @@ impl Hub {
         let Some(conn) = self.conns.get(&frame.conn) else {
             return Ok(());
         };
-        if conn.handle.scope == Scope::Read && frame.head.kind.carries_data() {
-            match self.replica.would_bring_news(&frame.bytes) {
-                Ok(false) => {}
-                Ok(true) => {
-                    self.close_conn(frame.conn, close_code::READ_ONLY);
-                    return Ok(());
+        let scope = conn.handle.scope;
+        let outcome = apply_frame(&mut self.replica, scope, &frame.head, &frame.bytes, news)?;
+        match outcome {
+            FrameOutcome::Applied { reply } => {
+                if let Some(conn) = self.conns.get_mut(&frame.conn) {
+                    match frame.head.kind {
+                        MessageKind::Ack => {
+                            conn.awaiting_ack = false;
+                            ready.push(frame.conn);
+                        }
+                        // The reply to a hello is what the client lacks (data).
+                        MessageKind::Hello => conn.awaiting_ack = reply.is_some(),
+                        MessageKind::Delta | MessageKind::Full => {}
+                    }
                 }
-                Err(_) => {
-                    self.close_conn(frame.conn, close_code::BAD_FRAME);
-                    return Ok(());
-                }
-            }
-        }
-        let mut encode_failed = None;
-        let before = news.len();
-        let result = self.replica.receive_with(&frame.bytes, |state, value| {
-            match value.encode() {
-                Ok(bytes) => news.push(bytes),
-                Err(e) => encode_failed = Some(e),
-            }
-            state.join_counting(value)
-        });
-        if let Some(e) = encode_failed {
-            // The state now holds news the log lacks: the hub must not go on.
-            return Err(e.into());
-        }
-        match result {
-            Ok(reply) => {
                 if let Some(reply) = reply {
                     replies.push((frame.conn, reply));
                 }
             }
-            Err(e) => {
-                debug!(doc = self.doc, error = %e, "rejected a message");
-                if news.len() > before {
-                    // Joined, then the reply failed to encode: keep the news (it is
-                    // in the state) but refuse the connection.
-                    warn!(doc = self.doc, "a message was applied but its reply failed");
-                }
-                self.close_conn(frame.conn, close_code::BAD_FRAME);
+            FrameOutcome::Refused(code) => {
+                debug!(doc = self.doc, code, "refused a message");
+                self.close_conn(frame.conn, code);
             }
         }
         Ok(())
@@ -359,16 +359,22 @@ impl Hub {
         }
     }
 
-    /// Sends every connected peer what it lacks.
-    fn forward(&mut self) {
-        let targets: Vec<(ConnId, ReplicaId)> = self
-            .conns
-            .iter()
-            .filter_map(|(id, c)| c.peer.map(|p| (*id, p)))
-            .collect();
-        for (id, peer) in targets {
+    /// Sends each of `conns` that is not awaiting an ack what it lacks.
+    fn forward(&mut self, conns: &[ConnId]) {
+        for id in conns {
+            let Some(conn) = self.conns.get_mut(id) else {
+                continue;
+            };
+            let Some(peer) = conn.peer.filter(|_| !conn.awaiting_ack) else {
+                continue;
+            };
             match self.replica.message_for(peer) {
-                Ok(Some(bytes)) => self.send(id, bytes),
+                Ok(Some(bytes)) => {
+                    if let Some(conn) = self.conns.get_mut(id) {
+                        conn.awaiting_ack = true;
+                    }
+                    self.send(*id, bytes);
+                }
                 Ok(None) => {}
                 Err(e) => warn!(doc = self.doc, error = %e, "cannot encode a message"),
             }

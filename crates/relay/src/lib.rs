@@ -20,30 +20,46 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "server")]
 mod auth;
+mod check;
+#[cfg(feature = "server")]
 mod client;
 pub mod close_code;
+#[cfg(feature = "server")]
 mod connection;
 mod doc_name;
 mod error;
+mod frame;
+#[cfg(feature = "server")]
 mod hub;
 mod limits;
 mod metrics;
+#[cfg(feature = "server")]
 mod registry;
+mod scope;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
 mod sqlite;
 mod storage;
 
 use converge_core::ReplicaId;
 
-pub use auth::{sign_token, Auth, Claims, Scope};
+#[cfg(feature = "server")]
+pub use auth::{sign_token, Auth, Claims};
+pub use check::check_frame;
+#[cfg(feature = "server")]
 pub use client::{Client, ClientOptions};
-pub use connection::check_frame;
 pub use doc_name::{is_valid_doc_name, MAX_DOC_NAME_LEN};
 pub use error::Error;
+pub use frame::{apply_frame, FrameOutcome};
 pub use limits::{Limits, RateLimiter};
 pub use metrics::Metrics;
+pub use scope::Scope;
+#[cfg(feature = "server")]
 pub use server::{check_listen_address, serve, RelayConfig};
+#[cfg(feature = "server")]
 pub use sqlite::{SqliteStorage, DB_FILE};
 pub use storage::{Loaded, Storage, StorageFuture};
 

@@ -17,11 +17,12 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 use tracing::info;
 
-use crate::auth::{Auth, Scope};
+use crate::auth::Auth;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::registry::Shared;
 use crate::storage::Storage;
+use crate::Scope;
 use crate::{close_code, connection, doc_name, Error};
 
 /// How the relay runs.
@@ -121,6 +122,11 @@ pub async fn serve(
     Ok(metrics)
 }
 
+/// A connection's initial read buffer, bytes.
+const READ_BUFFER: usize = 4 << 10;
+/// How much a connection buffers before writing to the socket, bytes.
+const WRITE_BUFFER: usize = 4 << 10;
+
 #[derive(Deserialize)]
 struct TokenQuery {
     token: Option<String>,
@@ -151,8 +157,12 @@ async fn upgrade(
     // The WebSocket layer allows twice the limit so that a frame over it still gets
     // the coded close (4413) rather than a dropped socket.
     let transport_limit = limit.saturating_mul(2).saturating_add(64 << 10);
+    // Small socket buffers (they grow for large frames): an idle connection then
+    // costs a few KB instead of tungstenite's default 128 KiB read buffer.
     ws.max_message_size(transport_limit)
         .max_frame_size(transport_limit)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| connection::run(socket, shared, doc, admitted))
 }
 

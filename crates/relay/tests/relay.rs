@@ -317,3 +317,53 @@ async fn healthz_and_metrics_answer() {
     }
     relay.stop().await;
 }
+
+async fn documents_loaded(relay: &TestRelay) -> Option<u64> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(relay.addr).await.ok()?;
+    let request = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.ok()?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("converge_relay_documents_loaded "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn an_idle_document_is_compacted_evicted_and_reloaded() {
+    use converge_relay::Storage;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let relay = TestRelay::start(dir.path(), |c| {
+        c.limits.idle_evict = Duration::from_millis(200);
+    })
+    .await;
+    let writer = client(&relay, "idle", None);
+    let mut last = 0;
+    for n in 0..5 {
+        last = writer.update(|doc, w| write_marker(doc, w, "w", n));
+    }
+    timeout(WAIT, writer.wait_acked(last))
+        .await
+        .expect("acked")
+        .expect("acked");
+    assert_eq!(documents_loaded(&relay).await, Some(1));
+    writer.close().await;
+    let evicted = timeout(WAIT, async {
+        while documents_loaded(&relay).await != Some(0) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(evicted.is_ok(), "the idle document was not evicted");
+    let loaded = relay.storage.load("idle").await.expect("load");
+    assert!(loaded.snapshot.is_some(), "eviction writes a snapshot");
+    assert!(loaded.log.is_empty(), "and drops the log below it");
+    let reader = client(&relay, "idle", None);
+    timeout(WAIT, reader.wait_until(|d| marker_count(d, "w") == 5))
+        .await
+        .expect("reloaded in time")
+        .expect("reloaded");
+    reader.close().await;
+    relay.stop().await;
+}

@@ -83,3 +83,19 @@ pub fn marker_count(doc: &Document, who: &str) -> usize {
         .and_then(|node| node.get::<OrSet<Value>>())
         .map_or(0, |set| set.len())
 }
+
+/// Counts one write under `["n", who]` (a counter): the delta. The state stays one
+/// entry per writer however many writes are made.
+pub fn count_write(doc: &mut Document, writer: ReplicaId, who: &str) -> Document {
+    doc.update_at(&["n", who], |counter: &mut converge_ormap::Counter| {
+        counter.increment(writer, 1)
+    })
+    .expect("a two-key path is valid")
+}
+
+/// How many writes `["n", who]` counts.
+pub fn counted(doc: &Document, who: &str) -> u64 {
+    doc.get_at(&["n", who])
+        .and_then(|node| node.get::<converge_ormap::Counter>())
+        .map_or(0, |c| u64::try_from(c.value()).unwrap_or(0))
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The relay load bench (not a test): the release relay, load generators in separate
+# processes (crates/relay/examples/load_gen.rs), and the figures in
+# benches/relay/RESULTS.md.
+#
+#   bash benches/relay/run.sh [SECONDS]     default 20 s per workload
+#
+# Workloads: (a) 1,000 clients on one document, 10 of them writing once a second;
+# (b) 200 clients, 10 writing 5 times a second; then RSS per idle connection with
+# IDLE (default 10,000) idle connections. Reports p50/p99 delivery latency (every
+# client's view of every write), relay CPU and RSS, generator CPU. Each workload also
+# runs, in the same run, against y-websocket@1.5.4's bin/server.js with Yjs clients
+# making the same writes (benches/relay/yjs/; awareness cleared at connect, no
+# resync timer).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-20}
+idle=${IDLE:-10000}
+procs=${PROCS:-4}
+cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
+if [ ! -d benches/relay/yjs/node_modules ]; then
+  (cd benches/relay/yjs && npm ci --no-audit --no-fund)
+fi
+relay=target/release/converge-relay
+gen=target/release/examples/load_gen
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cpu_of() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+
+start_relay() {
+  "$relay" --listen 127.0.0.1:0 --data "$work/data-$1" --max-connections 50000 \
+    >"$work/relay-$1.out" 2>"$work/relay-$1.err" &
+  relay_pid=$!
+  for _ in $(seq 100); do
+    addr=$(sed -n 's/^listening on //p' "$work/relay-$1.out")
+    [ -n "$addr" ] && break
+    sleep 0.05
+  done
+  gen=(target/release/examples/load_gen)
+}
+
+start_yjs() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  HOST=127.0.0.1 PORT=$port node benches/relay/yjs/node_modules/y-websocket/bin/server.js \
+    >"$work/yjs-$1.out" 2>&1 &
+  relay_pid=$!
+  addr=127.0.0.1:$port
+  for _ in $(seq 100); do
+    grep -q running "$work/yjs-$1.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  gen=(node benches/relay/yjs/load_gen.mjs)
+}
+
+# run_workload SERVER NAME CLIENTS WRITERS RATE  (SERVER: relay | yjs)
+run_workload() {
+  local server=$1 name=$1-$2 clients=$3 writers=$4 rate=$5
+  "start_$server" "$name"
+  local per=$((clients / procs)) pids=() cpu0 rss0
+  rss0=$(rss_kb "$relay_pid")
+  for p in $(seq 0 $((procs - 1))); do
+    local mode=watch
+    [ "$p" -eq 0 ] && mode=write
+    "${gen[@]}" "ws://$addr" "bench/$name" "$per" "$writers" "$rate" "$seconds" "g$p" \
+      "$work/$name-$p.samples" "$mode" >"$work/$name-$p.json" &
+    pids+=($!)
+  done
+  # Measure the relay over the writing phase only: wait for every client to connect.
+  sleep $((2 + clients / 300))
+  cpu0=$(cpu_of "$relay_pid")
+  local t0=$SECONDS
+  wait "${pids[@]}"
+  local cpu1 rss1 elapsed
+  cpu1=$(cpu_of "$relay_pid"); rss1=$(rss_kb "$relay_pid"); elapsed=$((SECONDS - t0))
+  kill -TERM "$relay_pid"; wait "$relay_pid" || true
+  cat "$work/$name"-?.samples | sort -n >"$work/$name.all"
+  python3 - "$work/$name.all" "$name" "$clients" "$writers" "$rate" "$cpu0" "$cpu1" "$elapsed" "$rss1" "$work/$name"-?.json <<'PY' >>"$work/report.md"
+import json, sys
+samples = [int(l) for l in open(sys.argv[1]) if l.strip()]
+name, clients, writers, rate = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+cpu = float(sys.argv[7]) - float(sys.argv[6]); elapsed = max(1, int(sys.argv[8])); rss = int(sys.argv[9])
+gens = [json.loads(open(f).read().strip().splitlines()[-1]) for f in sys.argv[10:]]
+pct = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))] / 1000 if samples else float('nan')
+gen_cpu = sum(g.get("cpu_seconds", 0) for g in gens)
+print(f"| {name}: {clients} clients, {writers} writing {rate}/s | {len(samples)} | {pct(0.5):.1f} ms | {pct(0.99):.1f} ms | "
+      f"{100 * cpu / elapsed:.0f}% | {rss / 1024:.1f} MB | {100 * gen_cpu / elapsed:.0f}% ({len(gens)} procs) | "
+      f"{sum(g.get('connected', 0) for g in gens)} |")
+PY
+}
+
+{
+  echo "| server: workload | deliveries | p50 | p99 | relay CPU (of one core) | relay RSS | generator CPU | connected |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+} >"$work/report.md"
+# WORKLOADS=idle runs only the idle measurement.
+if [ "${WORKLOADS:-ab}" != idle ]; then
+  run_workload relay b 200 10 5
+  run_workload yjs b 200 10 5
+  run_workload relay a 1000 10 1
+  run_workload yjs a 1000 10 1
+fi
+
+# Idle connections: RSS before and after.
+start_relay idle
+gen=target/release/examples/load_gen
+rss0=$(rss_kb "$relay_pid")
+per=$((idle / procs)); pids=()
+for p in $(seq 0 $((procs - 1))); do
+  "$gen" "ws://$addr" "bench/idle" "$per" 0 1 $((30 + idle / 250)) "i$p" /dev/null idle >"$work/idle-$p.json" &
+  pids+=($!)
+done
+for _ in $(seq 600); do
+  n=$(cat "$work"/idle-*.json 2>/dev/null | grep -c connected || true)
+  [ "$n" -ge "$procs" ] && break
+  sleep 0.5
+done
+sleep 2
+rss1=$(rss_kb "$relay_pid")
+connected=$(cat "$work"/idle-*.json | python3 -c 'import sys,json; print(sum(json.loads(l)["connected"] for l in sys.stdin if l.strip()))')
+kill "${pids[@]}" 2>/dev/null || true
+kill -TERM "$relay_pid"; wait "$relay_pid" || true
+per_conn=$(( (rss1 - rss0) * 1024 / (connected > 0 ? connected : 1) ))
+{
+  echo
+  echo "Idle: $connected connections; relay RSS $((rss0 / 1024)) MB before, $((rss1 / 1024)) MB after: $per_conn bytes per idle connection."
+} >>"$work/report.md"
+cat "$work/report.md"
+cp "$work/report.md" benches/relay/last-run.md
