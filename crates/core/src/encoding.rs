@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::msgpack_decoder::{DecodeError, Decoder};
 use crate::{EncodeError, Error};
 
 /// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
@@ -160,29 +161,26 @@ pub fn open_envelope(bytes: &[u8], expected: TypeTag) -> Result<(u8, &[u8]), Err
 
 /// Decodes one MessagePack value that must fill `body` exactly, with the depth limit.
 pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, Error> {
-    // Reading from a `&[u8]` advances it, which tells how much is left afterwards.
-    // rmp-serde reads strings and binaries through `Read::take`, so a length prefix
-    // claiming more than the input holds fails at the end of input, unallocated.
-    let mut rest = body;
-    let mut de = rmp_serde::Deserializer::new(&mut rest);
-    // rmp-serde refuses the level at which its budget reaches 0, so allow one more
-    // to accept exactly MAX_DEPTH levels.
-    de.set_max_depth(MAX_DEPTH + 1);
-    let value = T::deserialize(&mut de).map_err(|e| match e {
-        rmp_serde::decode::Error::DepthLimitExceeded => Error::TooDeep { limit: MAX_DEPTH },
-        other => Error::Malformed {
-            type_name: tag.name(),
-            reason: other.to_string(),
-        },
-    })?;
-    drop(de);
-    if !rest.is_empty() {
+    let mut decoder = Decoder::new(body);
+    let value = T::deserialize(&mut decoder).map_err(|e| decode_error(tag, e))?;
+    if decoder.remaining() != 0 {
         return Err(Error::TrailingBytes {
             type_name: tag.name(),
-            count: rest.len(),
+            count: decoder.remaining(),
         });
     }
     Ok(value)
+}
+
+/// The crate's error for a failed decode (not generic: one copy for every type).
+fn decode_error(tag: TypeTag, error: DecodeError) -> Error {
+    match error {
+        DecodeError::TooDeep => Error::TooDeep { limit: MAX_DEPTH },
+        DecodeError::Malformed(reason) => Error::Malformed {
+            type_name: tag.name(),
+            reason,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ mod encoding;
 mod error;
 mod hlc;
 mod lattice;
+mod msgpack_decoder;
 mod replica_id;
 mod small_map;
 #[cfg(feature = "testing")]
