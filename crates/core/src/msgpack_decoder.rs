@@ -248,30 +248,58 @@ impl<'de> Decoder<'de> {
         Ok(value)
     }
 
-    /// An integer request: integers only.
-    fn visit_integer<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.head()? {
-            Head::Uint(u) => visitor.visit_u64(u),
-            Head::Int(i) => visitor.visit_i64(i),
-            other => Err(unexpected(other, "an integer")),
+    /// An integer request's value, checked against the requested type's range
+    /// here, so serde's integer visitors are only ever given values they take (their
+    /// refusals would link serde's `Unexpected` formatting, floats and all).
+    fn integer(&mut self, min: i64, max: u64) -> Result<Integer, DecodeError> {
+        let value = match self.head()? {
+            Head::Uint(u) if u <= max => Integer::Unsigned(u),
+            Head::Int(i) if i >= 0 && i as u64 <= max => Integer::Unsigned(i as u64),
+            Head::Int(i) if i >= min => Integer::Signed(i),
+            Head::Uint(_) | Head::Int(_) => {
+                return Err(DecodeError::Malformed(
+                    "invalid value: integer out of range for its type".to_owned(),
+                ))
+            }
+            other => return Err(unexpected(other, "an integer")),
+        };
+        Ok(value)
+    }
+
+    /// A signed request's value in `min..=max`.
+    fn signed(&mut self, min: i64, max: i64) -> Result<i64, DecodeError> {
+        Ok(match self.integer(min, max as u64)? {
+            Integer::Unsigned(u) => u as i64,
+            Integer::Signed(i) => i,
+        })
+    }
+
+    /// An unsigned request's value in `0..=max`.
+    fn unsigned(&mut self, max: u64) -> Result<u64, DecodeError> {
+        match self.integer(0, max)? {
+            Integer::Unsigned(u) => Ok(u),
+            Integer::Signed(_) => Err(DecodeError::Malformed(
+                "invalid value: negative integer for an unsigned type".to_owned(),
+            )),
         }
     }
 
-    /// A float request: floats or integers.
-    fn visit_float<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DecodeError> {
+    /// A float request: floats or integers (as rmp-serde, read as the nearest float).
+    fn float(&mut self) -> Result<f64, DecodeError> {
         match self.head()? {
-            Head::Float(f) => visitor.visit_f64(f),
-            Head::Uint(u) => visitor.visit_u64(u),
-            Head::Int(i) => visitor.visit_i64(i),
+            Head::Float(f) => Ok(f),
+            Head::Uint(u) => Ok(u as f64),
+            Head::Int(i) => Ok(i as f64),
             other => Err(unexpected(other, "a number")),
         }
     }
 
-    /// A string request: a string, or binary data for visitors that take bytes.
+    /// A string request: a UTF-8 string. (rmp-serde also took binary data holding
+    /// UTF-8; converge never writes that, and a string visitor's refusal of other
+    /// bytes would link serde's `Unexpected` formatting.)
     fn visit_text<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.head()? {
             Head::Str(s) => visitor.visit_borrowed_str(s),
-            Head::Bin(b) => visitor.visit_borrowed_bytes(b),
             other => Err(unexpected(other, "a string")),
         }
     }
@@ -292,6 +320,12 @@ impl<'de> Decoder<'de> {
             other => Err(unexpected(other, "an integer")),
         }
     }
+}
+
+/// An integer read for a request, within the requested type's range.
+enum Integer {
+    Unsigned(u64),
+    Signed(i64),
 }
 
 /// The error for a container whose visitor left elements unread.
@@ -336,19 +370,19 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_i8(self.signed(i8::MIN.into(), i8::MAX.into())? as i8)
     }
 
     fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_i16(self.signed(i16::MIN.into(), i16::MAX.into())? as i16)
     }
 
     fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_i32(self.signed(i32::MIN.into(), i32::MAX.into())? as i32)
     }
 
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_i64(self.signed(i64::MIN, i64::MAX)?)
     }
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
@@ -356,19 +390,19 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_u8(self.unsigned(u8::MAX.into())? as u8)
     }
 
     fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_u16(self.unsigned(u16::MAX.into())? as u16)
     }
 
     fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_u32(self.unsigned(u32::MAX.into())? as u32)
     }
 
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_integer(visitor)
+        visitor.visit_u64(self.unsigned(u64::MAX)?)
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
@@ -377,11 +411,11 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_float(visitor)
+        visitor.visit_f32(self.float()? as f32)
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.visit_float(visitor)
+        visitor.visit_f64(self.float()?)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
@@ -663,10 +697,7 @@ impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
         self,
         _seed: T,
     ) -> Result<T::Value, DecodeError> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"newtype variant",
-        ))
+        Err(unit_variant_only("newtype"))
     }
 
     fn tuple_variant<V: Visitor<'de>>(
@@ -674,10 +705,7 @@ impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
         _len: usize,
         _visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"tuple variant",
-        ))
+        Err(unit_variant_only("tuple"))
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -685,9 +713,14 @@ impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
         _fields: &'static [&'static str],
         _visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"struct variant",
-        ))
+        Err(unit_variant_only("struct"))
     }
+}
+
+/// The error for a variant with content written as its name alone.
+#[cold]
+fn unit_variant_only(kind: &str) -> DecodeError {
+    DecodeError::Malformed(format!(
+        "invalid type: unit variant, expected {kind} variant"
+    ))
 }
