@@ -1,10 +1,12 @@
-//! The wire format: MessagePack (rmp-serde, compact arrays) inside a 3-byte envelope
-//! of magic byte, type tag and format version.
+//! The wire format: MessagePack (as rmp-serde writes it, compact arrays) inside a
+//! 3-byte envelope of magic byte, type tag and format version. The reader and writer
+//! are converge's own (`msgpack_decoder.rs`, `msgpack_encoder.rs`), for size.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::msgpack_decoder::{DecodeError, Decoder};
+use crate::msgpack_encoder::write_msgpack;
 use crate::{EncodeError, Error};
 
 /// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
@@ -109,12 +111,11 @@ pub trait Codec: Serialize + DeserializeOwned {
     /// whose `Serialize` returns an error, such as a `PathBuf` that is not UTF-8);
     /// converge's own types and plain data always encode.
     fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
-        rmp_serde::encode::write(&mut out, self).map_err(|e| EncodeError {
+        let out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
+        write_msgpack(out, self).map_err(|e| EncodeError {
             type_name: Self::TAG.name(),
-            reason: e.to_string(),
-        })?;
-        Ok(out)
+            reason: e.0,
+        })
     }
 
     /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).

@@ -79,6 +79,7 @@ mod error;
 mod hlc;
 mod lattice;
 mod msgpack_decoder;
+mod msgpack_encoder;
 mod replica_id;
 mod small_map;
 #[cfg(feature = "testing")]

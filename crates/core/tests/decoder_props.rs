@@ -1,6 +1,9 @@
-//! converge's MessagePack reader (behind `decode_body`) agrees with rmp-serde, the
-//! reader it replaced for size:
+//! converge's MessagePack reader (behind `decode_body`) and writer (behind
+//! `Codec::encode`) agree with rmp-serde, which they replaced for size:
 //!
+//! - the writer writes byte for byte what `rmp_serde::to_vec` writes, for a type using
+//!   every serde shape, lengths known and unknown, at every integer and length
+//!   boundary;
 //! - on anything rmp-serde writes, for a type using every serde shape (structs, enums
 //!   of each variant kind, options, maps, strings, bytes, floats, 128-bit integers,
 //!   unit, tuples), both read back the value written;
@@ -10,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use converge_core::{decode_body, Error, TypeTag, MAX_DEPTH};
+use converge_core::{decode_body, Codec, Error, TypeTag, MAX_DEPTH};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -82,12 +85,121 @@ prop_compose! {
     }
 }
 
+impl Codec for Sample {
+    const TAG: TypeTag = TypeTag::OrSet;
+}
+
+/// A sequence and a map whose lengths are not known up front (serialize_seq(None)).
+#[derive(Clone, Debug, PartialEq)]
+struct Unsized(Vec<i64>);
+
+impl Serialize for Unsized {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut outer = serializer.serialize_map(None)?;
+        outer.serialize_key("items")?;
+        outer.serialize_value(&UnsizedSeq(&self.0))?;
+        outer.end()
+    }
+}
+
+struct UnsizedSeq<'a>(&'a [i64]);
+
+impl Serialize for UnsizedSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in self.0 {
+            seq.serialize_element(item)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Unsized {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, Vec<i64>>::deserialize(deserializer)?;
+        Ok(Unsized(map.into_values().next().unwrap_or_default()))
+    }
+}
+
+impl Codec for Unsized {
+    const TAG: TypeTag = TypeTag::OrSet;
+}
+
+/// Binary data (`serialize_bytes`).
+struct Bin(Vec<u8>);
+
+impl Serialize for Bin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+/// Strings, binaries and arrays of a chosen length, for the encoder only.
+#[derive(Serialize)]
+struct Lengths((String, Bin, Vec<u8>, Vec<i64>));
+
+impl<'de> Deserialize<'de> for Lengths {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("encode-only"))
+    }
+}
+
+impl Codec for Lengths {
+    const TAG: TypeTag = TypeTag::OrSet;
+}
+
+/// Integers at every boundary of MessagePack's forms.
+fn boundary_integer() -> impl Strategy<Value = i64> {
+    let edges: Vec<i64> = vec![
+        0,
+        1,
+        31,
+        32,
+        127,
+        128,
+        255,
+        256,
+        65_535,
+        65_536,
+        4_294_967_295,
+        4_294_967_296,
+        i64::MAX,
+        -1,
+        -32,
+        -33,
+        -128,
+        -129,
+        -32_768,
+        -32_769,
+        -2_147_483_648,
+        -2_147_483_649,
+        i64::MIN,
+    ];
+    prop_oneof![proptest::sample::select(edges), any::<i64>()]
+}
+
 fn ours<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     decode_body(TypeTag::OrSet, bytes)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn writes_what_rmp_serde_writes(value in sample(), len in 0usize..70_000, ints in proptest::collection::vec(boundary_integer(), 0..40)) {
+        let encoded = value.encode().expect("plain data encodes");
+        prop_assert_eq!(&encoded[3..], &rmp_serde::to_vec(&value).expect("encodes")[..]);
+        // strings, binaries and arrays at every length form (fix, 8, 16, 32 bits)
+        let text = "x".repeat(len);
+        let long = Lengths((text, Bin(vec![7u8; len]), vec![1u8; len / 1000], ints.clone()));
+        prop_assert_eq!(&long.encode().expect("encodes")[3..], &rmp_serde::to_vec(&long).expect("encodes")[..]);
+        let unsized_ = Unsized(ints);
+        let bytes = unsized_.encode().expect("encodes");
+        prop_assert_eq!(&bytes[3..], &rmp_serde::to_vec(&unsized_).expect("encodes")[..]);
+        prop_assert_eq!(Unsized::decode(&bytes).expect("decodes"), unsized_);
+    }
 
     #[test]
     fn reads_back_what_rmp_serde_writes(value in sample()) {
