@@ -120,14 +120,7 @@ pub trait Codec: Serialize + DeserializeOwned {
 
     /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
-        let (version, body) = open_envelope(bytes, Self::TAG)?;
-        if version > Self::VERSION || version == 0 {
-            return Err(Error::UnsupportedVersion {
-                type_name: Self::TAG.name(),
-                found: version,
-                supported: Self::VERSION,
-            });
-        }
+        let (version, body) = open_versioned(bytes, Self::TAG, Self::VERSION)?;
         Self::decode_version(version, body)
     }
 
@@ -158,6 +151,20 @@ pub fn open_envelope(bytes: &[u8], expected: TypeTag) -> Result<(u8, &[u8]), Err
         });
     }
     Ok((*version, body))
+}
+
+/// Checks the envelope and that its version is one `newest` or older (not 0); not
+/// generic, so one copy serves every type's `decode`.
+fn open_versioned(bytes: &[u8], tag: TypeTag, newest: u8) -> Result<(u8, &[u8]), Error> {
+    let (version, body) = open_envelope(bytes, tag)?;
+    if version > newest || version == 0 {
+        return Err(Error::UnsupportedVersion {
+            type_name: tag.name(),
+            found: version,
+            supported: newest,
+        });
+    }
+    Ok((version, body))
 }
 
 /// Decodes one MessagePack value that must fill `body` exactly, with the depth limit.
