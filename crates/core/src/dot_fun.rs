@@ -211,7 +211,7 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
                 .ok_or_else(|| serde::de::Error::custom("a dot is not followed by its value"))?;
             entries.push((dot, value));
         }
-        entries.sort_by_key(|e| e.0);
+        crate::sort_stable_by(&mut entries, |a, b| a.0.cmp(&b.0));
         let before = entries.len();
         entries.dedup_by(|a, b| a.0 == b.0);
         if entries.len() != before {

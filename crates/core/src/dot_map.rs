@@ -452,7 +452,7 @@ impl<K: Ord + fmt::Debug, S: fmt::Debug> fmt::Debug for DotMap<K, S> {
 impl<K: Ord + Serialize, S: Serialize> Serialize for DotMap<K, S> {
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut all: Vec<(&K, &S)> = self.entries.iter().collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::sort_stable_by(&mut all, |a, b| a.0.cmp(b.0));
         let mut map = serializer.serialize_map(Some(all.len()))?;
         for (key, store) in all {
             map.serialize_entry(key, store)?;

@@ -9,6 +9,8 @@ use std::fmt::Debug;
 
 use serde::Serialize;
 
+use crate::msgpack_encoder::to_msgpack;
+
 thread_local! {
     static CLASHES: Cell<u64> = const { Cell::new(0) };
     static TRIAL: Cell<bool> = const { Cell::new(false) };
@@ -57,7 +59,7 @@ pub(crate) fn theirs_wins<V: PartialEq + Debug + Serialize>(ours: &V, theirs: &V
     if ours == theirs {
         return false;
     }
-    let order = match (rmp_serde::to_vec(ours), rmp_serde::to_vec(theirs)) {
+    let order = match (to_msgpack(ours), to_msgpack(theirs)) {
         (Ok(ours), Ok(theirs)) => ours.cmp(&theirs),
         (Ok(_), Err(_)) => Ordering::Greater,
         (Err(_), Ok(_)) => Ordering::Less,

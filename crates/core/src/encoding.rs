@@ -1,9 +1,12 @@
-//! The wire format: MessagePack (rmp-serde, compact arrays) inside a 3-byte envelope
-//! of magic byte, type tag and format version.
+//! The wire format: MessagePack (as rmp-serde writes it, compact arrays) inside a
+//! 3-byte envelope of magic byte, type tag and format version. The reader and writer
+//! are converge's own (`msgpack_decoder.rs`, `msgpack_encoder.rs`), for size.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::msgpack_decoder::{DecodeError, Decoder};
+use crate::msgpack_encoder::write_msgpack;
 use crate::{EncodeError, Error};
 
 /// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
@@ -108,24 +111,16 @@ pub trait Codec: Serialize + DeserializeOwned {
     /// whose `Serialize` returns an error, such as a `PathBuf` that is not UTF-8);
     /// converge's own types and plain data always encode.
     fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
-        rmp_serde::encode::write(&mut out, self).map_err(|e| EncodeError {
+        let out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
+        write_msgpack(out, self).map_err(|e| EncodeError {
             type_name: Self::TAG.name(),
-            reason: e.to_string(),
-        })?;
-        Ok(out)
+            reason: e.0,
+        })
     }
 
     /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
-        let (version, body) = open_envelope(bytes, Self::TAG)?;
-        if version > Self::VERSION || version == 0 {
-            return Err(Error::UnsupportedVersion {
-                type_name: Self::TAG.name(),
-                found: version,
-                supported: Self::VERSION,
-            });
-        }
+        let (version, body) = open_versioned(bytes, Self::TAG, Self::VERSION)?;
         Self::decode_version(version, body)
     }
 
@@ -158,31 +153,42 @@ pub fn open_envelope(bytes: &[u8], expected: TypeTag) -> Result<(u8, &[u8]), Err
     Ok((*version, body))
 }
 
+/// Checks the envelope and that its version is one `newest` or older (not 0); not
+/// generic, so one copy serves every type's `decode`.
+fn open_versioned(bytes: &[u8], tag: TypeTag, newest: u8) -> Result<(u8, &[u8]), Error> {
+    let (version, body) = open_envelope(bytes, tag)?;
+    if version > newest || version == 0 {
+        return Err(Error::UnsupportedVersion {
+            type_name: tag.name(),
+            found: version,
+            supported: newest,
+        });
+    }
+    Ok((version, body))
+}
+
 /// Decodes one MessagePack value that must fill `body` exactly, with the depth limit.
 pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, Error> {
-    // Reading from a `&[u8]` advances it, which tells how much is left afterwards.
-    // rmp-serde reads strings and binaries through `Read::take`, so a length prefix
-    // claiming more than the input holds fails at the end of input, unallocated.
-    let mut rest = body;
-    let mut de = rmp_serde::Deserializer::new(&mut rest);
-    // rmp-serde refuses the level at which its budget reaches 0, so allow one more
-    // to accept exactly MAX_DEPTH levels.
-    de.set_max_depth(MAX_DEPTH + 1);
-    let value = T::deserialize(&mut de).map_err(|e| match e {
-        rmp_serde::decode::Error::DepthLimitExceeded => Error::TooDeep { limit: MAX_DEPTH },
-        other => Error::Malformed {
-            type_name: tag.name(),
-            reason: other.to_string(),
-        },
-    })?;
-    drop(de);
-    if !rest.is_empty() {
+    let mut decoder = Decoder::new(body);
+    let value = T::deserialize(&mut decoder).map_err(|e| decode_error(tag, e))?;
+    if decoder.remaining() != 0 {
         return Err(Error::TrailingBytes {
             type_name: tag.name(),
-            count: rest.len(),
+            count: decoder.remaining(),
         });
     }
     Ok(value)
+}
+
+/// The crate's error for a failed decode (not generic: one copy for every type).
+fn decode_error(tag: TypeTag, error: DecodeError) -> Error {
+    match error {
+        DecodeError::TooDeep => Error::TooDeep { limit: MAX_DEPTH },
+        DecodeError::Malformed(reason) => Error::Malformed {
+            type_name: tag.name(),
+            reason,
+        },
+    }
 }
 
 #[cfg(test)]

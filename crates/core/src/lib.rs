@@ -78,8 +78,11 @@ mod encoding;
 mod error;
 mod hlc;
 mod lattice;
+mod msgpack_decoder;
+mod msgpack_encoder;
 mod replica_id;
 mod small_map;
+mod sort_order;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version_vector;
@@ -99,4 +102,5 @@ pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;
+pub use sort_order::sort_stable_by;
 pub use version_vector::{Causality, VersionVector};

@@ -403,7 +403,7 @@ impl<'de> Deserialize<'de> for VersionVector {
                 }
                 // Encoders write replica order; sort only what arrives otherwise.
                 if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
-                    entries.sort_by_key(|e| e.0);
+                    crate::sort_stable_by(&mut entries, |a, b| a.0.cmp(&b.0));
                     if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
                         return Err(serde::de::Error::custom(format!(
                             "replica {} appears twice in a version vector",

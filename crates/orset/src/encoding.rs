@@ -29,7 +29,8 @@ impl<E: Element + Serialize> Serialize for OrSet<E> {
         for (element, dots) in store.iter() {
             by_dot.extend(dots.iter().map(|d| (d, element)));
         }
-        by_dot.sort_unstable_by_key(|(d, _)| *d);
+        // Dots are unique in a set, so the stable shared sort orders as any sort would.
+        converge_core::sort_stable_by(&mut by_dot, |a, b| a.0.cmp(&b.0));
         let in_store: Vec<Dot> = by_dot.iter().map(|(d, _)| *d).collect();
         let (vv, extra) = context.residual(&in_store);
         let groups: Vec<&[(Dot, &E)]> =

@@ -486,6 +486,9 @@ fn main() {
     md += "\nWhere the time goes for the unmet goals (callgrind profiles, and the \
            instruction counts before and after each optimisation): \
            [PROFILES.md](PROFILES.md).\n";
+    md += "\nWhere the shipped wasm's bytes go, by crate and by function (twiggy), and the \
+           allocator comparison: [results/size.txt](results/size.txt) and \
+           [size/README.md](size/README.md), written by `bash benches/size/report.sh`.\n";
     md += "\n## Deltas\n\nFrom the `sync_bytes` bench ([results/sync_bytes.md](results/sync_bytes.md)); \
            no peer has an equivalent anti-entropy layer, so there is no ratio.\n\n";
     match std::fs::read_to_string(Path::new(BENCHES).join("results/sync_bytes.md")) {
