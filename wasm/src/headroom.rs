@@ -24,6 +24,7 @@ use crate::error::js_error;
 
 /// What a call must be able to allocate once memory is low (writes and ordinary sync
 /// messages take far less).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 const ROOM_FOR_A_CALL: usize = 1 << 20;
 
 /// Reserves headroom if memory grew since the last call, and refuses with
