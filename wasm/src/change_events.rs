@@ -52,6 +52,8 @@ struct Hub {
     next_id: u64,
     queued: Vec<Change>,
     scheduled: bool,
+    /// The paths written so far by a `change()` not yet ended.
+    gathered: Vec<Vec<String>>,
 }
 
 /// A document's change events (shared with the microtask that delivers them and
@@ -91,6 +93,22 @@ impl ChangeEvents {
             }
         });
         unsubscribe.into_js_value().unchecked_into()
+    }
+
+    /// Keeps the paths a batch of a `change()` wrote, for the one event it makes when
+    /// it ends (nothing is kept while no one listens).
+    pub(crate) fn gather(&self, paths: Vec<Vec<String>>) {
+        if let Some(Ok(mut hub)) = self.0.get().map(|hub| hub.try_borrow_mut()) {
+            hub.gathered.extend(paths);
+        }
+    }
+
+    /// The paths gathered since the last call.
+    pub(crate) fn take_gathered(&self) -> Vec<Vec<String>> {
+        match self.0.get().map(|hub| hub.try_borrow_mut()) {
+            Some(Ok(mut hub)) => std::mem::take(&mut hub.gathered),
+            _ => Vec::new(),
+        }
     }
 
     /// Whether anyone listens now (so a change's paths are worth gathering).

@@ -27,8 +27,6 @@ pub(crate) struct DocExtras {
     clock: Hlc,
     policies: Policies,
     events: ChangeEvents,
-    /// The paths written by the `change()` under way, for its one change event.
-    change_paths: Vec<Vec<String>>,
 }
 
 fn doc_extras() -> DocExtras {
@@ -36,7 +34,6 @@ fn doc_extras() -> DocExtras {
         clock: Hlc::default(),
         policies: Policies::new(),
         events: ChangeEvents::default(),
-        change_paths: Vec::new(),
     }
 }
 
@@ -253,7 +250,7 @@ impl JsDocument {
                 doc.write_all(paths.iter().zip(writes), guard, clock)
             })?;
         if changed {
-            self.extras.change_paths.extend(paths);
+            self.extras.events.gather(paths);
         }
         Ok(())
     }
@@ -401,7 +398,7 @@ impl JsDocument {
     ) -> Result<(), JsValue> {
         let applied = self.apply_recorded(&kinds, &paths, &args);
         if last.is_truthy() {
-            let paths = std::mem::take(&mut self.extras.change_paths);
+            let paths = self.extras.events.take_gathered();
             if self.extras.events.heard() {
                 let paths = crate::document_change::distinct(paths);
                 self.extras.events.changed(paths, true);

@@ -146,8 +146,13 @@ impl Clock for ManualClock {
 pub struct Hlc<C = DefaultClock> {
     clock: C,
     last: Timestamp,
-    max_drift_ms: Option<u64>,
+    /// The drift bound, or [`NO_DRIFT_BOUND`] (one word, not an `Option` of two: a
+    /// clock sits beside every JavaScript document).
+    max_drift_ms: u64,
 }
+
+/// `max_drift_ms` of a clock that takes any observed time.
+const NO_DRIFT_BOUND: u64 = u64::MAX;
 
 /// The clock [`Hlc`] uses when none is named: the host's wall clock
 /// ([`SystemClock`]), the same type on every target.
@@ -165,7 +170,7 @@ impl<C: Clock> Hlc<C> {
         Hlc {
             clock,
             last: Timestamp::default(),
-            max_drift_ms: None,
+            max_drift_ms: NO_DRIFT_BOUND,
         }
     }
 
@@ -176,7 +181,7 @@ impl<C: Clock> Hlc<C> {
     /// carry their own timestamps; a later write here still replaces them when it has
     /// seen them, since causal replacement does not depend on clocks.
     pub fn with_max_drift(mut self, max_drift_ms: u64) -> Self {
-        self.max_drift_ms = Some(max_drift_ms);
+        self.max_drift_ms = max_drift_ms;
         self
     }
 
@@ -194,11 +199,11 @@ impl<C: Clock> Hlc<C> {
     /// Takes note of a timestamp seen from another replica, so later ticks come after it.
     pub fn observe(&mut self, seen: Timestamp) {
         let seen = match self.max_drift_ms {
-            Some(drift) => {
+            NO_DRIFT_BOUND => seen,
+            drift => {
                 let limit = Timestamp::new(self.clock.now_millis().saturating_add(drift), 0);
                 seen.min(limit)
             }
-            None => seen,
         };
         self.last = self.last.max(seen);
     }
