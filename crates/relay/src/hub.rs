@@ -95,7 +95,15 @@ struct Hub {
     /// Log entries appended since the last snapshot.
     since_snapshot: u64,
     compacting: Arc<std::sync::atomic::AtomicBool>,
+    /// Peers whose last connection closed, and when: the hub keeps what they acked
+    /// (and the deltas since) for [`DEPARTED_PEER_GRACE`], so a client that reconnects
+    /// soon resumes with its sync token instead of taking the full state.
+    departed: HashMap<ReplicaId, Instant>,
 }
+
+/// How long a departed peer's position is kept (see `Hub::departed`); the buffer it
+/// keeps is bounded by the replica's `max_buffer` all the same.
+const DEPARTED_PEER_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Loads `doc` from storage: the snapshot joined with every log entry. An entry that
 /// does not decode is skipped and logged (a committed entry never is; a damaged disk
@@ -164,6 +172,7 @@ pub(crate) async fn run(
         last_seq,
         since_snapshot,
         compacting: Arc::default(),
+        departed: HashMap::new(),
     };
     loop {
         let idle = hub.shared.limits.idle_evict;
@@ -209,11 +218,25 @@ impl Hub {
         }
     }
 
+    /// Forgets the peers departed longer than [`DEPARTED_PEER_GRACE`] ago.
+    fn forget_departed(&mut self) {
+        let now = Instant::now();
+        let replica = &mut self.replica;
+        self.departed.retain(|peer, since| {
+            let keep = now.duration_since(*since) < DEPARTED_PEER_GRACE;
+            if !keep {
+                replica.remove_peer(*peer);
+            }
+            keep
+        });
+    }
+
     fn drop_conn(&mut self, id: ConnId) {
+        self.forget_departed();
         if let Some(conn) = self.conns.remove(&id) {
             if let Some(peer) = conn.peer {
                 if !self.conns.values().any(|c| c.peer == Some(peer)) {
-                    self.replica.remove_peer(peer);
+                    self.departed.insert(peer, Instant::now());
                 }
             }
         }
@@ -302,6 +325,7 @@ impl Hub {
         let sender = frame.head.sender;
         if conn.peer.is_none() {
             conn.peer = Some(sender);
+            self.departed.remove(&sender);
             let replaced: Vec<ConnId> = self
                 .conns
                 .iter()

@@ -367,3 +367,118 @@ async fn an_idle_document_is_compacted_evicted_and_reloaded() {
     reader.close().await;
     relay.stop().await;
 }
+
+/// A raw client session: sends `first`, then answers every frame with the replica's
+/// reply and its next message, until `done` holds of the replica. Returns the kinds of
+/// the data messages the relay sent.
+async fn raw_session(
+    url: &str,
+    replica: &mut converge_sync::Replica<Document>,
+    first: Vec<u8>,
+    done: impl Fn(&converge_sync::Replica<Document>) -> bool,
+) -> Vec<converge_sync::MessageKind> {
+    use converge_sync::{MessageHead, MessageKind};
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    socket.send(Message::binary(first)).await.expect("send");
+    if let Some(next) = replica
+        .message_for(converge_relay::RELAY_PEER_ID)
+        .expect("message")
+    {
+        socket.send(Message::binary(next)).await.expect("send");
+    }
+    let mut kinds = Vec::new();
+    let run = async {
+        while !done(replica) {
+            let Some(Ok(Message::Binary(bytes))) = socket.next().await else {
+                panic!("the relay closed the session");
+            };
+            let head = MessageHead::read::<Document>(&bytes).expect("a sync message");
+            if matches!(head.kind, MessageKind::Delta | MessageKind::Full) {
+                kinds.push(head.kind);
+            }
+            if let Some(reply) = replica.receive(&bytes).expect("receive") {
+                socket.send(Message::binary(reply)).await.expect("send");
+            }
+            if let Some(next) = replica
+                .message_for(converge_relay::RELAY_PEER_ID)
+                .expect("message")
+            {
+                socket.send(Message::binary(next)).await.expect("send");
+            }
+        }
+    };
+    timeout(WAIT, run).await.expect("the session ends in time");
+    let _ = socket.close(None).await;
+    kinds
+}
+
+/// A client that reconnects soon after its socket closed resumes with its sync token
+/// and gets a delta, not the full state: the hub keeps a departed peer's position for
+/// a grace period (before, it forgot the peer at once, and a resume took the full
+/// state whenever no other client held the interval).
+#[tokio::test]
+async fn a_client_back_within_the_grace_period_resumes_with_a_delta() {
+    use converge_relay::RELAY_PEER_ID as RELAY;
+    use converge_sync::{MessageKind, Replica};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let relay = TestRelay::start(dir.path(), |_| {}).await;
+    let url = format!("ws://{}/v1/docs/board", relay.addr);
+    let bob = client(&relay, "board", None);
+    // A board large enough that a one-write interval is far smaller than the state
+    // (otherwise the full state is the cheaper message, and rightly sent).
+    let mut seq = 0;
+    for n in 0..2_000 {
+        seq = bob.update(|doc, w| write_marker(doc, w, "bob", n));
+    }
+    timeout(WAIT, bob.wait_acked(seq))
+        .await
+        .expect("in time")
+        .expect("acked");
+
+    // Alice joins the board, then writes (as a client that opens a shared document
+    // does); her first full state is empty, so the relay's buffer holds only news.
+    let mut alice =
+        Replica::new(converge_core::ReplicaId::new(7), Document::new()).expect("replica");
+    let hello = alice.hello(RELAY).expect("hello");
+    let joined = |r: &Replica<Document>| {
+        has_marker(r.state(), "bob", 1_999) && r.peers().any(|(_, s)| s.pending == 0)
+    };
+    raw_session(&url, &mut alice, hello, joined).await;
+    alice.update(|doc, w| write_marker(doc, w, "alice", 0));
+    let hello = alice.hello(RELAY).expect("hello");
+    raw_session(&url, &mut alice, hello, |r| {
+        r.peers().any(|(_, s)| s.pending == 0)
+    })
+    .await;
+    timeout(WAIT, bob.wait_until(|d| has_marker(d, "alice", 0)))
+        .await
+        .expect("in time")
+        .expect("bob sees alice");
+    let token = alice
+        .sync_token(RELAY)
+        .expect("token")
+        .expect("a position to resume from");
+
+    // Alice is away; Bob writes; Alice comes back with her token.
+    let seq = bob.update(|doc, w| write_marker(doc, w, "bob", 2_000));
+    timeout(WAIT, bob.wait_acked(seq))
+        .await
+        .expect("in time")
+        .expect("acked");
+    // Let Bob's client acknowledge what the relay sends it back, so that the relay
+    // keeps its buffer for no one but the departed Alice.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let resume = alice.resume(&token).expect("resume");
+    let kinds = raw_session(&url, &mut alice, resume, |r| {
+        has_marker(r.state(), "bob", 2_000)
+    })
+    .await;
+    assert!(kinds.contains(&MessageKind::Delta), "kinds: {kinds:?}");
+    assert!(
+        !kinds.contains(&MessageKind::Full),
+        "a full state was sent: {kinds:?}"
+    );
+    relay.stop().await;
+}
