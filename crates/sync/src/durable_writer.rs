@@ -45,8 +45,10 @@
 //! ```
 
 /// How far a save covers a replica's history: take it with
-/// [`Replica::save_mark`] together with [`Replica::save`]'s bytes (no write between
-/// them), and hand it to [`Replica::mark_saved`] once the bytes are durable.
+/// [`Replica::save_mark`](crate::Replica::save_mark) together with
+/// [`Replica::save`](crate::Replica::save)'s bytes (no write between
+/// them), and hand it to [`Replica::mark_saved`](crate::Replica::mark_saved) once the
+/// bytes are durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SaveMark(u64);
 
