@@ -9,7 +9,7 @@ use converge_core::{decode_body, open_envelope, Codec, CountConflicts, DeltaCrdt
 use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::message::{Body, Wire};
+use crate::message::{next, Body, Wire};
 use crate::{Error, Replica};
 
 /// What kind of sync message it is.
@@ -90,14 +90,6 @@ impl<'de, T: Codec> Deserialize<'de> for Head<T> {
 }
 
 struct HeadVisitor<T>(std::marker::PhantomData<T>);
-
-fn next<'de, A: SeqAccess<'de>, V: Deserialize<'de>>(
-    seq: &mut A,
-    what: &str,
-) -> Result<V, A::Error> {
-    seq.next_element()?
-        .ok_or_else(|| de::Error::custom(format!("sync message lacks its {what}")))
-}
 
 impl<'de, T: Codec> Visitor<'de> for HeadVisitor<T> {
     type Value = Head<T>;

@@ -93,7 +93,8 @@ impl<'de, T: Codec> Deserialize<'de> for Wire<T> {
 
 struct WireVisitor<T>(PhantomData<T>);
 
-fn next<'de, A: SeqAccess<'de>, V: Deserialize<'de>>(
+/// The next element of a sync message, or an error naming `what` is missing.
+pub(crate) fn next<'de, A: SeqAccess<'de>, V: Deserialize<'de>>(
     seq: &mut A,
     what: &str,
 ) -> Result<V, A::Error> {
