@@ -74,6 +74,11 @@ impl ChangeEvents {
         self.0.get_or_init(Rc::default)
     }
 
+    /// The hub to change, if there is one and it is not borrowed.
+    fn hub_mut(&self) -> Option<std::cell::RefMut<'_, Hub>> {
+        self.0.get().and_then(|hub| hub.try_borrow_mut().ok())
+    }
+
     /// Adds `listener`; returns the function that removes it (calling it again does
     /// nothing).
     pub(crate) fn subscribe(&self, listener: Function) -> Function {
@@ -98,17 +103,16 @@ impl ChangeEvents {
     /// Keeps the paths a batch of a `change()` wrote, for the one event it makes when
     /// it ends (nothing is kept while no one listens).
     pub(crate) fn gather(&self, paths: Vec<Vec<String>>) {
-        if let Some(Ok(mut hub)) = self.0.get().map(|hub| hub.try_borrow_mut()) {
+        if let Some(mut hub) = self.hub_mut() {
             hub.gathered.extend(paths);
         }
     }
 
     /// The paths gathered since the last call.
     pub(crate) fn take_gathered(&self) -> Vec<Vec<String>> {
-        match self.0.get().map(|hub| hub.try_borrow_mut()) {
-            Some(Ok(mut hub)) => std::mem::take(&mut hub.gathered),
-            _ => Vec::new(),
-        }
+        self.hub_mut()
+            .map(|mut hub| std::mem::take(&mut hub.gathered))
+            .unwrap_or_default()
     }
 
     /// Whether anyone listens now (so a change's paths are worth gathering).
@@ -125,7 +129,7 @@ impl ChangeEvents {
             return;
         }
         let schedule = {
-            let Some(Ok(mut hub)) = self.0.get().map(|hub| hub.try_borrow_mut()) else {
+            let Some(mut hub) = self.hub_mut() else {
                 return;
             };
             if hub.listeners.is_empty() {
