@@ -1,6 +1,7 @@
 //! A Rust client of the relay (tokio-tungstenite): a local `Replica<Document>` synced
-//! with one document on the relay, reconnecting with backoff (full jitter) and
-//! resuming with its sync token.
+//! with one document on the relay (or on any of several relay nodes serving it),
+//! reconnecting with backoff (full jitter), moving to the next node after every close
+//! or failed attempt, and resuming with its sync token.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -50,6 +51,8 @@ struct Inner {
     received: watch::Sender<u64>,
     /// Whether a connection is open.
     connected: watch::Sender<bool>,
+    /// The index (in the node list) of the relay node in use or dialled next.
+    node: watch::Sender<usize>,
     /// The last sync token for the relay.
     token: Mutex<Option<Vec<u8>>>,
     /// Why the client stopped for good (a fatal close code).
@@ -62,6 +65,8 @@ struct Inner {
 /// durable.
 pub struct Client {
     inner: Arc<Inner>,
+    /// The relay nodes' base URLs, in the order they are tried.
+    nodes: Vec<String>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -83,6 +88,25 @@ impl Client {
     /// Returns at once; the connection opens in the background (see
     /// [`wait_connected`](Self::wait_connected)).
     pub fn connect(base_url: &str, doc: &str, options: ClientOptions) -> Result<Client, Error> {
+        Client::connect_nodes(&[base_url], doc, options)
+    }
+
+    /// Starts a client of document `doc` on any of the relay nodes at `base_urls`
+    /// (`ws://host:port` each; the same document served by several nodes over a shared
+    /// backend). The first is tried first; after every close or failed attempt the next
+    /// one is, round robin, and the client resumes there with its sync token. The
+    /// backoff grows across nodes: it restarts only after a connection that worked.
+    /// An empty list is a [`Error::Config`].
+    pub fn connect_nodes(
+        base_urls: &[impl AsRef<str>],
+        doc: &str,
+        options: ClientOptions,
+    ) -> Result<Client, Error> {
+        if base_urls.is_empty() {
+            return Err(Error::Config(
+                "a client needs at least one relay URL".into(),
+            ));
+        }
         let id = match options.id {
             Some(id) => id,
             None => ReplicaId::random()?,
@@ -94,20 +118,38 @@ impl Client {
             acked: watch::Sender::new(0),
             received: watch::Sender::new(0),
             connected: watch::Sender::new(false),
+            node: watch::Sender::new(0),
             token: Mutex::new(None),
             fatal: Mutex::new(None),
             stop: watch::Sender::new(false),
         });
-        let mut url = format!("{}/v1/docs/{doc}", base_url.trim_end_matches('/'));
-        if let Some(token) = &options.token {
-            url.push_str("?token=");
-            url.push_str(token);
-        }
-        let task = tokio::spawn(run(Arc::clone(&inner), url, options));
+        let nodes: Vec<String> = base_urls
+            .iter()
+            .map(|base| base.as_ref().trim_end_matches('/').to_owned())
+            .collect();
+        let urls = nodes
+            .iter()
+            .map(|base| {
+                let mut url = format!("{base}/v1/docs/{doc}");
+                if let Some(token) = &options.token {
+                    url.push_str("?token=");
+                    url.push_str(token);
+                }
+                url
+            })
+            .collect();
+        let task = tokio::spawn(run(Arc::clone(&inner), urls, options));
         Ok(Client {
             inner,
+            nodes,
             task: Some(task),
         })
+    }
+
+    /// The base URL of the relay node in use (or dialled next, while disconnected).
+    pub fn node_url(&self) -> &str {
+        let index = *self.inner.node.borrow();
+        self.nodes.get(index).map_or("", String::as_str)
     }
 
     /// This client's replica id.
@@ -222,13 +264,15 @@ fn jitter(bound: Duration) -> Duration {
     Duration::from_millis(r % millis)
 }
 
-async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
+async fn run(inner: Arc<Inner>, urls: Vec<String>, options: ClientOptions) {
     let mut backoff = options.min_backoff;
     let mut stop = inner.stop.subscribe();
+    let mut node = 0;
     loop {
         if *stop.borrow_and_update() {
             return;
         }
+        let Some(url) = urls.get(node) else { return };
         let connected = tokio::select! {
             c = tokio_tungstenite::connect_async(url.as_str()) => c,
             _ = stop.changed() => return,
@@ -255,6 +299,10 @@ async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
             }
             Err(e) => debug!(error = %e, "cannot connect"),
         }
+        // Every close or failed attempt moves to the next node (a dead one is left at
+        // once; the hello there carries what the replica holds of the relay's deltas).
+        node = (node + 1) % urls.len();
+        inner.node.send_replace(node);
         tokio::select! {
             _ = tokio::time::sleep(jitter(backoff)) => {}
             _ = stop.changed() => return,
