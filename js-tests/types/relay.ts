@@ -42,5 +42,13 @@ const persisted: Document = saved.doc;
 persisted.set('k', 'v');
 await saved.save();
 connect(saved.doc, 'ws://localhost:8787/v1/docs/board', { WebSocket: Socket, persisted: saved });
+// Several relay nodes serving the same document (over Redis): the client moves between them.
+const nodes = connect(doc, ['ws://node-1:8787/v1/docs/board', { href: 'ws://node-2:8787/v1/docs/board' }], {
+  WebSocket: Socket,
+});
+const where: string = nodes.status.url;
+console.log(where);
+// @ts-expect-error a URL list holds URLs
+connect(doc, ['ws://node-1:8787/v1/docs/board', 8787], { WebSocket: Socket });
 // @ts-expect-error connect takes a replica, not a string
 connect('board', 'ws://localhost:8787/v1/docs/board');

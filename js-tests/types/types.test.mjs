@@ -233,6 +233,35 @@ describe('declared and runtime members match', () => {
     }
     assert.equal(slim.default, slim.init);
   });
+
+  // The relay entry's classes set their data properties in the constructor: compare
+  // the methods and accessors, which live on the prototype.
+  for (const [entry, types] of [
+    ['relay.js', 'relay.d.ts'],
+    ['relay.cjs', 'relay.d.cts'],
+  ]) {
+    test(`${entry} against ${types}`, async () => {
+      const module = await import(pathToFileURL(join(distDir, entry)).href);
+      const runtime = present(entry.endsWith('.cjs') ? module.default : module);
+      const source = ts.createSourceFile(types, await readFile(join(distDir, types), 'utf8'), ts.ScriptTarget.Latest, true);
+      const classes = {};
+      const functions = [];
+      for (const node of source.statements) {
+        if (ts.isFunctionDeclaration(node) && node.name) functions.push(node.name.text);
+        if (!ts.isClassDeclaration(node) || !node.name) continue;
+        classes[node.name.text] = node.members
+          .filter((m) => ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m))
+          .map((m) => m.name.text)
+          .sort();
+      }
+      assert.deepEqual(Object.keys(classes).sort(), Object.keys(runtime.classes).sort());
+      for (const [name, members] of Object.entries(classes)) {
+        assert.deepEqual(members, runtime.classes[name].instance, `class ${name}`);
+      }
+      assert.deepEqual(functions.sort(), runtime.functions);
+      assert.ok(functions.includes('connect'));
+    });
+  }
 });
 
 describe('@arethetypeswrong/cli on the tarball', () => {

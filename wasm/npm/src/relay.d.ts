@@ -52,6 +52,8 @@ export type RelayState = 'connecting' | 'syncing' | 'online' | 'offline';
 /** A connection's status, as `status` and the status listeners give it. */
 export interface RelayStatus {
   state: RelayState;
+  /** The relay URL in use: connected, being dialled, or dialled next (one of `connect`'s URLs). */
+  url: string;
   /** Sequence numbers the relay has not acknowledged. */
   pending: number;
   /** Writes waiting for a durable save before they can be sent. */
@@ -114,7 +116,7 @@ export interface ConnectOptions {
   now?: () => number;
 }
 
-/** One replica's link to one relay document. */
+/** One replica's link to one relay document (on one of several relay nodes). */
 export declare class RelayConnection {
   private constructor();
   get status(): RelayStatus;
@@ -136,8 +138,20 @@ export declare function backoffDelay(
   random?: () => number,
 ): number;
 
-/** Connects `doc` to the relay document at `url` (`ws://host/v1/docs/name`). */
-export declare function connect(doc: RelayReplica, url: string | { readonly href: string }, options?: ConnectOptions): RelayConnection;
+/** A relay document URL (`ws://host/v1/docs/name`): a string or a URL object. */
+export type RelayUrl = string | { readonly href: string };
+
+/**
+ * Connects `doc` to the relay document at `urls`: one URL (a relay's or a load
+ * balancer's), or the same document on several relay nodes. The first URL is tried
+ * first; every close or failed attempt moves to the next one, round robin, and the
+ * replica resumes there with its sync token. The breaker counts failures across all.
+ */
+export declare function connect(
+  doc: RelayReplica,
+  urls: RelayUrl | readonly RelayUrl[],
+  options?: ConnectOptions,
+): RelayConnection;
 
 /** A byte store: IndexedDB, memory, or your own. */
 export interface ReplicaStore {

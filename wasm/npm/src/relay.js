@@ -63,17 +63,30 @@ function withToken(url, token) {
   return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 }
 
+/** The URL string of one `connect` target (a string or a URL object), or null. */
+function urlOf(target) {
+  if (typeof target === 'string' && target !== '') return target;
+  if (typeof target?.href === 'string' && target.href !== '') return target.href;
+  return null;
+}
+
 /**
  * Connects `doc` (any converge replica: a Document, OrSet, ...) to the relay document
- * at `url` (`ws://host:port/v1/docs/name`). Returns a RelayConnection that reconnects
- * with backoff until `disconnect()`.
+ * at `urls`: one URL (`ws://host:port/v1/docs/name`, or a load balancer's) or an array
+ * of them, the same document on several relay nodes. The first URL is tried first;
+ * after every close or failed attempt the next one is, round robin. Returns a
+ * RelayConnection that reconnects with backoff until `disconnect()`.
  */
-export function connect(doc, url, options = {}) {
+export function connect(doc, urls, options = {}) {
   if (doc === null || typeof doc !== 'object' || typeof doc.messageFor !== 'function') {
     throw codedError('connect takes a converge replica (a Document, OrSet, ...) first', 'ERR_INVALID_ARGUMENT');
   }
-  if (typeof url !== 'string' && typeof url?.href !== 'string') {
-    throw codedError('connect takes the relay document URL (ws://host/v1/docs/name) second', 'ERR_INVALID_ARGUMENT');
+  const list = (Array.isArray(urls) ? urls : [urls]).map(urlOf);
+  if (list.length === 0 || list.includes(null)) {
+    throw codedError(
+      'connect takes the relay document URL (ws://host/v1/docs/name), or an array of them, second',
+      'ERR_INVALID_ARGUMENT',
+    );
   }
   const Socket = options.WebSocket ?? globalThis.WebSocket;
   if (typeof Socket !== 'function') {
@@ -82,15 +95,19 @@ export function connect(doc, url, options = {}) {
       'ERR_NO_WEBSOCKET',
     );
   }
-  const connection = new RelayConnection(doc, typeof url === 'string' ? url : url.href, Socket, options);
+  const connection = new RelayConnection(doc, list, Socket, options);
   connection.reconnect();
   return connection;
 }
 
-/** One replica's link to one relay document: status, reconnection, circuit breaker. */
+/**
+ * One replica's link to one relay document (on one of several relay nodes): status,
+ * reconnection, moving to the next node, circuit breaker.
+ */
 export class RelayConnection {
   #doc;
-  #url;
+  #urls;
+  #urlIndex = 0;
   #Socket;
   #token;
   #minDelayMs;
@@ -121,9 +138,9 @@ export class RelayConnection {
   #unsubscribeDoc = null;
   #unwatchNetwork = null;
 
-  constructor(doc, url, Socket, options) {
+  constructor(doc, urls, Socket, options) {
     this.#doc = doc;
-    this.#url = url;
+    this.#urls = urls;
     this.#Socket = Socket;
     this.#token = options.token;
     this.#minDelayMs = options.minDelayMs ?? 250;
@@ -157,13 +174,15 @@ export class RelayConnection {
   }
 
   /**
-   * `{ state, pending, unsaved, lastSyncAt, breaker, failures, nextRetryAt, closeCode,
-   * reason, stopped }`. state: 'connecting' | 'syncing' (open, writes or the first
-   * answer outstanding) | 'online' (open, everything acknowledged) | 'offline'.
+   * `{ state, url, pending, unsaved, lastSyncAt, breaker, failures, nextRetryAt,
+   * closeCode, reason, stopped }`. state: 'connecting' | 'syncing' (open, writes or the
+   * first answer outstanding) | 'online' (open, everything acknowledged) | 'offline'.
+   * url: the relay URL in use (connected, being dialled, or dialled next).
    */
   get status() {
     return {
       state: this.#state,
+      url: this.#urls[this.#urlIndex],
       pending: this.pending,
       unsaved: Number(this.#doc.unsaved ?? 0),
       lastSyncAt: this.#lastSyncAt,
@@ -294,7 +313,7 @@ export class RelayConnection {
     }
     let socket;
     try {
-      socket = new this.#Socket(withToken(this.#url, token));
+      socket = new this.#Socket(withToken(this.#urls[this.#urlIndex], token));
     } catch (error) {
       this.#afterClose(null, false, error);
       return;
@@ -425,6 +444,11 @@ export class RelayConnection {
       this.#refusedToken = token; // a token function may give a fresh one
     }
     if (error && !this.#reason) this.#reason = `error: ${error?.code ?? error?.message ?? error}`;
+    // Every close or failed attempt moves to the next relay node: a node that died
+    // (or drains) is left at once, and the replica resumes there with its sync token
+    // (its hello carries what it holds of the relay's deltas). The breaker counts
+    // failures across all of them: it opens only when every node keeps failing.
+    this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
     // A relay restarting (1012) or a connection that worked is no failure of the
     // relay's: back off from the start. Otherwise count toward the breaker.
     if (heard || code === CLOSE_CODES.RESTARTING) {
