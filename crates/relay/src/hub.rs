@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use converge_core::{Codec, Lattice, ReplicaId};
+use converge_core::{Codec, DeltaCrdt, Lattice, ReplicaId};
 use converge_ormap::Document;
 use converge_sync::{MessageHead, MessageKind, Replica};
 use tokio::sync::{mpsc, watch};
@@ -15,6 +15,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::frame::{apply_frame, FrameOutcome};
 use crate::registry::Shared;
+use crate::storage::{Follow, Loaded, Tailed};
 use crate::Scope;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
@@ -99,21 +100,20 @@ struct Hub {
     /// (and the deltas since) for [`DEPARTED_PEER_GRACE`], so a client that reconnects
     /// soon resumes with its sync token instead of taking the full state.
     departed: HashMap<ReplicaId, Instant>,
+    /// With a shared log (several relay nodes): the position up to which every log
+    /// entry is in the replica (what the follow delivered), which is what a snapshot
+    /// covers. `None` with a single-writer log, where `last_seq` is that position.
+    followed_to: Option<u64>,
 }
 
 /// How long a departed peer's position is kept (see `Hub::departed`); the buffer it
 /// keeps is bounded by the replica's `max_buffer` all the same.
 const DEPARTED_PEER_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Loads `doc` from storage: the snapshot joined with every log entry. An entry that
-/// does not decode is skipped and logged (a committed entry never is; a damaged disk
-/// may be). Returns the state, the last sequence number and how many entries follow
-/// the snapshot.
-pub(crate) async fn load_document(
-    shared: &Shared,
-    doc: &str,
-) -> Result<(Document, u64, u64), Error> {
-    let loaded = shared.storage.load(doc).await?;
+/// The state `loaded` holds (the snapshot joined with every log entry), its last
+/// position and how many log entries it has. An entry that does not decode is
+/// skipped and logged (a committed entry never is; a damaged disk may be).
+fn fold_loaded(doc: &str, loaded: &Loaded) -> Result<(Document, u64, u64), Error> {
     let mut state = Document::new();
     let mut last_seq = 0;
     if let Some((up_to, bytes)) = &loaded.snapshot {
@@ -132,6 +132,24 @@ pub(crate) async fn load_document(
     Ok((state, last_seq, count))
 }
 
+/// Loads `doc` and follows its log when the storage is shared by several nodes.
+async fn load_and_follow(
+    shared: &Shared,
+    doc: &str,
+) -> Result<(Replica<Document>, u64, u64, Option<Follow>), Error> {
+    let (loaded, follow) = shared.storage.load_and_follow(doc).await?;
+    let (state, last, count) = fold_loaded(doc, &loaded)?;
+    Ok((Replica::new(RELAY_PEER_ID, state)?, last, count, follow))
+}
+
+/// The next entries of the followed log; pending forever when nothing is followed.
+async fn next_tailed(follow: &mut Option<Follow>) -> Option<Tailed> {
+    match follow {
+        Some(follow) => follow.entries.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the hub of `doc` until it is evicted or its storage fails.
 pub(crate) async fn run(
     shared: Arc<Shared>,
@@ -140,10 +158,8 @@ pub(crate) async fn run(
     mut control: mpsc::UnboundedReceiver<Control>,
     mut frames: mpsc::Receiver<Frame>,
 ) {
-    let loaded = load_document(&shared, &doc)
-        .await
-        .and_then(|(state, last, count)| Ok((Replica::new(RELAY_PEER_ID, state)?, last, count)));
-    let (replica, last_seq, since_snapshot) = match loaded {
+    let loaded = load_and_follow(&shared, &doc).await;
+    let (replica, last_seq, since_snapshot, mut follow) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             error!(doc, error = %e, "cannot load the document");
@@ -173,6 +189,7 @@ pub(crate) async fn run(
         since_snapshot,
         compacting: Arc::default(),
         departed: HashMap::new(),
+        followed_to: follow.as_ref().map(|_| last_seq),
     };
     loop {
         let idle = hub.shared.limits.idle_evict;
@@ -180,6 +197,13 @@ pub(crate) async fn run(
             biased;
             c = control.recv() => match c {
                 Some(c) => hub.control(c),
+                None => break,
+            },
+            // Before client frames: remote entries are cheap to join, and a busy
+            // document must not starve them.
+            t = next_tailed(&mut follow) => match t {
+                Some(t) => hub.remote(t),
+                // The backend stopped following: drop the document (it reloads).
                 None => break,
             },
             f = frames.recv() => match f {
@@ -405,6 +429,70 @@ impl Hub {
         }
     }
 
+    /// The log position a snapshot of the replica covers now: every entry at or below
+    /// it is in the replica.
+    fn covered(&self) -> u64 {
+        self.followed_to.unwrap_or(self.last_seq)
+    }
+
+    /// Joins what the followed log brought (other nodes' entries, and this node's
+    /// own coming back, which join as no-ops) and forwards the news, if any, to the
+    /// clients not awaiting an ack.
+    fn remote(&mut self, tailed: Tailed) {
+        let mut news = false;
+        let (entries, upto) = match tailed {
+            Tailed::Entries(entries) => {
+                let upto = entries.iter().map(|(position, _)| *position).max();
+                (entries, upto)
+            }
+            Tailed::Reloaded(loaded) => {
+                self.shared
+                    .metrics
+                    .stream_gaps
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                match fold_loaded(&self.doc, &loaded) {
+                    Ok((state, last, _)) => {
+                        news |= self.join_remote(state);
+                        (Vec::new(), Some(last))
+                    }
+                    Err(e) => {
+                        // Its position is not taken: no snapshot claims to cover it.
+                        error!(doc = self.doc, error = %e, "cannot decode the reloaded snapshot");
+                        (Vec::new(), None)
+                    }
+                }
+            }
+        };
+        for (position, bytes) in entries {
+            match Document::decode(&bytes) {
+                Ok(delta) => news |= self.join_remote(delta),
+                Err(e) => {
+                    error!(doc = self.doc, position, error = %e, "skipping an undecodable log entry")
+                }
+            }
+        }
+        if let Some(upto) = upto {
+            let followed_to = self.followed_to.get_or_insert(0);
+            *followed_to = (*followed_to).max(upto);
+        }
+        if news {
+            let all: Vec<ConnId> = self.conns.keys().copied().collect();
+            self.forward(&all);
+        }
+    }
+
+    /// Joins `delta` into the replica (buffered for the clients); whether it was news.
+    fn join_remote(&mut self, delta: Document) -> bool {
+        if delta.is_subsumed_by(self.replica.state()) {
+            return false;
+        }
+        self.replica.merge_with(delta, |state, value| {
+            state.join(value);
+            0
+        });
+        true
+    }
+
     fn snapshot(&self) -> Option<Vec<u8>> {
         match self.replica.state().encode() {
             Ok(bytes) => Some(bytes),
@@ -428,7 +516,7 @@ impl Hub {
         let (shared, doc, up_to, flag) = (
             Arc::clone(&self.shared),
             self.doc.clone(),
-            self.last_seq,
+            self.covered(),
             Arc::clone(&self.compacting),
         );
         tokio::spawn(async move {
@@ -463,7 +551,7 @@ impl Hub {
                 if self
                     .shared
                     .storage
-                    .compact(&self.doc, snapshot, self.last_seq)
+                    .compact(&self.doc, snapshot, self.covered())
                     .await
                     .is_ok()
                 {

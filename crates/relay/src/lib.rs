@@ -2,9 +2,10 @@
 //!
 //! Clients open a WebSocket at `/v1/docs/{doc}` and speak converge's sync protocol
 //! (see `PROTOCOL.md`) with the relay's hub replica of that document. Every message
-//! that brings news is committed to durable storage (SQLite by default, behind the
-//! [`Storage`] trait) before the relay acknowledges or forwards it, so an acknowledged
-//! write survives any crash of the relay.
+//! that brings news is committed to durable storage (SQLite by default, or Redis
+//! Streams shared by several relay nodes: [`RedisStorage`]; behind the [`Storage`]
+//! trait) before the relay acknowledges or forwards it, so an acknowledged write
+//! survives any crash of the relay.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), converge_relay::Error> {
@@ -36,6 +37,12 @@ mod hub;
 mod limits;
 mod metrics;
 #[cfg(feature = "server")]
+mod redis_position;
+#[cfg(feature = "server")]
+mod redis_storage;
+#[cfg(feature = "server")]
+mod redis_tail;
+#[cfg(feature = "server")]
 mod registry;
 mod scope;
 #[cfg(feature = "server")]
@@ -56,11 +63,15 @@ pub use error::Error;
 pub use frame::{apply_frame, FrameOutcome};
 pub use limits::{Limits, RateLimiter};
 pub use metrics::Metrics;
+#[cfg(feature = "server")]
+pub use redis_storage::{RedisOptions, RedisStorage};
 pub use scope::Scope;
 #[cfg(feature = "server")]
 pub use server::{check_listen_address, serve, RelayConfig};
 #[cfg(feature = "server")]
 pub use sqlite::{SqliteStorage, DB_FILE};
+#[cfg(feature = "server")]
+pub use storage::{Follow, Tailed};
 pub use storage::{Loaded, Storage, StorageFuture};
 
 /// The replica id of every relay hub ("relay hu" in ASCII). Clients must use other

@@ -8,7 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use converge_relay::{check_listen_address, serve, Auth, Limits, RelayConfig, SqliteStorage};
+use converge_relay::{
+    check_listen_address, serve, Auth, Limits, RedisOptions, RedisStorage, RelayConfig,
+    SqliteStorage, Storage,
+};
+use tracing::warn;
 
 /// converge-relay: a durable sync server for converge documents.
 #[derive(Parser, Debug)]
@@ -17,9 +21,22 @@ struct Args {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
-    /// Directory for the SQLite database.
+    /// Directory for the SQLite database (ignored with --redis).
     #[arg(long, default_value = "relay-data")]
     data: PathBuf,
+    /// Store in Redis Streams at this URL (`redis://127.0.0.1:6379`) instead of SQLite:
+    /// several relay nodes on the same Redis serve the same documents. Redis must run
+    /// with `appendonly yes`, `appendfsync always` and `maxmemory-policy noeviction`
+    /// for the zero-loss promise (checked at startup).
+    #[arg(long, env = "CONVERGE_RELAY_REDIS")]
+    redis: Option<String>,
+    /// This node's name with --redis (unique per node; default: host name and pid).
+    #[arg(long)]
+    node_name: Option<String>,
+    /// Milliseconds a node holds the compaction lease of a document with --redis (0:
+    /// no lease; still safe, since a snapshot only replaces an older one).
+    #[arg(long, default_value_t = 30_000)]
+    compaction_lease_ms: u64,
     /// HS256 secret for tokens. Without one, every connection may write, and the relay
     /// listens on loopback only (unless --allow-anonymous).
     #[arg(long, env = "CONVERGE_RELAY_SECRET", hide_env_values = true)]
@@ -85,7 +102,23 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), converge_relay::Error> {
     let secret = args.secret.filter(|s| !s.is_empty());
     check_listen_address(args.listen, secret.is_some(), args.allow_anonymous)?;
-    let storage = Arc::new(SqliteStorage::open_dir(&args.data)?);
+    let storage: Arc<dyn Storage> = match &args.redis {
+        Some(url) => {
+            let node_name = args.node_name.clone().unwrap_or_else(|| {
+                let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+                format!("{host}-{}", std::process::id())
+            });
+            let mut options = RedisOptions::new(node_name);
+            options.compaction_lease = (args.compaction_lease_ms > 0)
+                .then(|| Duration::from_millis(args.compaction_lease_ms));
+            let redis = RedisStorage::connect(url, options).await?;
+            for warning in redis.persistence_warnings().await {
+                warn!("{warning}");
+            }
+            Arc::new(redis)
+        }
+        None => Arc::new(SqliteStorage::open_dir(&args.data)?),
+    };
     let limits = Limits {
         max_frame_bytes: args.max_frame_bytes,
         max_messages_per_second: args.max_messages_per_second,

@@ -32,6 +32,9 @@ pub struct Metrics {
     pub compactions: AtomicU64,
     /// Storage failures.
     pub storage_errors: AtomicU64,
+    /// Reloads of a document whose shared log was trimmed past what this node had
+    /// read (Redis backend).
+    pub stream_gaps: AtomicU64,
     rejected: [AtomicU64; close_code::REJECTIONS.len()],
     commit_buckets: [AtomicU64; COMMIT_BUCKETS.len()],
     commit_count: AtomicU64,
@@ -143,6 +146,12 @@ impl Metrics {
             "converge_relay_storage_errors_total",
             "Storage operations that failed.",
             &self.storage_errors,
+        );
+        counter(
+            &mut out,
+            "converge_relay_stream_gaps_total",
+            "Documents reloaded because their shared log was trimmed past what this node had read.",
+            &self.stream_gaps,
         );
         let _ = writeln!(out, "# HELP converge_relay_rejected_total Connections closed or messages refused, by reason.\n# TYPE converge_relay_rejected_total counter");
         for (code, v) in close_code::REJECTIONS.iter().zip(&self.rejected) {

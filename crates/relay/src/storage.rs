@@ -2,6 +2,10 @@
 //! the deltas since. The relay appends before it acknowledges, so a backend must make
 //! an append durable before its future resolves. Async, so a networked backend (Redis
 //! Streams, issue 18) fits behind the same trait.
+//!
+//! A backend shared by several relay nodes (Redis) also lets a node *follow* a
+//! document's log ([`Storage::load_and_follow`]): the entries any node appends reach
+//! every node that has the document loaded, which is how their clients meet.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +16,10 @@ use crate::Error;
 pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// A document as stored: the newest snapshot and the log entries after it.
+///
+/// Positions (`up_to`, `seq`) are the backend's log positions as `u64`s: SQLite's
+/// sequence numbers, or Redis stream ids packed by the Redis backend. A position `p`
+/// always means "every log entry at or below `p` is in what came with it".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Loaded {
     /// `(up_to, bytes)`: a snapshot (an encoded `Document`) that includes every log
@@ -42,4 +50,45 @@ pub trait Storage: Send + Sync + 'static {
     /// Stores `snapshot`, which includes every entry `<= up_to`, and drops those
     /// entries (a no-op when a snapshot with a higher or equal `up_to` is stored).
     fn compact<'a>(&'a self, doc: &'a str, snapshot: Vec<u8>, up_to: u64) -> StorageFuture<'a, ()>;
+
+    /// [`load`](Self::load), and for a backend that other writers (relay nodes)
+    /// share, a [`Follow`] that delivers every entry appended after what was loaded,
+    /// this node's own included. A backend with one writer returns `None` (the
+    /// default).
+    #[cfg(feature = "server")]
+    fn load_and_follow<'a>(&'a self, doc: &'a str) -> StorageFuture<'a, (Loaded, Option<Follow>)> {
+        Box::pin(async move { Ok((self.load(doc).await?, None)) })
+    }
+}
+
+/// What a [`Follow`] delivers.
+#[cfg(feature = "server")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tailed {
+    /// Entries appended after the ones delivered before, in log order, as
+    /// `(position, bytes)` (encoded `Document` deltas).
+    Entries(Vec<(u64, Vec<u8>)>),
+    /// The log was trimmed past what this follower had read (a compaction by another
+    /// node while this one lagged or Redis was unreachable): the document as stored
+    /// now. Join all of it; deltas are idempotent, so what was seen before is
+    /// harmless.
+    Reloaded(Loaded),
+}
+
+/// A subscription to one document's log (see [`Storage::load_and_follow`]).
+/// Dropping it ends the subscription; its channel closing means the backend stopped
+/// following (the caller should drop the document and reload it).
+#[cfg(feature = "server")]
+pub struct Follow {
+    /// The entries, in log order after what was loaded.
+    pub entries: tokio::sync::mpsc::UnboundedReceiver<Tailed>,
+    /// Ends the subscription when dropped.
+    pub guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+#[cfg(feature = "server")]
+impl std::fmt::Debug for Follow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Follow").finish_non_exhaustive()
+    }
 }

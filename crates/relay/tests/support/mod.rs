@@ -99,3 +99,5 @@ pub fn counted(doc: &Document, who: &str) -> u64 {
         .and_then(|node| node.get::<converge_ormap::Counter>())
         .map_or(0, |c| u64::try_from(c.value()).unwrap_or(0))
 }
+
+pub mod redis_cluster;

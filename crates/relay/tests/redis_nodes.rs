@@ -1,0 +1,420 @@
+//! Several relay nodes on one Redis, as real processes: a `redis-server` (AOF synced
+//! on every write) and 3 `converge-relay --redis` nodes, Rust clients spread over
+//! them. Every write adds one marker (an OR-set element under `["w", writer]`), so
+//! a lost write is a missing marker. Each test prints its acknowledged and lost
+//! counts, and asserts 0 lost.
+//!
+//! A client whose node dies moves to another node as a new client (a new replica id
+//! and a new writer name): its acknowledged writes are in Redis, its unacknowledged
+//! ones may be lost, which the zero-loss promise allows.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use converge_core::{Codec, Lattice};
+use converge_ormap::Document;
+use converge_relay::{Client, ClientOptions, RedisOptions, RedisStorage, Storage};
+use support::redis_cluster::{Node, RedisServer};
+use support::{has_marker, write_marker};
+
+/// The tests share the 2 cores: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const DOC: &str = "cluster/board";
+
+fn options() -> ClientOptions {
+    ClientOptions {
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(300),
+        ..ClientOptions::default()
+    }
+}
+
+/// One client writing markers: its name, node and `(marker, sequence)` written.
+struct Writer {
+    who: String,
+    node: usize,
+    client: Client,
+    marks: Vec<(u64, u64)>,
+}
+
+impl Writer {
+    fn new(who: String, node: usize, url: &str) -> Writer {
+        Writer {
+            who,
+            node,
+            client: Client::connect(url, DOC, options()).expect("client"),
+            marks: Vec::new(),
+        }
+    }
+
+    fn write(&mut self) {
+        let n = self.marks.len() as u64 + 1;
+        let who = self.who.clone();
+        let seq = self.client.update(|doc, id| write_marker(doc, id, &who, n));
+        self.marks.push((n, seq));
+    }
+
+    /// The markers the relay acknowledged.
+    fn acked(&self) -> Vec<u64> {
+        let acked = self.client.acked();
+        self.marks
+            .iter()
+            .filter(|(_, seq)| *seq < acked)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    async fn wait_all_acked(&self) {
+        let last = self.marks.last().map_or(0, |(_, seq)| *seq);
+        tokio::time::timeout(Duration::from_secs(60), self.client.wait_acked(last))
+            .await
+            .unwrap_or_else(|_| panic!("{}'s writes acknowledged in time", self.who))
+            .expect("acknowledged");
+    }
+}
+
+/// Every acknowledged marker: `(writer, marker)`.
+#[derive(Default)]
+struct Ledger(Vec<(String, u64)>);
+
+impl Ledger {
+    fn record(&mut self, w: &Writer) {
+        self.0
+            .extend(w.acked().into_iter().map(|n| (w.who.clone(), n)));
+    }
+
+    fn missing(&self, doc: &Document) -> u64 {
+        self.0
+            .iter()
+            .filter(|(who, n)| !has_marker(doc, who, *n))
+            .count() as u64
+    }
+}
+
+/// The document as Redis holds it (snapshot joined with the stream), and whether it
+/// has a snapshot.
+async fn in_redis(url: &str) -> (Document, bool) {
+    let storage = RedisStorage::connect(url, RedisOptions::new("verifier"))
+        .await
+        .expect("connect to redis");
+    let loaded = storage.load(DOC).await.expect("load from redis");
+    let mut state = loaded
+        .snapshot
+        .as_ref()
+        .map(|(_, b)| Document::decode(b).expect("snapshot decodes"))
+        .unwrap_or_default();
+    for (_, bytes) in &loaded.log {
+        state.join(Document::decode(bytes).expect("entry decodes"));
+    }
+    (state, loaded.snapshot.is_some())
+}
+
+/// Writes rounds of one marker per writer every `pause` for `time`.
+async fn write_for(writers: &mut [Writer], time: Duration, pause: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < time {
+        for w in writers.iter_mut() {
+            w.write();
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Waits for every writer's writes to be acknowledged, records them, then counts the
+/// acknowledged markers missing: in Redis, on a fresh client of each live node, and
+/// on every writer. Prints and returns (acknowledged, lost).
+async fn settle_and_count(
+    test: &str,
+    redis: &RedisServer,
+    nodes: &[&Node],
+    writers: &[Writer],
+    ledger: &mut Ledger,
+) -> (u64, u64) {
+    for w in writers {
+        w.wait_all_acked().await;
+        ledger.record(w);
+    }
+    let acknowledged = ledger.0.len() as u64;
+    let all_present = |doc: &Document| ledger.missing(doc) == 0;
+    let (state, _) = in_redis(&redis.url()).await;
+    let lost_in_redis = ledger.missing(&state);
+    let mut lost_on_nodes = 0;
+    for node in nodes {
+        let verifier = Client::connect(&node.url(), DOC, options()).expect("verifier");
+        let _ =
+            tokio::time::timeout(Duration::from_secs(30), verifier.wait_until(all_present)).await;
+        lost_on_nodes += verifier.read(|doc| ledger.missing(doc));
+        verifier.close().await;
+    }
+    let mut lost_on_clients = 0;
+    for w in writers {
+        let _ =
+            tokio::time::timeout(Duration::from_secs(30), w.client.wait_until(all_present)).await;
+        lost_on_clients += w.client.read(|doc| ledger.missing(doc));
+    }
+    let lost = lost_in_redis + lost_on_nodes + lost_on_clients;
+    println!(
+        "{test}: {acknowledged} writes acknowledged, {lost} lost \
+         (redis {lost_in_redis}, nodes {lost_on_nodes}, clients {lost_on_clients})"
+    );
+    (acknowledged, lost)
+}
+
+fn three_nodes(redis: &RedisServer, extra: &[&str]) -> Vec<Node> {
+    (0..3)
+        .map(|i| Node::start(&format!("n{i}"), &redis.url(), extra))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_spread_over_three_nodes_converge() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let nodes = three_nodes(&redis, &[]);
+    let mut writers: Vec<Writer> = (0..6)
+        .map(|i| Writer::new(format!("c{i}"), i % 3, &nodes[i % 3].url()))
+        .collect();
+    for w in &writers {
+        tokio::time::timeout(Duration::from_secs(10), w.client.wait_connected())
+            .await
+            .expect("connected in time")
+            .expect("connected");
+    }
+    write_for(
+        &mut writers,
+        Duration::from_secs(2),
+        Duration::from_millis(20),
+    )
+    .await;
+    let mut ledger = Ledger::default();
+    let (acknowledged, lost) = settle_and_count(
+        "three nodes converge",
+        &redis,
+        &nodes.iter().collect::<Vec<_>>(),
+        &writers,
+        &mut ledger,
+    )
+    .await;
+    assert_eq!(lost, 0);
+    assert!(acknowledged >= 60, "too few writes: {acknowledged}");
+    // Each writer saw the others' writes, which went through other nodes.
+    for w in &writers {
+        let seen_from_others = w.client.read(|doc| {
+            writers
+                .iter()
+                .filter(|o| o.node != w.node)
+                .all(|o| has_marker(doc, &o.who, 1))
+        });
+        assert!(seen_from_others, "{} saw the other nodes' writes", w.who);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_write_loses_no_acknowledged_write() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut nodes = three_nodes(&redis, &["--compact-every", "50"]);
+    let mut writers: Vec<Writer> = (0..6)
+        .map(|i| Writer::new(format!("c{i}"), i % 3, &nodes[i % 3].url()))
+        .collect();
+    let mut ledger = Ledger::default();
+    write_for(
+        &mut writers,
+        Duration::from_millis(1500),
+        Duration::from_millis(10),
+    )
+    .await;
+    // SIGKILL node 0 while its clients write.
+    for w in writers.iter_mut().filter(|w| w.node == 0) {
+        w.write();
+    }
+    nodes[0].kill();
+    let acked_before: usize = writers.iter().map(|w| w.acked().len()).sum();
+    // Its clients move to the other nodes.
+    let mut moved = Vec::new();
+    for (i, w) in std::mem::take(&mut writers).into_iter().enumerate() {
+        if w.node == 0 {
+            ledger.record(&w);
+            let node = 1 + i % 2;
+            moved.push(Writer::new(
+                format!("{}-moved", w.who),
+                node,
+                &nodes[node].url(),
+            ));
+            w.client.close().await;
+        } else {
+            moved.push(w);
+        }
+    }
+    writers = moved;
+    write_for(
+        &mut writers,
+        Duration::from_millis(1500),
+        Duration::from_millis(10),
+    )
+    .await;
+    let live = [&nodes[1], &nodes[2]];
+    let (acknowledged, lost) =
+        settle_and_count("node SIGKILL", &redis, &live, &writers, &mut ledger).await;
+    println!("node SIGKILL: {acked_before} acknowledged before the kill");
+    assert_eq!(lost, 0);
+    assert!(acked_before > 0 && acknowledged > acked_before as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_mid_write_loses_no_acknowledged_write() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut redis = RedisServer::start(dir.path());
+    let nodes = three_nodes(&redis, &["--compact-every", "50"]);
+    let mut writers: Vec<Writer> = (0..6)
+        .map(|i| Writer::new(format!("c{i}"), i % 3, &nodes[i % 3].url()))
+        .collect();
+    write_for(
+        &mut writers,
+        Duration::from_millis(1500),
+        Duration::from_millis(10),
+    )
+    .await;
+    // SIGKILL Redis mid-write, keep writing while it is down, start it again.
+    for w in writers.iter_mut() {
+        w.write();
+    }
+    redis.kill();
+    let acked_at_kill: usize = writers.iter().map(|w| w.acked().len()).sum();
+    write_for(
+        &mut writers,
+        Duration::from_millis(700),
+        Duration::from_millis(20),
+    )
+    .await;
+    let acked_while_down: usize = writers.iter().map(|w| w.acked().len()).sum();
+    redis.restart();
+    write_for(
+        &mut writers,
+        Duration::from_millis(1500),
+        Duration::from_millis(10),
+    )
+    .await;
+    let mut ledger = Ledger::default();
+    let (acknowledged, lost) = settle_and_count(
+        "redis restart",
+        &redis,
+        &nodes.iter().collect::<Vec<_>>(),
+        &writers,
+        &mut ledger,
+    )
+    .await;
+    println!(
+        "redis restart: {acked_at_kill} acknowledged at the kill, {} while redis was down",
+        acked_while_down - acked_at_kill
+    );
+    assert_eq!(lost, 0);
+    assert_eq!(
+        acked_while_down, acked_at_kill,
+        "nothing acknowledged while redis was down"
+    );
+    assert!(acknowledged > acked_at_kill as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_offline_past_the_trimming_gets_the_full_state() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut nodes = three_nodes(&redis, &["--compact-every", "5"]);
+    let mut offline = Writer::new("offline".into(), 0, &nodes[0].url());
+    for _ in 0..5 {
+        offline.write();
+    }
+    offline.wait_all_acked().await;
+    // The client goes offline (its node dies; it keeps retrying that address).
+    nodes[0].kill();
+    let mut writers: Vec<Writer> = (0..4)
+        .map(|i| Writer::new(format!("c{i}"), 1 + i % 2, &nodes[1 + i % 2].url()))
+        .collect();
+    write_for(
+        &mut writers,
+        Duration::from_millis(2000),
+        Duration::from_millis(10),
+    )
+    .await;
+    for w in &writers {
+        w.wait_all_acked().await;
+    }
+    let (_, snapshotted) = in_redis(&redis.url()).await;
+    assert!(snapshotted, "the writes were compacted");
+    let written: usize = writers.iter().map(|w| w.marks.len()).sum();
+    // Back online: its node restarts on the same address.
+    nodes[0].restart();
+    let mut ledger = Ledger::default();
+    ledger.record(&offline);
+    let (acknowledged, lost) = settle_and_count(
+        "offline past trimming",
+        &redis,
+        &nodes.iter().collect::<Vec<_>>(),
+        &writers,
+        &mut ledger,
+    )
+    .await;
+    let all_present = |doc: &Document| ledger.missing(doc) == 0;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(30),
+        offline.client.wait_until(all_present),
+    )
+    .await;
+    let lost_offline = offline.client.read(|doc| ledger.missing(doc));
+    println!("offline past trimming: the returning client lacks {lost_offline} of {acknowledged}");
+    assert_eq!(lost + lost_offline, 0);
+    assert!(written > 100, "too few writes to trim: {written}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_concurrent_with_writes_and_two_compactors_loses_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    // No lease: every node compacts whenever it has 3 new entries, so compactions
+    // overlap each other and the writes.
+    let nodes = three_nodes(
+        &redis,
+        &["--compact-every", "3", "--compaction-lease-ms", "0"],
+    );
+    let mut writers: Vec<Writer> = (0..6)
+        .map(|i| Writer::new(format!("c{i}"), i % 3, &nodes[i % 3].url()))
+        .collect();
+    write_for(
+        &mut writers,
+        Duration::from_millis(3000),
+        Duration::from_millis(10),
+    )
+    .await;
+    let mut ledger = Ledger::default();
+    let (acknowledged, lost) = settle_and_count(
+        "concurrent compactions",
+        &redis,
+        &nodes.iter().collect::<Vec<_>>(),
+        &writers,
+        &mut ledger,
+    )
+    .await;
+    let compactions: Vec<f64> = nodes
+        .iter()
+        .map(|n| n.metric("converge_relay_compactions_total").unwrap_or(0.0))
+        .collect();
+    let gaps: f64 = nodes
+        .iter()
+        .map(|n| n.metric("converge_relay_stream_gaps_total").unwrap_or(0.0))
+        .sum();
+    println!("concurrent compactions: compactions per node {compactions:?}, stream gaps {gaps}");
+    assert_eq!(lost, 0);
+    assert!(acknowledged > 100);
+    assert!(
+        compactions.iter().filter(|c| **c > 0.0).count() >= 2,
+        "at least two nodes compacted: {compactions:?}"
+    );
+}
