@@ -420,3 +420,29 @@ async fn compaction_concurrent_with_writes_and_two_compactors_loses_nothing() {
         "at least two nodes compacted: {compactions:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_lets_go_of_a_document_its_clients_left_while_other_nodes_write() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let nodes: Vec<Node> = (0..2)
+        .map(|i| Node::start(&format!("n{i}"), &redis.url(), &["--idle-evict-secs", "1"]))
+        .collect();
+    let mut visitor = Writer::new("visitor".into(), 0, &nodes[0].url());
+    visitor.write();
+    visitor.wait_all_acked().await;
+    visitor.client.close().await;
+    // Node 1's client keeps writing: node 0 keeps receiving the document's entries,
+    // but has no client for it, so it must still evict it after a second idle.
+    let mut writers = vec![Writer::new("busy".into(), 1, &nodes[1].url())];
+    write_for(
+        &mut writers,
+        Duration::from_millis(3500),
+        Duration::from_millis(100),
+    )
+    .await;
+    let loaded = nodes[0].metric("converge_relay_documents_loaded");
+    println!("idle eviction under remote writes: node 0 has {loaded:?} documents loaded");
+    assert_eq!(loaded, Some(0.0));
+}
