@@ -290,7 +290,7 @@ async fn a_redis_restart_mid_write_loses_no_acknowledged_write() {
     let acked_at_kill: usize = writers.iter().map(|w| w.acked().len()).sum();
     write_for(
         &mut writers,
-        Duration::from_millis(700),
+        Duration::from_millis(2500),
         Duration::from_millis(20),
     )
     .await;
