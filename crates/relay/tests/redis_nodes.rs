@@ -446,3 +446,53 @@ async fn a_node_lets_go_of_a_document_its_clients_left_while_other_nodes_write()
     println!("idle eviction under remote writes: node 0 has {loaded:?} documents loaded");
     assert_eq!(loaded, Some(0.0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_paused_past_a_trim_reloads_and_its_clients_catch_up() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let nodes = three_nodes(&redis, &["--compact-every", "5"]);
+    let mut reader = Writer::new("reader".into(), 0, &nodes[0].url());
+    reader.write();
+    reader.wait_all_acked().await;
+    let mut writers: Vec<Writer> = (0..4)
+        .map(|i| Writer::new(format!("c{i}"), 1 + i % 2, &nodes[1 + i % 2].url()))
+        .collect();
+    write_for(
+        &mut writers,
+        Duration::from_millis(300),
+        Duration::from_millis(10),
+    )
+    .await;
+    // Node 0 stops (SIGSTOP) while the others write and compact past where it read.
+    nodes[0].signal("STOP");
+    write_for(
+        &mut writers,
+        Duration::from_millis(2000),
+        Duration::from_millis(10),
+    )
+    .await;
+    for w in &writers {
+        w.wait_all_acked().await;
+    }
+    nodes[0].signal("CONT");
+    let mut ledger = Ledger::default();
+    writers.push(reader);
+    let (acknowledged, lost) = settle_and_count(
+        "paused node",
+        &redis,
+        &nodes.iter().collect::<Vec<_>>(),
+        &writers,
+        &mut ledger,
+    )
+    .await;
+    let gaps = nodes[0].metric("converge_relay_stream_gaps_total");
+    println!("paused node: node 0 reloaded {gaps:?} times");
+    assert_eq!(lost, 0);
+    assert!(acknowledged > 100);
+    assert!(
+        gaps.is_some_and(|g| g >= 1.0),
+        "node 0 found the gap: {gaps:?}"
+    );
+}
