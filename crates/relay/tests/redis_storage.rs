@@ -285,3 +285,39 @@ async fn a_follower_gets_every_entry_and_reloads_after_a_trim_past_it() {
         Tailed::Reloaded(_) => panic!("no second trim happened"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistence_settings_that_can_lose_writes_are_reported() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let s = storage(&redis, "p", true).await;
+    assert_eq!(s.persistence_warnings().await, Vec::<String>::new());
+    let client = redis::Client::open(redis.url()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    for (name, value) in [
+        ("appendfsync", "everysec"),
+        ("maxmemory-policy", "allkeys-lru"),
+    ] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query_async(&mut conn)
+            .await
+            .expect("config set");
+    }
+    let warnings = s.persistence_warnings().await;
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("appendfsync is everysec"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("maxmemory-policy is allkeys-lru"),
+        "{warnings:?}"
+    );
+}
