@@ -41,6 +41,8 @@ pub(crate) const TRIM_FIELD: &str = "trim";
 /// How long one Redis command may take before it counts as failed (the write is
 /// then not acknowledged; it may still be in Redis, which is harmless).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a node's wake stream outlives its last use, milliseconds.
+const WAKE_STREAM_TTL_MS: u64 = 24 * 3600 * 1000;
 /// How long connecting to Redis may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -355,15 +357,23 @@ impl Storage for RedisStorage {
                 .map_err(|_| Error::Storage("the redis tail task panicked".into()))?
                 .insert(doc.to_owned(), Followed { id, last, sender });
             // Wake the tail task so that it reads this stream too (else it would from
-            // its next round, within its block timeout).
-            let woke: Result<String, _> = redis::cmd("XADD")
-                .arg(wake_key(&shared.options.node_name))
+            // its next round, within its block timeout). The wake stream expires a day
+            // after its last use, so nodes that are gone leave nothing behind.
+            let wake = wake_key(&shared.options.node_name);
+            let woke: Result<(), _> = redis::pipe()
+                .cmd("XADD")
+                .arg(&wake)
                 .arg("MAXLEN")
                 .arg("~")
                 .arg(16)
                 .arg("*")
                 .arg("w")
                 .arg(1)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&wake)
+                .arg(WAKE_STREAM_TTL_MS)
+                .ignore()
                 .query_async(&mut conn)
                 .await;
             if let Err(e) = woke {
