@@ -285,8 +285,9 @@ async fn a_redis_restart_mid_write_loses_no_acknowledged_write() {
         w.write();
     }
     redis.kill();
-    // Acks of what Redis stored before it died may still be on their way.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Acks of what Redis stored before it died may still be on their way (1 s: a
+    // loaded CI machine).
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let acked_at_kill: usize = writers.iter().map(|w| w.acked().len()).sum();
     write_for(
         &mut writers,
