@@ -81,14 +81,20 @@ pub struct RedisOptions {
     /// How long a compaction lease lasts; `None` compacts without one (safe, only
     /// wasteful: two nodes may then write the same snapshot).
     pub compaction_lease: Option<Duration>,
+    /// How many deliveries may wait for a document's hub (default 1024). A hub that
+    /// falls further behind gets the document reloaded once it catches up, so a slow
+    /// hub costs a reload, not unbounded memory.
+    pub follow_queue: usize,
 }
 
 impl RedisOptions {
-    /// Options for node `node_name` with a 30 s compaction lease.
+    /// Options for node `node_name` with a 30 s compaction lease and a follow queue
+    /// of 1024.
     pub fn new(node_name: impl Into<String>) -> Self {
         RedisOptions {
             node_name: node_name.into(),
             compaction_lease: Some(Duration::from_secs(30)),
+            follow_queue: 1024,
         }
     }
 }
@@ -100,7 +106,10 @@ pub(crate) struct Followed {
     /// The last stream id delivered.
     pub(crate) last: StreamPos,
     /// The hub's channel.
-    pub(crate) sender: mpsc::UnboundedSender<Tailed>,
+    pub(crate) sender: mpsc::Sender<Tailed>,
+    /// The next delivery, once the channel has room, is a reload: entries were
+    /// dropped because the channel was full, or the stream was trimmed past `last`.
+    pub(crate) needs_reload: bool,
 }
 
 /// What the backend and its tail task share.
@@ -349,13 +358,21 @@ impl Storage for RedisStorage {
             let shared = &self.shared;
             let mut conn = shared.conn.clone();
             let (loaded, last) = load_raw(&mut conn, doc).await?;
-            let (sender, entries) = mpsc::unbounded_channel();
+            let (sender, entries) = mpsc::channel(shared.options.follow_queue.max(1));
             let id = shared.next_follow.fetch_add(1, Relaxed);
             shared
                 .followed
                 .lock()
                 .map_err(|_| Error::Storage("the redis tail task panicked".into()))?
-                .insert(doc.to_owned(), Followed { id, last, sender });
+                .insert(
+                    doc.to_owned(),
+                    Followed {
+                        id,
+                        last,
+                        sender,
+                        needs_reload: false,
+                    },
+                );
             // Wake the tail task so that it reads this stream too (else it would from
             // its next round, within its block timeout). The wake stream expires a day
             // after its last use, so nodes that are gone leave nothing behind.

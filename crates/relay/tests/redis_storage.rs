@@ -321,3 +321,44 @@ async fn persistence_settings_that_can_lose_writes_are_reported() {
         "{warnings:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_a_queue_behind_gets_a_reload_with_everything() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut options = RedisOptions::new("slow");
+    options.follow_queue = 2;
+    let follower = RedisStorage::connect(&redis.url(), options)
+        .await
+        .expect("connect");
+    let other = storage(&redis, "o", false).await;
+    let (_, follow) = follower.load_and_follow("d").await.expect("follow");
+    let mut follow = follow.expect("redis follows");
+    // 12 appends one by one, none received meanwhile: the queue of 2 overflows.
+    let appends = 12;
+    for n in 1..=appends {
+        other
+            .append("d", vec![marker("o", n)])
+            .await
+            .expect("append");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut got = Document::new();
+    let mut reloads = 0;
+    while !(1..=appends).all(|n| has_marker(&got, "o", n)) {
+        match next(&mut follow).await {
+            Tailed::Entries(entries) => {
+                for (_, bytes) in entries {
+                    got.join(Document::decode(&bytes).expect("decode"));
+                }
+            }
+            Tailed::Reloaded(loaded) => {
+                reloads += 1;
+                got.join(fold(&loaded));
+            }
+        }
+    }
+    println!("slow follower: {appends} appended, 0 lost, {reloads} reloads");
+    assert!(reloads >= 1, "the overflow was made up by a reload");
+}
