@@ -124,8 +124,26 @@ pub(crate) struct RedisShared {
     release_script: redis::Script,
 }
 
-/// Redis Streams storage: see the module docs. Cloning shares the connection and
-/// the tail task.
+/// Redis Streams storage, for several relay nodes on one Redis (see the crate's
+/// README). Cloning shares the connection and the tail task.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), converge_relay::Error> {
+/// use std::sync::Arc;
+/// use converge_relay::{serve, RedisOptions, RedisStorage, RelayConfig};
+///
+/// let storage =
+///     RedisStorage::connect("redis://127.0.0.1:6379", RedisOptions::new("node-a")).await?;
+/// for warning in storage.persistence_warnings().await {
+///     eprintln!("{warning}"); // appendfsync, appendonly or eviction settings that lose writes
+/// }
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+/// serve(listener, RelayConfig::new(Arc::new(storage)), async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisStorage {
     shared: Arc<RedisShared>,
