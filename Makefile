@@ -12,7 +12,7 @@
 # Its tests (crash test included) run in `cargo test --workspace`.
 RELAY_ARGS ?=
 
-.PHONY: relay demo demo-app demo-cli test test-rust test-js test-demo chromium lint ci bench bench-rust bench-js fuzz fuzz-smoke
+.PHONY: relay demo demo-app demo-cli test test-rust test-js test-demo chromium redis-server lint ci bench bench-rust bench-js fuzz fuzz-smoke
 
 # The web demo: builds the npm package if its sources changed, packs and installs it
 # in the app, builds the app, then builds the relay (cargo) and runs it serving the app
@@ -37,7 +37,7 @@ test: test-rust test-js test-demo fuzz-smoke
 
 # The Rust suites, and the tests that must run on bare wasm (under Node, through
 # wasm-bindgen's test runner).
-test-rust: wasm-tools
+test-rust: wasm-tools redis-server
 	cargo test --workspace --all-features
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		cargo test -p converge-core --target wasm32-unknown-unknown --test wasm_clock
@@ -53,6 +53,13 @@ test-demo: wasm chromium
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		apt-get update && apt-get install -y chromium; fi
+
+# Debian's redis-server for the relay's Redis tests (crates/relay/tests/redis_*.rs),
+# which start their own server on a free port with a temporary directory; the tests
+# install it themselves too when missing and running as root.
+redis-server:
+	@if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; fi
 
 # Fuzzing (fuzz/run.sh installs the nightly toolchain and cargo-fuzz if missing):
 # `make fuzz` runs every target FUZZ_SECONDS seconds (a long run: FUZZ_SECONDS=3600);

@@ -191,8 +191,17 @@ pub(crate) async fn run(
         departed: HashMap::new(),
         followed_to: follow.as_ref().map(|_| last_seq),
     };
+    // When the document became idle (no connection): a deadline, not a sleep started
+    // anew each turn, so entries from other nodes do not keep an idle document loaded.
+    let mut idle_since: Option<tokio::time::Instant> = None;
     loop {
         let idle = hub.shared.limits.idle_evict;
+        let idle_deadline = if hub.conns.is_empty() {
+            *idle_since.get_or_insert_with(tokio::time::Instant::now) + idle
+        } else {
+            idle_since = None;
+            tokio::time::Instant::now() + idle
+        };
         tokio::select! {
             biased;
             c = control.recv() => match c {
@@ -214,10 +223,11 @@ pub(crate) async fn run(
                 }
                 None => break,
             },
-            _ = tokio::time::sleep(idle), if hub.conns.is_empty() => {
+            _ = tokio::time::sleep_until(idle_deadline), if hub.conns.is_empty() => {
                 if hub.try_evict(&mut control, &mut frames).await {
                     return;
                 }
+                idle_since = None;
             }
         }
     }

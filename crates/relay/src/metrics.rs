@@ -33,7 +33,7 @@ pub struct Metrics {
     /// Storage failures.
     pub storage_errors: AtomicU64,
     /// Reloads of a document whose shared log was trimmed past what this node had
-    /// read (Redis backend).
+    /// read, or whose hub fell a whole queue behind it (Redis backend).
     pub stream_gaps: AtomicU64,
     rejected: [AtomicU64; close_code::REJECTIONS.len()],
     commit_buckets: [AtomicU64; COMMIT_BUCKETS.len()],
@@ -150,7 +150,7 @@ impl Metrics {
         counter(
             &mut out,
             "converge_relay_stream_gaps_total",
-            "Documents reloaded because their shared log was trimmed past what this node had read.",
+            "Documents reloaded because their shared log was trimmed past what this node had read, or their hub fell a queue behind.",
             &self.stream_gaps,
         );
         let _ = writeln!(out, "# HELP converge_relay_rejected_total Connections closed or messages refused, by reason.\n# TYPE converge_relay_rejected_total counter");

@@ -41,6 +41,8 @@ pub(crate) const TRIM_FIELD: &str = "trim";
 /// How long one Redis command may take before it counts as failed (the write is
 /// then not acknowledged; it may still be in Redis, which is harmless).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a node's wake stream outlives its last use, milliseconds.
+const WAKE_STREAM_TTL_MS: u64 = 24 * 3600 * 1000;
 /// How long connecting to Redis may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -79,14 +81,20 @@ pub struct RedisOptions {
     /// How long a compaction lease lasts; `None` compacts without one (safe, only
     /// wasteful: two nodes may then write the same snapshot).
     pub compaction_lease: Option<Duration>,
+    /// How many deliveries may wait for a document's hub (default 1024). A hub that
+    /// falls further behind gets the document reloaded once it catches up, so a slow
+    /// hub costs a reload, not unbounded memory.
+    pub follow_queue: usize,
 }
 
 impl RedisOptions {
-    /// Options for node `node_name` with a 30 s compaction lease.
+    /// Options for node `node_name` with a 30 s compaction lease and a follow queue
+    /// of 1024.
     pub fn new(node_name: impl Into<String>) -> Self {
         RedisOptions {
             node_name: node_name.into(),
             compaction_lease: Some(Duration::from_secs(30)),
+            follow_queue: 1024,
         }
     }
 }
@@ -98,7 +106,10 @@ pub(crate) struct Followed {
     /// The last stream id delivered.
     pub(crate) last: StreamPos,
     /// The hub's channel.
-    pub(crate) sender: mpsc::UnboundedSender<Tailed>,
+    pub(crate) sender: mpsc::Sender<Tailed>,
+    /// The next delivery, once the channel has room, is a reload: entries were
+    /// dropped because the channel was full, or the stream was trimmed past `last`.
+    pub(crate) needs_reload: bool,
 }
 
 /// What the backend and its tail task share.
@@ -113,8 +124,26 @@ pub(crate) struct RedisShared {
     release_script: redis::Script,
 }
 
-/// Redis Streams storage: see the module docs. Cloning shares the connection and
-/// the tail task.
+/// Redis Streams storage, for several relay nodes on one Redis (see the crate's
+/// README). Cloning shares the connection and the tail task.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), converge_relay::Error> {
+/// use std::sync::Arc;
+/// use converge_relay::{serve, RedisOptions, RedisStorage, RelayConfig};
+///
+/// let storage =
+///     RedisStorage::connect("redis://127.0.0.1:6379", RedisOptions::new("node-a")).await?;
+/// for warning in storage.persistence_warnings().await {
+///     eprintln!("{warning}"); // appendfsync, appendonly or eviction settings that lose writes
+/// }
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+/// serve(listener, RelayConfig::new(Arc::new(storage)), async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisStorage {
     shared: Arc<RedisShared>,
@@ -347,23 +376,39 @@ impl Storage for RedisStorage {
             let shared = &self.shared;
             let mut conn = shared.conn.clone();
             let (loaded, last) = load_raw(&mut conn, doc).await?;
-            let (sender, entries) = mpsc::unbounded_channel();
+            let (sender, entries) = mpsc::channel(shared.options.follow_queue.max(1));
             let id = shared.next_follow.fetch_add(1, Relaxed);
             shared
                 .followed
                 .lock()
                 .map_err(|_| Error::Storage("the redis tail task panicked".into()))?
-                .insert(doc.to_owned(), Followed { id, last, sender });
+                .insert(
+                    doc.to_owned(),
+                    Followed {
+                        id,
+                        last,
+                        sender,
+                        needs_reload: false,
+                    },
+                );
             // Wake the tail task so that it reads this stream too (else it would from
-            // its next round, within its block timeout).
-            let woke: Result<String, _> = redis::cmd("XADD")
-                .arg(wake_key(&shared.options.node_name))
+            // its next round, within its block timeout). The wake stream expires a day
+            // after its last use, so nodes that are gone leave nothing behind.
+            let wake = wake_key(&shared.options.node_name);
+            let woke: Result<(), _> = redis::pipe()
+                .cmd("XADD")
+                .arg(&wake)
                 .arg("MAXLEN")
                 .arg("~")
                 .arg(16)
                 .arg("*")
                 .arg("w")
                 .arg(1)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&wake)
+                .arg(WAKE_STREAM_TTL_MS)
+                .ignore()
                 .query_async(&mut conn)
                 .await;
             if let Err(e) = woke {

@@ -13,15 +13,17 @@
 //! stream from the last id it delivered. A compaction's marker entry (`trim` = the
 //! id its snapshot covers) beyond where a follower had read means entries it never
 //! saw may be gone: it reloads the document (snapshot and the rest of the stream)
-//! and hands that over instead.
+//! and hands that over instead. So does a hub whose bounded queue overflowed, once
+//! it has room again: a slow hub costs a reload, never unbounded memory.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamId, StreamReadReply};
 use redis::AsyncConnectionConfig;
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::redis_position::StreamPos;
@@ -95,27 +97,43 @@ async fn follow(
 ) -> Option<Error> {
     loop {
         let strong = shared.upgrade()?;
+        // First the reloads owed to hubs that now have room for one.
+        let reloads: Vec<(String, u64)> = strong.followed.lock().map_or(Vec::new(), |f| {
+            f.iter()
+                .filter(|(_, f)| f.needs_reload && f.sender.capacity() > 0)
+                .map(|(doc, f)| (doc.clone(), f.id))
+                .collect()
+        });
+        for (doc, subscription) in reloads {
+            if let Err(e) = reload(&strong, &doc, subscription).await {
+                return Some(e);
+            }
+        }
         let wake = wake_key(&strong.options.node_name);
-        // The streams to read: (doc, subscription, from) in key order.
+        // The streams to read: (doc, subscription, from) by key.
         let mut reading: HashMap<String, (String, u64, StreamPos)> = HashMap::new();
         let mut keys = Vec::new();
         let mut ids = Vec::new();
+        let mut reload_owed = false;
         if let Ok(followed) = strong.followed.lock() {
             for (doc, f) in followed.iter() {
                 let key = stream_key(doc);
                 keys.push(key.clone());
                 ids.push(f.last.to_string());
                 reading.insert(key, (doc.clone(), f.id, f.last));
+                reload_owed |= f.needs_reload;
             }
         }
         keys.push(wake.clone());
         ids.push(wake_last.to_string());
         drop(strong);
+        // A hub owed a reload is checked for room again soon.
+        let block = if reload_owed { 50 } else { BLOCK_MS };
         let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(READ_COUNT)
             .arg("BLOCK")
-            .arg(BLOCK_MS)
+            .arg(block)
             .arg("STREAMS")
             .arg(&keys)
             .arg(&ids)
@@ -133,25 +151,17 @@ async fn follow(
                 }
                 continue;
             }
-            let Some((doc, subscription, from)) = reading.remove(&stream.key) else {
-                continue;
-            };
-            if let Err(e) = deliver(&strong, &doc, subscription, from, &stream.ids).await {
-                return Some(e);
+            if let Some((doc, subscription, from)) = reading.remove(&stream.key) {
+                deliver(&strong, &doc, subscription, from, &stream.ids);
             }
         }
     }
 }
 
-/// Hands the entries `ids` (read after `from`) of `doc` to its hub, or a reload when
-/// a trim marker says entries after `from` may be gone.
-async fn deliver(
-    shared: &Arc<RedisShared>,
-    doc: &str,
-    subscription: u64,
-    from: StreamPos,
-    ids: &[StreamId],
-) -> Result<(), Error> {
+/// Hands the entries `ids` (read after `from`) of `doc` to its hub; or, when a trim
+/// marker says entries after `from` may be gone or the hub's queue is full, owes it
+/// a reload instead.
+fn deliver(shared: &RedisShared, doc: &str, subscription: u64, from: StreamPos, ids: &[StreamId]) {
     let mut entries = Vec::new();
     let mut last = from;
     let mut gap = false;
@@ -166,33 +176,56 @@ async fn deliver(
             .get::<String>(TRIM_FIELD)
             .and_then(|t| StreamPos::parse(&t))
         {
-            if trimmed > from {
-                gap = true;
-                break;
-            }
+            gap |= trimmed > from;
         }
         last = last.max(id);
     }
-    let event = if gap {
-        info!(doc, %from, "the stream was trimmed past what this node read: reloading");
-        let mut conn = shared.conn.clone();
-        let (loaded, reloaded_to) = load_raw(&mut conn, doc).await?;
-        last = reloaded_to;
-        Some(Tailed::Reloaded(loaded))
-    } else if entries.is_empty() {
-        None
-    } else {
-        Some(Tailed::Entries(entries))
+    let Ok(mut followed) = shared.followed.lock() else {
+        return;
     };
+    let Some(f) = followed.get_mut(doc).filter(|f| f.id == subscription) else {
+        return;
+    };
+    // What was read is in the reload, if one is owed: it is read later.
+    f.last = f.last.max(last);
+    if gap && !f.needs_reload {
+        info!(doc, %from, "the stream was trimmed past what this node read: reloading");
+        f.needs_reload = true;
+    }
+    if f.needs_reload || entries.is_empty() {
+        return;
+    }
+    match f.sender.try_send(Tailed::Entries(entries)) {
+        Ok(()) => {}
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            warn!(doc, "the document's hub is a queue behind: it will reload");
+            f.needs_reload = true;
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            followed.remove(doc);
+        }
+    }
+}
+
+/// Reloads `doc` (snapshot and stream) for a hub owed a reload, and hands it over.
+async fn reload(shared: &RedisShared, doc: &str, subscription: u64) -> Result<(), Error> {
+    let mut conn = shared.conn.clone();
+    let (loaded, reloaded_to) = load_raw(&mut conn, doc).await?;
     let Ok(mut followed) = shared.followed.lock() else {
         return Ok(());
     };
-    if let Some(f) = followed.get_mut(doc).filter(|f| f.id == subscription) {
-        f.last = f.last.max(last);
-        if let Some(event) = event {
-            if f.sender.send(event).is_err() {
-                followed.remove(doc);
-            }
+    let Some(f) = followed.get_mut(doc).filter(|f| f.id == subscription) else {
+        return Ok(());
+    };
+    match f.sender.try_send(Tailed::Reloaded(loaded)) {
+        Ok(()) => {
+            f.needs_reload = false;
+            f.last = f.last.max(reloaded_to);
+        }
+        // Only this task sends, so room does not shrink; still, try again later.
+        Err(mpsc::error::TrySendError::Full(_)) => {}
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            followed.remove(doc);
         }
     }
     Ok(())

@@ -69,8 +69,8 @@ pub enum Tailed {
     /// `(position, bytes)` (encoded `Document` deltas).
     Entries(Vec<(u64, Vec<u8>)>),
     /// The log was trimmed past what this follower had read (a compaction by another
-    /// node while this one lagged or Redis was unreachable): the document as stored
-    /// now. Join all of it; deltas are idempotent, so what was seen before is
+    /// node while this one lagged or Redis was unreachable), or the follower's queue
+    /// overflowed: the document as stored now. Join all of it; deltas are idempotent, so what was seen before is
     /// harmless.
     Reloaded(Loaded),
 }
@@ -80,8 +80,10 @@ pub enum Tailed {
 /// following (the caller should drop the document and reload it).
 #[cfg(feature = "server")]
 pub struct Follow {
-    /// The entries, in log order after what was loaded.
-    pub entries: tokio::sync::mpsc::UnboundedReceiver<Tailed>,
+    /// The entries, in log order after what was loaded. Bounded: a follower that
+    /// falls a whole queue behind gets a [`Tailed::Reloaded`] once it has room
+    /// again, instead of the entries it missed.
+    pub entries: tokio::sync::mpsc::Receiver<Tailed>,
     /// Ends the subscription when dropped.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }

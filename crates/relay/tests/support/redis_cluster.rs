@@ -247,6 +247,18 @@ impl Node {
         }
     }
 
+    /// Sends the node `signal` (`STOP`, `CONT`).
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(child.id().to_string())
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -{signal} the node");
+        }
+    }
+
     /// Starts it again on the same address.
     pub fn restart(&mut self) {
         self.kill();
@@ -271,6 +283,7 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        self.signal("CONT");
         self.kill();
     }
 }
