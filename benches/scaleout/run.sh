@@ -95,11 +95,27 @@ run_layout() {
       "$work/$name-$i.samples" "$mode" >"$work/$name-$i.json" &
     gpids+=($!)
   done
-  # Measure over the writing phase only: wait for every client to connect.
-  sleep $((3 + per_node * 3 / 300))
+  # Measure over the writing phase only: wait until the nodes hold every client (their
+  # /metrics), then a second for the generators to start writing.
+  local want=$((per_node * 3)) have=0
+  for _ in $(seq 600); do
+    have=0
+    for a in "${addrs[@]}"; do
+      local c
+      c=$(curl -s "http://$a/metrics" | awk '/^converge_relay_connections /{print int($2)}' | head -1)
+      have=$((have + ${c:-0}))
+    done
+    [ "$have" -ge "$want" ] && break
+    sleep 0.2
+  done
+  sleep 1
   local cpu0=0 calls0=0 xadds0=0 t0=$SECONDS
   for p in "${pids[@]}"; do cpu0=$(python3 -c "print($cpu0 + $(cpu_of "$p"))"); done
-  if [ -n "${redis_port:-}" ]; then calls0=$(redis_calls); xadds0=$(redis_xadds); fi
+  if [ -n "${redis_port:-}" ]; then
+    rcli info commandstats | tr -d '\r' >"$work/$name.stats0"
+    calls0=$(redis_calls)
+    xadds0=$(redis_xadds)
+  fi
   wait "${gpids[@]}"
   local elapsed=$((SECONDS - t0)) cpu1=0 rss=0 calls1=0 xadds1=0 bytes=0 entries=0 keys=""
   for p in "${pids[@]}"; do
@@ -109,6 +125,7 @@ run_layout() {
   if [ -n "${redis_port:-}" ]; then
     calls1=$(redis_calls)
     xadds1=$(redis_xadds)
+    rcli info commandstats | tr -d '\r' >"$work/$name.stats1"
     # Every key of the document (stream, snapshot, lease, ...): its MEMORY USAGE.
     keys=$(rcli --scan --pattern '*scaleout*' | tr '\n' ' ')
     for k in $keys; do
@@ -140,6 +157,18 @@ everyone = sorted(x for s in per_node for x in s)
 cross = sorted(x for s in per_node[1:] for x in s)
 gens = [json.loads(open(f).read().strip().splitlines()[-1]) for f in sorted(glob.glob(f"{prefix}-*.json"))]
 writes = writers * rate * seconds
+def stats(path):
+    out = {}
+    try:
+        for line in open(path):
+            if line.startswith("cmdstat_"):
+                cmd, rest = line[8:].split(":", 1)
+                out[cmd] = int(rest.split(",")[0].split("=")[1])
+    except FileNotFoundError:
+        pass
+    return out
+s0, s1 = stats(prefix + ".stats0"), stats(prefix + ".stats1")
+per_command = {c: s1[c] - s0.get(c, 0) for c in sorted(s1) if s1[c] - s0.get(c, 0) > 0 and c != "info"}
 print(json.dumps({
     "layout": name, "nodes": n, "deliveries": len(everyone),
     "p50": pct(everyone, 0.5), "p99": pct(everyone, 0.99),
@@ -152,6 +181,7 @@ print(json.dumps({
     "redis_ops_per_write": round(calls / writes, 2) if calls else None,
     "redis_ops_per_xadd": round(calls / xadds, 2) if xadds else None,
     "redis_bytes_for_document": bytes_ or None, "redis_keys": keys, "stream_entries": entries,
+    "per_command": per_command,
 }))
 PY
 }
@@ -221,5 +251,10 @@ for r in rows:
     if r["redis_calls"]:
         print(f"| {r['layout']} | {r['writes']} | {r['redis_calls']} | {r['xadds']} | {r['redis_ops_per_write']} | "
               f"{r['redis_ops_per_xadd']} | {r['redis_bytes_for_document']} | {r['stream_entries']} | {' '.join(r['redis_keys'])} |")
+print()
+for r in rows:
+    if r["redis_calls"]:
+        print(f"- {r['layout']}: Redis calls by command over the writing phase: "
+              + ", ".join(f"{c} {n}" for c, n in r["per_command"].items()))
 PY
 cp "$work/report.md" benches/scaleout/last-run.md
