@@ -5,6 +5,7 @@
 #
 #   bash benches/scaleout/run.sh [SECONDS]     default 20 s of writes per layout
 #   LAYOUTS="redis-3 sqlite-1" bash benches/scaleout/run.sh    a subset
+#   RELAY_ARGS="--compact-every 100" bash benches/scaleout/run.sh  flags for every node
 #
 # One document, 900 clients, 10 of them writing 5 times a second each, in three
 # layouts, one after the other in the same run:
@@ -60,7 +61,8 @@ rcli() { redis-cli -p "$redis_port" "$@"; }
 start_node() {
   local name=$1
   shift
-  "$relay" --listen 127.0.0.1:0 --max-connections 50000 "$@" \
+  # shellcheck disable=SC2086 # RELAY_ARGS is a list of flags
+  "$relay" --listen 127.0.0.1:0 --max-connections 50000 ${RELAY_ARGS:-} "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
   node_pid=$!
   node_addr=
