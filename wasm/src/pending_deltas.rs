@@ -71,7 +71,9 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
                     self.encoded.extend_from_slice(&len.to_le_bytes());
                     self.encoded.extend_from_slice(&bytes);
                     self.count += 1;
-                    if self.encoded.len() > self.compact_at {
+                    // One delta is as compact as it gets (a large change's delta
+                    // stays encoded until the next write).
+                    if self.count > 1 && self.encoded.len() > self.compact_at {
                         self.compact();
                     }
                 }

@@ -165,7 +165,7 @@ impl Document {
         // only dots from under that key (the new dot and those it replaced): so the
         // deltas are joined per first key, in small maps, and the per-key joins are
         // disjoint, so the batch delta is their union.
-        let mut by_key: HashMap<String, KeyDelta> = HashMap::new();
+        let mut by_key: HashMap<String, KeyDelta, foldhash::fast::RandomState> = HashMap::default();
         for (path, write) in writes {
             let path = path.as_ref();
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::Write;
 
 /// The writes a later one of the same class at the same path can stand for.
@@ -93,7 +95,7 @@ pub fn coalesce<P: AsRef<[String]>>(writes: Vec<(P, Write)>) -> Vec<(P, Write)> 
         return writes;
     }
     // Each folded amount goes to a later write: gather them as the walk passes.
-    let mut carried: HashMap<usize, u64> = HashMap::new();
+    let mut carried: HashMap<usize, u64, RandomState> = HashMap::default();
     let mut kept = Vec::with_capacity(fates.iter().filter(|f| **f == Fate::Keep).count());
     for (i, ((path, mut write), fate)) in writes.into_iter().zip(fates).enumerate() {
         match fate {
@@ -122,11 +124,12 @@ pub fn coalesce<P: AsRef<[String]>>(writes: Vec<(P, Write)>) -> Vec<(P, Write)> 
 fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
     // For each path, the nearest later write at exactly that path (its index and
     // class), and the nearest later write strictly below it.
-    let mut at: HashMap<&[String], (usize, Option<Class>)> = HashMap::new();
-    let mut below: HashMap<&[String], usize> = HashMap::new();
+    let mut at: HashMap<&[String], (usize, Option<Class>), RandomState> =
+        HashMap::with_capacity_and_hasher(writes.len(), RandomState::default());
+    let mut below: HashMap<&[String], usize, RandomState> = HashMap::default();
     let mut fates = vec![Fate::Keep; writes.len()];
     // A kept counter write's amount with those folded into it so far.
-    let mut sums: HashMap<usize, u64> = HashMap::new();
+    let mut sums: HashMap<usize, u64, RandomState> = HashMap::default();
     for (i, (path, write)) in writes.iter().enumerate().rev() {
         let path = path.as_ref();
         if path.is_empty() {
