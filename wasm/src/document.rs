@@ -235,8 +235,9 @@ impl JsDocument {
         at: &JsValue,
         paths: &JsValue,
         args: &JsValue,
+        numbers: &JsValue,
     ) -> Result<(), JsValue> {
-        let (paths, writes) = crate::document_change::writes_of(kinds, at, paths, args)?;
+        let (paths, writes) = crate::document_change::writes_of(kinds, at, paths, args, numbers)?;
         if writes.is_empty() {
             return Ok(());
         }
@@ -392,7 +393,8 @@ impl JsDocument {
 
     /// Internal to `change()`: applies the writes its recorder kept (`kinds`, a
     /// `Uint8Array` of kind codes, `at`, a `Uint32Array` as long indexing `paths`, the
-    /// distinct paths, and `args`, an array as long as `kinds`) as one
+    /// distinct paths, `args`, an array of the values and amounts, and `numbers`, a
+    /// `Float64Array` of the number values) as one
     /// write of the replica, all or nothing (see `document_change.rs`). `last` ends
     /// the change: its one event then lists every path written since it began.
     #[wasm_bindgen(js_name = __applyChange, skip_typescript)]
@@ -402,9 +404,10 @@ impl JsDocument {
         at: JsValue,
         paths: JsValue,
         args: JsValue,
+        numbers: JsValue,
         last: JsValue,
     ) -> Result<(), JsValue> {
-        let applied = self.apply_recorded(&kinds, &at, &paths, &args);
+        let applied = self.apply_recorded(&kinds, &at, &paths, &args, &numbers);
         if last.is_truthy() {
             let paths = self.extras.events.take_gathered();
             if self.extras.events.heard() {

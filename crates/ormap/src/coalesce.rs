@@ -120,13 +120,18 @@ pub fn coalesce<P: AsRef<[String]>>(writes: Vec<(P, Write)>) -> Vec<(P, Write)> 
     kept
 }
 
+/// What the walk has seen at one path: the nearest later write at exactly it (its
+/// index and class), and the nearest later write strictly below it.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    at: Option<(usize, Option<Class>)>,
+    below: Option<usize>,
+}
+
 /// Decides each write's [`Fate`], walking the writes from the last.
 fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
-    // For each path, the nearest later write at exactly that path (its index and
-    // class), and the nearest later write strictly below it.
-    let mut at: HashMap<&[String], (usize, Option<Class>), RandomState> =
-        HashMap::with_capacity_and_hasher(writes.len(), RandomState::default());
-    let mut below: HashMap<&[String], usize, RandomState> = HashMap::default();
+    let mut seen: HashMap<&[String], Seen, RandomState> =
+        HashMap::with_capacity_and_hasher(writes.len().min(1 << 12), RandomState::default());
     let mut fates = vec![Fate::Keep; writes.len()];
     // A kept counter write's amount with those folded into it so far.
     let mut sums: HashMap<usize, u64, RandomState> = HashMap::default();
@@ -136,9 +141,16 @@ fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
             continue; // the empty path writes nothing, and touches nothing
         }
         let class = Class::of(write);
-        if let (Some(class), Some(&(next, Some(next_class)))) = (class, at.get(path)) {
-            let untouched_between = below.get(path).map_or(true, |&b| b > next)
-                && (1..path.len()).all(|end| at.get(&path[..end]).map_or(true, |&(a, _)| a > next));
+        // One lookup reads what is after this write here and records this write.
+        let here = seen.entry(path).or_default();
+        let after = *here;
+        here.at = Some((i, class));
+        if let (Some(class), Some((next, Some(next_class)))) = (class, after.at) {
+            let untouched_between = after.below.map_or(true, |b| b > next)
+                && (1..path.len()).all(|end| {
+                    let above = seen.get(&path[..end]).and_then(|s| s.at);
+                    above.map_or(true, |(a, _)| a > next)
+                });
             if class == next_class && untouched_between {
                 fates[i] = match write {
                     Write::Increment(by) | Write::Decrement(by) => {
@@ -165,9 +177,8 @@ fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
                 };
             }
         }
-        at.insert(path, (i, class));
         for end in 1..path.len() {
-            below.insert(&path[..end], i);
+            seen.entry(&path[..end]).or_default().below = Some(i);
         }
     }
     fates

@@ -98,7 +98,10 @@ class DocumentChange {
   #at = [];
   #paths = [];
   #pathIndex = new Map();
+  // The values and amounts, except number values: those go in #numbers (sent as a
+  // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
+  #numbers = [];
   #open = true;
   #applied = false;
   constructor(doc) {
@@ -123,9 +126,14 @@ class DocumentChange {
       at = this.#paths.length;
       this.#paths.push(path);
     }
-    this.#kinds.push(kind);
     this.#at.push(at);
-    this.#args.push(arg);
+    if (typeof arg === 'number' && kind !== 2 && kind !== 3) {
+      this.#kinds.push(kind | 16);
+      this.#numbers.push(arg);
+    } else {
+      this.#kinds.push(kind);
+      this.#args.push(arg);
+    }
   }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
@@ -142,6 +150,7 @@ class DocumentChange {
     this.#paths = [];
     this.#pathIndex = new Map();
     this.#args = [];
+    this.#numbers = [];
   }
   get(path) { this.#apply(false); return this.#doc.get(path); }
   read(path, options) { this.#apply(false); return this.#doc.read(path, options); }
@@ -156,13 +165,14 @@ class DocumentChange {
     const at = Uint32Array.from(this.#at);
     const paths = this.#paths;
     const args = this.#args;
+    const numbers = Float64Array.from(this.#numbers);
     this.#reset();
     if (last) this.#open = false;
     // The last call also sends the event of writes applied by a read before; with
     // nothing to apply and nothing applied, the wasm is not called at all.
     if (kinds.length > 0 || (last && this.#applied)) {
       if (!last) this.#applied = true;
-      this.#doc.__applyChange(kinds, at, paths, args, last);
+      this.#doc.__applyChange(kinds, at, paths, args, numbers, last);
     }
   }
   static run(doc, fn) {
