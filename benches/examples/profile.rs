@@ -88,8 +88,12 @@ fn run(work: Work) -> Box<dyn Any> {
             // The npm package's Document.change (one write_all) or Document.set (one
             // write each, its delta encoded for the pending deltas).
             let keys: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
-            let writes = (0..100_000_usize)
-                .map(|i| (vec![keys[i % 10_000].clone()], Write::Set(Value::Int(i as i64))));
+            let writes = (0..100_000_usize).map(|i| {
+                (
+                    vec![keys[i % 10_000].clone()],
+                    Write::Set(Value::Int(i as i64)),
+                )
+            });
             Box::new(doc_writes(writes, batch))
         }
         Work::DocCounter { batch } => {
