@@ -15,7 +15,11 @@
 //! `ormap_merge`, `doc_increments` (10,000 increments of one counter, each delta
 //! joined into a pending delta as the npm package does), `doc_sets` and
 //! `doc_sets_take` (100,000 `Document.set`s over 10,000 keys as the npm package makes
-//! them, without and with `takeDelta()` after each), and `std_set_add` (the
+//! them, without and with `takeDelta()` after each), `doc_change` and `doc_writes`
+//! (the same writes as `Document.change` makes them, in one `write_all`, and as
+//! `Document.set` does, one `write` each with its delta encoded for the pending
+//! deltas), `doc_counter_change` and `doc_counter_writes` (10,000 increments, the same
+//! two ways), and `std_set_add` (the
 //! `HashSet<String>` floor of `orset_add`). What a workload builds is dropped
 //! outside the count, as criterion drops it outside the timing.
 
@@ -28,7 +32,7 @@ use converge_benches::workloads::{
 };
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
-use converge_ormap::{Counter, Document, Value};
+use converge_ormap::{Counter, Document, Policies, Value, Write, WriteGuard};
 use converge_orset::OrSet;
 
 /// The timed part of each workload; its inputs are built before.
@@ -45,6 +49,8 @@ enum Work {
     MapMerge(Document, Document),
     DocIncrements,
     DocSets { take_each: bool },
+    DocWrites { batch: bool },
+    DocCounter { batch: bool },
     StdSetAdd(Vec<String>),
 }
 
@@ -78,6 +84,22 @@ fn run(work: Work) -> Box<dyn Any> {
             }
             Box::new((doc, pending, taken))
         }
+        Work::DocWrites { batch } => {
+            // The npm package's Document.change (one write_all) or Document.set (one
+            // write each, its delta encoded for the pending deltas).
+            let keys: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
+            let writes = (0..100_000_usize).map(|i| {
+                (
+                    vec![keys[i % 10_000].clone()],
+                    Write::Set(Value::Int(i as i64)),
+                )
+            });
+            Box::new(doc_writes(writes, batch))
+        }
+        Work::DocCounter { batch } => {
+            let writes = (0..10_000).map(|_| (vec!["c".to_string()], Write::Increment(1)));
+            Box::new(doc_writes(writes, batch))
+        }
         Work::StdSetAdd(elements) => {
             let mut set = HashSet::new();
             for e in elements {
@@ -109,6 +131,38 @@ fn run(work: Work) -> Box<dyn Any> {
     }
 }
 
+/// Applies `writes` as the npm package does: in one `write_all` (`batch`), or one
+/// `write` each with its delta encoded, as the pending deltas keep it.
+fn doc_writes(
+    writes: impl Iterator<Item = (Vec<String>, Write)>,
+    batch: bool,
+) -> (Document, usize) {
+    let policies = Policies::new();
+    let guard = WriteGuard {
+        writer: ReplicaId::new(1),
+        policies: &policies,
+        if_match: None,
+    };
+    let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+    let mut doc = Document::new();
+    if batch {
+        let delta = doc
+            .write_all(writes, &guard, &mut clock)
+            .expect("short paths and plain values are never refused");
+        let bytes = delta.encode().unwrap().len();
+        return (doc, bytes);
+    }
+    let mut bytes = 0;
+    for (path, write) in writes {
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let delta = doc
+            .write(&keys, write, &guard, &mut clock)
+            .expect("short paths and plain values are never refused");
+        bytes += delta.encode().unwrap().len();
+    }
+    (doc, bytes)
+}
+
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_default();
     let keys: Vec<String> = (0..10_000).map(|i| format!("key-{i:05}")).collect();
@@ -131,9 +185,13 @@ fn main() {
         "doc_increments" => Work::DocIncrements,
         "doc_sets" => Work::DocSets { take_each: false },
         "doc_sets_take" => Work::DocSets { take_each: true },
+        "doc_change" => Work::DocWrites { batch: true },
+        "doc_writes" => Work::DocWrites { batch: false },
+        "doc_counter_change" => Work::DocCounter { batch: true },
+        "doc_counter_writes" => Work::DocCounter { batch: false },
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
-            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|std_set_add");
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_counter_change|doc_counter_writes|std_set_add");
             std::process::exit(2);
         }
     };

@@ -30,8 +30,10 @@ const KEYS = ['a', 'b', 'c'];
 /** A random write as [method, path, arg]: every kind, short paths that meet. */
 function randomWrite(next) {
   const pick = (items) => items[Math.floor(next() * items.length)];
-  const path = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(KEYS));
-  const value = pick([1, 2, 'x', null, true, [1, 2], { o: 1 }]);
+  // Array paths, and string keys (the recorder sends a string path once per change).
+  const path = next() < 0.3 ? pick(KEYS) : Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(KEYS));
+  // Numbers of every form (the recorder sends number values apart, in one array).
+  const value = pick([1, 2, 1.5, -0, 2 ** 60, -(2 ** 53), NaN, 'x', null, true, [1, 2], { o: 1 }]);
   return pick([
     ['set', path, value],
     ['setMulti', path, value],

@@ -1,18 +1,19 @@
 //! `Document.change(fn)`: many writes for one call into the wasm. The recorder `fn` is
 //! given (JavaScript, added to the glue by `wasm/npm/scripts/entries.mjs`) keeps each
-//! write as a kind code, the path and the value, untouched; when `fn` returns, one call
+//! write as a kind code, the path (a string path written again, once) and the value,
+//! untouched; when `fn` returns, one call
 //! to `Document.__applyChange` converts them all here and applies them as one change
 //! (`Document::write_all`: one delta, all or nothing).
 
 use converge::ormap::Write;
-use js_sys::Uint8Array;
+use js_sys::{Float64Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::classes::amount;
 use crate::error::invalid;
 use crate::js::{array_items, is_array};
-use crate::value::{to_value, MAX_ITEMS};
+use crate::value::{number_value, to_value, MAX_ITEMS};
 
 #[wasm_bindgen(typescript_custom_section)]
 const DOCUMENT_CHANGE_TS: &str = r#"
@@ -76,46 +77,92 @@ const ENABLE: u8 = 6;
 const DISABLE: u8 = 7;
 const REMOVE: u8 = 8;
 
+/// A change's distinct paths, and each write with the index of its path.
+pub(crate) type RecordedWrites = (Vec<Vec<String>>, Vec<(usize, Write)>);
+
+/// Marks a kind code whose value is the next of the change's numbers (a number value
+/// is sent in a `Float64Array`, not as one `JsValue` each).
+const NUMBER: u8 = 16;
+
 /// The recorded writes as paths and [`Write`]s: `kinds` (a `Uint8Array` of kind
-/// codes), and `paths` and `args` (arrays as long, the path and the value or amount of
-/// each write). Any path or value the single-write methods would refuse is refused
-/// here, naming the write, before anything is applied.
+/// codes), `at` (a `Uint32Array` as long: the index of each write's path in `paths`),
+/// `paths` (the distinct paths: the recorder sends a string path written many times
+/// once), `args` (an array: the value or amount of each write whose kind is not
+/// marked [`NUMBER`], in order) and `numbers` (a `Float64Array`: the value of each
+/// write whose kind is so marked, in order). Returns the paths, converted, and each
+/// write with the index of its path. Any path or value the single-write methods
+/// would refuse is refused here, naming the first write that uses it, before
+/// anything is applied.
 pub(crate) fn writes_of(
     kinds: &JsValue,
+    at: &JsValue,
     paths: &JsValue,
     args: &JsValue,
-) -> Result<(Vec<Vec<String>>, Vec<Write>), JsValue> {
-    let kinds = kinds
-        .dyn_ref::<Uint8Array>()
-        .ok_or_else(|| invalid("__applyChange is internal to Document.change"))?
+    numbers: &JsValue,
+) -> Result<RecordedWrites, JsValue> {
+    let internal = || invalid("__applyChange is internal to Document.change");
+    let kinds = kinds.dyn_ref::<Uint8Array>().ok_or_else(internal)?.to_vec();
+    let at = at.dyn_ref::<Uint32Array>().ok_or_else(internal)?.to_vec();
+    let numbers = numbers
+        .dyn_ref::<Float64Array>()
+        .ok_or_else(internal)?
         .to_vec();
     if !is_array(paths, "the change's paths")? || !is_array(args, "the change's values")? {
-        return Err(invalid("__applyChange is internal to Document.change"));
+        return Err(internal());
     }
-    let paths = array_items(paths, "the change's paths", MAX_ITEMS)?;
+    let path_items = array_items(paths, "the change's paths", MAX_ITEMS)?;
     let args = array_items(args, "the change's values", MAX_ITEMS)?;
-    if paths.len() != kinds.len() || args.len() != kinds.len() {
-        return Err(invalid("__applyChange is internal to Document.change"));
+    let numbered = kinds.iter().filter(|k| *k & NUMBER != 0).count();
+    if at.len() != kinds.len() || numbers.len() != numbered || args.len() != kinds.len() - numbered
+    {
+        return Err(internal());
     }
-    let mut keys = Vec::with_capacity(kinds.len());
+    let (mut args, mut numbers) = (args.into_iter(), numbers.into_iter());
+    // Each distinct path converted once, when a write first uses it.
+    let mut converted: Vec<Option<Vec<String>>> = vec![None; path_items.len()];
     let mut writes = Vec::with_capacity(kinds.len());
-    for (i, ((kind, path), arg)) in kinds.into_iter().zip(paths).zip(args).enumerate() {
+    for (i, (kind, index)) in kinds.into_iter().zip(at).enumerate() {
         let named = |error: JsValue| name_write(error, i);
-        keys.push(crate::document::path_of(&path).map_err(named)?);
-        writes.push(match kind {
-            SET => Write::Set(to_value(&arg).map_err(named)?),
-            SET_MULTI => Write::SetMulti(to_value(&arg).map_err(named)?),
-            INCREMENT => Write::Increment(amount(Some(arg)).map_err(named)?),
-            DECREMENT => Write::Decrement(amount(Some(arg)).map_err(named)?),
-            ADD_TO_SET => Write::AddToSet(to_value(&arg).map_err(named)?),
-            REMOVE_FROM_SET => Write::RemoveFromSet(to_value(&arg).map_err(named)?),
-            ENABLE => Write::Enable,
-            DISABLE => Write::Disable,
-            REMOVE => Write::Remove,
-            _ => return Err(invalid("__applyChange is internal to Document.change")),
-        });
+        let index = usize::try_from(index).map_err(|_| internal())?;
+        let (Some(slot), Some(item)) = (converted.get_mut(index), path_items.get(index)) else {
+            return Err(internal());
+        };
+        if slot.is_none() {
+            *slot = Some(crate::document::path_of(item).map_err(named)?);
+        }
+        let write = if kind & NUMBER != 0 {
+            let value = number_value(numbers.next().ok_or_else(internal)?);
+            match kind & !NUMBER {
+                SET => Write::Set(value),
+                SET_MULTI => Write::SetMulti(value),
+                ADD_TO_SET => Write::AddToSet(value),
+                REMOVE_FROM_SET => Write::RemoveFromSet(value),
+                _ => return Err(internal()),
+            }
+        } else {
+            let arg = args.next().ok_or_else(internal)?;
+            match kind {
+                SET => Write::Set(to_value(&arg).map_err(named)?),
+                SET_MULTI => Write::SetMulti(to_value(&arg).map_err(named)?),
+                INCREMENT => Write::Increment(amount(Some(arg)).map_err(named)?),
+                DECREMENT => Write::Decrement(amount(Some(arg)).map_err(named)?),
+                ADD_TO_SET => Write::AddToSet(to_value(&arg).map_err(named)?),
+                REMOVE_FROM_SET => Write::RemoveFromSet(to_value(&arg).map_err(named)?),
+                ENABLE => Write::Enable,
+                DISABLE => Write::Disable,
+                REMOVE => Write::Remove,
+                _ => return Err(internal()),
+            }
+        };
+        writes.push((index, write));
     }
-    Ok((keys, writes))
+    // A path no write uses (only a hand-made call sends one) is left out as empty:
+    // no write refers to it.
+    let paths = converted
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    Ok((paths, writes))
 }
 
 /// Says which write of the change an error is about: `write` (its index, from 0,

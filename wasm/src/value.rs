@@ -49,16 +49,22 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 /// array or a Proxy that claims billions is refused before memory runs out.
 pub(crate) const MAX_ITEMS: u32 = 1 << 24;
 
+/// A JavaScript number as a [`Value`]: an integer within the safe range as
+/// [`Value::Int`], any other as [`Value::Float`].
+pub(crate) fn number_value(n: f64) -> Value {
+    let safe = n.fract() == 0.0 && n.abs() <= MAX_SAFE;
+    if safe {
+        Value::Int(n as i64)
+    } else {
+        Value::Float(n)
+    }
+}
+
 fn to_value_at(js: &JsValue, depth: usize) -> Result<Value, JsValue> {
     // Each test below is one call into JavaScript, and they exclude one another: the
     // commonest values (numbers, then strings) are tested first.
     if let Some(n) = js.as_f64() {
-        let safe = n.fract() == 0.0 && n.abs() <= MAX_SAFE;
-        return Ok(if safe {
-            Value::Int(n as i64)
-        } else {
-            Value::Float(n)
-        });
+        return Ok(number_value(n));
     }
     if let Some(s) = string_of(js, "a string value")? {
         return Ok(Value::Str(s));

@@ -87,7 +87,11 @@ impl Document {
 
     /// Applies `writes` in order as one change and returns its delta: the join of the
     /// deltas the same writes made one at a time by [`write`](Self::write) would
-    /// return, leaving this document in the same state.
+    /// return, leaving this document in the same state. Unless the guard has an
+    /// authority rule or a precondition, the writes are [`coalesce`](crate::coalesce)d
+    /// first: a write a later one supersedes is left out and a counter's increments
+    /// are summed, so the document reads the same as after the writes one at a time,
+    /// with fewer dots spent.
     ///
     /// All or nothing: if any write is refused (a path longer than
     /// [`MAX_PATH_LEN`](crate::MAX_PATH_LEN), a value nested deeper than
@@ -151,11 +155,17 @@ impl Document {
             }
         }
         let backup = (any_authority || guard.if_match.is_some()).then(|| self.clone());
+        // With no refusal left that needs the state, a write the change supersedes
+        // before anything sees it can be left out (see `coalesce`).
+        let writes = match backup {
+            None => crate::coalesce(writes),
+            Some(_) => writes,
+        };
         // Each write's delta holds at most the first key of its path, and its context
         // only dots from under that key (the new dot and those it replaced): so the
         // deltas are joined per first key, in small maps, and the per-key joins are
         // disjoint, so the batch delta is their union.
-        let mut by_key: HashMap<String, KeyDelta> = HashMap::new();
+        let mut by_key: HashMap<String, KeyDelta, foldhash::fast::RandomState> = HashMap::default();
         for (path, write) in writes {
             let path = path.as_ref();
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+mod coalesce;
 mod conflicts;
 mod counter;
 mod document;
@@ -62,6 +63,7 @@ mod policy_metrics;
 mod value;
 
 pub use batch::Write;
+pub use coalesce::coalesce;
 pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
 pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};

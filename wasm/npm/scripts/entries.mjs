@@ -93,8 +93,15 @@ const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addTo
 class DocumentChange {
   #doc;
   #kinds = [];
+  // Each write's path as an index into #paths, the distinct paths: a string path
+  // written again is sent (and converted in the wasm) once per apply.
+  #at = [];
   #paths = [];
+  #pathIndex = new Map();
+  // The values and amounts, except number values: those go in #numbers (sent as a
+  // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
+  #numbers = [];
   #open = true;
   #applied = false;
   constructor(doc) {
@@ -107,9 +114,26 @@ class DocumentChange {
     if (options !== undefined) {
       throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'write options (ifMatch) are not taken inside change(): make conditional writes one at a time');
     }
-    this.#kinds.push(kind);
-    this.#paths.push(path);
-    this.#args.push(arg);
+    let at;
+    if (typeof path === 'string') {
+      at = this.#pathIndex.get(path);
+      if (at === undefined) {
+        at = this.#paths.length;
+        this.#pathIndex.set(path, at);
+        this.#paths.push(path);
+      }
+    } else {
+      at = this.#paths.length;
+      this.#paths.push(path);
+    }
+    this.#at.push(at);
+    if (typeof arg === 'number' && kind !== 2 && kind !== 3) {
+      this.#kinds.push(kind | 16);
+      this.#numbers.push(arg);
+    } else {
+      this.#kinds.push(kind);
+      this.#args.push(arg);
+    }
   }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
@@ -120,6 +144,14 @@ class DocumentChange {
   enable(path, options) { this.#record(__convergeKinds.enable, path, undefined, options); }
   disable(path, options) { this.#record(__convergeKinds.disable, path, undefined, options); }
   remove(path, options) { this.#record(__convergeKinds.remove, path, undefined, options); }
+  #reset() {
+    this.#kinds = [];
+    this.#at = [];
+    this.#paths = [];
+    this.#pathIndex = new Map();
+    this.#args = [];
+    this.#numbers = [];
+  }
   get(path) { this.#apply(false); return this.#doc.get(path); }
   read(path, options) { this.#apply(false); return this.#doc.read(path, options); }
   toJSON() { this.#apply(false); return this.#doc.toJSON(); }
@@ -130,17 +162,17 @@ class DocumentChange {
       throw __convergeChangeError('ERR_INVALID_USE', 'this change has ended: read through the document itself');
     }
     const kinds = Uint8Array.from(this.#kinds);
+    const at = Uint32Array.from(this.#at);
     const paths = this.#paths;
     const args = this.#args;
-    this.#kinds = [];
-    this.#paths = [];
-    this.#args = [];
+    const numbers = Float64Array.from(this.#numbers);
+    this.#reset();
     if (last) this.#open = false;
     // The last call also sends the event of writes applied by a read before; with
     // nothing to apply and nothing applied, the wasm is not called at all.
     if (kinds.length > 0 || (last && this.#applied)) {
       if (!last) this.#applied = true;
-      this.#doc.__applyChange(kinds, paths, args, last);
+      this.#doc.__applyChange(kinds, at, paths, args, numbers, last);
     }
   }
   static run(doc, fn) {
@@ -155,9 +187,7 @@ class DocumentChange {
         throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'change() takes a synchronous function: its writes are applied when it returns, so writes after an await would be lost');
       }
     } catch (error) {
-      d.#kinds = [];
-      d.#paths = [];
-      d.#args = [];
+      d.#reset();
       d.#apply(true);
       throw error;
     }
