@@ -173,6 +173,43 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         self.index_if_many();
     }
 
+    /// The map of `entries` built at once, its index made once at the end (a decoder's
+    /// or a touched part's many keys, without an index update per key). Empty stores
+    /// are left out. Fails with the key that repeats, or `None` when the same dot
+    /// appears under two keys.
+    fn build(entries: impl IntoIterator<Item = (K, S)>) -> Result<Self, Option<K>> {
+        let mut map = DotMap::default();
+        let mut dots = 0;
+        for (key, store) in entries {
+            if store.is_empty() {
+                continue;
+            }
+            dots += store.dot_count();
+            let hash = key_hash(&key);
+            if map.entries.get(hash, &key).is_some() {
+                return Err(Some(key));
+            }
+            map.entries.insert_new(hash, key, store);
+        }
+        if dots > few() && map.entries.len() > 1 {
+            map.index = DotIndex::table(map.dots_by_key().into_iter());
+            if map.index.len() != dots {
+                return Err(None);
+            }
+        } else {
+            let mut all = Vec::with_capacity(dots);
+            map.entries
+                .iter()
+                .for_each(|(_, s)| s.collect_dots(&mut all));
+            all.sort_unstable();
+            if all.windows(2).any(|w| w[0] == w[1]) {
+                return Err(None);
+            }
+            map.index = DotIndex::Few(dots);
+        }
+        Ok(map)
+    }
+
     /// Starts indexing the dots once there are more than a few under more than one key
     /// (under one key, every dot is under that key: no index needed).
     fn index_if_many(&mut self) {
@@ -422,22 +459,27 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
             return part;
         }
+        // The keys touched, each once: those holding a dot the other side has seen,
+        // and those the other side carries too. Built at once.
+        let mut touched: Vec<(u64, &K, &S)> = Vec::new();
         for (dot, hash) in self.seen_by(other_context, |_| true) {
             if let Some((key, store)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
-                if !part.contains_key(key) {
-                    let theirs = other.get(key).unwrap_or(&empty);
-                    part.insert(key.clone(), store.touched_by(theirs, other_context));
-                }
+                touched.push((hash, key, store));
             }
         }
-        for (key, theirs) in other.entries.iter() {
-            if let Some(ours) = self.get(key) {
-                if !part.contains_key(key) {
-                    part.insert(key.clone(), ours.touched_by(theirs, other_context));
-                }
+        for (hash, key, _) in other.entries.iter_hashed() {
+            if let Some(ours) = self.entries.get(hash, key) {
+                touched.push((hash, key, ours));
             }
         }
-        part
+        touched.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        touched.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let cut = touched.into_iter().map(|(hash, key, ours)| {
+            let theirs = other.entries.get(hash, key).unwrap_or(&empty);
+            (key.clone(), ours.touched_by(theirs, other_context))
+        });
+        // Distinct keys holding distinct dots (parts of this map's): never an error.
+        Self::build(cut).unwrap_or_default()
     }
 }
 
@@ -485,22 +527,17 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
-        let mut map = DotMap::default();
-        while let Some((key, store)) = access.next_entry::<K, S>()? {
-            if map.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "key {key:?} appears twice"
-                )));
-            }
-            let mut dots = Vec::new();
-            store.collect_dots(&mut dots);
-            if dots.iter().any(|d| map.contains_dot(*d)) {
-                return Err(serde::de::Error::custom(
-                    "the same dot appears under two keys (one write cannot live in two places)",
-                ));
-            }
-            map.insert(key, store);
+        // Read every entry, then build the map and its index at once.
+        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        while let Some(entry) = access.next_entry::<K, S>()? {
+            entries.push(entry);
         }
-        Ok(map)
+        DotMap::build(entries).map_err(|repeated| {
+            serde::de::Error::custom(match repeated {
+                Some(key) => format!("key {key:?} appears twice"),
+                None => "the same dot appears under two keys (one write cannot live in two places)"
+                    .to_owned(),
+            })
+        })
     }
 }

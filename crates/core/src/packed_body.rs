@@ -179,7 +179,7 @@ fn put_packed_int(out: &mut Vec<u8>, z: u128, value: i128) {
         out.push(y as u8);
     } else {
         let sized = byte_len(z - TWO_BYTES).max(1);
-        let itself = u64::try_from(value).map_or(usize::MAX, |v| byte_len(u128::from(v)));
+        let itself = u64::try_from(value).map_or(usize::MAX, |v| byte_len(u128::from(v)).max(1));
         if itself < sized {
             out.push(INT_ITSELF + itself as u8 - 1);
             out.extend_from_slice(&value.to_le_bytes()[..itself]);

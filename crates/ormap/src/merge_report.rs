@@ -79,13 +79,22 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
         && same::<OrSet<Value>>(a, b)
 }
 
-/// Every path of `doc` whose node holds something besides a nested map.
+/// Every path of `doc` whose node holds something besides a nested map, in no
+/// particular order.
 pub(crate) fn field_paths(doc: &Document, out: &mut Vec<Vec<String>>) {
-    doc.visit(|path, node| {
-        if node.kinds().any(|k| k != crate::Kind::Map) {
-            out.push(path.to_vec());
+    fn walk(map: &Document, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        for (key, node) in map.iter() {
+            path.push(key.clone());
+            if node.holds_field() {
+                out.push(path.clone());
+            }
+            if let Some(child) = node.get::<Document>() {
+                walk(child, path, out);
+            }
+            path.pop();
         }
-    });
+    }
+    walk(doc, &mut Vec::new(), out);
 }
 
 /// The node at `path` (without making owned keys, as `get_at` does).
