@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 
+use std::collections::HashSet;
+
 use foldhash::fast::{FixedState, RandomState};
 use std::sync::OnceLock;
 
@@ -460,22 +462,27 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             return part;
         }
         // The keys touched, each once: those holding a dot the other side has seen,
-        // and those the other side carries too. Built at once.
-        let mut touched: Vec<(u64, &K, &S)> = Vec::new();
+        // and those the other side carries too. (Each key once by its address in
+        // this map: one set type for every map type, and no sort.)
+        let mut seen_keys: HashSet<usize, RandomState> = HashSet::default();
+        let mut touched: Vec<(&K, &S, Option<&S>)> = Vec::new();
+        for (hash, key, theirs) in other.entries.iter_hashed() {
+            if let Some((key, ours)) = self.entries.find(hash, |k, _| k == key) {
+                if seen_keys.insert(std::ptr::from_ref(key) as usize) {
+                    touched.push((key, ours, Some(theirs)));
+                }
+            }
+        }
+        // (A key the other side carries is in already, with its store.)
         for (dot, hash) in self.seen_by(other_context, |_| true) {
-            if let Some((key, store)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
-                touched.push((hash, key, store));
+            if let Some((key, ours)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
+                if seen_keys.insert(std::ptr::from_ref(key) as usize) {
+                    touched.push((key, ours, None));
+                }
             }
         }
-        for (hash, key, _) in other.entries.iter_hashed() {
-            if let Some(ours) = self.entries.get(hash, key) {
-                touched.push((hash, key, ours));
-            }
-        }
-        touched.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        touched.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-        let cut = touched.into_iter().map(|(hash, key, ours)| {
-            let theirs = other.entries.get(hash, key).unwrap_or(&empty);
+        let cut = touched.into_iter().map(|(key, ours, theirs)| {
+            let theirs = theirs.unwrap_or(&empty);
             (key.clone(), ours.touched_by(theirs, other_context))
         });
         // Distinct keys holding distinct dots (parts of this map's): never an error.
