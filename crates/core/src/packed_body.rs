@@ -386,7 +386,7 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut container = None;
         match first {
             0x00..=INT_VARINT => {
-                let value = if first >= INT_ITSELF && first < INT_VARINT {
+                let value = if (INT_ITSELF..INT_VARINT).contains(&first) {
                     reader.little_endian(usize::from(first - INT_ITSELF) + 1)?
                 } else {
                     let z = match first {
