@@ -8,7 +8,6 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use crate::error::{invalid, js_error};
-use crate::value::define;
 
 fn path_js(path: &[String]) -> Array {
     path.iter().map(|k| JsValue::from_str(k)).collect()
