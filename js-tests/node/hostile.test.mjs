@@ -95,13 +95,20 @@ function refused(entry, what, bytes, code) {
   return m;
 }
 
-/** `valid` with its run of 20+ one-element arrays stretched to `levels`, or undefined. */
+/**
+ * `valid` with its run of 20+ one-element arrays stretched to `levels`, or undefined.
+ * A one-element array is 0x91 in MessagePack, and 0xc3 in a packed body (a Document's
+ * encoding, OrMap format version 3).
+ */
 function deepen(valid, levels) {
-  const at = hex(valid).indexOf('91'.repeat(20));
-  if (at < 0 || at % 2 !== 0) return undefined;
-  let end = at / 2;
-  while (valid[end] === 0x91) end++;
-  return new Uint8Array([...valid.slice(0, at / 2), ...new Array(levels).fill(0x91), ...valid.slice(end)]);
+  for (const one of [0x91, 0xc3]) {
+    const at = hex(valid).indexOf(one.toString(16).repeat(20));
+    if (at < 0 || at % 2 !== 0) continue;
+    let end = at / 2;
+    while (valid[end] === one) end++;
+    return new Uint8Array([...valid.slice(0, at / 2), ...new Array(levels).fill(one), ...valid.slice(end)]);
+  }
+  return undefined;
 }
 
 const ALL = () => Object.entries(CLASSES).flatMap(([name, Class]) => entries(name, Class));

@@ -8,7 +8,6 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use crate::error::{invalid, js_error};
-use crate::value::define;
 
 fn path_js(path: &[String]) -> Array {
     path.iter().map(|k| JsValue::from_str(k)).collect()
@@ -57,51 +56,89 @@ fn outcome_name(field: &FieldOutcome) -> &'static str {
 /// A merge report as `{ changed: string[][], concurrentWrites, byPath: [{ path,
 /// writes }], policies: [{ path, pattern, policy, outcome, verdict, ignored }] }`
 /// (`verdict`: `'settled'`, `'review'` or `null`).
+///
+/// Built as one JSON text and parsed by `JSON.parse` (one call into JavaScript, and
+/// plain data properties, as `define` makes): a merge of 10,000 concurrent keys made
+/// 100,000 property calls across the boundary, most of the merge's time.
 pub(crate) fn report_js(report: &MergeReport) -> Object {
-    let object = Object::new();
-    let changed: Array = report
-        .changed
-        .iter()
-        .map(|p| JsValue::from(path_js(p)))
-        .collect();
-    define(&object, "changed", &changed);
-    define(
-        &object,
-        "concurrentWrites",
-        &JsValue::from_f64(report.concurrent_writes as f64),
-    );
-    let by_path: Array = report
-        .by_path
-        .iter()
-        .map(|(path, writes)| {
-            let entry = Object::new();
-            define(&entry, "path", &path_js(path));
-            define(&entry, "writes", &JsValue::from_f64(*writes as f64));
-            JsValue::from(entry)
-        })
-        .collect();
-    define(&object, "byPath", &by_path);
-    let policies: Array = report
-        .policies
-        .iter()
-        .map(|field| {
-            let entry = Object::new();
-            define(&entry, "path", &path_js(&field.path));
-            define(&entry, "pattern", &JsValue::from_str(&field.rule.pattern));
-            define(&entry, "policy", &JsValue::from_str(&field.rule.policy));
-            define(&entry, "outcome", &JsValue::from_str(outcome_name(field)));
-            let verdict = match field.verdict {
-                Some(Verdict::Settled) => JsValue::from_str("settled"),
-                Some(Verdict::Review) => JsValue::from_str("review"),
-                None => JsValue::NULL,
-            };
-            define(&entry, "verdict", &verdict);
-            define(&entry, "ignored", &JsValue::from_f64(field.ignored as f64));
-            JsValue::from(entry)
-        })
-        .collect();
-    define(&object, "policies", &policies);
-    object
+    let mut json = String::with_capacity(64 + 24 * report.changed.len());
+    json.push_str("{\"changed\":[");
+    for (i, path) in report.changed.iter().enumerate() {
+        comma(&mut json, i);
+        path_json(&mut json, path);
+    }
+    json.push_str("],\"concurrentWrites\":");
+    json.push_str(&report.concurrent_writes.to_string());
+    json.push_str(",\"byPath\":[");
+    for (i, (path, writes)) in report.by_path.iter().enumerate() {
+        comma(&mut json, i);
+        json.push_str("{\"path\":");
+        path_json(&mut json, path);
+        json.push_str(",\"writes\":");
+        json.push_str(&writes.to_string());
+        json.push('}');
+    }
+    json.push_str("],\"policies\":[");
+    for (i, field) in report.policies.iter().enumerate() {
+        comma(&mut json, i);
+        json.push_str("{\"path\":");
+        path_json(&mut json, &field.path);
+        json.push_str(",\"pattern\":");
+        string_json(&mut json, &field.rule.pattern);
+        json.push_str(",\"policy\":");
+        string_json(&mut json, &field.rule.policy);
+        json.push_str(",\"outcome\":");
+        string_json(&mut json, outcome_name(field));
+        json.push_str(",\"verdict\":");
+        json.push_str(match field.verdict {
+            Some(Verdict::Settled) => "\"settled\"",
+            Some(Verdict::Review) => "\"review\"",
+            None => "null",
+        });
+        json.push_str(",\"ignored\":");
+        json.push_str(&field.ignored.to_string());
+        json.push('}');
+    }
+    json.push_str("]}");
+    // Valid JSON by construction: parsing it cannot fail.
+    js_sys::JSON::parse(&json)
+        .map(Object::from)
+        .unwrap_or_else(|_| Object::new())
+}
+
+fn comma(json: &mut String, index: usize) {
+    if index > 0 {
+        json.push(',');
+    }
+}
+
+fn path_json(json: &mut String, path: &[String]) {
+    json.push('[');
+    for (i, key) in path.iter().enumerate() {
+        comma(json, i);
+        string_json(json, key);
+    }
+    json.push(']');
+}
+
+/// `text` as a JSON string (a Rust string is valid UTF-8, so only quotes, backslashes
+/// and control characters need escapes).
+fn string_json(json: &mut String, text: &str) {
+    json.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => json.push_str("\\\""),
+            '\\' => json.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                json.push_str("\\u00");
+                json.push(char::from(HEX[(c as usize) >> 4]));
+                json.push(char::from(HEX[(c as usize) & 15]));
+            }
+            c => json.push(c),
+        }
+    }
+    json.push('"');
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]

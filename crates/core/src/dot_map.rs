@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 
+use std::collections::HashSet;
+
 use foldhash::fast::{FixedState, RandomState};
 use std::sync::OnceLock;
 
@@ -171,6 +173,43 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             self.entries.insert(hash, key, store);
         }
         self.index_if_many();
+    }
+
+    /// The map of `entries` built at once, its index made once at the end (a decoder's
+    /// or a touched part's many keys, without an index update per key). Empty stores
+    /// are left out. Fails with the key that repeats, or `None` when the same dot
+    /// appears under two keys.
+    fn build(entries: impl IntoIterator<Item = (K, S)>) -> Result<Self, Option<K>> {
+        let mut map = DotMap::default();
+        let mut dots = 0;
+        for (key, store) in entries {
+            if store.is_empty() {
+                continue;
+            }
+            dots += store.dot_count();
+            let hash = key_hash(&key);
+            if map.entries.get(hash, &key).is_some() {
+                return Err(Some(key));
+            }
+            map.entries.insert_new(hash, key, store);
+        }
+        if dots > few() && map.entries.len() > 1 {
+            map.index = DotIndex::table(map.dots_by_key().into_iter());
+            if map.index.len() != dots {
+                return Err(None);
+            }
+        } else {
+            let mut all = Vec::with_capacity(dots);
+            map.entries
+                .iter()
+                .for_each(|(_, s)| s.collect_dots(&mut all));
+            all.sort_unstable();
+            if all.windows(2).any(|w| w[0] == w[1]) {
+                return Err(None);
+            }
+            map.index = DotIndex::Few(dots);
+        }
+        Ok(map)
     }
 
     /// Starts indexing the dots once there are more than a few under more than one key
@@ -422,22 +461,32 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
             return part;
         }
+        // The keys touched, each once: those holding a dot the other side has seen,
+        // and those the other side carries too. (Each key once by its address in
+        // this map: one set type for every map type, and no sort.)
+        let mut seen_keys: HashSet<usize, RandomState> = HashSet::default();
+        let mut touched: Vec<(&K, &S, Option<&S>)> = Vec::new();
+        for (hash, key, theirs) in other.entries.iter_hashed() {
+            if let Some((key, ours)) = self.entries.find(hash, |k, _| k == key) {
+                if seen_keys.insert(std::ptr::from_ref(key) as usize) {
+                    touched.push((key, ours, Some(theirs)));
+                }
+            }
+        }
+        // (A key the other side carries is in already, with its store.)
         for (dot, hash) in self.seen_by(other_context, |_| true) {
-            if let Some((key, store)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
-                if !part.contains_key(key) {
-                    let theirs = other.get(key).unwrap_or(&empty);
-                    part.insert(key.clone(), store.touched_by(theirs, other_context));
+            if let Some((key, ours)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
+                if seen_keys.insert(std::ptr::from_ref(key) as usize) {
+                    touched.push((key, ours, None));
                 }
             }
         }
-        for (key, theirs) in other.entries.iter() {
-            if let Some(ours) = self.get(key) {
-                if !part.contains_key(key) {
-                    part.insert(key.clone(), ours.touched_by(theirs, other_context));
-                }
-            }
-        }
-        part
+        let cut = touched.into_iter().map(|(key, ours, theirs)| {
+            let theirs = theirs.unwrap_or(&empty);
+            (key.clone(), ours.touched_by(theirs, other_context))
+        });
+        // Distinct keys holding distinct dots (parts of this map's): never an error.
+        Self::build(cut).unwrap_or_default()
     }
 }
 
@@ -485,22 +534,17 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
-        let mut map = DotMap::default();
-        while let Some((key, store)) = access.next_entry::<K, S>()? {
-            if map.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "key {key:?} appears twice"
-                )));
-            }
-            let mut dots = Vec::new();
-            store.collect_dots(&mut dots);
-            if dots.iter().any(|d| map.contains_dot(*d)) {
-                return Err(serde::de::Error::custom(
-                    "the same dot appears under two keys (one write cannot live in two places)",
-                ));
-            }
-            map.insert(key, store);
+        // Read every entry, then build the map and its index at once.
+        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        while let Some(entry) = access.next_entry::<K, S>()? {
+            entries.push(entry);
         }
-        Ok(map)
+        DotMap::build(entries).map_err(|repeated| {
+            serde::de::Error::custom(match repeated {
+                Some(key) => format!("key {key:?} appears twice"),
+                None => "the same dot appears under two keys (one write cannot live in two places)"
+                    .to_owned(),
+            })
+        })
     }
 }

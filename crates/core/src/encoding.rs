@@ -6,7 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::msgpack_decoder::{DecodeError, Decoder};
-use crate::msgpack_encoder::write_msgpack;
+use crate::msgpack_encoder::{to_msgpack, write_msgpack};
+use crate::packed_body::{pack, unpack};
 use crate::{EncodeError, Error};
 
 /// First byte of every converge encoding. 0xC1 is the one byte MessagePack never
@@ -178,6 +179,39 @@ pub fn decode_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, 
         });
     }
     Ok(value)
+}
+
+/// The envelope of `tag` and `version` followed by the *packed* body of `value`: its
+/// MessagePack body re-coded token by token against the last token at the same place
+/// in the structure (see `packed_body.rs`), for the formats that say so (`OrMap`'s
+/// version 3). A value's `Codec::encode` calls it.
+pub fn encode_packed<T: Serialize + ?Sized>(
+    value: &T,
+    tag: TypeTag,
+    version: u8,
+) -> Result<Vec<u8>, EncodeError> {
+    let failure = |reason: String| EncodeError {
+        type_name: tag.name(),
+        reason,
+    };
+    let msgpack = to_msgpack(value).map_err(|e| failure(e.0))?;
+    let mut out = Vec::with_capacity(3 + msgpack.len() / 2);
+    out.extend_from_slice(&[MAGIC, tag as u8, version]);
+    pack(&msgpack, &mut out).map_err(|e| failure(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decodes a packed body (made by [`encode_packed`]): unpacks it, then reads the
+/// MessagePack body as [`decode_body`] does.
+pub fn decode_packed_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, Error> {
+    let msgpack = unpack_body(tag, body)?;
+    decode_body(tag, &msgpack)
+}
+
+/// The MessagePack body a packed body holds: the body of the same value in the
+/// unpacked format version, byte for byte (for tests and tools).
+pub fn unpack_body(tag: TypeTag, body: &[u8]) -> Result<Vec<u8>, Error> {
+    unpack(body).map_err(|e| decode_error(tag, e))
 }
 
 /// The crate's error for a failed decode (not generic: one copy for every type).

@@ -80,6 +80,7 @@ mod hlc;
 mod lattice;
 mod msgpack_decoder;
 mod msgpack_encoder;
+mod packed_body;
 mod replica_id;
 mod small_map;
 mod sort_order;
@@ -97,7 +98,10 @@ pub use dot_set::DotSet;
 pub use dot_store::DotStore;
 pub use dot_value_clash::dot_value_clashes;
 pub use embed::{Embeddable, Embedded};
-pub use encoding::{decode_body, open_envelope, Codec, TypeTag, MAGIC, MAX_DEPTH};
+pub use encoding::{
+    decode_body, decode_packed_body, encode_packed, open_envelope, unpack_body, Codec, TypeTag,
+    MAGIC, MAX_DEPTH,
+};
 pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};

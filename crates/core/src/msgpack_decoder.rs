@@ -48,7 +48,7 @@ impl de::Error for DecodeError {
 
 /// One MessagePack item's head: a scalar with its value, or a container with its length.
 #[derive(Clone, Copy)]
-enum Head<'de> {
+pub(crate) enum Head<'de> {
     Nil,
     Bool(bool),
     Uint(u64),
@@ -162,7 +162,7 @@ impl<'de> Decoder<'de> {
 
     /// Reads the next item's head (and a string's or binary's bytes).
     #[inline(never)]
-    fn head(&mut self) -> Result<Head<'de>, DecodeError> {
+    pub(crate) fn head(&mut self) -> Result<Head<'de>, DecodeError> {
         let marker = self.u8()?;
         Ok(match marker {
             0x00..=0x7f => Head::Uint(u64::from(marker)),

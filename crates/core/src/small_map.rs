@@ -216,7 +216,7 @@ impl<K, V> SmallMap<K, V> {
     }
 
     /// Inserts an entry whose key is absent; returns its value.
-    fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
+    pub(crate) fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
         let table = match std::mem::take(self) {
             SmallMap::Empty => {
                 *self = SmallMap::One(hash, key, value);

@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use converge_core::{register_conflicts, Causal, CausalContext, Dot, Embeddable, Lattice};
+use converge_core::{
+    register_conflicts, Causal, CausalContext, Dot, DotStore, Embeddable, Lattice,
+};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
-use crate::{Counter, Document, Flag, Node, NodeKind, Outcome, Policies, RuleKey, Value};
+use crate::{Counter, Document, Flag, Node, NodeKind, Outcome, Policies, Policy, RuleKey, Value};
 
 /// What a policy did with the concurrent writes a merge met in one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,13 +79,32 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
         && same::<OrSet<Value>>(a, b)
 }
 
-/// Every path of `doc` whose node holds something besides a nested map.
-pub(crate) fn field_paths(doc: &Document, out: &mut BTreeSet<Vec<String>>) {
-    doc.visit(|path, node| {
-        if node.kinds().any(|k| k != crate::Kind::Map) {
-            out.insert(path.to_vec());
+/// Every path of `doc` whose node holds something besides a nested map, in no
+/// particular order.
+pub(crate) fn field_paths(doc: &Document, out: &mut Vec<Vec<String>>) {
+    fn walk(map: &Document, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        for (key, node) in map.iter() {
+            path.push(key.clone());
+            if node.holds_field() {
+                out.push(path.clone());
+            }
+            if let Some(child) = node.get::<Document>() {
+                walk(child, path, out);
+            }
+            path.pop();
         }
-    });
+    }
+    walk(doc, &mut Vec::new(), out);
+}
+
+/// The node at `path` (without making owned keys, as `get_at` does).
+fn node_at<'a>(doc: &'a Document, path: &[String]) -> Option<&'a Node> {
+    let (last, parents) = path.split_last()?;
+    let mut map = doc;
+    for key in parents {
+        map = map.get(key)?.get::<Document>()?;
+    }
+    map.get(last)
 }
 
 fn ignored_dots(read: Option<&crate::FieldRead>) -> BTreeSet<Dot> {
@@ -98,18 +119,26 @@ impl Document {
     /// is examined ([`Causal::touched_part`]), so reporting a delta's merge costs in
     /// proportion to the delta.
     pub fn join_reporting(&mut self, other: Document, policies: &Policies) -> MergeReport {
-        let (before, after) = self.as_causal().touched_part(other.as_causal());
-        let part = |store| Document::from_causal(Causal::new(store, CausalContext::new()));
-        let (before, after) = (part(before), part(after));
+        // The touched part before the join; after it, the fields are read from the
+        // joined document itself. (A field's non-map parts are whole in the touched
+        // part, and every path of the part after the join is a path of the part
+        // before or of `other`: no trial join on copies is needed.)
+        let theirs = other.as_causal();
+        let before = self
+            .as_causal()
+            .store
+            .touched_by(&theirs.store, &theirs.context);
+        let before = Document::from_causal(Causal::new(before, CausalContext::new()));
+        let mut paths = Vec::new();
+        field_paths(&before, &mut paths);
+        field_paths(&other, &mut paths);
+        paths.sort_unstable();
+        paths.dedup();
         self.join(other);
 
-        let mut paths = BTreeSet::new();
-        field_paths(&before, &mut paths);
-        field_paths(&after, &mut paths);
         let mut report = MergeReport::default();
         for path in paths {
-            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-            let (was, now) = (before.get_at(&keys), after.get_at(&keys));
+            let (was, now) = (node_at(&before, &path), node_at(self, &path));
             if same_fields(was, now) {
                 continue;
             }
@@ -123,11 +152,18 @@ impl Document {
                 report.by_path.insert(path.clone(), met);
             }
             let policy = policies.get(&path);
-            if let Some(read) = now.and_then(|n| n.read(policy)) {
-                let old = was.and_then(|n| n.read(policy));
-                let ignored = ignored_dots(Some(&read))
-                    .difference(&ignored_dots(old.as_ref()))
-                    .count();
+            // Only a merge that met concurrent writes has a verdict, and only an
+            // authority policy ignores writes: any other field needs no read.
+            let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
+            if let Some(read) = now.filter(|_| reads).and_then(|n| n.read(policy)) {
+                let ignored = if read.ignored.is_empty() {
+                    0
+                } else {
+                    let old = was.and_then(|n| n.read(policy));
+                    ignored_dots(Some(&read))
+                        .difference(&ignored_dots(old.as_ref()))
+                        .count()
+                };
                 let verdict = (met > 0 && read.siblings.len() > 1).then(|| {
                     if read.outcome.needs_attention() {
                         Verdict::Review

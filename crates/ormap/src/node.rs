@@ -454,6 +454,15 @@ impl Node {
             .map(Embedded::get)
     }
 
+    /// Whether this node holds a kind other than a nested map (a field).
+    pub(crate) fn holds_field(&self) -> bool {
+        self.state
+            .store
+            .0
+            .iter()
+            .any(|(kind, _)| *kind != Kind::Map)
+    }
+
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
