@@ -70,7 +70,8 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Slot<V> {
     }
 }
 
-/// The error for saved bytes of `version` that lack `field` or carry one too many.
+/// The error for saved bytes whose trailing fields do not fit their format `version`
+/// (`what` says how).
 fn misshapen(version: u8, what: &str) -> converge_core::Error {
     converge_core::Error::Malformed {
         type_name: TypeTag::SyncReplica.name(),
