@@ -16,9 +16,9 @@ out=benches/results/size.txt
 command -v twiggy >/dev/null || { echo "twiggy missing: cargo install twiggy" >&2; exit 1; }
 cargo build --quiet -p converge-wasm --target wasm32-unknown-unknown --profile wasm-release
 wasm-bindgen --target web --keep-debug --out-dir "$work" "$raw"
-"$root/node_modules/.bin/wasm-opt" -Oz -g "$work/converge_wasm_bg.wasm" -o "$work/opt.wasm"
-# What ships: the same, names stripped (as wasm/build.sh does).
-"$root/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers "$work/converge_wasm_bg.wasm" -o "$work/ship.wasm"
+"$root/node_modules/.bin/wasm-opt" -Oz --converge --low-memory-unused -g "$work/converge_wasm_bg.wasm" -o "$work/opt.wasm"
+# What ships: the same, names stripped (the flags wasm/build.sh uses).
+"$root/node_modules/.bin/wasm-opt" -Oz --converge --low-memory-unused --strip-debug --strip-producers "$work/converge_wasm_bg.wasm" -o "$work/ship.wasm"
 
 twiggy top -n 1000000 --format csv "$work/opt.wasm" >"$work/top.csv"
 {

@@ -2,7 +2,7 @@
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
 use converge::ormap::Error as WriteError;
-use converge::sync::SaveMark;
+use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
@@ -166,80 +166,18 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     /// The sync metrics as a plain object, with per-peer status under `peers`.
     pub(crate) fn metrics(&self) -> JsValue {
-        let m = self.replica.metrics();
-        let object = Object::new();
-        let set = |o: &Object, k: &str, v: JsValue| define(o, k, &v);
-        let num = |n: u64| JsValue::from_f64(n as f64);
-        set(&object, "deltasSent", num(m.deltas_sent));
-        set(&object, "fullStatesSent", num(m.full_states_sent));
-        set(&object, "fallbacks", num(m.fallbacks));
-        set(&object, "bytesSent", num(m.bytes_sent));
-        set(&object, "deltasReceived", num(m.deltas_received));
-        set(&object, "fullStatesReceived", num(m.full_states_received));
-        set(&object, "bytesReceived", num(m.bytes_received));
-        set(&object, "rejected", num(m.rejected));
-        set(&object, "conflicts", num(m.conflicts));
-        set(&object, "dotValueClashes", num(m.dot_value_clashes));
-        set(
-            &object,
-            "bufferDepth",
-            num(self.replica.buffer_depth() as u64),
-        );
-        let peers = Object::new();
-        for (id, status) in self.replica.peers() {
-            let p = Object::new();
-            set(&p, "acked", status.acked.map_or(JsValue::NULL, num));
-            set(&p, "pending", num(status.pending));
-            set(
-                &p,
-                "lastHeardMs",
-                status.last_heard_ms.map_or(JsValue::NULL, num),
-            );
-            set(&peers, &id.to_string(), p.into());
-        }
-        set(&object, "peers", peers.into());
-        set(&object, "policies", policy_metrics_js(&m.policies).into());
-        set(
-            &object,
-            "deadLettersDropped",
-            num(self.replica.dead_letters().dropped()),
-        );
-        object.into()
+        let peers: Vec<(ReplicaId, PeerStatus)> = self.replica.peers().collect();
+        metrics_js(
+            self.replica.metrics(),
+            &peers,
+            self.replica.buffer_depth(),
+            self.replica.dead_letters(),
+        )
     }
 
-    /// The dead letters as plain objects, oldest first: `{ kind: 'write' | 'message',
-    /// code, message, origin, path, bytes }` (`null` where unknown).
+    /// The dead letters as plain objects, oldest first (see [`dead_letters_js`]).
     pub(crate) fn dead_letters(&self) -> Array {
-        self.replica
-            .dead_letters()
-            .iter()
-            .map(|letter| {
-                let object = Object::new();
-                let kind = match letter.kind {
-                    DeadLetterKind::Write => "write",
-                    DeadLetterKind::Message => "message",
-                };
-                define(&object, "kind", &JsValue::from_str(kind));
-                define(&object, "code", &JsValue::from_str(letter.code));
-                define(&object, "message", &JsValue::from_str(&letter.message));
-                let origin = letter
-                    .origin
-                    .map_or(JsValue::NULL, |o| JsValue::from_str(&o.to_string()));
-                define(&object, "origin", &origin);
-                let path = letter.path.as_ref().map_or(JsValue::NULL, |p| {
-                    p.iter()
-                        .map(|k| JsValue::from_str(k))
-                        .collect::<Array>()
-                        .into()
-                });
-                define(&object, "path", &path);
-                let bytes = letter
-                    .bytes
-                    .map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64));
-                define(&object, "bytes", &bytes);
-                JsValue::from(object)
-            })
-            .collect()
+        dead_letters_js(self.replica.dead_letters())
     }
 
     /// Empties the dead-letter list (its entries count as dropped).
@@ -274,12 +212,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
 
     /// Says the save taken at `mark` (from `save_mark`) is durable.
     pub(crate) fn mark_saved(&mut self, mark: f64) -> Result<(), JsValue> {
-        if !(mark.is_finite() && mark >= 0.0 && mark.fract() == 0.0 && mark <= 2f64.powi(53)) {
-            return Err(invalid(
-                "markSaved takes the number saveMark() returned (a whole number from 0)",
-            ));
-        }
-        self.replica.mark_saved(SaveMark::new(mark as u64));
+        self.replica.mark_saved(save_mark_arg(mark)?);
         Ok(())
     }
 
@@ -305,6 +238,89 @@ pub(crate) fn policy_metrics_js(metrics: &PolicyMetrics) -> Array {
             JsValue::from(object)
         })
         .collect()
+}
+
+/// The sync metrics as a plain object (not generic: one copy for every class).
+fn metrics_js(
+    m: &Metrics,
+    peers: &[(ReplicaId, PeerStatus)],
+    buffer_depth: usize,
+    dead_letters: &DeadLetters,
+) -> JsValue {
+    let object = Object::new();
+    let set = |o: &Object, k: &str, v: JsValue| define(o, k, &v);
+    let num = |n: u64| JsValue::from_f64(n as f64);
+    set(&object, "deltasSent", num(m.deltas_sent));
+    set(&object, "fullStatesSent", num(m.full_states_sent));
+    set(&object, "fallbacks", num(m.fallbacks));
+    set(&object, "bytesSent", num(m.bytes_sent));
+    set(&object, "deltasReceived", num(m.deltas_received));
+    set(&object, "fullStatesReceived", num(m.full_states_received));
+    set(&object, "bytesReceived", num(m.bytes_received));
+    set(&object, "rejected", num(m.rejected));
+    set(&object, "conflicts", num(m.conflicts));
+    set(&object, "dotValueClashes", num(m.dot_value_clashes));
+    set(&object, "bufferDepth", num(buffer_depth as u64));
+    let by_peer = Object::new();
+    for (id, status) in peers {
+        let p = Object::new();
+        set(&p, "acked", status.acked.map_or(JsValue::NULL, num));
+        set(&p, "pending", num(status.pending));
+        set(
+            &p,
+            "lastHeardMs",
+            status.last_heard_ms.map_or(JsValue::NULL, num),
+        );
+        set(&by_peer, &id.to_string(), p.into());
+    }
+    set(&object, "peers", by_peer.into());
+    set(&object, "policies", policy_metrics_js(&m.policies).into());
+    set(&object, "deadLettersDropped", num(dead_letters.dropped()));
+    object.into()
+}
+
+/// The dead letters as plain objects, oldest first: `{ kind: 'write' | 'message',
+/// code, message, origin, path, bytes }` (`null` where unknown). Not generic.
+fn dead_letters_js(dead_letters: &DeadLetters) -> Array {
+    dead_letters
+        .iter()
+        .map(|letter| {
+            let object = Object::new();
+            let kind = match letter.kind {
+                DeadLetterKind::Write => "write",
+                DeadLetterKind::Message => "message",
+            };
+            define(&object, "kind", &JsValue::from_str(kind));
+            define(&object, "code", &JsValue::from_str(letter.code));
+            define(&object, "message", &JsValue::from_str(&letter.message));
+            let origin = letter
+                .origin
+                .map_or(JsValue::NULL, |o| JsValue::from_str(&o.to_string()));
+            define(&object, "origin", &origin);
+            let path = letter.path.as_ref().map_or(JsValue::NULL, |p| {
+                p.iter()
+                    .map(|k| JsValue::from_str(k))
+                    .collect::<Array>()
+                    .into()
+            });
+            define(&object, "path", &path);
+            let bytes = letter
+                .bytes
+                .map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64));
+            define(&object, "bytes", &bytes);
+            JsValue::from(object)
+        })
+        .collect()
+}
+
+/// `markSaved`'s argument: the number `saveMark()` returned.
+fn save_mark_arg(mark: f64) -> Result<SaveMark, JsValue> {
+    if !(mark.is_finite() && mark >= 0.0 && mark.fract() == 0.0 && mark <= 2f64.powi(53)) {
+        return Err(invalid(
+            "markSaved takes the number saveMark() returned (a whole number from 0)",
+        ));
+    }
+    Ok(SaveMark::new(mark as u64))
 }
 
 impl Synced<Document> {

@@ -239,7 +239,9 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// Present keys and their stores, sorted by key.
     pub fn iter_sorted(&self) -> Vec<(&K, &S)> {
         let mut all: Vec<(&K, &S)> = self.entries.iter().collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // The shared sort: one copy of the sorting code in the wasm build, not one
+        // per key and store type (keys are distinct, so stable or not is alike).
+        crate::sort_order::sort_stable_by(&mut all, |a, b| a.0.cmp(b.0));
         all
     }
 

@@ -375,7 +375,8 @@ impl FromIterator<(ReplicaId, u64)> for VersionVector {
     fn from_iter<I: IntoIterator<Item = (ReplicaId, u64)>>(iter: I) -> Self {
         let mut entries: Vec<(ReplicaId, u64)> = iter.into_iter().filter(|e| e.1 != 0).collect();
         // Sorted by replica, the largest counter first, so `dedup` keeps the largest.
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        // (Through the shared sort, see sort_order.rs.)
+        crate::sort_order::sort_stable_by(&mut entries, |a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         entries.dedup_by_key(|e| e.0);
         VersionVector {
             entries: Entries::Many(entries),

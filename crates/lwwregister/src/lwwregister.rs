@@ -69,7 +69,8 @@ impl<V> LwwRegister<V> {
     /// Every live write, the winner first, then the losers from the most recent down.
     pub fn writes(&self) -> Vec<LwwWrite<'_, V>> {
         let mut writes: Vec<_> = self.live().collect();
-        writes.sort_by_key(|w| std::cmp::Reverse(w.rank()));
+        // The shared stable sort (one copy of the sorting code in the wasm build).
+        converge_core::sort_stable_by(&mut writes, |a, b| b.rank().cmp(&a.rank()));
         writes
     }
 

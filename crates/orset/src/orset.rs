@@ -80,7 +80,9 @@ impl<E: Element> OrSet<E> {
     /// The elements in ascending order.
     pub fn to_sorted_vec(&self) -> Vec<&E> {
         let mut all: Vec<&E> = self.iter().collect();
-        all.sort_unstable();
+        // The shared sort (one copy of the sorting code in the wasm build); elements
+        // are distinct, so stable or not is alike.
+        converge_core::sort_stable_by(&mut all, |a, b| a.cmp(b));
         all
     }
 

@@ -102,6 +102,21 @@ pub(crate) fn next<'de, A: SeqAccess<'de>, V: Deserialize<'de>>(
         .ok_or_else(|| de::Error::custom(format!("sync message lacks its {what}")))
 }
 
+/// The error text for a message of another CRDT type than `expected` (not generic: the
+/// message decoder is monomorphised per CRDT type, its error texts need not be).
+fn other_type(found: u8, expected: TypeTag) -> String {
+    let found = TypeTag::from_byte(found).map_or("unknown type", TypeTag::name);
+    format!(
+        "the message carries a {found}, but this replica holds a {}: the peers sync different types",
+        expected.name()
+    )
+}
+
+/// The error text for an unknown message kind (not generic, as [`other_type`]).
+fn unknown_kind(kind: u8) -> String {
+    format!("unknown sync message kind {kind}")
+}
+
 impl<'de, T: Codec> Visitor<'de> for WireVisitor<T> {
     type Value = Wire<T>;
 
@@ -112,11 +127,7 @@ impl<'de, T: Codec> Visitor<'de> for WireVisitor<T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Wire<T>, A::Error> {
         let tag: u8 = next(&mut seq, "type tag")?;
         if tag != T::TAG as u8 {
-            let found = TypeTag::from_byte(tag).map_or("unknown type", TypeTag::name);
-            return Err(de::Error::custom(format!(
-                "the message carries a {found}, but this replica holds a {}: the peers sync different types",
-                T::TAG.name()
-            )));
+            return Err(de::Error::custom(other_type(tag, T::TAG)));
         }
         let sender: ReplicaId = next(&mut seq, "sender")?;
         let epoch: u64 = next(&mut seq, "epoch")?;
@@ -144,11 +155,7 @@ impl<'de, T: Codec> Visitor<'de> for WireVisitor<T> {
                     _ => return Err(de::Error::custom("hello names an epoch without a position")),
                 }
             }
-            other => {
-                return Err(de::Error::custom(format!(
-                    "unknown sync message kind {other}"
-                )))
-            }
+            other => return Err(de::Error::custom(unknown_kind(other))),
         };
         Ok(Wire(Message {
             sender,

@@ -22,6 +22,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 ///   `incarnation` under the same version (it changed in place, without a bump).
 ///   Both read, a missing incarnation as 0, so such a replica restores as
 ///   incarnation 1 (as it did before the bump).
+///
+/// (Its `Deserialize` is what `Codec` asks for; `decode_version` reads every version
+/// through [`AnySaved`] instead.)
 #[derive(Serialize, Deserialize)]
 #[serde(bound(serialize = "T: Serialize", deserialize = "T: DeserializeOwned"))]
 pub(crate) struct Saved<T> {
@@ -35,28 +38,45 @@ pub(crate) struct Saved<T> {
     pub(crate) writer: Option<ReplicaId>,
 }
 
-/// Format version 2: version 3 without the durable writer.
+/// Every format version at once (one decoder per state type instead of one per
+/// version: the decoders are monomorphised for every CRDT type, so each costs code
+/// size in the wasm build): the fields a version may lack are [`Slot`]s, and
+/// [`Saved::decode_version`] checks which ones the version must have.
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
-struct SavedV2<T> {
+struct AnySaved<T> {
     id: ReplicaId,
     state: T,
     #[serde(deserialize_with = "unreserved")]
     have: Vec<(ReplicaId, u64, u64)>,
-    incarnation: u64,
+    #[serde(default)]
+    incarnation: Slot<u64>,
+    #[serde(default)]
+    writer: Slot<Option<ReplicaId>>,
 }
 
-/// Format version 1, whose incarnation may be absent.
-#[derive(Deserialize)]
-#[serde(bound(deserialize = "T: DeserializeOwned"))]
-struct SavedV1<T> {
-    id: ReplicaId,
-    state: T,
-    #[serde(deserialize_with = "unreserved")]
-    have: Vec<(ReplicaId, u64, u64)>,
-    /// Absent from bytes saved before sessions were ordered (read as 0).
-    #[serde(default)]
-    incarnation: u64,
+/// A trailing field of [`AnySaved`]: absent from the bytes, or given (a nil writer is
+/// given, so "absent" and "nil" stay apart).
+#[derive(Default)]
+enum Slot<V> {
+    #[default]
+    Absent,
+    Given(V),
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Slot<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        V::deserialize(deserializer).map(Slot::Given)
+    }
+}
+
+/// The error for saved bytes whose trailing fields do not fit their format `version`
+/// (`what` says how).
+fn misshapen(version: u8, what: &str) -> converge_core::Error {
+    converge_core::Error::Malformed {
+        type_name: TypeTag::SyncReplica.name(),
+        reason: format!("a saved replica of format {version} {what}"),
+    }
 }
 
 /// Reads the peers of saved bytes one by one, reserving nothing up front: serde's
@@ -87,36 +107,31 @@ impl<T: Codec> Codec for Saved<T> {
     const VERSION: u8 = 3;
 
     fn decode_version(version: u8, body: &[u8]) -> Result<Self, converge_core::Error> {
-        if version == 2 {
-            let SavedV2 {
-                id,
-                state,
-                have,
-                incarnation,
-            } = decode_body::<SavedV2<T>>(Self::TAG, body)?;
-            return Ok(Saved {
-                id,
-                state,
-                have,
-                incarnation,
-                writer: None,
-            });
-        }
-        if version == 1 {
-            let SavedV1 {
-                id,
-                state,
-                have,
-                incarnation,
-            } = decode_body::<SavedV1<T>>(Self::TAG, body)?;
-            return Ok(Saved {
-                id,
-                state,
-                have,
-                incarnation,
-                writer: None,
-            });
-        }
-        decode_body(Self::TAG, body)
+        let AnySaved {
+            id,
+            state,
+            have,
+            incarnation,
+            writer,
+        } = decode_body::<AnySaved<T>>(Self::TAG, body)?;
+        let (incarnation, writer) = match (version, incarnation, writer) {
+            (1, incarnation, Slot::Absent) => match incarnation {
+                Slot::Given(incarnation) => (incarnation, None),
+                Slot::Absent => (0, None),
+            },
+            (2, Slot::Given(incarnation), Slot::Absent) => (incarnation, None),
+            (1 | 2, _, Slot::Given(_)) => return Err(misshapen(version, "has a writer")),
+            // Version 3 (`open_versioned` lets only 1 ..= VERSION through).
+            (_, Slot::Given(incarnation), Slot::Given(writer)) => (incarnation, writer),
+            (_, Slot::Absent, _) => return Err(misshapen(version, "lacks its incarnation")),
+            (_, _, Slot::Absent) => return Err(misshapen(version, "lacks its writer")),
+        };
+        Ok(Saved {
+            id,
+            state,
+            have,
+            incarnation,
+            writer,
+        })
     }
 }

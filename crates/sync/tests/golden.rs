@@ -253,4 +253,16 @@ fn newer_versions_are_refused() {
         Replica::<Set>::restore(&without_incarnation),
         Err(Error::Decode(DecodeError::Malformed { .. }))
     ));
+    // Each version has its own fields: a version 2 body (no writer) stamped 3, and a
+    // version 3 body (with its writer) stamped 2, are refused too.
+    let mut without_writer = read_golden(&vectors().join("v2").join("saved.hex")).unwrap();
+    without_writer[2] = 3;
+    let mut with_writer = saved;
+    with_writer[2] = 2;
+    for misshapen in [without_writer, with_writer] {
+        assert!(matches!(
+            Replica::<Set>::restore(&misshapen),
+            Err(Error::Decode(DecodeError::Malformed { .. }))
+        ));
+    }
 }
