@@ -75,6 +75,24 @@ run_workload() {
   wait "${pids[@]}"
   local cpu1 rss1 elapsed
   cpu1=$(cpu_of "$relay_pid"); rss1=$(rss_kb "$relay_pid"); elapsed=$((SECONDS - t0))
+  # The relay's own view: commit latency and how long a write waits in the hub.
+  if [ "$server" = relay ]; then
+    curl -s "http://$addr/metrics" >"$work/$name.metrics" || true
+    python3 - "$work/$name.metrics" "$name" <<'PY' >>"$work/hub.md"
+import re, sys
+text = open(sys.argv[1]).read()
+def hist(name):
+    buckets = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(
+        name + r'_bucket\{le="([0-9.e-]+)"\} (\d+)', text)]
+    count = re.search(name + r'_count (\d+)', text); total = re.search(name + r'_sum ([0-9.e-]+)', text)
+    n = int(count.group(1)) if count else 0
+    q = lambda f: next((f"<= {b * 1000:g} ms" for b, c in buckets if c >= f * n), "> 5 s") if n else "-"
+    mean = f"{1000 * float(total.group(1)) / n:.1f} ms" if n else "-"
+    return f"{n} | {mean} | {q(0.5)} | {q(0.99)}"
+print(f"| {sys.argv[2]} | commit | {hist('converge_relay_commit_seconds')} |")
+print(f"| {sys.argv[2]} | hub wait | {hist('converge_relay_hub_wait_seconds')} |")
+PY
+  fi
   kill -TERM "$relay_pid"; wait "$relay_pid" || true
   cat "$work/$name"-?.samples | sort -n >"$work/$name.all"
   python3 - "$work/$name.all" "$name" "$clients" "$writers" "$rate" "$cpu0" "$cpu1" "$elapsed" "$rss1" "$work/$name"-?.json <<'PY' >>"$work/report.md"
@@ -127,5 +145,13 @@ per_conn=$(( (rss1 - rss0) * 1024 / (connected > 0 ? connected : 1) ))
   echo
   echo "Idle: $connected connections; relay RSS $((rss0 / 1024)) MB before, $((rss1 / 1024)) MB after: $per_conn bytes per idle connection."
 } >>"$work/report.md"
+if [ -f "$work/hub.md" ]; then
+  {
+    echo
+    echo "| relay workload | histogram | count | mean | p50 | p99 |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: |"
+    cat "$work/hub.md"
+  } >>"$work/report.md"
+fi
 cat "$work/report.md"
 cp "$work/report.md" benches/relay/last-run.md

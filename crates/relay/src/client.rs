@@ -230,7 +230,7 @@ async fn run(inner: Arc<Inner>, url: String, options: ClientOptions) {
             return;
         }
         let connected = tokio::select! {
-            c = tokio_tungstenite::connect_async(url.as_str()) => c,
+            c = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true) => c,
             _ = stop.changed() => return,
         };
         match connected {

@@ -137,7 +137,12 @@ pub(crate) async fn run(
                         break;
                     }
                 };
-                let frame = Frame { conn: handle.id, head, bytes };
+                let frame = Frame {
+                    conn: handle.id,
+                    head,
+                    bytes,
+                    arrived: std::time::Instant::now(),
+                };
                 if hub.frames.send(frame).await.is_err() {
                     refuse(&shared, &handle, close_code::STORAGE_UNAVAILABLE);
                     break;

@@ -13,6 +13,7 @@ use converge_sync::{MessageHead, MessageKind, Replica};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
+use crate::fanout::{self, Fanout};
 use crate::frame::{apply_frame, FrameOutcome};
 use crate::registry::Shared;
 use crate::Scope;
@@ -61,6 +62,8 @@ pub(crate) struct Frame {
     pub(crate) conn: ConnId,
     pub(crate) head: MessageHead,
     pub(crate) bytes: Bytes,
+    /// When the connection read it (for the hub-wait metric).
+    pub(crate) arrived: Instant,
 }
 
 /// The channels into a hub.
@@ -72,16 +75,46 @@ pub(crate) struct HubHandle {
     pub(crate) frames: mpsc::Sender<Frame>,
 }
 
+/// A reply to one frame, sent once the frame's batch is committed.
+struct Reply {
+    conn: ConnId,
+    bytes: Vec<u8>,
+    /// When the frame arrived, if it carried data (for the hub-wait metric).
+    data_arrived: Option<Instant>,
+}
+
+/// How much of a client's window a data message the hub sends fills: a full state
+/// fills it alone.
+fn window_share(bytes: &[u8]) -> u8 {
+    match MessageHead::read::<Document>(bytes).map(|h| h.kind) {
+        Ok(MessageKind::Full) => WINDOW,
+        Ok(MessageKind::Delta) => 1,
+        _ => 0,
+    }
+}
+
 /// The most frames applied before their news is committed and their replies sent.
 const MAX_BATCH: usize = 512;
+
+/// The most data messages in flight to one client (sent, their ack not back yet).
+/// A full state fills the window alone. See PROTOCOL.md, "Flow control".
+const WINDOW: u8 = 4;
+
+/// Whether fan-outs to this many connections or more share encodings (below it,
+/// collecting every peer's position costs more than it saves).
+const SHARED_FANOUT_MIN: usize = 8;
 
 struct Conn {
     handle: ConnHandle,
     peer: Option<ReplicaId>,
-    /// A data message (delta or state) was sent and its ack has not come back: no
-    /// more is sent until it does (flow control; see PROTOCOL.md), so a slow client
-    /// is not sent a growing interval, or the full state, once per batch.
-    awaiting_ack: bool,
+    /// Data messages (deltas or states) sent whose ack has not come back (a full
+    /// state counts as [`WINDOW`]). At most [`WINDOW`] are in flight (flow control;
+    /// see PROTOCOL.md), so a slow client is not sent a growing interval, or the full
+    /// state, once per batch.
+    in_flight: u8,
+    /// The hub's `news_version` when this client was last sent a data message: a
+    /// client with messages in flight is sent another only for news since.
+    sent_version: u64,
 }
 
 struct Hub {
@@ -99,6 +132,8 @@ struct Hub {
     /// (and the deltas since) for [`DEPARTED_PEER_GRACE`], so a client that reconnects
     /// soon resumes with its sync token instead of taking the full state.
     departed: HashMap<ReplicaId, Instant>,
+    /// Counts the batches that brought news (see `Conn::sent_version`).
+    news_version: u64,
 }
 
 /// How long a departed peer's position is kept (see `Hub::departed`); the buffer it
@@ -173,6 +208,7 @@ pub(crate) async fn run(
         since_snapshot,
         compacting: Arc::default(),
         departed: HashMap::new(),
+        news_version: 0,
     };
     loop {
         let idle = hub.shared.limits.idle_evict;
@@ -210,7 +246,8 @@ impl Hub {
                     Conn {
                         handle,
                         peer: None,
-                        awaiting_ack: false,
+                        in_flight: 0,
+                        sent_version: 0,
                     },
                 );
             }
@@ -259,7 +296,7 @@ impl Hub {
         frames: &mut mpsc::Receiver<Frame>,
     ) -> Result<(), Error> {
         let mut news: Vec<Vec<u8>> = Vec::new();
-        let mut replies: Vec<(ConnId, Vec<u8>)> = Vec::new();
+        let mut replies: Vec<Reply> = Vec::new();
         let mut ready: Vec<ConnId> = Vec::new();
         let mut next = Some(first);
         let mut count = 0;
@@ -296,10 +333,14 @@ impl Hub {
                 }
             }
         }
-        for (id, reply) in replies {
-            self.send(id, reply);
+        for reply in replies {
+            if let Some(arrived) = reply.data_arrived {
+                self.shared.metrics.observe_hub_wait(arrived.elapsed());
+            }
+            self.send(reply.conn, Bytes::from(reply.bytes));
         }
         if news_count > 0 {
+            self.news_version += 1;
             let all: Vec<ConnId> = self.conns.keys().copied().collect();
             self.forward(&all);
         } else {
@@ -316,7 +357,7 @@ impl Hub {
         &mut self,
         frame: Frame,
         news: &mut Vec<Vec<u8>>,
-        replies: &mut Vec<(ConnId, Vec<u8>)>,
+        replies: &mut Vec<Reply>,
         ready: &mut Vec<ConnId>,
     ) -> Result<(), Error> {
         let Some(conn) = self.conns.get_mut(&frame.conn) else {
@@ -349,16 +390,25 @@ impl Hub {
                 if let Some(conn) = self.conns.get_mut(&frame.conn) {
                     match frame.head.kind {
                         MessageKind::Ack => {
-                            conn.awaiting_ack = false;
+                            conn.in_flight = conn.in_flight.saturating_sub(1);
                             ready.push(frame.conn);
                         }
-                        // The reply to a hello is what the client lacks (data).
-                        MessageKind::Hello => conn.awaiting_ack = reply.is_some(),
+                        // The reply to a hello is what the client lacks (data): the
+                        // one message in flight now (the client answers what it was
+                        // sent before with a hello, and a hello resets its position).
+                        MessageKind::Hello => {
+                            conn.in_flight = reply.as_deref().map_or(0, window_share);
+                            conn.sent_version = self.news_version;
+                        }
                         MessageKind::Delta | MessageKind::Full => {}
                     }
                 }
                 if let Some(reply) = reply {
-                    replies.push((frame.conn, reply));
+                    replies.push(Reply {
+                        conn: frame.conn,
+                        bytes: reply,
+                        data_arrived: frame.head.kind.carries_data().then_some(frame.arrived),
+                    });
                 }
             }
             FrameOutcome::Refused(code) => {
@@ -370,11 +420,11 @@ impl Hub {
     }
 
     /// Queues `bytes` for connection `id`; a full queue drops the connection.
-    fn send(&mut self, id: ConnId, bytes: Vec<u8>) {
+    fn send(&mut self, id: ConnId, bytes: Bytes) {
         let Some(conn) = self.conns.get(&id) else {
             return;
         };
-        match conn.handle.outbox.try_send(Bytes::from(bytes)) {
+        match conn.handle.outbox.try_send(bytes) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.close_conn(id, close_code::SLOW_CONSUMER);
@@ -383,21 +433,36 @@ impl Hub {
         }
     }
 
-    /// Sends each of `conns` that is not awaiting an ack what it lacks.
+    /// Sends each of `conns` whose window has room what it lacks: a client with
+    /// nothing in flight gets `message_for(client)` if that is not empty; one with
+    /// messages in flight (fewer than [`WINDOW`]) only news that came since its last
+    /// message. Peers at one position share one encoding (fanout.rs).
     fn forward(&mut self, conns: &[ConnId]) {
+        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(|| Fanout::new(&self.replica));
         for id in conns {
-            let Some(conn) = self.conns.get_mut(id) else {
+            let Some(conn) = self.conns.get(id) else {
                 continue;
             };
-            let Some(peer) = conn.peer.filter(|_| !conn.awaiting_ack) else {
+            let Some(peer) = conn.peer else {
                 continue;
             };
-            match self.replica.message_for(peer) {
-                Ok(Some(bytes)) => {
+            let room = conn.in_flight == 0
+                || (conn.in_flight < WINDOW && conn.sent_version < self.news_version);
+            if !room {
+                continue;
+            }
+            let message = match &mut shared {
+                Some(fanout) => fanout.message_for(&mut self.replica, peer),
+                None => fanout::message_for(&mut self.replica, peer),
+            };
+            match message {
+                Ok(Some(message)) => {
                     if let Some(conn) = self.conns.get_mut(id) {
-                        conn.awaiting_ack = true;
+                        let share = if message.full { WINDOW } else { 1 };
+                        conn.in_flight = conn.in_flight.saturating_add(share);
+                        conn.sent_version = self.news_version;
                     }
-                    self.send(*id, bytes);
+                    self.send(*id, message.bytes);
                 }
                 Ok(None) => {}
                 Err(e) => warn!(doc = self.doc, error = %e, "cannot encode a message"),

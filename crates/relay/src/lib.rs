@@ -30,6 +30,8 @@ pub mod close_code;
 mod connection;
 mod doc_name;
 mod error;
+#[cfg(feature = "server")]
+mod fanout;
 mod frame;
 #[cfg(feature = "server")]
 mod hub;
