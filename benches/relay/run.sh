@@ -17,7 +17,8 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 idle=${IDLE:-10000}
 procs=${PROCS:-4}
-cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
+# NO_BUILD=1 runs the binaries already built.
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
 if [ ! -d benches/relay/yjs/node_modules ]; then
   (cd benches/relay/yjs && npm ci --no-audit --no-fund)
 fi

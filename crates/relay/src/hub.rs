@@ -16,6 +16,7 @@ use tracing::{debug, error, info, warn};
 use crate::fanout::{self, Fanout};
 use crate::frame::{apply_frame, FrameOutcome};
 use crate::registry::Shared;
+use crate::window::Window;
 use crate::Scope;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
@@ -83,22 +84,17 @@ struct Reply {
     data_arrived: Option<Instant>,
 }
 
-/// How much of a client's window a data message the hub sends fills: a full state
-/// fills it alone.
-fn window_share(bytes: &[u8]) -> u8 {
+/// Whether `bytes` is a data message, and if so whether a full state.
+fn data_kind(bytes: &[u8]) -> Option<bool> {
     match MessageHead::read::<Document>(bytes).map(|h| h.kind) {
-        Ok(MessageKind::Full) => WINDOW,
-        Ok(MessageKind::Delta) => 1,
-        _ => 0,
+        Ok(MessageKind::Full) => Some(true),
+        Ok(MessageKind::Delta) => Some(false),
+        _ => None,
     }
 }
 
 /// The most frames applied before their news is committed and their replies sent.
 const MAX_BATCH: usize = 512;
-
-/// The most data messages in flight to one client (sent, their ack not back yet).
-/// A full state fills the window alone. See PROTOCOL.md, "Flow control".
-const WINDOW: u8 = 4;
 
 /// Whether fan-outs to this many connections or more share encodings (below it,
 /// collecting every peer's position costs more than it saves).
@@ -107,11 +103,11 @@ const SHARED_FANOUT_MIN: usize = 8;
 struct Conn {
     handle: ConnHandle,
     peer: Option<ReplicaId>,
-    /// Data messages (deltas or states) sent whose ack has not come back (a full
-    /// state counts as [`WINDOW`]). At most [`WINDOW`] are in flight (flow control;
-    /// see PROTOCOL.md), so a slow client is not sent a growing interval, or the full
+    /// Data messages (deltas or states) sent whose ack has not come back: at most
+    /// [`WINDOW`](crate::window::WINDOW), and a full state alone (flow control; see
+    /// window.rs), so a slow client is not sent a growing interval, or the full
     /// state, once per batch.
-    in_flight: u8,
+    window: Window,
     /// The hub's `news_version` when this client was last sent a data message: a
     /// client with messages in flight is sent another only for news since.
     sent_version: u64,
@@ -246,7 +242,7 @@ impl Hub {
                     Conn {
                         handle,
                         peer: None,
-                        in_flight: 0,
+                        window: Window::default(),
                         sent_version: 0,
                     },
                 );
@@ -390,14 +386,14 @@ impl Hub {
                 if let Some(conn) = self.conns.get_mut(&frame.conn) {
                     match frame.head.kind {
                         MessageKind::Ack => {
-                            conn.in_flight = conn.in_flight.saturating_sub(1);
+                            conn.window.answered();
                             ready.push(frame.conn);
                         }
                         // The reply to a hello is what the client lacks (data): the
-                        // one message in flight now (the client answers what it was
-                        // sent before with a hello, and a hello resets its position).
+                        // one message in flight now (a hello says where the client
+                        // stands, whatever was in flight before).
                         MessageKind::Hello => {
-                            conn.in_flight = reply.as_deref().map_or(0, window_share);
+                            conn.window.restart(reply.as_deref().and_then(data_kind));
                             conn.sent_version = self.news_version;
                         }
                         MessageKind::Delta | MessageKind::Full => {}
@@ -435,7 +431,7 @@ impl Hub {
 
     /// Sends each of `conns` whose window has room what it lacks: a client with
     /// nothing in flight gets `message_for(client)` if that is not empty; one with
-    /// messages in flight (fewer than [`WINDOW`]) only news that came since its last
+    /// messages in flight (and room in its window) only news that came since its last
     /// message. Peers at one position share one encoding (fanout.rs).
     fn forward(&mut self, conns: &[ConnId]) {
         let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(|| Fanout::new(&self.replica));
@@ -446,8 +442,8 @@ impl Hub {
             let Some(peer) = conn.peer else {
                 continue;
             };
-            let room = conn.in_flight == 0
-                || (conn.in_flight < WINDOW && conn.sent_version < self.news_version);
+            let room = conn.window.is_empty()
+                || (conn.window.has_room() && conn.sent_version < self.news_version);
             if !room {
                 continue;
             }
@@ -458,8 +454,7 @@ impl Hub {
             match message {
                 Ok(Some(message)) => {
                     if let Some(conn) = self.conns.get_mut(id) {
-                        let share = if message.full { WINDOW } else { 1 };
-                        conn.in_flight = conn.in_flight.saturating_add(share);
+                        conn.window.sent(message.full);
                         conn.sent_version = self.news_version;
                     }
                     self.send(*id, message.bytes);

@@ -45,6 +45,8 @@ mod server;
 #[cfg(feature = "server")]
 mod sqlite;
 mod storage;
+#[cfg(feature = "server")]
+mod window;
 
 use converge_core::ReplicaId;
 
