@@ -284,7 +284,9 @@ impl Hub {
     }
 
     /// Applies `first` and the frames waiting behind it, commits their news, then
-    /// replies and forwards. An error means storage failed: nothing was sent.
+    /// replies and forwards (replies to the frames before the first one with news go
+    /// at once: they acknowledge only what is committed). An error means storage
+    /// failed: nothing of the batch's news was acknowledged or forwarded.
     async fn batch(
         &mut self,
         first: Frame,
@@ -304,6 +306,13 @@ impl Hub {
                 }
             }
             self.apply(frame, &mut news, &mut replies, &mut ready)?;
+            if news.is_empty() {
+                // Nothing of this batch brought news yet: the replica holds only what
+                // is committed, so these replies (acks of frames that brought
+                // nothing, what a hello lacks) may go now rather than after a commit
+                // that news further on in the batch will need.
+                self.send_replies(std::mem::take(&mut replies));
+            }
             count += 1;
             if count < MAX_BATCH {
                 next = frames.try_recv().ok();
@@ -329,12 +338,7 @@ impl Hub {
                 }
             }
         }
-        for reply in replies {
-            if let Some(arrived) = reply.data_arrived {
-                self.shared.metrics.observe_hub_wait(arrived.elapsed());
-            }
-            self.send(reply.conn, Bytes::from(reply.bytes));
-        }
+        self.send_replies(replies);
         if news_count > 0 {
             self.news_version += 1;
             let all: Vec<ConnId> = self.conns.keys().copied().collect();
@@ -413,6 +417,16 @@ impl Hub {
             }
         }
         Ok(())
+    }
+
+    /// Sends replies (their frames' news, if any, is committed).
+    fn send_replies(&mut self, replies: Vec<Reply>) {
+        for reply in replies {
+            if let Some(arrived) = reply.data_arrived {
+                self.shared.metrics.observe_hub_wait(arrived.elapsed());
+            }
+            self.send(reply.conn, Bytes::from(reply.bytes));
+        }
     }
 
     /// Queues `bytes` for connection `id`; a full queue drops the connection.
