@@ -4,6 +4,8 @@
 # benches/relay/RESULTS.md.
 #
 #   bash benches/relay/run.sh [SECONDS]     default 20 s per workload
+#   NO_BUILD=1 RELAY_BIN=... GEN_BIN=... REPORT=out.md SKIP_IDLE=1 bash benches/relay/run.sh
+#                                           other binaries, another report file, no idle run
 #
 # Workloads: (a) 1,000 clients on one document, 10 of them writing once a second;
 # (b) 200 clients, 10 writing 5 times a second; then RSS per idle connection with
@@ -17,12 +19,15 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 idle=${IDLE:-10000}
 procs=${PROCS:-4}
-cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
+# NO_BUILD=1 runs the binaries already built.
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
 if [ ! -d benches/relay/yjs/node_modules ]; then
   (cd benches/relay/yjs && npm ci --no-audit --no-fund)
 fi
-relay=target/release/converge-relay
-gen=target/release/examples/load_gen
+# RELAY_BIN and GEN_BIN run other builds (an older commit's, to compare).
+relay=${RELAY_BIN:-target/release/converge-relay}
+gen_bin=${GEN_BIN:-target/release/examples/load_gen}
+gen=$gen_bin
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -38,7 +43,7 @@ start_relay() {
     [ -n "$addr" ] && break
     sleep 0.05
   done
-  gen=(target/release/examples/load_gen)
+  gen=("$gen_bin")
 }
 
 start_yjs() {
@@ -75,6 +80,24 @@ run_workload() {
   wait "${pids[@]}"
   local cpu1 rss1 elapsed
   cpu1=$(cpu_of "$relay_pid"); rss1=$(rss_kb "$relay_pid"); elapsed=$((SECONDS - t0))
+  # The relay's own view: commit latency and how long a write waits in the hub.
+  if [ "$server" = relay ]; then
+    curl -s "http://$addr/metrics" >"$work/$name.metrics" || true
+    python3 - "$work/$name.metrics" "$name" <<'PY' >>"$work/hub.md"
+import re, sys
+text = open(sys.argv[1]).read()
+def hist(name):
+    buckets = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(
+        name + r'_bucket\{le="([0-9.e-]+)"\} (\d+)', text)]
+    count = re.search(name + r'_count (\d+)', text); total = re.search(name + r'_sum ([0-9.e-]+)', text)
+    n = int(count.group(1)) if count else 0
+    q = lambda f: next((f"<= {b * 1000:g} ms" for b, c in buckets if c >= f * n), "> 5 s") if n else "-"
+    mean = f"{1000 * float(total.group(1)) / n:.1f} ms" if n else "-"
+    return f"{n} | {mean} | {q(0.5)} | {q(0.99)}"
+print(f"| {sys.argv[2]} | commit | {hist('converge_relay_commit_seconds')} |")
+print(f"| {sys.argv[2]} | hub wait | {hist('converge_relay_hub_wait_seconds')} |")
+PY
+  fi
   kill -TERM "$relay_pid"; wait "$relay_pid" || true
   cat "$work/$name"-?.samples | sort -n >"$work/$name.all"
   python3 - "$work/$name.all" "$name" "$clients" "$writers" "$rate" "$cpu0" "$cpu1" "$elapsed" "$rss1" "$work/$name"-?.json <<'PY' >>"$work/report.md"
@@ -103,29 +126,39 @@ if [ "${WORKLOADS:-ab}" != idle ]; then
   run_workload yjs a 1000 10 1
 fi
 
-# Idle connections: RSS before and after.
-start_relay idle
-gen=target/release/examples/load_gen
-rss0=$(rss_kb "$relay_pid")
-per=$((idle / procs)); pids=()
-for p in $(seq 0 $((procs - 1))); do
-  "$gen" "ws://$addr" "bench/idle" "$per" 0 1 $((30 + idle / 250)) "i$p" /dev/null idle >"$work/idle-$p.json" &
-  pids+=($!)
-done
-for _ in $(seq 600); do
-  n=$(cat "$work"/idle-*.json 2>/dev/null | grep -c connected || true)
-  [ "$n" -ge "$procs" ] && break
-  sleep 0.5
-done
-sleep 2
-rss1=$(rss_kb "$relay_pid")
-connected=$(cat "$work"/idle-*.json | python3 -c 'import sys,json; print(sum(json.loads(l)["connected"] for l in sys.stdin if l.strip()))')
-kill "${pids[@]}" 2>/dev/null || true
-kill -TERM "$relay_pid"; wait "$relay_pid" || true
-per_conn=$(( (rss1 - rss0) * 1024 / (connected > 0 ? connected : 1) ))
-{
-  echo
-  echo "Idle: $connected connections; relay RSS $((rss0 / 1024)) MB before, $((rss1 / 1024)) MB after: $per_conn bytes per idle connection."
-} >>"$work/report.md"
+# Idle connections: RSS before and after (SKIP_IDLE=1 skips them).
+if [ -z "${SKIP_IDLE:-}" ]; then
+  start_relay idle
+  gen=$gen_bin
+  rss0=$(rss_kb "$relay_pid")
+  per=$((idle / procs)); pids=()
+  for p in $(seq 0 $((procs - 1))); do
+    "$gen" "ws://$addr" "bench/idle" "$per" 0 1 $((30 + idle / 250)) "i$p" /dev/null idle >"$work/idle-$p.json" &
+    pids+=($!)
+  done
+  for _ in $(seq 600); do
+    n=$(cat "$work"/idle-*.json 2>/dev/null | grep -c connected || true)
+    [ "$n" -ge "$procs" ] && break
+    sleep 0.5
+  done
+  sleep 2
+  rss1=$(rss_kb "$relay_pid")
+  connected=$(cat "$work"/idle-*.json | python3 -c 'import sys,json; print(sum(json.loads(l)["connected"] for l in sys.stdin if l.strip()))')
+  kill "${pids[@]}" 2>/dev/null || true
+  kill -TERM "$relay_pid"; wait "$relay_pid" || true
+  per_conn=$(( (rss1 - rss0) * 1024 / (connected > 0 ? connected : 1) ))
+  {
+    echo
+    echo "Idle: $connected connections; relay RSS $((rss0 / 1024)) MB before, $((rss1 / 1024)) MB after: $per_conn bytes per idle connection."
+  } >>"$work/report.md"
+fi
+if [ -f "$work/hub.md" ]; then
+  {
+    echo
+    echo "| relay workload | histogram | count | mean | p50 | p99 |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: |"
+    cat "$work/hub.md"
+  } >>"$work/report.md"
+fi
 cat "$work/report.md"
-cp "$work/report.md" benches/relay/last-run.md
+cp "$work/report.md" "${REPORT:-benches/relay/last-run.md}"

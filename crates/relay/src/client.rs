@@ -275,7 +275,7 @@ async fn run(inner: Arc<Inner>, urls: Vec<String>, options: ClientOptions) {
         }
         let Some(url) = urls.get(node) else { return };
         let connected = tokio::select! {
-            c = tokio_tungstenite::connect_async(url.as_str()) => c,
+            c = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true) => c,
             _ = stop.changed() => return,
         };
         match connected {

@@ -18,6 +18,9 @@ use crate::limits::RateLimiter;
 use crate::registry::Shared;
 use crate::Scope;
 
+/// The most queued frames written before one flush.
+const WRITE_BATCH: usize = 32;
+
 /// Decrements the connection gauge when the connection ends.
 struct Counted(Arc<Shared>);
 
@@ -85,8 +88,23 @@ pub(crate) async fn run(
                 }
                 frame = queued.recv() => match frame {
                     Some(bytes) => {
-                        writer_shared.metrics.sent(bytes.len());
-                        if sink.send(Message::Binary(bytes)).await.is_err() {
+                        // What else is queued goes out in the same write (an ack and
+                        // a forward, say): one flush, one packet, where possible.
+                        let mut next = Some(bytes);
+                        let mut fed = 0;
+                        let mut failed = false;
+                        while let Some(bytes) = next.take() {
+                            writer_shared.metrics.sent(bytes.len());
+                            if sink.feed(Message::Binary(bytes)).await.is_err() {
+                                failed = true;
+                                break;
+                            }
+                            fed += 1;
+                            if fed < WRITE_BATCH {
+                                next = queued.try_recv().ok();
+                            }
+                        }
+                        if failed || sink.flush().await.is_err() {
                             break;
                         }
                     }
@@ -137,7 +155,12 @@ pub(crate) async fn run(
                         break;
                     }
                 };
-                let frame = Frame { conn: handle.id, head, bytes };
+                let frame = Frame {
+                    conn: handle.id,
+                    head,
+                    bytes,
+                    arrived: std::time::Instant::now(),
+                };
                 if hub.frames.send(frame).await.is_err() {
                     refuse(&shared, &handle, close_code::STORAGE_UNAVAILABLE);
                     break;

@@ -13,9 +13,11 @@ use converge_sync::{MessageHead, MessageKind, Replica};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
+use crate::fanout::{self, Fanout};
 use crate::frame::{apply_frame, FrameOutcome};
 use crate::registry::Shared;
 use crate::storage::{Follow, Loaded, Tailed};
+use crate::window::Window;
 use crate::Scope;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
@@ -62,6 +64,8 @@ pub(crate) struct Frame {
     pub(crate) conn: ConnId,
     pub(crate) head: MessageHead,
     pub(crate) bytes: Bytes,
+    /// When the connection read it (for the hub-wait metric).
+    pub(crate) arrived: Instant,
 }
 
 /// The channels into a hub.
@@ -73,16 +77,41 @@ pub(crate) struct HubHandle {
     pub(crate) frames: mpsc::Sender<Frame>,
 }
 
+/// A reply to one frame, sent once the frame's batch is committed.
+struct Reply {
+    conn: ConnId,
+    bytes: Vec<u8>,
+    /// When the frame arrived, if it carried data (for the hub-wait metric).
+    data_arrived: Option<Instant>,
+}
+
+/// Whether `bytes` is a data message, and if so whether a full state.
+fn data_kind(bytes: &[u8]) -> Option<bool> {
+    match MessageHead::read::<Document>(bytes).map(|h| h.kind) {
+        Ok(MessageKind::Full) => Some(true),
+        Ok(MessageKind::Delta) => Some(false),
+        _ => None,
+    }
+}
+
 /// The most frames applied before their news is committed and their replies sent.
 const MAX_BATCH: usize = 512;
+
+/// Whether fan-outs to this many connections or more share encodings (below it,
+/// collecting every peer's position costs more than it saves).
+const SHARED_FANOUT_MIN: usize = 8;
 
 struct Conn {
     handle: ConnHandle,
     peer: Option<ReplicaId>,
-    /// A data message (delta or state) was sent and its ack has not come back: no
-    /// more is sent until it does (flow control; see PROTOCOL.md), so a slow client
-    /// is not sent a growing interval, or the full state, once per batch.
-    awaiting_ack: bool,
+    /// Data messages (deltas or states) sent whose ack has not come back: at most
+    /// [`WINDOW`](crate::window::WINDOW), and a full state alone (flow control; see
+    /// window.rs), so a slow client is not sent a growing interval, or the full
+    /// state, once per batch.
+    window: Window,
+    /// The hub's `news_version` when this client was last sent a data message: a
+    /// client with messages in flight is sent another only for news since.
+    sent_version: u64,
 }
 
 struct Hub {
@@ -104,6 +133,8 @@ struct Hub {
     /// entry is in the replica (what the follow delivered), which is what a snapshot
     /// covers. `None` with a single-writer log, where `last_seq` is that position.
     followed_to: Option<u64>,
+    /// Counts the batches that brought news (see `Conn::sent_version`).
+    news_version: u64,
 }
 
 /// How long a departed peer's position is kept (see `Hub::departed`); the buffer it
@@ -190,6 +221,7 @@ pub(crate) async fn run(
         compacting: Arc::default(),
         departed: HashMap::new(),
         followed_to: follow.as_ref().map(|_| last_seq),
+        news_version: 0,
     };
     // When the document became idle (no connection): a deadline, not a sleep started
     // anew each turn, so entries from other nodes do not keep an idle document loaded.
@@ -244,7 +276,8 @@ impl Hub {
                     Conn {
                         handle,
                         peer: None,
-                        awaiting_ack: false,
+                        window: Window::default(),
+                        sent_version: 0,
                     },
                 );
             }
@@ -285,7 +318,9 @@ impl Hub {
     }
 
     /// Applies `first` and the frames waiting behind it, commits their news, then
-    /// replies and forwards. An error means storage failed: nothing was sent.
+    /// replies and forwards (replies to the frames before the first one with news go
+    /// at once: they acknowledge only what is committed). An error means storage
+    /// failed: nothing of the batch's news was acknowledged or forwarded.
     async fn batch(
         &mut self,
         first: Frame,
@@ -293,7 +328,7 @@ impl Hub {
         frames: &mut mpsc::Receiver<Frame>,
     ) -> Result<(), Error> {
         let mut news: Vec<Vec<u8>> = Vec::new();
-        let mut replies: Vec<(ConnId, Vec<u8>)> = Vec::new();
+        let mut replies: Vec<Reply> = Vec::new();
         let mut ready: Vec<ConnId> = Vec::new();
         let mut next = Some(first);
         let mut count = 0;
@@ -305,6 +340,13 @@ impl Hub {
                 }
             }
             self.apply(frame, &mut news, &mut replies, &mut ready)?;
+            if news.is_empty() {
+                // Nothing of this batch brought news yet: the replica holds only what
+                // is committed, so these replies (acks of frames that brought
+                // nothing, what a hello lacks) may go now rather than after a commit
+                // that news further on in the batch will need.
+                self.send_replies(std::mem::take(&mut replies));
+            }
             count += 1;
             if count < MAX_BATCH {
                 next = frames.try_recv().ok();
@@ -330,10 +372,9 @@ impl Hub {
                 }
             }
         }
-        for (id, reply) in replies {
-            self.send(id, reply);
-        }
+        self.send_replies(replies);
         if news_count > 0 {
+            self.news_version += 1;
             let all: Vec<ConnId> = self.conns.keys().copied().collect();
             self.forward(&all);
         } else {
@@ -350,7 +391,7 @@ impl Hub {
         &mut self,
         frame: Frame,
         news: &mut Vec<Vec<u8>>,
-        replies: &mut Vec<(ConnId, Vec<u8>)>,
+        replies: &mut Vec<Reply>,
         ready: &mut Vec<ConnId>,
     ) -> Result<(), Error> {
         let Some(conn) = self.conns.get_mut(&frame.conn) else {
@@ -383,16 +424,25 @@ impl Hub {
                 if let Some(conn) = self.conns.get_mut(&frame.conn) {
                     match frame.head.kind {
                         MessageKind::Ack => {
-                            conn.awaiting_ack = false;
+                            conn.window.answered();
                             ready.push(frame.conn);
                         }
-                        // The reply to a hello is what the client lacks (data).
-                        MessageKind::Hello => conn.awaiting_ack = reply.is_some(),
+                        // The reply to a hello is what the client lacks (data): the
+                        // one message in flight now (a hello says where the client
+                        // stands, whatever was in flight before).
+                        MessageKind::Hello => {
+                            conn.window.restart(reply.as_deref().and_then(data_kind));
+                            conn.sent_version = self.news_version;
+                        }
                         MessageKind::Delta | MessageKind::Full => {}
                     }
                 }
                 if let Some(reply) = reply {
-                    replies.push((frame.conn, reply));
+                    replies.push(Reply {
+                        conn: frame.conn,
+                        bytes: reply,
+                        data_arrived: frame.head.kind.carries_data().then_some(frame.arrived),
+                    });
                 }
             }
             FrameOutcome::Refused(code) => {
@@ -403,12 +453,22 @@ impl Hub {
         Ok(())
     }
 
+    /// Sends replies (their frames' news, if any, is committed).
+    fn send_replies(&mut self, replies: Vec<Reply>) {
+        for reply in replies {
+            if let Some(arrived) = reply.data_arrived {
+                self.shared.metrics.observe_hub_wait(arrived.elapsed());
+            }
+            self.send(reply.conn, Bytes::from(reply.bytes));
+        }
+    }
+
     /// Queues `bytes` for connection `id`; a full queue drops the connection.
-    fn send(&mut self, id: ConnId, bytes: Vec<u8>) {
+    fn send(&mut self, id: ConnId, bytes: Bytes) {
         let Some(conn) = self.conns.get(&id) else {
             return;
         };
-        match conn.handle.outbox.try_send(Bytes::from(bytes)) {
+        match conn.handle.outbox.try_send(bytes) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.close_conn(id, close_code::SLOW_CONSUMER);
@@ -417,21 +477,35 @@ impl Hub {
         }
     }
 
-    /// Sends each of `conns` that is not awaiting an ack what it lacks.
+    /// Sends each of `conns` whose window has room what it lacks: a client with
+    /// nothing in flight gets `message_for(client)` if that is not empty; one with
+    /// messages in flight (and room in its window) only news that came since its last
+    /// message. Peers at one position share one encoding (fanout.rs).
     fn forward(&mut self, conns: &[ConnId]) {
+        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(|| Fanout::new(&self.replica));
         for id in conns {
-            let Some(conn) = self.conns.get_mut(id) else {
+            let Some(conn) = self.conns.get(id) else {
                 continue;
             };
-            let Some(peer) = conn.peer.filter(|_| !conn.awaiting_ack) else {
+            let Some(peer) = conn.peer else {
                 continue;
             };
-            match self.replica.message_for(peer) {
-                Ok(Some(bytes)) => {
+            let room = conn.window.is_empty()
+                || (conn.window.has_room() && conn.sent_version < self.news_version);
+            if !room {
+                continue;
+            }
+            let message = match &mut shared {
+                Some(fanout) => fanout.message_for(&mut self.replica, peer),
+                None => fanout::message_for(&mut self.replica, peer),
+            };
+            match message {
+                Ok(Some(message)) => {
                     if let Some(conn) = self.conns.get_mut(id) {
-                        conn.awaiting_ack = true;
+                        conn.window.sent(message.full);
+                        conn.sent_version = self.news_version;
                     }
-                    self.send(*id, bytes);
+                    self.send(*id, message.bytes);
                 }
                 Ok(None) => {}
                 Err(e) => warn!(doc = self.doc, error = %e, "cannot encode a message"),
@@ -486,6 +560,7 @@ impl Hub {
             *followed_to = (*followed_to).max(upto);
         }
         if news {
+            self.news_version += 1;
             let all: Vec<ConnId> = self.conns.keys().copied().collect();
             self.forward(&all);
         }

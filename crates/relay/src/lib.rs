@@ -31,6 +31,8 @@ pub mod close_code;
 mod connection;
 mod doc_name;
 mod error;
+#[cfg(feature = "server")]
+mod fanout;
 mod frame;
 #[cfg(feature = "server")]
 mod hub;
@@ -50,6 +52,8 @@ mod server;
 #[cfg(feature = "server")]
 mod sqlite;
 mod storage;
+#[cfg(feature = "server")]
+mod window;
 
 use converge_core::ReplicaId;
 

@@ -6,10 +6,51 @@ use std::time::Duration;
 
 use crate::close_code;
 
-/// Upper bounds (seconds) of the commit latency histogram's buckets.
-const COMMIT_BUCKETS: [f64; 12] = [
+/// Upper bounds (seconds) of the latency histograms' buckets.
+const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 5.0,
 ];
+
+/// A latency histogram (Prometheus buckets: each counts the observations at or below
+/// its bound).
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    micros: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.micros
+            .fetch_add(took.as_micros().min(u128::from(u64::MAX)) as u64, Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}\n{name}_count {count}",
+            self.micros.load(Relaxed) as f64 / 1e6
+        );
+    }
+}
 
 /// Counters and gauges, updated lock-free.
 #[derive(Debug, Default)]
@@ -36,9 +77,8 @@ pub struct Metrics {
     /// read, or whose hub fell a whole queue behind it (Redis backend).
     pub stream_gaps: AtomicU64,
     rejected: [AtomicU64; close_code::REJECTIONS.len()],
-    commit_buckets: [AtomicU64; COMMIT_BUCKETS.len()],
-    commit_count: AtomicU64,
-    commit_micros: AtomicU64,
+    commit: Histogram,
+    hub_wait: Histogram,
 }
 
 impl Metrics {
@@ -59,15 +99,13 @@ impl Metrics {
 
     /// Records one commit's latency.
     pub fn observe_commit(&self, took: Duration) {
-        let secs = took.as_secs_f64();
-        for (bound, bucket) in COMMIT_BUCKETS.iter().zip(&self.commit_buckets) {
-            if secs <= *bound {
-                bucket.fetch_add(1, Relaxed);
-            }
-        }
-        self.commit_count.fetch_add(1, Relaxed);
-        self.commit_micros
-            .fetch_add(took.as_micros().min(u128::from(u64::MAX)) as u64, Relaxed);
+        self.commit.observe(took);
+    }
+
+    /// Records how long a frame that brought news waited in the relay: from its
+    /// arrival to its ack being queued (its batch's commit included).
+    pub fn observe_hub_wait(&self, took: Duration) {
+        self.hub_wait.observe(took);
     }
 
     /// Adds one frame sent of `len` bytes.
@@ -162,24 +200,15 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
-        let name = "converge_relay_commit_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Latency of durable log commits.\n# TYPE {name} histogram"
+        self.commit.render(
+            &mut out,
+            "converge_relay_commit_seconds",
+            "Latency of durable log commits.",
         );
-        for (bound, bucket) in COMMIT_BUCKETS.iter().zip(&self.commit_buckets) {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Relaxed)
-            );
-        }
-        let count = self.commit_count.load(Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(
-            out,
-            "{name}_sum {}\n{name}_count {count}",
-            self.commit_micros.load(Relaxed) as f64 / 1e6
+        self.hub_wait.render(
+            &mut out,
+            "converge_relay_hub_wait_seconds",
+            "From a frame with news arriving to its ack being queued (commit included).",
         );
         out
     }

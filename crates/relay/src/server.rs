@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use axum::Router;
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -104,6 +105,13 @@ pub async fn serve(
     let app = app.with_state(Arc::clone(&shared));
     let drain = Arc::clone(&shared);
     info!(addr = %listener.local_addr()?, "relay listening");
+    // No Nagle: the relay writes small frames (acks, one-write deltas) that a
+    // delayed ACK at the peer would otherwise hold back for up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

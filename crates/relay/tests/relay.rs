@@ -312,6 +312,7 @@ async fn healthz_and_metrics_answer() {
         "converge_relay_bytes_out_total",
         "converge_relay_rejected_total{reason=\"slow_consumer\"",
         "converge_relay_commit_seconds_bucket{le=\"+Inf\"}",
+        "converge_relay_hub_wait_seconds_bucket{le=\"+Inf\"}",
     ] {
         assert!(metrics.contains(name), "{name} missing from:\n{metrics}");
     }
@@ -479,6 +480,115 @@ async fn a_client_back_within_the_grace_period_resumes_with_a_delta() {
     assert!(
         !kinds.contains(&MessageKind::Full),
         "a full state was sent: {kinds:?}"
+    );
+    relay.stop().await;
+}
+
+/// Flow control toward a client that stops acking: a full state fills its window
+/// alone; once that is acked, it is sent deltas while others are in flight (the
+/// window is more than one message, so a write reaches it without waiting for its
+/// last ack; with the first relay's window of one this test fails), but never more
+/// than 4 unacknowledged, however many writes come.
+#[tokio::test]
+async fn a_client_that_stops_acking_is_sent_at_most_a_window_of_messages() {
+    use converge_relay::RELAY_PEER_ID as RELAY;
+    use converge_sync::{MessageHead, MessageKind, Replica};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let relay = TestRelay::start(dir.path(), |_| {}).await;
+    let url = format!("ws://{}/v1/docs/board", relay.addr);
+    let writer = client(&relay, "board", None);
+    // A board large enough that an interval of a few writes is far smaller than the
+    // state (otherwise the full state is the cheaper message, and rightly sent).
+    let mut seq = 0;
+    for n in 0..2_000 {
+        seq = writer.update(|doc, w| write_marker(doc, w, "base", n));
+    }
+    timeout(WAIT, writer.wait_acked(seq))
+        .await
+        .expect("in time")
+        .expect("acked");
+
+    let mut lazy =
+        Replica::new(converge_core::ReplicaId::new(9), Document::new()).expect("replica");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("connect");
+    let hello = lazy.hello(RELAY).expect("hello");
+    socket.send(Message::binary(hello)).await.expect("send");
+    // Reads data messages until none came for a while; returns their kinds and the
+    // last one's bytes.
+    async fn drain(
+        socket: &mut tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> (Vec<MessageKind>, Option<Vec<u8>>) {
+        let (mut kinds, mut last) = (Vec::new(), None);
+        while let Ok(Some(Ok(message))) = timeout(Duration::from_secs(2), socket.next()).await {
+            if let Message::Binary(bytes) = message {
+                let kind = MessageHead::read::<Document>(&bytes)
+                    .expect("a sync message")
+                    .kind;
+                if kind.carries_data() {
+                    kinds.push(kind);
+                    last = Some(bytes.to_vec());
+                }
+            }
+        }
+        (kinds, last)
+    }
+    let writes = |from: u64| {
+        let writer = &writer;
+        async move {
+            for n in from..from + 20 {
+                let seq = writer.update(|doc, w| write_marker(doc, w, "writer", n));
+                timeout(WAIT, writer.wait_acked(seq))
+                    .await
+                    .expect("in time")
+                    .expect("acked");
+            }
+        }
+    };
+
+    // The full state fills the window: twenty writes later, nothing more came.
+    let (first, state) = drain(&mut socket).await;
+    assert_eq!(
+        first,
+        vec![MessageKind::Full],
+        "the first message is the state alone"
+    );
+    writes(1).await;
+    let (meanwhile, _) = drain(&mut socket).await;
+    assert!(
+        meanwhile.is_empty(),
+        "sent {meanwhile:?} over a full state in flight"
+    );
+
+    // Its ack comes: it is sent what it lacks (the state again: the deltas it missed
+    // were dropped from the hub's buffer, as it had acked nothing), alone again.
+    let ack = lazy
+        .receive(&state.expect("the state"))
+        .expect("receive")
+        .expect("an ack");
+    socket.send(Message::binary(ack)).await.expect("send");
+    let (again, state) = drain(&mut socket).await;
+    assert_eq!(again, vec![MessageKind::Full], "what it lacks, alone");
+
+    // Acked: the window opens; twenty writes fill it with deltas, and no more.
+    let ack = lazy
+        .receive(&state.expect("the state"))
+        .expect("receive")
+        .expect("an ack");
+    socket.send(Message::binary(ack)).await.expect("send");
+    writes(41).await;
+    let (deltas, _) = drain(&mut socket).await;
+    assert!(
+        deltas.iter().all(|k| *k == MessageKind::Delta),
+        "deltas only: {deltas:?}"
+    );
+    assert!(
+        (2..=4).contains(&deltas.len()),
+        "a window of more than one message and at most four: {} sent",
+        deltas.len()
     );
     relay.stop().await;
 }
