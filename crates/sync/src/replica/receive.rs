@@ -105,7 +105,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             Body::Ack { epoch, to }
             | Body::Hello {
                 have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq => {
+            } if *epoch == self.epoch && *to > self.next_seq && !self.sequenced_externally => {
                 return Err(Error::AckBeyondSent {
                     peer: message.sender,
                     seq: *to,
