@@ -497,3 +497,82 @@ async fn a_node_paused_past_a_trim_reloads_and_its_clients_catch_up() {
         "node 0 found the gap: {gaps:?}"
     );
 }
+
+/// Issue 18 item 2: a client whose node is SIGKILLed moves to another node and
+/// resumes there with its sync token (a delta), not the full state: the nodes'
+/// hubs of one document speak as one sync session (the document's epoch in Redis,
+/// sequence numbers = stream positions). The document is large, so a full state
+/// would show in what the new node sends; it sends the moved client only the
+/// writes made during the move (and acks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_moved_to_another_node_resumes_with_a_delta() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut nodes = three_nodes(&redis, &[]);
+    // A large document, written through node 2.
+    let mut bulk = Writer::new("bulk".into(), 2, &nodes[2].url());
+    for _ in 0..1500 {
+        bulk.write();
+    }
+    bulk.wait_all_acked().await;
+    let mut ledger = Ledger::default();
+    ledger.record(&bulk);
+    // The mover syncs with node 0 (node 1 is where it goes next).
+    let mover =
+        Client::connect_nodes(&[nodes[0].url(), nodes[1].url()], DOC, options()).expect("client");
+    let has_bulk = |doc: &Document| has_marker(doc, "bulk", 1500);
+    tokio::time::timeout(Duration::from_secs(30), mover.wait_until(has_bulk))
+        .await
+        .expect("the mover got the document in time")
+        .expect("synced");
+    let full_len = mover.state().encode().expect("encodes").len();
+    let sent_before = nodes[1]
+        .metric("converge_relay_bytes_out_total")
+        .expect("node 1's metrics");
+    // Node 0 dies; writes go on through node 2 while the mover moves.
+    nodes[0].kill();
+    for _ in 0..5 {
+        bulk.write();
+    }
+    bulk.wait_all_acked().await;
+    ledger.record(&bulk);
+    let last = bulk.marks.len() as u64;
+    let has_all = |doc: &Document| has_marker(doc, "bulk", last);
+    tokio::time::timeout(Duration::from_secs(30), mover.wait_until(has_all))
+        .await
+        .expect("the moved client caught up in time")
+        .expect("synced");
+    assert_eq!(
+        mover.node_url(),
+        nodes[1].url(),
+        "the client moved to node 1"
+    );
+    // What the mover writes on node 1 is acknowledged and reaches node 2.
+    let mut moved = Writer {
+        who: "mover".into(),
+        node: 1,
+        client: mover,
+        marks: Vec::new(),
+    };
+    moved.write();
+    let sent = nodes[1]
+        .metric("converge_relay_bytes_out_total")
+        .expect("node 1's metrics")
+        - sent_before;
+    println!("moved client: node 1 sent it {sent} bytes; the full state is {full_len} bytes");
+    assert!(
+        sent * 4.0 < full_len as f64,
+        "node 1 sent {sent} bytes, a full state is {full_len}: the move cost a full state"
+    );
+    let (acknowledged, lost) = settle_and_count(
+        "moved client",
+        &redis,
+        &[&nodes[1], &nodes[2]],
+        &[bulk, moved],
+        &mut ledger,
+    )
+    .await;
+    assert_eq!(lost, 0);
+    assert!(acknowledged > 1500);
+}
