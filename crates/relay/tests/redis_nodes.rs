@@ -574,3 +574,24 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
     assert_eq!(lost, 0);
     assert!(acknowledged > 1500);
 }
+
+/// Every node that follows a document gets the same sync epoch (made once, kept in
+/// Redis), which is what lets a client's token move between nodes; another document
+/// has its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_follows_a_document_with_the_same_epoch() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut epochs = Vec::new();
+    for (node, doc) in [("a", DOC), ("b", DOC), ("a", "other"), ("b", "other")] {
+        let storage = RedisStorage::connect(&redis.url(), RedisOptions::new(node))
+            .await
+            .expect("connect to redis");
+        let (_, follow) = storage.load_and_follow(doc).await.expect("load");
+        epochs.push(follow.expect("redis follows").epoch);
+    }
+    assert_eq!(epochs[0], epochs[1], "two nodes, one document: one epoch");
+    assert_eq!(epochs[2], epochs[3]);
+    assert_ne!(epochs[0], epochs[2], "another document, another epoch");
+}
