@@ -218,3 +218,14 @@ fn a_restarted_buffer_sends_the_full_state_to_tokens_before_it() {
         Some(MessageKind::Full)
     );
 }
+
+/// On a replica of its own session, a position means nothing: `buffer_at` is a merge.
+#[test]
+fn buffer_at_on_a_replica_of_its_own_session_is_a_merge() {
+    let entries = log(&[(0, 1, 0), (1, 2, 1)]);
+    let mut own = Replica::new(RELAY, Set::new()).expect("a random source");
+    assert_eq!(own.buffer_at(entries[1].0, entries[1].1.clone()), 0);
+    assert_eq!(own.buffer_at(entries[0].0, entries[0].1.clone()), 1);
+    assert!(!own.is_sequenced_externally());
+    assert!(own.state().contains(&2001));
+}

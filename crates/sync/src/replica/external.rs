@@ -34,10 +34,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// this way, and its peers need them at their position). Positions must come in
     /// log order; one at or below the last one given (a log whose positions were
     /// rounded) is buffered at the next sequence number instead, which every replica
-    /// fed the same log from the same point does alike. Only for a replica made by
-    /// [`sequenced_externally`](Self::sequenced_externally); returns the sequence
-    /// number used.
+    /// fed the same log from the same point does alike. Returns the sequence number
+    /// used. On a replica not [sequenced externally](Self::sequenced_externally) the
+    /// position means nothing: it is a [`merge`](Self::merge) (buffered, if news, at
+    /// the replica's own next sequence number).
     pub fn buffer_at(&mut self, position: u64, delta: T) -> u64 {
+        if !self.sequenced_externally {
+            let seq = self.next_seq;
+            self.merge(delta);
+            return seq;
+        }
         if !delta.is_subsumed_by(&self.state) {
             self.state.join(delta.clone());
         }
