@@ -529,6 +529,9 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
     let sent_before = nodes[1]
         .metric("converge_relay_bytes_out_total")
         .expect("node 1's metrics");
+    let received_before = nodes[1]
+        .metric("converge_relay_bytes_in_total")
+        .expect("node 1's metrics");
     // Node 0 dies; writes go on through node 2 while the mover moves.
     nodes[0].kill();
     for _ in 0..5 {
@@ -558,7 +561,14 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
         .metric("converge_relay_bytes_out_total")
         .expect("node 1's metrics")
         - sent_before;
-    println!("moved client: node 1 sent it {sent} bytes; the full state is {full_len} bytes");
+    let received = nodes[1]
+        .metric("converge_relay_bytes_in_total")
+        .expect("node 1's metrics")
+        - received_before;
+    println!(
+        "moved client: node 1 sent it {sent} bytes and received {received}; \
+         the full state is {full_len} bytes"
+    );
     assert!(
         sent * 4.0 < full_len as f64,
         "node 1 sent {sent} bytes, a full state is {full_len}: the move cost a full state"
