@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
 use crate::frame::{apply_frame, FrameOutcome};
+use crate::redis_position::earlier_by;
 use crate::registry::Shared;
 use crate::storage::{Follow, Loaded, Tailed};
 use crate::Scope;
@@ -180,8 +181,15 @@ fn sequenced_replica(
         }
         last = last.max(*seq);
     }
+    replica.keep_buffer_from(earlier_by(last, BUFFER_WINDOW_MS));
     Ok((replica, last, loaded.log.len() as u64))
 }
+
+/// With a shared log: how far back (in the log's milliseconds) a hub keeps the log's
+/// entries buffered when its own clients acknowledged them, for clients of other
+/// nodes that come to resume (a node died; they reconnect within their backoff). The
+/// same as [`DEPARTED_PEER_GRACE`]; older tokens get the full state.
+const BUFFER_WINDOW_MS: u64 = DEPARTED_PEER_GRACE.as_millis() as u64;
 
 /// The join of log entries into the hub's replica, counting no conflicts (those are
 /// counted where the write was received).
@@ -516,6 +524,10 @@ impl Hub {
                             error!(doc = self.doc, position, error = %e, "skipping an undecodable log entry")
                         }
                     }
+                }
+                if let Some(upto) = upto {
+                    self.replica
+                        .keep_buffer_from(earlier_by(upto, BUFFER_WINDOW_MS));
                 }
                 upto
             }

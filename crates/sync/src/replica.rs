@@ -71,6 +71,9 @@ pub struct Replica<T> {
     /// When sequenced externally: the buffer holds every log entry from this
     /// sequence number on (positions have gaps, so its front says less).
     complete_from: u64,
+    /// When sequenced externally: the buffer keeps what is at or after this
+    /// sequence number even when every peer acknowledged it (external.rs).
+    keep_buffer_from: u64,
 }
 
 /// What `metrics()` reads before anything was counted.
@@ -109,6 +112,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             durable: Durability::default(),
             sequenced_externally: false,
             complete_from: 0,
+            keep_buffer_from: 0,
         })
     }
 

@@ -229,3 +229,27 @@ fn buffer_at_on_a_replica_of_its_own_session_is_a_merge() {
     assert!(!own.is_sequenced_externally());
     assert!(own.state().contains(&2001));
 }
+
+/// A kept window: entries before it that every peer here acknowledged are dropped
+/// (a token before the window gets the full state), those in it are kept for peers
+/// of the other replicas (a token in it gets a delta).
+#[test]
+fn entries_before_the_kept_window_are_dropped() {
+    let entries = log(&[(0, 1, 0), (1, 2, 4), (2, 3, 0), (0, 4, 2), (1, 5, 1)]);
+    let (mut early, early_token) = client_after(&entries, 1);
+    let (mut late, late_token) = client_after(&entries, 3);
+    let mut other = relay(&entries, 0, 5, EPOCH);
+    assert_eq!(other.buffer_depth(), 5, "kept until a window is set");
+    other.keep_buffer_from(entries[2].0);
+    assert_eq!(other.buffer_depth(), 3);
+    let mut twin = relay(&entries, 0, 5, EPOCH);
+    twin.keep_buffer_from(entries[2].0);
+    assert_eq!(
+        resume_at(&mut early, &early_token, &mut other, &[]),
+        Some(MessageKind::Full)
+    );
+    assert_eq!(
+        resume_at(&mut late, &late_token, &mut twin, &[]),
+        Some(MessageKind::Delta)
+    );
+}

@@ -78,12 +78,24 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
     }
 
+    /// When sequenced externally: keeps buffered what is at or after sequence number
+    /// `seq` even when every peer here acknowledged it, and drops what is before it
+    /// and acknowledged (so a window of the log, say the last two minutes, stays for
+    /// peers of the other replicas that come here to resume). Until it is called the
+    /// whole buffer is kept, up to the buffer limit. No effect on a replica of its own
+    /// session.
+    pub fn keep_buffer_from(&mut self, seq: u64) {
+        self.keep_buffer_from = seq;
+        self.collect_garbage();
+    }
+
     /// The lowest sequence number garbage collection keeps whatever the peers
-    /// acknowledged: none when sequenced externally, where peers of the other
-    /// replicas of the session may come to resume (only the buffer limit bounds it).
+    /// acknowledged: when sequenced externally, what
+    /// [`keep_buffer_from`](Self::keep_buffer_from) set (peers of the other replicas
+    /// of the session may come to resume); else none.
     pub(super) fn keep_from(&self) -> u64 {
         match self.sequenced_externally {
-            true => 0,
+            true => self.keep_buffer_from,
             false => u64::MAX,
         }
     }
