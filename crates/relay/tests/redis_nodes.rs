@@ -503,7 +503,8 @@ async fn a_node_paused_past_a_trim_reloads_and_its_clients_catch_up() {
 /// hubs of one document speak as one sync session (the document's epoch in Redis,
 /// sequence numbers = stream positions). The document is large, so a full state
 /// would show in what the new node sends; it sends the moved client only the
-/// writes made during the move (and acks).
+/// writes made during the move (and acks), and the client sends it a delta, not
+/// its own full state (the session acknowledged its writes before).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_moved_to_another_node_resumes_with_a_delta() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -525,6 +526,13 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
         .await
         .expect("the mover got the document in time")
         .expect("synced");
+    // A replica passes on the news it received, to the relay too: the mover sends
+    // the document back once (as its full state, the interval being as large). Wait
+    // until node 0 acknowledged that, so what node 1 receives is the move's alone.
+    tokio::time::timeout(Duration::from_secs(30), mover.wait_acked(0))
+        .await
+        .expect("node 0 acknowledged the mover's echo in time")
+        .expect("acknowledged");
     let full_len = mover.state().encode().expect("encodes").len();
     let sent_before = nodes[1]
         .metric("converge_relay_bytes_out_total")
@@ -534,22 +542,7 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
         .expect("node 1's metrics");
     // Node 0 dies; writes go on through node 2 while the mover moves.
     nodes[0].kill();
-    for _ in 0..5 {
-        bulk.write();
-    }
-    bulk.wait_all_acked().await;
-    let last = bulk.marks.len() as u64;
-    let has_all = |doc: &Document| has_marker(doc, "bulk", last);
-    tokio::time::timeout(Duration::from_secs(30), mover.wait_until(has_all))
-        .await
-        .expect("the moved client caught up in time")
-        .expect("synced");
-    assert_eq!(
-        mover.node_url(),
-        nodes[1].url(),
-        "the client moved to node 1"
-    );
-    // What the mover writes on node 1 is acknowledged and reaches node 2.
+    // The mover writes while its node is dead (sent to node 1 once it moved).
     let mut moved = Writer {
         who: "mover".into(),
         node: 1,
@@ -557,6 +550,22 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
         marks: Vec::new(),
     };
     moved.write();
+    for _ in 0..5 {
+        bulk.write();
+    }
+    bulk.wait_all_acked().await;
+    moved.wait_all_acked().await;
+    let last = bulk.marks.len() as u64;
+    let has_all = |doc: &Document| has_marker(doc, "bulk", last);
+    tokio::time::timeout(Duration::from_secs(30), moved.client.wait_until(has_all))
+        .await
+        .expect("the moved client caught up in time")
+        .expect("synced");
+    assert_eq!(
+        moved.client.node_url(),
+        nodes[1].url(),
+        "the client moved to node 1"
+    );
     let sent = nodes[1]
         .metric("converge_relay_bytes_out_total")
         .expect("node 1's metrics")
@@ -572,6 +581,10 @@ async fn a_client_moved_to_another_node_resumes_with_a_delta() {
     assert!(
         sent * 4.0 < full_len as f64,
         "node 1 sent {sent} bytes, a full state is {full_len}: the move cost a full state"
+    );
+    assert!(
+        received * 4.0 < full_len as f64,
+        "node 1 received {received} bytes, a full state is {full_len}: the client sent its own"
     );
     let (acknowledged, lost) = settle_and_count(
         "moved client",

@@ -253,3 +253,54 @@ fn entries_before_the_kept_window_are_dropped() {
         Some(MessageKind::Delta)
     );
 }
+
+/// A client writes (acknowledged by one relay, so in the log), moves to another
+/// relay of the session and writes again: what it sends there is a delta continuing
+/// what the session acknowledged, and the relay takes it (an ack, not a hello asking
+/// for more). At a relay of another session the same delta is a gap: it asks back.
+#[test]
+fn a_moved_client_sends_a_delta_to_a_replica_of_the_same_session() {
+    for (epoch, same_session) in [(EPOCH, true), (EPOCH + 1, false)] {
+        let mut entries = log(&[(0, 1, 0), (1, 2, 4), (2, 3, 0)]);
+        let (mut client, _) = client_after(&entries, 3);
+        let mut written = Set::new();
+        client.update(|set, me| {
+            written = set.add(me, 7);
+            written.clone()
+        });
+        let mut first = relay(&entries, 0, 3, EPOCH);
+        let token = client.sync_token(RELAY).expect("encodes").expect("a token");
+        let hello = client.resume(&token).expect("a valid token");
+        sync(&mut client, &mut first, hello);
+        assert_eq!(client.peers().next().map(|(_, s)| s.pending), Some(0));
+        // The relay appended the write: it is in the log.
+        entries.push((entries[2].0 + 5, written));
+        let mut other = relay(&entries, 0, entries.len(), epoch);
+        client.update(|set, me| set.add(me, 8));
+        let token = client.sync_token(RELAY).expect("encodes").expect("a token");
+        // Sent at once, as a connecting client does: the hello, then its writes.
+        let hello = client.resume(&token).expect("a valid token");
+        let upload = client
+            .message_for(RELAY)
+            .expect("encodes")
+            .expect("the new write");
+        let head = MessageHead::read::<Set>(&upload).expect("a valid message");
+        assert_eq!(head.kind, MessageKind::Delta);
+        if let Some(reply) = other.receive(&hello).expect("a valid hello") {
+            client.receive(&reply).expect("a valid message");
+        }
+        let answer = other
+            .receive(&upload)
+            .expect("a valid message")
+            .expect("an answer");
+        let answer_kind = MessageHead::read::<Set>(&answer).expect("valid").kind;
+        match same_session {
+            true => assert_eq!(answer_kind, MessageKind::Ack, "taken as contiguous"),
+            false => assert_eq!(answer_kind, MessageKind::Hello, "a gap: it asks back"),
+        }
+        let hello = client.hello(RELAY).expect("encodes");
+        sync(&mut client, &mut other, hello);
+        assert!(other.state().contains(&7) && other.state().contains(&8));
+        assert_eq!(client.state(), other.state());
+    }
+}

@@ -9,6 +9,14 @@
 //! state without buffering it (the log brings it back at its position). "A peer
 //! acknowledged up to `p`" then means "the peer has every log entry below `p`", on
 //! every replica of the session.
+//!
+//! The other way, a peer's deltas: a peer whose hello names this session (it holds
+//! some of its deltas) continues with the deltas after what the session acknowledged
+//! of its own, and this replica takes them as contiguous though it holds none of
+//! them yet: every replica of the session acknowledges a peer's delta only once it is
+//! in the shared log (the relay acks after the append), and a peer's acknowledgements
+//! are reset whenever it hears from another session. So a moved peer sends a delta,
+//! not its full state, to the replica it moved to.
 
 use converge_core::{Codec, CountConflicts, DeltaCrdt};
 
