@@ -82,11 +82,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     Some((epoch, to)) if epoch == self.epoch => Some(to),
                     _ => None,
                 };
+                let resumes = self.sequenced_externally && acked.is_some();
                 let peer = self.peers.entry(sender).or_default();
                 peer.acked = acked;
-                if self.sequenced_externally && acked.is_some() {
-                    peer.resumed_session = Some(message.epoch);
-                }
+                // Its deltas continue what the session acknowledged (external.rs).
+                peer.resumed_session = resumes.then_some(message.epoch);
                 self.message_for(sender)?
             }
         };
