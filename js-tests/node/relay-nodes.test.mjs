@@ -319,18 +319,18 @@ describe('several relay nodes over one Redis', { skip: !haveRedis() && 'redis-se
     cw.close();
   });
 
-  // Each node's hub is its own sync session (its own epoch and sequence numbers), so
-  // the hello a moved client sends names a session node 2 never had: node 2 answers
-  // with its full state. A delta here needs the hubs of one document to share their
-  // session (sequence numbers derived from the Redis stream), which v1 does not do.
-  test(
-    'a moved client resumes with a delta, not the full state',
-    { todo: "each node's hub is its own session: the move costs a full state (see the note above)" },
-    async () => {
-      const { cw, conn, before, after } = await moveAfterKill('cluster-board-2');
-      conn.close();
-      cw.close();
-      assert.equal(after.fullStatesReceived, before.fullStatesReceived, 'resumed with a delta, not the full state');
-    },
-  );
+  // The hubs of one document on every node speak as one sync session (the
+  // document's epoch kept in Redis, sequence numbers = stream positions), so the
+  // hello a moved client sends names a session node 2 has too: it answers with
+  // the delta since the client's token, not the full state.
+  test('a moved client resumes with a delta, not the full state', async (t) => {
+    const { writer, cw, doc, conn, acked, before, after } = await moveAfterKill('cluster-board-2');
+    t.diagnostic(`full states received across the move: ${after.fullStatesReceived - before.fullStatesReceived}`);
+    assert.equal(after.fullStatesReceived, before.fullStatesReceived, 'resumed with a delta, not the full state');
+    await until(() => writer.get(['moved']) === 'while moving', "node 3's client sees the write made during the move");
+    assert.deepEqual(acked.filter((k) => writer.get(['acked', k]) === undefined), [], 'no acknowledged write lost');
+    await until(() => JSON.stringify(doc.toJSON()) === JSON.stringify(writer.toJSON()), 'both clients converge');
+    conn.close();
+    cw.close();
+  });
 });

@@ -94,8 +94,9 @@ impl Client {
     /// Starts a client of document `doc` on any of the relay nodes at `base_urls`
     /// (`ws://host:port` each; the same document served by several nodes over a shared
     /// backend). The first is tried first; after every close or failed attempt the next
-    /// one is, round robin, and the client resumes there with its sync token (a node
-    /// whose hub is another sync session answers with its full state once). The
+    /// one is, round robin, and the client resumes there with its sync token (the
+    /// nodes of a Redis cluster are one sync session, so that is a delta; a node of
+    /// another session answers with its full state once). The
     /// backoff grows across nodes: it restarts only after a connection that worked.
     /// An empty list is a [`Error::Config`].
     pub fn connect_nodes(

@@ -66,6 +66,16 @@ impl StreamPos {
     }
 }
 
+/// The position `millis` milliseconds before `position` (stream ids count the Redis
+/// server's milliseconds, so this needs no clock of the node's).
+pub(crate) fn earlier_by(position: u64, millis: u64) -> u64 {
+    StreamPos {
+        ms: StreamPos::unpack(position).ms.saturating_sub(millis),
+        seq: 0,
+    }
+    .pack()
+}
+
 impl fmt::Display for StreamPos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.ms, self.seq)
@@ -93,6 +103,13 @@ mod tests {
         assert!(StreamPos::unpack(far.pack()) < far);
         // Order is kept: a later id never packs below an earlier one.
         assert!(StreamPos { ms: 6, seq: 0 }.pack() > crowded.pack());
+    }
+
+    #[test]
+    fn earlier_by_goes_back_in_milliseconds_and_stops_at_zero() {
+        let id = StreamPos { ms: 5000, seq: 7 }.pack();
+        assert_eq!(earlier_by(id, 2000), StreamPos { ms: 3000, seq: 0 }.pack());
+        assert_eq!(earlier_by(id, 9000), 0);
     }
 
     #[test]

@@ -167,6 +167,30 @@ fn snapshot_key(doc: &str) -> String {
     format!("converge:doc:{{{doc}}}:snapshot")
 }
 
+/// The key of `doc`'s sync epoch (see [`Follow::epoch`]).
+fn epoch_key(doc: &str) -> String {
+    format!("converge:doc:{{{doc}}}:epoch")
+}
+
+/// `doc`'s sync epoch: the one stored, or a random one stored now (`SET NX`, so the
+/// nodes that load a document at once agree on the first one set). Its high 32 bits
+/// are 0: sessions of a relay are told apart by these random bits, not ordered.
+async fn epoch(conn: &mut ConnectionManager, doc: &str) -> Result<u64, Error> {
+    let random = converge_core::ReplicaId::random()?.get() & 0xffff_ffff;
+    let (stored,): (u64,) = redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg(epoch_key(doc))
+        .arg(random)
+        .arg("NX")
+        .ignore()
+        .cmd("GET")
+        .arg(epoch_key(doc))
+        .query_async(conn)
+        .await?;
+    Ok(stored)
+}
+
 /// The key of `doc`'s compaction lease.
 fn lease_key(doc: &str) -> String {
     format!("converge:doc:{{{doc}}}:lease")
@@ -375,6 +399,7 @@ impl Storage for RedisStorage {
         Box::pin(async move {
             let shared = &self.shared;
             let mut conn = shared.conn.clone();
+            let epoch = epoch(&mut conn, doc).await?;
             let (loaded, last) = load_raw(&mut conn, doc).await?;
             let (sender, entries) = mpsc::channel(shared.options.follow_queue.max(1));
             let id = shared.next_follow.fetch_add(1, Relaxed);
@@ -423,6 +448,7 @@ impl Storage for RedisStorage {
                 loaded,
                 Some(Follow {
                     entries,
+                    epoch,
                     guard: Box::new(guard),
                 }),
             ))

@@ -84,6 +84,11 @@ pub struct Follow {
     /// falls a whole queue behind gets a [`Tailed::Reloaded`] once it has room
     /// again, instead of the entries it missed.
     pub entries: tokio::sync::mpsc::Receiver<Tailed>,
+    /// The document's sync epoch, the same for every node that follows it (made
+    /// once per document and kept by the backend): the nodes' hubs speak as one sync
+    /// session whose sequence numbers are the log positions, so a client's sync token
+    /// from one node resumes with a delta at any other.
+    pub epoch: u64,
     /// Ends the subscription when dropped.
     pub guard: Box<dyn std::any::Any + Send + Sync>,
 }

@@ -497,3 +497,124 @@ async fn a_node_paused_past_a_trim_reloads_and_its_clients_catch_up() {
         "node 0 found the gap: {gaps:?}"
     );
 }
+
+/// Issue 18 item 2: a client whose node is SIGKILLed moves to another node and
+/// resumes there with its sync token (a delta), not the full state: the nodes'
+/// hubs of one document speak as one sync session (the document's epoch in Redis,
+/// sequence numbers = stream positions). The document is large, so a full state
+/// would show in what the new node sends; it sends the moved client only the
+/// writes made during the move (and acks), and the client sends it a delta, not
+/// its own full state (the session acknowledged its writes before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_moved_to_another_node_resumes_with_a_delta() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut nodes = three_nodes(&redis, &[]);
+    // A large document, written through node 2.
+    let mut bulk = Writer::new("bulk".into(), 2, &nodes[2].url());
+    for _ in 0..1500 {
+        bulk.write();
+    }
+    bulk.wait_all_acked().await;
+    let mut ledger = Ledger::default();
+    // The mover syncs with node 0 (node 1 is where it goes next).
+    let mover =
+        Client::connect_nodes(&[nodes[0].url(), nodes[1].url()], DOC, options()).expect("client");
+    let has_bulk = |doc: &Document| has_marker(doc, "bulk", 1500);
+    tokio::time::timeout(Duration::from_secs(30), mover.wait_until(has_bulk))
+        .await
+        .expect("the mover got the document in time")
+        .expect("synced");
+    // A replica passes on the news it received, to the relay too: the mover sends
+    // the document back once (as its full state, the interval being as large). Wait
+    // until node 0 acknowledged that, so what node 1 receives is the move's alone.
+    tokio::time::timeout(Duration::from_secs(30), mover.wait_acked(0))
+        .await
+        .expect("node 0 acknowledged the mover's echo in time")
+        .expect("acknowledged");
+    let full_len = mover.state().encode().expect("encodes").len();
+    let sent_before = nodes[1]
+        .metric("converge_relay_bytes_out_total")
+        .expect("node 1's metrics");
+    let received_before = nodes[1]
+        .metric("converge_relay_bytes_in_total")
+        .expect("node 1's metrics");
+    // Node 0 dies; writes go on through node 2 while the mover moves.
+    nodes[0].kill();
+    // The mover writes while its node is dead (sent to node 1 once it moved).
+    let mut moved = Writer {
+        who: "mover".into(),
+        node: 1,
+        client: mover,
+        marks: Vec::new(),
+    };
+    moved.write();
+    for _ in 0..5 {
+        bulk.write();
+    }
+    bulk.wait_all_acked().await;
+    moved.wait_all_acked().await;
+    let last = bulk.marks.len() as u64;
+    let has_all = |doc: &Document| has_marker(doc, "bulk", last);
+    tokio::time::timeout(Duration::from_secs(30), moved.client.wait_until(has_all))
+        .await
+        .expect("the moved client caught up in time")
+        .expect("synced");
+    assert_eq!(
+        moved.client.node_url(),
+        nodes[1].url(),
+        "the client moved to node 1"
+    );
+    let sent = nodes[1]
+        .metric("converge_relay_bytes_out_total")
+        .expect("node 1's metrics")
+        - sent_before;
+    let received = nodes[1]
+        .metric("converge_relay_bytes_in_total")
+        .expect("node 1's metrics")
+        - received_before;
+    println!(
+        "moved client: node 1 sent it {sent} bytes and received {received}; \
+         the full state is {full_len} bytes"
+    );
+    assert!(
+        sent * 4.0 < full_len as f64,
+        "node 1 sent {sent} bytes, a full state is {full_len}: the move cost a full state"
+    );
+    assert!(
+        received * 4.0 < full_len as f64,
+        "node 1 received {received} bytes, a full state is {full_len}: the client sent its own"
+    );
+    let (acknowledged, lost) = settle_and_count(
+        "moved client",
+        &redis,
+        &[&nodes[1], &nodes[2]],
+        &[bulk, moved],
+        &mut ledger,
+    )
+    .await;
+    assert_eq!(lost, 0);
+    assert!(acknowledged > 1500);
+}
+
+/// Every node that follows a document gets the same sync epoch (made once, kept in
+/// Redis), which is what lets a client's token move between nodes; another document
+/// has its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_follows_a_document_with_the_same_epoch() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let redis = RedisServer::start(dir.path());
+    let mut epochs = Vec::new();
+    for (node, doc) in [("a", DOC), ("b", DOC), ("a", "other"), ("b", "other")] {
+        let storage = RedisStorage::connect(&redis.url(), RedisOptions::new(node))
+            .await
+            .expect("connect to redis");
+        let (_, follow) = storage.load_and_follow(doc).await.expect("load");
+        epochs.push(follow.expect("redis follows").epoch);
+    }
+    assert_eq!(epochs[0], epochs[1], "two nodes, one document: one epoch");
+    assert_eq!(epochs[2], epochs[3]);
+    assert_ne!(epochs[0], epochs[2], "another document, another epoch");
+}

@@ -19,6 +19,10 @@ pub(crate) struct Peer {
     /// restarted, maybe from older bytes: what it acknowledged before counts no more.
     /// Acks and hellos of older sessions are void.
     pub(crate) session: Option<u64>,
+    /// With a replica sequenced externally: the peer's session that resumed ours (its
+    /// hello named our epoch), whose deltas continue from what it says the session
+    /// acknowledged, though this replica holds none of them (replica/external.rs).
+    pub(crate) resumed_session: Option<u64>,
 }
 
 /// Sessions are ordered by incarnation, the high 32 bits of the epoch: 0 for a new

@@ -1,6 +1,7 @@
 //! `Replica<T>`: a CRDT state plus the bookkeeping of delta-interval anti-entropy.
 
 mod durable;
+mod external;
 mod receive;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -64,6 +65,15 @@ pub struct Replica<T> {
     /// Whether local writes wait for their save before they are sent
     /// (durable_writer.rs).
     durable: Durability,
+    /// Whether sequence numbers come from outside (external.rs): then local joins
+    /// are not buffered, only what [`buffer_at`](Self::buffer_at) is given.
+    sequenced_externally: bool,
+    /// When sequenced externally: the buffer holds every log entry from this
+    /// sequence number on (positions have gaps, so its front says less).
+    complete_from: u64,
+    /// When sequenced externally: the buffer keeps what is at or after this
+    /// sequence number even when every peer acknowledged it (external.rs).
+    keep_buffer_from: u64,
 }
 
 /// What `metrics()` reads before anything was counted.
@@ -100,6 +110,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             clock: Box::new(no_clock),
             dead_letters: None,
             durable: Durability::default(),
+            sequenced_externally: false,
+            complete_from: 0,
+            keep_buffer_from: 0,
         })
     }
 
@@ -259,6 +272,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     fn push(&mut self, delta: T) -> u64 {
+        if self.sequenced_externally {
+            // Joined already; buffered when it comes back at its position.
+            self.hint_is_stale = true;
+            return self.next_seq;
+        }
         let seq = self.next_seq;
         self.buffer.push_back((seq, delta));
         self.hint_is_stale = true;
@@ -307,7 +325,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             return Ok(None);
         }
         let acked = self.peers.entry(peer).or_default().acked;
-        let first_buffered = self.buffer.front().map_or(self.next_seq, |(s, _)| *s);
+        let first_buffered = self.first_buffered();
         // In durable mode, writes not yet saved wait (durable_writer.rs).
         let limit = self.durable.send_limit(self.next_seq);
         // Whether the full state replaces an interval (counted once it is sent).
@@ -422,12 +440,13 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             .values()
             .filter_map(|p| p.acked)
             .min()
-            .unwrap_or(self.next_seq);
+            .unwrap_or(self.next_seq)
+            .min(self.keep_from());
         while self.buffer.front().is_some_and(|(s, _)| *s < low) {
-            self.buffer.pop_front();
+            self.drop_oldest();
         }
         while self.buffer.len() > self.config.max_buffer {
-            self.buffer.pop_front();
+            self.drop_oldest();
         }
         // An empty buffer gives its capacity back: a replica with no peer behind
         // (most documents, most of the time) holds no slots for deltas.

@@ -82,7 +82,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     Some((epoch, to)) if epoch == self.epoch => Some(to),
                     _ => None,
                 };
-                self.peers.entry(sender).or_default().acked = acked;
+                let resumes = self.sequenced_externally && acked.is_some();
+                let peer = self.peers.entry(sender).or_default();
+                peer.acked = acked;
+                // Its deltas continue what the session acknowledged (external.rs).
+                peer.resumed_session = resumes.then_some(message.epoch);
                 self.message_for(sender)?
             }
         };
@@ -105,7 +109,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             Body::Ack { epoch, to }
             | Body::Hello {
                 have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq => {
+            } if *epoch == self.epoch && *to > self.next_seq && !self.sequenced_externally => {
                 return Err(Error::AckBeyondSent {
                     peer: message.sender,
                     seq: *to,
@@ -137,7 +141,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let contiguous = match (from, held) {
             (None, _) => true,            // a full state holds everything up to `to`
             (Some(f), Some(h)) => f <= h, // continues what we hold
-            (Some(_), None) => false,     // a gap: we hold nothing of this session
+            // A peer that resumed our session sequenced externally: another replica
+            // of it acknowledged what comes before `from` (external.rs).
+            (Some(_), None) => peer.resumed_session == Some(epoch),
+            // (else a gap: we hold nothing of this session)
         };
         if !contiguous {
             // Joining was safe (any order is), but we cannot claim the gap: ask the
