@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
+use external::ExternalSequence;
 
 use crate::config::Config;
 use crate::durable_writer::Durability;
@@ -65,15 +66,10 @@ pub struct Replica<T> {
     /// Whether local writes wait for their save before they are sent
     /// (durable_writer.rs).
     durable: Durability,
-    /// Whether sequence numbers come from outside (external.rs): then local joins
-    /// are not buffered, only what [`buffer_at`](Self::buffer_at) is given.
-    sequenced_externally: bool,
-    /// When sequenced externally: the buffer holds every log entry from this
-    /// sequence number on (positions have gaps, so its front says less).
-    complete_from: u64,
-    /// When sequenced externally: the buffer keeps what is at or after this
-    /// sequence number even when every peer acknowledged it (external.rs).
-    keep_buffer_from: u64,
+    /// Set when sequence numbers come from outside (external.rs): then local joins
+    /// are not buffered, only what [`buffer_at`](Self::buffer_at) is given. Boxed:
+    /// only relay hubs have one, and a replica that has none pays one word.
+    external: Option<Box<ExternalSequence>>,
 }
 
 /// What `metrics()` reads before anything was counted.
@@ -110,9 +106,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             clock: Box::new(no_clock),
             dead_letters: None,
             durable: Durability::default(),
-            sequenced_externally: false,
-            complete_from: 0,
-            keep_buffer_from: 0,
+            external: None,
         })
     }
 
@@ -272,7 +266,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     fn push(&mut self, delta: T) -> u64 {
-        if self.sequenced_externally {
+        if self.external.is_some() {
             // Joined already; buffered when it comes back at its position.
             self.hint_is_stale = true;
             return self.next_seq;

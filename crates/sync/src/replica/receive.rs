@@ -82,7 +82,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     Some((epoch, to)) if epoch == self.epoch => Some(to),
                     _ => None,
                 };
-                let resumes = self.sequenced_externally && acked.is_some();
+                let resumes = self.external.is_some() && acked.is_some();
                 let peer = self.peers.entry(sender).or_default();
                 peer.acked = acked;
                 // Its deltas continue what the session acknowledged (external.rs).
@@ -109,7 +109,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             Body::Ack { epoch, to }
             | Body::Hello {
                 have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq && !self.sequenced_externally => {
+            } if *epoch == self.epoch && *to > self.next_seq && self.external.is_none() => {
                 return Err(Error::AckBeyondSent {
                     peer: message.sender,
                     seq: *to,
