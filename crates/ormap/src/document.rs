@@ -136,18 +136,23 @@ impl Document {
         let Some((key, parents)) = path.split_last() else {
             return Ok(Document::new());
         };
-        let leaf: Mutator<'_, Node, E> =
-            Box::new(|node: &mut Node| node.try_update::<T, E>(mutate));
-        self.update_node_at(parents, key, leaf)
+        // Borrowed, not boxed (a write allocates nothing more for the walk): the walk
+        // calls it once, so `take` always finds the mutator.
+        let mut mutate = Some(mutate);
+        let mut leaf = |node: &mut Node| match mutate.take() {
+            Some(mutate) => node.try_update::<T, E>(mutate),
+            None => Ok(Node::default()),
+        };
+        self.update_node_at(parents, key, &mut leaf)
     }
 
-    /// Runs `mutate` on the node under `key` in the map at `parents` (nested maps made
-    /// as needed) and returns the root delta.
+    /// Runs `mutate` once on the node under `key` in the map at `parents` (nested maps
+    /// made as needed) and returns the root delta.
     fn update_node_at<E: From<Error>>(
         &mut self,
         parents: &[&str],
         key: &str,
-        mutate: Mutator<'_, Node, E>,
+        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
     ) -> Result<Document, E> {
         match parents {
             [] => self.try_update_by(key, mutate),
