@@ -221,7 +221,7 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
                 .collect::<Result<_, _>>()?;
             Ok(Policy::Authority(ids))
         }
-        other => Err(invalid(format!("unknown policy type {other:?}"))),
+        other => Err(invalid(format!("unknown policy type \"{other}\""))),
     }
 }
 

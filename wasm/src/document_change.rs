@@ -179,7 +179,10 @@ fn name_write(error: JsValue, index: usize) -> JsValue {
 
 /// The paths a change wrote, each once, in the order first written.
 pub(crate) fn distinct(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    let mut seen = std::collections::HashSet::with_capacity(paths.len());
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+        paths.len(),
+        foldhash::fast::RandomState::default(),
+    );
     paths
         .into_iter()
         .filter(|path| seen.insert(path.clone()))

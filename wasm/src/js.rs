@@ -188,6 +188,15 @@ pub(crate) fn array_buffer_bytes(value: &JsValue, what: &str) -> Result<Option<V
     ))
 }
 
+/// Whether `text` holds U+FFFD (UTF-8 `EF BF BD`). Byte by byte rather than
+/// `str::contains`: the char searcher links core's panic text for a string sliced off a
+/// character boundary, and with it `Debug` for `char` and ranges (about 2.5 KB).
+fn holds_replacement_char(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w == "\u{FFFD}".as_bytes())
+}
+
 /// A JavaScript string as a Rust `String`, `None` if `value` is no string. A string
 /// with a lone surrogate (no valid UTF-16, so no UTF-8 either) is refused rather than
 /// read with U+FFFD in its place, which would merge two distinct keys or values.
@@ -197,7 +206,7 @@ pub(crate) fn string_of(value: &JsValue, what: &str) -> Result<Option<String>, J
     };
     // The conversion put U+FFFD for each lone surrogate; a real U+FFFD is rare, so
     // only then is the string checked unit by unit.
-    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+    if holds_replacement_char(&text) && !value.unchecked_ref::<JsString>().is_valid_utf16() {
         return Err(invalid(format!(
             "{what}: the string has a lone surrogate (not valid UTF-16), which cannot be stored exactly"
         )));

@@ -6,11 +6,14 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 thread_local! {
-    static REGISTRY: RefCell<HashMap<u64, Function>> = RefCell::new(HashMap::new());
+    static REGISTRY: RefCell<HashMap<u64, Function, RandomState>> =
+        RefCell::new(HashMap::default());
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 

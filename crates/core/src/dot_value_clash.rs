@@ -53,8 +53,9 @@ pub(crate) fn uncounted<R>(f: impl FnOnce() -> R) -> R {
 /// The order compares the values' canonical encodings (compact MessagePack, the wire
 /// form), so values that encode alike are the same value to every replica. A value
 /// that cannot be encoded loses to one that can; two that cannot are compared by
-/// their `Debug` text. Where even that is equal, the values are indistinguishable to
-/// every means this library has, and `ours` stays.
+/// their `Debug` text (not on wasm32: see [`unencodable_order`]). Where even that is
+/// equal, the values are indistinguishable to every means this library has, and
+/// `ours` stays.
 pub(crate) fn theirs_wins<V: PartialEq + Debug + Serialize>(ours: &V, theirs: &V) -> bool {
     if ours == theirs {
         return false;
@@ -63,12 +64,32 @@ pub(crate) fn theirs_wins<V: PartialEq + Debug + Serialize>(ours: &V, theirs: &V
         (Ok(ours), Ok(theirs)) => ours.cmp(&theirs),
         (Ok(_), Err(_)) => Ordering::Greater,
         (Err(_), Ok(_)) => Ordering::Less,
-        (Err(_), Err(_)) => format!("{ours:?}").cmp(&format!("{theirs:?}")),
+        (Err(_), Err(_)) => unencodable_order(ours, theirs),
     };
     if order != Ordering::Equal && !TRIAL.with(Cell::get) {
         CLASHES.with(|c| c.set(c.get().saturating_add(1)));
     }
     order == Ordering::Less
+}
+
+/// The order of two values that cannot be encoded: their `Debug` texts compared.
+///
+/// Two values that cannot be encoded never travel between replicas (a state holding
+/// one cannot be sent or saved), so replicas in different processes never settle such
+/// a clash, and the order need only agree within one build.
+#[cfg(not(target_arch = "wasm32"))]
+fn unencodable_order<V: Debug>(ours: &V, theirs: &V) -> Ordering {
+    format!("{ours:?}").cmp(&format!("{theirs:?}"))
+}
+
+/// On wasm32 two values that cannot be encoded are equal to the order (`ours` stays):
+/// comparing their `Debug` texts there would link `Debug` for every value type, float
+/// formatting and Unicode tables included, into the npm package (about 11 KB gzip),
+/// while the package's value types all encode, so it never needs the order. (Only
+/// this build's own replicas could meet such a clash; see the native version.)
+#[cfg(target_arch = "wasm32")]
+fn unencodable_order<V: Debug>(_ours: &V, _theirs: &V) -> Ordering {
+    Ordering::Equal
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ pub enum Error {
         count: usize,
     },
     /// A replica id string is not 1 to 16 hex digits.
-    #[error("{0:?} is not a replica id: expected 1 to 16 hexadecimal digits")]
+    #[error("\"{0}\" is not a replica id: expected 1 to 16 hexadecimal digits")]
     InvalidReplicaId(String),
     /// The platform gave no random bytes for [`ReplicaId::random`](crate::ReplicaId::random).
     #[error("no random source for a replica id ({0}); choose one with ReplicaId::new")]

@@ -422,6 +422,24 @@ fn a_dot_in_two_places_is_rejected() {
     }
 }
 
+/// A key repeated in a map is refused, and the error names the entry by its position
+/// (not by the key's `Debug` text, which would link float formatting into the wasm).
+#[test]
+fn a_repeated_key_is_rejected_by_its_position() {
+    let _guard = exclusive();
+    // The key "a" twice in an OR-Set's entries, with different dots.
+    let body: &[u8] = &[
+        0x93, 0x82, 0xa1, 0x61, 0x92, 0x01, 0x01, 0xa1, 0x61, 0x92, 0x01, 0x02, 0x80, 0x90,
+    ];
+    match Shape::OrSet.decode_body(body) {
+        Err(Error::Malformed { reason, .. }) => assert!(
+            reason.contains("the key of entry 1 appears twice"),
+            "unexpected reason: {reason}"
+        ),
+        other => panic!("{}: {other:?}", hex(body)),
+    }
+}
+
 #[test]
 fn one_mib_of_random_bytes_is_rejected() {
     let _guard = exclusive();

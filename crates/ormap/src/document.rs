@@ -125,16 +125,39 @@ impl Document {
         self.update_boxed(path, Box::new(mutate))
     }
 
+    /// The write of kind `T` at the end of `path` (the only part generic over the node
+    /// kind: the walk down the path is [`update_node_at`](Self::update_node_at), one
+    /// copy per error type instead of one per node kind).
     fn update_boxed<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         mutate: Mutator<'_, T, E>,
     ) -> Result<Document, E> {
-        match path {
-            [] => Ok(Document::new()),
-            [key] => self.try_update_by(*key, |node: &mut Node| node.try_update::<T, E>(mutate)),
-            [key, rest @ ..] => self.try_update_by(*key, |node: &mut Node| {
-                node.try_update::<Document, E>(|child| child.update_boxed(rest, mutate))
+        let Some((key, parents)) = path.split_last() else {
+            return Ok(Document::new());
+        };
+        // Borrowed, not boxed (a write allocates nothing more for the walk): the walk
+        // calls it once, so `take` always finds the mutator.
+        let mut mutate = Some(mutate);
+        let mut leaf = |node: &mut Node| match mutate.take() {
+            Some(mutate) => node.try_update::<T, E>(mutate),
+            None => Ok(Node::default()),
+        };
+        self.update_node_at(parents, key, &mut leaf)
+    }
+
+    /// Runs `mutate` once on the node under `key` in the map at `parents` (nested maps
+    /// made as needed) and returns the root delta.
+    fn update_node_at<E: From<Error>>(
+        &mut self,
+        parents: &[&str],
+        key: &str,
+        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
+    ) -> Result<Document, E> {
+        match parents {
+            [] => self.try_update_by(key, mutate),
+            [first, rest @ ..] => self.try_update_by(*first, |node: &mut Node| {
+                node.try_update::<Document, E>(|child| child.update_node_at(rest, key, mutate))
             }),
         }
     }

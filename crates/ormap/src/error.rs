@@ -48,7 +48,7 @@ pub enum Error {
         current: FieldVersion,
     },
     /// Text that is not a field version's string form.
-    #[error("{0:?} is not a field version (comma-separated replica.counter dots)")]
+    #[error("\"{0}\" is not a field version (comma-separated replica.counter dots)")]
     InvalidVersion(String),
 }
 
