@@ -79,22 +79,39 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
         && same::<OrSet<Value>>(a, b)
 }
 
-/// Every path of `doc` whose node holds something besides a nested map, in no
-/// particular order.
-pub(crate) fn field_paths(doc: &Document, out: &mut Vec<Vec<String>>) {
-    fn walk(map: &Document, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-        for (key, node) in map.iter() {
+/// Every path of `a` or `b` whose node (in either) holds something besides a nested
+/// map, in path order, each once: the two trees are walked side by side, so only the
+/// keys of one map level are ever sorted (never whole paths).
+pub(crate) fn union_field_paths(a: &Document, b: &Document, out: &mut Vec<Vec<String>>) {
+    fn walk(
+        a: &Document,
+        b: &Document,
+        empty: &Document,
+        path: &mut Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
+        let mut keys: Vec<&String> = Vec::with_capacity(a.len() + b.len());
+        keys.extend(a.iter().map(|(k, _)| k));
+        keys.extend(b.iter().map(|(k, _)| k));
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            let (x, y) = (a.get(key), b.get(key));
             path.push(key.clone());
-            if node.holds_field() {
+            if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
                 out.push(path.clone());
             }
-            if let Some(child) = node.get::<Document>() {
-                walk(child, path, out);
+            let (cx, cy) = (
+                x.and_then(Node::get::<Document>),
+                y.and_then(Node::get::<Document>),
+            );
+            if cx.is_some() || cy.is_some() {
+                walk(cx.unwrap_or(empty), cy.unwrap_or(empty), empty, path, out);
             }
             path.pop();
         }
     }
-    walk(doc, &mut Vec::new(), out);
+    walk(a, b, &Document::new(), &mut Vec::new(), out);
 }
 
 /// The node at `path` (without making owned keys, as `get_at` does).
@@ -130,32 +147,47 @@ impl Document {
             .touched_by(&theirs.store, &theirs.context);
         let before = Document::from_causal(Causal::new(before, CausalContext::new()));
         let mut paths = Vec::new();
-        field_paths(&before, &mut paths);
-        field_paths(&other, &mut paths);
-        paths.sort_unstable();
-        paths.dedup();
+        union_field_paths(&before, &other, &mut paths);
         self.join(other);
 
         let mut report = MergeReport::default();
+        // Built in path order, then into the map in one pass (a sorted bulk build).
+        let mut by_path = Vec::new();
         for path in paths {
             let (was, now) = (node_at(&before, &path), node_at(self, &path));
             if same_fields(was, now) {
                 continue;
             }
-            let dots = |n: Option<&Node>| -> Vec<Dot> {
-                n.map(|n| n.register_dots().into_iter().collect())
-                    .unwrap_or_default()
-            };
+            let dots =
+                |n: Option<&Node>| -> Vec<Dot> { n.map(Node::register_dots).unwrap_or_default() };
             let met = register_conflicts(&dots(was), &dots(now)) as usize;
             if met > 0 {
                 report.concurrent_writes += met;
-                report.by_path.insert(path.clone(), met);
+                by_path.push((path.clone(), met));
             }
             let policy = policies.get(&path);
             // Only a merge that met concurrent writes has a verdict, and only an
             // authority policy ignores writes: any other field needs no read.
             let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
-            if let Some(read) = now.filter(|_| reads).and_then(|n| n.read(policy)) {
+            // A policy that ignores nothing and needs no resolver is judged on the
+            // count of live writes alone (`Node::outcome`, equal to `read`'s).
+            let quick = now.filter(|_| reads).and_then(|n| n.outcome(policy));
+            if let Some((outcome, counted)) = quick {
+                if met > 0 && counted > 1 {
+                    let verdict = if outcome.needs_attention() {
+                        Verdict::Review
+                    } else {
+                        Verdict::Settled
+                    };
+                    report.policies.push(FieldOutcome {
+                        rule: RuleKey::of(&path, now, policies),
+                        path: path.clone(),
+                        outcome,
+                        verdict: Some(verdict),
+                        ignored: 0,
+                    });
+                }
+            } else if let Some(read) = now.filter(|_| reads).and_then(|n| n.read(policy)) {
                 let ignored = if read.ignored.is_empty() {
                     0
                 } else {
@@ -183,6 +215,7 @@ impl Document {
             }
             report.changed.push(path);
         }
+        report.by_path = by_path.into_iter().collect();
         report
     }
 }

@@ -582,10 +582,8 @@ impl converge_core::CountConflicts for Node {
     const MEETS_CONFLICTS: bool = true;
 
     fn conflicts_between(before: &Self, after: &Self) -> u64 {
-        let registers = converge_core::register_conflicts(
-            &before.register_dots().into_iter().collect::<Vec<_>>(),
-            &after.register_dots().into_iter().collect::<Vec<_>>(),
-        );
+        let registers =
+            converge_core::register_conflicts(&before.register_dots(), &after.register_dots());
         let empty = Document::new();
         let nested = match after.get::<Document>() {
             Some(map) => {
