@@ -125,6 +125,21 @@ impl ChangeEvents {
     /// Queues a change of `paths` for delivery (nothing if no one listens or
     /// nothing changed).
     pub(crate) fn changed(&self, paths: Vec<Vec<String>>, local: bool) {
+        self.changed_with(&paths, local, move || paths);
+    }
+
+    /// [`changed`](Self::changed) for paths borrowed (a merge report's): they are
+    /// copied only if someone listens.
+    pub(crate) fn changed_paths(&self, paths: &[Vec<String>], local: bool) {
+        self.changed_with(paths, local, || paths.to_vec());
+    }
+
+    fn changed_with(
+        &self,
+        paths: &[Vec<String>],
+        local: bool,
+        owned: impl FnOnce() -> Vec<Vec<String>>,
+    ) {
         if paths.is_empty() {
             return;
         }
@@ -135,7 +150,10 @@ impl ChangeEvents {
             if hub.listeners.is_empty() {
                 return;
             }
-            hub.queued.push(Change { paths, local });
+            hub.queued.push(Change {
+                paths: owned(),
+                local,
+            });
             !std::mem::replace(&mut hub.scheduled, true)
         };
         if schedule {

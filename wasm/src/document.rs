@@ -528,7 +528,7 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | Document")] other: JsValue,
     ) -> Result<JsValue, JsValue> {
         let report = self.inner.merge_reporting(&other, &self.extras.policies)?;
-        self.extras.events.changed(report.changed.clone(), false);
+        self.extras.events.changed_paths(&report.changed, false);
         Ok(report_js(&report).into())
     }
 
@@ -543,7 +543,7 @@ impl JsDocument {
         let (reply, report) = self
             .inner
             .receive_reporting(&bytes, &self.extras.policies)?;
-        self.extras.events.changed(report.changed.clone(), false);
+        self.extras.events.changed_paths(&report.changed, false);
         let object = report_js(&report);
         set_prop(
             &object,

@@ -235,9 +235,11 @@ impl Node {
             (1, _) => Outcome::Single,
             (_, Policy::KeepSiblings) => Outcome::Siblings,
             (_, Policy::LastWriterWins { skew_tolerance_ms }) => {
-                let ambiguous = lww.is_some_and(|r| {
-                    matches!(r.read(*skew_tolerance_ms), LwwRead::Ambiguous { .. })
-                });
+                // No tolerance, no ambiguity: `read` finds no rival closer than 0 ms.
+                let ambiguous = *skew_tolerance_ms > 0
+                    && lww.is_some_and(|r| {
+                        matches!(r.read(*skew_tolerance_ms), LwwRead::Ambiguous { .. })
+                    });
                 if ambiguous {
                     Outcome::Ambiguous
                 } else {

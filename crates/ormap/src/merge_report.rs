@@ -90,11 +90,18 @@ pub(crate) fn union_field_paths(a: &Document, b: &Document, out: &mut Vec<Vec<St
         path: &mut Vec<String>,
         out: &mut Vec<Vec<String>>,
     ) {
-        let mut keys: Vec<&String> = Vec::with_capacity(a.len() + b.len());
-        keys.extend(a.iter().map(|(k, _)| k));
-        keys.extend(b.iter().map(|(k, _)| k));
+        // `b`'s keys, and then the few of `a`'s that `b` lacks, each sorted, merged.
+        let mut keys: Vec<&String> = b.iter().map(|(k, _)| k).collect();
         keys.sort_unstable();
-        keys.dedup();
+        let mut only_a: Vec<&String> = a
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| b.get(k).is_none())
+            .collect();
+        if !only_a.is_empty() {
+            only_a.sort_unstable();
+            keys = merge_sorted(keys, only_a);
+        }
         for key in keys {
             let (x, y) = (a.get(key), b.get(key));
             path.push(key.clone());
@@ -112,6 +119,19 @@ pub(crate) fn union_field_paths(a: &Document, b: &Document, out: &mut Vec<Vec<St
         }
     }
     walk(a, b, &Document::new(), &mut Vec::new(), out);
+}
+
+/// The sorted union of two sorted lists without common items.
+fn merge_sorted<'a>(x: Vec<&'a String>, y: Vec<&'a String>) -> Vec<&'a String> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut x, mut y) = (x.into_iter().peekable(), y.into_iter().peekable());
+    while let (Some(p), Some(q)) = (x.peek(), y.peek()) {
+        let next = if p < q { x.next() } else { y.next() };
+        out.extend(next);
+    }
+    out.extend(x);
+    out.extend(y);
+    out
 }
 
 /// The node at `path` (without making owned keys, as `get_at` does).
