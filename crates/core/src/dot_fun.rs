@@ -233,6 +233,41 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    proptest! {
+        /// Decoding takes a fast path when the dots come in order: on any order, with
+        /// or without repeats, it equals the general path (sort, then refuse a repeat).
+        #[test]
+        fn decoding_in_order_or_not_equals_sorting(
+            triples in prop::collection::vec((1u64..4, 1u64..6, any::<u64>()), 0..12),
+            sort_first in any::<bool>(),
+        ) {
+            let mut triples = triples;
+            if sort_first {
+                triples.sort_by_key(|&(r, c, _)| (r, c));
+            }
+            let flat: Vec<u64> = triples.iter().flat_map(|&(r, c, v)| [r, c, v]).collect();
+            let bytes = crate::msgpack_encoder::to_msgpack(&flat).unwrap();
+            let decoded =
+                DotFun::<u64>::deserialize(&mut crate::msgpack_decoder::Decoder::new(&bytes));
+            let mut expected: Vec<(Dot, u64)> = triples
+                .iter()
+                .map(|&(r, c, v)| (Dot::new(ReplicaId::new(r), c), v))
+                .collect();
+            expected.sort_by_key(|e| e.0);
+            let repeats = expected.windows(2).any(|w| w[0].0 == w[1].0);
+            match decoded {
+                Ok(fun) => {
+                    prop_assert!(!repeats, "a repeated dot was accepted");
+                    let got: Vec<(Dot, u64)> = fun.iter().map(|(d, v)| (d, *v)).collect();
+                    prop_assert_eq!(got, expected);
+                }
+                Err(_) => prop_assert!(repeats, "dots without repeats were refused"),
+            }
+        }
+    }
 
     fn dot(c: u64) -> Dot {
         Dot::new(ReplicaId::new(1), c)
