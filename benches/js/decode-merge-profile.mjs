@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // Profiles bench.mjs's "decode + merge" row alone: replica A = 100,000 document writes
-// over 10,000 keys, B = the same keys written by another actor; times
-// `Document.decode(a).merge(b)` split into its phases, against Loro and Yjs, in one run.
+// over 10,000 keys, B = the same keys written by another replica; times
+// `Document.decode(a).merge(b)` and its phases against Loro
+// (`LoroDoc.fromSnapshot(a).import(b)`) and Yjs (both updates into a new Y.Doc), in
+// one process, rounds interleaved so that a loaded machine slows every row alike.
 //
 //   node benches/js/decode-merge-profile.mjs [dist-dir ...]
 //   node --cpu-prof benches/js/decode-merge-profile.mjs     (a V8 profile of the same)
 //
-// Each dist directory (default wasm/npm/dist) is loaded side by side, so an old build
-// copied elsewhere can be compared with the new one in the same process.
+// Each dist directory (default wasm/npm/dist) is loaded side by side, so a build of
+// main copied elsewhere can be compared with the new one. ROUNDS=n sets the rounds
+// (default 15; each row reports its median). Writes nothing.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { DIST, gc, log } from './common.mjs';
 
-const WRITES = Number(process.env.CONVERGE_BENCH_WRITES || 100_000);
+const WRITES = 100_000;
 const KEYS = WRITES / 10;
 const ROUNDS = Number(process.env.ROUNDS || 15);
 const KEY_NAMES = Array.from({ length: KEYS }, (_, i) => `k${i}`);
@@ -25,20 +28,17 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(fn, cleanup = () => {}) {
-  const samples = [];
-  for (let r = 0; r < ROUNDS + 2; r++) {
-    gc();
-    const t0 = performance.now();
-    const out = fn();
-    const t = performance.now() - t0;
-    cleanup(out);
-    if (r >= 2) samples.push(t);
-  }
-  return median(samples);
+/** Times `fn` once (after a full GC), then `cleanup` of its result outside the time. */
+function once(fn, cleanup) {
+  gc();
+  const t0 = performance.now();
+  const out = fn();
+  const t = performance.now() - t0;
+  cleanup(out);
+  return t;
 }
 
-async function convergeRows(dist, label) {
+async function convergeRows(dist) {
   const C = await import(pathToFileURL(path.join(path.resolve(dist), 'node/index.mjs')).href);
   const build = (actor) => {
     const d = new C.Document(convergeId(actor));
@@ -51,43 +51,42 @@ async function convergeRows(dist, label) {
   };
   const a = build(1);
   const b = build(2);
-  const rows = {};
-  rows['decode A'] = time(() => C.Document.decode(a), (d) => d.free());
-  rows['decode B'] = time(() => C.Document.decode(b), (d) => d.free());
-  rows['decode A + merge B'] = time(() => {
-    const d = C.Document.decode(a);
-    d.merge(b);
-    return d;
-  }, (d) => d.free());
-  rows['decode A + merge B + read report'] = time(() => {
-    const d = C.Document.decode(a);
-    const report = d.merge(b);
-    // Touch the report the way a caller would.
-    void (report.changed ?? report.changedPaths ?? report).length;
-    return d;
-  }, (d) => d.free());
-  rows['free (decoded+merged)'] = (() => {
-    const samples = [];
-    for (let r = 0; r < ROUNDS; r++) {
+  const check = C.Document.decode(a);
+  check.merge(b);
+  const keys = Object.keys(check.toJSON()).length;
+  check.free();
+  if (keys !== KEYS) throw new Error(`${dist}: ${keys} keys, expected ${KEYS}`);
+  const free = (d) => d.free();
+  const rows = {
+    'decode A': () => once(() => C.Document.decode(a), free),
+    'decode B': () => once(() => C.Document.decode(b), free),
+    'decode A + merge B': () =>
+      once(() => {
+        const d = C.Document.decode(a);
+        d.merge(b);
+        return d;
+      }, free),
+    'decode A + merge B, report read': () =>
+      once(() => {
+        const d = C.Document.decode(a);
+        const report = d.merge(b);
+        if (report.changed.length !== KEYS || report.policies.length !== KEYS) throw new Error('report');
+        return d;
+      }, free),
+    'free (decoded + merged)': () => {
       const d = C.Document.decode(a);
       d.merge(b);
       gc();
       const t0 = performance.now();
       d.free();
-      samples.push(performance.now() - t0);
-    }
-    return median(samples);
-  })();
-  const check = C.Document.decode(a);
-  check.merge(b);
-  const keys = Object.keys(check.toJSON()).length;
-  check.free();
-  if (keys !== KEYS) throw new Error(`${label}: ${keys} keys, expected ${KEYS}`);
-  return { label, sizes: [a.length, b.length], rows };
+      return performance.now() - t0;
+    },
+  };
+  return { label: `converge (${dist})`, sizes: [a.length, b.length], rows };
 }
 
-async function peers() {
-  const Y = await import("yjs");
+async function peerRows() {
+  const Y = await import('yjs');
   const { LoroDoc } = await import('loro-crdt');
   const loroBuild = (actor) => {
     const d = new LoroDoc();
@@ -110,39 +109,67 @@ async function peers() {
     d.destroy();
     return bytes;
   };
-  const la = loroBuild(1);
-  const lb = loroBuild(2);
-  const ya = yBuild(1);
-  const yb = yBuild(2);
-  return {
-    Loro: time(() => {
-      const d = LoroDoc.fromSnapshot(la);
-      d.import(lb);
-      return d;
-    }, (d) => d.free()),
-    Yjs: time(() => {
-      const d = new Y.Doc();
-      Y.applyUpdate(d, ya);
-      Y.applyUpdate(d, yb);
-      return d;
-    }, (d) => d.destroy()),
-  };
+  const [la, lb, ya, yb] = [loroBuild(1), loroBuild(2), yBuild(1), yBuild(2)];
+  return [
+    {
+      label: 'Loro',
+      sizes: [la.length, lb.length],
+      rows: {
+        'decode A + merge B': () =>
+          once(() => {
+            const d = LoroDoc.fromSnapshot(la);
+            d.import(lb);
+            return d;
+          }, (d) => d.free()),
+      },
+    },
+    {
+      label: 'Yjs',
+      sizes: [ya.length, yb.length],
+      rows: {
+        'decode A + merge B': () =>
+          once(() => {
+            const d = new Y.Doc();
+            Y.applyUpdate(d, ya);
+            Y.applyUpdate(d, yb);
+            return d;
+          }, (d) => d.destroy()),
+      },
+    },
+  ];
 }
 
 const dists = process.argv.slice(2);
 if (dists.length === 0) dists.push(DIST);
-const results = [];
-for (const dist of dists) {
-  log(`converge from ${dist}`);
-  results.push(await convergeRows(dist, dist));
+const libraries = [];
+for (const dist of dists) libraries.push(await convergeRows(dist));
+libraries.push(...(await peerRows()));
+
+// Warm up once, then interleave: every row of every library once per round.
+const samples = new Map();
+for (let round = -1; round < ROUNDS; round++) {
+  for (const lib of libraries) {
+    for (const [row, run] of Object.entries(lib.rows)) {
+      const t = run();
+      if (round < 0) continue;
+      const key = `${lib.label}\0${row}`;
+      if (!samples.has(key)) samples.set(key, []);
+      samples.get(key).push(t);
+    }
+  }
+  if (round >= 0) log(`round ${round + 1}/${ROUNDS}`);
 }
-log('peers');
-const peer = await peers();
-const fastest = Math.min(peer.Loro, peer.Yjs);
-for (const r of results) {
-  console.log(`\n${r.label} (encoded A ${r.sizes[0]} B, B ${r.sizes[1]} B)`);
-  for (const [k, v] of Object.entries(r.rows)) console.log(`  ${k.padEnd(36)} ${v.toFixed(2)} ms`);
-  const dm = r.rows['decode A + merge B'];
-  console.log(`  ratio vs Loro ${(dm / peer.Loro).toFixed(3)}, vs Yjs ${(dm / peer.Yjs).toFixed(3)}, fastest peer / converge ${(fastest / dm).toFixed(2)}x`);
+const med = (lib, row) => median(samples.get(`${lib.label}\0${row}`));
+const [loro, yjs] = libraries.slice(-2);
+const peer = { Loro: med(loro, 'decode A + merge B'), Yjs: med(yjs, 'decode A + merge B') };
+for (const lib of libraries.slice(0, -2)) {
+  console.log(`\n${lib.label}: encoded A ${lib.sizes[0]} B, B ${lib.sizes[1]} B (median of ${ROUNDS})`);
+  for (const row of Object.keys(lib.rows)) console.log(`  ${row.padEnd(34)} ${med(lib, row).toFixed(2)} ms`);
+  const dm = med(lib, 'decode A + merge B');
+  console.log(
+    `  time / Loro's ${(dm / peer.Loro).toFixed(3)}, / Yjs's ${(dm / peer.Yjs).toFixed(3)}; ` +
+      `the fastest peer takes ${(Math.min(peer.Loro, peer.Yjs) / dm).toFixed(2)}x converge's time`,
+  );
 }
-console.log(`\nLoro decode+merge ${peer.Loro.toFixed(2)} ms, Yjs ${peer.Yjs.toFixed(2)} ms`);
+console.log(`\nLoro decode + merge ${peer.Loro.toFixed(2)} ms (encoded ${loro.sizes.join(' + ')} B)`);
+console.log(`Yjs decode + merge ${peer.Yjs.toFixed(2)} ms (encoded ${yjs.sizes.join(' + ')} B)`);
