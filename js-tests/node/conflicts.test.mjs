@@ -414,4 +414,12 @@ describe('Document conflicts and policies', () => {
     assert.deepEqual(report.policies, expected.policies);
     assert.deepStrictEqual(fresh(), expected);
   });
+
+  test("merge's report keeps keys that JSON escapes, and keys it copies as they are", () => {
+    const keys = ['plain', 'a "quoted" key', 'back\\slash', 'tab\there', 'nul\u0000', 'é ü 字 🎉'];
+    const [a, b] = [new Document(ids.a), new Document(ids.b)];
+    for (const k of keys) a.set(['m', k], 1);
+    const report = b.merge(a.encode());
+    assert.deepEqual(report.changed, keys.map((k) => ['m', k]).sort((x, y) => Buffer.compare(Buffer.from(x[1]), Buffer.from(y[1]))));
+  });
 });

@@ -131,6 +131,12 @@ fn path_json(json: &mut String, path: &[String]) {
 /// and control characters need escapes).
 fn string_json(json: &mut String, text: &str) {
     json.push('"');
+    // Most keys need no escape: copied whole.
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        json.push_str(text);
+        json.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => json.push_str("\\\""),
