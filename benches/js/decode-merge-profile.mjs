@@ -10,7 +10,9 @@
 //
 // Each dist directory (default wasm/npm/dist) is loaded side by side, so a build of
 // main copied elsewhere can be compared with the new one. ROUNDS=n sets the rounds
-// (default 15; each row reports its median). Writes nothing.
+// (default 15; each row reports its median). Each time is CPU time (process.cpuUsage,
+// as cpu.mjs measures: a run descheduled on a shared machine does not count), with the
+// wall time beside it. Writes nothing.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,13 +29,27 @@ function median(xs) {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.floor(s.length / 2)];
 }
+/** The medians of `[cpu, wall]` samples. */
+function medians(samples) {
+  return [median(samples.map((s) => s[0])), median(samples.map((s) => s[1]))];
+}
+
+/** `[cpu, wall]` milliseconds since `start` (a `clock()` reading). */
+function since([cpu0, wall0]) {
+  const { user, system } = process.cpuUsage();
+  return [(user + system) / 1000 - cpu0, performance.now() - wall0];
+}
+function clock() {
+  const { user, system } = process.cpuUsage();
+  return [(user + system) / 1000, performance.now()];
+}
 
 /** Times `fn` once (after a full GC), then `cleanup` of its result outside the time. */
 function once(fn, cleanup) {
   gc();
-  const t0 = performance.now();
+  const t0 = clock();
   const out = fn();
-  const t = performance.now() - t0;
+  const t = since(t0);
   cleanup(out);
   return t;
 }
@@ -77,9 +93,9 @@ async function convergeRows(dist) {
       const d = C.Document.decode(a);
       d.merge(b);
       gc();
-      const t0 = performance.now();
+      const t0 = clock();
       d.free();
-      return performance.now() - t0;
+      return since(t0);
     },
   };
   return { label: `converge (${dist})`, sizes: [a.length, b.length], rows };
@@ -159,17 +175,19 @@ for (let round = -1; round < ROUNDS; round++) {
   }
   if (round >= 0) log(`round ${round + 1}/${ROUNDS}`);
 }
-const med = (lib, row) => median(samples.get(`${lib.label}\0${row}`));
+const both = (lib, row) => medians(samples.get(`${lib.label}\0${row}`));
+const med = (lib, row) => both(lib, row)[0];
+const fmt = ([cpu, wall]) => `${cpu.toFixed(2)} ms CPU (${wall.toFixed(2)} ms wall)`;
 const [loro, yjs] = libraries.slice(-2);
 const peer = { Loro: med(loro, 'decode A + merge B'), Yjs: med(yjs, 'decode A + merge B') };
 for (const lib of libraries.slice(0, -2)) {
   console.log(`\n${lib.label}: encoded A ${lib.sizes[0]} B, B ${lib.sizes[1]} B (median of ${ROUNDS})`);
-  for (const row of Object.keys(lib.rows)) console.log(`  ${row.padEnd(34)} ${med(lib, row).toFixed(2)} ms`);
+  for (const row of Object.keys(lib.rows)) console.log(`  ${row.padEnd(34)} ${fmt(both(lib, row))}`);
   const dm = med(lib, 'decode A + merge B');
   console.log(
-    `  time / Loro's ${(dm / peer.Loro).toFixed(3)}, / Yjs's ${(dm / peer.Yjs).toFixed(3)}; ` +
+    `  CPU time / Loro's ${(dm / peer.Loro).toFixed(3)}, / Yjs's ${(dm / peer.Yjs).toFixed(3)}; ` +
       `the fastest peer takes ${(Math.min(peer.Loro, peer.Yjs) / dm).toFixed(2)}x converge's time`,
   );
 }
-console.log(`\nLoro decode + merge ${peer.Loro.toFixed(2)} ms (encoded ${loro.sizes.join(' + ')} B)`);
-console.log(`Yjs decode + merge ${peer.Yjs.toFixed(2)} ms (encoded ${yjs.sizes.join(' + ')} B)`);
+console.log(`\nLoro decode + merge ${fmt(both(loro, 'decode A + merge B'))} (encoded ${loro.sizes.join(' + ')} B)`);
+console.log(`Yjs decode + merge ${fmt(both(yjs, 'decode A + merge B'))} (encoded ${yjs.sizes.join(' + ')} B)`);
