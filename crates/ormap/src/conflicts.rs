@@ -260,7 +260,9 @@ impl Node {
         if let Some(r) = self.get::<MvRegister<Value>>() {
             r.as_causal().store.collect_dots(&mut dots);
         }
-        dots.sort_unstable();
+        // Each register's dots come in order: usually nothing to sort (and the shared
+        // sort brings no sorting code of its own into the wasm).
+        converge_core::sort_stable_by(&mut dots, Dot::cmp);
         dots.dedup();
         dots
     }
