@@ -19,7 +19,10 @@
 //! (the same writes as `Document.change` makes them, in one `write_all`, and as
 //! `Document.set` does, one `write` each with its delta encoded for the pending
 //! deltas), `doc_counter_change` and `doc_counter_writes` (10,000 increments, the same
-//! two ways), and `std_set_add` (the
+//! two ways), `doc_decode_merge` (the JS bench's decode + merge: A's encoding of
+//! 100,000 writes over 10,000 keys decoded into a replica, which merges B's encoding of
+//! the same keys written by another replica, with its report, as `Document.merge`
+//! does), and `std_set_add` (the
 //! `HashSet<String>` floor of `orset_add`). What a workload builds is dropped
 //! outside the count, as criterion drops it outside the timing.
 
@@ -34,6 +37,7 @@ use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_ormap::{Counter, Document, Policies, Value, Write, WriteGuard};
 use converge_orset::OrSet;
+use converge_sync::Replica;
 
 /// The timed part of each workload; its inputs are built before.
 #[allow(clippy::large_enum_variant)] // one value per run: its size does not matter
@@ -52,6 +56,7 @@ enum Work {
     DocWrites { batch: bool },
     DocCounter { batch: bool },
     StdSetAdd(Vec<String>),
+    DocDecodeMerge(Vec<u8>, Vec<u8>),
 }
 
 #[inline(never)]
@@ -107,6 +112,13 @@ fn run(work: Work) -> Box<dyn Any> {
             }
             Box::new(set)
         }
+        Work::DocDecodeMerge(a_bytes, b_bytes) => {
+            let doc = Document::decode(&a_bytes).expect("encoded above");
+            let mut replica = Replica::new(a, doc).expect("a fresh replica");
+            let other = Document::decode(&b_bytes).expect("encoded above");
+            let report = replica.merge_reporting(other, &Policies::new());
+            Box::new((replica, report))
+        }
         Work::LwwWrites => Box::new(lww_writes(1_000_000)),
         Work::GcounterIncrements => Box::new(gcounter_increments(1_000_000)),
         Work::PncounterIncrements => Box::new(pncounter_increments(1_000_000)),
@@ -129,6 +141,27 @@ fn run(work: Work) -> Box<dyn Any> {
             Box::new((doc, pending))
         }
     }
+}
+
+/// The encoding of 100,000 writes over 10,000 keys by `writer`, in one `write_all`.
+fn encoded_writes(writer: u64) -> Vec<u8> {
+    let policies = Policies::new();
+    let guard = WriteGuard {
+        writer: ReplicaId::new(writer),
+        policies: &policies,
+        if_match: None,
+    };
+    let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+    let mut doc = Document::new();
+    let writes = (0..100_000_usize).map(|i| {
+        (
+            vec![format!("k{}", i % 10_000)],
+            Write::Set(Value::Int(i as i64)),
+        )
+    });
+    doc.write_all(writes, &guard, &mut clock)
+        .expect("short paths and plain values are never refused");
+    doc.encode().expect("a plain document encodes")
 }
 
 /// Applies `writes` as the npm package does: in one `write_all` (`batch`), or one
@@ -189,6 +222,7 @@ fn main() {
         "doc_writes" => Work::DocWrites { batch: false },
         "doc_counter_change" => Work::DocCounter { batch: true },
         "doc_counter_writes" => Work::DocCounter { batch: false },
+        "doc_decode_merge" => Work::DocDecodeMerge(encoded_writes(1), encoded_writes(2)),
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
             eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_counter_change|doc_counter_writes|std_set_add");

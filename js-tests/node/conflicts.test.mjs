@@ -2,6 +2,7 @@
 // read() under every kind of field policy, and type conflicts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import util from 'node:util';
 import { assertCoded, assertSameBytes, converge, ids, metOf } from './helpers.mjs';
 
 const { LwwRegister, MvRegister, Document } = converge;
@@ -376,5 +377,49 @@ describe('Document conflicts and policies', () => {
     assert.equal(a.merge(c.encode()).concurrentWrites, 0, 'nothing new');
     assert.deepEqual(a.merge(b.encode()).changed, [], 'nothing new');
     assert.equal(a.metrics().conflicts, 6);
+  });
+
+  test("merge's report reads as a plain object: the same fields, values and output, parsed or not", () => {
+    const [a, b] = [new Document(ids.a), new Document(ids.b)];
+    a.set('x', 1);
+    b.set('x', 2);
+    b.set('y', 3);
+    const expected = {
+      changed: [['x'], ['y']],
+      concurrentWrites: 1,
+      byPath: [{ path: ['x'], writes: 1 }],
+      policies: [
+        { path: ['x'], pattern: '(default)', policy: 'lww', outcome: 'lastWriterWins', verdict: 'settled', ignored: 0 },
+      ],
+    };
+    const fresh = () => {
+      const c = new Document(ids.c);
+      c.merge(a.encode());
+      return c.merge(b.encode());
+    };
+    // Unread: keys, JSON, spread, structuredClone and inspect see the whole report.
+    assert.deepEqual(Object.keys(fresh()), Object.keys(expected));
+    assert.deepEqual(JSON.parse(JSON.stringify(fresh())), expected);
+    assert.deepStrictEqual({ ...fresh() }, expected);
+    assert.deepStrictEqual(structuredClone(fresh()), expected);
+    assert.match(util.inspect(fresh(), { depth: 4 }), /changed: \[ \[ 'x' \], \[ 'y' \] \]/);
+    assert.doesNotMatch(util.inspect(fresh()), /Getter/);
+    // Read: the same value on every read, and writable like any field.
+    const report = fresh();
+    assert.equal(report.changed, report.changed);
+    report.changed.push(['z']);
+    assert.deepEqual(report.changed, [['x'], ['y'], ['z']]);
+    report.concurrentWrites = 7;
+    assert.equal(report.concurrentWrites, 7);
+    assert.deepEqual(report.policies, expected.policies);
+    assert.deepStrictEqual(fresh(), expected);
+  });
+
+  test("merge's report keeps keys that JSON escapes, and keys it copies as they are", () => {
+    const keys = ['plain', 'a "quoted" key', 'back\\slash', 'tab\there', 'nul\u0000', 'é ü 字 🎉'];
+    const [a, b] = [new Document(ids.a), new Document(ids.b)];
+    for (const k of keys) a.set(['m', k], 1);
+    const report = b.merge(a.encode());
+    assert.deepEqual(report.changed, keys.map((k) => ['m', k]).sort((x, y) => Buffer.compare(Buffer.from(x[1]), Buffer.from(y[1]))));
   });
 });

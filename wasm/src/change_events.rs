@@ -125,7 +125,17 @@ impl ChangeEvents {
     /// Queues a change of `paths` for delivery (nothing if no one listens or
     /// nothing changed).
     pub(crate) fn changed(&self, paths: Vec<Vec<String>>, local: bool) {
-        if paths.is_empty() {
+        self.changed_with(paths.is_empty(), local, move || paths);
+    }
+
+    /// [`changed`](Self::changed) for paths borrowed (a merge report's): they are
+    /// copied only if someone listens.
+    pub(crate) fn changed_paths(&self, paths: &[Vec<String>], local: bool) {
+        self.changed_with(paths.is_empty(), local, || paths.to_vec());
+    }
+
+    fn changed_with(&self, empty: bool, local: bool, owned: impl FnOnce() -> Vec<Vec<String>>) {
+        if empty {
             return;
         }
         let schedule = {
@@ -135,7 +145,10 @@ impl ChangeEvents {
             if hub.listeners.is_empty() {
                 return;
             }
-            hub.queued.push(Change { paths, local });
+            hub.queued.push(Change {
+                paths: owned(),
+                local,
+            });
             !std::mem::replace(&mut hub.scheduled, true)
         };
         if schedule {

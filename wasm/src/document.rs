@@ -19,7 +19,23 @@ use crate::synced::Synced;
 use crate::value::{
     define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
 };
-use crate::write_policies::{if_match_of, report_js};
+use crate::write_policies::{if_match_of, report_js, report_json};
+
+// `merge` is `__mergeText` plus the glue's lazy report (wasm/npm/scripts/entries.mjs).
+#[wasm_bindgen(typescript_custom_section)]
+const MERGE_TS: &str = r#"
+export interface Document {
+  /**
+   * Joins a state or delta (bytes, or another `Document`) and reports what it
+   * changed and met, read under this document's policies: `{ changed: string[][],
+   * concurrentWrites, byPath: [{ path, writes }], policies: [{ path, pattern,
+   * policy, outcome, verdict, ignored }] }`. The report's fields are built when first
+   * read (a merge whose report is not read skips that work); they are plain,
+   * enumerable and writable, as on any object.
+   */
+  merge(other: Uint8Array | Document): MergeReport;
+}
+"#;
 
 /// What a JavaScript `Document` keeps beside its replica: the clock for its LWW writes
 /// and its field policies (local, read-time settings).
@@ -518,18 +534,14 @@ impl JsDocument {
         Ok(())
     }
 
-    /// Joins a state or delta (bytes, or another `Document`) and reports what it
-    /// changed and met, read under this document's policies: `{ changed: string[][],
-    /// concurrentWrites, byPath: [{ path, writes }], policies: [{ path, pattern,
-    /// policy, outcome, verdict, ignored }] }`.
-    #[wasm_bindgen(unchecked_return_type = "MergeReport")]
-    pub fn merge(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Document")] other: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    /// Internal to `merge()` (see MERGE_TS): joins a state or delta (bytes, or
+    /// another `Document`) and returns its merge report as JSON text, which the glue
+    /// (wasm/npm/scripts/entries.mjs) parses only when the report is first read.
+    #[wasm_bindgen(js_name = __mergeText, skip_typescript)]
+    pub fn merge_text(&mut self, other: JsValue) -> Result<String, JsValue> {
         let report = self.inner.merge_reporting(&other, &self.extras.policies)?;
-        self.extras.events.changed(report.changed.clone(), false);
-        Ok(report_js(&report).into())
+        self.extras.events.changed_paths(&report.changed, false);
+        Ok(report_json(&report))
     }
 
     /// Applies a sync message: returns the merge report (as `merge` does) with the
@@ -543,7 +555,7 @@ impl JsDocument {
         let (reply, report) = self
             .inner
             .receive_reporting(&bytes, &self.extras.policies)?;
-        self.extras.events.changed(report.changed.clone(), false);
+        self.extras.events.changed_paths(&report.changed, false);
         let object = report_js(&report);
         set_prop(
             &object,

@@ -61,6 +61,15 @@ fn outcome_name(field: &FieldOutcome) -> &'static str {
 /// plain data properties, as `define` makes): a merge of 10,000 concurrent keys made
 /// 100,000 property calls across the boundary, most of the merge's time.
 pub(crate) fn report_js(report: &MergeReport) -> Object {
+    // Valid JSON by construction: parsing it cannot fail.
+    js_sys::JSON::parse(&report_json(report))
+        .map(Object::from)
+        .unwrap_or_else(|_| Object::new())
+}
+
+/// The JSON text of [`report_js`]'s object (what `merge()`'s glue parses when the
+/// report is first read).
+pub(crate) fn report_json(report: &MergeReport) -> String {
     let mut json = String::with_capacity(64 + 24 * report.changed.len());
     json.push_str("{\"changed\":[");
     for (i, path) in report.changed.iter().enumerate() {
@@ -100,10 +109,7 @@ pub(crate) fn report_js(report: &MergeReport) -> Object {
         json.push('}');
     }
     json.push_str("]}");
-    // Valid JSON by construction: parsing it cannot fail.
-    js_sys::JSON::parse(&json)
-        .map(Object::from)
-        .unwrap_or_else(|_| Object::new())
+    json
 }
 
 fn comma(json: &mut String, index: usize) {
@@ -125,6 +131,12 @@ fn path_json(json: &mut String, path: &[String]) {
 /// and control characters need escapes).
 fn string_json(json: &mut String, text: &str) {
     json.push('"');
+    // Most keys need no escape: copied whole.
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        json.push_str(text);
+        json.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => json.push_str("\\\""),

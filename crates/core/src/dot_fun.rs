@@ -196,6 +196,9 @@ impl<'de, V: DeserializeOwned> Deserialize<'de> for DotFun<V> {
 
 struct FlatEntries<V>(PhantomData<V>);
 
+/// The most entries a decoded `DotFun` reserves room for before they are read.
+const MAX_RESERVED: usize = 64;
+
 impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
     type Value = DotFun<V>;
 
@@ -204,18 +207,24 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DotFun<V>, A::Error> {
-        let mut entries: Vec<(Dot, V)> = Vec::new();
+        // Sized for the triples the input holds (the hint never exceeds the bytes
+        // left), capped so that a long claimed length reserves little.
+        let hint = seq.size_hint().unwrap_or(0) / 3;
+        let mut entries: Vec<(Dot, V)> = Vec::with_capacity(hint.min(MAX_RESERVED));
         while let Some(dot) = next_dot(&mut seq)? {
             let value = seq
                 .next_element()?
                 .ok_or_else(|| serde::de::Error::custom("a dot is not followed by its value"))?;
             entries.push((dot, value));
         }
-        crate::sort_stable_by(&mut entries, |a, b| a.0.cmp(&b.0));
-        let before = entries.len();
-        entries.dedup_by(|a, b| a.0 == b.0);
-        if entries.len() != before {
-            return Err(serde::de::Error::custom("the same dot appears twice"));
+        // Encoders write dots in order: then there is nothing to sort, nor twice.
+        if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            crate::sort_stable_by(&mut entries, |a, b| a.0.cmp(&b.0));
+            let before = entries.len();
+            entries.dedup_by(|a, b| a.0 == b.0);
+            if entries.len() != before {
+                return Err(serde::de::Error::custom("the same dot appears twice"));
+            }
         }
         Ok(DotFun { entries })
     }
@@ -224,6 +233,41 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for FlatEntries<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    proptest! {
+        /// Decoding takes a fast path when the dots come in order: on any order, with
+        /// or without repeats, it equals the general path (sort, then refuse a repeat).
+        #[test]
+        fn decoding_in_order_or_not_equals_sorting(
+            triples in prop::collection::vec((1u64..4, 1u64..6, any::<u64>()), 0..12),
+            sort_first in any::<bool>(),
+        ) {
+            let mut triples = triples;
+            if sort_first {
+                triples.sort_by_key(|&(r, c, _)| (r, c));
+            }
+            let flat: Vec<u64> = triples.iter().flat_map(|&(r, c, v)| [r, c, v]).collect();
+            let bytes = crate::msgpack_encoder::to_msgpack(&flat).unwrap();
+            let decoded =
+                DotFun::<u64>::deserialize(&mut crate::msgpack_decoder::Decoder::new(&bytes));
+            let mut expected: Vec<(Dot, u64)> = triples
+                .iter()
+                .map(|&(r, c, v)| (Dot::new(ReplicaId::new(r), c), v))
+                .collect();
+            expected.sort_by_key(|e| e.0);
+            let repeats = expected.windows(2).any(|w| w[0].0 == w[1].0);
+            match decoded {
+                Ok(fun) => {
+                    prop_assert!(!repeats, "a repeated dot was accepted");
+                    let got: Vec<(Dot, u64)> = fun.iter().map(|(d, v)| (d, *v)).collect();
+                    prop_assert_eq!(got, expected);
+                }
+                Err(_) => prop_assert!(repeats, "dots without repeats were refused"),
+            }
+        }
+    }
 
     fn dot(c: u64) -> Dot {
         Dot::new(ReplicaId::new(1), c)

@@ -468,8 +468,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
         // The keys touched, each once: those holding a dot the other side has seen,
         // and those the other side carries too. (Each key once by its address in
         // this map: one set type for every map type, and no sort.)
-        let mut seen_keys: HashSet<usize, RandomState> = HashSet::default();
-        let mut touched: Vec<(&K, &S, Option<&S>)> = Vec::new();
+        // Sized for the keys both sides carry (at most the other side's count).
+        let both = other.entries.len().min(self.entries.len());
+        let mut seen_keys: HashSet<usize, RandomState> =
+            HashSet::with_capacity_and_hasher(both, RandomState::default());
+        let mut touched: Vec<(&K, &S, Option<&S>)> = Vec::with_capacity(both);
         for (hash, key, theirs) in other.entries.iter_hashed() {
             if let Some((key, ours)) = self.entries.find(hash, |k, _| k == key) {
                 if seen_keys.insert(std::ptr::from_ref(key) as usize) {

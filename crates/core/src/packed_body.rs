@@ -109,14 +109,14 @@ impl Walk {
         }
     }
 
-    /// The slot of the next token's place.
-    fn slot(&self) -> usize {
-        (self.place() >> 54) as usize % SLOTS
+    /// The slot of a place.
+    fn slot(place: u64) -> usize {
+        (place >> 54) as usize % SLOTS
     }
 
-    /// Moves past a token; `container` is its kind (map or not) and item count.
-    fn step(&mut self, container: Option<(bool, u32)>) -> Result<(), DecodeError> {
-        let place = self.place();
+    /// Moves past a token at `place` (the one [`place`](Self::place) gave for it);
+    /// `container` is its kind (map or not) and item count.
+    fn step(&mut self, place: u64, container: Option<(bool, u32)>) -> Result<(), DecodeError> {
         self.started = true;
         if let Some(top) = self.stack.last_mut() {
             top.index += 1;
@@ -202,7 +202,8 @@ pub(crate) fn pack(msgpack: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
         let start = msgpack.len() - decoder.remaining();
         let head = decoder.head()?;
         let end = msgpack.len() - decoder.remaining();
-        let slot = walk.slot();
+        let place = walk.place();
+        let slot = Walk::slot(place);
         let mut container = None;
         match head {
             Head::Uint(_) | Head::Int(_) => {
@@ -256,7 +257,7 @@ pub(crate) fn pack(msgpack: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
                 };
             }
         }
-        walk.step(container)?;
+        walk.step(place, container)?;
     }
     if decoder.remaining() != 0 {
         return Err(malformed("trailing bytes after the value"));
@@ -381,7 +382,8 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
         at: 0,
     };
     while !walk.done() {
-        let slot = walk.slot();
+        let place = walk.place();
+        let slot = Walk::slot(place);
         let first = reader.byte()?;
         let mut container = None;
         match first {
@@ -452,7 +454,7 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 walk.strings[slot] = (at, shared + rest_len);
             }
         }
-        walk.step(container)?;
+        walk.step(place, container)?;
     }
     if reader.at != packed.len() {
         return Err(malformed("trailing bytes after the value"));

@@ -208,8 +208,51 @@ impl Node {
         })
     }
 
-    /// Every live dot of this node's registers.
-    pub(crate) fn register_dots(&self) -> BTreeSet<Dot> {
+    /// [`read`](Self::read)'s outcome and count of counted writes, without building
+    /// the read, for the policies that ignore no write and need no resolver (none,
+    /// last-writer-wins, keep-siblings); `None` for the others, and if the node holds
+    /// no register.
+    pub(crate) fn outcome(&self, policy: Option<&Policy>) -> Option<(Outcome, usize)> {
+        let lww = self.get::<LwwRegister<Value>>();
+        let mv = self.get::<MvRegister<Value>>();
+        if lww.is_none() && mv.is_none() {
+            return None;
+        }
+        let policy = match policy {
+            Some(p) => p,
+            None if lww.is_some() => &Policy::LastWriterWins {
+                skew_tolerance_ms: 0,
+            },
+            None => &Policy::KeepSiblings,
+        };
+        if matches!(policy, Policy::Authority(_) | Policy::Resolve(_)) {
+            return None;
+        }
+        let counted = lww.map_or(0, |r| r.as_causal().store.len())
+            + mv.map_or(0, |r| r.as_causal().store.len());
+        let outcome = match (counted, policy) {
+            (0, _) => Outcome::Empty,
+            (1, _) => Outcome::Single,
+            (_, Policy::KeepSiblings) => Outcome::Siblings,
+            (_, Policy::LastWriterWins { skew_tolerance_ms }) => {
+                // No tolerance, no ambiguity: `read` finds no rival closer than 0 ms.
+                let ambiguous = *skew_tolerance_ms > 0
+                    && lww.is_some_and(|r| {
+                        matches!(r.read(*skew_tolerance_ms), LwwRead::Ambiguous { .. })
+                    });
+                if ambiguous {
+                    Outcome::Ambiguous
+                } else {
+                    Outcome::LastWriterWins
+                }
+            }
+            (_, Policy::Authority(_) | Policy::Resolve(_)) => return None,
+        };
+        Some((outcome, counted))
+    }
+
+    /// Every live dot of this node's registers, in order, each once.
+    pub(crate) fn register_dots(&self) -> Vec<Dot> {
         let mut dots = Vec::new();
         if let Some(r) = self.get::<LwwRegister<Value>>() {
             r.as_causal().store.collect_dots(&mut dots);
@@ -217,7 +260,11 @@ impl Node {
         if let Some(r) = self.get::<MvRegister<Value>>() {
             r.as_causal().store.collect_dots(&mut dots);
         }
-        dots.into_iter().collect()
+        // Each register's dots come in order: usually nothing to sort (and the shared
+        // sort brings no sorting code of its own into the wasm).
+        converge_core::sort_stable_by(&mut dots, Dot::cmp);
+        dots.dedup();
+        dots
     }
 }
 

@@ -419,12 +419,15 @@ impl<'de> Deserialize<'de> for Parts {
                     last = Some(kind);
                     let part = PartBox::deserialize_from(kind, &mut seq)?
                         .ok_or_else(|| de::Error::custom("a value kind lacks its store"))?;
-                    let mut dots = Vec::new();
-                    DotStore::collect_dots(&part, &mut dots);
-                    if dots.iter().any(|d| DotStore::contains_dot(&parts, *d)) {
-                        return Err(de::Error::custom(
-                            "the same dot appears in two kinds (one write cannot live in two places)",
-                        ));
+                    // The first kind (usually the only one) meets no other kind's dots.
+                    if !DotStore::is_empty(&parts) {
+                        let mut dots = Vec::new();
+                        DotStore::collect_dots(&part, &mut dots);
+                        if dots.iter().any(|d| DotStore::contains_dot(&parts, *d)) {
+                            return Err(de::Error::custom(
+                                "the same dot appears in two kinds (one write cannot live in two places)",
+                            ));
+                        }
                     }
                     parts.insert(kind, part);
                 }
@@ -582,10 +585,8 @@ impl converge_core::CountConflicts for Node {
     const MEETS_CONFLICTS: bool = true;
 
     fn conflicts_between(before: &Self, after: &Self) -> u64 {
-        let registers = converge_core::register_conflicts(
-            &before.register_dots().into_iter().collect::<Vec<_>>(),
-            &after.register_dots().into_iter().collect::<Vec<_>>(),
-        );
+        let registers =
+            converge_core::register_conflicts(&before.register_dots(), &after.register_dots());
         let empty = Document::new();
         let nested = match after.get::<Document>() {
             Some(map) => {

@@ -91,7 +91,11 @@ impl PolicyMetrics {
     /// Counts the policy outcomes of one merge.
     pub fn record_merge(&mut self, report: &MergeReport) {
         for field in &report.policies {
-            let counts = self.by_rule.entry(field.rule.clone()).or_default();
+            // The rule is copied only the first time it is counted.
+            let counts = match self.by_rule.get_mut(&field.rule) {
+                Some(counts) => counts,
+                None => self.by_rule.entry(field.rule.clone()).or_default(),
+            };
             match field.verdict {
                 Some(Verdict::Settled) => counts.settled += 1,
                 Some(Verdict::Review) => counts.review += 1,

@@ -7,12 +7,15 @@
 
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use converge_core::{CountConflicts, Lattice, ReplicaId};
+use converge_core::{register_conflicts, CountConflicts, Dot, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
-use converge_ormap::{Counter, Document, Flag, Node, Policies, Policy, Value};
+use converge_ormap::{
+    Counter, Document, FieldOutcome, FieldRead, Flag, Node, Policies, Policy, RuleKey, Value,
+    Verdict,
+};
 use converge_orset::OrSet;
 use proptest::prelude::*;
 use support::{keys_of, path, write, write_at, Write};
@@ -62,6 +65,66 @@ fn diff(a: &Document, b: &Document) -> Vec<Vec<String>> {
             fields(a.get_at(&keys)) != fields(b.get_at(&keys))
         })
         .collect()
+}
+
+/// The live register dots of `node`, in order.
+fn register_dots(node: Option<&Node>) -> Vec<Dot> {
+    let mut dots: Vec<Dot> = node
+        .map(|n| n.siblings().iter().map(|s| s.dot).collect())
+        .unwrap_or_default();
+    dots.sort_unstable();
+    dots.dedup();
+    dots
+}
+
+/// The general path the report's per-field findings must equal: every changed field's
+/// concurrent writes met (`register_conflicts` of its live dots before and after), and
+/// its full `read` under its policy compared before and after.
+fn reference_outcomes(
+    before: &Document,
+    after: &Document,
+    changed: &[Vec<String>],
+    policies: &Policies,
+) -> (BTreeMap<Vec<String>, usize>, Vec<FieldOutcome>) {
+    let mut by_path = BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for path in changed {
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let (was, now) = (before.get_at(&keys), after.get_at(&keys));
+        let met = register_conflicts(&register_dots(was), &register_dots(now)) as usize;
+        if met > 0 {
+            by_path.insert(path.clone(), met);
+        }
+        let policy = policies.get(path);
+        let Some(read) = now.and_then(|n| n.read(policy)) else {
+            continue;
+        };
+        let ignored_dots = |r: Option<&FieldRead>| -> BTreeSet<Dot> {
+            r.map(|r| r.ignored.iter().map(|s| s.dot).collect())
+                .unwrap_or_default()
+        };
+        let old = was.and_then(|n| n.read(policy));
+        let ignored = ignored_dots(Some(&read))
+            .difference(&ignored_dots(old.as_ref()))
+            .count();
+        let verdict = (met > 0 && read.siblings.len() > 1).then(|| {
+            if read.outcome.needs_attention() {
+                Verdict::Review
+            } else {
+                Verdict::Settled
+            }
+        });
+        if verdict.is_some() || ignored > 0 {
+            outcomes.push(FieldOutcome {
+                path: path.clone(),
+                rule: RuleKey::of(path, now, policies),
+                outcome: read.outcome,
+                verdict,
+                ignored,
+            });
+        }
+    }
+    (by_path, outcomes)
 }
 
 fn policies() -> Policies {
@@ -115,6 +178,9 @@ proptest! {
                 for field in &report.policies {
                     prop_assert!(report.changed.contains(&field.path));
                 }
+                let (by_path, outcomes) = reference_outcomes(x, &whole, &report.changed, &policies);
+                prop_assert_eq!(&report.by_path, &by_path);
+                prop_assert_eq!(&report.policies, &outcomes);
             }
         }
     }
