@@ -51,8 +51,8 @@ pub struct Replica<T> {
     hint_is_stale: bool,
     state: T,
     next_seq: u64,
-    /// `(sequence number, delta)`: local writes and the news received from peers.
-    buffer: VecDeque<(u64, T)>,
+    /// Local writes and the news received from peers, by sequence number.
+    buffer: VecDeque<Buffered<T>>,
     peers: BTreeMap<ReplicaId, Peer>,
     /// The counters, made by the first event counted (a replica that only writes
     /// locally, as most documents in a list do, counts nothing and holds none).
@@ -76,6 +76,16 @@ pub struct Replica<T> {
     keep_buffer_from: u64,
 }
 
+/// A buffered delta: its sequence number, the delta, and the peer session it came
+/// from.
+struct Buffered<T> {
+    seq: u64,
+    delta: T,
+    /// `(peer, its epoch)` when the delta is news a peer sent (that session holds
+    /// it, so it is not sent back to it); `None` for local writes and merges.
+    origin: Option<(ReplicaId, u64)>,
+}
+
 /// What `metrics()` reads before anything was counted.
 static NO_METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
 
@@ -85,6 +95,12 @@ static NO_DEAD_LETTERS: LazyLock<DeadLetters> = LazyLock::new(DeadLetters::defau
 /// How much larger than an interval a stale size of the state may be for the state to
 /// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
 const MEASURE_RATIO: usize = 64;
+
+/// How many sequence numbers a peer may lag behind, in what it confirmed it holds
+/// of ours, while all it lacks is its own deltas (which are not sent back): beyond
+/// this, an empty interval tells it it holds everything, so its sync token stays
+/// recent and a restart of it resumes with few deltas (see `Peer::confirmed`).
+const UNCONFIRMED_OWN_MAX: u64 = 32;
 
 /// A clock that reads 0, for replicas that were given none.
 fn no_clock() -> u64 {
@@ -272,13 +288,19 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     fn push(&mut self, delta: T) -> u64 {
+        self.push_from(delta, None)
+    }
+
+    /// Buffers `delta` (from `origin`, see [`Buffered::origin`]) under the next
+    /// sequence number.
+    fn push_from(&mut self, delta: T, origin: Option<(ReplicaId, u64)>) -> u64 {
         if self.sequenced_externally {
             // Joined already; buffered when it comes back at its position.
             self.hint_is_stale = true;
             return self.next_seq;
         }
         let seq = self.next_seq;
-        self.buffer.push_back((seq, delta));
+        self.buffer.push_back(Buffered { seq, delta, origin });
         self.hint_is_stale = true;
         self.next_seq += 1;
         self.collect_garbage();
@@ -332,17 +354,38 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let fallback = match acked {
             Some(a) if a >= limit => return Ok(None),
             Some(a) if a >= first_buffered => {
+                // Everything from `a` on but what came from the peer's current session,
+                // which holds it (no echo). A session of the peer that restarted from
+                // bytes saved before it sent a delta is another session, and gets it;
+                // how its acks are judged meanwhile: `Peer::change_session`.
+                let status = self.peers.get(&peer);
+                let own = status.and_then(|p| p.session).map(|s| (peer, s));
+                // Where the peer's hold of ours continues: between it and `a` lies
+                // only what came from it (`Peer::confirmed`).
+                let from = status.and_then(|p| p.confirmed).map_or(a, |c| c.min(a));
                 let mut interval = T::default();
-                // Everything from `a` on, what came from the peer itself included: it
-                // may have restarted from bytes saved before it sent it, and its ack
-                // must hold for whichever of its sessions sends it.
-                for (_, delta) in self.buffer.iter().filter(|(s, _)| *s >= a && *s < limit) {
-                    interval.join(delta.clone());
+                let mut own_left_out = false;
+                let mut others = 0usize;
+                for b in self.buffer.iter().filter(|b| b.seq >= a && b.seq < limit) {
+                    if own.is_some() && b.origin == own {
+                        own_left_out = true;
+                    } else {
+                        interval.join(b.delta.clone());
+                        others += 1;
+                    }
                 }
+                if own_left_out && others == 0 && limit - from <= UNCONFIRMED_OWN_MAX {
+                    // The interval is all the peer's own: its session holds it.
+                    self.peers.entry(peer).or_default().acked = Some(limit);
+                    self.collect_garbage();
+                    return Ok(None);
+                }
+                let left_out = own_left_out || from < a;
                 let bytes = self.wrap(Body::Delta {
-                    from: a,
+                    from,
                     to: limit,
                     delta: interval,
+                    for_session: own.filter(|_| left_out).map(|(_, session)| session),
                 })?;
                 // Measure the state only when the interval might rival it.
                 let rivals_state = bytes.len() * 2 > self.full_len_hint;
@@ -376,6 +419,29 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.metrics_mut().full_states_sent += 1;
         self.metrics_mut().bytes_sent += bytes.len() as u64;
         Ok(Some(bytes))
+    }
+
+    /// Whether the deltas `peer` has not acknowledged include some that came from its
+    /// current session, which [`message_for`](Self::message_for) leaves out (the
+    /// peer holds them): then its message differs from that of another peer that
+    /// acknowledged as much. `false` for a peer that acknowledged nothing (it gets the
+    /// full state).
+    pub fn holds_own_deltas_for(&self, peer: ReplicaId) -> bool {
+        let Some(status) = self.peers.get(&peer) else {
+            return false;
+        };
+        let (Some(acked), Some(session)) = (status.acked, status.session) else {
+            return false;
+        };
+        if status.confirmed != Some(acked) {
+            return true;
+        }
+        let own = Some((peer, session));
+        self.buffer
+            .iter()
+            .rev()
+            .take_while(|b| b.seq >= acked)
+            .any(|b| b.origin == own)
     }
 
     fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
@@ -435,14 +501,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// with no acknowledgement get the full state anyway), and the oldest beyond the
     /// buffer limit.
     fn collect_garbage(&mut self) {
+        // What a peer confirmed, not what it acked: its own deltas it has not
+        // confirmed stay, so a restart of it from older bytes resumes with a delta.
         let low = self
             .peers
             .values()
-            .filter_map(|p| p.acked)
+            .filter_map(|p| p.confirmed.or(p.acked))
             .min()
             .unwrap_or(self.next_seq)
             .min(self.keep_from());
-        while self.buffer.front().is_some_and(|(s, _)| *s < low) {
+        while self.buffer.front().is_some_and(|b| b.seq < low) {
             self.drop_oldest();
         }
         while self.buffer.len() > self.config.max_buffer {

@@ -56,7 +56,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             self.state.join(delta.clone());
         }
         let seq = position.max(self.next_seq);
-        self.buffer.push_back((seq, delta));
+        self.buffer.push_back(super::Buffered {
+            seq,
+            delta,
+            origin: None,
+        });
         self.hint_is_stale = true;
         self.next_seq = seq.saturating_add(1);
         self.collect_garbage();
@@ -82,7 +86,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub(super) fn first_buffered(&self) -> u64 {
         match self.sequenced_externally {
             true => self.complete_from,
-            false => self.buffer.front().map_or(self.next_seq, |(s, _)| *s),
+            false => self.buffer.front().map_or(self.next_seq, |b| b.seq),
         }
     }
 
@@ -110,8 +114,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// Drops the oldest buffered delta.
     pub(super) fn drop_oldest(&mut self) {
-        if let Some((seq, _)) = self.buffer.pop_front() {
-            self.complete_from = self.complete_from.max(seq.saturating_add(1));
+        if let Some(oldest) = self.buffer.pop_front() {
+            self.complete_from = self.complete_from.max(oldest.seq.saturating_add(1));
         }
     }
 
