@@ -1,11 +1,13 @@
 //! Fan-out: what each of a document's clients lacks, encoded once per position.
 //!
-//! `Replica::message_for(peer)` depends on the peer only through what it acked: peers
-//! at the same position get the same bytes (the hub's id and epoch, the interval from
-//! that position, or the full state when it acked nothing). After a write, most of a
-//! busy document's clients sit at the same position, so a [`Fanout`] encodes each
-//! position's message once and shares it (`Bytes`), instead of encoding the same
-//! delta once per connection.
+//! `Replica::message_for(peer)` depends on the peer through what it acked, and through
+//! what came from it: the interval leaves out the deltas the peer's own session sent
+//! (no echo). Peers at the same position with none of their own deltas in the interval
+//! get the same bytes (the hub's id and epoch, the interval from that position, or
+//! the full state when it acked nothing). After a write, most of a busy document's
+//! clients sit at the same position, so a [`Fanout`] encodes each position's message
+//! once and shares it (`Bytes`) among them, instead of encoding the same delta once
+//! per connection; the writers whose deltas the interval holds get their own.
 
 use std::collections::HashMap;
 
@@ -56,7 +58,8 @@ impl Fanout {
     }
 
     /// What `peer` lacks: `replica.message_for(peer)`, encoded once per position.
-    /// A peer the replica does not know yet gets its own `message_for`.
+    /// A peer the replica does not know yet, or whose own deltas the interval holds
+    /// (they are left out of its message only), gets its own `message_for`.
     pub(crate) fn message_for(
         &mut self,
         replica: &mut Replica<Document>,
@@ -65,6 +68,9 @@ impl Fanout {
         let Some(position) = self.positions.get(&peer).copied() else {
             return Ok(replica.message_for(peer)?.map(Outgoing::new));
         };
+        if replica.holds_own_deltas_for(peer) {
+            return Ok(replica.message_for(peer)?.map(Outgoing::new));
+        }
         if let Some(message) = self.by_position.get(&position) {
             return Ok(message.clone());
         }
