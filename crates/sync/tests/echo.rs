@@ -288,3 +288,41 @@ proptest! {
         }
     }
 }
+
+/// The traffic of a busy star: two writers and a reader on a hub, every write synced
+/// up and fanned out at once. Without echo the hub sends a writer only the other's
+/// writes (and a confirmation now and then), and the writers send the hub only their
+/// own.
+#[test]
+fn a_busy_star_sends_no_echo() {
+    let (mut a, mut b, mut c) = star();
+    let mut d = replica::<Set>(ReplicaId::new(0xd4));
+    sync_pair(&mut a, &mut d);
+    let start = |r: &Replica<Set>| r.metrics().bytes_sent;
+    let before = [start(&a), start(&b), start(&c), start(&d)];
+    let mut confirmations = 0;
+    for i in 0..100 {
+        let (writer, other) = match i % 2 {
+            0 => (&mut b, &mut c),
+            _ => (&mut c, &mut b),
+        };
+        write(writer, &format!("w{i}"));
+        deliver(writer.message_for(A).unwrap().unwrap(), &mut a, writer);
+        for r in [writer, other, &mut d] {
+            if let Some(m) = a.message_for(r.id()).unwrap() {
+                deliver(m, r, &mut a);
+            }
+            // At most a confirmation (an empty interval) now and then.
+            if let Some(m) = r.message_for(A).unwrap() {
+                assert!(!replica::<Set>(ReplicaId::new(77)).would_bring_news(&m).unwrap());
+                confirmations += 1;
+                deliver(m, &mut a, r);
+            }
+        }
+    }
+    let sent = [start(&a), start(&b), start(&c), start(&d)];
+    let total: u64 = sent.iter().zip(before).map(|(s, b)| s - b).sum();
+    eprintln!("a busy star, 100 writes: {total} bytes sent in all");
+    assert!(confirmations <= 10, "{confirmations} confirmations");
+    assert!(same_bytes(&a, &b) && same_bytes(&a, &c) && same_bytes(&a, &d));
+}
