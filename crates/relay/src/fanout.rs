@@ -192,6 +192,47 @@ mod tests {
         }
     }
 
+    /// A writer whose delta the interval holds gets its own message (without its
+    /// delta: here nothing), and the peers at its position still share one encoding
+    /// that carries the delta.
+    #[test]
+    fn a_writer_is_not_sent_its_own_delta_and_the_others_share_one() {
+        let mut hub = Replica::new(HUB, Document::new()).unwrap();
+        let mut peers: Vec<Replica<Document>> = (1..=3)
+            .map(|i| Replica::new(ReplicaId::new(i), Document::new()).unwrap())
+            .collect();
+        for p in &mut peers {
+            let hello = p.hello(HUB).unwrap();
+            let reply = deliver(&mut hub, &hello).unwrap();
+            let ack = deliver(p, &reply).unwrap();
+            deliver(&mut hub, &ack);
+        }
+        let writer = &mut peers[0];
+        writer.update(|doc, id| {
+            doc.update_at(&["n"], |n: &mut Counter| n.increment(id, 1))
+                .unwrap_or_default()
+        });
+        let m = writer.message_for(HUB).unwrap().unwrap();
+        let ack = deliver(&mut hub, &m).unwrap();
+        deliver(writer, &ack);
+        assert!(hub.holds_own_deltas_for(peers[0].id()));
+        let mut fanout = Fanout::new(&hub);
+        let ids: Vec<ReplicaId> = peers.iter().map(|p| p.id()).collect();
+        let to_writer = fanout.message_for(&mut hub, ids[0]).unwrap();
+        assert_eq!(to_writer, None, "the writer was sent its own delta");
+        let to_b = fanout.message_for(&mut hub, ids[1]).unwrap().unwrap();
+        let to_c = fanout.message_for(&mut hub, ids[2]).unwrap().unwrap();
+        assert_eq!(
+            to_b.bytes.as_ptr(),
+            to_c.bytes.as_ptr(),
+            "one encoding, shared"
+        );
+        for p in &mut peers[1..] {
+            deliver(p, &to_b.bytes);
+            assert_eq!(p.state(), hub.state());
+        }
+    }
+
     #[test]
     fn peers_at_one_position_share_one_encoding() {
         let mut hub = Replica::new(HUB, Document::new()).unwrap();

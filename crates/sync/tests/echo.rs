@@ -74,7 +74,10 @@ fn a_peer_restarted_from_older_bytes_gets_its_own_delta_back() {
     assert!(!has(&b, "b1"));
     let reply = a.receive(&b.hello(A).unwrap()).unwrap().expect("b1, back");
     deliver(reply, &mut b, &mut a);
-    assert!(has(&b, "b1"), "the restarted B never got its lost write back");
+    assert!(
+        has(&b, "b1"),
+        "the restarted B never got its lost write back"
+    );
     sync_pair(&mut a, &mut b);
     assert!(same_bytes(&a, &b));
 }
@@ -96,11 +99,18 @@ fn an_interval_made_for_a_previous_session_is_not_claimed_by_the_next() {
     assert_eq!(parse(&in_flight).unwrap().kind, DELTA_FOR);
     let mut b = Replica::<Set>::restore(&saved).unwrap();
     let reply = b.receive(&in_flight).unwrap().expect("a hello");
-    assert_eq!(parse(&reply).unwrap().kind, HELLO, "the interval was claimed");
+    assert_eq!(
+        parse(&reply).unwrap().kind,
+        HELLO,
+        "the interval was claimed"
+    );
     assert!(has(&b, "c1") && !has(&b, "b1"));
     deliver(reply, &mut a, &mut b);
     sync_pair(&mut a, &mut b);
-    assert!(has(&b, "b1"), "the restarted B never got its lost write back");
+    assert!(
+        has(&b, "b1"),
+        "the restarted B never got its lost write back"
+    );
     assert!(same_bytes(&a, &b));
 }
 
@@ -120,8 +130,15 @@ fn a_lone_writer_is_confirmed_now_and_then() {
             deliver(m, &mut b, &mut a);
         }
     }
-    assert!((2..=4).contains(&sent), "{sent} confirmations for 100 writes");
-    assert!(a.buffer_depth() <= 40, "the hub buffers {}", a.buffer_depth());
+    assert!(
+        (2..=4).contains(&sent),
+        "{sent} confirmations for 100 writes"
+    );
+    assert!(
+        a.buffer_depth() <= 40,
+        "the hub buffers {}",
+        a.buffer_depth()
+    );
 }
 
 /// A step of a random star: client `c` writes, sends the hub what it lacks (`Up`),
@@ -240,7 +257,11 @@ impl Star {
 /// A delta interval `m` brings `to` news, or nothing at all (a confirmation).
 fn no_echo(m: &[u8], to: &Replica<Set>) -> Result<(), TestCaseError> {
     let header = parse(m).unwrap();
-    if header.is_delta() && replica::<Set>(ReplicaId::new(77)).would_bring_news(m).unwrap() {
+    if header.is_delta()
+        && replica::<Set>(ReplicaId::new(77))
+            .would_bring_news(m)
+            .unwrap()
+    {
         prop_assert!(
             to.would_bring_news(m).unwrap(),
             "an echo: {} brings {:?} nothing",
@@ -314,7 +335,9 @@ fn a_busy_star_sends_no_echo() {
             }
             // At most a confirmation (an empty interval) now and then.
             if let Some(m) = r.message_for(A).unwrap() {
-                assert!(!replica::<Set>(ReplicaId::new(77)).would_bring_news(&m).unwrap());
+                assert!(!replica::<Set>(ReplicaId::new(77))
+                    .would_bring_news(&m)
+                    .unwrap());
                 confirmations += 1;
                 deliver(m, &mut a, r);
             }
