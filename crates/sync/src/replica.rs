@@ -357,7 +357,8 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 // Everything from `a` on but what came from the peer's current session,
                 // which holds it (no echo). A session of the peer that restarted from
                 // bytes saved before it sent a delta is another session, and gets it;
-                // how its acks are judged meanwhile: `Peer::change_session`.
+                // and such an interval says which session it is for (wire kind 4), so
+                // no other session takes it as whole (receive.rs).
                 let status = self.peers.get(&peer);
                 let own = status.and_then(|p| p.session).map(|s| (peer, s));
                 // Where the peer's hold of ours continues: between it and `a` lies
