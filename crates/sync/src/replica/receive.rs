@@ -82,7 +82,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 self.metrics_mut().deltas_received += 1;
                 // An interval made for another session of ours left out what that
                 // session sent, which this one may lack: join it, but claim nothing.
-                let whole = for_session.is_none_or(|session| session == self.epoch);
+                let whole = for_session.map_or(true, |session| session == self.epoch);
                 let from = Some(from).filter(|_| whole);
                 self.apply(
                     sender,
