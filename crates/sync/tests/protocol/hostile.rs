@@ -8,7 +8,7 @@ use converge_orset::OrSet;
 use converge_sync::{Error, Replica, SyncToken};
 
 use crate::support::{
-    build, parse, rebuild, replica, same_bytes, snapshot, sync_pair, Header, A, ACK, B, C, DELTA,
+    build, parse, rebuild, replica, same_bytes, snapshot, sync_pair, Header, A, ACK, B, C,
     DELTA_FOR, FULL, HELLO,
 };
 
