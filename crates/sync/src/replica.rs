@@ -99,7 +99,7 @@ const MEASURE_RATIO: usize = 64;
 /// How many sequence numbers a peer may lag behind, in what it confirmed it holds
 /// of ours, while all it lacks is its own deltas (which are not sent back): beyond
 /// this, an empty interval tells it it holds everything, so its sync token stays
-/// recent and a restart of it resumes with few deltas (see `Peer::confirmed`).
+/// recent (see `Peer::confirmed`).
 const UNCONFIRMED_OWN_MAX: u64 = 32;
 
 /// A clock that reads 0, for replicas that were given none.
@@ -502,12 +502,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// with no acknowledgement get the full state anyway), and the oldest beyond the
     /// buffer limit.
     fn collect_garbage(&mut self) {
-        // What a peer confirmed, not what it acked: its own deltas it has not
-        // confirmed stay, so a restart of it from older bytes resumes with a delta.
         let low = self
             .peers
             .values()
-            .filter_map(|p| p.confirmed.or(p.acked))
+            .filter_map(|p| p.acked)
             .min()
             .unwrap_or(self.next_seq)
             .min(self.keep_from());
