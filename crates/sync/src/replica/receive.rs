@@ -52,6 +52,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let sender = message.sender;
         let peer = self.peers.entry(sender).or_default();
         peer.last_heard_ms = Some(now);
+        let same_session = peer.session == Some(message.epoch);
         match peer.session {
             Some(current) if current == message.epoch => {}
             Some(current) if incarnation(message.epoch) < incarnation(current) => {
@@ -113,8 +114,13 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 };
                 let resumes = self.sequenced_externally && acked.is_some();
                 let peer = self.peers.entry(sender).or_default();
-                peer.acked = acked;
                 peer.confirmed = acked;
+                // The same session still holds what it held: its own deltas past
+                // what it confirmed, counted acknowledged (and maybe collected).
+                peer.acked = match (acked, peer.acked) {
+                    (Some(have), Some(old)) if same_session => Some(have.max(old)),
+                    _ => acked,
+                };
                 // Its deltas continue what the session acknowledged (external.rs).
                 peer.resumed_session = resumes.then_some(message.epoch);
                 self.message_for(sender)?
