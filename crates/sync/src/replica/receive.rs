@@ -114,13 +114,18 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                 };
                 let resumes = self.sequenced_externally && acked.is_some();
                 let peer = self.peers.entry(sender).or_default();
-                peer.confirmed = acked;
-                // The same session still holds what it held: its own deltas past
-                // what it confirmed, counted acknowledged (and maybe collected).
-                peer.acked = match (acked, peer.acked) {
-                    (Some(have), Some(old)) if same_session => Some(have.max(old)),
+                // The same session still holds its own deltas past what it confirmed,
+                // counted acknowledged (and maybe collected since): keep them so when
+                // it holds all it confirmed (else a gap: resend from what it holds).
+                peer.acked = match (acked, peer.acked, peer.confirmed) {
+                    (Some(have), Some(old), Some(confirmed))
+                        if same_session && have >= confirmed =>
+                    {
+                        Some(have.max(old))
+                    }
                     _ => acked,
                 };
+                peer.confirmed = acked;
                 // Its deltas continue what the session acknowledged (external.rs).
                 peer.resumed_session = resumes.then_some(message.epoch);
                 self.message_for(sender)?
