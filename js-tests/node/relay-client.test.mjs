@@ -6,79 +6,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { converge } from './helpers.mjs';
+import { fakeSockets, manualClock, pump } from './fake-relay.mjs';
 
 const relay = await import(fileURLToPath(new URL('../../wasm/npm/dist/relay.js', import.meta.url)));
 const { RELAY_PEER_ID, backoffDelay, connect, memoryStore, persist } = relay;
 const { Document } = converge;
 
-/** A manual clock: timers fire only when the test says so. */
-function manualClock() {
-  const clock = {
-    now: 0,
-    timers: [],
-    setTimer: (fn, ms) => {
-      const timer = { fn, at: clock.now + ms, ms };
-      clock.timers.push(timer);
-      return timer;
-    },
-    clearTimer: (timer) => {
-      clock.timers = clock.timers.filter((t) => t !== timer);
-    },
-    /** Runs the next timer; returns its delay. */
-    fire() {
-      assert.ok(clock.timers.length > 0, 'a timer is due');
-      clock.timers.sort((a, b) => a.at - b.at);
-      const timer = clock.timers.shift();
-      clock.now = timer.at;
-      timer.fn();
-      return timer.ms;
-    },
-  };
-  return clock;
-}
-
-/** A fake WebSocket the test drives from the server's side. */
-function fakeSockets() {
-  const sockets = [];
-  class FakeSocket {
-    constructor(url) {
-      this.url = url;
-      this.sent = [];
-      this.closed = null;
-      sockets.push(this);
-    }
-    send(bytes) {
-      this.sent.push(bytes);
-    }
-    close(code) {
-      this.closed = code;
-    }
-    serverOpen() {
-      this.onopen?.({});
-    }
-    serverSend(bytes) {
-      this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-    }
-    serverClose(code) {
-      this.onclose?.({ code });
-    }
-  }
-  return { FakeSocket, sockets };
-}
-
-/** Plays the relay's part: a hub replica with the relay's id answering every frame. */
-function pump(socket, hub) {
-  let moved = true;
-  while (moved) {
-    moved = false;
-    const frames = socket.sent.splice(0);
-    for (const frame of frames) {
-      moved = true;
-      const reply = hub.receive(frame).reply;
-      if (reply) socket.serverSend(reply);
-    }
-  }
-}
 
 describe('backoff', () => {
   test('full jitter: uniform below a ceiling that doubles from minDelayMs up to maxDelayMs', () => {

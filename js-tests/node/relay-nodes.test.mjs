@@ -10,79 +10,13 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { converge } from './helpers.mjs';
 import { buildRelay, cleanup, dataDir, haveRedis, startRedis, startRelay, until } from './relay-helpers.mjs';
+import { fakeSockets, manualClock, pump } from './fake-relay.mjs';
 
 const { RELAY_PEER_ID, connect } = await import(
   fileURLToPath(new URL('../../wasm/npm/dist/relay.js', import.meta.url))
 );
 const { Document } = converge;
 
-/** A manual clock: timers fire only when the test says so. */
-function manualClock() {
-  const clock = {
-    now: 0,
-    timers: [],
-    setTimer: (fn, ms) => {
-      const timer = { fn, at: clock.now + ms, ms };
-      clock.timers.push(timer);
-      return timer;
-    },
-    clearTimer: (timer) => {
-      clock.timers = clock.timers.filter((t) => t !== timer);
-    },
-    /** Runs the next timer; returns its delay. */
-    fire() {
-      assert.ok(clock.timers.length > 0, 'a timer is due');
-      clock.timers.sort((a, b) => a.at - b.at);
-      const timer = clock.timers.shift();
-      clock.now = timer.at;
-      timer.fn();
-      return timer.ms;
-    },
-  };
-  return clock;
-}
-
-/** A fake WebSocket class recording every socket made (its URL, what was sent). */
-function fakeSockets() {
-  const sockets = [];
-  class FakeSocket {
-    constructor(url) {
-      this.url = url;
-      this.sent = [];
-      this.closed = null;
-      sockets.push(this);
-    }
-    send(bytes) {
-      this.sent.push(bytes);
-    }
-    close(code) {
-      this.closed = code;
-    }
-    serverOpen() {
-      this.onopen?.({});
-    }
-    serverSend(bytes) {
-      this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-    }
-    serverClose(code) {
-      this.onclose?.({ code });
-    }
-  }
-  return { FakeSocket, sockets };
-}
-
-/** Plays a relay node's part: `hub` answers every frame the client sent on `socket`. */
-function pump(socket, hub) {
-  let moved = true;
-  while (moved) {
-    moved = false;
-    for (const frame of socket.sent.splice(0)) {
-      moved = true;
-      const reply = hub.receive(frame).reply;
-      if (reply) socket.serverSend(reply);
-    }
-  }
-}
 
 const nodes = ['ws://n1/v1/docs/d', 'ws://n2/v1/docs/d', 'ws://n3/v1/docs/d'];
 

@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
+use external::ExternalSequence;
 
 use crate::config::Config;
 use crate::durable_writer::Durability;
@@ -65,15 +66,10 @@ pub struct Replica<T> {
     /// Whether local writes wait for their save before they are sent
     /// (durable_writer.rs).
     durable: Durability,
-    /// Whether sequence numbers come from outside (external.rs): then local joins
-    /// are not buffered, only what [`buffer_at`](Self::buffer_at) is given.
-    sequenced_externally: bool,
-    /// When sequenced externally: the buffer holds every log entry from this
-    /// sequence number on (positions have gaps, so its front says less).
-    complete_from: u64,
-    /// When sequenced externally: the buffer keeps what is at or after this
-    /// sequence number even when every peer acknowledged it (external.rs).
-    keep_buffer_from: u64,
+    /// Set when sequence numbers come from outside (external.rs): then local joins
+    /// are not buffered, only what [`buffer_at`](Self::buffer_at) is given. Boxed:
+    /// only relay hubs have one, and a replica that has none pays one word.
+    external: Option<Box<ExternalSequence>>,
 }
 
 /// A buffered delta: its sequence number, the delta, and the peer session it came
@@ -126,9 +122,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             clock: Box::new(no_clock),
             dead_letters: None,
             durable: Durability::default(),
-            sequenced_externally: false,
-            complete_from: 0,
-            keep_buffer_from: 0,
+            external: None,
         })
     }
 
@@ -294,7 +288,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Buffers `delta` (from `origin`, see [`Buffered::origin`]) under the next
     /// sequence number.
     fn push_from(&mut self, delta: T, origin: Option<(ReplicaId, u64)>) -> u64 {
-        if self.sequenced_externally {
+        if self.external.is_some() {
             // Joined already; buffered when it comes back at its position.
             self.hint_is_stale = true;
             return self.next_seq;

@@ -446,8 +446,9 @@ export class RelayConnection {
     if (error && !this.#reason) this.#reason = `error: ${error?.code ?? error?.message ?? error}`;
     // Every close or failed attempt moves to the next relay node: a node that died
     // (or drains) is left at once. The hello there carries what the replica holds of
-    // the relay's deltas (its sync token); a node whose hub is another sync session
-    // answers with its full state once. One failure count across the nodes: the
+    // the relay's deltas (its sync token); nodes over one Redis share one sync session,
+    // so they answer with a delta; a node of another session (e.g. separate SQLite
+    // relays) answers with its full state once. One failure count across the nodes: the
     // breaker opens after `breakerThreshold` failed attempts in a row, wherever.
     this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
     // A relay restarting (1012) or a connection that worked is no failure of the

@@ -22,6 +22,17 @@ use converge_core::{Codec, CountConflicts, DeltaCrdt};
 
 use super::Replica;
 
+/// Where the buffer of a replica sequenced externally stands.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ExternalSequence {
+    /// The buffer holds every log entry from this sequence number on (positions
+    /// have gaps, so its front says less).
+    complete_from: u64,
+    /// The buffer keeps what is at or after this sequence number even when every
+    /// peer acknowledged it.
+    keep_buffer_from: u64,
+}
+
 impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Makes this replica speak for a session sequenced from outside: its epoch is
     /// `epoch` (shared by every replica of the session) and its next sequence number
@@ -30,10 +41,12 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// replica. See the module notes (external.rs) for what changes.
     pub fn sequenced_externally(mut self, epoch: u64, next: u64) -> Self {
         self.epoch = epoch;
-        self.sequenced_externally = true;
         self.buffer.clear();
         self.next_seq = next;
-        self.complete_from = next;
+        self.external = Some(Box::new(ExternalSequence {
+            complete_from: next,
+            keep_buffer_from: 0,
+        }));
         self
     }
 
@@ -47,7 +60,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// position means nothing: it is a [`merge`](Self::merge) (buffered, if news, at
     /// the replica's own next sequence number).
     pub fn buffer_at(&mut self, position: u64, delta: T) -> u64 {
-        if !self.sequenced_externally {
+        if self.external.is_none() {
             let seq = self.next_seq;
             self.merge(delta);
             return seq;
@@ -78,15 +91,17 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.buffer = std::collections::VecDeque::new();
         self.hint_is_stale = true;
         self.next_seq = self.next_seq.max(position.saturating_add(1));
-        self.complete_from = self.next_seq;
+        if let Some(external) = &mut self.external {
+            external.complete_from = self.next_seq;
+        }
     }
 
     /// The first sequence number from which the buffer holds every delta: a peer
     /// that acknowledged less gets the full state.
     pub(super) fn first_buffered(&self) -> u64 {
-        match self.sequenced_externally {
-            true => self.complete_from,
-            false => self.buffer.front().map_or(self.next_seq, |b| b.seq),
+        match &self.external {
+            Some(external) => external.complete_from,
+            None => self.buffer.front().map_or(self.next_seq, |b| b.seq),
         }
     }
 
@@ -97,7 +112,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// whole buffer is kept, up to the buffer limit. No effect on a replica of its own
     /// session.
     pub fn keep_buffer_from(&mut self, seq: u64) {
-        self.keep_buffer_from = seq;
+        if let Some(external) = &mut self.external {
+            external.keep_buffer_from = seq;
+        }
         self.collect_garbage();
     }
 
@@ -106,21 +123,23 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// [`keep_buffer_from`](Self::keep_buffer_from) set (peers of the other replicas
     /// of the session may come to resume); else none.
     pub(super) fn keep_from(&self) -> u64 {
-        match self.sequenced_externally {
-            true => self.keep_buffer_from,
-            false => u64::MAX,
+        match &self.external {
+            Some(external) => external.keep_buffer_from,
+            None => u64::MAX,
         }
     }
 
     /// Drops the oldest buffered delta.
     pub(super) fn drop_oldest(&mut self) {
         if let Some(oldest) = self.buffer.pop_front() {
-            self.complete_from = self.complete_from.max(oldest.seq.saturating_add(1));
+            if let Some(external) = &mut self.external {
+                external.complete_from = external.complete_from.max(oldest.seq.saturating_add(1));
+            }
         }
     }
 
     /// Whether this replica is [sequenced externally](Self::sequenced_externally).
     pub fn is_sequenced_externally(&self) -> bool {
-        self.sequenced_externally
+        self.external.is_some()
     }
 }

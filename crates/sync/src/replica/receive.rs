@@ -112,7 +112,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     Some((epoch, to)) if epoch == self.epoch => Some(to),
                     _ => None,
                 };
-                let resumes = self.sequenced_externally && acked.is_some();
+                let resumes = self.external.is_some() && acked.is_some();
                 let peer = self.peers.entry(sender).or_default();
                 // The same session still holds its own deltas past what it confirmed,
                 // counted acknowledged (and maybe collected since): keep them so when
@@ -150,7 +150,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             Body::Ack { epoch, to }
             | Body::Hello {
                 have: Some((epoch, to)),
-            } if *epoch == self.epoch && *to > self.next_seq && !self.sequenced_externally => {
+            } if *epoch == self.epoch && *to > self.next_seq && self.external.is_none() => {
                 return Err(Error::AckBeyondSent {
                     peer: message.sender,
                     seq: *to,
