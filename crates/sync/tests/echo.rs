@@ -7,7 +7,7 @@ mod support;
 
 use converge_core::ReplicaId;
 use converge_orset::OrSet;
-use converge_sync::Replica;
+use converge_sync::{Config, Replica};
 use proptest::prelude::*;
 use support::{deliver, parse, replica, same_bytes, sync_pair, A, B, C, DELTA_FOR, HELLO};
 
@@ -144,9 +144,13 @@ fn a_lone_writer_is_confirmed_now_and_then() {
 /// A step of a random star: client `c` writes, sends the hub what it lacks (`Up`),
 /// gets what it lacks from the hub (`Down`), or the hub's message for it is held in
 /// flight (`Hold`) and delivered later (`Release`), maybe to a later session; a
-/// client saves, crashes (restores its last save) or restarts cleanly.
+/// client saves, crashes (restores its last save) or restarts cleanly, or reconnects
+/// in the same session (`Reconnect`: a hello, as after a dropped socket); the hub
+/// restarts from its bytes (`HubRestart`).
 #[derive(Clone, Debug)]
 enum Step {
+    Reconnect(usize),
+    HubRestart,
     Write(usize),
     Up(usize),
     Down(usize),
@@ -167,6 +171,8 @@ fn step(restarts: bool) -> impl Strategy<Value = Step> {
         1 => c.clone().prop_map(Step::Release),
     ];
     let faults = prop_oneof![
+        c.clone().prop_map(Step::Reconnect),
+        Just(Step::HubRestart),
         c.clone().prop_map(Step::Save),
         c.clone().prop_map(Step::Crash),
         c.prop_map(Step::Clean),
@@ -182,6 +188,7 @@ const HUB: ReplicaId = ReplicaId::new(1000);
 
 struct Star {
     hub: Replica<Set>,
+    hub_config: Config,
     clients: Vec<Replica<Set>>,
     saved: Vec<Vec<u8>>,
     held: Vec<Option<Vec<u8>>>,
@@ -190,11 +197,16 @@ struct Star {
 
 impl Star {
     fn new() -> Self {
+        Self::with_hub(Config::default())
+    }
+
+    fn with_hub(hub_config: Config) -> Self {
         let clients: Vec<Replica<Set>> = (0..3)
             .map(|i| replica(ReplicaId::new(i as u64 + 1)))
             .collect();
         Star {
-            hub: replica(HUB),
+            hub: replica(HUB).with_config(hub_config.clone()),
+            hub_config,
             saved: clients.iter().map(|c| c.save().unwrap()).collect(),
             held: vec![None; 3],
             clients,
@@ -249,6 +261,18 @@ impl Star {
                 self.saved[c] = self.clients[c].save().unwrap();
                 self.clients[c] = Replica::restore(&self.saved[c]).unwrap();
             }
+            Step::Reconnect(c) => {
+                let hello = self.clients[c].hello(HUB).unwrap();
+                if let Some(reply) = self.hub.receive(&hello).unwrap() {
+                    deliver(reply, &mut self.clients[c], &mut self.hub);
+                }
+            }
+            Step::HubRestart => {
+                let bytes = self.hub.save().unwrap();
+                self.hub = Replica::restore(&bytes)
+                    .unwrap()
+                    .with_config(self.hub_config.clone());
+            }
         }
         Ok(())
     }
@@ -294,6 +318,29 @@ proptest! {
         for s in &steps {
             star.run(s, false)?;
         }
+        star.converges()?;
+    }
+
+    /// The same with a hub that buffers at most 3 deltas: older ones are dropped
+    /// (maybe a client's own, counted acknowledged, which it holds), and clients that
+    /// lack them get the full state.
+    #[test]
+    fn exchanges_with_a_small_hub_buffer_converge(
+        steps in proptest::collection::vec(step(true), 0..80),
+    ) {
+        let mut star = Star::with_hub(Config { max_buffer: 3, ..Config::default() });
+        for s in &steps {
+            star.run(s, false)?;
+        }
+        star.converges()?;
+    }
+}
+
+impl Star {
+    /// Once every client syncs with the hub (messages held are lost), all hold the
+    /// hub's state and nobody has anything left to send.
+    fn converges(&mut self) -> Result<(), TestCaseError> {
+        let star = self;
         for c in 0..3 {
             star.held[c] = None;
         }
@@ -303,10 +350,15 @@ proptest! {
             }
         }
         for c in 0..3 {
-            prop_assert!(same_bytes(&star.hub, &star.clients[c]), "client {} differs", c);
+            prop_assert!(
+                same_bytes(&star.hub, &star.clients[c]),
+                "client {} differs",
+                c
+            );
             prop_assert_eq!(star.hub.message_for(star.clients[c].id()).unwrap(), None);
             prop_assert_eq!(star.clients[c].message_for(HUB).unwrap(), None);
         }
+        Ok(())
     }
 }
 
