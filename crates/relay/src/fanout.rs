@@ -42,21 +42,14 @@ impl Outgoing {
 /// do not change: make a new one for every batch).
 #[derive(Debug, Default)]
 pub(crate) struct Fanout {
-    /// Every known peer's acked position (`None`: it acked nothing this session).
-    positions: HashMap<ReplicaId, Option<u64>>,
-    /// The message for each position already encoded (`None`: nothing to send).
+    /// The message for each acked position already encoded (`None`: nothing to
+    /// send). A peer's position is read when it is asked for (not every peer's at
+    /// the start: a fan-out to the few clients that just acked must not cost a read
+    /// of every peer of a busy document).
     by_position: HashMap<Option<u64>, Option<Outgoing>>,
 }
 
 impl Fanout {
-    /// A fan-out of `replica`'s current state to its peers.
-    pub(crate) fn new(replica: &Replica<Document>) -> Self {
-        Fanout {
-            positions: replica.peers().map(|(id, s)| (id, s.acked)).collect(),
-            by_position: HashMap::new(),
-        }
-    }
-
     /// What `peer` lacks: `replica.message_for(peer)`, encoded once per position.
     /// A peer the replica does not know yet, or whose own deltas the interval holds
     /// (they are left out of its message only), gets its own `message_for`.
@@ -65,7 +58,10 @@ impl Fanout {
         replica: &mut Replica<Document>,
         peer: ReplicaId,
     ) -> Result<Option<Outgoing>, converge_sync::Error> {
-        let Some(position) = self.positions.get(&peer).copied() else {
+        // (`message_for` changes only the acked position of the peer it is for, and
+        // only when the peer's own deltas are in its interval: such a peer does not
+        // share. So the positions read here are those of the fan-out's start.)
+        let Some(position) = replica.peer(peer).map(|status| status.acked) else {
             return Ok(replica.message_for(peer)?.map(Outgoing::new));
         };
         if replica.holds_own_deltas_for(peer) {
@@ -165,7 +161,7 @@ mod tests {
                     }
                 }
             }
-            let mut fanout = Fanout::new(&hub);
+            let mut fanout = Fanout::default();
             let shared: Vec<Option<Outgoing>> = peers
                 .iter()
                 .map(|p| fanout.message_for(&mut hub, p.id()).unwrap())
@@ -216,7 +212,7 @@ mod tests {
         let ack = deliver(&mut hub, &m).unwrap();
         deliver(writer, &ack);
         assert!(hub.holds_own_deltas_for(peers[0].id()));
-        let mut fanout = Fanout::new(&hub);
+        let mut fanout = Fanout::default();
         let ids: Vec<ReplicaId> = peers.iter().map(|p| p.id()).collect();
         let to_writer = fanout.message_for(&mut hub, ids[0]).unwrap();
         assert_eq!(to_writer, None, "the writer was sent its own delta");
@@ -246,7 +242,7 @@ mod tests {
         hub.receive(&m).unwrap();
         hub.add_peer(a);
         hub.add_peer(b);
-        let mut fanout = Fanout::new(&hub);
+        let mut fanout = Fanout::default();
         let for_a = fanout.message_for(&mut hub, a).unwrap().unwrap();
         let for_b = fanout.message_for(&mut hub, b).unwrap().unwrap();
         assert_eq!(

@@ -100,7 +100,7 @@ fn data_kind(bytes: &[u8]) -> Option<bool> {
 const MAX_BATCH: usize = 512;
 
 /// Whether fan-outs to this many connections or more share encodings (below it,
-/// collecting every peer's position costs more than it saves).
+/// a map of encodings by position costs more than it saves).
 const SHARED_FANOUT_MIN: usize = 8;
 
 struct Conn {
@@ -448,7 +448,7 @@ impl Hub {
     /// messages in flight (and room in its window) only news that came since its last
     /// message. Peers at one position share one encoding (fanout.rs).
     fn forward(&mut self, conns: &[ConnId]) {
-        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(|| Fanout::new(&self.replica));
+        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(Fanout::default);
         for id in conns {
             let Some(conn) = self.conns.get(id) else {
                 continue;
