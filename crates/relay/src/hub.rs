@@ -283,7 +283,8 @@ impl Hub {
         self.drop_conn(id);
     }
 
-    /// Applies `first` and the frames waiting behind it, commits their news, then
+    /// Applies `first` and the frames waiting behind it (and, once one brought news,
+    /// those that arrive within `Limits::commit_gather` of it), commits their news, then
     /// replies and forwards (replies to the frames before the first one with news go
     /// at once: they acknowledge only what is committed). An error means storage
     /// failed: nothing of the batch's news was acknowledged or forwarded.
@@ -298,6 +299,9 @@ impl Hub {
         let mut ready: Vec<ConnId> = Vec::new();
         let mut next = Some(first);
         let mut count = 0;
+        // Group commit: once the batch holds news, frames that arrive within the
+        // gather time of the first one with news join it (`Limits::commit_gather`).
+        let mut gather_until: Option<tokio::time::Instant> = None;
         while let Some(frame) = next.take() {
             if !self.conns.contains_key(&frame.conn) {
                 // Its join may be queued behind: joins are sent before any frame.
@@ -305,7 +309,12 @@ impl Hub {
                     self.control(c);
                 }
             }
+            let arrived = frame.arrived;
             self.apply(frame, &mut news, &mut replies, &mut ready)?;
+            if gather_until.is_none() && !news.is_empty() {
+                let gather = self.shared.limits.commit_gather;
+                gather_until = Some(tokio::time::Instant::from_std(arrived) + gather);
+            }
             if news.is_empty() {
                 // Nothing of this batch brought news yet: the replica holds only what
                 // is committed, so these replies (acks of frames that brought
@@ -315,7 +324,15 @@ impl Hub {
             }
             count += 1;
             if count < MAX_BATCH {
-                next = frames.try_recv().ok();
+                next = match (frames.try_recv().ok(), gather_until) {
+                    (Some(frame), _) => Some(frame),
+                    // Nothing queued: wait for more until the gather time is over.
+                    (None, Some(until)) => tokio::time::timeout_at(until, frames.recv())
+                        .await
+                        .ok()
+                        .flatten(),
+                    (None, None) => None,
+                };
             }
         }
         let news_count = news.len();
