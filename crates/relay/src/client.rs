@@ -12,9 +12,11 @@ use converge_sync::{MessageHead, MessageKind, Replica};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::debug;
 
+use crate::window::Window;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
 /// How a [`Client`] connects.
@@ -276,7 +278,7 @@ async fn run(inner: Arc<Inner>, urls: Vec<String>, options: ClientOptions) {
         }
         let Some(url) = urls.get(node) else { return };
         let connected = tokio::select! {
-            c = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true) => c,
+            c = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(socket_config()), true) => c,
             _ = stop.changed() => return,
         };
         match connected {
@@ -313,6 +315,72 @@ async fn run(inner: Arc<Inner>, urls: Vec<String>, options: ClientOptions) {
     }
 }
 
+/// The client's data messages to the relay awaiting their replies, on one socket.
+#[derive(Default)]
+struct Outbox {
+    /// Those in flight, at most the relay's window (a full state alone).
+    window: Window,
+    /// When the oldest one in flight was sent (or the last reply came: the replies
+    /// come in order, so a silence that long means the relay dropped one).
+    oldest: Option<tokio::time::Instant>,
+    /// Up to where (exclusive, our sequence numbers) what we sent reaches: a message
+    /// is sent only when the replica holds something beyond it.
+    sent_limit: Option<u64>,
+}
+
+impl Outbox {
+    fn sent(&mut self, full: bool, limit: u64) {
+        self.window.sent(full);
+        self.oldest.get_or_insert_with(tokio::time::Instant::now);
+        self.sent_limit = Some(self.sent_limit.map_or(limit, |s| s.max(limit)));
+    }
+
+    fn answered(&mut self) {
+        self.window.answered();
+        self.oldest = match self.window.is_empty() {
+            true => None,
+            false => Some(tokio::time::Instant::now()),
+        };
+    }
+}
+
+/// Up to where (exclusive) the replica may send the relay its deltas now: its next
+/// sequence number, less the writes a durable writer has not saved.
+fn send_limit(replica: &Replica<Document>) -> u64 {
+    let status = replica
+        .peers()
+        .find(|(id, _)| *id == RELAY_PEER_ID)
+        .map(|(_, status)| status);
+    let next = status.map_or(0, |s| s.acked.unwrap_or(0) + s.pending);
+    next.saturating_sub(replica.unsaved())
+}
+
+/// Whether `bytes` is a full state (it fills the relay's window alone).
+fn is_full_state(bytes: &[u8]) -> bool {
+    matches!(
+        MessageHead::read::<Document>(bytes).map(|h| h.kind),
+        Ok(MessageKind::Full)
+    )
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The socket's read buffer, bytes (it grows for larger frames). tungstenite zeroes
+/// up to this much of it on every read: its default of 128 KiB made that zeroing
+/// the largest item of a load-bench client process's profile (15% of its samples).
+const READ_BUFFER: usize = 4 << 10;
+
+/// How the client's WebSocket is set up: a small read buffer, as the relay's.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER)
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -334,26 +402,37 @@ async fn session(
         }
     };
     sink.send(Message::Binary(first.into())).await.map_err(ws)?;
-    // Flow control: at most one data message awaits its ack (see PROTOCOL.md); writes
-    // made meanwhile go together in the next one. An ack that never comes (a message
-    // the relay dropped) is given up on after a while and the interval resent.
-    let mut in_flight: Option<tokio::time::Instant> = None;
+    // Flow control (see PROTOCOL.md): up to the relay's window of data messages await
+    // their replies, and a message is sent whenever the replica holds something not
+    // sent on this socket yet (frames arrive in order: what is in flight is not sent
+    // again on every write). Replies that never come (a message the relay dropped)
+    // are given up on after a while and the interval resent.
+    let mut outbox = Outbox::default();
     loop {
-        if in_flight.is_some_and(|sent| sent.elapsed() > RESEND_AFTER) {
-            in_flight = None;
+        if outbox
+            .oldest
+            .is_some_and(|sent| sent.elapsed() > RESEND_AFTER)
+        {
+            outbox = Outbox::default();
         }
-        if in_flight.is_none() {
+        if outbox.window.has_room() {
             let outgoing = {
                 let mut replica = lock(&inner.replica);
-                replica.message_for(RELAY_PEER_ID)?
+                let limit = send_limit(&replica);
+                match outbox.sent_limit.is_some_and(|sent| limit <= sent) {
+                    true => None,
+                    false => replica.message_for(RELAY_PEER_ID)?.map(|m| (m, limit)),
+                }
             };
-            if let Some(bytes) = outgoing {
+            if let Some((bytes, limit)) = outgoing {
+                let full = is_full_state(&bytes);
                 sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
-                in_flight = Some(tokio::time::Instant::now());
+                outbox.sent(full, limit);
             }
         }
+        let resend_at = outbox.oldest.map(|sent| sent + RESEND_AFTER);
         tokio::select! {
-            _ = tokio::time::sleep(RESEND_AFTER), if in_flight.is_some() => {}
+            _ = sleep_until(resend_at) => {}
             _ = stop.changed() => {
                 let _ = sink.send(Message::Close(None)).await;
                 return Ok(true);
@@ -377,10 +456,14 @@ async fn session(
                     let mut replica = lock(&inner.replica);
                     let reply = replica.receive(&bytes)?;
                     match kind {
-                        Ok(MessageKind::Ack) => in_flight = None,
-                        // Our reply to a hello is data: it is the one in flight now.
+                        Ok(MessageKind::Ack) => outbox.answered(),
+                        // A hello answers one of ours (the relay found a gap); our reply
+                        // to it is data from where the relay stands, all we hold.
                         Ok(MessageKind::Hello) => {
-                            in_flight = reply.as_ref().map(|_| tokio::time::Instant::now());
+                            outbox.answered();
+                            if let Some(reply) = &reply {
+                                outbox.sent(is_full_state(reply), send_limit(&replica));
+                            }
                         }
                         _ => {}
                     }

@@ -1,11 +1,13 @@
 //! Fan-out: what each of a document's clients lacks, encoded once per position.
 //!
-//! `Replica::message_for(peer)` depends on the peer only through what it acked: peers
-//! at the same position get the same bytes (the hub's id and epoch, the interval from
-//! that position, or the full state when it acked nothing). After a write, most of a
-//! busy document's clients sit at the same position, so a [`Fanout`] encodes each
-//! position's message once and shares it (`Bytes`), instead of encoding the same
-//! delta once per connection.
+//! `Replica::message_for(peer)` depends on the peer through what it acked, and through
+//! what came from it: the interval leaves out the deltas the peer's own session sent
+//! (no echo). Peers at the same position with none of their own deltas in the interval
+//! get the same bytes (the hub's id and epoch, the interval from that position, or
+//! the full state when it acked nothing). After a write, most of a busy document's
+//! clients sit at the same position, so a [`Fanout`] encodes each position's message
+//! once and shares it (`Bytes`) among them, instead of encoding the same delta once
+//! per connection; the writers whose deltas the interval holds get their own.
 
 use std::collections::HashMap;
 
@@ -40,31 +42,31 @@ impl Outgoing {
 /// do not change: make a new one for every batch).
 #[derive(Debug, Default)]
 pub(crate) struct Fanout {
-    /// Every known peer's acked position (`None`: it acked nothing this session).
-    positions: HashMap<ReplicaId, Option<u64>>,
-    /// The message for each position already encoded (`None`: nothing to send).
+    /// The message for each acked position already encoded (`None`: nothing to
+    /// send). A peer's position is read when it is asked for (not every peer's at
+    /// the start: a fan-out to the few clients that just acked must not cost a read
+    /// of every peer of a busy document).
     by_position: HashMap<Option<u64>, Option<Outgoing>>,
 }
 
 impl Fanout {
-    /// A fan-out of `replica`'s current state to its peers.
-    pub(crate) fn new(replica: &Replica<Document>) -> Self {
-        Fanout {
-            positions: replica.peers().map(|(id, s)| (id, s.acked)).collect(),
-            by_position: HashMap::new(),
-        }
-    }
-
     /// What `peer` lacks: `replica.message_for(peer)`, encoded once per position.
-    /// A peer the replica does not know yet gets its own `message_for`.
+    /// A peer the replica does not know yet, or whose own deltas the interval holds
+    /// (they are left out of its message only), gets its own `message_for`.
     pub(crate) fn message_for(
         &mut self,
         replica: &mut Replica<Document>,
         peer: ReplicaId,
     ) -> Result<Option<Outgoing>, converge_sync::Error> {
-        let Some(position) = self.positions.get(&peer).copied() else {
+        // (`message_for` changes only the acked position of the peer it is for, and
+        // only when the peer's own deltas are in its interval: such a peer does not
+        // share. So the positions read here are those of the fan-out's start.)
+        let Some(position) = replica.peer(peer).map(|status| status.acked) else {
             return Ok(replica.message_for(peer)?.map(Outgoing::new));
         };
+        if replica.holds_own_deltas_for(peer) {
+            return Ok(replica.message_for(peer)?.map(Outgoing::new));
+        }
         if let Some(message) = self.by_position.get(&position) {
             return Ok(message.clone());
         }
@@ -159,7 +161,7 @@ mod tests {
                     }
                 }
             }
-            let mut fanout = Fanout::new(&hub);
+            let mut fanout = Fanout::default();
             let shared: Vec<Option<Outgoing>> = peers
                 .iter()
                 .map(|p| fanout.message_for(&mut hub, p.id()).unwrap())
@@ -186,6 +188,47 @@ mod tests {
         }
     }
 
+    /// A writer whose delta the interval holds gets its own message (without its
+    /// delta: here nothing), and the peers at its position still share one encoding
+    /// that carries the delta.
+    #[test]
+    fn a_writer_is_not_sent_its_own_delta_and_the_others_share_one() {
+        let mut hub = Replica::new(HUB, Document::new()).unwrap();
+        let mut peers: Vec<Replica<Document>> = (1..=3)
+            .map(|i| Replica::new(ReplicaId::new(i), Document::new()).unwrap())
+            .collect();
+        for p in &mut peers {
+            let hello = p.hello(HUB).unwrap();
+            let reply = deliver(&mut hub, &hello).unwrap();
+            let ack = deliver(p, &reply).unwrap();
+            deliver(&mut hub, &ack);
+        }
+        let writer = &mut peers[0];
+        writer.update(|doc, id| {
+            doc.update_at(&["n"], |n: &mut Counter| n.increment(id, 1))
+                .unwrap_or_default()
+        });
+        let m = writer.message_for(HUB).unwrap().unwrap();
+        let ack = deliver(&mut hub, &m).unwrap();
+        deliver(writer, &ack);
+        assert!(hub.holds_own_deltas_for(peers[0].id()));
+        let mut fanout = Fanout::default();
+        let ids: Vec<ReplicaId> = peers.iter().map(|p| p.id()).collect();
+        let to_writer = fanout.message_for(&mut hub, ids[0]).unwrap();
+        assert_eq!(to_writer, None, "the writer was sent its own delta");
+        let to_b = fanout.message_for(&mut hub, ids[1]).unwrap().unwrap();
+        let to_c = fanout.message_for(&mut hub, ids[2]).unwrap().unwrap();
+        assert_eq!(
+            to_b.bytes.as_ptr(),
+            to_c.bytes.as_ptr(),
+            "one encoding, shared"
+        );
+        for p in &mut peers[1..] {
+            deliver(p, &to_b.bytes);
+            assert_eq!(p.state(), hub.state());
+        }
+    }
+
     #[test]
     fn peers_at_one_position_share_one_encoding() {
         let mut hub = Replica::new(HUB, Document::new()).unwrap();
@@ -199,7 +242,7 @@ mod tests {
         hub.receive(&m).unwrap();
         hub.add_peer(a);
         hub.add_peer(b);
-        let mut fanout = Fanout::new(&hub);
+        let mut fanout = Fanout::default();
         let for_a = fanout.message_for(&mut hub, a).unwrap().unwrap();
         let for_b = fanout.message_for(&mut hub, b).unwrap().unwrap();
         assert_eq!(

@@ -100,7 +100,7 @@ fn data_kind(bytes: &[u8]) -> Option<bool> {
 const MAX_BATCH: usize = 512;
 
 /// Whether fan-outs to this many connections or more share encodings (below it,
-/// collecting every peer's position costs more than it saves).
+/// a map of encodings by position costs more than it saves).
 const SHARED_FANOUT_MIN: usize = 8;
 
 struct Conn {
@@ -283,7 +283,8 @@ impl Hub {
         self.drop_conn(id);
     }
 
-    /// Applies `first` and the frames waiting behind it, commits their news, then
+    /// Applies `first` and the frames waiting behind it (and, once one brought news,
+    /// those that arrive within `Limits::commit_gather` of it), commits their news, then
     /// replies and forwards (replies to the frames before the first one with news go
     /// at once: they acknowledge only what is committed). An error means storage
     /// failed: nothing of the batch's news was acknowledged or forwarded.
@@ -298,6 +299,9 @@ impl Hub {
         let mut ready: Vec<ConnId> = Vec::new();
         let mut next = Some(first);
         let mut count = 0;
+        // Group commit: once the batch holds news, frames that arrive within the
+        // gather time of the first one with news join it (`Limits::commit_gather`).
+        let mut gather_until: Option<tokio::time::Instant> = None;
         while let Some(frame) = next.take() {
             if !self.conns.contains_key(&frame.conn) {
                 // Its join may be queued behind: joins are sent before any frame.
@@ -305,7 +309,12 @@ impl Hub {
                     self.control(c);
                 }
             }
+            let arrived = frame.arrived;
             self.apply(frame, &mut news, &mut replies, &mut ready)?;
+            if gather_until.is_none() && !news.is_empty() {
+                let gather = self.shared.limits.commit_gather;
+                gather_until = Some(tokio::time::Instant::from_std(arrived) + gather);
+            }
             if news.is_empty() {
                 // Nothing of this batch brought news yet: the replica holds only what
                 // is committed, so these replies (acks of frames that brought
@@ -315,7 +324,15 @@ impl Hub {
             }
             count += 1;
             if count < MAX_BATCH {
-                next = frames.try_recv().ok();
+                next = match (frames.try_recv().ok(), gather_until) {
+                    (Some(frame), _) => Some(frame),
+                    // Nothing queued: wait for more until the gather time is over.
+                    (None, Some(until)) => tokio::time::timeout_at(until, frames.recv())
+                        .await
+                        .ok()
+                        .flatten(),
+                    (None, None) => None,
+                };
             }
         }
         let news_count = news.len();
@@ -448,7 +465,7 @@ impl Hub {
     /// messages in flight (and room in its window) only news that came since its last
     /// message. Peers at one position share one encoding (fanout.rs).
     fn forward(&mut self, conns: &[ConnId]) {
-        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(|| Fanout::new(&self.replica));
+        let mut shared = (conns.len() >= SHARED_FANOUT_MIN).then(Fanout::default);
         for id in conns {
             let Some(conn) = self.conns.get(id) else {
                 continue;

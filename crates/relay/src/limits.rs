@@ -19,6 +19,12 @@ pub struct Limits {
     pub idle_evict: Duration,
     /// Log entries after which the document is compacted into a snapshot.
     pub compact_every: u64,
+    /// How long the first message with news waits for others to share its commit
+    /// (group commit; 0: commit what is queued at once). Writes often come in bursts
+    /// (several clients answer one event), and a commit started right after another
+    /// waits on the disk far longer than one that takes the whole burst (measured:
+    /// 19-30 ms against 2-3 ms per commit on the load bench's bursts).
+    pub commit_gather: Duration,
 }
 
 impl Default for Limits {
@@ -31,6 +37,7 @@ impl Default for Limits {
             send_queue: 256,
             idle_evict: Duration::from_secs(30),
             compact_every: 1000,
+            commit_gather: Duration::from_millis(2),
         }
     }
 }

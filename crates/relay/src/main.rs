@@ -69,6 +69,10 @@ struct Args {
     /// Log entries between snapshots.
     #[arg(long, default_value_t = Limits::default().compact_every)]
     compact_every: u64,
+    /// Microseconds the first message with news waits for others to share its commit
+    /// (0: commit at once).
+    #[arg(long, default_value_t = 2_000)]
+    commit_gather_us: u64,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +131,7 @@ async fn run(args: Args) -> Result<(), converge_relay::Error> {
         send_queue: args.send_queue,
         idle_evict: Duration::from_secs(args.idle_evict_secs),
         compact_every: args.compact_every.max(1),
+        commit_gather: Duration::from_micros(args.commit_gather_us),
     };
     let mut config = RelayConfig::new(storage);
     config.auth = Auth::new(secret.as_deref().map(str::as_bytes), args.allow_anonymous);

@@ -109,7 +109,7 @@ impl<'de, T: Codec> Visitor<'de> for HeadVisitor<T> {
         let sender: ReplicaId = next(&mut seq, "sender")?;
         let epoch: u64 = next(&mut seq, "epoch")?;
         let kind = match next::<_, u8>(&mut seq, "kind")? {
-            0 => MessageKind::Delta,
+            0 | 4 => MessageKind::Delta,
             1 => MessageKind::Full,
             2 => MessageKind::Ack,
             3 => MessageKind::Hello,

@@ -6,6 +6,9 @@
 //!   kind 1  Full   to, state              the sender's whole state, as of sequence to
 //!   kind 2  Ack    epoch, to              "I have your deltas up to `to` of `epoch`"
 //!   kind 3  Hello  epoch, to | nil        "I have yours up to `to` of `epoch`", or nothing
+//!   kind 4  Delta  from, to, epoch, delta kind 0 without what came from the receiver's
+//!                                         session `epoch` (which holds it): only that
+//!                                         session may take it as the interval
 //! ```
 //!
 //! inside the envelope with tag `SyncMessage`. The type tag is the tag of the CRDT
@@ -22,8 +25,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// What one message says.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Body<T> {
-    /// The join of the sender's buffered deltas with sequence numbers `from..to`.
-    Delta { from: u64, to: u64, delta: T },
+    /// The join of the sender's buffered deltas with sequence numbers `from..to`;
+    /// with `for_session`, those that came from that session of the receiver are left
+    /// out (it holds them), so the interval is whole only for that session.
+    Delta {
+        from: u64,
+        to: u64,
+        delta: T,
+        for_session: Option<u64>,
+    },
     /// The sender's whole state, which includes everything up to sequence `to`.
     Full { to: u64, state: T },
     /// The sender has applied the receiver's deltas up to `to` of the receiver's `epoch`.
@@ -51,7 +61,13 @@ impl<T: Codec> Serialize for Wire<T> {
             body,
         } = &self.0;
         let fields = match body {
-            Body::Delta { .. } => 3,
+            Body::Delta {
+                for_session: None, ..
+            } => 3,
+            Body::Delta {
+                for_session: Some(_),
+                ..
+            } => 4,
             Body::Full { .. } | Body::Ack { .. } | Body::Hello { .. } => 2,
         };
         let mut seq = serializer.serialize_seq(Some(4 + fields))?;
@@ -59,10 +75,18 @@ impl<T: Codec> Serialize for Wire<T> {
         seq.serialize_element(sender)?;
         seq.serialize_element(epoch)?;
         match body {
-            Body::Delta { from, to, delta } => {
-                seq.serialize_element(&0u8)?;
+            Body::Delta {
+                from,
+                to,
+                delta,
+                for_session,
+            } => {
+                seq.serialize_element(&if for_session.is_some() { 4u8 } else { 0u8 })?;
                 seq.serialize_element(from)?;
                 seq.serialize_element(to)?;
+                if let Some(session) = for_session {
+                    seq.serialize_element(session)?;
+                }
                 seq.serialize_element(delta)?;
             }
             Body::Full { to, state } => {
@@ -133,9 +157,13 @@ impl<'de, T: Codec> Visitor<'de> for WireVisitor<T> {
         let epoch: u64 = next(&mut seq, "epoch")?;
         let kind: u8 = next(&mut seq, "kind")?;
         let body = match kind {
-            0 => Body::Delta {
+            0 | 4 => Body::Delta {
                 from: next(&mut seq, "interval start")?,
                 to: next(&mut seq, "interval end")?,
+                for_session: match kind {
+                    4 => Some(next(&mut seq, "session the interval is for")?),
+                    _ => None,
+                },
                 delta: next::<_, Payload<T>>(&mut seq, "delta")?.0,
             },
             1 => Body::Full {

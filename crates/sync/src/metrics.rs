@@ -39,8 +39,13 @@ pub struct Metrics {
 /// What a replica knows of one peer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerStatus {
-    /// Sequence number up to which the peer has acknowledged this replica's deltas
-    /// in its current session; `None` if it has not (it will get the full state).
+    /// Sequence number up to which the peer holds this replica's deltas, in its
+    /// current session: what it acknowledged, and past that the deltas that came from
+    /// that session itself (news this replica received from the peer, which it is not
+    /// sent back). Those are counted held without an ack, so `acked` may run ahead of
+    /// the peer's last ack, but only over deltas that came from the peer: a local write
+    /// `s` is below `acked` only once the peer acknowledged it. `None` if the peer
+    /// acknowledged nothing (it will get the full state).
     pub acked: Option<u64>,
     /// This replica's deltas the peer has not acknowledged yet.
     pub pending: u64,

@@ -11,6 +11,11 @@ pub(crate) struct Peer {
     /// Up to which sequence number (exclusive) the peer acknowledged our deltas, in
     /// our current epoch.
     pub(crate) acked: Option<u64>,
+    /// Up to where the peer itself acknowledged our deltas (its acks and hellos, in
+    /// our current epoch), which its hold of ours continues from. `acked` may be
+    /// further, past deltas that came from the peer's current session and were not
+    /// sent back (it holds them): everything between is the peer's own.
+    pub(crate) confirmed: Option<u64>,
     /// `(epoch, to)`: we hold the peer's deltas up to `to` of its session `epoch`.
     pub(crate) have: Option<(u64, u64)>,
     /// When the peer was last heard from (the replica's clock).

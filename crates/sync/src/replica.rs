@@ -52,8 +52,8 @@ pub struct Replica<T> {
     hint_is_stale: bool,
     state: T,
     next_seq: u64,
-    /// `(sequence number, delta)`: local writes and the news received from peers.
-    buffer: VecDeque<(u64, T)>,
+    /// Local writes and the news received from peers, by sequence number.
+    buffer: VecDeque<Buffered<T>>,
     peers: BTreeMap<ReplicaId, Peer>,
     /// The counters, made by the first event counted (a replica that only writes
     /// locally, as most documents in a list do, counts nothing and holds none).
@@ -72,6 +72,29 @@ pub struct Replica<T> {
     external: Option<Box<ExternalSequence>>,
 }
 
+/// A buffered delta: its sequence number, the delta, and the peer session it came
+/// from.
+struct Buffered<T> {
+    seq: u64,
+    delta: T,
+    /// `(peer, its epoch)` when the delta is news a peer sent (that session holds
+    /// it, so it is not sent back to it); `None` for local writes and merges.
+    origin: Option<(ReplicaId, u64)>,
+}
+
+/// Below which sequence number no buffered delta is needed: what every peer that
+/// acknowledged anything acknowledged (peers with no acknowledgement get the full
+/// state anyway; with none, `next_seq`), and at most `keep_from`.
+fn low_water(acked: impl Iterator<Item = Option<u64>>, next_seq: u64, keep_from: u64) -> u64 {
+    acked.flatten().min().unwrap_or(next_seq).min(keep_from)
+}
+
+/// Whether buffered delta `seq` (below `next_seq`) is below the
+/// [`low_water`] mark, stopping at the first peer that lacks it.
+fn below_low_water(seq: u64, mut acked: impl Iterator<Item = Option<u64>>, keep_from: u64) -> bool {
+    seq < keep_from && !acked.any(|a| a.is_some_and(|a| a <= seq))
+}
+
 /// What `metrics()` reads before anything was counted.
 static NO_METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
 
@@ -81,6 +104,12 @@ static NO_DEAD_LETTERS: LazyLock<DeadLetters> = LazyLock::new(DeadLetters::defau
 /// How much larger than an interval a stale size of the state may be for the state to
 /// be measured anew before the interval is sent (see `Replica::hint_is_stale`).
 const MEASURE_RATIO: usize = 64;
+
+/// How many sequence numbers a peer may lag behind, in what it confirmed it holds
+/// of ours, while all it lacks is its own deltas (which are not sent back): beyond
+/// this, an empty interval tells it it holds everything, so its sync token stays
+/// recent (see `Peer::confirmed`).
+const UNCONFIRMED_OWN_MAX: u64 = 32;
 
 /// A clock that reads 0, for replicas that were given none.
 fn no_clock() -> u64 {
@@ -266,13 +295,19 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     }
 
     fn push(&mut self, delta: T) -> u64 {
+        self.push_from(delta, None)
+    }
+
+    /// Buffers `delta` (from `origin`, see [`Buffered::origin`]) under the next
+    /// sequence number.
+    fn push_from(&mut self, delta: T, origin: Option<(ReplicaId, u64)>) -> u64 {
         if self.external.is_some() {
             // Joined already; buffered when it comes back at its position.
             self.hint_is_stale = true;
             return self.next_seq;
         }
         let seq = self.next_seq;
-        self.buffer.push_back((seq, delta));
+        self.buffer.push_back(Buffered { seq, delta, origin });
         self.hint_is_stale = true;
         self.next_seq += 1;
         self.collect_garbage();
@@ -295,18 +330,25 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// The known peers and what this replica knows of them.
     pub fn peers(&self) -> impl Iterator<Item = (ReplicaId, PeerStatus)> + '_ {
-        self.peers.iter().map(|(id, p)| {
-            let pending = match p.acked {
-                Some(acked) => self.next_seq.saturating_sub(acked),
-                None => self.next_seq,
-            };
-            let status = PeerStatus {
-                acked: p.acked,
-                pending,
-                last_heard_ms: p.last_heard_ms,
-            };
-            (*id, status)
-        })
+        self.peers.iter().map(|(id, p)| (*id, self.status(p)))
+    }
+
+    /// What this replica knows of `peer`, if it knows it (one of
+    /// [`peers`](Self::peers), found without reading the others).
+    pub fn peer(&self, peer: ReplicaId) -> Option<PeerStatus> {
+        self.peers.get(&peer).map(|p| self.status(p))
+    }
+
+    fn status(&self, p: &Peer) -> PeerStatus {
+        let pending = match p.acked {
+            Some(acked) => self.next_seq.saturating_sub(acked),
+            None => self.next_seq,
+        };
+        PeerStatus {
+            acked: p.acked,
+            pending,
+            last_heard_ms: p.last_heard_ms,
+        }
     }
 
     /// The message `peer` needs now, or `None` if it has acknowledged everything. The
@@ -326,17 +368,39 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let fallback = match acked {
             Some(a) if a >= limit => return Ok(None),
             Some(a) if a >= first_buffered => {
+                // Everything from `a` on but what came from the peer's current session,
+                // which holds it (no echo). A session of the peer that restarted from
+                // bytes saved before it sent a delta is another session, and gets it;
+                // and such an interval says which session it is for (wire kind 4), so
+                // no other session takes it as whole (receive.rs).
+                let status = self.peers.get(&peer);
+                let own = status.and_then(|p| p.session).map(|s| (peer, s));
+                // Where the peer's hold of ours continues: between it and `a` lies
+                // only what came from it (`Peer::confirmed`).
+                let from = status.and_then(|p| p.confirmed).map_or(a, |c| c.min(a));
                 let mut interval = T::default();
-                // Everything from `a` on, what came from the peer itself included: it
-                // may have restarted from bytes saved before it sent it, and its ack
-                // must hold for whichever of its sessions sends it.
-                for (_, delta) in self.buffer.iter().filter(|(s, _)| *s >= a && *s < limit) {
-                    interval.join(delta.clone());
+                let mut own_left_out = false;
+                let mut others = 0usize;
+                for b in self.buffer.iter().filter(|b| b.seq >= a && b.seq < limit) {
+                    if own.is_some() && b.origin == own {
+                        own_left_out = true;
+                    } else {
+                        interval.join(b.delta.clone());
+                        others += 1;
+                    }
                 }
+                if own_left_out && others == 0 && limit - from <= UNCONFIRMED_OWN_MAX {
+                    // The interval is all the peer's own: its session holds it.
+                    self.peers.entry(peer).or_default().acked = Some(limit);
+                    self.collect_garbage();
+                    return Ok(None);
+                }
+                let left_out = own_left_out || from < a;
                 let bytes = self.wrap(Body::Delta {
-                    from: a,
+                    from,
                     to: limit,
                     delta: interval,
+                    for_session: own.filter(|_| left_out).map(|(_, session)| session),
                 })?;
                 // Measure the state only when the interval might rival it.
                 let rivals_state = bytes.len() * 2 > self.full_len_hint;
@@ -370,6 +434,29 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         self.metrics_mut().full_states_sent += 1;
         self.metrics_mut().bytes_sent += bytes.len() as u64;
         Ok(Some(bytes))
+    }
+
+    /// Whether the deltas `peer` has not acknowledged include some that came from its
+    /// current session, which [`message_for`](Self::message_for) leaves out (the
+    /// peer holds them): then its message differs from that of another peer that
+    /// acknowledged as much. `false` for a peer that acknowledged nothing (it gets the
+    /// full state).
+    pub fn holds_own_deltas_for(&self, peer: ReplicaId) -> bool {
+        let Some(status) = self.peers.get(&peer) else {
+            return false;
+        };
+        let (Some(acked), Some(session)) = (status.acked, status.session) else {
+            return false;
+        };
+        if status.confirmed != Some(acked) {
+            return true;
+        }
+        let own = Some((peer, session));
+        self.buffer
+            .iter()
+            .rev()
+            .take_while(|b| b.seq >= acked)
+            .any(|b| b.origin == own)
     }
 
     fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
@@ -429,15 +516,19 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// with no acknowledgement get the full state anyway), and the oldest beyond the
     /// buffer limit.
     fn collect_garbage(&mut self) {
-        let low = self
-            .peers
-            .values()
-            .filter_map(|p| p.acked)
-            .min()
-            .unwrap_or(self.next_seq)
-            .min(self.keep_from());
-        while self.buffer.front().is_some_and(|(s, _)| *s < low) {
-            self.drop_oldest();
+        // Most calls (an ack from one of many peers) find a peer that has not acked
+        // the oldest delta and stop there; the low-water mark (every peer read) is
+        // computed only when something goes. A hub's peers ack each delta one by
+        // one: reading every peer on every ack cost it time in the square of its
+        // peers per delta.
+        let acked = || self.peers.values().map(|p| p.acked);
+        if let Some(front) = self.buffer.front() {
+            if below_low_water(front.seq, acked(), self.keep_from()) {
+                let low = low_water(acked(), self.next_seq, self.keep_from());
+                while self.buffer.front().is_some_and(|b| b.seq < low) {
+                    self.drop_oldest();
+                }
+            }
         }
         while self.buffer.len() > self.config.max_buffer {
             self.drop_oldest();
@@ -512,6 +603,25 @@ impl<T: fmt::Debug> fmt::Debug for Replica<T> {
 mod tests {
     use super::*;
     use converge_orset::OrSet;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The early-exit test of garbage collection says what comparing with the
+        /// low-water mark says.
+        #[test]
+        fn below_low_water_agrees_with_the_low_water_mark(
+            acked in proptest::collection::vec(proptest::option::of(0u64..20), 0..8),
+            seq in 0u64..20,
+            above in 1u64..5,
+            keep_from in prop_oneof![0u64..25, Just(u64::MAX)],
+        ) {
+            let next_seq = seq + above;
+            prop_assert_eq!(
+                below_low_water(seq, acked.iter().copied(), keep_from),
+                seq < low_water(acked.iter().copied(), next_seq, keep_from)
+            );
+        }
+    }
 
     /// A replica that only writes locally holds no metrics and no dead letters (each
     /// is made by its first use), and reads them as empty.

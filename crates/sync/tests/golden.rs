@@ -22,7 +22,7 @@ use converge_orset::OrSet;
 use converge_sync::testing::DecodedMessage;
 use converge_sync::{Error, Replica, SyncToken};
 
-use support::{parse, Header, A, ACK, B, C, DELTA, FULL, HELLO};
+use support::{parse, Header, A, ACK, B, C, DELTA, DELTA_FOR, FULL, HELLO};
 
 type Set = OrSet<String>;
 
@@ -109,6 +109,37 @@ fn sync_messages_are_pinned() {
         assert_eq!(decoded.encode().unwrap(), committed, "{name} re-encodes");
     }
     assert_eq!(header(&c.hello).epoch, epoch_b);
+}
+
+/// An interval made for one session of the receiver (kind 4): B writes "tea" and
+/// "coffee" and sends them to A; A writes "milk" and sends B the interval from what B
+/// confirmed, without B's coffee, for B's session.
+#[test]
+fn a_delta_for_one_session_is_pinned() {
+    let mut a = fixed(A, 0x0a0a_0a0a);
+    let mut b = fixed(B, 0x0b0b_0b0b);
+    b.update(|s, w| s.add(w, "tea".into()));
+    let full_b = b.message_for(A).unwrap().expect("A lacks the tea");
+    b.receive(&a.receive(&full_b).unwrap().expect("an ack"))
+        .unwrap();
+    let full_a = a.message_for(B).unwrap().expect("B has acked nothing");
+    a.receive(&b.receive(&full_a).unwrap().expect("an ack"))
+        .unwrap();
+    b.update(|s, w| s.add(w, "coffee".into()));
+    let coffee = b.message_for(A).unwrap().expect("A lacks the coffee");
+    b.receive(&a.receive(&coffee).unwrap().expect("an ack"))
+        .unwrap();
+    a.update(|s, w| s.add(w, "milk".into()));
+    let delta_for = a.message_for(B).unwrap().expect("B lacks the milk");
+    let epoch_b = header(&full_b).epoch;
+    let committed = check_golden_bytes(&vectors(), "message_delta_for", &delta_for).unwrap();
+    let h = header(&committed);
+    assert_eq!(
+        (h.kind, &h.numbers),
+        (DELTA_FOR, &vec![Some(1), Some(3), Some(epoch_b)])
+    );
+    let decoded = DecodedMessage::<Set>::decode(&committed).unwrap();
+    assert_eq!(decoded.encode().unwrap(), committed, "re-encodes");
 }
 
 #[test]

@@ -69,7 +69,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             self.state.join(delta.clone());
         }
         let seq = position.max(self.next_seq);
-        self.buffer.push_back((seq, delta));
+        self.buffer.push_back(super::Buffered {
+            seq,
+            delta,
+            origin: None,
+        });
         self.hint_is_stale = true;
         self.next_seq = seq.saturating_add(1);
         self.collect_garbage();
@@ -97,7 +101,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     pub(super) fn first_buffered(&self) -> u64 {
         match &self.external {
             Some(external) => external.complete_from,
-            None => self.buffer.front().map_or(self.next_seq, |(s, _)| *s),
+            None => self.buffer.front().map_or(self.next_seq, |b| b.seq),
         }
     }
 
@@ -127,9 +131,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// Drops the oldest buffered delta.
     pub(super) fn drop_oldest(&mut self) {
-        if let Some((seq, _)) = self.buffer.pop_front() {
+        if let Some(oldest) = self.buffer.pop_front() {
             if let Some(external) = &mut self.external {
-                external.complete_from = external.complete_from.max(seq.saturating_add(1));
+                external.complete_from = external.complete_from.max(oldest.seq.saturating_add(1));
             }
         }
     }

@@ -11,7 +11,8 @@ use converge_orset::OrSet;
 use converge_sync::{Config, Metrics, PeerStatus, Replica};
 
 use crate::support::{
-    deliver, parse, rebuild, replica, same_bytes, sync_pair, Synced, A, B, C, DELTA, FULL,
+    deliver, parse, rebuild, replica, same_bytes, sync_pair, Synced, A, B, C, DELTA, DELTA_FOR,
+    FULL,
 };
 
 type Set = OrSet<String>;
@@ -26,7 +27,11 @@ struct Seen {
 impl Seen {
     fn expected(&self) -> Metrics {
         let count = |ms: &[Vec<u8>], kind| {
-            ms.iter().filter(|m| parse(m).unwrap().kind == kind).count() as u64
+            let kind_of = |m: &Vec<u8>| match parse(m).unwrap().kind {
+                DELTA_FOR => DELTA,
+                other => other,
+            };
+            ms.iter().filter(|m| kind_of(m) == kind).count() as u64
         };
         let bytes = |ms: &[Vec<u8>]| ms.iter().map(|m| m.len() as u64).sum();
         Metrics {

@@ -18,6 +18,9 @@ pub(crate) const DELTA: u8 = 0;
 pub(crate) const FULL: u8 = 1;
 pub(crate) const ACK: u8 = 2;
 pub(crate) const HELLO: u8 = 3;
+/// A delta interval made for one session of the receiver (without what came from
+/// it): `[from, to, session]`.
+pub(crate) const DELTA_FOR: u8 = 4;
 
 /// What a message says, as far as the numbers go (the CRDT payload of a delta or
 /// full state is left as bytes).
@@ -27,8 +30,8 @@ pub(crate) struct Header {
     pub(crate) sender: u64,
     pub(crate) epoch: u64,
     pub(crate) kind: u8,
-    /// Delta: `[from, to]`; full: `[to]`; ack: `[epoch, to]`; hello: `[epoch, to]`
-    /// (`None` for nil).
+    /// Delta: `[from, to]`; full: `[to]`; ack: `[epoch, to]`; hello: `[epoch, to]`;
+    /// delta for a session: `[from, to, session]` (`None` for nil).
     pub(crate) numbers: Vec<Option<u64>>,
     /// The payload's MessagePack bytes (deltas and full states; empty otherwise).
     pub(crate) payload: Vec<u8>,
@@ -38,11 +41,17 @@ impl Header {
     pub(crate) fn kind_name(&self) -> &'static str {
         match self.kind {
             DELTA => "delta",
+            DELTA_FOR => "delta for a session",
             FULL => "full",
             ACK => "ack",
             HELLO => "hello",
             _ => "unknown",
         }
+    }
+
+    /// Whether it is a delta interval (of either kind).
+    pub(crate) fn is_delta(&self) -> bool {
+        matches!(self.kind, DELTA | DELTA_FOR)
     }
 
     pub(crate) fn number(&self, i: usize) -> Option<u64> {
@@ -105,6 +114,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Header> {
     let kind = read_uint(rest, &mut at)?? as u8;
     let count = match kind {
         DELTA | ACK | HELLO => 2,
+        DELTA_FOR => 3,
         FULL => 1,
         _ => 0,
     };
