@@ -190,34 +190,26 @@ impl Document {
             // authority policy ignores writes: any other field needs no read.
             let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
             // A policy that ignores nothing and needs no resolver is judged on the
-            // count of live writes alone (`Node::outcome`, equal to `read`'s).
-            let quick = now.filter(|_| reads).and_then(|n| n.outcome(policy));
-            if let Some((outcome, counted)) = quick {
-                if met > 0 && counted > 1 {
-                    let verdict = if outcome.needs_attention() {
-                        Verdict::Review
+            // count of live writes alone (`Node::outcome`, equal to `read`'s); any
+            // other reads the field. Either gives the outcome, the live writes, and
+            // the writes this merge made ignored.
+            let judged = now.filter(|_| reads).and_then(|n| match n.outcome(policy) {
+                Some((outcome, live)) => Some((outcome, live, 0)),
+                None => n.read(policy).map(|read| {
+                    let ignored = if read.ignored.is_empty() {
+                        0
                     } else {
-                        Verdict::Settled
+                        let old = was.and_then(|n| n.read(policy));
+                        ignored_dots(Some(&read))
+                            .difference(&ignored_dots(old.as_ref()))
+                            .count()
                     };
-                    report.policies.push(FieldOutcome {
-                        rule: RuleKey::of(&path, now, policies),
-                        path: path.clone(),
-                        outcome,
-                        verdict: Some(verdict),
-                        ignored: 0,
-                    });
-                }
-            } else if let Some(read) = now.filter(|_| reads).and_then(|n| n.read(policy)) {
-                let ignored = if read.ignored.is_empty() {
-                    0
-                } else {
-                    let old = was.and_then(|n| n.read(policy));
-                    ignored_dots(Some(&read))
-                        .difference(&ignored_dots(old.as_ref()))
-                        .count()
-                };
-                let verdict = (met > 0 && read.siblings.len() > 1).then(|| {
-                    if read.outcome.needs_attention() {
+                    (read.outcome, read.siblings.len(), ignored)
+                }),
+            });
+            if let Some((outcome, live, ignored)) = judged {
+                let verdict = (met > 0 && live > 1).then(|| {
+                    if outcome.needs_attention() {
                         Verdict::Review
                     } else {
                         Verdict::Settled
@@ -227,7 +219,7 @@ impl Document {
                     report.policies.push(FieldOutcome {
                         rule: RuleKey::of(&path, now, policies),
                         path: path.clone(),
-                        outcome: read.outcome,
+                        outcome,
                         verdict,
                         ignored,
                     });
