@@ -344,17 +344,6 @@ impl Outbox {
     }
 }
 
-/// Up to where (exclusive) the replica may send the relay its deltas now: its next
-/// sequence number, less the writes a durable writer has not saved.
-fn send_limit(replica: &Replica<Document>) -> u64 {
-    let status = replica
-        .peers()
-        .find(|(id, _)| *id == RELAY_PEER_ID)
-        .map(|(_, status)| status);
-    let next = status.map_or(0, |s| s.acked.unwrap_or(0) + s.pending);
-    next.saturating_sub(replica.unsaved())
-}
-
 /// Whether `bytes` is a full state (it fills the relay's window alone).
 fn is_full_state(bytes: &[u8]) -> bool {
     matches!(
@@ -418,7 +407,7 @@ async fn session(
         if outbox.window.has_room() {
             let outgoing = {
                 let mut replica = lock(&inner.replica);
-                let limit = send_limit(&replica);
+                let limit = replica.send_limit();
                 match outbox.sent_limit.is_some_and(|sent| limit <= sent) {
                     true => None,
                     false => replica.message_for(RELAY_PEER_ID)?.map(|m| (m, limit)),
@@ -462,15 +451,12 @@ async fn session(
                         Ok(MessageKind::Hello) => {
                             outbox.answered();
                             if let Some(reply) = &reply {
-                                outbox.sent(is_full_state(reply), send_limit(&replica));
+                                outbox.sent(is_full_state(reply), replica.send_limit());
                             }
                         }
                         _ => {}
                     }
-                    let acked = replica
-                        .peers()
-                        .find(|(id, _)| *id == RELAY_PEER_ID)
-                        .and_then(|(_, status)| status.acked);
+                    let acked = replica.peer(RELAY_PEER_ID).and_then(|status| status.acked);
                     if let Some(acked) = acked {
                         inner.acked.send_if_modified(|a| {
                             let newer = acked > *a;

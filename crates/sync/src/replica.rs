@@ -363,7 +363,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let acked = self.peers.entry(peer).or_default().acked;
         let first_buffered = self.first_buffered();
         // In durable mode, writes not yet saved wait (durable_writer.rs).
-        let limit = self.durable.send_limit(self.next_seq);
+        let limit = self.send_limit();
         // Whether the full state replaces an interval (counted once it is sent).
         let fallback = match acked {
             Some(a) if a >= limit => return Ok(None),

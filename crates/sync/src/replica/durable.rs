@@ -65,6 +65,14 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// durable mode, or when everything is saved). Counts sequence numbers, so news
     /// received after the first unsaved write counts too.
     pub fn unsaved(&self) -> u64 {
-        self.next_seq - self.durable.send_limit(self.next_seq)
+        self.next_seq - self.send_limit()
+    }
+
+    /// The sequence number (exclusive) up to which this replica's deltas may be sent
+    /// now: its next sequence number, less the writes a durable writer has not saved
+    /// ([`unsaved`](Self::unsaved)). A transport that remembers how far it sent has
+    /// nothing new to send while this is not past it.
+    pub fn send_limit(&self) -> u64 {
+        self.durable.send_limit(self.next_seq)
     }
 }
