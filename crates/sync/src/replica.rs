@@ -274,7 +274,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             return 0;
         }
         let clashes = converge_core::dot_value_clashes();
-        let conflicts = join(&mut self.state, other.clone());
+        // A replica with no peer (and sequence numbers of its own) drops a buffered
+        // delta at once: then `other` is joined as it is, not copied for the buffer
+        // (a copy of the whole incoming document for a merge of a full state).
+        let buffered = if self.external.is_none() && self.peers.is_empty() {
+            let conflicts = join(&mut self.state, other);
+            (conflicts, T::default())
+        } else {
+            (join(&mut self.state, other.clone()), other)
+        };
+        let (conflicts, other) = buffered;
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
         let seq = self.push(other);
