@@ -415,6 +415,25 @@ describe('Document conflicts and policies', () => {
     assert.deepStrictEqual(fresh(), expected);
   });
 
+  test("merge's report is its own merge's, read after later merges and after its document is freed", () => {
+    const [a, b, c] = [new Document(ids.a), new Document(ids.b), new Document(ids.c)];
+    a.set('x', 1);
+    b.set('x', 2);
+    c.set('y', 3);
+    const d = new Document(ids.d);
+    const first = d.merge(a.encode());
+    const second = d.merge(b.encode());
+    const third = d.merge(c.encode());
+    d.free();
+    // Read in another order than made, the last after the document is gone.
+    assert.deepEqual(third.changed, [['y']]);
+    assert.equal(third.concurrentWrites, 0);
+    assert.deepEqual(second.changed, [['x']]);
+    assert.deepEqual(second.byPath, [{ path: ['x'], writes: 1 }]);
+    assert.deepEqual(first, { changed: [['x']], concurrentWrites: 0, byPath: [], policies: [] });
+    for (const doc of [a, b, c]) doc.free();
+  });
+
   test("merge's report keeps keys that JSON escapes, and keys it copies as they are", () => {
     const keys = ['plain', 'a "quoted" key', 'back\\slash', 'tab\there', 'nul\u0000', 'é ü 字 🎉'];
     const [a, b] = [new Document(ids.a), new Document(ids.b)];
