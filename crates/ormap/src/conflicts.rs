@@ -254,17 +254,24 @@ impl Node {
     /// Every live dot of this node's registers, in order, each once.
     pub(crate) fn register_dots(&self) -> Vec<Dot> {
         let mut dots = Vec::new();
+        self.register_dots_into(&mut dots);
+        dots
+    }
+
+    /// [`register_dots`](Self::register_dots) into `dots` (emptied first), for a
+    /// caller that reads many nodes with one buffer.
+    pub(crate) fn register_dots_into(&self, dots: &mut Vec<Dot>) {
+        dots.clear();
         if let Some(r) = self.get::<LwwRegister<Value>>() {
-            r.as_causal().store.collect_dots(&mut dots);
+            r.as_causal().store.collect_dots(dots);
         }
         if let Some(r) = self.get::<MvRegister<Value>>() {
-            r.as_causal().store.collect_dots(&mut dots);
+            r.as_causal().store.collect_dots(dots);
         }
         // Each register's dots come in order: usually nothing to sort (and the shared
         // sort brings no sorting code of its own into the wasm).
-        converge_core::sort_stable_by(&mut dots, Dot::cmp);
+        converge_core::sort_stable_by(dots, Dot::cmp);
         dots.dedup();
-        dots
     }
 }
 
