@@ -182,7 +182,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// position, not the key: printing keys would link `Debug` for every key type,
     /// float formatting included, into the wasm build, about 11 KB gzip.)
     fn build(entries: impl IntoIterator<Item = (K, S)>) -> Result<Self, Option<usize>> {
-        let mut map = DotMap::default();
+        let entries = entries.into_iter();
+        let mut map = DotMap {
+            entries: SmallMap::with_capacity(entries.size_hint().0),
+            index: DotIndex::default(),
+        };
         let mut dots = 0;
         for (position, (key, store)) in entries.into_iter().enumerate() {
             if store.is_empty() {

@@ -215,6 +215,17 @@ impl<K, V> SmallMap<K, V> {
         }
     }
 
+    /// An empty map with room for `n` entries: a table at once when `n` is more than
+    /// a vector holds (a decoder's or a touched part's many keys, inserted without
+    /// the table growing and rehashing on the way).
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        if n > FEW {
+            SmallMap::Many(HashTable::with_capacity(n))
+        } else {
+            SmallMap::Empty
+        }
+    }
+
     /// Inserts an entry whose key is absent; returns its value.
     pub(crate) fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
         let table = match std::mem::take(self) {
@@ -376,10 +387,15 @@ mod tests {
 
     proptest::proptest! {
         /// Inline, few and table maps all behave as a `HashMap` does, through every
-        /// change of form (weak hashes, so entries of one hash meet in each form).
+        /// change of form (weak hashes, so entries of one hash meet in each form),
+        /// whatever room they were made with.
         #[test]
-        fn behaves_as_a_hash_map(ops in proptest::collection::vec((0u8..4, 0u8..24, 0u32..100), 0..80)) {
-            let mut map: SmallMap<String, u32> = SmallMap::default();
+        fn behaves_as_a_hash_map(
+            ops in proptest::collection::vec((0u8..4, 0u8..24, 0u32..100), 0..80),
+            capacity in 0usize..20,
+        ) {
+            // From empty, or from a table made with room (`with_capacity`).
+            let mut map: SmallMap<String, u32> = SmallMap::with_capacity(capacity);
             let mut model = std::collections::HashMap::new();
             for (op, key, value) in ops {
                 let key = "k".repeat(usize::from(key % 12)) + &key.to_string();
