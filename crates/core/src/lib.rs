@@ -106,5 +106,5 @@ pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;
-pub use sort_order::sort_stable_by;
+pub use sort_order::{sort_stable_by, stable_order};
 pub use version_vector::{Causality, VersionVector};

@@ -10,9 +10,10 @@
 use std::cmp::Ordering;
 
 /// The positions `0..len` in the order `compare` puts them, ties in position order.
-/// Not generic: one copy of the sort serves every caller.
+/// Not generic: one copy of the sort serves every caller (for a caller that sorts
+/// by values it keeps beside the items, with no reordering code of its own).
 #[inline(never)]
-fn stable_order(len: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
+pub fn stable_order(len: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
     order.sort_by(|&a, &b| compare(a, b));
     order

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use converge_core::{
-    register_conflicts, sort_stable_by, Causal, CausalContext, Dot, DotStore, Embeddable, Lattice,
+    register_conflicts, stable_order, Causal, CausalContext, Dot, DotStore, Embeddable, Lattice,
 };
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
@@ -115,20 +115,27 @@ pub(crate) fn union_field_paths(a: &Document, b: &Document, out: &mut Vec<Vec<St
     walk(a, b, &Document::new(), &mut Vec::new(), out);
 }
 
-/// `keys` in order. Each is sorted by its first eight bytes (as a big-endian number,
-/// zero-padded: the same order as the bytes') and only ties compare whole strings:
-/// most comparisons are of two numbers. (The shared sort: no sorting code of its own
-/// in the wasm.)
+/// `keys` in order. Each key's first eight bytes are read once as a number
+/// (big-endian, zero-padded: the same order as the bytes'), and two keys compare by
+/// those, by whole strings only on ties: most comparisons are of two numbers.
+/// (Through the shared sort: no sorting code of its own in the wasm.)
 fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
     fn prefix(key: &str) -> u64 {
-        let mut bytes = [0u8; 8];
         let head = &key.as_bytes()[..key.len().min(8)];
-        bytes[..head.len()].copy_from_slice(head);
-        u64::from_be_bytes(bytes)
+        let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
+        // (`checked_shl`: an empty key shifts by 64, and is 0.)
+        value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
-    let mut keyed: Vec<(u64, &String)> = keys.map(|k| (prefix(k), k)).collect();
-    sort_stable_by(&mut keyed, |x, y| x.0.cmp(&y.0).then_with(|| x.1.cmp(y.1)));
-    keyed.into_iter().map(|(_, k)| k).collect()
+    let keys: Vec<&String> = keys.collect();
+    let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
+    stable_order(keys.len(), &mut |a, b| {
+        prefixes[a]
+            .cmp(&prefixes[b])
+            .then_with(|| keys[a].cmp(keys[b]))
+    })
+    .into_iter()
+    .map(|at| keys[at])
+    .collect()
 }
 
 /// The sorted union of two sorted lists without common items.
