@@ -70,21 +70,24 @@ pub(crate) fn report_js(report: &MergeReport) -> Object {
 /// The JSON text of [`report_js`]'s object (what `merge()`'s glue parses when the
 /// report is first read).
 pub(crate) fn report_json(report: &MergeReport) -> String {
-    let mut json = String::with_capacity(64 + 24 * report.changed.len());
+    // Room for the usual report (short keys) at once, not grown by doubling.
+    let mut json = String::with_capacity(
+        64 + 16 * report.changed.len() + 40 * report.by_path.len() + 140 * report.policies.len(),
+    );
     json.push_str("{\"changed\":[");
     for (i, path) in report.changed.iter().enumerate() {
         comma(&mut json, i);
         path_json(&mut json, path);
     }
     json.push_str("],\"concurrentWrites\":");
-    json.push_str(&report.concurrent_writes.to_string());
+    number_json(&mut json, report.concurrent_writes);
     json.push_str(",\"byPath\":[");
     for (i, (path, writes)) in report.by_path.iter().enumerate() {
         comma(&mut json, i);
         json.push_str("{\"path\":");
         path_json(&mut json, path);
         json.push_str(",\"writes\":");
-        json.push_str(&writes.to_string());
+        number_json(&mut json, *writes);
         json.push('}');
     }
     json.push_str("],\"policies\":[");
@@ -105,11 +108,27 @@ pub(crate) fn report_json(report: &MergeReport) -> String {
             None => "null",
         });
         json.push_str(",\"ignored\":");
-        json.push_str(&field.ignored.to_string());
+        number_json(&mut json, field.ignored);
         json.push('}');
     }
     json.push_str("]}");
     json
+}
+
+/// `n` in decimal, written in place (no `to_string`: no allocation and no formatting
+/// machinery for each of a large report's numbers).
+fn number_json(json: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    json.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 fn comma(json: &mut String, index: usize) {
@@ -174,3 +193,25 @@ export interface MergeReport {
   }[];
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::number_json;
+
+    /// Numbers are written as `to_string` writes them.
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        let mut samples: Vec<usize> = (0..1_100).collect();
+        samples.extend([9_999, 10_000, 65_535, 1 << 32, usize::MAX - 1, usize::MAX]);
+        let mut power = 1usize;
+        while let Some(next) = power.checked_mul(10) {
+            samples.extend([power - 1, power, power + 1]);
+            power = next;
+        }
+        for n in samples {
+            let mut json = String::from("x");
+            number_json(&mut json, n);
+            assert_eq!(json, format!("x{n}"));
+        }
+    }
+}
