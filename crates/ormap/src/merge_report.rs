@@ -187,8 +187,13 @@ impl Document {
         union_field_paths(&before, &other, &mut paths);
         self.join(other);
 
-        let mut report = MergeReport::default();
-        let mut by_path = Vec::new();
+        // Room for every path at once (a full state's merge changes most of them),
+        // not grown by doubling; what `changed` leaves unused is given back below.
+        let mut report = MergeReport {
+            changed: Vec::with_capacity(paths.len()),
+            ..MergeReport::default()
+        };
+        let mut by_path = Vec::with_capacity(paths.len());
         let (mut was_dots, mut now_dots) = (Vec::new(), Vec::new());
         for path in paths {
             let (was, now) = (node_at(&before, &path), node_at(self, &path));
@@ -252,6 +257,9 @@ impl Document {
         // Inserted greatest first, each insert compares with one key per tree level
         // (in path order, with every key of the rightmost nodes); `collect` would sort,
         // bringing a stable sort's code into the wasm (about 2.6 KB gzip).
+        if report.changed.capacity() > 2 * report.changed.len() {
+            report.changed.shrink_to_fit();
+        }
         for (path, met) in by_path.into_iter().rev() {
             report.by_path.insert(path, met);
         }
