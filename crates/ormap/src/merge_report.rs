@@ -127,6 +127,10 @@ fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
         value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
     let keys: Vec<&String> = keys.collect();
+    // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
+    if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
+        return keys;
+    }
     let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
     stable_order(keys.len(), &mut |a, b| {
         prefixes[a]
@@ -188,12 +192,14 @@ impl Document {
         self.join(other);
 
         // Room for every path at once (a full state's merge changes most of them),
-        // not grown by doubling; what `changed` leaves unused is given back below.
+        // not grown by doubling; what `changed` leaves unused is given back below,
+        // and `by_path` takes its room at its first entry (most merges meet none).
+        let all = paths.len();
         let mut report = MergeReport {
-            changed: Vec::with_capacity(paths.len()),
+            changed: Vec::with_capacity(all),
             ..MergeReport::default()
         };
-        let mut by_path = Vec::with_capacity(paths.len());
+        let mut by_path = Vec::new();
         let (mut was_dots, mut now_dots) = (Vec::new(), Vec::new());
         for path in paths {
             let (was, now) = (node_at(&before, &path), node_at(self, &path));
@@ -210,6 +216,9 @@ impl Document {
             let met = register_conflicts(&was_dots, &now_dots) as usize;
             if met > 0 {
                 report.concurrent_writes += met;
+                if by_path.is_empty() {
+                    by_path.reserve(all);
+                }
                 by_path.push((path.clone(), met));
             }
             let policy = policies.get(&path);
