@@ -277,13 +277,9 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         // A replica with no peer (and sequence numbers of its own) drops a buffered
         // delta at once: then `other` is joined as it is, not copied for the buffer
         // (a copy of the whole incoming document for a merge of a full state).
-        let buffered = if self.external.is_none() && self.peers.is_empty() {
-            let conflicts = join(&mut self.state, other);
-            (conflicts, T::default())
-        } else {
-            (join(&mut self.state, other.clone()), other)
-        };
-        let (conflicts, other) = buffered;
+        let kept = (self.external.is_some() || !self.peers.is_empty()).then(|| other.clone());
+        let conflicts = join(&mut self.state, other);
+        let other = kept.unwrap_or_default();
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
         let seq = self.push(other);
