@@ -83,6 +83,15 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
         }
     }
 
+    /// Keeps `delta` as a value, to be encoded when taken: for a large change's delta
+    /// (many writes), whose encoding costs about what its writes cost, and which is
+    /// often written on before it is taken (a bottom delta is not kept).
+    pub(crate) fn push_value(&mut self, delta: &T) {
+        if !delta.is_bottom() {
+            self.join_value(delta.clone());
+        }
+    }
+
     fn join_value(&mut self, delta: T) {
         match &mut self.joined {
             Some(joined) => joined.join(delta),

@@ -329,10 +329,13 @@ impl Synced<Document> {
     /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
     /// recorded (dead letters, policy metrics) and returned. Returns whether the write
     /// changed anything (its delta is not empty: a remove of what is not there is not).
+    /// A `large` write's delta (a change of many writes) is kept as a value until
+    /// taken, not encoded now (see [`PendingDeltas::push_value`]).
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
         if_match: Option<&FieldVersion>,
+        large: bool,
         write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
     ) -> Result<bool, JsValue> {
         keep_headroom()?;
@@ -346,7 +349,10 @@ impl Synced<Document> {
         let result = self.replica.try_update(|doc, _| {
             let delta = write(doc, &guard)?;
             changed = !delta.is_bottom();
-            pending.push(&delta);
+            match large {
+                true => pending.push_value(&delta),
+                false => pending.push(&delta),
+            }
             Ok::<Document, WriteError>(delta)
         });
         match result {
