@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use converge_core::{Causal, CausalContext, Clock, Embeddable, Hlc, Lattice};
+use converge_core::{Causal, CausalContext, Clock, DotMap, Embeddable, Hlc, Lattice};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
@@ -165,12 +165,18 @@ impl Document {
         // only dots from under that key (the new dot and those it replaced): so the
         // deltas are joined per first key, in small maps, and the per-key joins are
         // disjoint, so the batch delta is their union.
-        let mut by_key: HashMap<String, KeyDelta, foldhash::fast::RandomState> = HashMap::default();
-        for (path, write) in writes {
-            let path = path.as_ref();
-            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let (paths, writes): (Vec<P>, Vec<Write>) = writes.into_iter().unzip();
+        let mut by_key: HashMap<&str, KeyDelta, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(paths.len().min(1 << 16), Default::default());
+        // The path's keys borrowed, in room for the longest path (checked above).
+        let mut keys = [""; crate::MAX_PATH_LEN];
+        for (at, write) in writes.into_iter().enumerate() {
+            let path = paths[at].as_ref();
+            for (slot, key) in keys.iter_mut().zip(path) {
+                *slot = key.as_str();
+            }
             let replaces = write.replaces();
-            let one = match self.write(&keys, write, guard, clock) {
+            let one = match self.write(&keys[..path.len()], write, guard, clock) {
                 Ok(one) => one,
                 Err(error) => {
                     if let Some(backup) = backup {
@@ -183,14 +189,14 @@ impl Document {
                 continue; // the empty path writes nothing
             };
             match by_key.get_mut(first.as_str()) {
-                Some(key_delta) => key_delta.join(path, replaces, one),
+                Some(key_delta) => key_delta.join(&paths, at, replaces, one),
                 None => {
                     let key_delta = KeyDelta {
-                        last: replaces.map(|class| (path.to_vec(), class)),
+                        last: replaces.map(|class| (at, class)),
                         delta: one,
                         replaced: Vec::new(),
                     };
-                    by_key.insert(first.clone(), key_delta);
+                    by_key.insert(first.as_str(), key_delta);
                 }
             }
         }
@@ -228,19 +234,27 @@ impl Write {
 
 /// The join of the deltas of a batch's writes under one first key.
 struct KeyDelta {
-    /// The path and class of the last write, while `delta` (with `replaced`) is the
-    /// join of writes of that class at that path only.
-    last: Option<(Vec<String>, Replacing)>,
+    /// The index of the last write (its path) and its class, while `delta` (with
+    /// `replaced`) is the join of writes of that class at that path only.
+    last: Option<(usize, Replacing)>,
     delta: Document,
     /// Context the join holds beyond `delta`'s: that of the writes it replaced.
     replaced: Vec<converge_core::Dot>,
 }
 
 impl KeyDelta {
-    /// Joins in the delta `one` of a write at `path`.
-    fn join(&mut self, path: &[String], replaces: Option<Replacing>, one: Document) {
-        let same = match (&self.last, replaces) {
-            (Some((last_path, last)), Some(class)) => *last == class && last_path == path,
+    /// Joins in the delta `one` of the write at index `at` of the batch's `paths`.
+    fn join<P: AsRef<[String]>>(
+        &mut self,
+        paths: &[P],
+        at: usize,
+        replaces: Option<Replacing>,
+        one: Document,
+    ) {
+        let same = match (self.last, replaces) {
+            (Some((last_at, last)), Some(class)) => {
+                last == class && paths[last_at].as_ref() == paths[at].as_ref()
+            }
             _ => false,
         };
         if same {
@@ -259,27 +273,25 @@ impl KeyDelta {
 }
 
 /// The join of deltas that share no key, and whose contexts name no dot under
-/// another's keys: their entries side by side, under the union of their contexts.
+/// another's keys: their entries side by side (moved, the map built once), under the
+/// union of their contexts.
 fn union(deltas: impl Iterator<Item = KeyDelta>) -> Document {
-    let mut union = Document::new();
+    let mut entries = Vec::new();
     let mut dots = Vec::new();
     for KeyDelta {
         delta, replaced, ..
     } in deltas
     {
         dots.extend(replaced);
-        let Causal { store, context } = delta.as_causal();
-        for (key, node) in store.iter() {
-            union
-                .as_causal_mut()
-                .store
-                .insert(key.clone(), node.clone());
-        }
+        let Causal { store, context } = delta.into_causal();
         dots.extend(context.dots());
+        entries.extend(store.into_entries());
     }
     // In order, each dot extends the vector or ends the cloud: no search.
     dots.sort_unstable();
     dots.dedup();
-    union.as_causal_mut().context = CausalContext::from_dots(dots);
-    union
+    let context = CausalContext::from_dots(dots);
+    // The deltas share no key, and no dot (each is a write's, under its key).
+    let store = DotMap::from_entries(entries);
+    Document::from_causal(Causal::new(store, context))
 }
