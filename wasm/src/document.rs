@@ -15,7 +15,7 @@ use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
-use crate::synced::Synced;
+use crate::synced::{Keep, Synced};
 use crate::value::{
     define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
 };
@@ -266,10 +266,10 @@ impl JsDocument {
         // change's writes are coalesced first: a key written many times is written
         // once, at its last value).
         let clock = &mut self.extras.clock;
-        let large = writes.len() > LARGE_CHANGE;
+        let keep = Keep::Change(&paths, writes.len() > LARGE_CHANGE);
         let changed =
             self.inner
-                .guarded_write(&self.extras.policies, None, large, |doc, guard| {
+                .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
                     // `writes_of` gave every write the index of a path it holds.
                     let writes = writes
                         .into_iter()
@@ -299,10 +299,11 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
+        let keep = Keep::Write(&path, write.class());
         let changed = self.inner.guarded_write(
             &self.extras.policies,
             if_match.as_ref(),
-            false,
+            keep,
             |doc, guard| doc.write(&keys, write, guard, clock),
         )?;
         if changed {
