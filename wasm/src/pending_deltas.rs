@@ -12,6 +12,15 @@
 //! the join (issue 16: 100,000 writes over 10,000 keys spent 80% of their time
 //! there). The value stays the size of the join of the deltas: as small as the part
 //! of the document they wrote.
+//!
+//! A document's value is then kept per first key of the written paths
+//! ([`WriteDeltas`]): a write joins only its key's entry (or, writing the same field
+//! of the same kind as the write before it there, replaces it), where a join with the
+//! whole pending document cost a third of a `Document.set`. A change of more than a
+//! few dozen writes keeps its delta as a value from the start ([`push_value`]):
+//! encoding it cost a fifth of the change, and it is encoded once, when taken.
+//!
+//! [`push_value`]: PendingDeltas::push_value
 
 /// The encoded size below which pending deltas take exactly the room they need.
 const EXACT_BELOW: usize = 512;
