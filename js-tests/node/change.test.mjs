@@ -63,6 +63,26 @@ describe('Document.change', () => {
     }
   });
 
+  test('a large change (its delta kept as a value until taken) and the writes after it, in one delta', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const next = prng(seed);
+      const writes = Array.from({ length: 65 + Math.floor(next() * 300) }, () => randomWrite(next));
+      const after = Array.from({ length: Math.floor(next() * 5) }, () => randomWrite(next));
+      const batched = new Document(ids.a);
+      batched.change((d) => {
+        for (const [method, ...args] of writes) d[method](...args);
+      });
+      for (const [method, ...args] of after) batched[method](...args);
+      if (next() < 0.5) {
+        batched.change((d) => {
+          for (const [method, ...args] of writes.slice(0, 70)) d[method](...args);
+        });
+      }
+      assert.deepEqual(fromDelta(batched), batched.toJSON(), `seed ${seed}: the delta carries every write`);
+      assert.equal(batched.takeDelta(), undefined, `seed ${seed}: taken once`);
+    }
+  });
+
   test('one delta and one change event listing each path written once', async () => {
     const doc = new Document(ids.a);
     const events = listen(doc);

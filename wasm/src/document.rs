@@ -15,7 +15,7 @@ use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
-use crate::synced::Synced;
+use crate::synced::{Keep, Synced};
 use crate::value::{
     define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
 };
@@ -241,6 +241,11 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
     }
 }
 
+/// The most writes of a change whose delta is encoded when made, like a single
+/// write's; a larger change's delta is kept as a value until `takeDelta()` (encoding
+/// it costs about a third of what its writes cost, and it may be written on first).
+const LARGE_CHANGE: usize = 64;
+
 impl JsDocument {
     /// The writes a `change()` recorded, converted and applied as one write (see
     /// [`apply_change`](Self::apply_change)); the paths of a write that changed
@@ -261,15 +266,16 @@ impl JsDocument {
         // change's writes are coalesced first: a key written many times is written
         // once, at its last value).
         let clock = &mut self.extras.clock;
-        let changed = self
-            .inner
-            .guarded_write(&self.extras.policies, None, |doc, guard| {
-                // `writes_of` gave every write the index of a path it holds.
-                let writes = writes
-                    .into_iter()
-                    .filter_map(|(at, w)| Some((paths.get(at)?, w)));
-                doc.write_all(writes, guard, clock)
-            })?;
+        let keep = Keep::Change(&paths, writes.len() > LARGE_CHANGE);
+        let changed =
+            self.inner
+                .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
+                    // `writes_of` gave every write the index of a path it holds.
+                    let writes = writes
+                        .into_iter()
+                        .filter_map(|(at, w)| Some((paths.get(at)?, w)));
+                    doc.write_all(writes, guard, clock)
+                })?;
         if changed {
             self.extras
                 .events
@@ -293,11 +299,13 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let changed =
-            self.inner
-                .guarded_write(&self.extras.policies, if_match.as_ref(), |doc, guard| {
-                    doc.write(&keys, write, guard, clock)
-                })?;
+        let keep = Keep::Write(&path, write.class());
+        let changed = self.inner.guarded_write(
+            &self.extras.policies,
+            if_match.as_ref(),
+            keep,
+            |doc, guard| doc.write(&keys, write, guard, clock),
+        )?;
         if changed {
             self.extras.events.changed(vec![path], true);
         }

@@ -12,6 +12,15 @@
 //! the join (issue 16: 100,000 writes over 10,000 keys spent 80% of their time
 //! there). The value stays the size of the join of the deltas: as small as the part
 //! of the document they wrote.
+//!
+//! A document's value is then kept per first key of the written paths
+//! ([`WriteDeltas`]): a write joins only its key's entry (or, writing the same field
+//! of the same kind as the write before it there, replaces it), where a join with the
+//! whole pending document cost a third of a `Document.set`. A change of more than a
+//! few dozen writes keeps its delta as a value from the start ([`push_value`]):
+//! encoding it cost a fifth of the change, and it is encoded once, when taken.
+//!
+//! [`push_value`]: PendingDeltas::push_value
 
 /// The encoded size below which pending deltas take exactly the room they need.
 const EXACT_BELOW: usize = 512;
@@ -19,7 +28,8 @@ const EXACT_BELOW: usize = 512;
 /// The encoded size past which pending deltas are joined into a value.
 const COMPACT_FROM: usize = 4096;
 
-use converge::{Codec, DeltaCrdt};
+use converge::ormap::{WriteClass, WriteDeltas};
+use converge::{Codec, DeltaCrdt, Document};
 use wasm_bindgen::JsValue;
 
 use crate::error::fail;
@@ -28,34 +38,95 @@ use crate::error::fail;
 pub(crate) struct PendingDeltas<T> {
     /// Each encoded delta, after its length (4 bytes, little-endian).
     encoded: Vec<u8>,
-    /// How many deltas `encoded` holds.
-    count: usize,
     /// The encoded size past which the deltas are joined into `joined`.
     compact_at: usize,
     /// The join of the deltas kept as a value: every delta once the encodings passed
     /// [`COMPACT_FROM`] bytes, and any that could not be encoded (so nothing is lost;
     /// taking them then reports the encoding error and keeps them pending).
     joined: Option<Box<T>>,
+    /// A document's single writes past the encoded stage, joined per first key (a
+    /// write costs its delta, not a join with everything pending; see
+    /// [`WriteDeltas`]), from `joined` as it was then; joined into `joined` when
+    /// taken.
+    keyed: Option<Box<WriteDeltas>>,
+}
+
+/// The types whose pending deltas can be kept per first key (a document's).
+pub(crate) trait FromWriteDeltas: Sized {
+    /// The join of `deltas`, if this type keeps deltas so (only a document does: for
+    /// the others nothing is ever kept there).
+    fn from_write_deltas(deltas: WriteDeltas) -> Option<Self> {
+        let _ = deltas;
+        None
+    }
+}
+
+impl FromWriteDeltas for Document {
+    fn from_write_deltas(deltas: WriteDeltas) -> Option<Self> {
+        Some(deltas.into_delta())
+    }
 }
 
 impl<T> Default for PendingDeltas<T> {
     fn default() -> Self {
         PendingDeltas {
             encoded: Vec::new(),
-            count: 0,
             compact_at: COMPACT_FROM,
             joined: None,
+            keyed: None,
         }
     }
 }
 
-impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
+impl PendingDeltas<Document> {
+    /// Keeps `delta`, the delta of a single document write of class `class` at
+    /// `path`: encoded while the encodings are few, as [`push`](Self::push) does,
+    /// then per first key (a bottom delta is not kept).
+    pub(crate) fn push_write(&mut self, path: &[String], class: WriteClass, delta: &Document) {
+        if delta.is_bottom() {
+            return;
+        }
+        if let Some(keyed) = &mut self.keyed {
+            keyed.push(path, class, delta.clone());
+            return;
+        }
+        match (self.encoded_count(), self.joined.take()) {
+            (0, Some(joined)) => {
+                // Past the encoded stage: the join so far, kept per key from now on.
+                let mut keyed = WriteDeltas::from_delta(*joined);
+                keyed.push(path, class, delta.clone());
+                self.keyed = Some(Box::new(keyed));
+            }
+            (_, joined) => {
+                self.joined = joined;
+                self.push(delta);
+            }
+        }
+    }
+
+    /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: per first
+    /// key once single writes are kept so (see [`push_write`](Self::push_write)),
+    /// else as a value if the change is `large` (see [`push_value`](Self::push_value)),
+    /// else encoded.
+    pub(crate) fn push_change(&mut self, paths: &[Vec<String>], large: bool, delta: &Document) {
+        if delta.is_bottom() {
+            return;
+        }
+        match &mut self.keyed {
+            Some(keyed) => keyed.push_change(paths, delta.clone()),
+            None if large => self.push_value(delta),
+            None => self.push(delta),
+        }
+    }
+}
+
+impl<T: DeltaCrdt + Codec + FromWriteDeltas> PendingDeltas<T> {
     /// Keeps `delta` (a bottom delta, a write that changed nothing, is not kept).
     pub(crate) fn push(&mut self, delta: &T) {
         if delta.is_bottom() {
             return;
         }
-        if self.count == 0 && self.joined.is_some() {
+        if self.encoded.is_empty() && self.joined.is_some() {
             // Past the encoded stage: join as a value.
             self.join_value(delta.clone());
             return;
@@ -70,16 +141,24 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
                     }
                     self.encoded.extend_from_slice(&len.to_le_bytes());
                     self.encoded.extend_from_slice(&bytes);
-                    self.count += 1;
                     // One delta is as compact as it gets (a large change's delta
                     // stays encoded until the next write).
-                    if self.count > 1 && self.encoded.len() > self.compact_at {
+                    if self.encoded.len() > self.compact_at && self.encoded_count() > 1 {
                         self.compact();
                     }
                 }
                 Err(_) => self.join_value(delta.clone()),
             },
             Err(_) => self.join_value(delta.clone()),
+        }
+    }
+
+    /// Keeps `delta` as a value, to be encoded when taken: for a large change's delta
+    /// (many writes), whose encoding costs about what its writes cost, and which is
+    /// often written on before it is taken (a bottom delta is not kept).
+    pub(crate) fn push_value(&mut self, delta: &T) {
+        if !delta.is_bottom() {
+            self.join_value(delta.clone());
         }
     }
 
@@ -93,12 +172,16 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
     /// The join of every pending delta, encoded, or `None` if there is none. The
     /// deltas are cleared only when this succeeds.
     pub(crate) fn take(&mut self) -> Result<Option<Vec<u8>>, JsValue> {
-        let bytes = match (&self.joined, self.count) {
+        if let Some(keyed) = self.keyed.take() {
+            if let Some(delta) = T::from_write_deltas(*keyed) {
+                self.join_value(delta);
+            }
+        }
+        let bytes = match (&self.joined, self.encoded_count()) {
             (None, 0) => return Ok(None),
             (None, 1) => {
                 let mut bytes = std::mem::take(&mut self.encoded);
                 bytes.drain(..4);
-                self.count = 0;
                 return Ok(Some(bytes));
             }
             (Some(joined), 0) => joined.encode().map_err(fail)?,
@@ -121,7 +204,6 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
             return;
         }
         self.encoded = Vec::new();
-        self.count = 0;
         self.join_value(joined);
     }
 
@@ -131,6 +213,18 @@ impl<T: DeltaCrdt + Codec> PendingDeltas<T> {
             joined.join(T::decode(bytes).map_err(fail)?);
         }
         joined.encode().map_err(fail)
+    }
+
+    /// How many deltas `encoded` holds: 0, 1, or 2 for two or more (the length of
+    /// the first tells whether another follows; a count would take room in every
+    /// document).
+    fn encoded_count(&self) -> usize {
+        let mut deltas = self.iter();
+        match (deltas.next(), deltas.next()) {
+            (None, _) => 0,
+            (Some(_), None) => 1,
+            (Some(_), Some(_)) => 2,
+        }
     }
 
     /// The encoded deltas, in the order written.

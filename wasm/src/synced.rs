@@ -1,7 +1,7 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
-use converge::ormap::Error as WriteError;
+use converge::ormap::{Error as WriteError, WriteClass};
 use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{fail, invalid, Coded};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
-use crate::pending_deltas::PendingDeltas;
+use crate::pending_deltas::{FromWriteDeltas, PendingDeltas};
 use crate::value::define;
 use crate::write_policies::refusal_js;
 
@@ -28,7 +28,7 @@ pub(crate) struct Synced<T> {
     pending: PendingDeltas<T>,
 }
 
-impl<T: DeltaCrdt + Codec + CountConflicts + Versioned> Synced<T> {
+impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWriteDeltas> Synced<T> {
     pub(crate) fn new(replica_id: Option<String>, state: T) -> Result<Self, JsValue> {
         let id = replica_or_random(replica_id)?;
         let replica = Replica::new(id, state)
@@ -323,16 +323,28 @@ fn save_mark_arg(mark: f64) -> Result<SaveMark, JsValue> {
     Ok(SaveMark::new(mark as u64))
 }
 
+/// How a document write's delta is kept for `takeDelta()`.
+pub(crate) enum Keep<'a> {
+    /// As a change's whose writes' paths are these; `true` if it is large (see
+    /// [`PendingDeltas::push_change`]).
+    Change(&'a [Vec<String>], bool),
+    /// As a single write's at this path, of this class (see
+    /// [`PendingDeltas::push_write`]).
+    Write(&'a [String], WriteClass),
+}
+
 impl Synced<Document> {
     /// A local document write under write-time `policies` (authority, and `if_match`
     /// when given): `write` gets the document and the guard to pass to
     /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
     /// recorded (dead letters, policy metrics) and returned. Returns whether the write
     /// changed anything (its delta is not empty: a remove of what is not there is not).
+    /// `keep` says how its delta is kept pending.
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
         if_match: Option<&FieldVersion>,
+        keep: Keep<'_>,
         write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
     ) -> Result<bool, JsValue> {
         keep_headroom()?;
@@ -346,7 +358,10 @@ impl Synced<Document> {
         let result = self.replica.try_update(|doc, _| {
             let delta = write(doc, &guard)?;
             changed = !delta.is_bottom();
-            pending.push(&delta);
+            match keep {
+                Keep::Change(paths, large) => pending.push_change(paths, large, &delta),
+                Keep::Write(path, class) => pending.push_write(path, class, &delta),
+            }
             Ok::<Document, WriteError>(delta)
         });
         match result {

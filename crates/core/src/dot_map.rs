@@ -152,6 +152,29 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         Ok(delta)
     }
 
+    /// The map of `entries`, built at once: each key hashed and placed once, and the
+    /// dot index made once at the end (a batch of writes joins its per-key deltas so).
+    /// Empty stores are left out; a key given twice keeps its last store. The stores
+    /// must share no dot (each dot lives under one key): callers join stores that
+    /// can share one instead.
+    pub fn from_entries(entries: impl IntoIterator<Item = (K, S)>) -> Self {
+        let mut map = DotMap::default();
+        for (key, store) in entries {
+            if !store.is_empty() {
+                map.entries.insert(key_hash(&key), key, store);
+            }
+        }
+        let dots = map.entries.iter().map(|(_, s)| s.dot_count()).sum();
+        map.index = DotIndex::Few(dots);
+        map.index_if_many();
+        map
+    }
+
+    /// The entries, moved out, in no particular order.
+    pub fn into_entries(self) -> impl Iterator<Item = (K, S)> {
+        self.entries.into_iter().map(|(_, key, store)| (key, store))
+    }
+
     /// Puts `store` under `key` (removing the key if `store` is empty).
     pub fn insert(&mut self, key: K, store: S) {
         let hash = self.hash(&key);

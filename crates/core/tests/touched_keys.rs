@@ -147,4 +147,25 @@ proptest! {
             Ok(())
         })?;
     }
+
+    /// A map built at once from its entries (`from_entries`, as a batch of writes
+    /// builds its delta) equals the map built entry by entry, with an exact index; and
+    /// `into_entries` gives the entries back.
+    #[test]
+    fn a_map_built_at_once_is_the_map_built_entry_by_entry(start in nested(), indexed in any::<bool>()) {
+        in_mode(indexed, || {
+            let state = build(&start);
+            let entries: Vec<(u8, Inner)> =
+                state.store.iter().map(|(k, v)| (*k, v.clone())).collect();
+            let at_once = DotMap::from_entries(entries.clone());
+            prop_assert!(at_once.index_is_exact());
+            prop_assert_eq!(&at_once, &state.store);
+            let mut back: Vec<(u8, Inner)> = at_once.into_entries().collect();
+            back.sort_by_key(|(k, _)| *k);
+            let mut entries = entries;
+            entries.sort_by_key(|(k, _)| *k);
+            prop_assert_eq!(back, entries);
+            Ok(())
+        })?;
+    }
 }

@@ -3,14 +3,12 @@
 //! under write-time policies, and [`Document::write_all`] applies many as one change
 //! with one delta, all or nothing.
 
-use std::collections::HashMap;
-
-use converge_core::{Causal, CausalContext, Clock, Embeddable, Hlc, Lattice};
+use converge_core::{Clock, Hlc};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
-use crate::{Counter, Document, Error, Flag, Value, WriteGuard, MAX_VALUE_DEPTH};
+use crate::{Counter, Document, Error, Flag, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH};
 
 /// One local document write, as data: what [`Document::write`] does at a path.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,121 +163,25 @@ impl Document {
         // only dots from under that key (the new dot and those it replaced): so the
         // deltas are joined per first key, in small maps, and the per-key joins are
         // disjoint, so the batch delta is their union.
-        let mut by_key: HashMap<String, KeyDelta, foldhash::fast::RandomState> = HashMap::default();
+        let mut deltas = WriteDeltas::new();
         for (path, write) in writes {
             let path = path.as_ref();
-            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-            let replaces = write.replaces();
-            let one = match self.write(&keys, write, guard, clock) {
-                Ok(one) => one,
+            // The path's keys borrowed, in room for the longest path (checked above).
+            let mut keys = [""; crate::MAX_PATH_LEN];
+            for (slot, key) in keys.iter_mut().zip(path) {
+                *slot = key.as_str();
+            }
+            let class = write.class();
+            match self.write(&keys[..path.len()], write, guard, clock) {
+                Ok(one) => deltas.push(path, class, one),
                 Err(error) => {
                     if let Some(backup) = backup {
                         *self = backup;
                     }
                     return Err(error);
                 }
-            };
-            let Some(first) = path.first() else {
-                continue; // the empty path writes nothing
-            };
-            match by_key.get_mut(first.as_str()) {
-                Some(key_delta) => key_delta.join(path, replaces, one),
-                None => {
-                    let key_delta = KeyDelta {
-                        last: replaces.map(|class| (path.to_vec(), class)),
-                        delta: one,
-                        replaced: Vec::new(),
-                    };
-                    by_key.insert(first.clone(), key_delta);
-                }
             }
         }
-        Ok(union(by_key.into_values()))
+        Ok(deltas.into_delta())
     }
-}
-
-/// The writes whose delta replaces the delta of an earlier write of the same class
-/// at the same path: the later delta holds all the earlier one still holds (its new
-/// dot replaced the earlier one's, and its context names it), so their join is the
-/// later delta with the earlier one's context added.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Replacing {
-    /// A last-writer-wins register's write.
-    Set,
-    /// A multi-value register's write.
-    SetMulti,
-    /// A counter's change (its entry for this replica, a running total).
-    Count,
-    /// A flag's enable.
-    Enable,
-}
-
-impl Write {
-    fn replaces(&self) -> Option<Replacing> {
-        match self {
-            Write::Set(_) => Some(Replacing::Set),
-            Write::SetMulti(_) => Some(Replacing::SetMulti),
-            Write::Increment(_) | Write::Decrement(_) => Some(Replacing::Count),
-            Write::Enable => Some(Replacing::Enable),
-            _ => None,
-        }
-    }
-}
-
-/// The join of the deltas of a batch's writes under one first key.
-struct KeyDelta {
-    /// The path and class of the last write, while `delta` (with `replaced`) is the
-    /// join of writes of that class at that path only.
-    last: Option<(Vec<String>, Replacing)>,
-    delta: Document,
-    /// Context the join holds beyond `delta`'s: that of the writes it replaced.
-    replaced: Vec<converge_core::Dot>,
-}
-
-impl KeyDelta {
-    /// Joins in the delta `one` of a write at `path`.
-    fn join(&mut self, path: &[String], replaces: Option<Replacing>, one: Document) {
-        let same = match (&self.last, replaces) {
-            (Some((last_path, last)), Some(class)) => *last == class && last_path == path,
-            _ => false,
-        };
-        if same {
-            let earlier = std::mem::replace(&mut self.delta, one);
-            self.replaced.extend(earlier.as_causal().context.dots());
-            return;
-        }
-        if !self.replaced.is_empty() {
-            let dots = std::mem::take(&mut self.replaced);
-            let context = &mut self.delta.as_causal_mut().context;
-            context.join_ref(&CausalContext::from_dots(dots));
-        }
-        self.delta.join(one);
-        self.last = None;
-    }
-}
-
-/// The join of deltas that share no key, and whose contexts name no dot under
-/// another's keys: their entries side by side, under the union of their contexts.
-fn union(deltas: impl Iterator<Item = KeyDelta>) -> Document {
-    let mut union = Document::new();
-    let mut dots = Vec::new();
-    for KeyDelta {
-        delta, replaced, ..
-    } in deltas
-    {
-        dots.extend(replaced);
-        let Causal { store, context } = delta.as_causal();
-        for (key, node) in store.iter() {
-            union
-                .as_causal_mut()
-                .store
-                .insert(key.clone(), node.clone());
-        }
-        dots.extend(context.dots());
-    }
-    // In order, each dot extends the vector or ends the cloud: no search.
-    dots.sort_unstable();
-    dots.dedup();
-    union.as_causal_mut().context = CausalContext::from_dots(dots);
-    union
 }

@@ -61,6 +61,7 @@ mod plain;
 mod policy;
 mod policy_metrics;
 mod value;
+mod write_deltas;
 
 pub use batch::Write;
 pub use coalesce::coalesce;
@@ -78,3 +79,4 @@ pub use plain::PlainBuilder;
 pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
 pub use value::Value;
+pub use write_deltas::{WriteClass, WriteDeltas};

@@ -52,6 +52,20 @@ fn writes_strategy(max: usize) -> impl Strategy<Value = Vec<(Vec<String>, Write)
     prop::collection::vec((path_strategy(), write_strategy()), 0..max)
 }
 
+/// Writes over 30 first keys, some one key long, some with a key or two below.
+fn many_keys_writes(max: usize) -> impl Strategy<Value = Vec<(Vec<String>, Write)>> {
+    let path = (
+        0..30usize,
+        prop::collection::vec(prop::sample::select(vec!["a", "b"]), 0..3),
+    )
+        .prop_map(|(first, rest)| {
+            let mut keys = vec![format!("k{first}")];
+            keys.extend(rest.iter().map(|k| (*k).to_owned()));
+            keys
+        });
+    prop::collection::vec((path, write_strategy()), 0..max)
+}
+
 /// The writes one at a time, from a clock at `millis`: the document after them and
 /// the join of their deltas.
 fn one_at_a_time(
@@ -116,6 +130,35 @@ proptest! {
         if indexed { with_every_map_indexed(run)? } else { run()? }
     }
 
+
+    /// The same over many first keys (so the batch delta's map indexes its dots as
+    /// it is built), with nested paths, and under an authority rule this writer
+    /// passes (then the batch is not coalesced, and the document is copied first).
+    #[test]
+    fn a_batch_over_many_keys_is_the_same_writes_one_at_a_time(
+        before in many_keys_writes(40),
+        batch in many_keys_writes(120),
+        authority in any::<bool>(),
+    ) {
+        let mut policies = Policies::new();
+        if authority {
+            policies.set(&["k1", "a"], Policy::Authority([ME].into()));
+        }
+        let (start, _) = one_at_a_time(Document::new(), &before, &policies, 1_000);
+        let applied = match authority {
+            true => batch.clone(),
+            false => coalesce(batch.clone()),
+        };
+        let (expected, expected_delta) = one_at_a_time(start.clone(), &applied, &policies, 2_000);
+        let mut doc = start.clone();
+        let mut clock = Hlc::new(ManualClock::new(2_000));
+        let delta = doc.write_all(batch, &guard(&policies), &mut clock).unwrap();
+        prop_assert_eq!(&doc, &expected);
+        prop_assert_eq!(&delta, &expected_delta);
+        let mut elsewhere = start;
+        elsewhere.join(delta);
+        prop_assert_eq!(elsewhere, doc);
+    }
 
     /// All or nothing: a batch with one refused write anywhere in it (a value too
     /// deep, a path too long, a field another replica is the authority of) changes
