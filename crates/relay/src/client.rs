@@ -486,17 +486,24 @@ async fn session(
                 };
                 inner.received.send_modify(|n| *n += 1);
                 let Some(reply) = reply else { continue };
-                // The ack of a data message waits (delayed_ack.rs); anything else (a
-                // hello after a gap, what the relay's hello asked for) goes at once,
-                // with the held ack before it.
-                let is_ack = kind.as_ref().is_ok_and(|k| k.carries_data())
-                    && matches!(
-                        MessageHead::read::<Document>(&reply).map(|h| h.kind),
-                        Ok(MessageKind::Ack)
-                    );
-                let now_due = match is_ack {
-                    true => acks.hold(reply, tokio::time::Instant::now()),
-                    false => {
+                // The ack of a delta waits (delayed_ack.rs); anything else goes at
+                // once, with the held ack before it: the ack of a full state (it fills
+                // the relay's window alone: a late ack would hold back what comes
+                // next), a hello after a gap, what the relay's hello asked for.
+                let reply_is_ack = matches!(
+                    MessageHead::read::<Document>(&reply).map(|h| h.kind),
+                    Ok(MessageKind::Ack)
+                );
+                let now_due = match (kind, reply_is_ack) {
+                    (Ok(MessageKind::Delta), true) => {
+                        acks.hold(reply, tokio::time::Instant::now())
+                    }
+                    // It covers the held one.
+                    (Ok(MessageKind::Full), true) => {
+                        acks.take();
+                        Some(reply)
+                    }
+                    _ => {
                         if let Some(ack) = acks.take() {
                             sink.feed(Message::Binary(ack.into())).await.map_err(ws)?;
                         }

@@ -1,8 +1,10 @@
-//! The client's delayed acknowledgements (as TCP's delayed ack): the relay's data
-//! messages are acknowledged at most every [`ACK_DELAY`], or once [`ACK_EVERY`] of
+//! The client's delayed acknowledgements (as TCP's delayed ack): the relay's delta
+//! intervals are acknowledged at most every [`ACK_DELAY`], or once [`ACK_EVERY`] of
 //! them wait, or together with the next frame the client sends, whichever comes
 //! first, with one ack for all of them (an ack says how far the client holds the
-//! relay's deltas, so the latest covers every earlier one).
+//! relay's deltas, so the latest covers every earlier one). A full state is acked at
+//! once: it fills the relay's window alone, so a late ack would hold back what comes
+//! after it.
 //!
 //! An ack the client sends is not a durability promise (the relay's acks of the
 //! client's writes are, and those the relay sends at once after its commit). What it

@@ -40,15 +40,13 @@ async fn next_frame(socket: &mut Socket) -> Vec<u8> {
     }
 }
 
-/// A fake relay (a hub replica behind a bare WebSocket) sends the client a burst of
-/// deltas, one frame per write as the relay's fan-out does: the client answers them
-/// with fewer ack frames than messages, and its last ack covers the whole burst, so
-/// the hub's buffer is collected. (Before delayed acks: one ack per message.)
-#[tokio::test]
-async fn a_burst_of_deltas_is_acked_with_fewer_frames_and_the_buffer_is_collected() {
+/// A fake relay: a hub replica behind a bare WebSocket, the client connected and
+/// synced (both states acked). Returns the socket, the hub and the hub's full state
+/// as it was sent.
+async fn fake_relay_with_client(name: &str) -> (Client, Socket, Replica<Document>, Vec<u8>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("ws://{}", listener.local_addr().expect("addr"));
-    let client = Client::connect(&url, "acks", ClientOptions::default()).expect("client");
+    let client = Client::connect(&url, name, ClientOptions::default()).expect("client");
     let (tcp, _) = listener.accept().await.expect("accept");
     let mut socket = tokio_tungstenite::accept_async(tcp).await.expect("upgrade");
     let mut hub: Replica<Document> = Replica::new(RELAY_PEER_ID, Document::new()).expect("hub");
@@ -58,14 +56,17 @@ async fn a_burst_of_deltas_is_acked_with_fewer_frames_and_the_buffer_is_collecte
     for n in 0..300 {
         hub.merge(write_marker(&mut source, writer, "base", n));
     }
-
     // The hello; the hub answers with its state. The client sends its own state (at
     // once, after its hello), which the hub acks; the client's ack of the hub's state
-    // comes (late).
+    // comes.
     let hello = next_frame(&mut socket).await;
     assert_eq!(kind(&hello), MessageKind::Hello);
-    let reply = hub.receive(&hello).expect("hello").expect("the state");
-    socket.send(Message::binary(reply)).await.expect("send");
+    let state = hub.receive(&hello).expect("hello").expect("the state");
+    assert_eq!(kind(&state), MessageKind::Full);
+    socket
+        .send(Message::binary(state.clone()))
+        .await
+        .expect("send");
     let mut client_state_acked = false;
     while !client_state_acked || hub.peer(client_id).and_then(|p| p.acked).is_none() {
         let frame = next_frame(&mut socket).await;
@@ -79,7 +80,36 @@ async fn a_burst_of_deltas_is_acked_with_fewer_frames_and_the_buffer_is_collecte
         }
     }
     assert_eq!(hub.peer(client_id).map(|p| p.pending), Some(0));
+    (client, socket, hub, state)
+}
 
+/// The next ack the client sends, applied to `hub` (data the client sends
+/// meanwhile is acked back).
+async fn next_ack(socket: &mut Socket, hub: &mut Replica<Document>) {
+    loop {
+        let frame = next_frame(socket).await;
+        let reply = hub.receive(&frame).expect("a message");
+        match kind(&frame) {
+            MessageKind::Ack => return,
+            // What the client sends of its own (here, nothing new) is acked.
+            MessageKind::Delta | MessageKind::Full => {
+                let ack = reply.expect("an ack");
+                socket.send(Message::binary(ack)).await.expect("send");
+            }
+            MessageKind::Hello => panic!("the client found a gap"),
+        }
+    }
+}
+
+/// A fake relay sends the client a burst of deltas, one frame per write as the
+/// relay's fan-out does: the client answers them with fewer ack frames than
+/// messages, and its last ack covers the whole burst, so the hub's buffer is
+/// collected. (Before delayed acks: one ack per message.)
+#[tokio::test]
+async fn a_burst_of_deltas_is_acked_with_fewer_frames_and_the_buffer_is_collected() {
+    let (client, mut socket, mut hub, _) = fake_relay_with_client("burst").await;
+    let client_id = client.id();
+    let (writer, mut source) = (ReplicaId::new(78), Document::new());
     // A burst of writes on the hub, each sent at once as its own message.
     const BURST: u64 = 10;
     for n in 0..BURST {
@@ -93,17 +123,8 @@ async fn a_burst_of_deltas_is_acked_with_fewer_frames_and_the_buffer_is_collecte
     // Acks come until one covers the burst.
     let mut acks = 0;
     while hub.peer(client_id).map(|p| p.pending) != Some(0) {
-        let frame = next_frame(&mut socket).await;
-        let reply = hub.receive(&frame).expect("a message");
-        match kind(&frame) {
-            MessageKind::Ack => acks += 1,
-            // What the client sends of its own (here, nothing new) is acked.
-            MessageKind::Delta | MessageKind::Full => {
-                let ack = reply.expect("an ack");
-                socket.send(Message::binary(ack)).await.expect("send");
-            }
-            MessageKind::Hello => panic!("the client found a gap"),
-        }
+        next_ack(&mut socket, &mut hub).await;
+        acks += 1;
     }
     assert!(
         acks < BURST,
@@ -216,4 +237,31 @@ async fn one_ack_frees_every_message_it_covers_in_the_relays_window() {
     );
     assert_eq!(counted(lazy.state(), "202"), 1);
     relay.stop().await;
+}
+
+/// A full state is acked at once (it fills the relay's window alone), not held with
+/// the delta after it: the first ack after a full state and a delta covers the full
+/// state only. (With the full state's ack delayed too, one ack covered both, and the
+/// relay sent nothing to that client for the delay, which cost the load bench a
+/// writer's period of latency: every message of its small document was a full state.)
+#[tokio::test]
+async fn a_full_state_is_acked_at_once_and_a_delta_after_it_later() {
+    let (client, mut socket, mut hub, state) = fake_relay_with_client("full").await;
+    let client_id = client.id();
+    let held = hub.peer(client_id).and_then(|p| p.acked);
+    let (writer, mut source) = (ReplicaId::new(78), Document::new());
+    hub.merge(write_marker(&mut source, writer, "hub", 1));
+    let delta = hub.message_for(client_id).expect("encode").expect("news");
+    assert_eq!(kind(&delta), MessageKind::Delta);
+    socket.send(Message::binary(state)).await.expect("send");
+    socket.send(Message::binary(delta)).await.expect("send");
+    next_ack(&mut socket, &mut hub).await;
+    assert_eq!(
+        hub.peer(client_id).and_then(|p| p.acked),
+        held,
+        "the first ack covers the full state only"
+    );
+    next_ack(&mut socket, &mut hub).await;
+    assert_eq!(hub.peer(client_id).map(|p| p.pending), Some(0));
+    client.close().await;
 }
