@@ -7,6 +7,10 @@
 #   NO_BUILD=1 RELAY_BIN=... GEN_BIN=... REPORT=out.md SKIP_IDLE=1 bash benches/relay/run.sh
 #                                           other binaries, another report file, no idle run
 #
+#   ROUNDS=3 bash benches/relay/run.sh 10   three interleaved rounds (relay b, y-websocket b,
+#                                           relay a, y-websocket a, three times): a row per
+#                                           round, then p50/p99 over the pooled samples
+#
 # Workloads: (a) 1,000 clients on one document, 10 of them writing once a second;
 # (b) 200 clients, 10 writing 5 times a second; then RSS per idle connection with
 # IDLE (default 10,000) idle connections. Reports p50/p99 delivery latency (every
@@ -19,6 +23,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 idle=${IDLE:-10000}
 procs=${PROCS:-4}
+rounds=${ROUNDS:-1}
 # NO_BUILD=1 runs the binaries already built.
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p converge-relay --bin converge-relay --example load_gen
 if [ ! -d benches/relay/yjs/node_modules ]; then
@@ -60,9 +65,9 @@ start_yjs() {
   gen=(node benches/relay/yjs/load_gen.mjs)
 }
 
-# run_workload SERVER NAME CLIENTS WRITERS RATE  (SERVER: relay | yjs)
+# run_workload SERVER NAME CLIENTS WRITERS RATE ROUND  (SERVER: relay | yjs)
 run_workload() {
-  local server=$1 name=$1-$2 clients=$3 writers=$4 rate=$5
+  local server=$1 name=$1-$2-r$6 clients=$3 writers=$4 rate=$5
   "start_$server" "$name"
   local per=$((clients / procs)) pids=() cpu0 rss0
   rss0=$(rss_kb "$relay_pid")
@@ -114,16 +119,50 @@ print(f"| {name}: {clients} clients, {writers} writing {rate}/s | {len(samples)}
 PY
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "| server: workload | deliveries | p50 | p99 | relay CPU (of one core) | relay RSS | generator CPU | connected |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } >"$work/report.md"
 # WORKLOADS=idle runs only the idle measurement.
 if [ "${WORKLOADS:-ab}" != idle ]; then
-  run_workload relay b 200 10 5
-  run_workload yjs b 200 10 5
-  run_workload relay a 1000 10 1
-  run_workload yjs a 1000 10 1
+  for round in $(seq "$rounds"); do
+    run_workload relay b 200 10 5 "$round"
+    run_workload yjs b 200 10 5 "$round"
+    run_workload relay a 1000 10 1 "$round"
+    run_workload yjs a 1000 10 1 "$round"
+  done
+  # Every round's p99 ratio, and p50/p99 over the samples of all rounds pooled.
+  python3 - "$work" "$rounds" <<'PY' >>"$work/report.md"
+import sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+def load(name):
+    return [int(l) for l in open(f"{work}/{name}.all") if l.strip()]
+def pct(samples, q):
+    return samples[min(len(samples) - 1, int(q * len(samples)))] / 1000 if samples else float('nan')
+print()
+print("| round | relay (b) p99 | y-websocket (b) p99 | ratio (b) | relay (a) p99 | y-websocket (a) p99 | ratio (a) |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+pooled = {}
+for r in range(1, rounds + 1):
+    cells = []
+    for w in "ba":
+        relay, yjs = load(f"relay-{w}-r{r}"), load(f"yjs-{w}-r{r}")
+        pooled.setdefault(("relay", w), []).extend(relay)
+        pooled.setdefault(("yjs", w), []).extend(yjs)
+        cells += [f"{pct(relay, 0.99):.1f} ms", f"{pct(yjs, 0.99):.1f} ms",
+                  f"{pct(relay, 0.99) / pct(yjs, 0.99):.2f}"]
+    print(f"| {r} | " + " | ".join(cells) + " |")
+print()
+print("| pooled over rounds | deliveries | p50 | p99 | p99 ratio relay / y-websocket |")
+print("| --- | ---: | ---: | ---: | ---: |")
+for w in "ba":
+    for server in ("relay", "yjs"):
+        s = sorted(pooled[(server, w)])
+        ratio = pct(sorted(pooled[("relay", w)]), 0.99) / pct(sorted(pooled[("yjs", w)]), 0.99)
+        print(f"| {server} ({w}) | {len(s)} | {pct(s, 0.5):.1f} ms | {pct(s, 0.99):.1f} ms | "
+              + (f"{ratio:.2f} |" if server == "relay" else "|"))
+PY
 fi
 
 # Idle connections: RSS before and after (SKIP_IDLE=1 skips them).
@@ -160,5 +199,7 @@ if [ -f "$work/hub.md" ]; then
     cat "$work/hub.md"
   } >>"$work/report.md"
 fi
+echo >>"$work/report.md"
+echo "Load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)." >>"$work/report.md"
 cat "$work/report.md"
 cp "$work/report.md" "${REPORT:-benches/relay/last-run.md}"

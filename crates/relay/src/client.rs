@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::debug;
 
+use crate::delayed_ack::DelayedAck;
 use crate::window::Window;
 use crate::{close_code, Error, RELAY_PEER_ID};
 
@@ -55,8 +56,6 @@ struct Inner {
     connected: watch::Sender<bool>,
     /// The index (in the node list) of the relay node in use or dialled next.
     node: watch::Sender<usize>,
-    /// The last sync token for the relay.
-    token: Mutex<Option<Vec<u8>>>,
     /// Why the client stopped for good (a fatal close code).
     fatal: Mutex<Option<(u16, String)>>,
     stop: watch::Sender<bool>,
@@ -123,7 +122,6 @@ impl Client {
             received: watch::Sender::new(0),
             connected: watch::Sender::new(false),
             node: watch::Sender::new(0),
-            token: Mutex::new(None),
             fatal: Mutex::new(None),
             stop: watch::Sender::new(false),
         });
@@ -315,6 +313,10 @@ async fn run(inner: Arc<Inner>, urls: Vec<String>, options: ClientOptions) {
     }
 }
 
+/// The most data messages the client has in flight to the relay (PROTOCOL.md; the
+/// relay answers every one of them at once).
+const SEND_WINDOW: usize = 4;
+
 /// The client's data messages to the relay awaiting their replies, on one socket.
 #[derive(Default)]
 struct Outbox {
@@ -329,8 +331,14 @@ struct Outbox {
 }
 
 impl Outbox {
+    /// Whether another data message may be sent: fewer than [`SEND_WINDOW`] in
+    /// flight, and no full state.
+    fn has_room(&self) -> bool {
+        self.window.has_room() && self.window.in_flight() < SEND_WINDOW
+    }
+
     fn sent(&mut self, full: bool, limit: u64) {
-        self.window.sent(full);
+        self.window.sent(full, limit);
         self.oldest.get_or_insert_with(tokio::time::Instant::now);
         self.sent_limit = Some(self.sent_limit.map_or(limit, |s| s.max(limit)));
     }
@@ -382,14 +390,10 @@ async fn session(
 ) -> Result<bool, Error> {
     let (mut sink, mut stream) = socket.split();
     let ws = |e: tokio_tungstenite::tungstenite::Error| Error::WebSocket(e.to_string());
-    let first = {
-        let mut replica = lock(&inner.replica);
-        let token = lock(&inner.token).clone();
-        match token.map(|t| replica.resume(&t)) {
-            Some(Ok(hello)) => hello,
-            _ => replica.hello(RELAY_PEER_ID)?,
-        }
-    };
+    // The hello says how far the replica holds the relay's deltas, as its sync token
+    // would (`resume` with the token is this hello): the client resumes where it
+    // stands. (It kept a token, re-encoded after every frame, until it saw that.)
+    let first = lock(&inner.replica).hello(RELAY_PEER_ID)?;
     sink.send(Message::Binary(first.into())).await.map_err(ws)?;
     // Flow control (see PROTOCOL.md): up to the relay's window of data messages await
     // their replies, and a message is sent whenever the replica holds something not
@@ -397,6 +401,8 @@ async fn session(
     // again on every write). Replies that never come (a message the relay dropped)
     // are given up on after a while and the interval resent.
     let mut outbox = Outbox::default();
+    // The relay's data messages are acknowledged late and together (delayed_ack.rs).
+    let mut acks = DelayedAck::default();
     loop {
         if outbox
             .oldest
@@ -404,7 +410,7 @@ async fn session(
         {
             outbox = Outbox::default();
         }
-        if outbox.window.has_room() {
+        if outbox.has_room() {
             let outgoing = {
                 let mut replica = lock(&inner.replica);
                 let limit = replica.send_limit();
@@ -415,6 +421,10 @@ async fn session(
             };
             if let Some((bytes, limit)) = outgoing {
                 let full = is_full_state(&bytes);
+                // A held ack goes with it, in the same write.
+                if let Some(ack) = acks.take() {
+                    sink.feed(Message::Binary(ack.into())).await.map_err(ws)?;
+                }
                 sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
                 outbox.sent(full, limit);
             }
@@ -422,7 +432,15 @@ async fn session(
         let resend_at = outbox.oldest.map(|sent| sent + RESEND_AFTER);
         tokio::select! {
             _ = sleep_until(resend_at) => {}
+            _ = sleep_until(acks.due()) => {
+                if let Some(ack) = acks.take() {
+                    sink.send(Message::Binary(ack.into())).await.map_err(ws)?;
+                }
+            }
             _ = stop.changed() => {
+                if let Some(ack) = acks.take() {
+                    let _ = sink.feed(Message::Binary(ack.into())).await;
+                }
                 let _ = sink.send(Message::Close(None)).await;
                 return Ok(true);
             }
@@ -464,12 +482,36 @@ async fn session(
                             newer
                         });
                     }
-                    *lock(&inner.token) = replica.sync_token(RELAY_PEER_ID)?;
                     reply
                 };
                 inner.received.send_modify(|n| *n += 1);
-                if let Some(reply) = reply {
-                    sink.send(Message::Binary(reply.into())).await.map_err(ws)?;
+                let Some(reply) = reply else { continue };
+                // The ack of a delta waits (delayed_ack.rs); anything else goes at
+                // once, with the held ack before it: the ack of a full state (it fills
+                // the relay's window alone: a late ack would hold back what comes
+                // next), a hello after a gap, what the relay's hello asked for.
+                let reply_is_ack = matches!(
+                    MessageHead::read::<Document>(&reply).map(|h| h.kind),
+                    Ok(MessageKind::Ack)
+                );
+                let now_due = match (kind, reply_is_ack) {
+                    (Ok(MessageKind::Delta), true) => {
+                        acks.hold(reply, tokio::time::Instant::now())
+                    }
+                    // It covers the held one.
+                    (Ok(MessageKind::Full), true) => {
+                        acks.take();
+                        Some(reply)
+                    }
+                    _ => {
+                        if let Some(ack) = acks.take() {
+                            sink.feed(Message::Binary(ack.into())).await.map_err(ws)?;
+                        }
+                        Some(reply)
+                    }
+                };
+                if let Some(bytes) = now_due {
+                    sink.send(Message::Binary(bytes.into())).await.map_err(ws)?;
                 }
             }
         }

@@ -406,15 +406,20 @@ impl Hub {
             FrameOutcome::Applied { reply } => {
                 if let Some(conn) = self.conns.get_mut(&frame.conn) {
                     match frame.head.kind {
+                        // An ack frees what it covers (one ack may answer several
+                        // messages: see window.rs).
                         MessageKind::Ack => {
-                            conn.window.answered();
+                            let acked = self.replica.peer(sender).and_then(|s| s.acked);
+                            conn.window.acked(acked);
                             ready.push(frame.conn);
                         }
                         // The reply to a hello is what the client lacks (data): the
                         // one message in flight now (a hello says where the client
                         // stands, whatever was in flight before).
                         MessageKind::Hello => {
-                            conn.window.restart(reply.as_deref().and_then(data_kind));
+                            let to = self.replica.send_limit();
+                            let reply = reply.as_deref().and_then(data_kind);
+                            conn.window.restart(reply.map(|full| (full, to)));
                             conn.sent_version = self.news_version;
                         }
                         MessageKind::Delta | MessageKind::Full => {}
@@ -484,8 +489,11 @@ impl Hub {
             };
             match message {
                 Ok(Some(message)) => {
+                    // The message brings the client up to the hub's send limit (a
+                    // full state, to its next sequence number: as far or further).
+                    let to = self.replica.send_limit();
                     if let Some(conn) = self.conns.get_mut(id) {
-                        conn.window.sent(message.full);
+                        conn.window.sent(message.full, to);
                         conn.sent_version = self.news_version;
                     }
                     self.send(*id, message.bytes);

@@ -29,6 +29,8 @@ mod client;
 pub mod close_code;
 #[cfg(feature = "server")]
 mod connection;
+#[cfg(feature = "server")]
+mod delayed_ack;
 mod doc_name;
 mod error;
 #[cfg(feature = "server")]
