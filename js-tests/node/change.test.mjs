@@ -63,6 +63,26 @@ describe('Document.change', () => {
     }
   });
 
+  test('more writes than the recorder first has room for (its arrays grow), reads between: as the writes one at a time', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const next = prng(seed);
+      const writes = Array.from({ length: 60 + Math.floor(next() * 400) }, () => randomWrite(next));
+      // A read through the recorder applies the writes so far and starts it afresh.
+      const readAt = Math.floor(next() * writes.length);
+      const batched = new Document(ids.a);
+      const single = new Document(ids.a);
+      batched.change((d) => {
+        writes.forEach(([method, ...args], i) => {
+          if (i === readAt) d.toJSON();
+          d[method](...args);
+        });
+      });
+      for (const [method, ...args] of writes) single[method](...args);
+      assert.deepEqual(batched.toJSON(), single.toJSON(), `seed ${seed}`);
+      assert.deepEqual(fromDelta(batched), batched.toJSON(), `seed ${seed}: the delta carries the change`);
+    }
+  });
+
   test('a large change (its delta kept as a value until taken) and the writes after it, in one delta', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const next = prng(seed);

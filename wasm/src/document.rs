@@ -271,10 +271,7 @@ impl JsDocument {
             self.inner
                 .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
                     // `writes_of` gave every write the index of a path it holds.
-                    let writes = writes
-                        .into_iter()
-                        .filter_map(|(at, w)| Some((paths.get(at)?, w)));
-                    doc.write_all(writes, guard, clock)
+                    doc.write_all_indexed(&paths, writes, guard, clock)
                 })?;
         if changed {
             self.extras

@@ -128,10 +128,29 @@ impl Document {
         guard: &WriteGuard<'_>,
         clock: &mut Hlc<C>,
     ) -> Result<Document, Error> {
-        let writes: Vec<(P, Write)> = writes.into_iter().collect();
+        let (paths, writes): (Vec<P>, Vec<(usize, Write)>) = writes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (path, write))| (path, (i, write)))
+            .unzip();
+        self.write_all_indexed(&paths, writes, guard, clock)
+    }
+
+    /// [`write_all`](Self::write_all) for writes that name their paths by index into
+    /// `paths` (a change's distinct paths, each written many times, are then hashed
+    /// once each when the writes are coalesced, not once a write). An index outside
+    /// `paths` stands for the empty path, which writes nothing.
+    pub fn write_all_indexed<C: Clock, Q: AsRef<[String]>>(
+        &mut self,
+        paths: &[Q],
+        writes: Vec<(usize, Write)>,
+        guard: &WriteGuard<'_>,
+        clock: &mut Hlc<C>,
+    ) -> Result<Document, Error> {
+        let path_at = |index: usize| paths.get(index).map_or(&[][..], AsRef::as_ref);
         let any_authority = guard.any_authority();
-        for (path, write) in &writes {
-            let path = path.as_ref();
+        for (index, write) in &writes {
+            let path = path_at(*index);
             if path.len() > crate::MAX_PATH_LEN {
                 return Err(Error::PathTooLong {
                     len: path.len(),
@@ -156,7 +175,7 @@ impl Document {
         // With no refusal left that needs the state, a write the change supersedes
         // before anything sees it can be left out (see `coalesce`).
         let writes = match backup {
-            None => crate::coalesce(writes),
+            None => crate::coalesce_indexed(paths, writes),
             Some(_) => writes,
         };
         // Each write's delta holds at most the first key of its path, and its context
@@ -164,8 +183,8 @@ impl Document {
         // deltas are joined per first key, in small maps, and the per-key joins are
         // disjoint, so the batch delta is their union.
         let mut deltas = WriteDeltas::new();
-        for (path, write) in writes {
-            let path = path.as_ref();
+        for (index, write) in writes {
+            let path = path_at(index);
             // The path's keys borrowed, in room for the longest path (checked above).
             let mut keys = [""; crate::MAX_PATH_LEN];
             for (slot, key) in keys.iter_mut().zip(path) {

@@ -3,6 +3,7 @@
 //! are added into one (see [`coalesce`]).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use foldhash::fast::RandomState;
 
@@ -90,7 +91,46 @@ enum Fate {
 /// );
 /// ```
 pub fn coalesce<P: AsRef<[String]>>(writes: Vec<(P, Write)>) -> Vec<(P, Write)> {
-    let fates = fates(&writes);
+    let (paths, indexed): (Vec<P>, Vec<(usize, Write)>) = writes
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, write))| (path, (i, write)))
+        .unzip();
+    let kept = coalesce_indexed(&paths, indexed);
+    let mut paths: Vec<Option<P>> = paths.into_iter().map(Some).collect();
+    // Each write had its own index, so each kept one takes its path once.
+    kept.into_iter()
+        .filter_map(|(i, write)| Some((paths.get_mut(i)?.take()?, write)))
+        .collect()
+}
+
+/// [`coalesce`] for writes that name their paths by index into `paths` (a change's
+/// distinct paths, each written many times, are hashed once each rather than once a
+/// write): the writes `coalesce` would keep, each with its index, in order. Paths are
+/// compared by their keys, so two equal paths at different indexes are the same path;
+/// an index outside `paths` stands for the empty path, which writes nothing.
+///
+/// ```
+/// use converge_ormap::{coalesce_indexed, Value, Write};
+///
+/// let paths = [vec!["k".to_string()], vec!["n".to_string()]];
+/// let writes = vec![
+///     (0, Write::Set(Value::Int(1))),
+///     (1, Write::Increment(2)),
+///     (0, Write::Set(Value::Int(2))),
+///     (1, Write::Increment(3)),
+/// ];
+/// assert_eq!(
+///     coalesce_indexed(&paths, writes),
+///     vec![(0, Write::Set(Value::Int(2))), (1, Write::Increment(5))]
+/// );
+/// ```
+pub fn coalesce_indexed<Q: AsRef<[String]>>(
+    paths: &[Q],
+    writes: Vec<(usize, Write)>,
+) -> Vec<(usize, Write)> {
+    let ids = PathIds::of(paths);
+    let fates = fates(&ids, &writes);
     if fates.iter().all(|f| *f == Fate::Keep) {
         return writes;
     }
@@ -120,6 +160,74 @@ pub fn coalesce<P: AsRef<[String]>>(writes: Vec<(P, Write)>) -> Vec<(P, Write)> 
     kept
 }
 
+/// The paths of a batch and the paths above them, each numbered once: the walk keeps
+/// what it has seen at each in a list rather than a map.
+struct PathIds {
+    /// The number of each index's path, `None` for the empty path (or an index out of
+    /// range).
+    of_index: Vec<Option<usize>>,
+    /// For each numbered path, the range of `above` that holds the numbers of the paths
+    /// strictly above it (its prefixes), shortest first.
+    above_range: Vec<Range<usize>>,
+    /// The numbers of paths above others, in runs.
+    above: Vec<usize>,
+}
+
+impl PathIds {
+    fn of<Q: AsRef<[String]>>(paths: &[Q]) -> PathIds {
+        let mut number: HashMap<&[String], usize, RandomState> =
+            HashMap::with_capacity_and_hasher(paths.len().min(1 << 12), RandomState::default());
+        let mut ids = PathIds {
+            of_index: Vec::with_capacity(paths.len()),
+            above_range: Vec::new(),
+            above: Vec::new(),
+        };
+        // The numbers of the current path's prefixes, shortest first.
+        let mut chain = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            if path.is_empty() {
+                ids.of_index.push(None);
+                continue;
+            }
+            if let Some(id) = number.get(path) {
+                ids.of_index.push(Some(*id));
+                continue;
+            }
+            chain.clear();
+            for end in 1..=path.len() {
+                let id = *number.entry(&path[..end]).or_insert_with(|| {
+                    let start = ids.above.len();
+                    ids.above.extend_from_slice(&chain);
+                    ids.above_range.push(start..ids.above.len());
+                    ids.above_range.len() - 1
+                });
+                chain.push(id);
+            }
+            ids.of_index.push(chain.last().copied());
+        }
+        ids
+    }
+
+    /// How many paths are numbered.
+    fn len(&self) -> usize {
+        self.above_range.len()
+    }
+
+    /// The number of the path at `index`, if it is not the empty path.
+    fn id(&self, index: usize) -> Option<usize> {
+        self.of_index.get(index).copied().flatten()
+    }
+
+    /// The numbers of the paths strictly above the numbered path `id`.
+    fn above(&self, id: usize) -> &[usize] {
+        self.above_range
+            .get(id)
+            .and_then(|range| self.above.get(range.clone()))
+            .unwrap_or_default()
+    }
+}
+
 /// What the walk has seen at one path: the nearest later write at exactly it (its
 /// index and class), and the nearest later write strictly below it.
 #[derive(Clone, Copy, Default)]
@@ -129,26 +237,25 @@ struct Seen {
 }
 
 /// Decides each write's [`Fate`], walking the writes from the last.
-fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
-    let mut seen: HashMap<&[String], Seen, RandomState> =
-        HashMap::with_capacity_and_hasher(writes.len().min(1 << 12), RandomState::default());
+fn fates(ids: &PathIds, writes: &[(usize, Write)]) -> Vec<Fate> {
+    let mut seen = vec![Seen::default(); ids.len()];
     let mut fates = vec![Fate::Keep; writes.len()];
     // A kept counter write's amount with those folded into it so far.
     let mut sums: HashMap<usize, u64, RandomState> = HashMap::default();
-    for (i, (path, write)) in writes.iter().enumerate().rev() {
-        let path = path.as_ref();
-        if path.is_empty() {
+    for (i, (index, write)) in writes.iter().enumerate().rev() {
+        let Some(id) = ids.id(*index) else {
             continue; // the empty path writes nothing, and touches nothing
-        }
+        };
+        let Some(here) = seen.get_mut(id) else {
+            continue; // every numbered path has its entry
+        };
         let class = Class::of(write);
-        // One lookup reads what is after this write here and records this write.
-        let here = seen.entry(path).or_default();
         let after = *here;
         here.at = Some((i, class));
         if let (Some(class), Some((next, Some(next_class)))) = (class, after.at) {
             let untouched_between = after.below.map_or(true, |b| b > next)
-                && (1..path.len()).all(|end| {
-                    let above = seen.get(&path[..end]).and_then(|s| s.at);
+                && ids.above(id).iter().all(|above| {
+                    let above = seen.get(*above).and_then(|s| s.at);
                     above.map_or(true, |(a, _)| a > next)
                 });
             if class == next_class && untouched_between {
@@ -177,8 +284,10 @@ fn fates<P: AsRef<[String]>>(writes: &[(P, Write)]) -> Vec<Fate> {
                 };
             }
         }
-        for end in 1..path.len() {
-            seen.entry(&path[..end]).or_default().below = Some(i);
+        for above in ids.above(id) {
+            if let Some(above) = seen.get_mut(*above) {
+                above.below = Some(i);
+            }
         }
     }
     fates

@@ -64,7 +64,7 @@ mod value;
 mod write_deltas;
 
 pub use batch::Write;
-pub use coalesce::coalesce;
+pub use coalesce::{coalesce, coalesce_indexed};
 pub use conflicts::{Conflict, FieldRead, Outcome, Sibling};
 pub use counter::{Contribution, Counter};
 pub use document::{MAX_PATH_LEN, MAX_VALUE_DEPTH};

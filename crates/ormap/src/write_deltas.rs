@@ -124,7 +124,9 @@ impl WriteDeltas {
         match self.by_key.get_mut(first.as_str()) {
             Some(key_delta) => {
                 let replaces = match (&key_delta.last, class.0) {
-                    (Some((last_path, last)), Some(class)) => *last == class && last_path == path,
+                    (Some((last_rest, last)), Some(class)) => {
+                        *last == class && last_rest.as_slice() == &path[1..]
+                    }
                     _ => false,
                 };
                 if replaces {
@@ -137,7 +139,7 @@ impl WriteDeltas {
             }
             None => {
                 // Its dots are new: none is in the join's context.
-                let last = class.0.map(|class| (path.to_vec(), class));
+                let last = class.0.map(|class| (path[1..].to_vec(), class));
                 self.by_key
                     .insert(first.clone(), KeyDelta { last, store: one });
             }
@@ -212,7 +214,8 @@ impl WriteDeltas {
 /// The join of the deltas of writes under one first key.
 #[derive(Debug)]
 struct KeyDelta {
-    /// The last write's path and class, while `store` is the join of writes of that
+    /// The last write's path after the key (empty for the key itself: no allocation
+    /// for a top-level write) and class, while `store` is the join of writes of that
     /// class at that path only: a next write of that class there replaces it.
     last: Option<(Vec<String>, Replacing)>,
     /// The join's entry under the key.

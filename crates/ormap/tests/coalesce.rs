@@ -7,7 +7,8 @@ use converge_core::{Hlc, Lattice, ManualClock, ReplicaId};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{
-    coalesce, Counter, Document, Flag, Kind, Node, Policies, Value, Write, WriteGuard,
+    coalesce, coalesce_indexed, Counter, Document, Flag, Kind, Node, Policies, Value, Write,
+    WriteGuard,
 };
 use converge_orset::OrSet;
 use proptest::prelude::*;
@@ -171,6 +172,24 @@ proptest! {
         concurrent in writes_strategy(8),
     ) {
         reads_the_same(&before, &batch, &concurrent)?;
+    }
+
+    /// Fast path == general path: writes naming their paths by index into a table
+    /// (some paths in it twice, the empty one among them, an index past its end)
+    /// coalesce to what `coalesce` keeps of the same writes named by path, nested
+    /// paths, removes, counters and mixed classes among them.
+    #[test]
+    fn indexed_writes_coalesce_as_the_writes_by_path(
+        table in prop::collection::vec(path_strategy(), 0..8),
+        picks in prop::collection::vec((0usize..9, write_strategy()), 0..40),
+    ) {
+        let path_at = |i: usize| table.get(i).cloned().unwrap_or_default();
+        let by_path: Vec<(Vec<String>, Write)> =
+            picks.iter().map(|(i, w)| (path_at(*i), w.clone())).collect();
+        let indexed = coalesce_indexed(&table, picks);
+        let indexed: Vec<(Vec<String>, Write)> =
+            indexed.into_iter().map(|(i, w)| (path_at(i), w)).collect();
+        prop_assert_eq!(indexed, coalesce(by_path));
     }
 }
 

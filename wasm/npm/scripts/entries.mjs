@@ -92,16 +92,19 @@ function __convergeChangeError(code, message) {
 const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addToSet: 4, removeFromSet: 5, enable: 6, disable: 7, remove: 8 };
 class DocumentChange {
   #doc;
-  #kinds = [];
-  // Each write's path as an index into #paths, the distinct paths: a string path
-  // written again is sent (and converted in the wasm) once per apply.
-  #at = [];
+  // Each write's kind code and (#at) its path as an index into #paths, the distinct
+  // paths: a string path written again is sent (and converted in the wasm) once per
+  // apply. Typed arrays, grown by doubling (JS arrays cost twice the time).
+  #kinds = new Uint8Array(64);
+  #at = new Uint32Array(64);
+  #count = 0;
   #paths = [];
   #pathIndex = new Map();
   // The values and amounts, except number values: those go in #numbers (sent as a
   // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
-  #numbers = [];
+  #numbers = new Float64Array(64);
+  #numberCount = 0;
   #open = true;
   #applied = false;
   constructor(doc) {
@@ -126,12 +129,29 @@ class DocumentChange {
       at = this.#paths.length;
       this.#paths.push(path);
     }
-    this.#at.push(at);
+    const n = this.#count;
+    if (n === this.#kinds.length) {
+      const kinds = new Uint8Array(2 * n);
+      kinds.set(this.#kinds);
+      this.#kinds = kinds;
+      const ats = new Uint32Array(2 * n);
+      ats.set(this.#at);
+      this.#at = ats;
+    }
+    this.#at[n] = at;
+    this.#count = n + 1;
     if (typeof arg === 'number' && kind !== 2 && kind !== 3) {
-      this.#kinds.push(kind | 16);
-      this.#numbers.push(arg);
+      this.#kinds[n] = kind | 16;
+      const m = this.#numberCount;
+      if (m === this.#numbers.length) {
+        const numbers = new Float64Array(2 * m);
+        numbers.set(this.#numbers);
+        this.#numbers = numbers;
+      }
+      this.#numbers[m] = arg;
+      this.#numberCount = m + 1;
     } else {
-      this.#kinds.push(kind);
+      this.#kinds[n] = kind;
       this.#args.push(arg);
     }
   }
@@ -145,12 +165,14 @@ class DocumentChange {
   disable(path, options) { this.#record(__convergeKinds.disable, path, undefined, options); }
   remove(path, options) { this.#record(__convergeKinds.remove, path, undefined, options); }
   #reset() {
-    this.#kinds = [];
-    this.#at = [];
+    this.#kinds = new Uint8Array(64);
+    this.#at = new Uint32Array(64);
+    this.#count = 0;
     this.#paths = [];
     this.#pathIndex = new Map();
     this.#args = [];
-    this.#numbers = [];
+    this.#numbers = new Float64Array(64);
+    this.#numberCount = 0;
   }
   get(path) { this.#apply(false); return this.#doc.get(path); }
   read(path, options) { this.#apply(false); return this.#doc.read(path, options); }
@@ -161,11 +183,11 @@ class DocumentChange {
     if (!this.#open) {
       throw __convergeChangeError('ERR_INVALID_USE', 'this change has ended: read through the document itself');
     }
-    const kinds = Uint8Array.from(this.#kinds);
-    const at = Uint32Array.from(this.#at);
+    const kinds = this.#kinds.subarray(0, this.#count);
+    const at = this.#at.subarray(0, this.#count);
     const paths = this.#paths;
     const args = this.#args;
-    const numbers = Float64Array.from(this.#numbers);
+    const numbers = this.#numbers.subarray(0, this.#numberCount);
     this.#reset();
     if (last) this.#open = false;
     // The last call also sends the event of writes applied by a read before; with
