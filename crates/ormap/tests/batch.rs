@@ -11,6 +11,8 @@ use converge_ormap::{
 };
 use proptest::prelude::*;
 
+mod support;
+
 const ME: ReplicaId = ReplicaId::new(0xa);
 const OWNER: ReplicaId = ReplicaId::new(0xb);
 
@@ -26,21 +28,6 @@ fn guard(policies: &Policies) -> WriteGuard<'_> {
     }
 }
 
-fn write_strategy() -> impl Strategy<Value = Write> {
-    let value = (0i64..4).prop_map(Value::Int);
-    prop_oneof![
-        value.clone().prop_map(Write::Set),
-        value.clone().prop_map(Write::SetMulti),
-        (0u64..5).prop_map(Write::Increment),
-        (0u64..5).prop_map(Write::Decrement),
-        value.clone().prop_map(Write::AddToSet),
-        value.prop_map(Write::RemoveFromSet),
-        Just(Write::Enable),
-        Just(Write::Disable),
-        Just(Write::Remove),
-    ]
-}
-
 /// Short paths over three keys, so writes meet at the same fields and on the way
 /// (a write at `a` and one at `a/b` supersede each other's kinds).
 fn path_strategy() -> impl Strategy<Value = Vec<String>> {
@@ -49,7 +36,7 @@ fn path_strategy() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn writes_strategy(max: usize) -> impl Strategy<Value = Vec<(Vec<String>, Write)>> {
-    prop::collection::vec((path_strategy(), write_strategy()), 0..max)
+    prop::collection::vec((path_strategy(), support::document_write()), 0..max)
 }
 
 /// Writes over 30 first keys, some one key long, some with a key or two below.
@@ -63,7 +50,7 @@ fn many_keys_writes(max: usize) -> impl Strategy<Value = Vec<(Vec<String>, Write
             keys.extend(rest.iter().map(|k| (*k).to_owned()));
             keys
         });
-    prop::collection::vec((path, write_strategy()), 0..max)
+    prop::collection::vec((path, support::document_write()), 0..max)
 }
 
 /// The writes one at a time, from a clock at `millis`: the document after them and

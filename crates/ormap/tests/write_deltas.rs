@@ -8,26 +8,13 @@
 
 use converge_core::testing::with_every_map_indexed;
 use converge_core::{DeltaCrdt, Hlc, Lattice, ManualClock, ReplicaId};
-use converge_ormap::{Document, Policies, Value, Write, WriteDeltas, WriteGuard};
+use converge_ormap::{Document, Policies, Write, WriteDeltas, WriteGuard};
 use proptest::prelude::*;
+
+mod support;
 
 const ME: ReplicaId = ReplicaId::new(0xa);
 const PEER: ReplicaId = ReplicaId::new(0xb);
-
-fn write_strategy() -> impl Strategy<Value = Write> {
-    let value = (0i64..4).prop_map(Value::Int);
-    prop_oneof![
-        value.clone().prop_map(Write::Set),
-        value.clone().prop_map(Write::SetMulti),
-        (0u64..5).prop_map(Write::Increment),
-        (0u64..5).prop_map(Write::Decrement),
-        value.clone().prop_map(Write::AddToSet),
-        value.prop_map(Write::RemoveFromSet),
-        Just(Write::Enable),
-        Just(Write::Disable),
-        Just(Write::Remove),
-    ]
-}
 
 /// Paths over a few first keys, some with a key below, so writes meet.
 fn path_strategy() -> impl Strategy<Value = Vec<String>> {
@@ -45,7 +32,11 @@ fn path_strategy() -> impl Strategy<Value = Vec<String>> {
 /// A step: my write, or (when `true`) the peer's write, merged here at once.
 fn steps(max: usize) -> impl Strategy<Value = Vec<(bool, Vec<String>, Write)>> {
     prop::collection::vec(
-        (prop::bool::weighted(0.2), path_strategy(), write_strategy()),
+        (
+            prop::bool::weighted(0.2),
+            path_strategy(),
+            support::document_write(),
+        ),
         0..max,
     )
 }

@@ -260,3 +260,21 @@ pub(crate) fn write_mv(doc: &mut Document, replica: ReplicaId, path: &[&str], v:
     doc.update_at(path, |r: &mut MvRegister<Value>| r.write(replica, v.into()))
         .unwrap()
 }
+
+/// A random [`converge_ormap::Write`] of every kind, small values and amounts (the
+/// batch suites': `Document::write_all`, `WriteDeltas`).
+pub(crate) fn document_write() -> impl Strategy<Value = converge_ormap::Write> {
+    use converge_ormap::Write;
+    let value = (0i64..4).prop_map(Value::Int);
+    prop_oneof![
+        value.clone().prop_map(Write::Set),
+        value.clone().prop_map(Write::SetMulti),
+        (0u64..5).prop_map(Write::Increment),
+        (0u64..5).prop_map(Write::Decrement),
+        value.clone().prop_map(Write::AddToSet),
+        value.prop_map(Write::RemoveFromSet),
+        Just(Write::Enable),
+        Just(Write::Disable),
+        Just(Write::Remove),
+    ]
+}
