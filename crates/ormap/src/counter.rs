@@ -96,9 +96,14 @@ impl fmt::Debug for Contribution {
 /// # Overflow
 ///
 /// Totals are `u64`s and never wrap or saturate. If folding an entry into the new one
-/// would overflow a total, that entry stays as it is and the new entry holds the
-/// rest: a replica that passes `u64::MAX` in total gets a second entry, not a lost
-/// write. Increments therefore cannot fail, and the value, an `i128`, stays exact.
+/// would overflow a total, that entry keeps its amount, under a new dot written with
+/// the change, and the new entry holds the rest: a replica that passes `u64::MAX` in
+/// total gets a second entry, not a lost write. Increments therefore cannot fail, and
+/// the value, an `i128`, stays exact. Every write of a replica carries its whole total
+/// forward (as a fold does), so a reset it has not seen cancels none of it, spilled
+/// or not; and the writes of one change summed into one (see
+/// [`coalesce`](crate::coalesce)) leave the same entries alive as the writes one by
+/// one.
 ///
 /// ```
 /// use converge_core::{Lattice, ReplicaId};
@@ -172,6 +177,8 @@ impl Counter {
         // This replica's entries, smallest first, folded while the totals fit. At
         // most one (always, but for old or forged input) needs no list.
         let mut total = change;
+        // The entries that cannot be folded: written again under new dots.
+        let mut apart: Vec<(Dot, Contribution)> = Vec::new();
         let (replaced_one, replaced_more): (Option<Dot>, Vec<Dot>) = if more {
             let mut own: Vec<(Dot, Contribution)> = store
                 .iter()
@@ -184,13 +191,16 @@ impl Counter {
                 if let Some(sum) = total.checked_add(c) {
                     total = sum;
                     replaced.push(dot);
+                } else {
+                    apart.push((dot, c));
                 }
             }
             (None, replaced)
         } else {
             let folded = first.and_then(|(old, c)| change.checked_add(c).map(|sum| (old, sum)));
-            if let Some((_, sum)) = folded {
-                total = sum;
+            match folded {
+                Some((_, sum)) => total = sum,
+                None => apart.extend(first),
             }
             (folded.map(|(old, _)| old), Vec::new())
         };
@@ -202,8 +212,16 @@ impl Counter {
         store.insert(dot, total);
         let mut delta_store = DotFun::new();
         delta_store.insert(dot, total);
+        let mut named: Vec<Dot> = replaced.chain([dot]).collect();
+        for (old, c) in apart {
+            store.remove(old);
+            let again = context.next_write(replica);
+            store.insert(again, c);
+            delta_store.insert(again, c);
+            named.extend([old, again]);
+        }
         Counter {
-            state: Causal::new(delta_store, CausalContext::from_dots(replaced.chain([dot]))),
+            state: Causal::new(delta_store, CausalContext::from_dots(named)),
         }
     }
 }

@@ -71,3 +71,21 @@ fn spilled_entries_merge_and_reset_like_any_other() {
     at_a.join(reset);
     assert_eq!(value(&at_a), None);
 }
+
+/// A write carries its replica's whole total forward, spilled entries included: a
+/// reset it has not seen cancels none of it. (Before: the entry that could not be
+/// folded kept its old dot, so the concurrent reset removed it, and a change's
+/// increments summed into one read differently from the same increments one by one.)
+#[test]
+fn a_spilling_write_carries_the_entry_it_cannot_fold_past_an_unseen_reset() {
+    let mut here = Counter::new();
+    here.increment(A, 2);
+    let mut there = here.clone();
+    let reset = there.reset();
+    let spill = here.increment(A, u64::MAX - 1);
+    assert_eq!(here.entries().len(), 2);
+    here.join(reset);
+    assert_eq!(here.value(), 2 + (MAX - 1));
+    there.join(spill);
+    assert_eq!(there, here);
+}
