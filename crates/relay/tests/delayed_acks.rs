@@ -13,7 +13,7 @@ use converge_ormap::Document;
 use converge_relay::{Client, ClientOptions, RELAY_PEER_ID};
 use converge_sync::{MessageHead, MessageKind, Replica};
 use futures_util::{SinkExt, StreamExt};
-use support::{count_write, counted, has_marker, write_marker, TestRelay};
+use support::{count_write, counted, has_marker, write_marker, write_markers_acked, TestRelay};
 use tokio::net::TcpListener;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
@@ -151,14 +151,7 @@ async fn one_ack_frees_every_message_it_covers_in_the_relays_window() {
     let relay = TestRelay::start(dir.path(), |_| {}).await;
     let writer = Client::connect(&relay.url(), "window", ClientOptions::default()).expect("c");
     // A state large enough that an interval of a few writes is smaller than it.
-    let mut seq = 0;
-    for n in 0..500 {
-        seq = writer.update(|doc, w| write_marker(doc, w, "base", n));
-    }
-    timeout(WAIT, writer.wait_acked(seq))
-        .await
-        .expect("in time")
-        .expect("acked");
+    write_markers_acked(&writer, "base", 0..500).await;
 
     let url = format!("{}/v1/docs/window", relay.url());
     let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())

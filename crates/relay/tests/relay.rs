@@ -9,7 +9,7 @@ use converge_core::Codec;
 use converge_ormap::Document;
 use converge_relay::{close_code, sign_token, Auth, Claims, Client, ClientOptions, Scope};
 use futures_util::{SinkExt, StreamExt};
-use support::{has_marker, marker_count, write_marker, TestRelay};
+use support::{has_marker, marker_count, write_marker, write_markers_acked, TestRelay};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -340,14 +340,7 @@ async fn an_idle_document_is_compacted_evicted_and_reloaded() {
     })
     .await;
     let writer = client(&relay, "idle", None);
-    let mut last = 0;
-    for n in 0..5 {
-        last = writer.update(|doc, w| write_marker(doc, w, "w", n));
-    }
-    timeout(WAIT, writer.wait_acked(last))
-        .await
-        .expect("acked")
-        .expect("acked");
+    write_markers_acked(&writer, "w", 0..5).await;
     assert_eq!(documents_loaded(&relay).await, Some(1));
     writer.close().await;
     let evicted = timeout(WAIT, async {
@@ -429,14 +422,7 @@ async fn a_client_back_within_the_grace_period_resumes_with_a_delta() {
     let bob = client(&relay, "board", None);
     // A board large enough that a one-write interval is far smaller than the state
     // (otherwise the full state is the cheaper message, and rightly sent).
-    let mut seq = 0;
-    for n in 0..2_000 {
-        seq = bob.update(|doc, w| write_marker(doc, w, "bob", n));
-    }
-    timeout(WAIT, bob.wait_acked(seq))
-        .await
-        .expect("in time")
-        .expect("acked");
+    write_markers_acked(&bob, "bob", 0..2_000).await;
 
     // Alice joins the board, then writes (as a client that opens a shared document
     // does); her first full state is empty, so the relay's buffer holds only news.
@@ -499,14 +485,7 @@ async fn a_client_that_stops_acking_is_sent_at_most_a_window_of_messages() {
     let writer = client(&relay, "board", None);
     // A board large enough that an interval of a few writes is far smaller than the
     // state (otherwise the full state is the cheaper message, and rightly sent).
-    let mut seq = 0;
-    for n in 0..2_000 {
-        seq = writer.update(|doc, w| write_marker(doc, w, "base", n));
-    }
-    timeout(WAIT, writer.wait_acked(seq))
-        .await
-        .expect("in time")
-        .expect("acked");
+    write_markers_acked(&writer, "base", 0..2_000).await;
 
     let mut lazy =
         Replica::new(converge_core::ReplicaId::new(9), Document::new()).expect("replica");

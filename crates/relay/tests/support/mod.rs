@@ -70,6 +70,24 @@ pub fn write_marker(doc: &mut Document, writer: ReplicaId, who: &str, n: u64) ->
     .expect("a two-key path is valid")
 }
 
+/// Writes markers `range` under `["w", who]` through `client`, one update each, and
+/// waits (20 s at most) until the relay acknowledged the last: the last's sequence.
+pub async fn write_markers_acked(
+    client: &converge_relay::Client,
+    who: &str,
+    range: std::ops::Range<u64>,
+) -> u64 {
+    let mut last = 0;
+    for n in range {
+        last = client.update(|doc, w| write_marker(doc, w, who, n));
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(20), client.wait_acked(last))
+        .await
+        .expect("acknowledged in time")
+        .expect("acknowledged");
+    last
+}
+
 /// Whether marker `n` under `["w", who]` is in `doc`.
 pub fn has_marker(doc: &Document, who: &str, n: u64) -> bool {
     doc.get_at(&["w", who])
