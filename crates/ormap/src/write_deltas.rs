@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use converge_core::{Causal, CausalContext, DotMap, DotStore, Embeddable, Embedded};
 use foldhash::fast::RandomState;
 
+use crate::ormap::Entry;
 use crate::{Document, Node, Write};
 
 /// The writes whose delta replaces the delta of an earlier write of the same class
@@ -111,9 +112,6 @@ impl WriteDeltas {
     /// type's requirements). A delta at the empty path (which writes nothing) is
     /// left out.
     pub fn push(&mut self, path: &[String], class: WriteClass, delta: Document) {
-        let Some(first) = path.first() else {
-            return;
-        };
         let Causal { store, context } = delta.into_causal();
         // The write's delta holds at most its path's first key.
         let one = store
@@ -121,6 +119,19 @@ impl WriteDeltas {
             .next()
             .map(|(_, s)| s)
             .unwrap_or_default();
+        self.push_entry(path, class, Causal::new(one, context));
+    }
+
+    /// [`push`](Self::push) for a write's delta given as its entry under the path's
+    /// first key (see [`Entry`]).
+    pub(crate) fn push_entry(&mut self, path: &[String], class: WriteClass, entry: Entry<Node>) {
+        let Some(first) = path.first() else {
+            return;
+        };
+        let Causal {
+            store: one,
+            context,
+        } = entry;
         match self.by_key.get_mut(first.as_str()) {
             Some(key_delta) => {
                 let replaces = match (&key_delta.last, class.0) {
