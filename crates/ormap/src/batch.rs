@@ -8,7 +8,10 @@ use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
-use crate::{Counter, Document, Error, Flag, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH};
+use crate::ormap::Entry;
+use crate::{
+    Counter, Document, Error, Flag, Node, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH,
+};
 
 /// One local document write, as data: what [`Document::write`] does at a path.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,29 +60,46 @@ impl Document {
         guard: &WriteGuard<'_>,
         clock: &mut Hlc<C>,
     ) -> Result<Document, Error> {
+        let entry = self.write_entry(path, write, guard, clock)?;
+        Ok(Document::of_entry(path, entry))
+    }
+
+    /// [`write`](Self::write)'s root delta as its entry under the path's first key
+    /// (see [`Entry`]): a batch keeps it so, with no map made for each write.
+    fn write_entry<C: Clock>(
+        &mut self,
+        path: &[&str],
+        write: Write,
+        guard: &WriteGuard<'_>,
+        clock: &mut Hlc<C>,
+    ) -> Result<Entry<Node>, Error> {
         let me = guard.writer;
         match write {
-            Write::Set(v) => self.guarded_update_at(path, guard, |r: &mut LwwRegister<Value>| {
-                r.set(me, clock, v)
-            }),
+            Write::Set(v) => {
+                self.guarded_update_entry_at(path, guard, |r: &mut LwwRegister<Value>| {
+                    r.set(me, clock, v)
+                })
+            }
             Write::SetMulti(v) => {
-                self.guarded_update_at(path, guard, |r: &mut MvRegister<Value>| r.write(me, v))
+                self.guarded_update_entry_at(path, guard, |r: &mut MvRegister<Value>| {
+                    r.write(me, v)
+                })
             }
             Write::Increment(by) => {
-                self.guarded_update_at(path, guard, |c: &mut Counter| c.increment(me, by))
+                self.guarded_update_entry_at(path, guard, |c: &mut Counter| c.increment(me, by))
             }
             Write::Decrement(by) => {
-                self.guarded_update_at(path, guard, |c: &mut Counter| c.decrement(me, by))
+                self.guarded_update_entry_at(path, guard, |c: &mut Counter| c.decrement(me, by))
             }
             Write::AddToSet(v) => {
-                self.guarded_update_at(path, guard, |s: &mut OrSet<Value>| s.add(me, v))
+                self.guarded_update_entry_at(path, guard, |s: &mut OrSet<Value>| s.add(me, v))
             }
             Write::RemoveFromSet(v) => {
-                self.guarded_update_at(path, guard, |s: &mut OrSet<Value>| s.remove(&v))
+                self.guarded_update_entry_at(path, guard, |s: &mut OrSet<Value>| s.remove(&v))
             }
-            Write::Enable => self.guarded_update_at(path, guard, |f: &mut Flag| f.enable(me)),
-            Write::Disable => self.guarded_update_at(path, guard, |f: &mut Flag| f.disable()),
-            Write::Remove => self.guarded_remove_at(path, guard),
+            Write::Enable => self.guarded_update_entry_at(path, guard, |f: &mut Flag| f.enable(me)),
+            Write::Disable => self.guarded_update_entry_at(path, guard, |f: &mut Flag| f.disable()),
+            Write::Remove => self.guarded_remove_entry_at(path, guard),
         }
     }
 
@@ -191,8 +211,8 @@ impl Document {
                 *slot = key.as_str();
             }
             let class = write.class();
-            match self.write(&keys[..path.len()], write, guard, clock) {
-                Ok(one) => deltas.push(path, class, one),
+            match self.write_entry(&keys[..path.len()], write, guard, clock) {
+                Ok(entry) => deltas.push_entry(path, class, entry),
                 Err(error) => {
                     if let Some(backup) = backup {
                         *self = backup;

@@ -3,6 +3,9 @@
 
 use std::cell::Cell;
 
+use converge_core::{Causal, CausalContext, Embedded};
+
+use crate::ormap::Entry;
 use crate::{Document, Error, Node, NodeKind};
 
 /// A mutator boxed for the walk down a path (a generic closure would make the
@@ -121,20 +124,40 @@ impl Document {
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Document, E> {
+        let entry = self.try_update_entry_at(path, mutate)?;
+        Ok(Document::of_entry(path, entry))
+    }
+
+    /// [`try_update_at`](Self::try_update_at)'s root delta as its entry under the
+    /// path's first key (see [`Entry`]).
+    pub(crate) fn try_update_entry_at<T: NodeKind, E: From<Error>>(
+        &mut self,
+        path: &[&str],
+        mutate: impl FnOnce(&mut T) -> Result<T, E>,
+    ) -> Result<Entry<Node>, E> {
         check_path(path)?;
         self.update_boxed(path, Box::new(mutate))
     }
 
+    /// The root delta whose entry under `path`'s first key is `entry` (the empty
+    /// delta for the empty path, which writes nothing).
+    pub(crate) fn of_entry(path: &[&str], entry: Entry<Node>) -> Document {
+        match path.first() {
+            Some(first) => Document::from_entry((*first).to_owned(), entry),
+            None => Document::new(),
+        }
+    }
+
     /// The write of kind `T` at the end of `path` (the only part generic over the node
-    /// kind: the walk down the path is [`update_node_at`](Self::update_node_at), one
+    /// kind: the walk down the path is [`update_entry_at`](Self::update_entry_at), one
     /// copy per error type instead of one per node kind).
     fn update_boxed<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         mutate: Mutator<'_, T, E>,
-    ) -> Result<Document, E> {
+    ) -> Result<Entry<Node>, E> {
         let Some((key, parents)) = path.split_last() else {
-            return Ok(Document::new());
+            return Ok(Causal::new(Embedded::default(), CausalContext::new()));
         };
         // Borrowed, not boxed (a write allocates nothing more for the walk): the walk
         // calls it once, so `take` always finds the mutator.
@@ -143,7 +166,7 @@ impl Document {
             Some(mutate) => node.try_update::<T, E>(mutate),
             None => Ok(Node::default()),
         };
-        self.update_node_at(parents, key, &mut leaf)
+        self.update_entry_at(parents, key, &mut leaf)
     }
 
     /// Runs `mutate` once on the node under `key` in the map at `parents` (nested maps
@@ -154,9 +177,22 @@ impl Document {
         key: &str,
         mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
     ) -> Result<Document, E> {
+        let first = parents.first().copied().unwrap_or(key);
+        let entry = self.update_entry_at(parents, key, mutate)?;
+        Ok(Document::from_entry(first.to_owned(), entry))
+    }
+
+    /// [`update_node_at`](Self::update_node_at)'s root delta as its entry under the
+    /// first key.
+    fn update_entry_at<E: From<Error>>(
+        &mut self,
+        parents: &[&str],
+        key: &str,
+        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
+    ) -> Result<Entry<Node>, E> {
         match parents {
-            [] => self.try_update_by(key, mutate),
-            [first, rest @ ..] => self.try_update_by(*first, |node: &mut Node| {
+            [] => self.try_update_entry_by(key, mutate),
+            [first, rest @ ..] => self.try_update_entry_by(*first, |node: &mut Node| {
                 node.try_update::<Document, E>(|child| child.update_node_at(rest, key, mutate))
             }),
         }
@@ -166,13 +202,20 @@ impl Document {
     /// root delta. Writes under it that this replica has not seen survive. A path
     /// longer than [`MAX_PATH_LEN`] is refused with [`Error::PathTooLong`].
     pub fn remove_at(&mut self, path: &[&str]) -> Result<Document, Error> {
+        let entry = self.remove_entry_at(path)?;
+        Ok(Document::of_entry(path, entry))
+    }
+
+    /// [`remove_at`](Self::remove_at)'s root delta as its entry under the path's
+    /// first key.
+    pub(crate) fn remove_entry_at(&mut self, path: &[&str]) -> Result<Entry<Node>, Error> {
         check_path(path)?;
         Ok(match path {
-            [] => Document::new(),
-            [key] => self.remove(&(*key).to_owned()),
-            [parent @ .., key] => {
-                self.update_at(parent, |map: &mut Document| map.remove(&(*key).to_owned()))?
-            }
+            [] => Causal::new(Embedded::default(), CausalContext::new()),
+            [key] => self.remove_entry(&(*key).to_owned()),
+            [parent @ .., key] => self.try_update_entry_at(parent, |map: &mut Document| {
+                Ok::<Document, Error>(map.remove(&(*key).to_owned()))
+            })?,
         })
     }
 

@@ -13,6 +13,7 @@
 use converge_core::{DotStore, Embeddable, ReplicaId};
 
 use crate::conflicts::writes_for_any;
+use crate::ormap::Entry;
 use crate::{Document, Error, FieldVersion, Kind, Node, NodeKind, Policies, Policy};
 
 /// Who writes, under which policies, and (optionally) which version of the field the
@@ -121,11 +122,23 @@ impl Document {
         guard: &WriteGuard<'_>,
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Document, Error> {
+        let entry = self.guarded_update_entry_at(path, guard, mutate)?;
+        Ok(Document::of_entry(path, entry))
+    }
+
+    /// [`guarded_update_at`](Self::guarded_update_at)'s root delta as its entry under
+    /// the path's first key (see [`Entry`]).
+    pub(crate) fn guarded_update_entry_at<T: NodeKind>(
+        &mut self,
+        path: &[&str],
+        guard: &WriteGuard<'_>,
+        mutate: impl FnOnce(&mut T) -> T,
+    ) -> Result<Entry<Node>, Error> {
         self.check_write(path, guard)?;
         if T::KIND != Kind::Map {
             self.check_authorities_below(path, guard)?;
         }
-        self.update_at(path, mutate)
+        self.try_update_entry_at(path, |value: &mut T| Ok::<T, Error>(mutate(value)))
     }
 
     /// Refuses, if any rule names authorities, when the map at `path` holds a field
@@ -157,8 +170,19 @@ impl Document {
         path: &[&str],
         guard: &WriteGuard<'_>,
     ) -> Result<Document, Error> {
+        let entry = self.guarded_remove_entry_at(path, guard)?;
+        Ok(Document::of_entry(path, entry))
+    }
+
+    /// [`guarded_remove_at`](Self::guarded_remove_at)'s root delta as its entry under
+    /// the path's first key.
+    pub(crate) fn guarded_remove_entry_at(
+        &mut self,
+        path: &[&str],
+        guard: &WriteGuard<'_>,
+    ) -> Result<Entry<Node>, Error> {
         self.check_write(path, guard)?;
         self.check_authorities_below(path, guard)?;
-        self.remove_at(path)
+        self.remove_entry_at(path)
     }
 }

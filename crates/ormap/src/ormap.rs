@@ -13,6 +13,12 @@ use converge_core::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A map delta that changed one key, as that key's part: the value's delta store
+/// under the key (empty if the change left nothing there, as a removal does) and the
+/// delta's context. A batch of writes keeps each write's delta so, where a map delta
+/// would hash the key and allocate its copy once more for each write.
+pub(crate) type Entry<V> = Causal<Embedded<V>>;
+
 /// What an [`OrMap`] key must be: ordered (canonical encoding, sorted reads) and
 /// hashable (fast lookup).
 pub trait Key: Ord + Hash + Clone + Debug {}
@@ -69,28 +75,54 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
+        let entry = self.try_update_entry_by(key, mutate)?;
+        Ok(OrMap::from_entry(key.to_owned(), entry))
+    }
+
+    /// [`try_update_by`](Self::try_update_by)'s delta as its one [`Entry`]: what a
+    /// batch of writes keeps per key, with no map made for each write.
+    pub(crate) fn try_update_entry_by<Q, E>(
+        &mut self,
+        key: &Q,
+        mutate: impl FnOnce(&mut V) -> Result<V, E>,
+    ) -> Result<Entry<V>, E>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let Causal { store, context } = &mut self.state;
-        let delta = store.try_update_by(key, |value| {
+        store.try_update_by(key, |value| {
             let delta = value.with_context(context, mutate)?.into_causal();
             Ok(Causal::new(
                 Embedded::from_store(delta.store),
                 delta.context,
             ))
-        })?;
-        let mut delta_store = DotMap::new();
-        delta_store.insert(key.to_owned(), delta.store);
-        Ok(OrMap {
-            state: Causal::new(delta_store, delta.context),
         })
+    }
+
+    /// The map delta whose entry under `key` is `entry` (and no other).
+    pub(crate) fn from_entry(key: K, entry: Entry<V>) -> Self {
+        let mut store = DotMap::new();
+        store.insert(key, entry.store);
+        OrMap {
+            state: Causal::new(store, entry.context),
+        }
     }
 
     /// Removes `key` as observed here; returns the delta. Writes under `key` that this
     /// replica has not seen survive.
     pub fn remove(&mut self, key: &K) -> Self {
-        let removed = self.state.store.update(key, DotStore::remove_all);
+        // The entry is empty: the delta holds no key.
+        let removed = self.remove_entry(key);
         OrMap {
             state: Causal::new(DotMap::new(), removed.context),
         }
+    }
+
+    /// [`remove`](Self::remove)'s delta as its [`Entry`] under `key` (an empty store).
+    pub(crate) fn remove_entry(&mut self, key: &K) -> Entry<V> {
+        let removed = self.state.store.update(key, DotStore::remove_all);
+        Causal::new(Embedded::default(), removed.context)
     }
 
     /// Removes every key as observed here; returns the delta.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use converge_core::{Causal, CausalContext, DotMap, DotStore, Embeddable, Embedded};
 use foldhash::fast::RandomState;
 
+use crate::ormap::Entry;
 use crate::{Document, Node, Write};
 
 /// The writes whose delta replaces the delta of an earlier write of the same class
@@ -111,9 +112,6 @@ impl WriteDeltas {
     /// type's requirements). A delta at the empty path (which writes nothing) is
     /// left out.
     pub fn push(&mut self, path: &[String], class: WriteClass, delta: Document) {
-        let Some(first) = path.first() else {
-            return;
-        };
         let Causal { store, context } = delta.into_causal();
         // The write's delta holds at most its path's first key.
         let one = store
@@ -121,6 +119,19 @@ impl WriteDeltas {
             .next()
             .map(|(_, s)| s)
             .unwrap_or_default();
+        self.push_entry(path, class, Causal::new(one, context));
+    }
+
+    /// [`push`](Self::push) for a write's delta given as its entry under the path's
+    /// first key (see [`Entry`]).
+    pub(crate) fn push_entry(&mut self, path: &[String], class: WriteClass, entry: Entry<Node>) {
+        let Some(first) = path.first() else {
+            return;
+        };
+        let Causal {
+            store: one,
+            context,
+        } = entry;
         match self.by_key.get_mut(first.as_str()) {
             Some(key_delta) => {
                 let replaces = match (&key_delta.last, class.0) {
@@ -144,7 +155,7 @@ impl WriteDeltas {
                     .insert(first.clone(), KeyDelta { last, store: one });
             }
         }
-        self.context.join_ref(&context);
+        add_context(&mut self.context, &context);
     }
 
     /// Joins in `delta`, the delta of a change (several writes, as
@@ -208,6 +219,22 @@ impl WriteDeltas {
         let entries = self.by_key.into_iter().map(|(key, kd)| (key, kd.store));
         let store = DotMap::from_entries(entries);
         Document::from_causal(Causal::new(store, self.context))
+    }
+}
+
+/// The most dots a write's context is added dot by dot (see [`add_context`]).
+const FEW_DOTS: u128 = 8;
+
+/// Adds `context`, a write's delta's context, to `into`, the join's: dot by dot when
+/// it names few (a write's new dot and the few it replaced: each extends the
+/// join's vector or goes into its cloud, where a context join sorts out the whole
+/// cloud again: a tenth of a change's time), else joined whole. Either way `into`
+/// then holds the same dots.
+fn add_context(into: &mut CausalContext, context: &CausalContext) {
+    if context.dot_count() <= FEW_DOTS {
+        into.extend(context.dots());
+    } else {
+        into.join_ref(context);
     }
 }
 
