@@ -1,8 +1,6 @@
 //! `CausalContext`: every write a replica has seen, as a version vector plus the
 //! dots seen out of order (the "dot cloud"), compacted as gaps fill.
 
-use std::collections::BTreeSet;
-
 use crate::dot_cloud::DotCloud;
 use crate::{Dot, DotSet, Lattice, ReplicaId, VersionVector};
 
@@ -243,10 +241,17 @@ impl CausalContext {
         }
         let seen = self.seen_mut();
         seen.vv.join_ref(&theirs.vv);
-        for dot in theirs.cloud.iter() {
-            seen.cloud.insert(dot);
+        // Only the replicas `other` names can have cloud dots that now follow on
+        // from the vector: the rest of the cloud was compact before and stays so (a
+        // write's small context joins without a pass over a large cloud).
+        for (replica, _) in theirs.vv.iter() {
+            if seen.cloud.of_replica(replica).next().is_some() {
+                seen.compact_replica(replica);
+            }
         }
-        seen.compact();
+        for dot in theirs.cloud.iter() {
+            self.insert(dot);
+        }
     }
 
     /// The contiguous part of the context.
@@ -307,17 +312,8 @@ impl CausalContext {
 }
 
 impl Seen {
-    /// Folds cloud dots that extend the vector into it and drops those it covers.
-    fn compact(&mut self) {
-        if self.cloud.is_empty() {
-            return;
-        }
-        let replicas: BTreeSet<ReplicaId> = self.cloud.iter().map(|d| d.replica).collect();
-        for replica in replicas {
-            self.compact_replica(replica);
-        }
-    }
-
+    /// Folds `replica`'s cloud dots that extend the vector into it and drops those it
+    /// covers.
     fn compact_replica(&mut self, replica: ReplicaId) {
         let mut top = self.vv.get(replica);
         let mut absorbs = false;

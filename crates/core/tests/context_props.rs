@@ -181,6 +181,8 @@ proptest! {
         ba.join(ca.clone());
         let union: Model = dots_of(&a).union(&dots_of(&b)).copied().collect();
         agrees(&ab, &union)?;
+        // The same structure (vector and compact cloud) as the union built at once.
+        prop_assert_eq!(&ab, &CausalContext::from_dots(union.iter().copied()));
         prop_assert_eq!(&ab, &ba);
         let mut again = ab.clone();
         again.join(ab.clone());

@@ -155,7 +155,7 @@ impl WriteDeltas {
                     .insert(first.clone(), KeyDelta { last, store: one });
             }
         }
-        add_context(&mut self.context, &context);
+        self.context.join_ref(&context);
     }
 
     /// Joins in `delta`, the delta of a change (several writes, as
@@ -219,22 +219,6 @@ impl WriteDeltas {
         let entries = self.by_key.into_iter().map(|(key, kd)| (key, kd.store));
         let store = DotMap::from_entries(entries);
         Document::from_causal(Causal::new(store, self.context))
-    }
-}
-
-/// The most dots a write's context is added dot by dot (see [`add_context`]).
-const FEW_DOTS: u128 = 8;
-
-/// Adds `context`, a write's delta's context, to `into`, the join's: dot by dot when
-/// it names few (a write's new dot and the few it replaced: each extends the
-/// join's vector or goes into its cloud, where a context join sorts out the whole
-/// cloud again: a tenth of a change's time), else joined whole. Either way `into`
-/// then holds the same dots.
-fn add_context(into: &mut CausalContext, context: &CausalContext) {
-    if context.dot_count() <= FEW_DOTS {
-        into.extend(context.dots());
-    } else {
-        into.join_ref(context);
     }
 }
 
