@@ -3,8 +3,6 @@
 
 use std::cell::Cell;
 
-use converge_core::{Causal, CausalContext, Embedded};
-
 use crate::ormap::Entry;
 use crate::{Document, Error, Node, NodeKind};
 
@@ -157,7 +155,7 @@ impl Document {
         mutate: Mutator<'_, T, E>,
     ) -> Result<Entry<Node>, E> {
         let Some((key, parents)) = path.split_last() else {
-            return Ok(Causal::new(Embedded::default(), CausalContext::new()));
+            return Ok(Entry::default());
         };
         // Borrowed, not boxed (a write allocates nothing more for the walk): the walk
         // calls it once, so `take` always finds the mutator.
@@ -211,7 +209,7 @@ impl Document {
     pub(crate) fn remove_entry_at(&mut self, path: &[&str]) -> Result<Entry<Node>, Error> {
         check_path(path)?;
         Ok(match path {
-            [] => Causal::new(Embedded::default(), CausalContext::new()),
+            [] => Entry::default(),
             [key] => self.remove_entry(&(*key).to_owned()),
             [parent @ .., key] => self.try_update_entry_at(parent, |map: &mut Document| {
                 Ok::<Document, Error>(map.remove(&(*key).to_owned()))
