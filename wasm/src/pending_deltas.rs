@@ -28,6 +28,8 @@ const EXACT_BELOW: usize = 512;
 /// The encoded size past which pending deltas are joined into a value.
 const COMPACT_FROM: usize = 4096;
 
+use std::borrow::Cow;
+
 use converge::ormap::{WriteClass, WriteDeltas};
 use converge::{Codec, DeltaCrdt, Document};
 use wasm_bindgen::JsValue;
@@ -82,19 +84,24 @@ impl PendingDeltas<Document> {
     /// Keeps `delta`, the delta of a single document write of class `class` at
     /// `path`: encoded while the encodings are few, as [`push`](Self::push) does,
     /// then per first key (a bottom delta is not kept).
-    pub(crate) fn push_write(&mut self, path: &[String], class: WriteClass, delta: &Document) {
+    pub(crate) fn push_write(
+        &mut self,
+        path: &[String],
+        class: WriteClass,
+        delta: Cow<'_, Document>,
+    ) {
         if delta.is_bottom() {
             return;
         }
         if let Some(keyed) = &mut self.keyed {
-            keyed.push(path, class, delta.clone());
+            keyed.push(path, class, delta.into_owned());
             return;
         }
         match (self.encoded_count(), self.joined.take()) {
             (0, Some(joined)) => {
                 // Past the encoded stage: the join so far, kept per key from now on.
                 let mut keyed = WriteDeltas::from_delta(*joined);
-                keyed.push(path, class, delta.clone());
+                keyed.push(path, class, delta.into_owned());
                 self.keyed = Some(Box::new(keyed));
             }
             (_, joined) => {
@@ -108,12 +115,17 @@ impl PendingDeltas<Document> {
     /// key once single writes are kept so (see [`push_write`](Self::push_write)),
     /// else as a value if the change is `large` (see [`push_value`](Self::push_value)),
     /// else encoded.
-    pub(crate) fn push_change(&mut self, paths: &[Vec<String>], large: bool, delta: &Document) {
+    pub(crate) fn push_change(
+        &mut self,
+        paths: &[Vec<String>],
+        large: bool,
+        delta: Cow<'_, Document>,
+    ) {
         if delta.is_bottom() {
             return;
         }
         match &mut self.keyed {
-            Some(keyed) => keyed.push_change(paths, delta.clone()),
+            Some(keyed) => keyed.push_change(paths, delta.into_owned()),
             None if large => self.push_value(delta),
             None => self.push(delta),
         }
@@ -122,13 +134,13 @@ impl PendingDeltas<Document> {
 
 impl<T: DeltaCrdt + Codec + FromWriteDeltas> PendingDeltas<T> {
     /// Keeps `delta` (a bottom delta, a write that changed nothing, is not kept).
-    pub(crate) fn push(&mut self, delta: &T) {
+    pub(crate) fn push(&mut self, delta: Cow<'_, T>) {
         if delta.is_bottom() {
             return;
         }
         if self.encoded.is_empty() && self.joined.is_some() {
             // Past the encoded stage: join as a value.
-            self.join_value(delta.clone());
+            self.join_value(delta.into_owned());
             return;
         }
         match delta.encode() {
@@ -147,18 +159,18 @@ impl<T: DeltaCrdt + Codec + FromWriteDeltas> PendingDeltas<T> {
                         self.compact();
                     }
                 }
-                Err(_) => self.join_value(delta.clone()),
+                Err(_) => self.join_value(delta.into_owned()),
             },
-            Err(_) => self.join_value(delta.clone()),
+            Err(_) => self.join_value(delta.into_owned()),
         }
     }
 
     /// Keeps `delta` as a value, to be encoded when taken: for a large change's delta
     /// (many writes), whose encoding costs about what its writes cost, and which is
     /// often written on before it is taken (a bottom delta is not kept).
-    pub(crate) fn push_value(&mut self, delta: &T) {
+    pub(crate) fn push_value(&mut self, delta: Cow<'_, T>) {
         if !delta.is_bottom() {
-            self.join_value(delta.clone());
+            self.join_value(delta.into_owned());
         }
     }
 

@@ -1,6 +1,8 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
+use std::convert::Infallible;
+
 use converge::ormap::{Error as WriteError, WriteClass};
 use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
@@ -60,11 +62,10 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWriteDeltas> Synced
     ) -> Result<(), JsValue> {
         keep_headroom()?;
         let pending = &mut self.pending;
-        self.replica.update(|state, writer| {
-            let delta = mutate(state, writer);
-            pending.push(&delta);
-            delta
-        });
+        let Ok(_) = self.replica.try_update_then(
+            |state, writer| Ok::<T, Infallible>(mutate(state, writer)),
+            |delta| pending.push(delta),
+        );
         Ok(())
     }
 
@@ -76,11 +77,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWriteDeltas> Synced
         keep_headroom()?;
         let pending = &mut self.pending;
         self.replica
-            .try_update(|state, writer| {
-                let delta = mutate(state, writer)?;
-                pending.push(&delta);
-                Ok::<T, E>(delta)
-            })
+            .try_update_then(mutate, |delta| pending.push(delta))
             .map_err(fail)?;
         Ok(())
     }
@@ -355,15 +352,16 @@ impl Synced<Document> {
         };
         let pending = &mut self.pending;
         let mut changed = false;
-        let result = self.replica.try_update(|doc, _| {
-            let delta = write(doc, &guard)?;
-            changed = !delta.is_bottom();
-            match keep {
-                Keep::Change(paths, large) => pending.push_change(paths, large, &delta),
-                Keep::Write(path, class) => pending.push_write(path, class, &delta),
-            }
-            Ok::<Document, WriteError>(delta)
-        });
+        let result = self.replica.try_update_then(
+            |doc, _| write(doc, &guard),
+            |delta| {
+                changed = !delta.is_bottom();
+                match keep {
+                    Keep::Change(paths, large) => pending.push_change(paths, large, delta),
+                    Keep::Write(path, class) => pending.push_write(path, class, delta),
+                }
+            },
+        );
         match result {
             Ok(_) => Ok(changed),
             Err(error) => {

@@ -4,7 +4,9 @@ mod durable;
 mod external;
 mod receive;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -257,9 +259,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// # Ok::<(), converge_sync::Error>(())
     /// ```
     pub fn update(&mut self, mutate: impl FnOnce(&mut T, ReplicaId) -> T) -> u64 {
-        let delta = mutate(&mut self.state, self.writer);
-        let seq = self.push(delta);
-        self.durable.note_write(seq);
+        let Ok(seq) = self.try_update(|state, writer| Ok::<T, Infallible>(mutate(state, writer)));
         seq
     }
 
@@ -283,12 +283,14 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         // A replica with no peer (and sequence numbers of its own) drops a buffered
         // delta at once: then `other` is joined as it is, not copied for the buffer
         // (a copy of the whole incoming document for a merge of a full state).
-        let kept = (self.external.is_some() || !self.peers.is_empty()).then(|| other.clone());
+        let kept = self.keeps_deltas().then(|| other.clone());
         let conflicts = join(&mut self.state, other);
-        let other = kept.unwrap_or_default();
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
-        let seq = self.push(other);
+        let seq = match kept {
+            Some(other) => self.push(other),
+            None => self.number_unkept(),
+        };
         self.durable.note_write(seq);
         conflicts
     }
@@ -299,10 +301,63 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         &mut self,
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
     ) -> Result<u64, E> {
+        self.try_update_then(mutate, |_| {})
+    }
+
+    /// [`try_update`](Self::try_update) that also hands the write's delta to `then`
+    /// (to keep it elsewhere: a queue of deltas to send, say): by value when this
+    /// replica does not keep it (no peer, not [sequenced
+    /// externally](Self::sequenced_externally)), so it is not copied; else by
+    /// reference, before it is buffered. `then` is not called when `mutate` fails.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use converge_core::ReplicaId;
+    /// use converge_orset::OrSet;
+    /// use converge_sync::Replica;
+    ///
+    /// let mut replica = Replica::new(ReplicaId::new(1), OrSet::new())?;
+    /// let mut outbox = Vec::new();
+    /// replica.try_update_then(
+    ///     |set, writer| Ok::<_, converge_sync::Error>(set.add(writer, "milk".to_string())),
+    ///     |delta| outbox.push(delta.into_owned()),
+    /// )?;
+    /// assert!(outbox[0].contains(&"milk".to_string()));
+    /// # Ok::<(), converge_sync::Error>(())
+    /// ```
+    pub fn try_update_then<E>(
+        &mut self,
+        mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
+        then: impl FnOnce(Cow<'_, T>),
+    ) -> Result<u64, E> {
         let delta = mutate(&mut self.state, self.writer)?;
-        let seq = self.push(delta);
+        let seq = if self.keeps_deltas() {
+            then(Cow::Borrowed(&delta));
+            self.push(delta)
+        } else {
+            then(Cow::Owned(delta));
+            self.number_unkept()
+        };
         self.durable.note_write(seq);
         Ok(seq)
+    }
+
+    /// Whether a delta buffered now may stay in the buffer: a peer may lack it, or
+    /// the replica is sequenced externally. When not, buffering it would drop it at
+    /// once ([`collect_garbage`](Self::collect_garbage)), so it is only numbered
+    /// ([`number_unkept`](Self::number_unkept)) and need not be copied for the buffer.
+    fn keeps_deltas(&self) -> bool {
+        self.external.is_some() || !self.peers.is_empty()
+    }
+
+    /// Numbers a delta this replica does not keep (see [`keeps_deltas`](Self::keeps_deltas)):
+    /// what [`push`](Self::push) does with it, without buffering it only to drop it.
+    fn number_unkept(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.hint_is_stale = true;
+        self.next_seq += 1;
+        self.collect_garbage();
+        seq
     }
 
     fn push(&mut self, delta: T) -> u64 {
@@ -637,6 +692,30 @@ mod tests {
                 seq < low_water(acked.iter().copied(), next_seq, keep_from)
             );
         }
+    }
+
+    /// A replica with no peer hands a write's delta over by value and buffers nothing;
+    /// with a peer it lends the delta (the buffer's garbage collection then decides
+    /// what stays). Sequence numbers run on alike.
+    #[test]
+    fn try_update_then_lends_the_delta_only_when_it_keeps_it() -> Result<(), Error> {
+        let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+        let mut alice = Replica::new(a, OrSet::<String>::new())?;
+        let mut owned = None;
+        let first = alice.try_update_then(
+            |set, writer| Ok::<_, Error>(set.add(writer, "milk".to_string())),
+            |delta| owned = Some(matches!(delta, Cow::Owned(_))),
+        )?;
+        assert_eq!(owned, Some(true));
+        assert!(alice.buffer.is_empty());
+        alice.add_peer(b);
+        let second = alice.try_update_then(
+            |set, writer| Ok::<_, Error>(set.add(writer, "eggs".to_string())),
+            |delta| owned = Some(matches!(delta, Cow::Owned(_))),
+        )?;
+        assert_eq!(owned, Some(false));
+        assert_eq!(second, first + 1);
+        Ok(())
     }
 
     /// An interval that holds the whole state (a peer acked the empty state, then one
