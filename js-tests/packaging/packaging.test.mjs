@@ -212,7 +212,12 @@ describe('bundlers (no plugins, no wasm settings)', () => {
     assert.ok(html.includes(`/assets/${js[0]}`), 'the page loads the chunk');
     const code = await readFile(join(vite.out, 'assets', js[0]), 'utf8');
     assert.ok(!/from\s*["']converge-crdt/.test(code), 'the import was resolved');
-    assert.ok(code.includes('0061736d'), 'the wasm is inlined (hex of \\0asm)');
+    // The default entry's text of the wasm (printable ASCII) comes through unchanged:
+    // no bundler step re-escapes it, which would grow it.
+    const entry = await readFile(join(npmPackageDir, 'dist', 'index.js'), 'utf8');
+    const inlined = entry.match(/^const text = "([^"]+)";$/m)?.[1];
+    assert.ok(inlined && inlined.length > 100_000, 'the default entry inlines the wasm as text');
+    assert.ok(code.includes(inlined), 'the wasm is inlined, its text unchanged');
     assert.doesNotMatch(vite.log, /error/i);
     const result = await runBundleInNode(join(vite.out, 'assets', js[0]), { esm: true });
     checkScenarioResult(assert, result, 'vite bundle in Node');
@@ -231,6 +236,10 @@ describe('bundlers (no plugins, no wasm settings)', () => {
     const files = await readdir(webpack.out);
     assert.ok(files.includes('main.js'));
     assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), [], 'no separate wasm file');
+    const entry = await readFile(join(npmPackageDir, 'dist', 'index.js'), 'utf8');
+    const inlined = entry.match(/^const text = "([^"]+)";$/m)?.[1];
+    const code = await readFile(join(webpack.out, 'main.js'), 'utf8');
+    assert.ok(inlined && code.includes(inlined), 'the wasm is inlined, its text unchanged');
     const result = await runBundleInNode(join(webpack.out, 'main.js'), { esm: false });
     checkScenarioResult(assert, result, 'webpack bundle in Node');
     // The only warnings are webpack's size hints (the inlined wasm is big).
