@@ -245,6 +245,40 @@ describe('Document.change', () => {
     );
   });
 
+  test('array paths cross into the wasm packed in one string: any keys come back exactly, one write at a time and in a change', () => {
+    // Keys that look like the packing (lengths, colons), empty ones, and keys whose
+    // UTF-16 length differs from their UTF-8 length. Reads (get) take the unpacked
+    // route, so they check the packed writes.
+    const tricky = ['', ':', '1:', '0', '12', '3:abc', 'a:b', '😀', 'é', '\u{10FFFF}', 'k'];
+    for (let seed = 1; seed <= 50; seed++) {
+      const next = prng(seed);
+      const pick = () => tricky[Math.floor(next() * tricky.length)];
+      const writes = Array.from({ length: 40 }, (_, i) => [[pick(), pick(), pick()], i]);
+      const model = {};
+      for (const [[a, b, c], value] of writes) ((model[a] ??= {})[b] ??= {})[c] = value;
+      const single = new Document(ids.a);
+      for (const [path, value] of writes) single.set(path, value);
+      const batched = new Document(ids.a);
+      batched.change((d) => {
+        for (const [path, value] of writes) d.set(path, value);
+      });
+      assert.deepEqual(single.toJSON(), model, `seed ${seed}`);
+      assert.deepEqual(batched.toJSON(), model, `seed ${seed}: in a change`);
+      for (const [[a, b, c]] of writes) assert.equal(single.get([a, b, c]), model[a][b][c]);
+    }
+  });
+
+  test('a recorded write keeps its path as it was when recorded, though the array changes after', () => {
+    const doc = new Document(ids.a);
+    const path = ['users', 'u1', 'name'];
+    doc.change((d) => {
+      d.set(path, 'Ada');
+      path[1] = 'u2';
+      d.set(path, 'Bob');
+    });
+    assert.deepEqual(doc.toJSON(), { users: { u1: { name: 'Ada' }, u2: { name: 'Bob' } } });
+  });
+
   test('100,000 writes over 10,000 keys in one change: each key reads its last write, and the one delta carries them', () => {
     const batched = new Document(ids.a);
     batched.change((d) => {

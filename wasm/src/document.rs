@@ -292,7 +292,16 @@ impl JsDocument {
         options: Option<JsValue>,
         write: Write,
     ) -> Result<(), JsValue> {
-        let path = path_of(path)?;
+        self.write_one_at(path_of(path)?, options, write)
+    }
+
+    /// [`write_one`](Self::write_one) at a path already converted.
+    fn write_one_at(
+        &mut self,
+        path: Vec<String>,
+        options: Option<JsValue>,
+        write: Write,
+    ) -> Result<(), JsValue> {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
@@ -410,6 +419,24 @@ impl JsDocument {
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         self.write_one(&path, options, Write::Remove)
+    }
+
+    /// Internal to the write methods, which the glue (wasm/npm/scripts/entries.mjs)
+    /// sends here when their path is an array of string keys: the write of kind code
+    /// `kind` (as `change()` records it) with its value or amount `arg` at the path
+    /// packed into one string (`packed`, see `packed_path.rs`), under `options`.
+    #[wasm_bindgen(js_name = __writePacked, skip_typescript)]
+    pub fn write_packed(
+        &mut self,
+        kind: u8,
+        packed: JsValue,
+        arg: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        // The value first, then the path, as the write methods convert them.
+        let write = crate::document_change::write_of(kind, arg)?;
+        let path = crate::packed_path::unpack_path(&packed)?;
+        self.write_one_at(path, options, write)
     }
 
     /// Internal to `change()`: applies the writes its recorder kept (`kinds`, a

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use crate::classes::amount;
 use crate::error::invalid;
 use crate::js::{array_items, is_array};
+use crate::packed_path::unpack_path;
 use crate::value::{number_value, to_value, MAX_ITEMS};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -84,6 +85,9 @@ pub(crate) type RecordedWrites = (Vec<Vec<String>>, Vec<(usize, Write)>);
 /// is sent in a `Float64Array`, not as one `JsValue` each).
 const NUMBER: u8 = 16;
 
+/// Marks a kind code whose path is packed into one string (see `packed_path.rs`).
+const PACKED: u8 = 32;
+
 /// The recorded writes as paths and [`Write`]s: `kinds` (a `Uint8Array` of kind
 /// codes), `at` (a `Uint32Array` as long: the index of each write's path in `paths`),
 /// `paths` (the distinct paths: the recorder sends a string path written many times
@@ -128,8 +132,13 @@ pub(crate) fn writes_of(
             return Err(internal());
         };
         if slot.is_none() {
-            *slot = Some(crate::document::path_of(item).map_err(named)?);
+            let path = match kind & PACKED != 0 {
+                true => unpack_path(item),
+                false => crate::document::path_of(item),
+            };
+            *slot = Some(path.map_err(named)?);
         }
+        let kind = kind & !PACKED;
         let write = if kind & NUMBER != 0 {
             let value = number_value(numbers.next().ok_or_else(internal)?);
             match kind & !NUMBER {
@@ -141,18 +150,7 @@ pub(crate) fn writes_of(
             }
         } else {
             let arg = args.next().ok_or_else(internal)?;
-            match kind {
-                SET => Write::Set(to_value(&arg).map_err(named)?),
-                SET_MULTI => Write::SetMulti(to_value(&arg).map_err(named)?),
-                INCREMENT => Write::Increment(amount(Some(arg)).map_err(named)?),
-                DECREMENT => Write::Decrement(amount(Some(arg)).map_err(named)?),
-                ADD_TO_SET => Write::AddToSet(to_value(&arg).map_err(named)?),
-                REMOVE_FROM_SET => Write::RemoveFromSet(to_value(&arg).map_err(named)?),
-                ENABLE => Write::Enable,
-                DISABLE => Write::Disable,
-                REMOVE => Write::Remove,
-                _ => return Err(internal()),
-            }
+            write_of(kind, arg).map_err(named)?
         };
         writes.push((index, write));
     }
@@ -163,6 +161,27 @@ pub(crate) fn writes_of(
         .map(Option::unwrap_or_default)
         .collect();
     Ok((paths, writes))
+}
+
+/// The [`Write`] of kind code `kind` (unmarked) with its value or amount `arg`
+/// (`undefined` for a write that takes none, or for the default amount).
+pub(crate) fn write_of(kind: u8, arg: JsValue) -> Result<Write, JsValue> {
+    Ok(match kind {
+        SET => Write::Set(to_value(&arg)?),
+        SET_MULTI => Write::SetMulti(to_value(&arg)?),
+        INCREMENT => Write::Increment(amount(Some(arg))?),
+        DECREMENT => Write::Decrement(amount(Some(arg))?),
+        ADD_TO_SET => Write::AddToSet(to_value(&arg)?),
+        REMOVE_FROM_SET => Write::RemoveFromSet(to_value(&arg)?),
+        ENABLE => Write::Enable,
+        DISABLE => Write::Disable,
+        REMOVE => Write::Remove,
+        _ => {
+            return Err(invalid(
+                "unknown write kind (kind codes are internal to the package)",
+            ))
+        }
+    })
 }
 
 /// Says which write of the change an error is about: `write` (its index, from 0,

@@ -20,6 +20,7 @@ mod ids;
 mod internals;
 mod js;
 mod js_functions;
+mod packed_path;
 mod pending_deltas;
 mod synced;
 mod ts_types;

@@ -90,6 +90,40 @@ function __convergeChangeError(code, message) {
   return error;
 }
 const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addToSet: 4, removeFromSet: 5, enable: 6, disable: 7, remove: 8 };
+// An array path of string keys as one string for the wasm (wasm/src/packed_path.rs):
+// each key's length in UTF-16 code units, a colon, the key. One string crosses into
+// the wasm where the array was read key by key (most of a nested write's cost).
+// Anything else (a string path, an empty array, a key that is no string, a Proxy
+// that throws) gives undefined: the wasm then reads the path itself, and refuses it
+// with its own message.
+function __convergePackPath(path) {
+  try {
+    if (!Array.isArray(path) || path.length === 0 || path.length > 256) return undefined;
+    let packed = '';
+    for (let i = 0; i < path.length; i++) {
+      const key = path[i];
+      if (typeof key !== 'string') return undefined;
+      packed += key.length + ':' + key;
+    }
+    return packed;
+  } catch {
+    return undefined;
+  }
+}
+// The write methods send an array path packed (\`__writePacked\`, wasm/src/document.rs).
+for (const [name, kind] of Object.entries(__convergeKinds)) {
+  const direct = Document.prototype[name];
+  const write = kind <= __convergeKinds.removeFromSet
+    ? { [name](path, arg, options) {
+        const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
+        return packed === undefined ? direct.call(this, path, arg, options) : this.__writePacked(kind, packed, arg, options);
+      } }[name]
+    : { [name](path, options) {
+        const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
+        return packed === undefined ? direct.call(this, path, options) : this.__writePacked(kind, packed, undefined, options);
+      } }[name];
+  Object.defineProperty(Document.prototype, name, { value: write, writable: true, configurable: true });
+}
 class DocumentChange {
   #doc;
   // Each write's kind code and (#at) its path as an index into #paths, the distinct
@@ -100,6 +134,8 @@ class DocumentChange {
   #count = 0;
   #paths = [];
   #pathIndex = new Map();
+  // The packed array paths' indexes in #paths (their writes' kind codes marked with 32).
+  #packedIndex = new Map();
   // The values and amounts, except number values: those go in #numbers (sent as a
   // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
@@ -118,12 +154,23 @@ class DocumentChange {
       throw __convergeChangeError('ERR_INVALID_ARGUMENT', 'write options (ifMatch) are not taken inside change(): make conditional writes one at a time');
     }
     let at;
+    let packedMark = 0;
+    const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
     if (typeof path === 'string') {
       at = this.#pathIndex.get(path);
       if (at === undefined) {
         at = this.#paths.length;
         this.#pathIndex.set(path, at);
         this.#paths.push(path);
+      }
+    } else if (packed !== undefined) {
+      // Read now: a path array changed after the write does not change the write.
+      packedMark = 32;
+      at = this.#packedIndex.get(packed);
+      if (at === undefined) {
+        at = this.#paths.length;
+        this.#packedIndex.set(packed, at);
+        this.#paths.push(packed);
       }
     } else {
       at = this.#paths.length;
@@ -141,7 +188,7 @@ class DocumentChange {
     this.#at[n] = at;
     this.#count = n + 1;
     if (typeof arg === 'number' && kind !== 2 && kind !== 3) {
-      this.#kinds[n] = kind | 16;
+      this.#kinds[n] = kind | 16 | packedMark;
       const m = this.#numberCount;
       if (m === this.#numbers.length) {
         const numbers = new Float64Array(2 * m);
@@ -151,7 +198,7 @@ class DocumentChange {
       this.#numbers[m] = arg;
       this.#numberCount = m + 1;
     } else {
-      this.#kinds[n] = kind;
+      this.#kinds[n] = kind | packedMark;
       this.#args.push(arg);
     }
   }
@@ -170,6 +217,7 @@ class DocumentChange {
     this.#count = 0;
     this.#paths = [];
     this.#pathIndex = new Map();
+    this.#packedIndex = new Map();
     this.#args = [];
     this.#numbers = new Float64Array(64);
     this.#numberCount = 0;
