@@ -100,7 +100,19 @@ async function loadLibraries() {
   const C = await import(pathToFileURL(convergeEntry).href);
   const Y = await import('yjs');
   const A = await import('@automerge/automerge');
-  const { LoroDoc } = await import('loro-crdt');
+  const { LoroDoc, LoroMap } = await import('loro-crdt');
+
+  /** The Y.Map of record `key` under `users`, made on first use. */
+  const yjsRecord = (users, key) => {
+    let record = users.get(key);
+    if (record === undefined) {
+      record = new Y.Map();
+      users.set(key, record);
+    }
+    return record;
+  };
+  /** The LoroMap of record `key` under `users`, made on first use. */
+  const loroRecord = (users, key) => users.get(key) ?? users.setContainer(key, new LoroMap());
 
   const convergeId = (n) => n.toString(16).padStart(16, '0');
   const automergeActor = (n) => n.toString(16).padStart(2, '0').repeat(16);
@@ -125,6 +137,21 @@ async function loadLibraries() {
       }
       return d;
     },
+    // Nested: the same writes one level down a record, at ['users', key, 'n'] (the
+    // shape of a map of records).
+    docNested(actor) {
+      const d = new C.Document(convergeId(actor));
+      d.change((w) => {
+        for (let i = 0; i < WRITES; i++) w.set(['users', KEY_NAMES[i % KEYS], 'n'], i);
+      });
+      return d;
+    },
+    docNestedSingle(actor) {
+      const d = new C.Document(convergeId(actor));
+      for (let i = 0; i < WRITES; i++) d.set(['users', KEY_NAMES[i % KEYS], 'n'], i);
+      return d;
+    },
+    nestedCount: (d) => Object.keys(d.get('users')).length,
     encode: (d) => d.encode(),
     decodeMerge(a, b) {
       const d = C.Document.decode(a);
@@ -190,6 +217,24 @@ async function loadLibraries() {
       for (let i = 0; i < WRITES; i++) m.set(KEY_NAMES[i % KEYS], i);
       return d;
     },
+    // Nested: a Y.Map per record under one Y.Map, made on first write.
+    docNested(actor) {
+      const d = new Y.Doc();
+      d.clientID = actor;
+      const users = d.getMap('users');
+      d.transact(() => {
+        for (let i = 0; i < WRITES; i++) yjsRecord(users, KEY_NAMES[i % KEYS]).set('n', i);
+      });
+      return d;
+    },
+    docNestedSingle(actor) {
+      const d = new Y.Doc();
+      d.clientID = actor;
+      const users = d.getMap('users');
+      for (let i = 0; i < WRITES; i++) d.transact(() => yjsRecord(users, KEY_NAMES[i % KEYS]).set('n', i));
+      return d;
+    },
+    nestedCount: (d) => d.getMap('users').size,
     keyCount: (d) => d.getMap('m').size,
     free: (d) => d.destroy(),
     setAdds() {
@@ -252,6 +297,26 @@ async function loadLibraries() {
       }
       return d;
     },
+    // Nested: a LoroMap per record under one LoroMap (setContainer on first write).
+    docNested(actor) {
+      const d = new LoroDoc();
+      d.setPeerId(actor);
+      const users = d.getMap('users');
+      for (let i = 0; i < WRITES; i++) loroRecord(users, KEY_NAMES[i % KEYS]).set('n', i);
+      d.commit();
+      return d;
+    },
+    docNestedSingle(actor) {
+      const d = new LoroDoc();
+      d.setPeerId(actor);
+      const users = d.getMap('users');
+      for (let i = 0; i < WRITES; i++) {
+        loroRecord(users, KEY_NAMES[i % KEYS]).set('n', i);
+        d.commit();
+      }
+      return d;
+    },
+    nestedCount: (d) => d.getMap('users').size,
     encode: (d) => d.export({ mode: 'snapshot' }),
     decodeMerge(a, b) {
       const d = LoroDoc.fromSnapshot(a);
@@ -537,6 +602,23 @@ async function main() {
     cleanup: (d) => d && d.free(),
   });
 
+  // 2b. The same writes nested, at ['users', key, 'n']: in one change / transaction /
+  //     commit, and one at a time (converge, Yjs and Loro; Automerge's one change of
+  //     this size is already the slowest row).
+  log('nested document writes');
+  const nested = {};
+  const nestedSingle = {};
+  for (const lib of libs.filter((l) => l.docNested)) {
+    for (const [mode, build, into] of [['one change', lib.docNested, nested], ['one at a time', lib.docNestedSingle, nestedSingle]]) {
+      const d = build.call(lib, ACTOR_A);
+      check(lib.nestedCount(d) === KEYS, `${lib.name} nested document (${mode}) has ${KEYS} records`);
+      lib.free(d);
+      into[lib.name] = await measure(`${lib.name} nested doc, ${mode}`, () => build.call(lib, ACTOR_A), {
+        cleanup: (d) => d && lib.free(d),
+      });
+    }
+  }
+
   // 3. Encoded size of the document from actor A (built in the child).
   const encodedSize = Object.fromEntries(libs.map((l) => [l.name, encodedA[l.name].length]));
 
@@ -605,11 +687,11 @@ async function main() {
   scaling.push({ writes: WRITES, keys: KEYS, plain: single.converge.mean, take: writesTake.mean });
 
   const totalMs = performance.now() - started;
-  const md = report({ libs, peers, heap, writes, single, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs });
+  const md = report({ libs, peers, heap, writes, single, nested, nestedSingle, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs });
   process.stdout.write(md);
   if (WRITE_RESULTS) {
     writeFileSync(RESULTS, md);
-    writeFileSync(RESULTS_TSV, figures({ libs, heap, writes, single, encodedSize, merge, adds, counters, shipped, totalMs }));
+    writeFileSync(RESULTS_TSV, figures({ libs, heap, writes, single, nested, nestedSingle, encodedSize, merge, adds, counters, shipped, totalMs }));
     log(`wrote ${path.relative(process.cwd(), RESULTS)} and ${path.relative(process.cwd(), RESULTS_TSV)}`);
   } else {
     log('small or custom-size run: benches/results/js.md left unchanged');
@@ -622,7 +704,7 @@ async function main() {
 // ---------------------------------------------------------------- the report
 
 /** The headline figures as `measure\tsubject\tvalue` lines (times in ms, sizes in bytes). */
-function figures({ libs, heap, writes, single, encodedSize, merge, adds, counters, shipped, totalMs }) {
+function figures({ libs, heap, writes, single, nested, nestedSingle, encodedSize, merge, adds, counters, shipped, totalMs }) {
   const lines = ['measure\tsubject\tvalue'];
   const put = (measure, subject, value) => {
     if (value !== undefined && Number.isFinite(value)) lines.push(`${measure}\t${subject}\t${value}`);
@@ -630,6 +712,8 @@ function figures({ libs, heap, writes, single, encodedSize, merge, adds, counter
   for (const { name } of libs) {
     put('doc_writes_ms', name, writes[name]?.mean);
     put('doc_single_writes_ms', name, single[name]?.mean);
+    put('doc_nested_writes_ms', name, nested[name]?.mean);
+    put('doc_nested_single_writes_ms', name, nestedSingle[name]?.mean);
     put('encoded_bytes', name, encodedSize[name]);
     put('decode_merge_ms', name, merge[name]?.mean);
     put('set_adds_ms', name, adds[name]?.mean);
@@ -654,7 +738,7 @@ function figures({ libs, heap, writes, single, encodedSize, merge, adds, counter
 }
 
 function report(r) {
-  const { peers, heap, writes, single, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs } = r;
+  const { peers, heap, writes, single, nested, nestedSingle, writesTake, encodedSize, merge, mergeInfo, adds, counters, scaling, shipped, totalMs } = r;
   const names = ['converge', ...peers.map((p) => p.name)];
   const lines = [];
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
@@ -696,6 +780,10 @@ function report(r) {
     (t) => timed(t, WRITES), (t) => t.mean);
   ratioRow(`Document: ${int(WRITES)} writes over ${int(KEYS)} keys, one at a time (writes/s, time)`, single.converge, single,
     (t) => timed(t, WRITES), (t) => t.mean);
+  ratioRow(`Document: the same writes nested at ['users', key, 'n'], one change/transaction/commit (writes/s, time)`, nested.converge, nested,
+    (t) => timed(t, WRITES), (t) => t.mean);
+  ratioRow(`Document: the same writes nested at ['users', key, 'n'], one at a time (writes/s, time)`, nestedSingle.converge, nestedSingle,
+    (t) => timed(t, WRITES), (t) => t.mean);
   ratioRow('Document: encoded size', encodedSize.converge, encodedSize, fmtBytes, (b) => b);
   ratioRow('Decode 2 replicas + merge (time)', merge.converge, merge,
     (t) => `${fmtMs(t.mean)}${t.samples === 1 ? ', 1 run' : ''}`, (t) => t.mean);
@@ -716,7 +804,8 @@ function report(r) {
   lines.push('');
   lines.push('Peers\' equivalents: document = one `Y.Map` in one transaction, one Automerge change on the root map, ' +
     'one `LoroMap` with one commit (converge: one `Document.change`); one at a time = converge one `Document.set` call per write, ' +
-    'Yjs one transaction per write, Loro a commit per write (Automerge: none, a change per write is out of reach at this size); encode = `Y.encodeStateAsUpdate`, `Automerge.save`, `export({ mode: "snapshot" })`; ' +
+    'Yjs one transaction per write, Loro a commit per write (Automerge: none, a change per write is out of reach at this size); ' +
+    'nested = the same writes at `[\'users\', key, \'n\']`: a `Y.Map` / `LoroMap` per record under one map, made on first write (Automerge: not run); encode = `Y.encodeStateAsUpdate`, `Automerge.save`, `export({ mode: "snapshot" })`; ' +
     'decode + merge = `applyUpdate` of both into a new `Y.Doc`, `loadIncremental(load(a), b)`, `LoroDoc.fromSnapshot(a).import(b)` ' +
     '(converge: `Document.decode(a).merge(b)`); set = map keys set to `true` (none of the peers has a set type); ' +
     'counter = `Automerge.Counter` in one change, `LoroCounter` with one commit. **Yjs has no counter type: skipped.**', '');

@@ -9,7 +9,7 @@ use std::path::Path;
 const PEERS: [&str; 3] = ["Yjs", "Automerge", "Loro"];
 
 /// Headline measures: tsv name, table label (`{n}`: the writes), unit.
-const MEASURES: [(&str, &str, &str); 10] = [
+const MEASURES: [(&str, &str, &str); 12] = [
     (
         "doc_writes_ms",
         "JS Document: {n} writes over {k} keys, one change / transaction / commit",
@@ -18,6 +18,16 @@ const MEASURES: [(&str, &str, &str); 10] = [
     (
         "doc_single_writes_ms",
         "JS Document: {n} writes over {k} keys, one at a time",
+        "ms",
+    ),
+    (
+        "doc_nested_writes_ms",
+        "JS Document: the same writes nested at ['users', key, 'n'], one change / transaction / commit",
+        "ms",
+    ),
+    (
+        "doc_nested_single_writes_ms",
+        "JS Document: the same writes nested at ['users', key, 'n'], one at a time",
         "ms",
     ),
     ("encoded_bytes", "JS Document: encoded bytes", "bytes"),
@@ -148,7 +158,10 @@ pub(crate) fn report(benches: &Path) -> Option<JsReport> {
            counter type; Loro and Automerge use their counters (in one commit / change, \
            except in the one-at-a-time row: Loro a commit per increment), converge its \
            `Document.increment` (one call each, except in the one change / commit row: \
-           one `Document.change`).\n";
+           one `Document.change`). Nested: the same writes one level down a record, \
+           converge at the path `['users', key, 'n']`, Yjs and Loro in a `Y.Map` / \
+           `LoroMap` per record under one map, made on its first write (Automerge: not \
+           run).\n";
     let fastest_merge = PEERS
         .iter()
         .filter_map(|p| get("decode_merge_ms", p))
@@ -164,6 +177,18 @@ pub(crate) fn report(benches: &Path) -> Option<JsReport> {
             "JS document writes one at a time at least Yjs's throughput (a transaction per write)"
                 .to_string(),
             ratio("doc_single_writes_ms", "Yjs"),
+            1.0,
+        ),
+        (
+            "JS nested document writes (at ['users', key, 'n']) at least 2x Yjs's throughput (one change / transaction)"
+                .to_string(),
+            ratio("doc_nested_writes_ms", "Yjs"),
+            0.5,
+        ),
+        (
+            "JS nested document writes one at a time at least Yjs's throughput (a transaction per write)"
+                .to_string(),
+            ratio("doc_nested_single_writes_ms", "Yjs"),
             1.0,
         ),
         (
