@@ -466,6 +466,22 @@ impl Node {
             .any(|(kind, _)| *kind != Kind::Map)
     }
 
+    /// A copy of the parts held here besides a nested map (the node's fields; the
+    /// nested map, copied with them, would cost its whole subtree).
+    pub(crate) fn fields(&self) -> Node {
+        let parts = &self.state.store.0;
+        if !parts.contains_key(&Kind::Map) {
+            return self.clone();
+        }
+        let mut fields = DotMap::new();
+        for (kind, part) in parts.iter().filter(|(kind, _)| **kind != Kind::Map) {
+            fields.insert(*kind, part.clone());
+        }
+        Node {
+            state: Causal::new(Parts(fields), self.state.context.clone()),
+        }
+    }
+
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
