@@ -3,12 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
 use converge_core::{register_conflicts, stable_order, CausalContext, Dot, Embeddable, Lattice};
-use converge_lwwregister::LwwRegister;
-use converge_mvregister::MvRegister;
-use converge_orset::OrSet;
-
-use crate::{Counter, Document, Flag, Node, NodeKind, Outcome, Policies, Policy, RuleKey, Value};
 
 /// What a policy did with the concurrent writes a merge met in one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,16 +61,14 @@ impl MergeReport {
     }
 }
 
-/// Whether two nodes hold the same non-map contents.
+/// Whether two nodes hold the same non-map contents ([`Node::same_fields`]; an
+/// absent node holds none).
 pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
-    fn same<T: NodeKind>(a: Option<&Node>, b: Option<&Node>) -> bool {
-        a.and_then(Node::get::<T>) == b.and_then(Node::get::<T>)
+    match (a, b) {
+        (Some(a), Some(b)) => a.same_fields(b),
+        (Some(n), None) | (None, Some(n)) => !n.holds_field(),
+        (None, None) => true,
     }
-    same::<Counter>(a, b)
-        && same::<Flag>(a, b)
-        && same::<LwwRegister<Value>>(a, b)
-        && same::<MvRegister<Value>>(a, b)
-        && same::<OrSet<Value>>(a, b)
 }
 
 /// A field a merge touches: its path, and its fields ([`Node::fields`]) before the

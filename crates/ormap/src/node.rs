@@ -466,6 +466,19 @@ impl Node {
             .any(|(kind, _)| *kind != Kind::Map)
     }
 
+    /// Whether `other` holds the same parts besides a nested map (the same fields).
+    pub(crate) fn same_fields(&self, other: &Node) -> bool {
+        fn fields(n: &Node) -> impl Iterator<Item = (&Kind, &PartBox)> + '_ {
+            n.state
+                .store
+                .0
+                .iter()
+                .filter(|(kind, _)| **kind != Kind::Map)
+        }
+        fields(self).count() == fields(other).count()
+            && fields(self).all(|(kind, part)| other.state.store.0.get(kind) == Some(part))
+    }
+
     /// A copy of the parts held here besides a nested map (the node's fields; the
     /// nested map, copied with them, would cost its whole subtree).
     pub(crate) fn fields(&self) -> Node {
