@@ -151,8 +151,7 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
         // Theirs join unless this side has seen them (and so removed them, or holds
         // them). Where both sides hold a dot, both hold its one write, unless a state
         // was forged: then the value every replica prefers stays.
-        let mut theirs = other.entries.into_iter();
-        while let Some((d, v)) = theirs.next() {
+        for (d, v) in other.entries {
             match self.entries.binary_search_by(|(e, _)| e.cmp(&d)) {
                 Ok(at) => {
                     if theirs_wins(&self.entries[at].1, &v) {
@@ -161,12 +160,6 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
                 }
                 Err(at) => {
                     if !context.contains(d) {
-                        // Room for this one and the rest of theirs, if it is short of
-                        // room: a register meeting one sibling grows by exactly one
-                        // entry, not to the four a growing vector takes.
-                        if self.entries.len() == self.entries.capacity() {
-                            self.entries.reserve_exact(1 + theirs.len());
-                        }
                         self.entries.insert(at, (d, v));
                     }
                 }

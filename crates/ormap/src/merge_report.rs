@@ -200,7 +200,8 @@ impl Document {
 
         // Room for every path at once (a full state's merge changes most of them),
         // not grown by doubling; what `changed` leaves unused is given back below,
-        // and `by_path` takes its room at its first entry (most merges meet none).
+        // and `by_path` and `policies` take their room at their first entry (most
+        // merges meet no concurrent write).
         let all = touched.len();
         let mut report = MergeReport {
             changed: Vec::with_capacity(all),
@@ -259,6 +260,9 @@ impl Document {
                     }
                 });
                 if verdict.is_some() || ignored > 0 {
+                    if report.policies.is_empty() {
+                        report.policies.reserve(all);
+                    }
                     report.policies.push(FieldOutcome {
                         rule: RuleKey::of(&path, now, policies),
                         path: path.clone(),
@@ -275,6 +279,9 @@ impl Document {
         // bringing a stable sort's code into the wasm (about 2.6 KB gzip).
         if report.changed.capacity() > 2 * report.changed.len() {
             report.changed.shrink_to_fit();
+        }
+        if report.policies.capacity() > 2 * report.policies.len() {
+            report.policies.shrink_to_fit();
         }
         for (path, met) in by_path.into_iter().rev() {
             report.by_path.insert(path, met);
