@@ -479,20 +479,14 @@ impl Node {
             && fields(self).all(|(kind, part)| other.state.store.0.get(kind) == Some(part))
     }
 
-    /// A copy of the parts held here besides a nested map (the node's fields; the
-    /// nested map, copied with them, would cost its whole subtree).
+    /// A copy of the parts held here besides a nested map (the node's fields). (A
+    /// node holding both is rare: the map is copied, then dropped.)
     pub(crate) fn fields(&self) -> Node {
-        let parts = &self.state.store.0;
-        if !parts.contains_key(&Kind::Map) {
-            return self.clone();
+        let mut fields = self.clone();
+        if self.state.store.0.contains_key(&Kind::Map) {
+            fields.state.store.0.insert(Kind::Map, PartBox::default());
         }
-        let mut fields = DotMap::new();
-        for (kind, part) in parts.iter().filter(|(kind, _)| **kind != Kind::Map) {
-            fields.insert(*kind, part.clone());
-        }
-        Node {
-            state: Causal::new(Parts(fields), self.state.context.clone()),
-        }
+        fields
     }
 
     /// The kinds held here, in [`Kind`] order.
