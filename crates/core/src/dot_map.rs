@@ -366,6 +366,27 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         };
         self.index_if_many();
     }
+    /// The keys holding a dot `context` names, each once, in no particular order:
+    /// with the keys another map carries, the keys whose stores joining that map
+    /// (whose replica has seen `context`) can change ([`DotStore::touched_by`]). A
+    /// map of few dots keeps no index and gives every key (a superset, at the cost of
+    /// those few keys). Visits the smaller of the context's dots and this map's.
+    pub fn keys_seen_by(&self, context: &CausalContext) -> Vec<&K> {
+        if let DotIndex::Few(_) = self.index {
+            return self.entries.iter().map(|(key, _)| key).collect();
+        }
+        // Each key once by its address in this map (a key holds many dots).
+        let mut seen_keys: HashSet<usize, RandomState> = HashSet::default();
+        let mut keys = Vec::new();
+        for (dot, hash) in self.seen_by(context, |_| true) {
+            if let Some((key, _)) = self.entries.find(hash, |_, s| s.contains_dot(dot)) {
+                if seen_keys.insert(std::ptr::from_ref(key) as usize) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
 }
 
 /// Forgets that the key with hash `hash` holds `dot` (if the index says it does).

@@ -102,6 +102,25 @@ proptest! {
             let mut joined_part = part.clone();
             joined_part.join(&a.context, b.store.clone(), &b.context);
             prop_assert_eq!(joined_part == part, fast.store == a.store);
+            // Every key the join changes is one `b` carries or one `keys_seen_by`
+            // gives, at both levels (the merge report walks those keys alone).
+            let seen: BTreeSet<u8> = a.store.keys_seen_by(&b.context).into_iter().copied().collect();
+            let empty = Inner::new();
+            let keys: BTreeSet<u8> = fast.store.iter().chain(a.store.iter()).map(|(k, _)| *k).collect();
+            for k1 in keys {
+                let (ours, theirs) = (a.store.get(&k1).unwrap_or(&empty), b.store.get(&k1));
+                let now = fast.store.get(&k1).unwrap_or(&empty);
+                if ours != now {
+                    prop_assert!(theirs.is_some() || seen.contains(&k1), "key {} changed unseen", k1);
+                }
+                let inner_seen: BTreeSet<u8> = ours.keys_seen_by(&b.context).into_iter().copied().collect();
+                for (k2, before) in ours.iter() {
+                    if now.get(k2) != Some(before) {
+                        let carried = theirs.is_some_and(|t| t.contains_key(k2));
+                        prop_assert!(carried || inner_seen.contains(k2), "key {}/{} changed unseen", k1, k2);
+                    }
+                }
+            }
             Ok(())
         })?;
     }

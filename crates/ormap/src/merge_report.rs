@@ -3,14 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use converge_core::{
-    register_conflicts, stable_order, Causal, CausalContext, Dot, DotStore, Embeddable, Lattice,
-};
-use converge_lwwregister::LwwRegister;
-use converge_mvregister::MvRegister;
-use converge_orset::OrSet;
-
-use crate::{Counter, Document, Flag, Node, NodeKind, Outcome, Policies, Policy, RuleKey, Value};
+use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
+use converge_core::{register_conflicts, stable_order, CausalContext, Dot, Embeddable, Lattice};
 
 /// What a policy did with the concurrent writes a merge met in one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,52 +61,73 @@ impl MergeReport {
     }
 }
 
-/// Whether two nodes hold the same non-map contents.
+/// Whether two nodes hold the same non-map contents ([`Node::same_fields`]; an
+/// absent node holds none).
 pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
-    fn same<T: NodeKind>(a: Option<&Node>, b: Option<&Node>) -> bool {
-        a.and_then(Node::get::<T>) == b.and_then(Node::get::<T>)
+    match (a, b) {
+        (Some(a), Some(b)) => a.same_fields(b),
+        (Some(n), None) | (None, Some(n)) => !n.holds_field(),
+        (None, None) => true,
     }
-    same::<Counter>(a, b)
-        && same::<Flag>(a, b)
-        && same::<LwwRegister<Value>>(a, b)
-        && same::<MvRegister<Value>>(a, b)
-        && same::<OrSet<Value>>(a, b)
 }
 
-/// Every path of `a` or `b` whose node (in either) holds something besides a nested
-/// map, in path order, each once: the two trees are walked side by side, so only the
-/// keys of one map level are ever sorted (never whole paths).
-pub(crate) fn union_field_paths(a: &Document, b: &Document, out: &mut Vec<Vec<String>>) {
-    fn walk(
-        a: &Document,
-        b: &Document,
-        empty: &Document,
-        path: &mut Vec<String>,
-        out: &mut Vec<Vec<String>>,
+/// A field a merge touches: its path, and its fields ([`Node::fields`]) before the
+/// merge (`None` where the key was absent).
+type TouchedField = (Vec<String>, Option<Node>);
+
+/// Every field of `a` that joining `b` (whose replica has seen `context`) can change,
+/// and every field `b` brings, in path order, each once, with `a`'s fields there:
+/// every path where `a` or `b` holds something besides a nested map, among the keys
+/// `b` carries and the keys of `a` holding a dot `context` names
+/// ([`DotMap::keys_seen_by`](converge_core::DotMap::keys_seen_by)), at every depth.
+/// This is the touched part ([`DotStore::touched_by`](converge_core::DotStore::touched_by)) without its copy: only the
+/// touched fields are copied (no keys, no nested maps, no map index), and a path is
+/// made only for a field. The two trees are walked side by side, so only the keys of
+/// one map level are ever sorted (never whole paths).
+fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<TouchedField> {
+    fn walk<'a>(
+        a: &'a Document,
+        b: &'a Document,
+        empty: &'a Document,
+        context: &CausalContext,
+        path: &mut Vec<&'a String>,
+        out: &mut Vec<TouchedField>,
     ) {
         // `b`'s keys, and then the few of `a`'s that `b` lacks, each sorted, merged.
         let mut keys = sorted_keys(b.iter().map(|(k, _)| k));
-        let only_a = sorted_keys(a.iter().map(|(k, _)| k).filter(|k| b.get(k).is_none()));
+        let seen = a.as_causal().store.keys_seen_by(context);
+        let only_a = sorted_keys(seen.into_iter().filter(|k| b.get(k).is_none()));
         if !only_a.is_empty() {
             keys = merge_sorted(keys, only_a);
         }
+        out.reserve(keys.len());
         for key in keys {
             let (x, y) = (a.get(key), b.get(key));
-            path.push(key.clone());
+            path.push(key);
             if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
-                out.push(path.clone());
+                let owned = path.iter().map(|k| (*k).clone()).collect();
+                out.push((owned, x.map(Node::fields)));
             }
             let (cx, cy) = (
                 x.and_then(Node::get::<Document>),
                 y.and_then(Node::get::<Document>),
             );
             if cx.is_some() || cy.is_some() {
-                walk(cx.unwrap_or(empty), cy.unwrap_or(empty), empty, path, out);
+                walk(
+                    cx.unwrap_or(empty),
+                    cy.unwrap_or(empty),
+                    empty,
+                    context,
+                    path,
+                    out,
+                );
             }
             path.pop();
         }
     }
-    walk(a, b, &Document::new(), &mut Vec::new(), out);
+    let mut out = Vec::new();
+    walk(a, b, &Document::new(), context, &mut Vec::new(), &mut out);
+    out
 }
 
 /// `keys` in order. Each key's first eight bytes are read once as a number
@@ -174,35 +189,28 @@ impl Document {
     /// Joins `other` (a delta or a full state) and reports what the merge changed and
     /// met: the fields it changed, the concurrent writes it met per register, and
     /// what `policies` made of them. Only the part of this document the merge touches
-    /// is examined ([`Causal::touched_part`]), so reporting a delta's merge costs in
+    /// is examined ([`DotStore::touched_by`](converge_core::DotStore::touched_by)), so reporting a delta's merge costs in
     /// proportion to the delta.
     pub fn join_reporting(&mut self, other: Document, policies: &Policies) -> MergeReport {
-        // The touched part before the join; after it, the fields are read from the
-        // joined document itself. (A field's non-map parts are whole in the touched
-        // part, and every path of the part after the join is a path of the part
-        // before or of `other`: no trial join on copies is needed.)
-        let theirs = other.as_causal();
-        let before = self
-            .as_causal()
-            .store
-            .touched_by(&theirs.store, &theirs.context);
-        let before = Document::from_causal(Causal::new(before, CausalContext::new()));
-        let mut paths = Vec::new();
-        union_field_paths(&before, &other, &mut paths);
+        // The touched fields before the join; after it, they are read from the joined
+        // document itself. (Every field the join changes is touched, and a touched
+        // field's non-map parts are copied whole: no trial join on copies is needed.)
+        let touched = touched_fields(self, &other, &other.as_causal().context);
         self.join(other);
 
         // Room for every path at once (a full state's merge changes most of them),
         // not grown by doubling; what `changed` leaves unused is given back below,
-        // and `by_path` takes its room at its first entry (most merges meet none).
-        let all = paths.len();
+        // and `by_path` and `policies` take their room at their first entry (most
+        // merges meet no concurrent write).
+        let all = touched.len();
         let mut report = MergeReport {
             changed: Vec::with_capacity(all),
             ..MergeReport::default()
         };
         let mut by_path = Vec::new();
         let (mut was_dots, mut now_dots) = (Vec::new(), Vec::new());
-        for path in paths {
-            let (was, now) = (node_at(&before, &path), node_at(self, &path));
+        for (path, was) in touched {
+            let (was, now) = (was.as_ref(), node_at(self, &path));
             if same_fields(was, now) {
                 continue;
             }
@@ -252,6 +260,9 @@ impl Document {
                     }
                 });
                 if verdict.is_some() || ignored > 0 {
+                    if report.policies.is_empty() {
+                        report.policies.reserve(all);
+                    }
                     report.policies.push(FieldOutcome {
                         rule: RuleKey::of(&path, now, policies),
                         path: path.clone(),
@@ -268,6 +279,9 @@ impl Document {
         // bringing a stable sort's code into the wasm (about 2.6 KB gzip).
         if report.changed.capacity() > 2 * report.changed.len() {
             report.changed.shrink_to_fit();
+        }
+        if report.policies.capacity() > 2 * report.policies.len() {
+            report.policies.shrink_to_fit();
         }
         for (path, met) in by_path.into_iter().rev() {
             report.by_path.insert(path, met);

@@ -466,6 +466,29 @@ impl Node {
             .any(|(kind, _)| *kind != Kind::Map)
     }
 
+    /// Whether `other` holds the same parts besides a nested map (the same fields).
+    pub(crate) fn same_fields(&self, other: &Node) -> bool {
+        fn fields(n: &Node) -> impl Iterator<Item = (&Kind, &PartBox)> + '_ {
+            n.state
+                .store
+                .0
+                .iter()
+                .filter(|(kind, _)| **kind != Kind::Map)
+        }
+        fields(self).count() == fields(other).count()
+            && fields(self).all(|(kind, part)| other.state.store.0.get(kind) == Some(part))
+    }
+
+    /// A copy of the parts held here besides a nested map (the node's fields). (A
+    /// node holding both is rare: the map is copied, then dropped.)
+    pub(crate) fn fields(&self) -> Node {
+        let mut fields = self.clone();
+        if self.state.store.0.contains_key(&Kind::Map) {
+            fields.state.store.0.insert(Kind::Map, PartBox::default());
+        }
+        fields
+    }
+
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
