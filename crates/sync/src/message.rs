@@ -17,7 +17,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use converge_core::{Codec, ReplicaId, TypeTag};
+use converge_core::{encode_enveloped, Codec, EncodeError, ReplicaId, TypeTag};
 use serde::de::{self, DeserializeOwned, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -57,7 +57,7 @@ pub(crate) struct Wire<T>(pub(crate) Message<T>);
 /// one copy of the code that writes and reads it serves every CRDT type (the wasm
 /// build syncs six); only the value is written and read per type.
 #[derive(Clone, Copy)]
-enum Head {
+pub(crate) enum Head {
     Delta {
         from: u64,
         to: u64,
@@ -173,6 +173,40 @@ impl<T: Codec> Serialize for Wire<T> {
             seq.serialize_element(value)?;
         }
         seq.end()
+    }
+}
+
+/// A message that carries no CRDT value (an ack or a hello) of a replica of the CRDT
+/// type `tag`, encoded: the same bytes as its [`Wire`], by code that is not generic.
+pub(crate) fn encode_control(
+    tag: TypeTag,
+    sender: ReplicaId,
+    epoch: u64,
+    head: Head,
+) -> Result<Vec<u8>, EncodeError> {
+    encode_enveloped(
+        &Control {
+            tag,
+            sender,
+            epoch,
+            head,
+        },
+        TypeTag::SyncMessage,
+        MESSAGE_VERSION,
+    )
+}
+
+/// What [`encode_control`] writes.
+struct Control {
+    tag: TypeTag,
+    sender: ReplicaId,
+    epoch: u64,
+    head: Head,
+}
+
+impl Serialize for Control {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        write_head(serializer, self.tag, self.sender, self.epoch, self.head)?.end()
     }
 }
 
@@ -298,4 +332,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Payload<T> {
 /// Messages travel in the envelope with the `SyncMessage` tag.
 impl<T: Codec> Codec for Wire<T> {
     const TAG: TypeTag = TypeTag::SyncMessage;
+    const VERSION: u8 = MESSAGE_VERSION;
 }
+
+/// The format version of sync messages (the envelope's third byte).
+const MESSAGE_VERSION: u8 = 1;
