@@ -37,6 +37,8 @@ mv "$wasm.opt" "$wasm"
 # whatever the package's module type, and wrap it for `import`.
 mv "$out/node/converge_wasm.js" "$out/node/converge_wasm.cjs"
 node wasm/npm/scripts/entries.mjs "$out"
+# The browser glue of both entries without indentation and comment-only lines.
+node wasm/npm/scripts/compact-glue.mjs "$out/web/converge_wasm.js" "$out/inline/converge_wasm.js"
 
 echo "== sizes (bytes), checked against wasm/npm/scripts/size-budget.json"
 node wasm/npm/scripts/sizes.mjs "$out" --budget | tee "$out/SIZES.txt"

@@ -1,6 +1,8 @@
 //! The JavaScript `Document`: a JSON-like map of CRDTs (counters, flags, registers,
 //! sets, nested maps) with paths, conflicts, field policies and sync.
 
+use std::collections::BTreeSet;
+
 use converge::ormap::Write;
 use converge::{
     Document, FieldRead, Hlc, Outcome, Policies, Policy, ReplicaId, Resolution, Resolver, Sibling,
@@ -227,14 +229,15 @@ fn policy_of(js: &JsValue) -> Result<Policy, JsValue> {
                     "an authority policy needs replicas: an array of replica ids",
                 ));
             }
-            let ids = array_items(&replicas, "an authority policy's replicas", MAX_ITEMS)?
-                .into_iter()
-                .map(|r| {
-                    string_of(&r, "a replica id")?
-                        .ok_or_else(|| invalid("replica ids are strings"))
-                        .and_then(|s| parse_replica(&s))
-                })
-                .collect::<Result<_, _>>()?;
+            // Inserted one by one, not collected: `collect` into a set sorts first,
+            // with a copy of the sorting code of its own in the wasm build.
+            let mut ids = BTreeSet::new();
+            for r in array_items(&replicas, "an authority policy's replicas", MAX_ITEMS)? {
+                let id = string_of(&r, "a replica id")?
+                    .ok_or_else(|| invalid("replica ids are strings"))
+                    .and_then(|s| parse_replica(&s))?;
+                ids.insert(id);
+            }
             Ok(Policy::Authority(ids))
         }
         other => Err(invalid(format!("unknown policy type \"{other}\""))),

@@ -5,7 +5,10 @@
 //! to `Document.__applyChange` converts them all here and applies them as one change
 //! (`Document::write_all`: one delta, all or nothing).
 
+use std::collections::HashMap;
+
 use converge::ormap::Write;
+use foldhash::fast::RandomState;
 use js_sys::{Float64Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -198,12 +201,19 @@ fn name_write(error: JsValue, index: usize) -> JsValue {
 
 /// The paths a change wrote, each once, in the order first written.
 pub(crate) fn distinct(paths: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
-        paths.len(),
-        foldhash::fast::RandomState::default(),
-    );
+    // Paths seen are borrowed, not cloned, in a map of the type the document's
+    // coalescing numbers paths with (`HashMap<&[String], usize>`): one copy of its hash
+    // table code in the wasm build, where a set of its own type linked another.
+    let mut seen: HashMap<&[String], usize, RandomState> =
+        HashMap::with_capacity_and_hasher(paths.len(), RandomState::default());
+    let first: Vec<bool> = paths
+        .iter()
+        .map(|path| seen.insert(path.as_slice(), 0).is_none())
+        .collect();
+    drop(seen);
     paths
         .into_iter()
-        .filter(|path| seen.insert(path.clone()))
+        .zip(first)
+        .filter_map(|(path, first)| first.then_some(path))
         .collect()
 }

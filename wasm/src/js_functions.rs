@@ -4,16 +4,15 @@
 //! registry until the last handle to it is dropped.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 thread_local! {
-    static REGISTRY: RefCell<HashMap<u64, Function, RandomState>> =
-        RefCell::new(HashMap::default());
+    /// The functions by id. A list, not a hash map: a document holds a few resolvers
+    /// (one per resolver policy), and a map type of its own cost the wasm build a
+    /// copy of the hash table's code.
+    static REGISTRY: RefCell<Vec<(u64, Function)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -33,7 +32,7 @@ impl RegisteredFunction {
             n.set(id.wrapping_add(1));
             id
         });
-        REGISTRY.with(|r| r.borrow_mut().insert(id, function));
+        REGISTRY.with(|r| r.borrow_mut().push((id, function)));
         RegisteredFunction { id }
     }
 
@@ -41,7 +40,12 @@ impl RegisteredFunction {
     /// during the call, so the function may register or drop others.
     pub(crate) fn call1(&self, this: &JsValue, arg: &JsValue) -> Result<JsValue, JsValue> {
         let function = REGISTRY
-            .with(|r| r.try_borrow().ok().and_then(|r| r.get(&self.id).cloned()))
+            .with(|r| {
+                let r = r.try_borrow().ok()?;
+                r.iter()
+                    .find(|(id, _)| *id == self.id)
+                    .map(|(_, f)| f.clone())
+            })
             .ok_or_else(|| JsValue::from_str("the function is not registered on this thread"))?;
         crate::js::call(&function, this, std::slice::from_ref(arg))
     }
@@ -51,7 +55,9 @@ impl Drop for RegisteredFunction {
     fn drop(&mut self) {
         REGISTRY.with(|r| {
             if let Ok(mut r) = r.try_borrow_mut() {
-                r.remove(&self.id);
+                if let Some(at) = r.iter().position(|(id, _)| *id == self.id) {
+                    r.swap_remove(at);
+                }
             }
         });
     }

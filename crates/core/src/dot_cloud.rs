@@ -127,8 +127,13 @@ impl DotCloud {
                     dots[at] = dot;
                     *len += 1;
                 } else {
-                    let mut tree: BTreeSet<Dot> = dots.iter().copied().collect();
-                    tree.insert(dot);
+                    // Inserted one by one, not collected: `collect` sorts first, and
+                    // its sort is a copy of the sorting code of its own in the wasm
+                    // build (the dots are in order already).
+                    let mut tree = BTreeSet::new();
+                    for old in dots.iter().copied().chain([dot]) {
+                        tree.insert(old);
+                    }
                     *self = DotCloud::Tree(tree);
                 }
             }

@@ -112,11 +112,7 @@ pub trait Codec: Serialize + DeserializeOwned {
     /// whose `Serialize` returns an error, such as a `PathBuf` that is not UTF-8);
     /// converge's own types and plain data always encode.
     fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let out = vec![MAGIC, Self::TAG as u8, Self::VERSION];
-        write_msgpack(out, self).map_err(|e| EncodeError {
-            type_name: Self::TAG.name(),
-            reason: e.0,
-        })
+        encode_enveloped(self, Self::TAG, Self::VERSION)
     }
 
     /// Decodes bytes made by [`encode`](Self::encode) (of this version or an older one).
@@ -131,6 +127,21 @@ pub trait Codec: Serialize + DeserializeOwned {
         let _ = version;
         decode_body(Self::TAG, body)
     }
+}
+
+/// The envelope of `tag` and `version` followed by the compact MessagePack body of
+/// `value`: what [`Codec::encode`] writes, for a wire form that is not a `Codec` (a
+/// sync message that carries no CRDT value is encoded so once for every CRDT type).
+pub fn encode_enveloped<T: Serialize + ?Sized>(
+    value: &T,
+    tag: TypeTag,
+    version: u8,
+) -> Result<Vec<u8>, EncodeError> {
+    let out = vec![MAGIC, tag as u8, version];
+    write_msgpack(out, value).map_err(|e| EncodeError {
+        type_name: tag.name(),
+        reason: e.0,
+    })
 }
 
 /// Checks the envelope and returns the format version and the body.

@@ -99,8 +99,8 @@ pub use dot_store::DotStore;
 pub use dot_value_clash::dot_value_clashes;
 pub use embed::{Embeddable, Embedded};
 pub use encoding::{
-    decode_body, decode_packed_body, encode_packed, open_envelope, unpack_body, Codec, TypeTag,
-    MAGIC, MAX_DEPTH,
+    decode_body, decode_packed_body, encode_enveloped, encode_packed, open_envelope, unpack_body,
+    Codec, TypeTag, MAGIC, MAX_DEPTH,
 };
 pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};

@@ -516,10 +516,11 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        // Written as an array (compact); a map with field names reads too, as in rmp-serde.
+        // Written as an array (compact), the one form converge ever wrote. A map with
+        // field names (rmp-serde's `to_vec_named`) is refused: accepting it linked every
+        // struct's field-name matching into the wasm (about 5 KB gzip).
         match self.head()? {
             Head::Array(len) => self.visit_array(len, visitor),
-            Head::Map(len) => self.visit_map(len, visitor),
             other => Err(unexpected(other, "an array")),
         }
     }

@@ -241,6 +241,28 @@ proptest! {
     }
 }
 
+/// A struct is read from the array converge writes, not from a map of field names
+/// (rmp-serde's `to_vec_named`, which converge never wrote): the decoder links no
+/// struct's field-name matching (size). Both forms of the same value: the array reads,
+/// the map is refused as malformed.
+#[test]
+fn structs_read_from_arrays_not_from_named_maps() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Pair {
+        flag: bool,
+        small: u32,
+    }
+    let value = Pair {
+        flag: true,
+        small: 7,
+    };
+    let compact = rmp_serde::to_vec(&value).expect("plain data encodes");
+    assert_eq!(ours::<Pair>(&compact).expect("the array form reads"), value);
+    let named = rmp_serde::to_vec_named(&value).expect("plain data encodes");
+    assert_ne!(named, compact);
+    assert!(matches!(ours::<Pair>(&named), Err(Error::Malformed { .. })));
+}
+
 /// Nesting: exactly `MAX_DEPTH` arrays decode, one more is `TooDeep`.
 #[test]
 fn depth_limit_is_max_depth_arrays() {

@@ -185,7 +185,10 @@ impl Counter {
                 .filter(|(dot, _)| dot.replica == replica)
                 .map(|(dot, c)| (dot, *c))
                 .collect();
-            own.sort_by_key(|(dot, c)| (c.magnitude(), *dot));
+            // The shared sort: no sorting code of its own in the wasm build.
+            converge_core::sort_stable_by(&mut own, |(a, x), (b, y)| {
+                (x.magnitude(), a).cmp(&(y.magnitude(), b))
+            });
             let mut replaced = Vec::with_capacity(own.len());
             for (dot, c) in own {
                 if let Some(sum) = total.checked_add(c) {

@@ -15,7 +15,7 @@ use external::ExternalSequence;
 
 use crate::config::Config;
 use crate::durable_writer::Durability;
-use crate::message::{Body, Message, Wire};
+use crate::message::{encode_control, Body, Head, Message, Wire};
 use crate::peer::{new_epoch, Peer};
 use crate::saved::Saved;
 use crate::{DeadLetter, DeadLetters, Error, Metrics, PeerStatus, SyncToken};
@@ -530,6 +530,12 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             .any(|b| b.origin == own)
     }
 
+    /// An ack or a hello of this replica, encoded (by code that is not generic, see
+    /// [`encode_control`]).
+    fn control(&self, head: Head) -> Result<Vec<u8>, Error> {
+        Ok(encode_control(T::TAG, self.id, self.epoch, head)?)
+    }
+
     fn wrap(&self, body: Body<T>) -> Result<Vec<u8>, Error> {
         Ok(Wire(Message {
             sender: self.id,
@@ -546,7 +552,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// message encoder, which reports failures rather than hiding them.
     pub fn hello(&mut self, peer: ReplicaId) -> Result<Vec<u8>, Error> {
         let have = self.peers.entry(peer).or_default().have;
-        let bytes = self.wrap(Body::Hello { have })?;
+        let bytes = self.control(Head::Hello { have })?;
         self.metrics_mut().bytes_sent += bytes.len() as u64;
         Ok(bytes)
     }
@@ -640,19 +646,53 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
 
     /// [`restore`](Self::restore) from decoded bytes.
     pub(crate) fn restore_saved(saved: Saved<T>) -> Result<Self, Error> {
+        let session = RestoredSession::new(saved.id, saved.incarnation, saved.have)?;
         let mut replica = Replica::new(saved.id, saved.state)?;
-        replica.incarnation = saved.incarnation.saturating_add(1);
-        replica.epoch = new_epoch(replica.incarnation)?;
+        replica.incarnation = session.incarnation;
+        replica.epoch = session.epoch;
+        replica.writer = session.writer;
+        replica.peers = session.peers;
+        Ok(replica)
+    }
+}
+
+/// The session a restored replica starts: its incarnation, a fresh epoch and writer,
+/// and what it holds of each peer. Not generic (the replica is, once per CRDT type).
+struct RestoredSession {
+    incarnation: u64,
+    epoch: u64,
+    writer: ReplicaId,
+    peers: BTreeMap<ReplicaId, Peer>,
+}
+
+impl RestoredSession {
+    /// The session after the one of replica `id`, incarnation `incarnation`, that
+    /// saved `have` (`(peer, epoch, to)`: it held the peer's deltas up to `to` of its
+    /// session `epoch`).
+    #[inline(never)]
+    fn new(
+        id: ReplicaId,
+        incarnation: u64,
+        have: Vec<(ReplicaId, u64, u64)>,
+    ) -> Result<RestoredSession, Error> {
+        let incarnation = incarnation.saturating_add(1);
+        let epoch = new_epoch(incarnation)?;
         // A session writer of the saved id: fresh, yet still recognised as this
         // replica by policies that trust it (see `ReplicaId::session_writer`).
         let random = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
-        replica.writer = saved.id.session_writer(random.get());
-        for (peer, epoch, to) in saved.have {
-            if peer != saved.id {
-                replica.peers.entry(peer).or_default().have = Some((epoch, to));
+        let writer = id.session_writer(random.get());
+        let mut peers = BTreeMap::<ReplicaId, Peer>::new();
+        for (peer, epoch, to) in have {
+            if peer != id {
+                peers.entry(peer).or_default().have = Some((epoch, to));
             }
         }
-        Ok(replica)
+        Ok(RestoredSession {
+            incarnation,
+            epoch,
+            writer,
+            peers,
+        })
     }
 }
 

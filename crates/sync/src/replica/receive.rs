@@ -4,20 +4,9 @@
 use converge_core::{Codec, CountConflicts, DeltaCrdt, ReplicaId};
 
 use super::Replica;
-use crate::message::{Body, Message, Wire};
-use crate::peer::incarnation;
+use crate::message::{Body, Head, Message, Wire};
+use crate::peer::Interval;
 use crate::{DeadLetter, Error};
-
-/// What a data message holds of the sender's deltas.
-#[derive(Clone, Copy)]
-enum Interval {
-    /// Its full state: everything up to the message's `to`.
-    Full,
-    /// Its deltas from this sequence number to the message's `to`; `None` when the
-    /// interval was made for another session of this replica (it left out what that
-    /// session sent), so it proves nothing to this one.
-    Deltas(Option<u64>),
-}
 
 impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
     /// Applies a message from a peer and returns the reply to send back to it, if any.
@@ -50,29 +39,20 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         };
         let now = self.clock.now_millis();
         let sender = message.sender;
-        let peer = self.peers.entry(sender).or_default();
-        peer.last_heard_ms = Some(now);
-        let same_session = peer.session == Some(message.epoch);
-        match peer.session {
-            Some(current) if current == message.epoch => {}
-            Some(current) if incarnation(message.epoch) < incarnation(current) => {
-                // A late message of a session the peer has left: its data is still
-                // safe to join, but what it says the peer holds is void.
-                if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } =
-                    message.body
-                {
-                    self.join_news(value, Some((sender, message.epoch)), &mut join);
-                }
-                return Ok(None);
+        let Some(same_session) = self
+            .peers
+            .entry(sender)
+            .or_default()
+            .hear(message.epoch, now)
+        else {
+            // A late message of a session the peer has left: its data is still safe
+            // to join, but what it says the peer holds is void.
+            if let Body::Delta { delta: value, .. } | Body::Full { state: value, .. } = message.body
+            {
+                self.join_news(value, Some((sender, message.epoch)), &mut join);
             }
-            Some(_) => {
-                // The peer restarted: it may have lost what it acknowledged.
-                peer.session = Some(message.epoch);
-                peer.acked = None;
-                peer.confirmed = None;
-            }
-            None => peer.session = Some(message.epoch),
-        }
+            return Ok(None);
+        };
         let reply = match message.body {
             Body::Delta {
                 from,
@@ -100,9 +80,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             }
             Body::Ack { epoch, to } => {
                 if epoch == self.epoch {
-                    let peer = self.peers.entry(sender).or_default();
-                    peer.acked = Some(peer.acked.map_or(to, |a| a.max(to)));
-                    peer.confirmed = Some(peer.confirmed.map_or(to, |c| c.max(to)));
+                    self.peers.entry(sender).or_default().note_ack(to);
                     self.collect_garbage();
                 }
                 None
@@ -112,22 +90,11 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
                     Some((epoch, to)) if epoch == self.epoch => Some(to),
                     _ => None,
                 };
-                let resumes = self.external.is_some() && acked.is_some();
-                let peer = self.peers.entry(sender).or_default();
-                // The same session still holds its own deltas past what it confirmed,
-                // counted acknowledged (and maybe collected since): keep them so when
-                // it holds all it confirmed (else a gap: resend from what it holds).
-                peer.acked = match (acked, peer.acked, peer.confirmed) {
-                    (Some(have), Some(old), Some(confirmed))
-                        if same_session && have >= confirmed =>
-                    {
-                        Some(have.max(old))
-                    }
-                    _ => acked,
-                };
-                peer.confirmed = acked;
-                // Its deltas continue what the session acknowledged (external.rs).
-                peer.resumed_session = resumes.then_some(message.epoch);
+                let resumes = (self.external.is_some() && acked.is_some()).then_some(message.epoch);
+                self.peers
+                    .entry(sender)
+                    .or_default()
+                    .note_hello(acked, same_session, resumes);
                 self.message_for(sender)?
             }
         };
@@ -175,36 +142,22 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         join: &mut dyn FnMut(&mut T, T) -> u64,
     ) -> Result<Option<Vec<u8>>, Error> {
         self.join_news(value, Some((sender, epoch)), join);
-        let peer = self.peers.entry(sender).or_default();
-        let held = peer.have.filter(|(e, _)| *e == epoch).map(|(_, t)| t);
-        // An interval from 0 is no exception: a session starts from the state the
-        // sender had (restored, or given to `new`), which none of its deltas carry.
-        let contiguous = match (from, held) {
-            (Interval::Full, _) => true, // a full state holds everything up to `to`
-            (Interval::Deltas(Some(f)), Some(h)) => f <= h, // continues what we hold
-            // A peer that resumed our session sequenced externally: another replica
-            // of it acknowledged what comes before `from` (external.rs).
-            (Interval::Deltas(Some(_)), None) => peer.resumed_session == Some(epoch),
-            // (else a gap: we hold nothing of this session; or an interval made for
-            // another session of ours)
-            (Interval::Deltas(None), _) => false,
+        let reply = match self
+            .peers
+            .entry(sender)
+            .or_default()
+            .note_data(epoch, from, to)
+        {
+            Ok(now_held) => Head::Ack {
+                epoch,
+                to: now_held,
+            },
+            // A gap: ask the sender to resend from what we hold.
+            Err(have) => Head::Hello { have },
         };
-        if !contiguous {
-            // Joining was safe (any order is), but we cannot claim the gap: ask the
-            // sender to resend from what we hold.
-            let have = peer.have.filter(|(e, _)| *e == epoch);
-            let hello = self.wrap(Body::Hello { have })?;
-            self.metrics_mut().bytes_sent += hello.len() as u64;
-            return Ok(Some(hello));
-        }
-        let now_held = held.map_or(to, |h| h.max(to));
-        peer.have = Some((epoch, now_held));
-        let ack = self.wrap(Body::Ack {
-            epoch,
-            to: now_held,
-        })?;
-        self.metrics_mut().bytes_sent += ack.len() as u64;
-        Ok(Some(ack))
+        let bytes = self.control(reply)?;
+        self.metrics_mut().bytes_sent += bytes.len() as u64;
+        Ok(Some(bytes))
     }
 
     /// Joins what a peer sent (its session `origin`); buffers it to relay if it was
