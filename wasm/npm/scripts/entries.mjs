@@ -134,8 +134,10 @@ class DocumentChange {
   #count = 0;
   #paths = [];
   #pathIndex = new Map();
-  // The packed array paths' indexes in #paths (their writes' kind codes marked with 32).
-  #packedIndex = new Map();
+  // The array paths of string keys, by key in turn: a tree of Maps whose nodes hold
+  // the path's index in #paths once written (as a packed string, its writes' kind
+  // codes marked with 32). A path written again is found without building a string.
+  #arrayPaths = new Map();
   // The values and amounts, except number values: those go in #numbers (sent as a
   // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
@@ -155,7 +157,6 @@ class DocumentChange {
     }
     let at;
     let packedMark = 0;
-    const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
     if (typeof path === 'string') {
       at = this.#pathIndex.get(path);
       if (at === undefined) {
@@ -163,18 +164,20 @@ class DocumentChange {
         this.#pathIndex.set(path, at);
         this.#paths.push(path);
       }
-    } else if (packed !== undefined) {
-      // Read now: a path array changed after the write does not change the write.
-      packedMark = 32;
-      at = this.#packedIndex.get(packed);
-      if (at === undefined) {
-        at = this.#paths.length;
-        this.#packedIndex.set(packed, at);
-        this.#paths.push(packed);
-      }
     } else {
-      at = this.#paths.length;
-      this.#paths.push(path);
+      // Read now: a path array changed after the write does not change the write.
+      const node = this.#arrayPathNode(path);
+      if (node !== undefined) {
+        packedMark = 32;
+        at = node.at;
+        if (at < 0) {
+          at = node.at = this.#paths.length;
+          this.#paths.push(__convergePackPath(path));
+        }
+      } else {
+        at = this.#paths.length;
+        this.#paths.push(path);
+      }
     }
     const n = this.#count;
     if (n === this.#kinds.length) {
@@ -202,6 +205,29 @@ class DocumentChange {
       this.#args.push(arg);
     }
   }
+  // The node of #arrayPaths for an array path of 1 to 256 string keys (made if new);
+  // undefined for any other path (the wasm then reads it, and refuses it with its
+  // own message), or if reading it throws (a Proxy).
+  #arrayPathNode(path) {
+    try {
+      if (!Array.isArray(path) || path.length === 0 || path.length > 256) return undefined;
+      let level = this.#arrayPaths;
+      let node;
+      for (let i = 0; i < path.length; i++) {
+        const key = path[i];
+        if (typeof key !== 'string') return undefined;
+        if (node !== undefined) level = node.next ??= new Map();
+        node = level.get(key);
+        if (node === undefined) {
+          node = { at: -1, next: undefined };
+          level.set(key, node);
+        }
+      }
+      return node;
+    } catch {
+      return undefined;
+    }
+  }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
   increment(path, n, options) { this.#record(__convergeKinds.increment, path, n, options); }
@@ -217,7 +243,7 @@ class DocumentChange {
     this.#count = 0;
     this.#paths = [];
     this.#pathIndex = new Map();
-    this.#packedIndex = new Map();
+    this.#arrayPaths = new Map();
     this.#args = [];
     this.#numbers = new Float64Array(64);
     this.#numberCount = 0;
