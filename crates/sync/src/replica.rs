@@ -3,6 +3,7 @@
 mod durable;
 mod external;
 mod receive;
+mod restored_session;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
@@ -12,6 +13,7 @@ use std::sync::LazyLock;
 
 use converge_core::{Clock, Codec, CountConflicts, DeltaCrdt, ReplicaId};
 use external::ExternalSequence;
+use restored_session::RestoredSession;
 
 use crate::config::Config;
 use crate::durable_writer::Durability;
@@ -287,10 +289,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let conflicts = join(&mut self.state, other);
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
-        let seq = match kept {
-            Some(other) => self.push(other),
-            None => self.number_unkept(),
-        };
+        let seq = self.push_kept(kept);
         self.durable.note_write(seq);
         conflicts
     }
@@ -331,28 +330,38 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         then: impl FnOnce(Cow<'_, T>),
     ) -> Result<u64, E> {
         let delta = mutate(&mut self.state, self.writer)?;
-        let seq = if self.keeps_deltas() {
+        let kept = if self.keeps_deltas() {
             then(Cow::Borrowed(&delta));
-            self.push(delta)
+            Some(delta)
         } else {
             then(Cow::Owned(delta));
-            self.number_unkept()
+            None
         };
+        let seq = self.push_kept(kept);
         self.durable.note_write(seq);
         Ok(seq)
     }
 
     /// Whether a delta buffered now may stay in the buffer: a peer may lack it, or
     /// the replica is sequenced externally. When not, buffering it would drop it at
-    /// once ([`collect_garbage`](Self::collect_garbage)), so it is only numbered
-    /// ([`number_unkept`](Self::number_unkept)) and need not be copied for the buffer.
+    /// once ([`collect_garbage`](Self::collect_garbage)), so it is only numbered (see
+    /// [`push_kept`](Self::push_kept)) and need not be copied for the buffer.
     fn keeps_deltas(&self) -> bool {
         self.external.is_some() || !self.peers.is_empty()
     }
 
-    /// Numbers a delta this replica does not keep (see [`keeps_deltas`](Self::keeps_deltas)):
-    /// what [`push`](Self::push) does with it, without buffering it only to drop it.
-    fn number_unkept(&mut self) -> u64 {
+    /// [`push`](Self::push) of a local delta, `None` when this replica does not keep
+    /// it (see [`keeps_deltas`](Self::keeps_deltas)): then it is only numbered.
+    fn push_kept(&mut self, kept: Option<T>) -> u64 {
+        match kept {
+            Some(delta) => self.push(delta),
+            None => self.next_number(),
+        }
+    }
+
+    /// Takes the next sequence number for a delta (buffered by the caller, or not
+    /// kept), then collects the buffer's garbage.
+    fn next_number(&mut self) -> u64 {
         let seq = self.next_seq;
         self.hint_is_stale = true;
         self.next_seq += 1;
@@ -374,10 +383,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }
         let seq = self.next_seq;
         self.buffer.push_back(Buffered { seq, delta, origin });
-        self.hint_is_stale = true;
-        self.next_seq += 1;
-        self.collect_garbage();
-        seq
+        self.next_number()
     }
 
     /// Makes `peer` known: it will be sent deltas, and buffered deltas are kept until
@@ -653,46 +659,6 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         replica.writer = session.writer;
         replica.peers = session.peers;
         Ok(replica)
-    }
-}
-
-/// The session a restored replica starts: its incarnation, a fresh epoch and writer,
-/// and what it holds of each peer. Not generic (the replica is, once per CRDT type).
-struct RestoredSession {
-    incarnation: u64,
-    epoch: u64,
-    writer: ReplicaId,
-    peers: BTreeMap<ReplicaId, Peer>,
-}
-
-impl RestoredSession {
-    /// The session after the one of replica `id`, incarnation `incarnation`, that
-    /// saved `have` (`(peer, epoch, to)`: it held the peer's deltas up to `to` of its
-    /// session `epoch`).
-    #[inline(never)]
-    fn new(
-        id: ReplicaId,
-        incarnation: u64,
-        have: Vec<(ReplicaId, u64, u64)>,
-    ) -> Result<RestoredSession, Error> {
-        let incarnation = incarnation.saturating_add(1);
-        let epoch = new_epoch(incarnation)?;
-        // A session writer of the saved id: fresh, yet still recognised as this
-        // replica by policies that trust it (see `ReplicaId::session_writer`).
-        let random = ReplicaId::random().map_err(|e| Error::NoRandomSource(e.to_string()))?;
-        let writer = id.session_writer(random.get());
-        let mut peers = BTreeMap::<ReplicaId, Peer>::new();
-        for (peer, epoch, to) in have {
-            if peer != id {
-                peers.entry(peer).or_default().have = Some((epoch, to));
-            }
-        }
-        Ok(RestoredSession {
-            incarnation,
-            epoch,
-            writer,
-            peers,
-        })
     }
 }
 
