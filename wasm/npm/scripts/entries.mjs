@@ -90,38 +90,36 @@ function __convergeChangeError(code, message) {
   return error;
 }
 const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addToSet: 4, removeFromSet: 5, enable: 6, disable: 7, remove: 8 };
-// An array path of string keys as one string for the wasm (wasm/src/packed_path.rs):
-// each key's length in UTF-16 code units, a colon, the key. One string crosses into
-// the wasm where the array was read key by key (most of a nested write's cost).
-// Anything else (a string path, an empty array, a key that is no string, a Proxy
-// that throws) gives undefined: the wasm then reads the path itself, and refuses it
-// with its own message.
-function __convergePackPath(path) {
+// Whether a path is an array of 1 to 256 string keys (a Proxy that throws is not).
+// Any other path (a string, an empty array, a key that is no string) is left to the
+// wasm, which reads it itself and refuses it with its own message.
+function __convergeIsKeyArray(path) {
   try {
-    if (!Array.isArray(path) || path.length === 0 || path.length > 256) return undefined;
-    let packed = '';
-    for (let i = 0; i < path.length; i++) {
-      const key = path[i];
-      if (typeof key !== 'string') return undefined;
-      packed += key.length + ':' + key;
-    }
-    return packed;
+    if (!Array.isArray(path) || path.length === 0 || path.length > 256) return false;
+    for (let i = 0; i < path.length; i++) if (typeof path[i] !== 'string') return false;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
-// The write methods send an array path packed (\`__writePacked\`, wasm/src/document.rs).
+// Keys as one string for the wasm (wasm/src/packed_path.rs): each key's length in
+// UTF-16 code units, a colon, the key. One string crosses into the wasm where the
+// array was read key by key (most of a nested write's cost).
+function __convergePack(keys) {
+  let packed = '';
+  for (const key of keys) packed += key.length + ':' + key;
+  return packed;
+}
+// The write methods send an array path of string keys packed (\`__writePacked\`,
+// wasm/src/document.rs); the methods without a value take (path, options).
 for (const [name, kind] of Object.entries(__convergeKinds)) {
   const direct = Document.prototype[name];
-  const write = kind <= __convergeKinds.removeFromSet
-    ? { [name](path, arg, options) {
-        const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
-        return packed === undefined ? direct.call(this, path, arg, options) : this.__writePacked(kind, packed, arg, options);
-      } }[name]
-    : { [name](path, options) {
-        const packed = typeof path === 'string' ? undefined : __convergePackPath(path);
-        return packed === undefined ? direct.call(this, path, options) : this.__writePacked(kind, packed, undefined, options);
-      } }[name];
+  const takesValue = kind <= __convergeKinds.removeFromSet;
+  const write = { [name](path, a, b) {
+    if (typeof path === 'string' || !__convergeIsKeyArray(path)) return direct.call(this, path, a, b);
+    const packed = __convergePack(path);
+    return takesValue ? this.__writePacked(kind, packed, a, b) : this.__writePacked(kind, packed, undefined, a);
+  } }[name];
   Object.defineProperty(Document.prototype, name, { value: write, writable: true, configurable: true });
 }
 class DocumentChange {
@@ -166,13 +164,13 @@ class DocumentChange {
       }
     } else {
       // Read now: a path array changed after the write does not change the write.
-      const node = this.#arrayPathNode(path);
-      if (node !== undefined) {
+      if (__convergeIsKeyArray(path)) {
         packedMark = 32;
+        const node = this.#arrayPathNode(path);
         at = node.at;
         if (at < 0) {
           at = node.at = this.#paths.length;
-          this.#paths.push(__convergePackPath(path));
+          this.#paths.push(__convergePack(path));
         }
       } else {
         at = this.#paths.length;
@@ -205,28 +203,20 @@ class DocumentChange {
       this.#args.push(arg);
     }
   }
-  // The node of #arrayPaths for an array path of 1 to 256 string keys (made if new);
-  // undefined for any other path (the wasm then reads it, and refuses it with its
-  // own message), or if reading it throws (a Proxy).
-  #arrayPathNode(path) {
-    try {
-      if (!Array.isArray(path) || path.length === 0 || path.length > 256) return undefined;
-      let level = this.#arrayPaths;
-      let node;
-      for (let i = 0; i < path.length; i++) {
-        const key = path[i];
-        if (typeof key !== 'string') return undefined;
-        if (node !== undefined) level = node.next ??= new Map();
-        node = level.get(key);
-        if (node === undefined) {
-          node = { at: -1, next: undefined };
-          level.set(key, node);
-        }
+  // The node of #arrayPaths for an array of string keys (see __convergeIsKeyArray),
+  // made if new.
+  #arrayPathNode(keys) {
+    let level = this.#arrayPaths;
+    let node;
+    for (const key of keys) {
+      if (node !== undefined) level = node.next ??= new Map();
+      node = level.get(key);
+      if (node === undefined) {
+        node = { at: -1, next: undefined };
+        level.set(key, node);
       }
-      return node;
-    } catch {
-      return undefined;
     }
+    return node;
   }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
