@@ -35,7 +35,7 @@ use converge_benches::workloads::{
 };
 use converge_core::{Codec, Hlc, Lattice, ReplicaId};
 use converge_lwwregister::LwwRegister;
-use converge_ormap::{Counter, Document, Policies, Value, Write, WriteGuard};
+use converge_ormap::{Counter, Document, Policies, Value, Write, WriteGuard, WrittenPaths};
 use converge_orset::OrSet;
 use converge_sync::Replica;
 
@@ -54,6 +54,7 @@ enum Work {
     DocIncrements,
     DocSets { take_each: bool },
     DocWrites { batch: bool },
+    DocNestedWrites { batch: bool, nested: bool },
     DocCounter { batch: bool },
     StdSetAdd(Vec<String>),
     DocDecodeMerge(Vec<u8>, Vec<u8>),
@@ -100,6 +101,22 @@ fn run(work: Work) -> Box<dyn Any> {
                 )
             });
             Box::new(doc_writes(writes, batch))
+        }
+        Work::DocNestedWrites { batch, nested } => {
+            // The npm package's writes at ['users', key, 'n'] (or [key] when not
+            // nested): one change, or one write each, its path recorded for the pending
+            // delta (`WrittenPaths`), read back and encoded once at the end.
+            let keys: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
+            let writes = (0..100_000_usize).map(|i| {
+                let key = keys[i % 10_000].clone();
+                let path = if nested {
+                    vec!["users".to_string(), key, "n".to_string()]
+                } else {
+                    vec![key]
+                };
+                (path, Write::Set(Value::Int(i as i64)))
+            });
+            Box::new(doc_nested_writes(writes, batch))
         }
         Work::DocCounter { batch } => {
             let writes = (0..10_000).map(|_| (vec!["c".to_string()], Write::Increment(1)));
@@ -196,6 +213,42 @@ fn doc_writes(
     (doc, bytes)
 }
 
+fn doc_nested_writes(
+    writes: impl Iterator<Item = (Vec<String>, Write)>,
+    batch: bool,
+) -> (Document, Document, usize) {
+    let policies = Policies::new();
+    let guard = WriteGuard {
+        writer: ReplicaId::new(1),
+        policies: &policies,
+        if_match: None,
+    };
+    let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
+    let mut doc = Document::new();
+    if batch {
+        let delta = doc
+            .write_all(writes, &guard, &mut clock)
+            .expect("short paths and plain values are never refused");
+        return (doc, delta, 0);
+    }
+    // As the npm package keeps them: the first deltas joined, the rest recorded.
+    let (mut joined, mut written) = (Document::new(), WrittenPaths::new(ReplicaId::new(1)));
+    for (i, (path, write)) in writes.enumerate() {
+        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        let delta = doc
+            .write(&keys, write, &guard, &mut clock)
+            .expect("short paths and plain values are never refused");
+        if i < 100 {
+            joined.join(delta);
+        } else {
+            written.record(&path, &delta);
+        }
+    }
+    joined.join(written.delta_from(&doc));
+    let bytes = joined.encode().expect("encodes").len();
+    (doc, joined, bytes)
+}
+
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_default();
     let keys: Vec<String> = (0..10_000).map(|i| format!("key-{i:05}")).collect();
@@ -220,12 +273,24 @@ fn main() {
         "doc_sets_take" => Work::DocSets { take_each: true },
         "doc_change" => Work::DocWrites { batch: true },
         "doc_writes" => Work::DocWrites { batch: false },
+        "doc_nested_change" => Work::DocNestedWrites {
+            batch: true,
+            nested: true,
+        },
+        "doc_nested_writes" => Work::DocNestedWrites {
+            batch: false,
+            nested: true,
+        },
+        "doc_writes_take" => Work::DocNestedWrites {
+            batch: false,
+            nested: false,
+        },
         "doc_counter_change" => Work::DocCounter { batch: true },
         "doc_counter_writes" => Work::DocCounter { batch: false },
         "doc_decode_merge" => Work::DocDecodeMerge(encoded_writes(1), encoded_writes(2)),
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
-            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_counter_change|doc_counter_writes|std_set_add");
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_nested_change|doc_nested_writes|doc_writes_take|doc_counter_change|doc_counter_writes|std_set_add");
             std::process::exit(2);
         }
     };

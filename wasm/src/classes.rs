@@ -9,7 +9,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::invalid;
-use crate::pending_deltas::FromWriteDeltas;
+use crate::pending_deltas::FromWrittenPaths;
 use crate::synced::{Synced, Versioned};
 use crate::value::{from_count, from_value, optional_number_arg, to_value};
 
@@ -279,11 +279,11 @@ plain_merge!(JsLwwRegister, "LwwRegister");
 plain_merge!(JsMvRegister, "MvRegister");
 
 // Only a document keeps its pending deltas per first key.
-impl FromWriteDeltas for GCounter {}
-impl FromWriteDeltas for PnCounter {}
-impl FromWriteDeltas for OrSet<Value> {}
-impl FromWriteDeltas for LwwRegister<Value> {}
-impl FromWriteDeltas for MvRegister<Value> {}
+impl FromWrittenPaths for GCounter {}
+impl FromWrittenPaths for PnCounter {}
+impl FromWrittenPaths for OrSet<Value> {}
+impl FromWrittenPaths for LwwRegister<Value> {}
+impl FromWrittenPaths for MvRegister<Value> {}
 
 impl Versioned for GCounter {
     fn version_vector(&self) -> VersionVector {

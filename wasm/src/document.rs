@@ -308,7 +308,7 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let keep = Keep::Write(&path, write.class());
+        let keep = Keep::Write(&path);
         let changed = self.inner.guarded_write(
             &self.extras.policies,
             if_match.as_ref(),

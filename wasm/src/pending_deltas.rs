@@ -13,12 +13,13 @@
 //! there). The value stays the size of the join of the deltas: as small as the part
 //! of the document they wrote.
 //!
-//! A document's value is then kept per first key of the written paths
-//! ([`WriteDeltas`]): a write joins only its key's entry (or, writing the same field
-//! of the same kind as the write before it there, replaces it), where a join with the
-//! whole pending document cost a third of a `Document.set`. A change of more than a
-//! few dozen writes keeps its delta as a value from the start ([`push_value`]):
-//! encoding it cost a fifth of the change, and it is encoded once, when taken.
+//! A document's later writes are not joined at all: only the paths they wrote and
+//! their contexts are kept ([`WrittenPaths`]), and their delta is read back from the
+//! document when taken, where joining each write's delta into the pending one cost
+//! a causal join at every key of its path (a third of a nested `Document.set`). A
+//! change of more than a few dozen writes keeps its delta as a value from the start
+//! ([`push_value`]): encoding it cost a fifth of the change, and it is encoded once,
+//! when taken.
 //!
 //! [`push_value`]: PendingDeltas::push_value
 
@@ -30,8 +31,8 @@ const COMPACT_FROM: usize = 4096;
 
 use std::borrow::Cow;
 
-use converge::ormap::{WriteClass, WriteDeltas};
-use converge::{Codec, DeltaCrdt, Document};
+use converge::ormap::WrittenPaths;
+use converge::{Codec, DeltaCrdt, Document, ReplicaId};
 use wasm_bindgen::JsValue;
 
 use crate::error::fail;
@@ -46,26 +47,26 @@ pub(crate) struct PendingDeltas<T> {
     /// [`COMPACT_FROM`] bytes, and any that could not be encoded (so nothing is lost;
     /// taking them then reports the encoding error and keeps them pending).
     joined: Option<Box<T>>,
-    /// A document's single writes past the encoded stage, joined per first key (a
-    /// write costs its delta, not a join with everything pending; see
-    /// [`WriteDeltas`]), from `joined` as it was then; joined into `joined` when
-    /// taken.
-    keyed: Option<Box<WriteDeltas>>,
+    /// A document's writes past the encoded stage, as the paths they wrote (see
+    /// [`WrittenPaths`]): their delta is read from the document and joined into
+    /// `joined` when taken.
+    written: Option<Box<WrittenPaths>>,
 }
 
-/// The types whose pending deltas can be kept per first key (a document's).
-pub(crate) trait FromWriteDeltas: Sized {
-    /// The join of `deltas`, if this type keeps deltas so (only a document does: for
-    /// the others nothing is ever kept there).
-    fn from_write_deltas(deltas: WriteDeltas) -> Option<Self> {
-        let _ = deltas;
+/// The types whose pending deltas can be kept as the paths written (a document's).
+pub(crate) trait FromWrittenPaths: Sized {
+    /// The delta of the writes `written` recorded, read from `state`, if this type
+    /// keeps deltas so (only a document does: for the others nothing is ever kept
+    /// there).
+    fn from_written_paths(written: &WrittenPaths, state: &Self) -> Option<Self> {
+        let _ = (written, state);
         None
     }
 }
 
-impl FromWriteDeltas for Document {
-    fn from_write_deltas(deltas: WriteDeltas) -> Option<Self> {
-        Some(deltas.into_delta())
+impl FromWrittenPaths for Document {
+    fn from_written_paths(written: &WrittenPaths, state: &Self) -> Option<Self> {
+        Some(written.delta_from(state))
     }
 }
 
@@ -75,44 +76,40 @@ impl<T> Default for PendingDeltas<T> {
             encoded: Vec::new(),
             compact_at: COMPACT_FROM,
             joined: None,
-            keyed: None,
+            written: None,
         }
     }
 }
 
 impl PendingDeltas<Document> {
-    /// Keeps `delta`, the delta of a single document write of class `class` at
-    /// `path`: encoded while the encodings are few, as [`push`](Self::push) does,
-    /// then per first key (a bottom delta is not kept).
+    /// Keeps `delta`, the delta of a single document write at `path`: encoded while
+    /// the encodings are few, as [`push`](Self::push) does, then as its path (a
+    /// bottom delta is not kept).
     pub(crate) fn push_write(
         &mut self,
+        writer: ReplicaId,
         path: &[String],
-        class: WriteClass,
         delta: Cow<'_, Document>,
     ) {
         if delta.is_bottom() {
             return;
         }
-        if let Some(keyed) = &mut self.keyed {
-            keyed.push(path, class, delta.into_owned());
+        if let Some(written) = &mut self.written {
+            written.record(path, &delta);
             return;
         }
-        match (self.encoded_count(), self.joined.take()) {
-            (0, Some(joined)) => {
-                // Past the encoded stage: the join so far, kept per key from now on.
-                let mut keyed = WriteDeltas::from_delta(*joined);
-                keyed.push(path, class, delta.into_owned());
-                self.keyed = Some(Box::new(keyed));
-            }
-            (_, joined) => {
-                self.joined = joined;
-                self.push(delta);
-            }
+        if self.encoded_count() == 0 && self.joined.is_some() {
+            // Past the encoded stage: the paths written from now on.
+            let mut written = WrittenPaths::new(writer);
+            written.record(path, &delta);
+            self.written = Some(Box::new(written));
+            return;
         }
+        self.push(delta);
     }
 
-    /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: per first
-    /// key once single writes are kept so (see [`push_write`](Self::push_write)),
+    /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: as its
+    /// paths once single writes are kept so (see [`push_write`](Self::push_write)),
     /// else as a value if the change is `large` (see [`push_value`](Self::push_value)),
     /// else encoded.
     pub(crate) fn push_change(
@@ -124,15 +121,15 @@ impl PendingDeltas<Document> {
         if delta.is_bottom() {
             return;
         }
-        match &mut self.keyed {
-            Some(keyed) => keyed.push_change(paths, delta.into_owned()),
+        match &mut self.written {
+            Some(written) => written.record_change(paths, &delta),
             None if large => self.push_value(delta),
             None => self.push(delta),
         }
     }
 }
 
-impl<T: DeltaCrdt + Codec + FromWriteDeltas> PendingDeltas<T> {
+impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
     /// Keeps `delta` (a bottom delta, a write that changed nothing, is not kept).
     pub(crate) fn push(&mut self, delta: Cow<'_, T>) {
         if delta.is_bottom() {
@@ -181,11 +178,12 @@ impl<T: DeltaCrdt + Codec + FromWriteDeltas> PendingDeltas<T> {
         }
     }
 
-    /// The join of every pending delta, encoded, or `None` if there is none. The
-    /// deltas are cleared only when this succeeds.
-    pub(crate) fn take(&mut self) -> Result<Option<Vec<u8>>, JsValue> {
-        if let Some(keyed) = self.keyed.take() {
-            if let Some(delta) = T::from_write_deltas(*keyed) {
+    /// The join of every pending delta, encoded, or `None` if there is none; `state`
+    /// is the state the deltas were written to. The deltas are cleared only when
+    /// this succeeds.
+    pub(crate) fn take(&mut self, state: &T) -> Result<Option<Vec<u8>>, JsValue> {
+        if let Some(written) = self.written.take() {
+            if let Some(delta) = T::from_written_paths(&written, state) {
                 self.join_value(delta);
             }
         }

@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use converge::ormap::{Error as WriteError, WriteClass};
+use converge::ormap::Error as WriteError;
 use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
@@ -15,7 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{fail, invalid, Coded};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
-use crate::pending_deltas::{FromWriteDeltas, PendingDeltas};
+use crate::pending_deltas::{FromWrittenPaths, PendingDeltas};
 use crate::value::define;
 use crate::write_policies::refusal_js;
 
@@ -30,7 +30,7 @@ pub(crate) struct Synced<T> {
     pending: PendingDeltas<T>,
 }
 
-impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWriteDeltas> Synced<T> {
+impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWrittenPaths> Synced<T> {
     pub(crate) fn new(replica_id: Option<String>, state: T) -> Result<Self, JsValue> {
         let id = replica_or_random(replica_id)?;
         let replica = Replica::new(id, state)
@@ -104,7 +104,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWriteDeltas> Synced
 
     /// The pending deltas, encoded; they stay pending if they cannot be encoded.
     pub(crate) fn take_delta(&mut self) -> Result<Option<Uint8Array>, JsValue> {
-        let bytes = self.pending.take()?;
+        let bytes = self.pending.take(self.replica.state())?;
         Ok(bytes.map(|b| Uint8Array::from(b.as_slice())))
     }
 
@@ -325,9 +325,8 @@ pub(crate) enum Keep<'a> {
     /// As a change's whose writes' paths are these; `true` if it is large (see
     /// [`PendingDeltas::push_change`]).
     Change(&'a [Vec<String>], bool),
-    /// As a single write's at this path, of this class (see
-    /// [`PendingDeltas::push_write`]).
-    Write(&'a [String], WriteClass),
+    /// As a single write's at this path (see [`PendingDeltas::push_write`]).
+    Write(&'a [String]),
 }
 
 impl Synced<Document> {
@@ -351,6 +350,7 @@ impl Synced<Document> {
             if_match,
         };
         let pending = &mut self.pending;
+        let writer = guard.writer;
         let mut changed = false;
         let result = self.replica.try_update_then(
             |doc, _| write(doc, &guard),
@@ -358,7 +358,7 @@ impl Synced<Document> {
                 changed = !delta.is_bottom();
                 match keep {
                     Keep::Change(paths, large) => pending.push_change(paths, large, delta),
-                    Keep::Write(path, class) => pending.push_write(path, class, delta),
+                    Keep::Write(path) => pending.push_write(writer, path, delta),
                 }
             },
         );

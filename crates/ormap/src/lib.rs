@@ -62,6 +62,7 @@ mod policy;
 mod policy_metrics;
 mod value;
 mod write_deltas;
+mod written_paths;
 
 pub use batch::Write;
 pub use coalesce::{coalesce, coalesce_indexed};
@@ -80,3 +81,4 @@ pub use policy::{Policies, Policy, Resolution, Resolver};
 pub use policy_metrics::{PolicyCounts, PolicyMetrics, RuleKey, DEFAULT_PATTERN};
 pub use value::Value;
 pub use write_deltas::{WriteClass, WriteDeltas};
+pub use written_paths::WrittenPaths;

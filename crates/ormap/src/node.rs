@@ -489,6 +489,16 @@ impl Node {
         fields
     }
 
+    /// The node holding only the nested map whose store is `map`, as a map's value.
+    pub(crate) fn of_map(map: DotMap<String, Embedded<Node>>) -> Embedded<Node> {
+        let mut parts = DotMap::new();
+        parts.insert(
+            Kind::Map,
+            <Document as sealed::Sealed>::part(Embedded::from_store(map)),
+        );
+        Embedded::from_store(Parts(parts))
+    }
+
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
