@@ -8,6 +8,7 @@ use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
+use crate::node::ValuesChecked;
 use crate::ormap::Entry;
 use crate::{
     Counter, Document, Error, Flag, Node, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH,
@@ -74,31 +75,50 @@ impl Document {
         clock: &mut Hlc<C>,
     ) -> Result<Entry<Node>, Error> {
         let me = guard.writer;
+        // A value nested too deep is refused by the write itself, after the checks
+        // of the guard, which copies the part first to undo it; any other value is
+        // known to pass, and needs no copy.
+        let values = match write.written_value().map(Value::depth) {
+            Some(depth) if depth > MAX_VALUE_DEPTH => ValuesChecked::After,
+            _ => ValuesChecked::Before,
+        };
         match write {
             Write::Set(v) => {
-                self.guarded_update_entry_at(path, guard, |r: &mut LwwRegister<Value>| {
+                self.guarded_update_entry_at(path, guard, values, |r: &mut LwwRegister<Value>| {
                     r.set(me, clock, v)
                 })
             }
             Write::SetMulti(v) => {
-                self.guarded_update_entry_at(path, guard, |r: &mut MvRegister<Value>| {
+                self.guarded_update_entry_at(path, guard, values, |r: &mut MvRegister<Value>| {
                     r.write(me, v)
                 })
             }
             Write::Increment(by) => {
-                self.guarded_update_entry_at(path, guard, |c: &mut Counter| c.increment(me, by))
+                self.guarded_update_entry_at(path, guard, values, |c: &mut Counter| {
+                    c.increment(me, by)
+                })
             }
             Write::Decrement(by) => {
-                self.guarded_update_entry_at(path, guard, |c: &mut Counter| c.decrement(me, by))
+                self.guarded_update_entry_at(path, guard, values, |c: &mut Counter| {
+                    c.decrement(me, by)
+                })
             }
             Write::AddToSet(v) => {
-                self.guarded_update_entry_at(path, guard, |s: &mut OrSet<Value>| s.add(me, v))
+                self.guarded_update_entry_at(path, guard, values, |s: &mut OrSet<Value>| {
+                    s.add(me, v)
+                })
             }
             Write::RemoveFromSet(v) => {
-                self.guarded_update_entry_at(path, guard, |s: &mut OrSet<Value>| s.remove(&v))
+                self.guarded_update_entry_at(path, guard, values, |s: &mut OrSet<Value>| {
+                    s.remove(&v)
+                })
             }
-            Write::Enable => self.guarded_update_entry_at(path, guard, |f: &mut Flag| f.enable(me)),
-            Write::Disable => self.guarded_update_entry_at(path, guard, |f: &mut Flag| f.disable()),
+            Write::Enable => {
+                self.guarded_update_entry_at(path, guard, values, |f: &mut Flag| f.enable(me))
+            }
+            Write::Disable => {
+                self.guarded_update_entry_at(path, guard, values, |f: &mut Flag| f.disable())
+            }
             Write::Remove => self.guarded_remove_entry_at(path, guard),
         }
     }

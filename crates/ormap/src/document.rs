@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 
+use crate::node::ValuesChecked;
 use crate::ormap::Entry;
 use crate::{Document, Error, Node, NodeKind};
 
@@ -122,19 +123,20 @@ impl Document {
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Document, E> {
-        let entry = self.try_update_entry_at(path, mutate)?;
+        let entry = self.try_update_entry_at(path, ValuesChecked::After, mutate)?;
         Ok(Document::of_entry(path, entry))
     }
 
     /// [`try_update_at`](Self::try_update_at)'s root delta as its entry under the
-    /// path's first key (see [`Entry`]).
+    /// path's first key (see [`Entry`]), its values checked as `values` says.
     pub(crate) fn try_update_entry_at<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
+        values: ValuesChecked,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Entry<Node>, E> {
         check_path(path)?;
-        self.update_boxed(path, Box::new(mutate))
+        self.update_boxed(path, Box::new(mutate), values)
     }
 
     /// The root delta whose entry under `path`'s first key is `entry` (the empty
@@ -153,6 +155,7 @@ impl Document {
         &mut self,
         path: &[&str],
         mutate: Mutator<'_, T, E>,
+        values: ValuesChecked,
     ) -> Result<Entry<Node>, E> {
         let Some((key, parents)) = path.split_last() else {
             return Ok(Entry::default());
@@ -161,7 +164,7 @@ impl Document {
         // calls it once, so `take` always finds the mutator.
         let mut mutate = Some(mutate);
         let mut leaf = |node: &mut Node| match mutate.take() {
-            Some(mutate) => node.try_update::<T, E>(mutate),
+            Some(mutate) => node.try_update_checked::<T, E>(mutate, values),
             None => Ok(Node::default()),
         };
         self.update_entry_at(parents, key, &mut leaf)
@@ -211,9 +214,11 @@ impl Document {
         Ok(match path {
             [] => Entry::default(),
             [key] => self.remove_entry(&(*key).to_owned()),
-            [parent @ .., key] => self.try_update_entry_at(parent, |map: &mut Document| {
-                Ok::<Document, Error>(map.remove(&(*key).to_owned()))
-            })?,
+            [parent @ .., key] => {
+                self.try_update_entry_at(parent, ValuesChecked::After, |map: &mut Document| {
+                    Ok::<Document, Error>(map.remove(&(*key).to_owned()))
+                })?
+            }
         })
     }
 

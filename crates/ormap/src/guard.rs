@@ -13,6 +13,7 @@
 use converge_core::{DotStore, Embeddable, ReplicaId};
 
 use crate::conflicts::writes_for_any;
+use crate::node::ValuesChecked;
 use crate::ormap::Entry;
 use crate::{Document, Error, FieldVersion, Kind, Node, NodeKind, Policies, Policy};
 
@@ -122,23 +123,24 @@ impl Document {
         guard: &WriteGuard<'_>,
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Document, Error> {
-        let entry = self.guarded_update_entry_at(path, guard, mutate)?;
+        let entry = self.guarded_update_entry_at(path, guard, ValuesChecked::After, mutate)?;
         Ok(Document::of_entry(path, entry))
     }
 
     /// [`guarded_update_at`](Self::guarded_update_at)'s root delta as its entry under
-    /// the path's first key (see [`Entry`]).
+    /// the path's first key (see [`Entry`]), its values checked as `values` says.
     pub(crate) fn guarded_update_entry_at<T: NodeKind>(
         &mut self,
         path: &[&str],
         guard: &WriteGuard<'_>,
+        values: ValuesChecked,
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Entry<Node>, Error> {
         self.check_write(path, guard)?;
         if T::KIND != Kind::Map {
             self.check_authorities_below(path, guard)?;
         }
-        self.try_update_entry_at(path, |value: &mut T| Ok::<T, Error>(mutate(value)))
+        self.try_update_entry_at(path, values, |value: &mut T| Ok::<T, Error>(mutate(value)))
     }
 
     /// Refuses, if any rule names authorities, when the map at `path` holds a field

@@ -529,6 +529,18 @@ impl Node {
         &mut self,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Node, E> {
+        self.try_update_checked(mutate, ValuesChecked::After)
+    }
+
+    /// [`try_update`](Self::try_update), told when the values the write writes are
+    /// checked against [`MAX_VALUE_DEPTH`] (see [`ValuesChecked`]).
+    pub(crate) fn try_update_checked<T: NodeKind, E: From<Error>>(
+        &mut self,
+        mutate: impl FnOnce(&mut T) -> Result<T, E>,
+        values: ValuesChecked,
+    ) -> Result<Node, E> {
+        // Only a write whose values are checked after it runs may need undoing.
+        let check_after = T::HOLDS_VALUES && values == ValuesChecked::After;
         // This node sits one key below the map being written; a nested map's
         // mutator writes one key deeper still (so writes nested in writes count).
         crate::document::check_path_len(1)?;
@@ -538,13 +550,17 @@ impl Node {
         };
         let Causal { store, context } = &mut self.state;
         let delta = store.0.try_update_by(&T::KIND, |part| {
-            let copy = T::HOLDS_VALUES
+            let copy = check_after
                 && (T::KIND != Kind::Set
                     || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
             let part_before = copy.then(|| part.clone());
-            let context_before = T::HOLDS_VALUES.then(|| context.clone());
+            let context_before = check_after.then(|| context.clone());
             let delta = T::of_mut(part).with_context(context, mutate)?;
-            let depth = T::deepest_value(&delta);
+            let depth = if check_after {
+                T::deepest_value(&delta)
+            } else {
+                0
+            };
             if depth > MAX_VALUE_DEPTH {
                 match part_before {
                     Some(before) => *part = before,
@@ -588,7 +604,7 @@ impl Node {
     /// that join. Costs the dots removed.
     fn replace_other_kinds(&mut self, kept: Kind, context: &mut CausalContext) {
         // Nearly every node holds one kind: then there is nothing to gather.
-        if self.kinds().all(|k| k == kept) {
+        if self.state.store.0.iter().all(|(kind, _)| *kind == kept) {
             return;
         }
         let others: Vec<Kind> = self.kinds().filter(|k| *k != kept).collect();
@@ -597,6 +613,18 @@ impl Node {
             context.join_ref(&removed.context);
         }
     }
+}
+
+/// When a write's values are checked against [`MAX_VALUE_DEPTH`]: after the write
+/// runs, on its delta (any mutator: the part is copied first, so a refused write can
+/// be undone), or before, by the caller (a [`Write`](crate::Write)'s value, whose
+/// depth is known up front: no copy).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ValuesChecked {
+    /// Checked before the write, by the caller: none is too deep.
+    Before,
+    /// Checked on the write's delta, undoing a refused write.
+    After,
 }
 
 /// The most dots a set part may hold for a write to it to copy it first (see
