@@ -41,16 +41,33 @@ use crate::error::fail;
 pub(crate) struct PendingDeltas<T> {
     /// Each encoded delta, after its length (4 bytes, little-endian).
     encoded: Vec<u8>,
-    /// The encoded size past which the deltas are joined into `joined`.
-    compact_at: usize,
+    /// The deltas kept as a value (one box, and no other field: every JavaScript
+    /// object holds these, and small documents are many).
+    joined: Option<Box<Joined<T>>>,
+}
+
+/// The pending deltas past the encoded stage.
+struct Joined<T> {
     /// The join of the deltas kept as a value: every delta once the encodings passed
     /// [`COMPACT_FROM`] bytes, and any that could not be encoded (so nothing is lost;
     /// taking them then reports the encoding error and keeps them pending).
-    joined: Option<Box<T>>,
-    /// A document's writes past the encoded stage, as the paths they wrote (see
-    /// [`WrittenPaths`]): their delta is read from the document and joined into
-    /// `joined` when taken.
-    written: Option<Box<WrittenPaths>>,
+    value: T,
+    /// A document's writes since, as the paths they wrote (see [`WrittenPaths`]):
+    /// their delta is read from the document and joined into `value` when taken.
+    written: Option<WrittenPaths>,
+    /// The encoded size past which the encoded deltas are joined into `value`
+    /// ([`COMPACT_FROM`] unless decoding them failed).
+    compact_at: usize,
+}
+
+impl<T> Joined<T> {
+    fn new(value: T) -> Self {
+        Joined {
+            value,
+            written: None,
+            compact_at: COMPACT_FROM,
+        }
+    }
 }
 
 /// The types whose pending deltas can be kept as the paths written (a document's).
@@ -74,9 +91,7 @@ impl<T> Default for PendingDeltas<T> {
     fn default() -> Self {
         PendingDeltas {
             encoded: Vec::new(),
-            compact_at: COMPACT_FROM,
             joined: None,
-            written: None,
         }
     }
 }
@@ -94,18 +109,15 @@ impl PendingDeltas<Document> {
         if delta.is_bottom() {
             return;
         }
-        if let Some(written) = &mut self.written {
-            written.record(path, &delta);
-            return;
+        let encoded = self.encoded_count();
+        match &mut self.joined {
+            Some(joined) if encoded == 0 => joined
+                .written
+                // Past the encoded stage: the paths written from now on.
+                .get_or_insert_with(|| WrittenPaths::new(writer))
+                .record(path, &delta),
+            _ => self.push(delta),
         }
-        if self.encoded_count() == 0 && self.joined.is_some() {
-            // Past the encoded stage: the paths written from now on.
-            let mut written = WrittenPaths::new(writer);
-            written.record(path, &delta);
-            self.written = Some(Box::new(written));
-            return;
-        }
-        self.push(delta);
     }
 
     /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: as its
@@ -121,7 +133,7 @@ impl PendingDeltas<Document> {
         if delta.is_bottom() {
             return;
         }
-        match &mut self.written {
+        match self.joined.as_mut().and_then(|j| j.written.as_mut()) {
             Some(written) => written.record_change(paths, &delta),
             None if large => self.push_value(delta),
             None => self.push(delta),
@@ -152,7 +164,8 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
                     self.encoded.extend_from_slice(&bytes);
                     // One delta is as compact as it gets (a large change's delta
                     // stays encoded until the next write).
-                    if self.encoded.len() > self.compact_at && self.encoded_count() > 1 {
+                    let compact_at = self.joined.as_ref().map_or(COMPACT_FROM, |j| j.compact_at);
+                    if self.encoded.len() > compact_at && self.encoded_count() > 1 {
                         self.compact();
                     }
                 }
@@ -173,8 +186,8 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
 
     fn join_value(&mut self, delta: T) {
         match &mut self.joined {
-            Some(joined) => joined.join(delta),
-            None => self.joined = Some(Box::new(delta)),
+            Some(joined) => joined.value.join(delta),
+            None => self.joined = Some(Box::new(Joined::new(delta))),
         }
     }
 
@@ -182,12 +195,15 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
     /// is the state the deltas were written to. The deltas are cleared only when
     /// this succeeds.
     pub(crate) fn take(&mut self, state: &T) -> Result<Option<Vec<u8>>, JsValue> {
-        if let Some(written) = self.written.take() {
-            if let Some(delta) = T::from_written_paths(&written, state) {
-                self.join_value(delta);
+        if let Some(joined) = &mut self.joined {
+            if let Some(written) = joined.written.take() {
+                if let Some(delta) = T::from_written_paths(&written, state) {
+                    joined.value.join(delta);
+                }
             }
         }
-        let bytes = match (&self.joined, self.encoded_count()) {
+        let joined = self.joined.as_deref().map(|j| &j.value);
+        let bytes = match (joined, self.encoded_count()) {
             (None, 0) => return Ok(None),
             (None, 1) => {
                 let mut bytes = std::mem::take(&mut self.encoded);
@@ -195,7 +211,7 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
                 return Ok(Some(bytes));
             }
             (Some(joined), 0) => joined.encode().map_err(fail)?,
-            (joined, _) => self.joined_onto(joined.as_deref().cloned().unwrap_or_default())?,
+            (joined, _) => self.joined_onto(joined.cloned().unwrap_or_default())?,
         };
         *self = PendingDeltas::default();
         Ok(Some(bytes))
@@ -210,7 +226,11 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
             .iter()
             .try_for_each(|bytes| T::decode(bytes).map(|delta| joined.join(delta)));
         if decoded.is_err() {
-            self.compact_at = COMPACT_FROM.max(self.encoded.len().saturating_mul(2));
+            // Kept beside an empty value (the bottom, which joins as nothing).
+            let compact_at = COMPACT_FROM.max(self.encoded.len().saturating_mul(2));
+            self.joined
+                .get_or_insert_with(|| Box::new(Joined::new(T::default())))
+                .compact_at = compact_at;
             return;
         }
         self.encoded = Vec::new();
