@@ -170,6 +170,20 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         map
     }
 
+    /// The map holding `store` under `key` alone (the empty map if `store` is
+    /// empty): a write's delta at each level of its path, built with no lookup.
+    pub fn with_one(key: K, store: S) -> Self {
+        if store.is_empty() {
+            return DotMap::default();
+        }
+        // Under one key every dot is under that key: no index is kept.
+        let index = DotIndex::Few(store.dot_count());
+        DotMap {
+            entries: SmallMap::One(key_hash(&key), key, store),
+            index,
+        }
+    }
+
     /// The entries, moved out, in no particular order.
     pub fn into_entries(self) -> impl Iterator<Item = (K, S)> {
         self.entries.into_iter().map(|(_, key, store)| (key, store))

@@ -491,12 +491,8 @@ impl Node {
 
     /// The node holding only the nested map whose store is `map`, as a map's value.
     pub(crate) fn of_map(map: DotMap<String, Embedded<Node>>) -> Embedded<Node> {
-        let mut parts = DotMap::new();
-        parts.insert(
-            Kind::Map,
-            <Document as sealed::Sealed>::part(Embedded::from_store(map)),
-        );
-        Embedded::from_store(Parts(parts))
+        let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
+        Embedded::from_store(Parts(DotMap::with_one(Kind::Map, part)))
     }
 
     /// The kinds held here, in [`Kind`] order.
@@ -590,8 +586,7 @@ impl Node {
         if !DotStore::is_empty(&delta.store) {
             self.replace_other_kinds(T::KIND, &mut context);
         }
-        let mut parts = DotMap::new();
-        parts.insert(T::KIND, delta.store);
+        let parts = DotMap::with_one(T::KIND, delta.store);
         Ok(Node {
             state: Causal::new(Parts(parts), context),
         })

@@ -102,10 +102,8 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
 
     /// The map delta whose entry under `key` is `entry` (and no other).
     pub(crate) fn from_entry(key: K, entry: Entry<V>) -> Self {
-        let mut store = DotMap::new();
-        store.insert(key, entry.store);
         OrMap {
-            state: Causal::new(store, entry.context),
+            state: Causal::new(DotMap::with_one(key, entry.store), entry.context),
         }
     }
 

@@ -42,10 +42,8 @@ impl<E: Element> OrSet<E> {
     pub fn add(&mut self, replica: ReplicaId, element: E) -> Self {
         let Causal { store, context } = &mut self.state;
         let delta = store.update(&element, |dots| dots.write(context, replica));
-        let mut store = DotMap::new();
-        store.insert(element, delta.store);
         OrSet {
-            state: Causal::new(store, delta.context),
+            state: Causal::new(DotMap::with_one(element, delta.store), delta.context),
         }
     }
 
