@@ -7,9 +7,10 @@ use crate::node::ValuesChecked;
 use crate::ormap::Entry;
 use crate::{Document, Error, Node, NodeKind};
 
-/// A mutator boxed for the walk down a path (a generic closure would make the
-/// recursion instantiate without end).
-type Mutator<'a, T, E> = Box<dyn FnOnce(&mut T) -> Result<T, E> + 'a>;
+/// A mutator borrowed for the walk down a path, as a trait object (a generic closure
+/// would make the recursion instantiate without end), called once (a boxed `FnOnce`
+/// would allocate for each write).
+type Mutator<'a, T, E> = &'a mut dyn FnMut(&mut T) -> Result<T, E>;
 
 /// The longest path a document write or remove may use: a longer one is refused with
 /// [`Error::PathTooLong`].
@@ -136,7 +137,13 @@ impl Document {
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Entry<Node>, E> {
         check_path(path)?;
-        self.update_boxed(path, Box::new(mutate), values)
+        // The walk calls it once, so `take` always finds the mutator.
+        let mut once = Some(mutate);
+        let mut mutate = |value: &mut T| match once.take() {
+            Some(mutate) => mutate(value),
+            None => Ok(T::default()),
+        };
+        self.update_boxed(path, &mut mutate, values)
     }
 
     /// The root delta whose entry under `path`'s first key is `entry` (the empty
@@ -160,13 +167,8 @@ impl Document {
         let Some((key, parents)) = path.split_last() else {
             return Ok(Entry::default());
         };
-        // Borrowed, not boxed (a write allocates nothing more for the walk): the walk
-        // calls it once, so `take` always finds the mutator.
-        let mut mutate = Some(mutate);
-        let mut leaf = |node: &mut Node| match mutate.take() {
-            Some(mutate) => node.try_update_checked::<T, E>(mutate, values),
-            None => Ok(Node::default()),
-        };
+        // Borrowed, not boxed (a write allocates nothing more for the walk).
+        let mut leaf = |node: &mut Node| node.try_update_checked::<T, E>(&mut *mutate, values);
         self.update_entry_at(parents, key, &mut leaf)
     }
 
