@@ -7,56 +7,16 @@
 //! (`from_delta`).
 
 use converge_core::testing::with_every_map_indexed;
-use converge_core::{DeltaCrdt, Hlc, Lattice, ManualClock, ReplicaId};
-use converge_ormap::{Document, Policies, Write, WriteDeltas, WriteGuard};
+use converge_core::{DeltaCrdt, Lattice};
+use converge_ormap::{Write, WriteDeltas};
 use proptest::prelude::*;
 
 mod support;
 
-const ME: ReplicaId = ReplicaId::new(0xa);
-const PEER: ReplicaId = ReplicaId::new(0xb);
-
-/// Paths over a few first keys, some with a key below, so writes meet.
-fn path_strategy() -> impl Strategy<Value = Vec<String>> {
-    (
-        prop::sample::select(vec!["a", "b", "c", "d", "e"]),
-        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 0..2),
-    )
-        .prop_map(|(first, rest)| {
-            let mut keys = vec![first.to_owned()];
-            keys.extend(rest.iter().map(|k| (*k).to_owned()));
-            keys
-        })
-}
-
-/// A step: my write, or (when `true`) the peer's write, merged here at once.
+/// Up to `max` steps at paths of one or two keys over a few first keys, so writes
+/// meet.
 fn steps(max: usize) -> impl Strategy<Value = Vec<(bool, Vec<String>, Write)>> {
-    prop::collection::vec(
-        (
-            prop::bool::weighted(0.2),
-            path_strategy(),
-            support::document_write(),
-        ),
-        0..max,
-    )
-}
-
-fn write(
-    doc: &mut Document,
-    who: ReplicaId,
-    path: &[String],
-    write: Write,
-    clock: &mut Hlc<ManualClock>,
-) -> Document {
-    let policies = Policies::new();
-    let guard = WriteGuard {
-        writer: who,
-        policies: &policies,
-        if_match: None,
-    };
-    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-    doc.write(&keys, write, &guard, clock)
-        .expect("these writes are valid")
+    support::writer_steps(support::path_under(vec!["a", "b", "c", "d", "e"], 2), max)
 }
 
 fn check(
@@ -66,60 +26,24 @@ fn check(
     seed_at: usize,
     change: &[usize],
 ) -> Result<(), TestCaseError> {
-    let mut clock = Hlc::new(ManualClock::new(1_000));
-    let mut peer_clock = Hlc::new(ManualClock::new(1_500));
-    let (mut doc, mut peer) = (Document::new(), Document::new());
-    for (_, path, w) in before {
-        let delta = write(&mut doc, ME, path, w.clone(), &mut clock);
-        peer.join(delta);
-    }
-    let start = doc.clone();
-    let (mut joined, mut deltas, mut theirs) =
-        (Document::new(), WriteDeltas::new(), Document::new());
-    let mut skip = 0;
-    for (i, (peers, path, w)) in steps.iter().enumerate() {
-        if skip > 0 {
-            skip -= 1;
-            continue;
+    let mut deltas = WriteDeltas::new();
+    let played = support::replay(before, steps, with_peer, change, &mut |step| match step {
+        support::Replayed::Step(i, _, joined) => {
+            if i == seed_at {
+                // The join so far, as a document, to push onto (as the wasm's
+                // pending deltas did once they were joined into one).
+                deltas = WriteDeltas::from_delta(joined.clone());
+            }
         }
-        if i == seed_at {
-            // The join so far, as a document, to push onto (as the wasm's pending
-            // deltas do once they are joined into one).
-            deltas = WriteDeltas::from_delta(joined.clone());
-        }
-        if *peers && with_peer {
-            let delta = write(&mut peer, PEER, path, w.clone(), &mut peer_clock);
-            doc.join(delta.clone());
-            theirs.join(delta);
-            continue;
-        }
-        if change.contains(&i) {
-            // This write and the next two (mine) as one change, pushed together.
-            let writes: Vec<(Vec<String>, Write)> = steps[i..]
-                .iter()
-                .take(3)
-                .map(|(_, p, w)| (p.clone(), w.clone()))
-                .collect();
-            let policies = Policies::new();
-            let guard = WriteGuard {
-                writer: ME,
-                policies: &policies,
-                if_match: None,
-            };
-            let delta = doc
-                .write_all(writes.clone(), &guard, &mut clock)
-                .expect("valid");
-            joined.join(delta.clone());
-            let paths: Vec<Vec<String>> = writes.into_iter().map(|(p, _)| p).collect();
-            deltas.push_change(&paths, delta);
-            skip = 2;
-            continue;
-        }
-        let class = w.class();
-        let delta = write(&mut doc, ME, path, w.clone(), &mut clock);
-        joined.join(delta.clone());
-        deltas.push(path, class, delta);
-    }
+        support::Replayed::Write(path, class, delta) => deltas.push(path, class, delta.clone()),
+        support::Replayed::Change(paths, delta) => deltas.push_change(paths, delta.clone()),
+    });
+    let support::Replay {
+        start,
+        doc,
+        joined,
+        theirs,
+    } = played;
     let delta = deltas.into_delta();
     if !with_peer {
         // Fast path == general path.

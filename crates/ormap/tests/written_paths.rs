@@ -8,60 +8,18 @@
 //! middle (as `takeDelta()` does), the two taken deltas joining to the whole.
 
 use converge_core::testing::with_every_map_indexed;
-use converge_core::{DeltaCrdt, Hlc, Lattice, ManualClock, ReplicaId};
-use converge_ormap::{Document, Policies, Write, WriteGuard, WrittenPaths};
+use converge_core::{DeltaCrdt, Hlc, Lattice, ManualClock};
+use converge_ormap::{Document, Write, WrittenPaths};
 use proptest::prelude::*;
 
 mod support;
 
-const ME: ReplicaId = ReplicaId::new(0xa);
-const PEER: ReplicaId = ReplicaId::new(0xb);
+use support::ME;
 
-/// Paths of one to four keys over a few keys per level, so writes meet and one path
-/// is often a prefix of another.
-fn path_strategy() -> impl Strategy<Value = Vec<String>> {
-    (
-        prop::sample::select(vec!["a", "b", "c"]),
-        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 0..4),
-    )
-        .prop_map(|(first, rest)| {
-            let mut keys = vec![first.to_owned()];
-            keys.extend(rest.iter().map(|k| (*k).to_owned()));
-            keys
-        })
-}
-
-/// A step: my write, or (when `true`) the peer's write, merged here at once.
+/// Up to `max` steps at paths of one to four keys over a few keys per level, so
+/// writes meet and one path is often a prefix of another.
 fn steps(max: usize) -> impl Strategy<Value = Vec<(bool, Vec<String>, Write)>> {
-    prop::collection::vec(
-        (
-            prop::bool::weighted(0.2),
-            path_strategy(),
-            support::document_write(),
-        ),
-        0..max,
-    )
-}
-
-fn guard(who: ReplicaId, policies: &Policies) -> WriteGuard<'_> {
-    WriteGuard {
-        writer: who,
-        policies,
-        if_match: None,
-    }
-}
-
-fn write(
-    doc: &mut Document,
-    who: ReplicaId,
-    path: &[String],
-    write: Write,
-    clock: &mut Hlc<ManualClock>,
-) -> Document {
-    let policies = Policies::new();
-    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-    doc.write(&keys, write, &guard(who, &policies), clock)
-        .expect("these writes are valid")
+    support::writer_steps(support::path_under(vec!["a", "b", "c"], 4), max)
 }
 
 fn check(
@@ -71,55 +29,25 @@ fn check(
     take_at: usize,
     change: &[usize],
 ) -> Result<(), TestCaseError> {
-    let mut clock = Hlc::new(ManualClock::new(1_000));
-    let mut peer_clock = Hlc::new(ManualClock::new(1_500));
-    let (mut doc, mut peer) = (Document::new(), Document::new());
-    for (_, path, w) in before {
-        let delta = write(&mut doc, ME, path, w.clone(), &mut clock);
-        peer.join(delta);
-    }
-    let start = doc.clone();
-    let (mut joined, mut written, mut theirs) =
-        (Document::new(), WrittenPaths::new(ME), Document::new());
+    let mut written = WrittenPaths::new(ME);
     // What was taken in the middle.
     let mut taken = Document::new();
-    let mut skip = 0;
-    for (i, (peers, path, w)) in steps.iter().enumerate() {
-        if i == take_at {
-            taken = written.delta_from(&doc);
-            written = WrittenPaths::new(ME);
+    let played = support::replay(before, steps, with_peer, change, &mut |step| match step {
+        support::Replayed::Step(i, doc, _) => {
+            if i == take_at {
+                taken = written.delta_from(doc);
+                written = WrittenPaths::new(ME);
+            }
         }
-        if skip > 0 {
-            skip -= 1;
-            continue;
-        }
-        if *peers && with_peer {
-            let delta = write(&mut peer, PEER, path, w.clone(), &mut peer_clock);
-            doc.join(delta.clone());
-            theirs.join(delta);
-            continue;
-        }
-        if change.contains(&i) {
-            // This write and the next two (mine) as one change, recorded together.
-            let writes: Vec<(Vec<String>, Write)> = steps[i..]
-                .iter()
-                .take(3)
-                .map(|(_, p, w)| (p.clone(), w.clone()))
-                .collect();
-            let policies = Policies::new();
-            let delta = doc
-                .write_all(writes.clone(), &guard(ME, &policies), &mut clock)
-                .expect("valid");
-            let paths: Vec<Vec<String>> = writes.into_iter().map(|(p, _)| p).collect();
-            written.record_change(&paths, &delta);
-            joined.join(delta);
-            skip = 2;
-            continue;
-        }
-        let delta = write(&mut doc, ME, path, w.clone(), &mut clock);
-        written.record(path, &delta);
-        joined.join(delta);
-    }
+        support::Replayed::Write(path, _, delta) => written.record(path, delta),
+        support::Replayed::Change(paths, delta) => written.record_change(paths, delta),
+    });
+    let support::Replay {
+        start,
+        doc,
+        joined,
+        theirs,
+    } = played;
     let rest = written.delta_from(&doc);
     prop_assert!(
         rest.is_subsumed_by(&doc) && taken.is_subsumed_by(&doc),
@@ -183,7 +111,7 @@ fn a_gap_in_the_writers_counters_is_not_claimed() {
     let mut joined = Document::new();
     let path = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
     for key in ["a", "b"] {
-        let delta = write(&mut doc, ME, &path(&[key]), Write::Increment(1), &mut clock);
+        let delta = support::write_as(&mut doc, ME, &path(&[key]), Write::Increment(1), &mut clock);
         written.record(&path(&[key]), &delta);
         joined.join(delta);
     }
@@ -191,7 +119,7 @@ fn a_gap_in_the_writers_counters_is_not_claimed() {
     let mut twin = doc.clone();
     let mut theirs = Document::new();
     for key in ["t", "u", "v"] {
-        theirs.join(write(
+        theirs.join(support::write_as(
             &mut twin,
             ME,
             &path(&[key, "x"]),
@@ -200,7 +128,7 @@ fn a_gap_in_the_writers_counters_is_not_claimed() {
         ));
     }
     doc.join(theirs.clone());
-    let delta = write(&mut doc, ME, &path(&["a"]), Write::Increment(2), &mut clock);
+    let delta = support::write_as(&mut doc, ME, &path(&["a"]), Write::Increment(2), &mut clock);
     written.record(&path(&["a"]), &delta);
     joined.join(delta);
 

@@ -5,7 +5,9 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use converge_core::{CausalContext, Dot, DotStore, Embeddable, Hlc, ManualClock, ReplicaId};
+use converge_core::{
+    CausalContext, Dot, DotStore, Embeddable, Hlc, Lattice, ManualClock, ReplicaId,
+};
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{Counter, Document, Flag, Kind, Value};
@@ -277,4 +279,144 @@ pub(crate) fn document_write() -> impl Strategy<Value = converge_ormap::Write> {
         Just(Write::Disable),
         Just(Write::Remove),
     ]
+}
+
+/// A path of a first key from `firsts`, then up to `below - 1` keys from `x`, `y`.
+pub(crate) fn path_under(
+    firsts: Vec<&'static str>,
+    below: usize,
+) -> impl Strategy<Value = Vec<String>> {
+    (
+        prop::sample::select(firsts),
+        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 0..below),
+    )
+        .prop_map(|(first, rest)| {
+            let mut keys = vec![first.to_owned()];
+            keys.extend(rest.iter().map(|k| (*k).to_owned()));
+            keys
+        })
+}
+
+/// Up to `max` steps of two writers: mine, or (when `true`, one in five) a peer's,
+/// each a [`document_write`] at a path from `paths`.
+pub(crate) fn writer_steps(
+    paths: impl Strategy<Value = Vec<String>>,
+    max: usize,
+) -> impl Strategy<Value = Vec<(bool, Vec<String>, converge_ormap::Write)>> {
+    prop::collection::vec((prop::bool::weighted(0.2), paths, document_write()), 0..max)
+}
+
+/// `doc.write` of `write` at `path` by `who`, with no policies (these writes are
+/// never refused).
+pub(crate) fn write_as(
+    doc: &mut Document,
+    who: ReplicaId,
+    path: &[String],
+    write: converge_ormap::Write,
+    clock: &mut Hlc<ManualClock>,
+) -> Document {
+    let policies = converge_ormap::Policies::new();
+    let guard = converge_ormap::WriteGuard {
+        writer: who,
+        policies: &policies,
+        if_match: None,
+    };
+    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+    doc.write(&keys, write, &guard, clock)
+        .expect("these writes are valid")
+}
+
+/// The writer of a [`replay`]ed history's deltas under test.
+pub(crate) const ME: ReplicaId = ReplicaId::new(0xa);
+/// The other writer of a [`replay`]ed history.
+pub(crate) const PEER: ReplicaId = ReplicaId::new(0xb);
+
+/// One step of a [`replay`]ed history, as the keeper of my deltas sees it.
+pub(crate) enum Replayed<'a> {
+    /// Step `i` begins; `doc` is my document, `joined` the join of my deltas so far.
+    Step(usize, &'a Document, &'a Document),
+    /// I wrote `delta` at the path, a write of that class.
+    Write(&'a [String], converge_ormap::WriteClass, &'a Document),
+    /// I wrote `delta` as one change of writes at these paths.
+    Change(&'a [Vec<String>], &'a Document),
+}
+
+/// The documents a [`replay`] leaves.
+pub(crate) struct Replay {
+    /// My document before the steps (the peer has it too).
+    pub(crate) start: Document,
+    /// My document after them.
+    pub(crate) doc: Document,
+    /// The join of my deltas.
+    pub(crate) joined: Document,
+    /// The join of the peer's deltas (merged into mine as they were written).
+    pub(crate) theirs: Document,
+}
+
+/// Plays `before` (my writes, which the peer also gets), then `steps`: mine, or the
+/// peer's (`true`, when `with_peer`) merged into mine at once; a step whose index is
+/// in `change` and the two after it are my one change (`write_all`). `keep` sees each
+/// step begin and each of my deltas.
+pub(crate) fn replay(
+    before: &[(bool, Vec<String>, converge_ormap::Write)],
+    steps: &[(bool, Vec<String>, converge_ormap::Write)],
+    with_peer: bool,
+    change: &[usize],
+    keep: &mut dyn FnMut(Replayed<'_>),
+) -> Replay {
+    let (me, peer_id) = (ME, PEER);
+    let mut clock = Hlc::new(ManualClock::new(1_000));
+    let mut peer_clock = Hlc::new(ManualClock::new(1_500));
+    let (mut doc, mut peer) = (Document::new(), Document::new());
+    for (_, path, w) in before {
+        let delta = write_as(&mut doc, me, path, w.clone(), &mut clock);
+        peer.join(delta);
+    }
+    let start = doc.clone();
+    let (mut joined, mut theirs) = (Document::new(), Document::new());
+    let mut skip = 0;
+    for (i, (peers, path, w)) in steps.iter().enumerate() {
+        keep(Replayed::Step(i, &doc, &joined));
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if *peers && with_peer {
+            let delta = write_as(&mut peer, peer_id, path, w.clone(), &mut peer_clock);
+            doc.join(delta.clone());
+            theirs.join(delta);
+            continue;
+        }
+        if change.contains(&i) {
+            let writes: Vec<(Vec<String>, converge_ormap::Write)> = steps[i..]
+                .iter()
+                .take(3)
+                .map(|(_, p, w)| (p.clone(), w.clone()))
+                .collect();
+            let policies = converge_ormap::Policies::new();
+            let guard = converge_ormap::WriteGuard {
+                writer: me,
+                policies: &policies,
+                if_match: None,
+            };
+            let delta = doc
+                .write_all(writes.clone(), &guard, &mut clock)
+                .expect("valid");
+            let paths: Vec<Vec<String>> = writes.into_iter().map(|(p, _)| p).collect();
+            keep(Replayed::Change(&paths, &delta));
+            joined.join(delta);
+            skip = 2;
+            continue;
+        }
+        let class = w.class();
+        let delta = write_as(&mut doc, me, path, w.clone(), &mut clock);
+        keep(Replayed::Write(path, class, &delta));
+        joined.join(delta);
+    }
+    Replay {
+        start,
+        doc,
+        joined,
+        theirs,
+    }
 }
