@@ -100,7 +100,7 @@ fn run(work: Work) -> Box<dyn Any> {
                     Write::Set(Value::Int(i as i64)),
                 )
             });
-            Box::new(doc_writes(writes, batch))
+            Box::new(doc_writes(writes, batch, Keep::Encoded))
         }
         Work::DocNestedWrites { batch, nested } => {
             // The npm package's writes at ['users', key, 'n'] (or [key] when not
@@ -116,11 +116,11 @@ fn run(work: Work) -> Box<dyn Any> {
                 };
                 (path, Write::Set(Value::Int(i as i64)))
             });
-            Box::new(doc_nested_writes(writes, batch))
+            Box::new(doc_writes(writes, batch, Keep::Recorded))
         }
         Work::DocCounter { batch } => {
             let writes = (0..10_000).map(|_| (vec!["c".to_string()], Write::Increment(1)));
-            Box::new(doc_writes(writes, batch))
+            Box::new(doc_writes(writes, batch, Keep::Encoded))
         }
         Work::StdSetAdd(elements) => {
             let mut set = HashSet::new();
@@ -181,15 +181,28 @@ fn encoded_writes(writer: u64) -> Vec<u8> {
     doc.encode().expect("a plain document encodes")
 }
 
-/// Applies `writes` as the npm package does: in one `write_all` (`batch`), or one
-/// `write` each with its delta encoded, as the pending deltas keep it.
+/// How single writes' deltas are kept, as the npm package has kept them.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// Each delta encoded.
+    Encoded,
+    /// The first deltas joined, the rest recorded (`WrittenPaths`), read back and
+    /// encoded once at the end.
+    Recorded,
+}
+
+/// Applies `writes` as the npm package does: in one `write_all` (`batch`), its delta
+/// encoded, or one `write` each, its delta kept as `keep` says. Returns the document
+/// and the bytes encoded.
 fn doc_writes(
     writes: impl Iterator<Item = (Vec<String>, Write)>,
     batch: bool,
+    keep: Keep,
 ) -> (Document, usize) {
+    let me = ReplicaId::new(1);
     let policies = Policies::new();
     let guard = WriteGuard {
-        writer: ReplicaId::new(1),
+        writer: me,
         policies: &policies,
         if_match: None,
     };
@@ -202,51 +215,23 @@ fn doc_writes(
         let bytes = delta.encode().unwrap().len();
         return (doc, bytes);
     }
-    let mut bytes = 0;
-    for (path, write) in writes {
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        let delta = doc
-            .write(&keys, write, &guard, &mut clock)
-            .expect("short paths and plain values are never refused");
-        bytes += delta.encode().unwrap().len();
-    }
-    (doc, bytes)
-}
-
-fn doc_nested_writes(
-    writes: impl Iterator<Item = (Vec<String>, Write)>,
-    batch: bool,
-) -> (Document, Document, usize) {
-    let policies = Policies::new();
-    let guard = WriteGuard {
-        writer: ReplicaId::new(1),
-        policies: &policies,
-        if_match: None,
-    };
-    let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
-    let mut doc = Document::new();
-    if batch {
-        let delta = doc
-            .write_all(writes, &guard, &mut clock)
-            .expect("short paths and plain values are never refused");
-        return (doc, delta, 0);
-    }
-    // As the npm package keeps them: the first deltas joined, the rest recorded.
-    let (mut joined, mut written) = (Document::new(), WrittenPaths::new(ReplicaId::new(1)));
+    let (mut bytes, mut joined, mut written) = (0, Document::new(), WrittenPaths::new(me));
     for (i, (path, write)) in writes.enumerate() {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let delta = doc
             .write(&keys, write, &guard, &mut clock)
             .expect("short paths and plain values are never refused");
-        if i < 100 {
-            joined.join(delta);
-        } else {
-            written.record(&path, &delta);
+        match keep {
+            Keep::Encoded => bytes += delta.encode().unwrap().len(),
+            Keep::Recorded if i < 100 => joined.join(delta),
+            Keep::Recorded => written.record(&path, &delta),
         }
     }
-    joined.join(written.delta_from(&doc));
-    let bytes = joined.encode().expect("encodes").len();
-    (doc, joined, bytes)
+    if let Keep::Recorded = keep {
+        joined.join(written.delta_from(&doc));
+        bytes += joined.encode().expect("encodes").len();
+    }
+    (doc, bytes)
 }
 
 fn main() {
