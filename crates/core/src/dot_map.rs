@@ -479,22 +479,42 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             }
         }
         for (hash, key, their_store) in theirs {
-            if let DotIndex::Table(table) = &mut self.index {
-                // Their dots we have not seen will be held here, under this key.
-                their_store.for_each_dot(&mut |dot| {
-                    if !context.contains(dot) {
-                        table.insert(dot, hash);
-                    }
-                });
-            }
+            // Their dots we have not seen will be held here, under this key.
+            let mut table = match &mut self.index {
+                DotIndex::Table(table) => Some(table),
+                DotIndex::Few(_) => None,
+            };
             match self.entries.get_mut(hash, &key) {
                 Some(store) => {
+                    if let Some(table) = table {
+                        their_store.for_each_dot(&mut |dot| {
+                            if !context.contains(dot) {
+                                table.insert(dot, hash);
+                            }
+                        });
+                    }
                     store.join(context, their_store, other_context);
                     if store.is_empty() {
                         self.entries.remove(hash, &key);
                     }
                 }
                 None => {
+                    let mut any_seen = false;
+                    their_store.for_each_dot(&mut |dot| {
+                        if context.contains(dot) {
+                            any_seen = true;
+                        } else if let Some(table) = table.as_deref_mut() {
+                            table.insert(dot, hash);
+                        }
+                    });
+                    if !any_seen {
+                        // A key new here holding no dot we have seen: the join keeps
+                        // all of it, so it is moved in as it is, not rebuilt.
+                        if !their_store.is_empty() {
+                            self.entries.insert(hash, key, their_store);
+                        }
+                        continue;
+                    }
                     let mut store = S::default();
                     store.join(context, their_store, other_context);
                     if !store.is_empty() {
