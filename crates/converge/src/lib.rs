@@ -337,7 +337,8 @@ pub use converge_ormap::{
     Counter, Document, Flag, Kind, Node, NodeKind, OrMap, PlainBuilder, Value,
 };
 pub use converge_ormap::{
-    FieldOutcome, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict, WriteGuard,
+    FieldOutcome, FieldPath, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict,
+    WriteGuard,
 };
 pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 

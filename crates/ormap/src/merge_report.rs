@@ -1,7 +1,8 @@
 //! `MergeReport`: what one merge changed and met (paths changed, concurrent writes,
 //! the policies' verdicts), judged on the part of the document the merge touches.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
 use converge_core::{register_conflicts, stable_order, CausalContext, Dot, Embeddable, Lattice};
@@ -15,11 +16,16 @@ pub enum Verdict {
     Review,
 }
 
+/// Keys from the root to a field. Made once per changed field and shared (not
+/// copied) by the report's lists: [`MergeReport::changed`], [`MergeReport::by_path`]
+/// and [`FieldOutcome::path`] hold the same path.
+pub type FieldPath = Arc<[String]>;
+
 /// One field's policy outcome in a merge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldOutcome {
     /// Keys from the root to the field.
-    pub path: Vec<String>,
+    pub path: FieldPath,
     /// The rule the field falls under.
     pub rule: RuleKey,
     /// How the field reads after the merge.
@@ -37,12 +43,12 @@ pub struct MergeReport {
     /// The paths of the fields (non-map values) whose contents the merge changed: a
     /// value written, superseded or removed, a sibling added, a counter moved. In path
     /// order.
-    pub changed: Vec<Vec<String>>,
+    pub changed: Vec<FieldPath>,
     /// Concurrent writes met, in all: for each register the merge changed that now
     /// holds `n > 1` live writes, `n - 1`.
     pub concurrent_writes: usize,
-    /// The same, per register path.
-    pub by_path: BTreeMap<Vec<String>, usize>,
+    /// The same, per register path (each path once, `n - 1` for it). In path order.
+    pub by_path: Vec<(FieldPath, usize)>,
     /// Per register field where the merge met concurrent writes or brought ignored
     /// writes: the policy's outcome. In path order.
     pub policies: Vec<FieldOutcome>,
@@ -51,14 +57,37 @@ pub struct MergeReport {
 impl MergeReport {
     /// Adds `other`'s findings (of a later merge) to this report.
     pub fn absorb(&mut self, other: MergeReport) {
-        let changed: BTreeSet<Vec<String>> = self.changed.drain(..).chain(other.changed).collect();
-        self.changed = changed.into_iter().collect();
+        let unit = |paths: Vec<FieldPath>| paths.into_iter().map(|p| (p, 0)).collect();
+        let changed = union_in_order(unit(std::mem::take(&mut self.changed)), unit(other.changed));
+        self.changed = changed.into_iter().map(|(p, _)| p).collect();
         self.concurrent_writes += other.concurrent_writes;
-        for (path, n) in other.by_path {
-            *self.by_path.entry(path).or_default() += n;
-        }
+        self.by_path = union_in_order(std::mem::take(&mut self.by_path), other.by_path);
         self.policies.extend(other.policies);
     }
+}
+
+/// The union of two lists in path order, in path order: a path in both is kept
+/// once, with the sum of its counts. (No tree: the lists are in order already.)
+fn union_in_order(
+    x: Vec<(FieldPath, usize)>,
+    y: Vec<(FieldPath, usize)>,
+) -> Vec<(FieldPath, usize)> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut x, mut y) = (x.into_iter().peekable(), y.into_iter().peekable());
+    while let (Some(p), Some(q)) = (x.peek(), y.peek()) {
+        match p.0.cmp(&q.0) {
+            std::cmp::Ordering::Less => out.extend(x.next()),
+            std::cmp::Ordering::Greater => out.extend(y.next()),
+            std::cmp::Ordering::Equal => {
+                if let (Some((path, m)), Some((_, n))) = (x.next(), y.next()) {
+                    out.push((path, m + n));
+                }
+            }
+        }
+    }
+    out.extend(x);
+    out.extend(y);
+    out
 }
 
 /// Whether two nodes hold the same non-map contents ([`Node::same_fields`]; an
@@ -73,7 +102,7 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
 
 /// A field a merge touches: its path, and its fields ([`Node::fields`]) before the
 /// merge (`None` where the key was absent).
-type TouchedField = (Vec<String>, Option<Node>);
+type TouchedField = (FieldPath, Option<Node>);
 
 /// Every field of `a` that joining `b` (whose replica has seen `context`) can change,
 /// and every field `b` brings, in path order, each once, with `a`'s fields there:
@@ -105,7 +134,8 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
             let (x, y) = (a.get(key), b.get(key));
             path.push(key);
             if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
-                let owned = path.iter().map(|k| (*k).clone()).collect();
+                // (One allocation for the path, one per key: the report shares it.)
+                let owned: FieldPath = path.iter().map(|k| (*k).clone()).collect();
                 out.push((owned, x.map(Node::fields)));
             }
             let (cx, cy) = (
@@ -229,7 +259,7 @@ impl Document {
                 }
                 by_path.push((path.clone(), met));
             }
-            let policy = policies.get(&path);
+            let policy = policies.get(&path[..]);
             // Only a merge that met concurrent writes has a verdict, and only an
             // authority policy ignores writes: any other field needs no read.
             let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
@@ -264,7 +294,7 @@ impl Document {
                         report.policies.reserve(all);
                     }
                     report.policies.push(FieldOutcome {
-                        rule: RuleKey::of(&path, now, policies),
+                        rule: RuleKey::of(&path[..], now, policies),
                         path: path.clone(),
                         outcome,
                         verdict,
@@ -274,18 +304,17 @@ impl Document {
             }
             report.changed.push(path);
         }
-        // Inserted greatest first, each insert compares with one key per tree level
-        // (in path order, with every key of the rightmost nodes); `collect` would sort,
-        // bringing a stable sort's code into the wasm (about 2.6 KB gzip).
         if report.changed.capacity() > 2 * report.changed.len() {
             report.changed.shrink_to_fit();
         }
         if report.policies.capacity() > 2 * report.policies.len() {
             report.policies.shrink_to_fit();
         }
-        for (path, met) in by_path.into_iter().rev() {
-            report.by_path.insert(path, met);
+        if by_path.capacity() > 2 * by_path.len() {
+            by_path.shrink_to_fit();
         }
+        // (In path order, as the touched fields are.)
+        report.by_path = by_path;
         report
     }
 }
@@ -308,7 +337,45 @@ mod tests {
         ]
     }
 
+    fn paths() -> impl Strategy<Value = Vec<(Vec<String>, usize)>> {
+        proptest::collection::vec(
+            (proptest::collection::vec("[ab]{0,2}", 1..3), 1..4usize),
+            0..12,
+        )
+    }
+
+    /// A report of `changed` paths, each met `n` times, in path order (each path once).
+    fn report_of(entries: Vec<(Vec<String>, usize)>) -> MergeReport {
+        let by_path: std::collections::BTreeMap<Vec<String>, usize> = entries.into_iter().collect();
+        let by_path: Vec<(FieldPath, usize)> =
+            by_path.into_iter().map(|(p, n)| (p.into(), n)).collect();
+        MergeReport {
+            changed: by_path.iter().map(|(p, _)| p.clone()).collect(),
+            concurrent_writes: by_path.iter().map(|(_, n)| n).sum(),
+            by_path,
+            policies: Vec::new(),
+        }
+    }
+
     proptest! {
+        /// Absorbing a report adds up as a map from path to count does: each path
+        /// once, in path order, with the sum of its counts.
+        #[test]
+        fn absorb_adds_up_as_maps_do(x in paths(), y in paths()) {
+            let (x, y) = (report_of(x), report_of(y));
+            let mut expected: std::collections::BTreeMap<FieldPath, usize> = x.by_path.iter().cloned().collect();
+            for (path, n) in &y.by_path {
+                *expected.entry(path.clone()).or_default() += n;
+            }
+            let mut absorbed = x.clone();
+            absorbed.absorb(y.clone());
+            let expected: Vec<(FieldPath, usize)> = expected.into_iter().collect();
+            prop_assert_eq!(&absorbed.by_path, &expected);
+            let paths: Vec<FieldPath> = expected.into_iter().map(|(p, _)| p).collect();
+            prop_assert_eq!(&absorbed.changed, &paths);
+            prop_assert_eq!(absorbed.concurrent_writes, x.concurrent_writes + y.concurrent_writes);
+        }
+
         /// The sort by prefixes orders keys as the standard sort of strings does.
         #[test]
         fn sorted_keys_sort_as_strings_do(keys in proptest::collection::vec(key(), 0..60)) {
