@@ -161,30 +161,91 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
 }
 
 /// `keys` in order. Each key's first eight bytes are read once as a number
-/// (big-endian, zero-padded: the same order as the bytes'), and two keys compare by
-/// those, by whole strings only on ties: most comparisons are of two numbers.
-/// (Through the shared sort: no sorting code of its own in the wasm.)
+/// (big-endian, zero-padded: the same order as the bytes'). Many keys are ordered by
+/// those numbers with a radix sort ([`radix_order`]), and then only keys sharing
+/// their first eight bytes are compared whole; a few are sorted comparing the
+/// numbers, and whole strings only on ties. (Through the shared sort: no sorting
+/// code of its own in the wasm.)
 fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    sort_keys(keys.collect())
+}
+
+/// [`sorted_keys`] of a list (not generic: one copy for every caller).
+fn sort_keys(keys: Vec<&String>) -> Vec<&String> {
     fn prefix(key: &str) -> u64 {
         let head = &key.as_bytes()[..key.len().min(8)];
         let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
         // (`checked_shl`: an empty key shifts by 64, and is 0.)
         value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
-    let keys: Vec<&String> = keys.collect();
     // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
     if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
         return keys;
     }
     let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
-    stable_order(keys.len(), &mut |a, b| {
-        prefixes[a]
-            .cmp(&prefixes[b])
-            .then_with(|| keys[a].cmp(keys[b]))
-    })
-    .into_iter()
-    .map(|at| keys[at])
-    .collect()
+    if keys.len() <= RADIX_FROM {
+        return stable_order(keys.len(), &mut |a, b| {
+            prefixes[a]
+                .cmp(&prefixes[b])
+                .then_with(|| keys[a].cmp(keys[b]))
+        })
+        .into_iter()
+        .map(|at| keys[at])
+        .collect();
+    }
+    let order = radix_order(&prefixes);
+    let mut sorted: Vec<&String> = order.iter().map(|at| keys[*at as usize]).collect();
+    // Runs of keys with the same first eight bytes, ordered whole.
+    let mut start = 0;
+    while start < order.len() {
+        let head = prefixes[order[start] as usize];
+        let run = order[start..]
+            .iter()
+            .take_while(|at| prefixes[**at as usize] == head)
+            .count();
+        if run > 1 {
+            let run = &mut sorted[start..start + run];
+            let whole = stable_order(run.len(), &mut |a, b| run[a].cmp(run[b]));
+            let ordered: Vec<&String> = whole.into_iter().map(|at| run[at]).collect();
+            run.copy_from_slice(&ordered);
+        }
+        start += run;
+    }
+    sorted
+}
+
+/// From how many keys [`sorted_keys`] sorts by radix (below, the 256 counts of each
+/// pass would cost more than comparing).
+const RADIX_FROM: usize = 256;
+
+/// The positions of `values` in ascending order of the values, equal values in their
+/// order: a radix sort, least significant byte first, eight counting passes (a pass
+/// is skipped where every value has the same byte: keys sharing their first bytes,
+/// or shorter than eight bytes).
+fn radix_order(values: &[u64]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    let mut next = vec![0u32; values.len()];
+    for shift in (0..64).step_by(8) {
+        let byte = |at: u32| (values[at as usize] >> shift) as usize & 0xff;
+        let mut counts = [0usize; 256];
+        for &at in &order {
+            counts[byte(at)] += 1;
+        }
+        if counts.contains(&values.len()) {
+            continue;
+        }
+        let mut start = 0;
+        for count in counts.iter_mut() {
+            (*count, start) = (start, start + *count);
+        }
+        for &at in &order {
+            let slot = &mut counts[byte(at)];
+            next[*slot] = at;
+            *slot += 1;
+        }
+        std::mem::swap(&mut order, &mut next);
+    }
+    order
 }
 
 /// The sorted union of two sorted lists without common items.
@@ -378,7 +439,13 @@ mod tests {
 
         /// The sort by prefixes orders keys as the standard sort of strings does.
         #[test]
-        fn sorted_keys_sort_as_strings_do(keys in proptest::collection::vec(key(), 0..60)) {
+        fn sorted_keys_sort_as_strings_do(
+            keys in prop_oneof![
+                proptest::collection::vec(key(), 0..60),
+                // Past `RADIX_FROM`: the radix sort.
+                proptest::collection::vec(key(), RADIX_FROM..RADIX_FROM + 400),
+            ],
+        ) {
             let ours: Vec<String> = sorted_keys(keys.iter()).into_iter().cloned().collect();
             let mut theirs = keys;
             theirs.sort();
