@@ -272,6 +272,8 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    // (Inlined: read for every token; the wasm build kept it a call.)
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, DecodeError> {
         let byte = *self
             .input

@@ -122,16 +122,18 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
         path: &mut Vec<&'a String>,
         out: &mut Vec<TouchedField>,
     ) {
-        // `b`'s keys, and then the few of `a`'s that `b` lacks, each sorted, merged.
-        let mut keys = sorted_keys(b.iter().map(|(k, _)| k));
+        // `b`'s keys with their nodes (not looked up again), and then the few of `a`'s
+        // that `b` lacks, each sorted, merged.
+        let mut keys = sort_keys(b.iter().map(|(k, n)| (k, Some(n))).collect());
         let seen = a.as_causal().store.keys_seen_by(context);
-        let only_a = sorted_keys(seen.into_iter().filter(|k| b.get(k).is_none()));
+        let only_a = seen.into_iter().filter(|k| b.get(k).is_none());
+        let only_a = sort_keys(only_a.map(|k| (k, None)).collect());
         if !only_a.is_empty() {
             keys = merge_sorted(keys, only_a);
         }
         out.reserve(keys.len());
-        for key in keys {
-            let (x, y) = (a.get(key), b.get(key));
+        for (key, y) in keys {
+            let x = a.get(key);
             path.push(key);
             if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
                 // (One allocation for the path, one per key: the report shares it.)
@@ -166,12 +168,18 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
 /// their first eight bytes are compared whole; a few are sorted comparing the
 /// numbers, and whole strings only on ties. (Through the shared sort: no sorting
 /// code of its own in the wasm.)
+#[cfg(test)]
 fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
-    sort_keys(keys.collect())
+    let keys = sort_keys(keys.map(|k| (k, None)).collect());
+    keys.into_iter().map(|(k, _)| k).collect()
 }
 
-/// [`sorted_keys`] of a list (not generic: one copy for every caller).
-fn sort_keys(keys: Vec<&String>) -> Vec<&String> {
+/// A key, with its node on one side of a merge if the side holds the key.
+type Keyed<'a> = (&'a String, Option<&'a Node>);
+
+/// Keys with their nodes, in key order, as [`sorted_keys`] orders keys (not generic:
+/// one copy for every caller).
+fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
     fn prefix(key: &str) -> u64 {
         let head = &key.as_bytes()[..key.len().min(8)];
         let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
@@ -179,22 +187,22 @@ fn sort_keys(keys: Vec<&String>) -> Vec<&String> {
         value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
     // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
-    if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
+    if keys.windows(2).all(|pair| pair[0].0 <= pair[1].0) {
         return keys;
     }
-    let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
+    let prefixes: Vec<u64> = keys.iter().map(|(k, _)| prefix(k)).collect();
     if keys.len() <= RADIX_FROM {
         return stable_order(keys.len(), &mut |a, b| {
             prefixes[a]
                 .cmp(&prefixes[b])
-                .then_with(|| keys[a].cmp(keys[b]))
+                .then_with(|| keys[a].0.cmp(keys[b].0))
         })
         .into_iter()
         .map(|at| keys[at])
         .collect();
     }
     let order = radix_order(&prefixes);
-    let mut sorted: Vec<&String> = order.iter().map(|at| keys[*at as usize]).collect();
+    let mut sorted: Vec<Keyed<'_>> = order.iter().map(|at| keys[*at as usize]).collect();
     // Runs of keys with the same first eight bytes, ordered whole.
     let mut start = 0;
     while start < order.len() {
@@ -205,8 +213,8 @@ fn sort_keys(keys: Vec<&String>) -> Vec<&String> {
             .count();
         if run > 1 {
             let run = &mut sorted[start..start + run];
-            let whole = stable_order(run.len(), &mut |a, b| run[a].cmp(run[b]));
-            let ordered: Vec<&String> = whole.into_iter().map(|at| run[at]).collect();
+            let whole = stable_order(run.len(), &mut |a, b| run[a].0.cmp(run[b].0));
+            let ordered: Vec<Keyed<'_>> = whole.into_iter().map(|at| run[at]).collect();
             run.copy_from_slice(&ordered);
         }
         start += run;
@@ -249,11 +257,11 @@ fn radix_order(values: &[u64]) -> Vec<u32> {
 }
 
 /// The sorted union of two sorted lists without common items.
-fn merge_sorted<'a>(x: Vec<&'a String>, y: Vec<&'a String>) -> Vec<&'a String> {
+fn merge_sorted<'a>(x: Vec<Keyed<'a>>, y: Vec<Keyed<'a>>) -> Vec<Keyed<'a>> {
     let mut out = Vec::with_capacity(x.len() + y.len());
     let (mut x, mut y) = (x.into_iter().peekable(), y.into_iter().peekable());
     while let (Some(p), Some(q)) = (x.peek(), y.peek()) {
-        let next = if p < q { x.next() } else { y.next() };
+        let next = if p.0 < q.0 { x.next() } else { y.next() };
         out.extend(next);
     }
     out.extend(x);
