@@ -130,8 +130,10 @@ impl ChangeEvents {
 
     /// [`changed`](Self::changed) for paths borrowed (a merge report's): they are
     /// copied only if someone listens.
-    pub(crate) fn changed_paths(&self, paths: &[Vec<String>], local: bool) {
-        self.changed_with(paths.is_empty(), local, || paths.to_vec());
+    pub(crate) fn changed_paths(&self, paths: &[converge::FieldPath], local: bool) {
+        self.changed_with(paths.is_empty(), local, || {
+            paths.iter().map(|path| path.to_vec()).collect()
+        });
     }
 
     fn changed_with(&self, empty: bool, local: bool, owned: impl FnOnce() -> Vec<Vec<String>>) {

@@ -192,7 +192,7 @@
 //! change the state.
 //!
 //! ```
-//! use converge::{Document, Hlc, LwwRegister, ManualClock, Outcome, Policies};
+//! use converge::{Document, FieldPath, Hlc, LwwRegister, ManualClock, Outcome, Policies};
 //! use converge::{Policy, ReplicaId, Value};
 //!
 //! let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
@@ -211,7 +211,7 @@
 //! policies.set(&["holds", "*", "status"], Policy::LastWriterWins { skew_tolerance_ms: 5_000 });
 //! let report = at_b.join_reporting(delta, &policies);
 //! assert_eq!(report.concurrent_writes, 1);
-//! assert_eq!(report.changed, vec![status.map(String::from).to_vec()]);
+//! assert_eq!(report.changed, [FieldPath::from(status.map(String::from))]);
 //! let conflicts = at_b.conflicts(&policies);
 //! assert_eq!(conflicts[0].path, status);
 //! assert_eq!(conflicts[0].read.outcome, Outcome::Ambiguous);
@@ -337,7 +337,8 @@ pub use converge_ormap::{
     Counter, Document, Flag, Kind, Node, NodeKind, OrMap, PlainBuilder, Value,
 };
 pub use converge_ormap::{
-    FieldOutcome, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict, WriteGuard,
+    FieldOutcome, FieldPath, FieldVersion, PolicyCounts, PolicyMetrics, RuleKey, Verdict,
+    WriteGuard,
 };
 pub use converge_ormap::{Policies, Policy, Resolution, Resolver, MAX_PATH_LEN, MAX_VALUE_DEPTH};
 

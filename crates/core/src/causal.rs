@@ -142,6 +142,19 @@ impl<'de, S: DotStore + DeserializeOwned> Visitor<'de> for CausalVisitor<S> {
         }
         let mut context = CausalContext::from_version_vector(vv);
         context.extend(extra.iter());
+        if store.dots_held_once() {
+            // Checked as the store was built: only the dots the vector and extra dots
+            // do not cover are added, a replica whose every write is here at once
+            // (the vector entry its encoding left out), with no sort.
+            let mut unseen = Vec::new();
+            store.for_each_dot(&mut |dot| {
+                if !context.contains(dot) {
+                    unseen.push(dot);
+                }
+            });
+            context.insert_unseen(unseen);
+            return Ok(Causal { store, context });
+        }
         let mut dots = Vec::new();
         store.collect_dots(&mut dots);
         dots.sort_unstable();

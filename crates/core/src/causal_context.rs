@@ -191,6 +191,43 @@ impl CausalContext {
         }
     }
 
+    /// Records `dots`: distinct, none seen yet, in any order (a decoded store's dots
+    /// that its encoding left out of the context, see [`residual`](Self::residual)).
+    /// A replica of which nothing was seen whose dots are exactly its writes `1..=n`
+    /// (`n` distinct dots, the highest `n`) gets its vector entry at once, with no
+    /// sort; the other dots are inserted in order. The same context as inserting
+    /// every dot in order.
+    pub(crate) fn insert_unseen(&mut self, mut dots: Vec<Dot>) {
+        // How many dots each replica has here, and its highest (a few replicas: past
+        // `FEW`, every dot takes the general path).
+        const FEW: usize = 8;
+        let mut tally: Vec<(ReplicaId, u64, u64)> = Vec::new();
+        for d in dots.iter().filter(|d| d.counter > 0) {
+            let few = tally.len() < FEW;
+            match tally.iter_mut().find(|t| t.0 == d.replica) {
+                Some(t) => (t.1, t.2) = (t.1 + 1, t.2.max(d.counter)),
+                None if few => tally.push((d.replica, 1, d.counter)),
+                None => {
+                    tally.clear();
+                    break;
+                }
+            }
+        }
+        let seen = self.seen_mut();
+        // (Distinct counters, all in `1..=top`, `top` of them: every one of them.)
+        tally.retain(|&(replica, n, top)| {
+            n == top && seen.vv.get(replica) == 0 && seen.cloud.of_replica(replica).next().is_none()
+        });
+        if !tally.is_empty() {
+            for &(replica, _, top) in &tally {
+                seen.vv.set(replica, top);
+            }
+            dots.retain(|d| !tally.iter().any(|t| t.0 == d.replica));
+        }
+        dots.sort_unstable();
+        self.extend(dots);
+    }
+
     /// The dot `replica`'s next write gets: one past the highest dot of `replica` seen,
     /// in the vector or the cloud.
     pub fn next_dot(&self, replica: ReplicaId) -> Dot {
@@ -438,6 +475,37 @@ mod tests {
             if let [a, b] = dots[..] {
                 proptest::prop_assert_eq!(&CausalContext::from_two_dots(a, b), &general);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Recording a store's unseen dots in any order, whole replicas at once,
+        /// builds the context that inserting them in order builds.
+        #[test]
+        fn unseen_dots_in_any_order_equal_inserting_in_order(
+            seen in proptest::collection::vec((1u64..5, 0u64..8), 0..6),
+            whole in proptest::collection::vec((1u64..5, 0u64..12), 0..4),
+            more in proptest::collection::vec((1u64..12, 0u64..12), 0..12),
+            order in proptest::collection::vec(proptest::prelude::any::<u32>(), 40),
+        ) {
+            let base = CausalContext::from_dots(seen.iter().map(|&(r, c)| dot(r, c)));
+            // Whole replicas (writes 1..=n), and scattered dots, unseen and distinct.
+            let mut dots: Vec<Dot> = whole
+                .iter()
+                .flat_map(|&(r, n)| (1..=n).map(move |c| dot(r, c)))
+                .chain(more.iter().map(|&(r, c)| dot(r, c)))
+                .filter(|d| !base.contains(*d))
+                .collect();
+            dots.sort_unstable();
+            dots.dedup();
+            let mut general = base.clone();
+            general.extend(dots.iter().copied());
+            // Shuffled by the random keys.
+            let mut keyed: Vec<(u32, Dot)> = dots.iter().enumerate().map(|(i, d)| (order[i % order.len()] ^ i as u32, *d)).collect();
+            keyed.sort_unstable();
+            let mut fast = base;
+            fast.insert_unseen(keyed.into_iter().map(|(_, d)| d).collect());
+            proptest::prop_assert_eq!(&fast, &general);
         }
     }
 

@@ -445,6 +445,12 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
         }
     }
 
+    /// (Every way a map is built keeps its index exact, one key per dot: a decoded
+    /// map's build refuses a dot held twice, at any depth.)
+    fn dots_held_once(&self) -> bool {
+        true
+    }
+
     fn contains_dot(&self, dot: Dot) -> bool {
         match &self.index {
             DotIndex::Few(_) => self.entries.iter().any(|(_, s)| s.contains_dot(dot)),

@@ -41,6 +41,13 @@ pub trait DotStore: Default + Clone + PartialEq + Debug {
     /// Whether the store holds `dot`.
     fn contains_dot(&self, dot: Dot) -> bool;
 
+    /// Whether every dot is known to be held once: true for a store that refuses a
+    /// dot held twice as it is built (a [`DotMap`](crate::DotMap), whose dot index
+    /// is built with it), so its decoder need not check again. False by default.
+    fn dots_held_once(&self) -> bool {
+        false
+    }
+
     /// The part of `self` that joining `other` (whose replica has seen
     /// `other_context`) can change: in a map, the entries of the keys `other` carries
     /// and of the keys holding a dot `other_context` names, each cut down the same way;

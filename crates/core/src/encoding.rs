@@ -212,11 +212,17 @@ pub fn encode_packed<T: Serialize + ?Sized>(
     Ok(out)
 }
 
-/// Decodes a packed body (made by [`encode_packed`]): unpacks it, then reads the
-/// MessagePack body as [`decode_body`] does.
+/// Decodes a packed body (made by [`encode_packed`]): reads it as [`decode_body`]
+/// reads the MessagePack body it unpacks to ([`unpack_body`]), token by token in one
+/// pass, without writing that body.
 pub fn decode_packed_body<T: DeserializeOwned>(tag: TypeTag, body: &[u8]) -> Result<T, Error> {
-    let msgpack = unpack_body(tag, body)?;
-    decode_body(tag, &msgpack)
+    let mut decoder = Decoder::packed(body);
+    let value = T::deserialize(&mut decoder).map_err(|e| decode_error(tag, e))?;
+    if decoder.remaining() != 0 {
+        let trailing = DecodeError::Malformed("packed body: trailing bytes after the value".into());
+        return Err(decode_error(tag, trailing));
+    }
+    Ok(value)
 }
 
 /// The MessagePack body a packed body holds: the body of the same value in the

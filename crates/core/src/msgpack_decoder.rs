@@ -17,6 +17,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
+use crate::packed_body::Unpacker;
 use crate::MAX_DEPTH;
 
 /// Why a body failed to decode.
@@ -55,6 +56,8 @@ pub(crate) enum Head<'de> {
     Int(i64),
     Float(f64),
     Str(&'de str),
+    /// A string of a packed body: its text is [`Decoder::rebuilt_text`].
+    Rebuilt,
     Bin(&'de [u8]),
     Array(u32),
     Map(u32),
@@ -69,7 +72,7 @@ impl Head<'_> {
             Head::Bool(_) => "a boolean",
             Head::Uint(_) | Head::Int(_) => "an integer",
             Head::Float(_) => "a float",
-            Head::Str(_) => "a string",
+            Head::Str(_) | Head::Rebuilt => "a string",
             Head::Bin(_) => "binary data",
             Head::Array(_) => "an array",
             Head::Map(_) => "a map",
@@ -92,6 +95,9 @@ fn unexpected(head: Head<'_>, expected: &str) -> DecodeError {
 pub(crate) struct Decoder<'de> {
     input: &'de [u8],
     depth_left: usize,
+    /// Reading a packed body (`packed_body.rs`) instead of MessagePack: its tokens
+    /// are read as the MessagePack heads they unpack to.
+    packed: Option<Box<Unpacker>>,
 }
 
 impl<'de> Decoder<'de> {
@@ -100,6 +106,25 @@ impl<'de> Decoder<'de> {
         Decoder {
             input,
             depth_left: MAX_DEPTH,
+            packed: None,
+        }
+    }
+
+    /// A decoder at the start of a packed body, reading it as the MessagePack body it
+    /// unpacks to (without unpacking it first).
+    pub(crate) fn packed(input: &'de [u8]) -> Self {
+        Decoder {
+            input,
+            depth_left: MAX_DEPTH,
+            packed: Some(Box::new(Unpacker::new())),
+        }
+    }
+
+    /// The text of the string [`Head::Rebuilt`] just read.
+    fn rebuilt_text(&self) -> Result<&str, DecodeError> {
+        match &self.packed {
+            Some(unpacker) => unpacker.text(),
+            None => Err(DecodeError::Malformed("no packed string".to_owned())),
         }
     }
 
@@ -163,6 +188,9 @@ impl<'de> Decoder<'de> {
     /// Reads the next item's head (and a string's or binary's bytes).
     #[inline(never)]
     pub(crate) fn head(&mut self) -> Result<Head<'de>, DecodeError> {
+        if let Some(unpacker) = &mut self.packed {
+            return unpacker.head(&mut self.input);
+        }
         let marker = self.u8()?;
         Ok(match marker {
             0x00..=0x7f => Head::Uint(u64::from(marker)),
@@ -300,6 +328,7 @@ impl<'de> Decoder<'de> {
     fn visit_text<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.head()? {
             Head::Str(s) => visitor.visit_borrowed_str(s),
+            Head::Rebuilt => visitor.visit_str(self.rebuilt_text()?),
             other => Err(unexpected(other, "a string")),
         }
     }
@@ -355,6 +384,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
             Head::Int(i) => visitor.visit_i64(i),
             Head::Float(f) => visitor.visit_f64(f),
             Head::Str(s) => visitor.visit_borrowed_str(s),
+            Head::Rebuilt => visitor.visit_str(self.rebuilt_text()?),
             Head::Bin(b) => visitor.visit_borrowed_bytes(b),
             Head::Array(len) => self.visit_array(len, visitor),
             Head::Map(len) => self.visit_map(len, visitor),
@@ -434,6 +464,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         match self.head()? {
             Head::Bin(b) => visitor.visit_borrowed_bytes(b),
             Head::Str(s) => visitor.visit_borrowed_str(s),
+            Head::Rebuilt => visitor.visit_str(self.rebuilt_text()?),
             Head::Array(len) => self.visit_array(len, visitor),
             other => Err(unexpected(other, "binary data")),
         }
@@ -444,8 +475,12 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        if self.input.first() == Some(&0xc0) {
-            self.input = &self.input[1..];
+        let nil = match self.packed {
+            Some(_) => Unpacker::next_is_nil(self.input),
+            None => self.input.first() == Some(&0xc0),
+        };
+        if nil {
+            self.head()?;
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -533,13 +568,19 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     ) -> Result<V::Value, DecodeError> {
         // As rmp-serde: a one-entry map {variant: content}, or the variant alone (a
         // unit variant).
-        let mut ahead = Decoder::new(self.input);
-        match ahead.head()? {
-            Head::Map(1) => {
-                self.input = ahead.input;
+        let map = match self.packed {
+            Some(_) => Unpacker::next_map_len(self.input),
+            None => match Decoder::new(self.input).head()? {
+                Head::Map(len) => Some(len),
+                _ => None,
+            },
+        };
+        match map {
+            Some(1) => {
+                self.head()?;
                 visitor.visit_enum(VariantWithContent { de: self })
             }
-            Head::Map(len) => Err(DecodeError::Malformed(format!(
+            Some(len) => Err(DecodeError::Malformed(format!(
                 "invalid length: an enum is a map of 1 entry, not {len}"
             ))),
             _ => visitor.visit_enum(UnitVariant { de: self }),
@@ -549,6 +590,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.head()? {
             Head::Str(s) => visitor.visit_borrowed_str(s),
+            Head::Rebuilt => visitor.visit_str(self.rebuilt_text()?),
             Head::Bin(b) => visitor.visit_borrowed_bytes(b),
             Head::Uint(u) => visitor.visit_u64(u),
             other => Err(unexpected(other, "a field or variant name")),

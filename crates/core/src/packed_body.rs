@@ -272,6 +272,8 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    // (Inlined: read for every token; the wasm build kept it a call.)
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, DecodeError> {
         let byte = *self
             .input
@@ -460,6 +462,153 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
         return Err(malformed("trailing bytes after the value"));
     }
     Ok(out)
+}
+
+/// A packed body read token by token as MessagePack heads: what [`unpack`] writes,
+/// read as the decoder reads it, without the MessagePack body being written (the
+/// decoder's packed mode, [`Decoder::packed`]). Each token is checked as `unpack`
+/// checks it.
+pub(crate) struct Unpacker {
+    walk: Walk,
+    /// Every string read so far, one after another (the last string at each place
+    /// is found here, for the prefix the next one shares).
+    text: Vec<u8>,
+    /// The last string read: where it starts in `text`.
+    last: usize,
+}
+
+impl Unpacker {
+    pub(crate) fn new() -> Self {
+        Unpacker {
+            walk: Walk::new(),
+            text: Vec::new(),
+            last: 0,
+        }
+    }
+
+    /// The next token of `input` (moved past it) as a MessagePack head. A string is
+    /// [`Head::Rebuilt`]: its text is [`text`](Self::text).
+    // (Inlined into its one caller, `Decoder::head`: one call per token, not two.)
+    #[inline(always)]
+    pub(crate) fn head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
+        if self.walk.done() {
+            return Err(malformed("trailing bytes after the value"));
+        }
+        let place = self.walk.place();
+        let slot = Walk::slot(place);
+        let packed: &'de [u8] = input;
+        let mut reader = Reader {
+            input: packed,
+            at: 0,
+        };
+        let first = reader.byte()?;
+        let mut container = None;
+        let head = match first {
+            0x00..=INT_VARINT => {
+                let value = if (INT_ITSELF..INT_VARINT).contains(&first) {
+                    reader.little_endian(usize::from(first - INT_ITSELF) + 1)?
+                } else {
+                    let z = match first {
+                        0x00..=0x7f => u128::from(first),
+                        INT_TWO..=0xaf => {
+                            let low = reader.byte()?;
+                            ONE_BYTE + (u128::from(first - INT_TWO) << 8 | u128::from(low))
+                        }
+                        INT_SIZED..=0xb7 => {
+                            let n = usize::from(first - INT_SIZED) + 1;
+                            TWO_BYTES + reader.little_endian(n)? as u128
+                        }
+                        _ => TWO_BYTES + reader.varint()?,
+                    };
+                    self.walk.ints[slot]
+                        .checked_add(unzigzag(z))
+                        .ok_or_else(|| malformed("an integer outside MessagePack's range"))?
+                };
+                self.walk.ints[slot] = value;
+                // As `put_int` writes it: unsigned when it is not negative.
+                if let Ok(u) = u64::try_from(value) {
+                    Head::Uint(u)
+                } else if let Ok(i) = i64::try_from(value) {
+                    Head::Int(i)
+                } else {
+                    return Err(malformed("an integer outside MessagePack's range"));
+                }
+            }
+            AS_IS => {
+                let mut decoder = Decoder::new(&packed[reader.at..]);
+                let head = decoder.head()?;
+                reader.at = packed.len() - decoder.remaining();
+                container = match head {
+                    Head::Uint(_) | Head::Int(_) | Head::Str(_) | Head::Rebuilt => {
+                        return Err(malformed("an integer or string token as is"))
+                    }
+                    Head::Array(n) => Some((false, n)),
+                    Head::Map(n) => Some((true, n)),
+                    _ => None,
+                };
+                head
+            }
+            ARRAY..=0xd1 => {
+                let n = u32::from(first - ARRAY);
+                container = Some((false, n));
+                Head::Array(n)
+            }
+            MAP..=0xe1 => {
+                let n = u32::from(first - MAP);
+                container = Some((true, n));
+                Head::Map(n)
+            }
+            SHORT_STRING..=STRING => {
+                let rest_len = if first == STRING {
+                    reader.length()?
+                } else {
+                    usize::from(first - SHORT_STRING)
+                };
+                let shared = reader.length()?;
+                let (last_at, last_len) = self.walk.strings[slot];
+                if shared > MAX_SHARED || shared > last_len {
+                    return Err(malformed("a string shares more than the last one holds"));
+                }
+                let rest = reader.take(rest_len)?;
+                if u32::try_from(shared + rest_len).is_err() {
+                    return Err(malformed("a string longer than MessagePack allows"));
+                }
+                let at = self.text.len();
+                self.text.extend_from_within(last_at..last_at + shared);
+                self.text.extend_from_slice(rest);
+                self.walk.strings[slot] = (at, shared + rest_len);
+                self.last = at;
+                Head::Rebuilt
+            }
+        };
+        *input = &packed[reader.at..];
+        self.walk.step(place, container)?;
+        Ok(head)
+    }
+
+    /// The text of the last string read.
+    pub(crate) fn text(&self) -> Result<&str, DecodeError> {
+        std::str::from_utf8(&self.text[self.last..])
+            .map_err(|e| DecodeError::Malformed(format!("string is not UTF-8: {e}")))
+    }
+
+    /// Whether the next token of `input` is nil (read it with [`head`](Self::head)).
+    pub(crate) fn next_is_nil(input: &[u8]) -> bool {
+        input.starts_with(&[AS_IS, 0xc0])
+    }
+
+    /// The entry count of the next token of `input` if it is a map (read it with
+    /// [`head`](Self::head)).
+    pub(crate) fn next_map_len(input: &[u8]) -> Option<u32> {
+        match input.split_first()? {
+            (&first, _) if (MAP..=0xe1).contains(&first) => Some(u32::from(first - MAP)),
+            (&AS_IS, rest) => match Decoder::new(rest).head() {
+                Ok(Head::Map(n)) => Some(n),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

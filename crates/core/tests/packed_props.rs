@@ -3,16 +3,30 @@
 //!
 //! - unpacking gives back, byte for byte, the MessagePack body the value has
 //!   unpacked (as rmp-serde writes it), and the value decodes back;
-//! - arbitrary bytes, and packed bodies with bytes changed or dropped, never panic.
+//! - arbitrary bytes, and packed bodies with bytes changed or dropped, never panic;
+//! - decoding a packed body in one pass (`decode_packed_body`) gives what unpacking
+//!   it and decoding the MessagePack body (`unpack_body`, then `decode_body`) gives:
+//!   the same value, or a failure where that fails.
 
 use std::collections::BTreeMap;
 
-use converge_core::{decode_packed_body, encode_packed, unpack_body, TypeTag};
+use converge_core::{decode_body, decode_packed_body, encode_packed, unpack_body, TypeTag};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Every enum form (a unit variant alone, the others as a one-entry map), for the
+/// decoder's look-ahead at an enum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Choice {
+    Unit,
+    Newtype(u32),
+    Tuple(u8, String),
+    Struct { a: i64 },
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Record {
+    choice: Choice,
     id: u64,
     signed: i64,
     name: String,
@@ -46,8 +60,18 @@ fn name() -> impl Strategy<Value = String> {
     ]
 }
 
+fn choice() -> impl Strategy<Value = Choice> {
+    prop_oneof![
+        Just(Choice::Unit),
+        any::<u32>().prop_map(Choice::Newtype),
+        (any::<u8>(), name()).prop_map(|(n, s)| Choice::Tuple(n, s)),
+        any::<i64>().prop_map(|a| Choice::Struct { a }),
+    ]
+}
+
 prop_compose! {
     fn record()(
+        choice in choice(),
         id in integer(),
         signed in any::<i64>(),
         name in name(),
@@ -55,7 +79,7 @@ prop_compose! {
         float in any::<f64>(),
         nested in proptest::collection::vec((any::<u32>(), name()), 0..20),
     ) -> Record {
-        Record { id, signed, name, flag, float: if float.is_nan() { 0.0 } else { float }, nested }
+        Record { choice, id, signed, name, flag, float: if float.is_nan() { 0.0 } else { float }, nested }
     }
 }
 
@@ -66,6 +90,12 @@ prop_compose! {
     ) -> Sample {
         Sample { records, by_key }
     }
+}
+
+/// The general path the one-pass decode must equal: unpack, then decode.
+fn unpack_then_decode(body: &[u8]) -> Option<Sample> {
+    let msgpack = unpack_body(TypeTag::OrMap, body).ok()?;
+    decode_body(TypeTag::OrMap, &msgpack).ok()
 }
 
 fn packed(value: &Sample) -> Vec<u8> {
@@ -101,12 +131,14 @@ proptest! {
                 body[i] = byte;
             }
         }
-        let _ = decode_packed_body::<Sample>(TypeTag::OrMap, &body);
+        let one_pass = decode_packed_body::<Sample>(TypeTag::OrMap, &body).ok();
+        prop_assert_eq!(one_pass, unpack_then_decode(&body));
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
         let _ = unpack_body(TypeTag::OrMap, &bytes);
-        let _ = decode_packed_body::<Sample>(TypeTag::OrMap, &bytes);
+        let one_pass = decode_packed_body::<Sample>(TypeTag::OrMap, &bytes).ok();
+        prop_assert_eq!(one_pass, unpack_then_decode(&bytes));
     }
 }

@@ -73,7 +73,7 @@ pub use error::Error;
 pub use field_version::FieldVersion;
 pub use flag::Flag;
 pub use guard::WriteGuard;
-pub use merge_report::{FieldOutcome, MergeReport, Verdict};
+pub use merge_report::{FieldOutcome, FieldPath, MergeReport, Verdict};
 pub use node::{Document, Kind, Node, NodeKind};
 pub use ormap::{Key, OrMap};
 pub use plain::PlainBuilder;

@@ -1,7 +1,8 @@
 //! `MergeReport`: what one merge changed and met (paths changed, concurrent writes,
 //! the policies' verdicts), judged on the part of the document the merge touches.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
 use converge_core::{register_conflicts, stable_order, CausalContext, Dot, Embeddable, Lattice};
@@ -15,11 +16,16 @@ pub enum Verdict {
     Review,
 }
 
+/// Keys from the root to a field. Made once per changed field and shared (not
+/// copied) by the report's lists: [`MergeReport::changed`], [`MergeReport::by_path`]
+/// and [`FieldOutcome::path`] hold the same path.
+pub type FieldPath = Arc<[String]>;
+
 /// One field's policy outcome in a merge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldOutcome {
     /// Keys from the root to the field.
-    pub path: Vec<String>,
+    pub path: FieldPath,
     /// The rule the field falls under.
     pub rule: RuleKey,
     /// How the field reads after the merge.
@@ -37,12 +43,12 @@ pub struct MergeReport {
     /// The paths of the fields (non-map values) whose contents the merge changed: a
     /// value written, superseded or removed, a sibling added, a counter moved. In path
     /// order.
-    pub changed: Vec<Vec<String>>,
+    pub changed: Vec<FieldPath>,
     /// Concurrent writes met, in all: for each register the merge changed that now
     /// holds `n > 1` live writes, `n - 1`.
     pub concurrent_writes: usize,
-    /// The same, per register path.
-    pub by_path: BTreeMap<Vec<String>, usize>,
+    /// The same, per register path (each path once, `n - 1` for it). In path order.
+    pub by_path: Vec<(FieldPath, usize)>,
     /// Per register field where the merge met concurrent writes or brought ignored
     /// writes: the policy's outcome. In path order.
     pub policies: Vec<FieldOutcome>,
@@ -51,14 +57,37 @@ pub struct MergeReport {
 impl MergeReport {
     /// Adds `other`'s findings (of a later merge) to this report.
     pub fn absorb(&mut self, other: MergeReport) {
-        let changed: BTreeSet<Vec<String>> = self.changed.drain(..).chain(other.changed).collect();
-        self.changed = changed.into_iter().collect();
+        let unit = |paths: Vec<FieldPath>| paths.into_iter().map(|p| (p, 0)).collect();
+        let changed = union_in_order(unit(std::mem::take(&mut self.changed)), unit(other.changed));
+        self.changed = changed.into_iter().map(|(p, _)| p).collect();
         self.concurrent_writes += other.concurrent_writes;
-        for (path, n) in other.by_path {
-            *self.by_path.entry(path).or_default() += n;
-        }
+        self.by_path = union_in_order(std::mem::take(&mut self.by_path), other.by_path);
         self.policies.extend(other.policies);
     }
+}
+
+/// The union of two lists in path order, in path order: a path in both is kept
+/// once, with the sum of its counts. (No tree: the lists are in order already.)
+fn union_in_order(
+    x: Vec<(FieldPath, usize)>,
+    y: Vec<(FieldPath, usize)>,
+) -> Vec<(FieldPath, usize)> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut x, mut y) = (x.into_iter().peekable(), y.into_iter().peekable());
+    while let (Some(p), Some(q)) = (x.peek(), y.peek()) {
+        match p.0.cmp(&q.0) {
+            std::cmp::Ordering::Less => out.extend(x.next()),
+            std::cmp::Ordering::Greater => out.extend(y.next()),
+            std::cmp::Ordering::Equal => {
+                if let (Some((path, m)), Some((_, n))) = (x.next(), y.next()) {
+                    out.push((path, m + n));
+                }
+            }
+        }
+    }
+    out.extend(x);
+    out.extend(y);
+    out
 }
 
 /// Whether two nodes hold the same non-map contents ([`Node::same_fields`]; an
@@ -73,7 +102,7 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
 
 /// A field a merge touches: its path, and its fields ([`Node::fields`]) before the
 /// merge (`None` where the key was absent).
-type TouchedField = (Vec<String>, Option<Node>);
+type TouchedField = (FieldPath, Option<Node>);
 
 /// Every field of `a` that joining `b` (whose replica has seen `context`) can change,
 /// and every field `b` brings, in path order, each once, with `a`'s fields there:
@@ -93,19 +122,22 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
         path: &mut Vec<&'a String>,
         out: &mut Vec<TouchedField>,
     ) {
-        // `b`'s keys, and then the few of `a`'s that `b` lacks, each sorted, merged.
-        let mut keys = sorted_keys(b.iter().map(|(k, _)| k));
+        // `b`'s keys with their nodes (not looked up again), and then the few of `a`'s
+        // that `b` lacks, each sorted, merged.
+        let mut keys = sort_keys(b.iter().map(|(k, n)| (k, Some(n))).collect());
         let seen = a.as_causal().store.keys_seen_by(context);
-        let only_a = sorted_keys(seen.into_iter().filter(|k| b.get(k).is_none()));
+        let only_a = seen.into_iter().filter(|k| b.get(k).is_none());
+        let only_a = sort_keys(only_a.map(|k| (k, None)).collect());
         if !only_a.is_empty() {
             keys = merge_sorted(keys, only_a);
         }
         out.reserve(keys.len());
-        for key in keys {
-            let (x, y) = (a.get(key), b.get(key));
+        for (key, y) in keys {
+            let x = a.get(key);
             path.push(key);
             if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
-                let owned = path.iter().map(|k| (*k).clone()).collect();
+                // (One allocation for the path, one per key: the report shares it.)
+                let owned: FieldPath = path.iter().map(|k| (*k).clone()).collect();
                 out.push((owned, x.map(Node::fields)));
             }
             let (cx, cy) = (
@@ -131,38 +163,105 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
 }
 
 /// `keys` in order. Each key's first eight bytes are read once as a number
-/// (big-endian, zero-padded: the same order as the bytes'), and two keys compare by
-/// those, by whole strings only on ties: most comparisons are of two numbers.
-/// (Through the shared sort: no sorting code of its own in the wasm.)
+/// (big-endian, zero-padded: the same order as the bytes'). Many keys are ordered by
+/// those numbers with a radix sort ([`radix_order`]), and then only keys sharing
+/// their first eight bytes are compared whole; a few are sorted comparing the
+/// numbers, and whole strings only on ties. (Through the shared sort: no sorting
+/// code of its own in the wasm.)
+#[cfg(test)]
 fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let keys = sort_keys(keys.map(|k| (k, None)).collect());
+    keys.into_iter().map(|(k, _)| k).collect()
+}
+
+/// A key, with its node on one side of a merge if the side holds the key.
+type Keyed<'a> = (&'a String, Option<&'a Node>);
+
+/// Keys with their nodes, in key order, as [`sorted_keys`] orders keys (not generic:
+/// one copy for every caller).
+fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
     fn prefix(key: &str) -> u64 {
         let head = &key.as_bytes()[..key.len().min(8)];
         let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
         // (`checked_shl`: an empty key shifts by 64, and is 0.)
         value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
-    let keys: Vec<&String> = keys.collect();
     // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
-    if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
+    if keys.windows(2).all(|pair| pair[0].0 <= pair[1].0) {
         return keys;
     }
-    let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
-    stable_order(keys.len(), &mut |a, b| {
-        prefixes[a]
-            .cmp(&prefixes[b])
-            .then_with(|| keys[a].cmp(keys[b]))
-    })
-    .into_iter()
-    .map(|at| keys[at])
-    .collect()
+    let prefixes: Vec<u64> = keys.iter().map(|(k, _)| prefix(k)).collect();
+    if keys.len() <= RADIX_FROM {
+        return stable_order(keys.len(), &mut |a, b| {
+            prefixes[a]
+                .cmp(&prefixes[b])
+                .then_with(|| keys[a].0.cmp(keys[b].0))
+        })
+        .into_iter()
+        .map(|at| keys[at])
+        .collect();
+    }
+    let order = radix_order(&prefixes);
+    let mut sorted: Vec<Keyed<'_>> = order.iter().map(|at| keys[*at as usize]).collect();
+    // Runs of keys with the same first eight bytes, ordered whole.
+    let mut start = 0;
+    while start < order.len() {
+        let head = prefixes[order[start] as usize];
+        let run = order[start..]
+            .iter()
+            .take_while(|at| prefixes[**at as usize] == head)
+            .count();
+        if run > 1 {
+            let run = &mut sorted[start..start + run];
+            let whole = stable_order(run.len(), &mut |a, b| run[a].0.cmp(run[b].0));
+            let ordered: Vec<Keyed<'_>> = whole.into_iter().map(|at| run[at]).collect();
+            run.copy_from_slice(&ordered);
+        }
+        start += run;
+    }
+    sorted
+}
+
+/// From how many keys [`sorted_keys`] sorts by radix (below, the 256 counts of each
+/// pass would cost more than comparing).
+const RADIX_FROM: usize = 256;
+
+/// The positions of `values` in ascending order of the values, equal values in their
+/// order: a radix sort, least significant byte first, eight counting passes (a pass
+/// is skipped where every value has the same byte: keys sharing their first bytes,
+/// or shorter than eight bytes).
+fn radix_order(values: &[u64]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    let mut next = vec![0u32; values.len()];
+    for shift in (0..64).step_by(8) {
+        let byte = |at: u32| (values[at as usize] >> shift) as usize & 0xff;
+        let mut counts = [0usize; 256];
+        for &at in &order {
+            counts[byte(at)] += 1;
+        }
+        if counts.contains(&values.len()) {
+            continue;
+        }
+        let mut start = 0;
+        for count in counts.iter_mut() {
+            (*count, start) = (start, start + *count);
+        }
+        for &at in &order {
+            let slot = &mut counts[byte(at)];
+            next[*slot] = at;
+            *slot += 1;
+        }
+        std::mem::swap(&mut order, &mut next);
+    }
+    order
 }
 
 /// The sorted union of two sorted lists without common items.
-fn merge_sorted<'a>(x: Vec<&'a String>, y: Vec<&'a String>) -> Vec<&'a String> {
+fn merge_sorted<'a>(x: Vec<Keyed<'a>>, y: Vec<Keyed<'a>>) -> Vec<Keyed<'a>> {
     let mut out = Vec::with_capacity(x.len() + y.len());
     let (mut x, mut y) = (x.into_iter().peekable(), y.into_iter().peekable());
     while let (Some(p), Some(q)) = (x.peek(), y.peek()) {
-        let next = if p < q { x.next() } else { y.next() };
+        let next = if p.0 < q.0 { x.next() } else { y.next() };
         out.extend(next);
     }
     out.extend(x);
@@ -229,7 +328,7 @@ impl Document {
                 }
                 by_path.push((path.clone(), met));
             }
-            let policy = policies.get(&path);
+            let policy = policies.get(&path[..]);
             // Only a merge that met concurrent writes has a verdict, and only an
             // authority policy ignores writes: any other field needs no read.
             let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
@@ -264,7 +363,7 @@ impl Document {
                         report.policies.reserve(all);
                     }
                     report.policies.push(FieldOutcome {
-                        rule: RuleKey::of(&path, now, policies),
+                        rule: RuleKey::of(&path[..], now, policies),
                         path: path.clone(),
                         outcome,
                         verdict,
@@ -274,18 +373,17 @@ impl Document {
             }
             report.changed.push(path);
         }
-        // Inserted greatest first, each insert compares with one key per tree level
-        // (in path order, with every key of the rightmost nodes); `collect` would sort,
-        // bringing a stable sort's code into the wasm (about 2.6 KB gzip).
         if report.changed.capacity() > 2 * report.changed.len() {
             report.changed.shrink_to_fit();
         }
         if report.policies.capacity() > 2 * report.policies.len() {
             report.policies.shrink_to_fit();
         }
-        for (path, met) in by_path.into_iter().rev() {
-            report.by_path.insert(path, met);
+        if by_path.capacity() > 2 * by_path.len() {
+            by_path.shrink_to_fit();
         }
+        // (In path order, as the touched fields are.)
+        report.by_path = by_path;
         report
     }
 }
@@ -308,10 +406,54 @@ mod tests {
         ]
     }
 
+    fn paths() -> impl Strategy<Value = Vec<(Vec<String>, usize)>> {
+        proptest::collection::vec(
+            (proptest::collection::vec("[ab]{0,2}", 1..3), 1..4usize),
+            0..12,
+        )
+    }
+
+    /// A report of `changed` paths, each met `n` times, in path order (each path once).
+    fn report_of(entries: Vec<(Vec<String>, usize)>) -> MergeReport {
+        let by_path: std::collections::BTreeMap<Vec<String>, usize> = entries.into_iter().collect();
+        let by_path: Vec<(FieldPath, usize)> =
+            by_path.into_iter().map(|(p, n)| (p.into(), n)).collect();
+        MergeReport {
+            changed: by_path.iter().map(|(p, _)| p.clone()).collect(),
+            concurrent_writes: by_path.iter().map(|(_, n)| n).sum(),
+            by_path,
+            policies: Vec::new(),
+        }
+    }
+
     proptest! {
+        /// Absorbing a report adds up as a map from path to count does: each path
+        /// once, in path order, with the sum of its counts.
+        #[test]
+        fn absorb_adds_up_as_maps_do(x in paths(), y in paths()) {
+            let (x, y) = (report_of(x), report_of(y));
+            let mut expected: std::collections::BTreeMap<FieldPath, usize> = x.by_path.iter().cloned().collect();
+            for (path, n) in &y.by_path {
+                *expected.entry(path.clone()).or_default() += n;
+            }
+            let mut absorbed = x.clone();
+            absorbed.absorb(y.clone());
+            let expected: Vec<(FieldPath, usize)> = expected.into_iter().collect();
+            prop_assert_eq!(&absorbed.by_path, &expected);
+            let paths: Vec<FieldPath> = expected.into_iter().map(|(p, _)| p).collect();
+            prop_assert_eq!(&absorbed.changed, &paths);
+            prop_assert_eq!(absorbed.concurrent_writes, x.concurrent_writes + y.concurrent_writes);
+        }
+
         /// The sort by prefixes orders keys as the standard sort of strings does.
         #[test]
-        fn sorted_keys_sort_as_strings_do(keys in proptest::collection::vec(key(), 0..60)) {
+        fn sorted_keys_sort_as_strings_do(
+            keys in prop_oneof![
+                proptest::collection::vec(key(), 0..60),
+                // Past `RADIX_FROM`: the radix sort.
+                proptest::collection::vec(key(), RADIX_FROM..RADIX_FROM + 400),
+            ],
+        ) {
             let ours: Vec<String> = sorted_keys(keys.iter()).into_iter().cloned().collect();
             let mut theirs = keys;
             theirs.sort();

@@ -2,6 +2,7 @@
 //! automatically, sent to review, how many writes authority policies ignored, and
 //! how many local writes were refused.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -19,10 +20,11 @@ pub const DEFAULT_PATTERN: &str = "(default)";
 /// `siblings`; `none` for a field that holds no register).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleKey {
-    /// The rule's pattern, e.g. `holds/*/status`, or `(default)`.
-    pub pattern: String,
+    /// The rule's pattern, e.g. `holds/*/status`, or `(default)` (borrowed: the
+    /// default rule's key, in every report of a merge under no rule, allocates nothing).
+    pub pattern: Cow<'static, str>,
     /// The policy's label, e.g. `lww` or `resolver:status`.
-    pub policy: String,
+    pub policy: Cow<'static, str>,
 }
 
 impl RuleKey {
@@ -30,8 +32,8 @@ impl RuleKey {
     pub fn of<S: AsRef<str>>(path: &[S], node: Option<&Node>, policies: &Policies) -> Self {
         match policies.rule(path) {
             Some((pattern, policy)) => RuleKey {
-                pattern: pattern.join("/"),
-                policy: policy.label(),
+                pattern: pattern.join("/").into(),
+                policy: policy.label().into(),
             },
             None => {
                 let policy = match node {
@@ -40,8 +42,8 @@ impl RuleKey {
                     _ => "none",
                 };
                 RuleKey {
-                    pattern: DEFAULT_PATTERN.to_owned(),
-                    policy: policy.to_owned(),
+                    pattern: DEFAULT_PATTERN.into(),
+                    policy: policy.into(),
                 }
             }
         }

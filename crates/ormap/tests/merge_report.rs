@@ -13,8 +13,8 @@ use converge_core::{register_conflicts, CountConflicts, Dot, Lattice, ReplicaId}
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 use converge_ormap::{
-    Counter, Document, FieldOutcome, FieldRead, Flag, Node, Policies, Policy, RuleKey, Value,
-    Verdict,
+    Counter, Document, FieldOutcome, FieldPath, FieldRead, Flag, Node, Policies, Policy, RuleKey,
+    Value, Verdict,
 };
 use converge_orset::OrSet;
 use proptest::prelude::*;
@@ -43,7 +43,7 @@ fn nodes(doc: &Document) -> Vec<(Vec<String>, Node)> {
 }
 
 /// The fields whose non-map contents differ between `a` and `b`, brute force.
-fn diff(a: &Document, b: &Document) -> Vec<Vec<String>> {
+fn diff(a: &Document, b: &Document) -> Vec<FieldPath> {
     let fields = |n: Option<&Node>| {
         (
             n.and_then(|n| n.get::<Counter>().cloned()),
@@ -64,6 +64,7 @@ fn diff(a: &Document, b: &Document) -> Vec<Vec<String>> {
             let keys: Vec<&str> = p.iter().map(String::as_str).collect();
             fields(a.get_at(&keys)) != fields(b.get_at(&keys))
         })
+        .map(FieldPath::from)
         .collect()
 }
 
@@ -83,9 +84,9 @@ fn register_dots(node: Option<&Node>) -> Vec<Dot> {
 fn reference_outcomes(
     before: &Document,
     after: &Document,
-    changed: &[Vec<String>],
+    changed: &[FieldPath],
     policies: &Policies,
-) -> (BTreeMap<Vec<String>, usize>, Vec<FieldOutcome>) {
+) -> (Vec<(FieldPath, usize)>, Vec<FieldOutcome>) {
     let mut by_path = BTreeMap::new();
     let mut outcomes = Vec::new();
     for path in changed {
@@ -95,7 +96,7 @@ fn reference_outcomes(
         if met > 0 {
             by_path.insert(path.clone(), met);
         }
-        let policy = policies.get(path);
+        let policy = policies.get(&path[..]);
         let Some(read) = now.and_then(|n| n.read(policy)) else {
             continue;
         };
@@ -117,14 +118,14 @@ fn reference_outcomes(
         if verdict.is_some() || ignored > 0 {
             outcomes.push(FieldOutcome {
                 path: path.clone(),
-                rule: RuleKey::of(path, now, policies),
+                rule: RuleKey::of(&path[..], now, policies),
                 outcome: read.outcome,
                 verdict,
                 ignored,
             });
         }
     }
-    (by_path, outcomes)
+    (by_path.into_iter().collect(), outcomes)
 }
 
 fn policies() -> Policies {

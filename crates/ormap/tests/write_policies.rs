@@ -262,8 +262,8 @@ fn policy_metrics_count_settled_review_ignored_and_refused_by_rule() {
     metrics.record_refusal(&owner, &policies, &refusal);
 
     let key = |pattern: &str, policy: &str| RuleKey {
-        pattern: pattern.into(),
-        policy: policy.into(),
+        pattern: pattern.to_owned().into(),
+        policy: policy.to_owned().into(),
     };
     let counts = |k: RuleKey| metrics.get(&k).copied().unwrap_or_default();
     assert_eq!(

@@ -5,7 +5,7 @@
 
 use converge_core::{Codec, Hlc, ManualClock, ReplicaId};
 use converge_lwwregister::LwwRegister;
-use converge_ormap::{Document, FieldVersion, Policies, Policy, RuleKey, Value};
+use converge_ormap::{Document, FieldPath, FieldVersion, Policies, Policy, RuleKey, Value};
 use converge_sync::{DeadLetterKind, Replica};
 
 const OWNER: ReplicaId = ReplicaId::new(0xa);
@@ -172,13 +172,16 @@ fn received_messages_and_merges_report_what_they_changed() {
     let message = desk.message_for(OWNER).unwrap().unwrap();
     let (_, report) = owner.receive_reporting(&message, &policies).unwrap();
     let path = |p: &[&str]| p.iter().map(|k| k.to_string()).collect::<Vec<_>>();
-    assert_eq!(report.changed, vec![path(&EMAIL), path(&notes)]);
+    assert_eq!(
+        report.changed,
+        [path(&EMAIL), path(&notes)].map(FieldPath::from)
+    );
     assert_eq!(report.concurrent_writes, 1);
     assert_eq!(owner.metrics().conflicts, 1);
     let counts = |m: &converge_ormap::PolicyMetrics, pattern: &str, policy: &str| {
         m.get(&RuleKey {
-            pattern: pattern.into(),
-            policy: policy.into(),
+            pattern: pattern.to_owned().into(),
+            policy: policy.to_owned().into(),
         })
         .copied()
         .unwrap_or_default()
@@ -197,7 +200,10 @@ fn received_messages_and_merges_report_what_they_changed() {
 
     let mut other = Replica::new(ReplicaId::new(0xc), Document::new()).unwrap();
     let report = other.merge_reporting(owner.state().clone(), &policies);
-    assert_eq!(report.changed, vec![path(&EMAIL), path(&notes)]);
+    assert_eq!(
+        report.changed,
+        [path(&EMAIL), path(&notes)].map(FieldPath::from)
+    );
     assert_eq!(
         other.merge_reporting(owner.state().clone(), &policies),
         Default::default()
