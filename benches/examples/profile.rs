@@ -27,7 +27,7 @@
 //! outside the count, as criterion drops it outside the timing.
 
 use std::any::Any;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use converge_benches::workloads::{
     converge_map, converge_set, crdts_gcounter_increments, crdts_pncounter_increments, element,
@@ -209,8 +209,21 @@ fn doc_writes(
     let mut clock = Hlc::new(|| 1_700_000_000_000_u64);
     let mut doc = Document::new();
     if batch {
+        // As `Document.change` sends them: the distinct paths, and each write with
+        // the index of its path.
+        let mut at: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut paths = Vec::new();
+        let indexed = writes
+            .map(|(path, write)| {
+                let index = *at.entry(path).or_insert_with_key(|path| {
+                    paths.push(path.clone());
+                    paths.len() - 1
+                });
+                (index, write)
+            })
+            .collect();
         let delta = doc
-            .write_all(writes, &guard, &mut clock)
+            .write_all_indexed(&paths, indexed, &guard, &mut clock)
             .expect("short paths and plain values are never refused");
         let bytes = delta.encode().unwrap().len();
         return (doc, bytes);
