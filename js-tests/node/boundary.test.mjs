@@ -133,6 +133,16 @@ describe('value mapping: exact or refused', () => {
       assertCoded(() => new OrSet().add([lone]), 'ERR_INVALID_ARGUMENT');
       assertCoded(() => d.get(lone), 'ERR_INVALID_ARGUMENT');
     }
+    // Array paths cross into the wasm packed into one string: one that holds U+FFFD
+    // after conversion (a real one, or a lone surrogate replaced) takes the unpacked
+    // route, which tells them apart, for every write method.
+    assertCoded(() => d.increment(['p', 'x\ud800']), 'ERR_INVALID_ARGUMENT');
+    assertCoded(() => d.enable(['p', '\udc00']), 'ERR_INVALID_ARGUMENT');
+    d.set(['p', '\ufffd'], 1);
+    d.increment(['p', 'n\ufffd'], 2);
+    d.enable(['p', '\ufffd\ufffd']);
+    assert.deepEqual(d.get('p'), { '\ufffd': 1, 'n\ufffd': 2, '\ufffd\ufffd': true });
+    d.remove(['p']);
     // Two distinct lone surrogates used to become the same key.
     d.set('\ufffd', 'replacement');
     d.set('s', 'pair \ud83d\ude00');

@@ -428,18 +428,26 @@ impl JsDocument {
     /// sends here when their path is an array of string keys: the write of kind code
     /// `kind` (as `change()` records it) with its value or amount `arg` at the path
     /// packed into one string (`packed`, see `packed_path.rs`), under `options`.
+    /// Returns `false`, having done nothing, when the packed path holds U+FFFD: the
+    /// string's conversion put one for each lone surrogate, which this route cannot
+    /// tell from a real one, so the glue sends the write by the unpacked route, which
+    /// can.
     #[wasm_bindgen(js_name = __writePacked, skip_typescript)]
     pub fn write_packed(
         &mut self,
         kind: u8,
-        packed: JsValue,
+        packed: String,
         arg: JsValue,
         options: Option<JsValue>,
-    ) -> Result<(), JsValue> {
+    ) -> Result<bool, JsValue> {
+        if crate::js::holds_replacement_char(&packed) {
+            return Ok(false);
+        }
         // The value first, then the path, as the write methods convert them.
         let write = crate::document_change::write_of(kind, arg)?;
-        let path = crate::packed_path::unpack_path(&packed)?;
-        self.write_one_at(path, options, write)
+        let path = crate::packed_path::keys_of_text(&packed)?;
+        self.write_one_at(path, options, write)?;
+        Ok(true)
     }
 
     /// Internal to `change()`: applies the writes its recorder kept (`kinds`, a

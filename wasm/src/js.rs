@@ -191,7 +191,7 @@ pub(crate) fn array_buffer_bytes(value: &JsValue, what: &str) -> Result<Option<V
 /// Whether `text` holds U+FFFD (UTF-8 `EF BF BD`). Byte by byte rather than
 /// `str::contains`: the char searcher links core's panic text for a string sliced off a
 /// character boundary, and with it `Debug` for `char` and ranges (about 2.5 KB).
-fn holds_replacement_char(text: &str) -> bool {
+pub(crate) fn holds_replacement_char(text: &str) -> bool {
     text.as_bytes()
         .windows(3)
         .any(|w| w == "\u{FFFD}".as_bytes())

@@ -16,7 +16,13 @@ use crate::value::MAX_ITEMS;
 /// key with a lone surrogate, as an unpacked path's would be.
 pub(crate) fn unpack_path(packed: &JsValue) -> Result<Vec<String>, JsValue> {
     let text = string_of(packed, "a path key")?.ok_or_else(malformed)?;
-    keys_of(&text).ok_or_else(malformed)
+    keys_of_text(&text)
+}
+
+/// The keys of `text`, a packed path already converted (lone surrogates are the
+/// caller's to refuse); refused if malformed.
+pub(crate) fn keys_of_text(text: &str) -> Result<Vec<String>, JsValue> {
+    keys_of(text).ok_or_else(malformed)
 }
 
 fn malformed() -> JsValue {

@@ -118,7 +118,9 @@ for (const [name, kind] of Object.entries(__convergeKinds)) {
   const write = { [name](path, a, b) {
     if (typeof path === 'string' || !__convergeIsKeyArray(path)) return direct.call(this, path, a, b);
     const packed = __convergePack(path);
-    return takesValue ? this.__writePacked(kind, packed, a, b) : this.__writePacked(kind, packed, undefined, a);
+    const done = takesValue ? this.__writePacked(kind, packed, a, b) : this.__writePacked(kind, packed, undefined, a);
+    // Not done: a key holds U+FFFD, maybe a lone surrogate (see \`__writePacked\`).
+    if (!done) direct.call(this, path, a, b);
   } }[name];
   Object.defineProperty(Document.prototype, name, { value: write, writable: true, configurable: true });
 }
