@@ -273,7 +273,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     // (Inlined: read for every token; the wasm build kept it a call.)
-    #[inline(always)]
+    #[inline]
     fn byte(&mut self) -> Result<u8, DecodeError> {
         let byte = *self
             .input
@@ -316,6 +316,50 @@ impl<'a> Reader<'a> {
 
     fn length(&mut self) -> Result<usize, DecodeError> {
         usize::try_from(self.varint()?).map_err(|_| malformed("a length past the address space"))
+    }
+
+    /// The value of an integer token whose first byte is `first` (already read),
+    /// coded against `last`, the last integer at its place.
+    #[inline]
+    fn int_token(&mut self, first: u8, last: i128) -> Result<i128, DecodeError> {
+        if (INT_ITSELF..INT_VARINT).contains(&first) {
+            return self.little_endian(usize::from(first - INT_ITSELF) + 1);
+        }
+        let z = match first {
+            0x00..=0x7f => u128::from(first),
+            INT_TWO..=0xaf => {
+                let low = self.byte()?;
+                ONE_BYTE + (u128::from(first - INT_TWO) << 8 | u128::from(low))
+            }
+            INT_SIZED..=0xb7 => {
+                let n = usize::from(first - INT_SIZED) + 1;
+                TWO_BYTES + self.little_endian(n)? as u128
+            }
+            _ => TWO_BYTES + self.varint()?,
+        };
+        last.checked_add(unzigzag(z))
+            .ok_or_else(|| malformed("an integer outside MessagePack's range"))
+    }
+
+    /// A string token whose first byte is `first` (already read): how many bytes it
+    /// shares with the start of `last_len` bytes of the last string at its place,
+    /// and the bytes that follow them.
+    #[inline]
+    fn string_token(
+        &mut self,
+        first: u8,
+        last_len: usize,
+    ) -> Result<(usize, &'a [u8]), DecodeError> {
+        let rest_len = if first == STRING {
+            self.length()?
+        } else {
+            usize::from(first - SHORT_STRING)
+        };
+        let shared = self.length()?;
+        if shared > MAX_SHARED || shared > last_len {
+            return Err(malformed("a string shares more than the last one holds"));
+        }
+        Ok((shared, self.take(rest_len)?))
     }
 }
 
@@ -390,25 +434,7 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut container = None;
         match first {
             0x00..=INT_VARINT => {
-                let value = if (INT_ITSELF..INT_VARINT).contains(&first) {
-                    reader.little_endian(usize::from(first - INT_ITSELF) + 1)?
-                } else {
-                    let z = match first {
-                        0x00..=0x7f => u128::from(first),
-                        INT_TWO..=0xaf => {
-                            let low = reader.byte()?;
-                            ONE_BYTE + (u128::from(first - INT_TWO) << 8 | u128::from(low))
-                        }
-                        INT_SIZED..=0xb7 => {
-                            let n = usize::from(first - INT_SIZED) + 1;
-                            TWO_BYTES + reader.little_endian(n)? as u128
-                        }
-                        _ => TWO_BYTES + reader.varint()?,
-                    };
-                    walk.ints[slot]
-                        .checked_add(unzigzag(z))
-                        .ok_or_else(|| malformed("an integer outside MessagePack's range"))?
-                };
+                let value = reader.int_token(first, walk.ints[slot])?;
                 put_int(&mut out, value)?;
                 walk.ints[slot] = value;
             }
@@ -438,17 +464,9 @@ pub(crate) fn unpack(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
                 container = Some((true, n));
             }
             SHORT_STRING..=STRING => {
-                let rest_len = if first == STRING {
-                    reader.length()?
-                } else {
-                    usize::from(first - SHORT_STRING)
-                };
-                let shared = reader.length()?;
                 let (last_at, last_len) = walk.strings[slot];
-                if shared > MAX_SHARED || shared > last_len {
-                    return Err(malformed("a string shares more than the last one holds"));
-                }
-                let rest = reader.take(rest_len)?;
+                let (shared, rest) = reader.string_token(first, last_len)?;
+                let rest_len = rest.len();
                 put_str_head(&mut out, shared + rest_len)?;
                 let at = out.len();
                 out.extend_from_within(last_at..last_at + shared);
@@ -489,7 +507,7 @@ impl Unpacker {
     /// The next token of `input` (moved past it) as a MessagePack head. A string is
     /// [`Head::Rebuilt`]: its text is [`text`](Self::text).
     // (Inlined into its one caller, `Decoder::head`: one call per token, not two.)
-    #[inline(always)]
+    #[inline]
     pub(crate) fn head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
         if self.walk.done() {
             return Err(malformed("trailing bytes after the value"));
@@ -505,25 +523,7 @@ impl Unpacker {
         let mut container = None;
         let head = match first {
             0x00..=INT_VARINT => {
-                let value = if (INT_ITSELF..INT_VARINT).contains(&first) {
-                    reader.little_endian(usize::from(first - INT_ITSELF) + 1)?
-                } else {
-                    let z = match first {
-                        0x00..=0x7f => u128::from(first),
-                        INT_TWO..=0xaf => {
-                            let low = reader.byte()?;
-                            ONE_BYTE + (u128::from(first - INT_TWO) << 8 | u128::from(low))
-                        }
-                        INT_SIZED..=0xb7 => {
-                            let n = usize::from(first - INT_SIZED) + 1;
-                            TWO_BYTES + reader.little_endian(n)? as u128
-                        }
-                        _ => TWO_BYTES + reader.varint()?,
-                    };
-                    self.walk.ints[slot]
-                        .checked_add(unzigzag(z))
-                        .ok_or_else(|| malformed("an integer outside MessagePack's range"))?
-                };
+                let value = reader.int_token(first, self.walk.ints[slot])?;
                 self.walk.ints[slot] = value;
                 // As `put_int` writes it: unsigned when it is not negative.
                 if let Ok(u) = u64::try_from(value) {
@@ -559,17 +559,9 @@ impl Unpacker {
                 Head::Map(n)
             }
             SHORT_STRING..=STRING => {
-                let rest_len = if first == STRING {
-                    reader.length()?
-                } else {
-                    usize::from(first - SHORT_STRING)
-                };
-                let shared = reader.length()?;
                 let (last_at, last_len) = self.walk.strings[slot];
-                if shared > MAX_SHARED || shared > last_len {
-                    return Err(malformed("a string shares more than the last one holds"));
-                }
-                let rest = reader.take(rest_len)?;
+                let (shared, rest) = reader.string_token(first, last_len)?;
+                let rest_len = rest.len();
                 if u32::try_from(shared + rest_len).is_err() {
                     return Err(malformed("a string longer than MessagePack allows"));
                 }
