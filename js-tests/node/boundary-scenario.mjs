@@ -80,6 +80,7 @@ function calls(c) {
     ['Document.__applyChange path indices', 'bytes', (o, x) => o.doc.__applyChange(new Uint8Array([0]), x, [['k']], [1], new Float64Array(0), true)],
     ['Document.__applyChange paths', 'path', (o, x) => o.doc.__applyChange(new Uint8Array([0]), new Uint32Array([0]), x, [1], new Float64Array(0), true)],
     ['Document.__applyChange values', 'value', (o, x) => o.doc.__applyChange(new Uint8Array([0]), new Uint32Array([0]), [['k']], x, new Float64Array(0), true)],
+    ['Document.__applyChange packed text', 'options', (o, x) => o.doc.__applyChange(new Uint8Array([32]), new Uint32Array([0]), ['1:k'], [1], new Float64Array(0), true, x)],
     ['Document.__applyChange numbers', 'bytes', (o, x) => o.doc.__applyChange(new Uint8Array([16]), new Uint32Array([0]), [['k']], [], x, true)],
     ['Document.get path', 'path', (o, x) => o.doc.get(x)],
     ['Document.read path', 'path', (o, x) => o.doc.read(x)],

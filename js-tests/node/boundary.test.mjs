@@ -143,6 +143,35 @@ describe('value mapping: exact or refused', () => {
     d.enable(['p', '\ufffd\ufffd']);
     assert.deepEqual(d.get('p'), { '\ufffd': 1, 'n\ufffd': 2, '\ufffd\ufffd': true });
     d.remove(['p']);
+    // In a change the packed paths cross together as one string; one that holds
+    // U+FFFD sends them one by one, so a lone surrogate is refused naming its write
+    // and a real U+FFFD is a key like any other.
+    assert.throws(() => d.change((w) => {
+      w.set(['q', 'a'], 1);
+      w.set('flat', 2);
+      w.set(['q', 'b\ud800'], 3);
+      w.set(['q', 'c'], 4);
+    }), (error) => error.code === 'ERR_INVALID_ARGUMENT' && error.write === 2 && /write 2 of the change/.test(error.message));
+    assert.equal(d.get('q'), undefined, 'a refused change applies nothing');
+    d.change((w) => {
+      w.set(['q', '\ufffd'], 1);
+      w.set('flat', 2);
+      w.increment(['q', 'n\ufffd'], 2);
+      w.set(['q', 'c'], 4);
+    });
+    assert.deepEqual(d.get('q'), { '\ufffd': 1, 'n\ufffd': 2, c: 4 });
+    assert.equal(d.get('flat'), 2);
+    d.remove(['q']);
+    d.remove('flat');
+    // The packed text must hold exactly the packed paths the writes name, in order.
+    for (const text of ['', '1:k', '1:k;1:j;', '2:k;', 'x;', ';']) {
+      assertCoded(() => d.__applyChange(new Uint8Array([32]), new Uint32Array([0]), ['1:k'], [1], new Float64Array(0), true, text), 'ERR_INVALID_ARGUMENT');
+    }
+    d.__applyChange(new Uint8Array([32, 32, 0]), new Uint32Array([0, 1, 2]), ['1:k', '1:a1:b', ['c']], [1, 2, 3], new Float64Array(0), true, '1:k;1:a1:b;');
+    assert.deepEqual(d.toJSON(), { k: 1, a: { b: 2 }, c: 3 });
+    d.remove('k');
+    d.remove('a');
+    d.remove('c');
     // Two distinct lone surrogates used to become the same key.
     d.set('\ufffd', 'replacement');
     d.set('s', 'pair \ud83d\ude00');

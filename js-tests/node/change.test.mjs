@@ -25,7 +25,8 @@ function fromDelta(doc) {
   return other.toJSON();
 }
 
-const KEYS = ['a', 'b', 'c'];
+// Keys that pack plainly, and keys of the packing's own marks (lengths, ':' and ';').
+const KEYS = ['a', 'b', 'c', '', '1:;', ';'];
 
 /** A random write as [method, path, arg]: every kind, short paths that meet. */
 function randomWrite(next) {

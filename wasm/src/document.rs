@@ -260,8 +260,10 @@ impl JsDocument {
         paths: &JsValue,
         args: &JsValue,
         numbers: &JsValue,
+        packed_text: &JsValue,
     ) -> Result<(), JsValue> {
-        let (paths, writes) = crate::document_change::writes_of(kinds, at, paths, args, numbers)?;
+        let (paths, writes) =
+            crate::document_change::writes_of(kinds, at, paths, args, numbers, packed_text)?;
         if writes.is_empty() {
             return Ok(());
         }
@@ -456,7 +458,11 @@ impl JsDocument {
     /// `Float64Array` of the number values) as one
     /// write of the replica, all or nothing (see `document_change.rs`). `last` ends
     /// the change: its one event then lists every path written since it began.
+    /// `packed_text` holds the packed paths again, in one string (or is `undefined`).
     #[wasm_bindgen(js_name = __applyChange, skip_typescript)]
+    // An internal call of the glue's: each part crosses as an argument of its own,
+    // where one object of them would cost a property read each.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply_change(
         &mut self,
         kinds: JsValue,
@@ -465,8 +471,9 @@ impl JsDocument {
         args: JsValue,
         numbers: JsValue,
         last: JsValue,
+        packed_text: JsValue,
     ) -> Result<(), JsValue> {
-        let applied = self.apply_recorded(&kinds, &at, &paths, &args, &numbers);
+        let applied = self.apply_recorded(&kinds, &at, &paths, &args, &numbers, &packed_text);
         if last.is_truthy() {
             let paths = self.extras.events.take_gathered();
             if self.extras.events.heard() {

@@ -95,17 +95,19 @@ const PACKED: u8 = 32;
 /// codes), `at` (a `Uint32Array` as long: the index of each write's path in `paths`),
 /// `paths` (the distinct paths: the recorder sends a string path written many times
 /// once), `args` (an array: the value or amount of each write whose kind is not
-/// marked [`NUMBER`], in order) and `numbers` (a `Float64Array`: the value of each
-/// write whose kind is so marked, in order). Returns the paths, converted, and each
-/// write with the index of its path. Any path or value the single-write methods
-/// would refuse is refused here, naming the first write that uses it, before
-/// anything is applied.
+/// marked [`NUMBER`], in order), `numbers` (a `Float64Array`: the value of each
+/// write whose kind is so marked, in order) and `packed_text` (the packed paths of
+/// `paths` again, in order, each followed by `;`, or `undefined`). Returns the paths,
+/// converted, and each write with the index of its path. Any path or value the
+/// single-write methods would refuse is refused here, naming the first write that
+/// uses it, before anything is applied.
 pub(crate) fn writes_of(
     kinds: &JsValue,
     at: &JsValue,
     paths: &JsValue,
     args: &JsValue,
     numbers: &JsValue,
+    packed_text: &JsValue,
 ) -> Result<RecordedWrites, JsValue> {
     let internal = || invalid("__applyChange is internal to Document.change");
     let kinds = kinds.dyn_ref::<Uint8Array>().ok_or_else(internal)?.to_vec();
@@ -117,24 +119,39 @@ pub(crate) fn writes_of(
     if !is_array(paths, "the change's paths")? || !is_array(args, "the change's values")? {
         return Err(internal());
     }
-    let path_items = array_items(paths, "the change's paths", MAX_ITEMS)?;
     let args = array_items(args, "the change's values", MAX_ITEMS)?;
     let numbered = kinds.iter().filter(|k| *k & NUMBER != 0).count();
     if at.len() != kinds.len() || numbers.len() != numbered || args.len() != kinds.len() - numbered
     {
         return Err(internal());
     }
+    // The paths' count (a path no write uses, which only a hand-made call sends, is
+    // left out as empty: no write refers to it).
+    let count = at
+        .iter()
+        .map(|&index| index as usize + 1)
+        .max()
+        .unwrap_or(0);
+    if count > MAX_ITEMS as usize {
+        return Err(internal());
+    }
+    // Each distinct path converted once: the packed ones from the text at once, any
+    // other when a write first uses it, from the array (read only then).
+    let mut converted = packed_paths(&kinds, &at, count, packed_text).ok_or_else(internal)?;
+    let path_items = match converted.iter().all(Option::is_some) {
+        true => Vec::new(),
+        false => array_items(paths, "the change's paths", MAX_ITEMS)?,
+    };
     let (mut args, mut numbers) = (args.into_iter(), numbers.into_iter());
-    // Each distinct path converted once, when a write first uses it.
-    let mut converted: Vec<Option<Vec<String>>> = vec![None; path_items.len()];
     let mut writes = Vec::with_capacity(kinds.len());
     for (i, (kind, index)) in kinds.into_iter().zip(at).enumerate() {
         let named = |error: JsValue| name_write(error, i);
-        let index = usize::try_from(index).map_err(|_| internal())?;
-        let (Some(slot), Some(item)) = (converted.get_mut(index), path_items.get(index)) else {
+        let index = index as usize;
+        let (Some(slot), item) = (converted.get_mut(index), path_items.get(index)) else {
             return Err(internal());
         };
         if slot.is_none() {
+            let item = item.ok_or_else(internal)?;
             let path = match kind & PACKED != 0 {
                 true => unpack_path(item),
                 false => crate::document::path_of(item),
@@ -157,13 +174,51 @@ pub(crate) fn writes_of(
         };
         writes.push((index, write));
     }
-    // A path no write uses (only a hand-made call sends one) is left out as empty:
-    // no write refers to it.
     let paths = converted
         .into_iter()
         .map(Option::unwrap_or_default)
         .collect();
     Ok((paths, writes))
+}
+
+/// The change's `count` paths, those sent packed read from `packed_text` (see
+/// [`writes_of`]), the others `None`. All are `None` when there is no text, or when
+/// it holds U+FFFD (the string's conversion put one for each lone surrogate: the
+/// paths are then read one by one, so a lone surrogate is refused naming its write).
+/// `None` (refused) if the text does not hold exactly the packed paths the writes
+/// name, in order of their index.
+fn packed_paths(
+    kinds: &[u8],
+    at: &[u32],
+    count: usize,
+    packed_text: &JsValue,
+) -> Option<Vec<Option<Vec<String>>>> {
+    let mut paths: Vec<Option<Vec<String>>> = (0..count).map(|_| None).collect();
+    let Some(text) = packed_text
+        .as_string()
+        .filter(|text| !crate::js::holds_replacement_char(text))
+    else {
+        return Some(paths);
+    };
+    // Each path index as the writes name it: packed (1) or not (2).
+    let mut marks = vec![0u8; count];
+    for (kind, &index) in kinds.iter().zip(at) {
+        let mark = if kind & PACKED != 0 { 1 } else { 2 };
+        let slot = marks.get_mut(index as usize)?;
+        if *slot != 0 && *slot != mark {
+            return None;
+        }
+        *slot = mark;
+    }
+    let mut rest = text.as_str();
+    for (path, mark) in paths.iter_mut().zip(marks) {
+        if mark == 1 {
+            let (keys, after) = crate::packed_path::keys_to_end(rest)?;
+            *path = Some(keys);
+            rest = after;
+        }
+    }
+    rest.is_empty().then_some(paths)
 }
 
 /// The [`Write`] of kind code `kind` (unmarked) with its value or amount `arg`

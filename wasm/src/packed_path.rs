@@ -31,9 +31,24 @@ fn malformed() -> JsValue {
 
 /// The keys of `text`, `None` if it is not a packed path of 1 to [`MAX_ITEMS`] keys.
 fn keys_of(text: &str) -> Option<Vec<String>> {
+    keys_until(text, None).map(|(keys, _)| keys)
+}
+
+/// The keys of the packed path that starts `text` and ends at a `;` (a change's
+/// packed paths, one after another: see `document_change.rs`), and the text after
+/// that `;`; `None` if malformed.
+pub(crate) fn keys_to_end(text: &str) -> Option<(Vec<String>, &str)> {
+    let (keys, rest) = keys_until(text, Some(b';'))?;
+    Some((keys, rest.get(1..)?))
+}
+
+/// The 1 to [`MAX_ITEMS`] keys at the start of `text`, read until the rest starts
+/// with `end` (a key starts with a digit, so an end mark that is no digit is never
+/// mistaken for one), or is empty if `end` is `None`, and that rest.
+fn keys_until(text: &str, end: Option<u8>) -> Option<(Vec<String>, &str)> {
     let mut keys = Vec::new();
     let mut rest = text;
-    while !rest.is_empty() {
+    while rest.as_bytes().first().copied() != end {
         if keys.len() == MAX_ITEMS as usize {
             return None;
         }
@@ -57,12 +72,12 @@ fn keys_of(text: &str) -> Option<Vec<String>> {
         keys.push(after.get(..end)?.to_owned());
         rest = after.get(end..)?;
     }
-    (!keys.is_empty()).then_some(keys)
+    (!keys.is_empty()).then_some((keys, rest))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::keys_of;
+    use super::{keys_of, keys_to_end};
 
     /// What the glue writes for `keys` (lengths in UTF-16 code units).
     fn pack(keys: &[&str]) -> String {
@@ -108,6 +123,23 @@ mod tests {
         }
         let too_many = "1:a".repeat(super::MAX_ITEMS as usize + 1);
         assert_eq!(keys_of(&too_many), None);
+    }
+
+    #[test]
+    fn paths_one_after_another_come_back_exactly() {
+        let paths = [vec!["users", "k;1", "n"], vec![";"], vec!["", "😀;"]];
+        let mut text: String = paths.iter().map(|p| pack(p) + ";").collect();
+        text.push_str("rest");
+        let mut rest = text.as_str();
+        for keys in paths {
+            let (read, after) = keys_to_end(rest).expect("a packed path, then ';'");
+            assert_eq!(read, keys);
+            rest = after;
+        }
+        assert_eq!(rest, "rest");
+        for text in ["", ";", "1:a", "1:a:", "1:a1:", "x;", "1:ab;"] {
+            assert_eq!(keys_to_end(text), None, "{text}");
+        }
     }
 
     proptest::proptest! {

@@ -81,7 +81,8 @@ function __convergeGuard(exports) {
 // Document.change(fn): the recorder `fn` gets keeps each write as a kind code, the
 // path and the value, untouched, and one call (`__applyChange`, wasm/src/
 // document_change.rs) converts and applies them all when `fn` returns: one crossing
-// into the wasm, one delta, one change event, all or nothing. A
+// into the wasm, one delta, one change event, all or nothing; the packed paths cross
+// in one string. A
 // read through the recorder applies the writes recorded so far first, so it sees them.
 const documentChange = `
 function __convergeChangeError(code, message) {
@@ -134,10 +135,13 @@ class DocumentChange {
   #count = 0;
   #paths = [];
   #pathIndex = new Map();
-  // The array paths of string keys, by key in turn: a tree of Maps whose nodes hold
-  // the path's index in #paths once written (as a packed string, its writes' kind
-  // codes marked with 32). A path written again is found without building a string.
-  #arrayPaths = new Map();
+  // The array paths of string keys, by key in turn: a tree whose nodes hold the
+  // path's index in #paths once written (as a packed string, its writes' kind codes
+  // marked with 32). A path written again is found without building a string.
+  #arrayPaths = { at: -1, key: undefined, child: undefined, others: undefined };
+  // The packed paths again, in order, each followed by ';': the wasm reads them all
+  // from this one string (the array is read only for a path it cannot take so).
+  #packedText = '';
   // The values and amounts, except number values: those go in #numbers (sent as a
   // Float64Array, not one by one), their kind code marked with 16.
   #args = [];
@@ -166,13 +170,15 @@ class DocumentChange {
       }
     } else {
       // Read now: a path array changed after the write does not change the write.
-      if (__convergeIsKeyArray(path)) {
+      const node = this.#arrayPathNode(path);
+      if (node !== undefined) {
         packedMark = 32;
-        const node = this.#arrayPathNode(path);
         at = node.at;
         if (at < 0) {
           at = node.at = this.#paths.length;
-          this.#paths.push(__convergePack(path));
+          const packed = __convergePack(path);
+          this.#paths.push(packed);
+          this.#packedText += packed + ';';
         }
       } else {
         at = this.#paths.length;
@@ -205,20 +211,38 @@ class DocumentChange {
       this.#args.push(arg);
     }
   }
-  // The node of #arrayPaths for an array of string keys (see __convergeIsKeyArray),
-  // made if new.
-  #arrayPathNode(keys) {
-    let level = this.#arrayPaths;
-    let node;
-    for (const key of keys) {
-      if (node !== undefined) level = node.next ??= new Map();
-      node = level.get(key);
-      if (node === undefined) {
-        node = { at: -1, next: undefined };
-        level.set(key, node);
+  // The node of #arrayPaths for an array of 1 to 256 string keys, made if new;
+  // \`undefined\` for any other path (as __convergeIsKeyArray, in the same pass). A
+  // node's children: the first one inline (\`key\`, \`child\`), the others in a Map.
+  #arrayPathNode(path) {
+    try {
+      if (!Array.isArray(path)) return undefined;
+      const length = path.length;
+      if (length === 0 || length > 256) return undefined;
+      let node = this.#arrayPaths;
+      for (let i = 0; i < length; i++) {
+        const key = path[i];
+        if (typeof key !== 'string') return undefined;
+        let next;
+        if (node.key === key) {
+          next = node.child;
+        } else if (node.key === undefined) {
+          next = node.child = { at: -1, key: undefined, child: undefined, others: undefined };
+          node.key = key;
+        } else {
+          const others = node.others ??= new Map();
+          next = others.get(key);
+          if (next === undefined) {
+            next = { at: -1, key: undefined, child: undefined, others: undefined };
+            others.set(key, next);
+          }
+        }
+        node = next;
       }
+      return node;
+    } catch {
+      return undefined;
     }
-    return node;
   }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
@@ -235,7 +259,8 @@ class DocumentChange {
     this.#count = 0;
     this.#paths = [];
     this.#pathIndex = new Map();
-    this.#arrayPaths = new Map();
+    this.#arrayPaths = { at: -1, key: undefined, child: undefined, others: undefined };
+    this.#packedText = '';
     this.#args = [];
     this.#numbers = new Float64Array(64);
     this.#numberCount = 0;
@@ -252,6 +277,7 @@ class DocumentChange {
     const kinds = this.#kinds.subarray(0, this.#count);
     const at = this.#at.subarray(0, this.#count);
     const paths = this.#paths;
+    const packedText = this.#packedText;
     const args = this.#args;
     const numbers = this.#numbers.subarray(0, this.#numberCount);
     this.#reset();
@@ -260,7 +286,7 @@ class DocumentChange {
     // nothing to apply and nothing applied, the wasm is not called at all.
     if (kinds.length > 0 || (last && this.#applied)) {
       if (!last) this.#applied = true;
-      this.#doc.__applyChange(kinds, at, paths, args, numbers, last);
+      this.#doc.__applyChange(kinds, at, paths, args, numbers, last, packedText);
     }
   }
   static run(doc, fn) {
