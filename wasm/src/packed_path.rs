@@ -29,7 +29,7 @@ thread_local! {
 /// count from 0, in the order kept; `fresh` forgets the paths kept before). Returns
 /// -1, keeping nothing, when the text holds U+FFFD (the string's conversion put one
 /// for each lone surrogate, which this route cannot tell from a real one: the glue
-/// sends such a path by the unpacked route, which can) or when [`MAX_KEPT_PATHS`]
+/// sends such a path by the unpacked route, which can) or when 32,768 paths
 /// are kept already.
 #[wasm_bindgen(js_name = __keepPath, skip_typescript)]
 pub fn keep_path(packed: String, fresh: bool) -> Result<i32, JsValue> {
