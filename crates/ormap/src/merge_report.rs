@@ -349,6 +349,17 @@ fn register_dots(node: Option<&Node>, dots: &mut Vec<Dot>) {
     }
 }
 
+/// [`register_dots`] of a node whose dots, sorted, are `all`: those, where the node
+/// holds registers alone (the usual field), with no second walk.
+fn register_dots_of(node: Option<&Node>, all: &[Dot], dots: &mut Vec<Dot>) {
+    if node.map_or(true, Node::holds_registers_only) {
+        dots.clear();
+        dots.extend_from_slice(all);
+    } else {
+        register_dots(node, dots);
+    }
+}
+
 impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
     /// A key holding no nested map on either side is judged from its dots: unless the
     /// other side holds a dot this side holds too (where a forged state may change
@@ -384,7 +395,7 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         }
         let copy =
             (shared || matches!(policy, Some(Policy::Authority(_)))).then(|| x.map(Node::fields));
-        register_dots(x, &mut self.was_registers);
+        register_dots_of(x, &self.was_dots, &mut self.was_registers);
         self.before = Before::Flat { copy, policy };
     }
 
@@ -395,18 +406,16 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         };
         let was = copy.as_ref().and_then(Option::as_ref);
         let node = now.map(Embedded::get);
+        sorted_dots(now, &mut self.now_dots);
         let changed = match &copy {
             Some(was) => !same_fields(was.as_ref(), node),
-            None => {
-                sorted_dots(now, &mut self.now_dots);
-                self.now_dots != self.was_dots
-            }
+            None => self.now_dots != self.was_dots,
         };
         if !changed {
             return;
         }
         let path: FieldPath = Arc::from([key.clone()]);
-        register_dots(node, &mut self.now_registers);
+        register_dots_of(node, &self.now_dots, &mut self.now_registers);
         let met = register_conflicts(&self.was_registers, &self.now_registers) as usize;
         let outcome = judge(&path, was, node, met, policy, self.policies);
         self.touched
