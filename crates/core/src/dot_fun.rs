@@ -148,15 +148,6 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
             self.entries
                 .retain(|(d, _)| other.contains(*d) || !other_context.contains(*d));
         }
-        // Room for all of theirs at once where ours has none to spare (a register
-        // meeting a concurrent write): a fresh vector of the size, the entries moved
-        // in, rather than growing in place (a reallocation that looks for room
-        // first, and over-allocates).
-        if other.entries.len() > self.entries.capacity() - self.entries.len() {
-            let mut room = Vec::with_capacity(self.entries.len() + other.entries.len());
-            room.append(&mut self.entries);
-            self.entries = room;
-        }
         // Theirs join unless this side has seen them (and so removed them, or holds
         // them). Where both sides hold a dot, both hold its one write, unless a state
         // was forged: then the value every replica prefers stays.

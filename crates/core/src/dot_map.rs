@@ -356,7 +356,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         context: &CausalContext,
         other: Self,
         other_context: &CausalContext,
-        observer: &mut impl JoinObserver<K, S>,
+        observer: &mut dyn JoinObserver<K, S>,
     ) {
         let mut theirs = other.entries;
         let (mut gained, mut lost) = (0, 0);
@@ -366,7 +366,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             let before = store.dot_count();
             store.join(context, their_store.unwrap_or_default(), other_context);
             (gained, lost) = (gained + store.dot_count(), lost + before);
-            observer.after(key, Some(&*store).filter(|s| !s.is_empty()));
+            observer.after(key, store);
             !store.is_empty()
         });
         for (hash, key, their_store) in theirs {
@@ -374,7 +374,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             let mut store = S::default();
             store.join(context, their_store, other_context);
             gained += store.dot_count();
-            observer.after(&key, Some(&store).filter(|s| !s.is_empty()));
+            observer.after(&key, &store);
             if !store.is_empty() {
                 self.entries.insert(hash, key, store);
             }
@@ -395,7 +395,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         context: &CausalContext,
         other: Self,
         other_context: &CausalContext,
-        observer: &mut impl JoinObserver<K, S>,
+        observer: &mut dyn JoinObserver<K, S>,
     ) {
         #[cfg(feature = "testing")]
         let textbook = crate::testing::textbook_joins();
@@ -419,7 +419,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             }
             observer.before(key, Some(store), None, other_context);
             store.join(context, S::default(), other_context);
-            observer.after(key, Some(&*store).filter(|s| !s.is_empty()));
+            observer.after(key, store);
             if store.is_empty() {
                 self.entries.remove_where(*hash, |_, s| s.is_empty());
             }
@@ -441,7 +441,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                     }
                     observer.before(&key, Some(store), Some(&their_store), other_context);
                     store.join(context, their_store, other_context);
-                    observer.after(&key, Some(&*store).filter(|s| !s.is_empty()));
+                    observer.after(&key, store);
                     if store.is_empty() {
                         self.entries.remove(hash, &key);
                     }
@@ -459,7 +459,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                     if !any_seen {
                         // A key new here holding no dot we have seen: the join keeps
                         // all of it, so it is moved in as it is, not rebuilt.
-                        observer.after(&key, Some(&their_store).filter(|s| !s.is_empty()));
+                        observer.after(&key, &their_store);
                         if !their_store.is_empty() {
                             self.entries.insert(hash, key, their_store);
                         }
@@ -467,7 +467,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                     }
                     let mut store = S::default();
                     store.join(context, their_store, other_context);
-                    observer.after(&key, Some(&store).filter(|s| !s.is_empty()));
+                    observer.after(&key, &store);
                     if !store.is_empty() {
                         self.entries.insert(hash, key, store);
                     }

@@ -14,9 +14,9 @@ pub trait JoinObserver<K, S> {
     /// context of the other side.
     fn before(&mut self, key: &K, ours: Option<&S>, theirs: Option<&S>, other: &CausalContext);
 
-    /// Called after `key`'s store joined: the store now (`None` where the key is
+    /// Called after `key`'s store joined: the store now (empty where the key is
     /// absent after the join).
-    fn after(&mut self, key: &K, now: Option<&S>);
+    fn after(&mut self, key: &K, now: &S);
 }
 
 impl<K, S> JoinObserver<K, S> for () {
@@ -24,13 +24,13 @@ impl<K, S> JoinObserver<K, S> for () {
     fn before(&mut self, _: &K, _: Option<&S>, _: Option<&S>, _: &CausalContext) {}
 
     #[inline]
-    fn after(&mut self, _: &K, _: Option<&S>) {}
+    fn after(&mut self, _: &K, _: &S) {}
 }
 
 impl<K: Ord + std::hash::Hash + Clone + std::fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
     /// The causal join ([`Lattice::join`](crate::Lattice::join)), its store join
     /// observed key by key ([`DotMap::join_observed`]).
-    pub fn join_observed(&mut self, other: Self, observer: &mut impl JoinObserver<K, S>) {
+    pub fn join_observed(&mut self, other: Self, observer: &mut dyn JoinObserver<K, S>) {
         self.store
             .join_observed(&self.context, other.store, &other.context, observer);
         self.context.join_ref(&other.context);

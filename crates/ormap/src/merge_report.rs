@@ -123,13 +123,13 @@ fn touched_under<'a>(
     empty: &'a Document,
     context: &CausalContext,
     path: &mut Vec<&'a String>,
-    out: &mut Vec<TouchedField>,
+    out: &mut Vec<Option<Touched>>,
 ) {
     path.push(key);
     if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
         // (One allocation for the path, one per key: the report shares it.)
         let owned: FieldPath = path.iter().map(|k| (*k).clone()).collect();
-        out.push((owned, x.map(Node::fields)));
+        out.push(Some(Touched::Later((owned, x.map(Node::fields)))));
     }
     let (cx, cy) = (
         x.and_then(Node::get::<Document>),
@@ -321,7 +321,7 @@ enum Before<'p> {
 /// judged after the join.
 struct Reporter<'p> {
     policies: &'p Policies,
-    touched: Vec<Touched>,
+    touched: Vec<Option<Touched>>,
     before: Before<'p>,
     /// The key's register dots before the join, and after it.
     was_registers: Vec<Dot>,
@@ -378,9 +378,8 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         let (x, y) = (ours.map(Embedded::get), theirs.map(Embedded::get));
         let holds_map = |n: Option<&Node>| n.is_some_and(|n| n.get::<Document>().is_some());
         if holds_map(x) || holds_map(y) {
-            let mut found = Vec::new();
-            touched_under(key, (x, y), &self.empty, other, &mut Vec::new(), &mut found);
-            self.touched.extend(found.into_iter().map(Touched::Later));
+            let path = &mut Vec::new();
+            touched_under(key, (x, y), &self.empty, other, path, &mut self.touched);
             return;
         }
         if !(x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field)) {
@@ -399,11 +398,12 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         self.before = Before::Flat { copy, policy };
     }
 
-    fn after(&mut self, key: &String, now: Option<&Embedded<Node>>) {
+    fn after(&mut self, key: &String, now: &Embedded<Node>) {
         let Before::Flat { copy, policy } = std::mem::replace(&mut self.before, Before::Skip)
         else {
             return;
         };
+        let now = Some(now).filter(|n| !n.is_empty());
         let was = copy.as_ref().and_then(Option::as_ref);
         let node = now.map(Embedded::get);
         sorted_dots(now, &mut self.now_dots);
@@ -419,7 +419,7 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         let met = register_conflicts(&self.was_registers, &self.now_registers) as usize;
         let outcome = judge(&path, was, node, met, policy, self.policies);
         self.touched
-            .push(Touched::Judged(Judged { path, met, outcome }));
+            .push(Some(Touched::Judged(Judged { path, met, outcome })));
     }
 }
 
@@ -508,7 +508,7 @@ impl Document {
             };
             path.first().map_or("", String::as_str)
         }
-        let firsts: Vec<&str> = touched.iter().map(first_key).collect();
+        let firsts: Vec<&str> = touched.iter().flatten().map(first_key).collect();
         let order = key_order(&firsts);
         drop(firsts);
         // Room for every path at once (a full state's merge changes most of them),
@@ -516,9 +516,8 @@ impl Document {
         // and `by_path` and `policies` take their room at their first entry (most
         // merges meet no concurrent write).
         let all = touched.len();
-        let mut slots: Vec<Option<Touched>> = touched.drain(..).map(Some).collect();
-        let touched = order.into_iter().filter_map(|at| slots[at].take());
-
+        // (Each taken once, in key order.)
+        let touched = order.into_iter().filter_map(|at| touched[at].take());
         let mut report = MergeReport {
             changed: Vec::with_capacity(all),
             ..MergeReport::default()
