@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use crate::dot_index::{few, DotIndex};
 use crate::small_map::SmallMap;
-use crate::{Causal, CausalContext, Dot, DotSet, DotStore};
+use crate::{Causal, CausalContext, Dot, DotSet, DotStore, JoinObserver};
 
 /// Key → nested dot store. A key is present while its store is non-empty; the join
 /// merges each key's stores independently under the shared contexts.
@@ -356,20 +356,25 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         context: &CausalContext,
         other: Self,
         other_context: &CausalContext,
+        observer: &mut dyn JoinObserver<K, S>,
     ) {
         let mut theirs = other.entries;
         let (mut gained, mut lost) = (0, 0);
         self.entries.retain(|key, store| {
-            let their_store = theirs.remove(key_hash(key), key).unwrap_or_default();
+            let their_store = theirs.remove(key_hash(key), key);
+            observer.before(key, Some(store), their_store.as_ref(), other_context);
             let before = store.dot_count();
-            store.join(context, their_store, other_context);
+            store.join(context, their_store.unwrap_or_default(), other_context);
             (gained, lost) = (gained + store.dot_count(), lost + before);
+            observer.after(key, store);
             !store.is_empty()
         });
         for (hash, key, their_store) in theirs {
+            observer.before(&key, None, Some(&their_store), other_context);
             let mut store = S::default();
             store.join(context, their_store, other_context);
             gained += store.dot_count();
+            observer.after(&key, &store);
             if !store.is_empty() {
                 self.entries.insert(hash, key, store);
             }
@@ -380,6 +385,108 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         };
         self.index_if_many();
     }
+    /// The causal join ([`DotStore::join`]), telling `observer` about every key it
+    /// visits, before and after that key's store joins
+    /// ([`JoinObserver`]): the keys the other side carries and the keys holding a dot
+    /// it has seen (every key, for a map of few dots), so every key whose store the
+    /// join changes. The join is the same with or without an observer.
+    pub fn join_observed(
+        &mut self,
+        context: &CausalContext,
+        other: Self,
+        other_context: &CausalContext,
+        observer: &mut dyn JoinObserver<K, S>,
+    ) {
+        #[cfg(feature = "testing")]
+        let textbook = crate::testing::textbook_joins();
+        #[cfg(not(feature = "testing"))]
+        let textbook = false;
+        if textbook || matches!(self.index, DotIndex::Few(_)) {
+            return self.join_every_key(context, other, other_context, observer);
+        }
+        // Only our dots the other side has seen can go, and only keys holding one of
+        // them or carried by the other side can change: every other key would join
+        // an empty store whose context names none of its dots.
+        let seen = self.seen_by(other_context, |d| context.contains(d));
+        let theirs = other.entries;
+        for (dot, hash) in &seen {
+            let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
+            else {
+                continue; // gone with an earlier dot of the same key
+            };
+            if theirs.get(key_hash(key), key).is_some() {
+                continue; // joined with their store below
+            }
+            observer.before(key, Some(store), None, other_context);
+            store.join(context, S::default(), other_context);
+            observer.after(key, store);
+            if store.is_empty() {
+                self.entries.remove_where(*hash, |_, s| s.is_empty());
+            }
+        }
+        for (hash, key, their_store) in theirs {
+            // Their dots we have not seen will be held here, under this key.
+            let mut table = match &mut self.index {
+                DotIndex::Table(table) => Some(table),
+                DotIndex::Few(_) => None,
+            };
+            match self.entries.get_mut(hash, &key) {
+                Some(store) => {
+                    if let Some(table) = table {
+                        their_store.for_each_dot(&mut |dot| {
+                            if !context.contains(dot) {
+                                table.insert(dot, hash);
+                            }
+                        });
+                    }
+                    observer.before(&key, Some(store), Some(&their_store), other_context);
+                    store.join(context, their_store, other_context);
+                    observer.after(&key, store);
+                    if store.is_empty() {
+                        self.entries.remove(hash, &key);
+                    }
+                }
+                None => {
+                    observer.before(&key, None, Some(&their_store), other_context);
+                    let mut any_seen = false;
+                    their_store.for_each_dot(&mut |dot| {
+                        if context.contains(dot) {
+                            any_seen = true;
+                        } else if let Some(table) = table.as_deref_mut() {
+                            table.insert(dot, hash);
+                        }
+                    });
+                    if !any_seen {
+                        // A key new here holding no dot we have seen: the join keeps
+                        // all of it, so it is moved in as it is, not rebuilt.
+                        observer.after(&key, &their_store);
+                        if !their_store.is_empty() {
+                            self.entries.insert(hash, key, their_store);
+                        }
+                        continue;
+                    }
+                    let mut store = S::default();
+                    store.join(context, their_store, other_context);
+                    observer.after(&key, &store);
+                    if !store.is_empty() {
+                        self.entries.insert(hash, key, store);
+                    }
+                }
+            }
+        }
+        // The seen dots that are gone.
+        let gone: Vec<Dot> = seen
+            .into_iter()
+            .filter(|(dot, hash)| !self.holds(*hash, *dot))
+            .map(|(dot, _)| dot)
+            .collect();
+        if let DotIndex::Table(table) = &mut self.index {
+            for dot in gone {
+                table.remove(&dot);
+            }
+        }
+    }
+
     /// The keys holding a dot `context` names, each once, in no particular order:
     /// with the keys another map carries, the keys whose stores joining that map
     /// (whose replica has seen `context`) can change ([`DotStore::touched_by`]). A
@@ -459,87 +566,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn join(&mut self, context: &CausalContext, other: Self, other_context: &CausalContext) {
-        #[cfg(feature = "testing")]
-        let textbook = crate::testing::textbook_joins();
-        #[cfg(not(feature = "testing"))]
-        let textbook = false;
-        if textbook || matches!(self.index, DotIndex::Few(_)) {
-            return self.join_every_key(context, other, other_context);
-        }
-        // Only our dots the other side has seen can go, and only keys holding one of
-        // them or carried by the other side can change: every other key would join
-        // an empty store whose context names none of its dots.
-        let seen = self.seen_by(other_context, |d| context.contains(d));
-        let theirs = other.entries;
-        for (dot, hash) in &seen {
-            let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
-            else {
-                continue; // gone with an earlier dot of the same key
-            };
-            if theirs.get(key_hash(key), key).is_some() {
-                continue; // joined with their store below
-            }
-            store.join(context, S::default(), other_context);
-            if store.is_empty() {
-                self.entries.remove_where(*hash, |_, s| s.is_empty());
-            }
-        }
-        for (hash, key, their_store) in theirs {
-            // Their dots we have not seen will be held here, under this key.
-            let mut table = match &mut self.index {
-                DotIndex::Table(table) => Some(table),
-                DotIndex::Few(_) => None,
-            };
-            match self.entries.get_mut(hash, &key) {
-                Some(store) => {
-                    if let Some(table) = table {
-                        their_store.for_each_dot(&mut |dot| {
-                            if !context.contains(dot) {
-                                table.insert(dot, hash);
-                            }
-                        });
-                    }
-                    store.join(context, their_store, other_context);
-                    if store.is_empty() {
-                        self.entries.remove(hash, &key);
-                    }
-                }
-                None => {
-                    let mut any_seen = false;
-                    their_store.for_each_dot(&mut |dot| {
-                        if context.contains(dot) {
-                            any_seen = true;
-                        } else if let Some(table) = table.as_deref_mut() {
-                            table.insert(dot, hash);
-                        }
-                    });
-                    if !any_seen {
-                        // A key new here holding no dot we have seen: the join keeps
-                        // all of it, so it is moved in as it is, not rebuilt.
-                        if !their_store.is_empty() {
-                            self.entries.insert(hash, key, their_store);
-                        }
-                        continue;
-                    }
-                    let mut store = S::default();
-                    store.join(context, their_store, other_context);
-                    if !store.is_empty() {
-                        self.entries.insert(hash, key, store);
-                    }
-                }
-            }
-        }
-        // The seen dots that are gone.
-        let gone: Vec<Dot> = seen
-            .into_iter()
-            .filter(|(dot, hash)| !self.holds(*hash, *dot))
-            .map(|(dot, _)| dot)
-            .collect();
-        if let DotIndex::Table(table) = &mut self.index {
-            for dot in gone {
-                table.remove(&dot);
-            }
-        }
+        self.join_observed(context, other, other_context, &mut ());
     }
 
     fn touched_by(&self, other: &Self, other_context: &CausalContext) -> Self {

@@ -77,6 +77,7 @@ mod embed;
 mod encoding;
 mod error;
 mod hlc;
+mod join_observer;
 mod lattice;
 mod msgpack_decoder;
 mod msgpack_encoder;
@@ -104,6 +105,7 @@ pub use encoding::{
 };
 pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};
+pub use join_observer::JoinObserver;
 pub use lattice::{register_conflicts, CountConflicts, DeltaCrdt, Lattice};
 pub use replica_id::ReplicaId;
 pub use sort_order::{sort_stable_by, stable_order};

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use converge_core::testing::{with_every_map_indexed, with_textbook_joins};
 use converge_core::{
-    Causal, CausalContext, DeltaCrdt, Dot, DotMap, DotSet, DotStore, Lattice, ReplicaId,
+    Causal, CausalContext, DeltaCrdt, Dot, DotMap, DotSet, DotStore, JoinObserver, Lattice,
+    ReplicaId,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -78,6 +79,39 @@ fn index_is_exact(state: &Nested) -> bool {
     state.store.index_is_exact() && state.store.iter().all(|(_, inner)| inner.index_is_exact())
 }
 
+/// What a join showed its observer: per key, the visits, and the stores before
+/// (this side's, the other side's) and after.
+#[derive(Default)]
+struct Seen {
+    visits: BTreeMap<u8, (usize, Option<Inner>, Option<Inner>, Inner)>,
+    at: Option<u8>,
+}
+
+impl JoinObserver<u8, Inner> for Seen {
+    fn before(
+        &mut self,
+        key: &u8,
+        ours: Option<&Inner>,
+        theirs: Option<&Inner>,
+        _: &CausalContext,
+    ) {
+        let visit = self
+            .visits
+            .entry(*key)
+            .or_insert((0, None, None, Inner::new()));
+        visit.0 += 1;
+        (visit.1, visit.2) = (ours.cloned(), theirs.cloned());
+        self.at = Some(*key);
+    }
+
+    fn after(&mut self, key: &u8, now: &Inner) {
+        assert_eq!(self.at.take(), Some(*key), "after without before");
+        if let Some(visit) = self.visits.get_mut(key) {
+            visit.3 = now.clone();
+        }
+    }
+}
+
 fn join(mut a: Nested, b: Nested) -> Nested {
     a.join(b);
     a
@@ -119,6 +153,37 @@ proptest! {
                         let carried = theirs.is_some_and(|t| t.contains_key(k2));
                         prop_assert!(carried || inner_seen.contains(k2), "key {}/{} changed unseen", k1, k2);
                     }
+                }
+            }
+            Ok(())
+        })?;
+    }
+
+    /// The observed join (`join_observed`, which the merge report judges by) is the
+    /// join, and it shows its observer every key whose store the join changes, once,
+    /// with this side's and the other side's stores before and the store after.
+    #[test]
+    fn the_observed_join_is_the_join_and_shows_every_changed_key(a in nested(), b in nested(), indexed in any::<bool>()) {
+        in_mode(indexed, || {
+            let (a, b) = (build(&a), build(&b));
+            let plain = join(a.clone(), b.clone());
+            let mut observed = a.clone();
+            let mut seen = Seen::default();
+            observed.join_observed(b.clone(), &mut seen);
+            prop_assert_eq!(&observed, &plain);
+            prop_assert!(index_is_exact(&observed));
+            let empty = Inner::new();
+            let keys: BTreeSet<u8> = plain.store.iter().chain(a.store.iter()).map(|(k, _)| *k).collect();
+            for k in keys {
+                let (ours, now) = (a.store.get(&k), plain.store.get(&k));
+                match seen.visits.get(&k) {
+                    Some((count, before, theirs, after)) => {
+                        prop_assert_eq!(*count, 1, "key {} visited twice", k);
+                        prop_assert_eq!(before.as_ref(), ours);
+                        prop_assert_eq!(theirs.as_ref(), b.store.get(&k));
+                        prop_assert_eq!(after, now.unwrap_or(&empty));
+                    }
+                    None => prop_assert_eq!(ours, now, "key {} changed unseen", k),
                 }
             }
             Ok(())

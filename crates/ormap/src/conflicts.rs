@@ -258,6 +258,13 @@ impl Node {
         dots
     }
 
+    /// Whether every part held here is a register (so its dots are its register
+    /// dots).
+    pub(crate) fn holds_registers_only(&self) -> bool {
+        self.kinds_held()
+            .all(|kind| matches!(kind, Kind::Lww | Kind::Mv))
+    }
+
     /// [`register_dots`](Self::register_dots) into `dots` (emptied first), for a
     /// caller that reads many nodes with one buffer.
     pub(crate) fn register_dots_into(&self, dots: &mut Vec<Dot>) {

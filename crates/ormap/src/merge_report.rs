@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
-use converge_core::{register_conflicts, stable_order, CausalContext, Dot, Embeddable, Lattice};
+use converge_core::{
+    register_conflicts, stable_order, CausalContext, Dot, DotStore, Embeddable, Embedded,
+    JoinObserver,
+};
 
 /// What a policy did with the concurrent writes a merge met in one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,24 +107,36 @@ pub(crate) fn same_fields(a: Option<&Node>, b: Option<&Node>) -> bool {
 /// merge (`None` where the key was absent).
 type TouchedField = (FieldPath, Option<Node>);
 
-/// Every field of `a` that joining `b` (whose replica has seen `context`) can change,
-/// and every field `b` brings, in path order, each once, with `a`'s fields there:
-/// every path where `a` or `b` holds something besides a nested map, among the keys
-/// `b` carries and the keys of `a` holding a dot `context` names
+/// Every field under one key that joining `y` into `x` (the key's nodes on each side;
+/// the other side has seen `context`) can change, and every field `y` brings, in path
+/// order, each once, with `x`'s fields there: the key's own field, then the fields of
+/// its nested maps, where `x` or `y` holds something besides a nested map, among the
+/// keys `y`'s map carries and the keys of `x`'s map holding a dot `context` names
 /// ([`DotMap::keys_seen_by`](converge_core::DotMap::keys_seen_by)), at every depth.
-/// This is the touched part ([`DotStore::touched_by`](converge_core::DotStore::touched_by)) without its copy: only the
-/// touched fields are copied (no keys, no nested maps, no map index), and a path is
-/// made only for a field. The two trees are walked side by side, so only the keys of
-/// one map level are ever sorted (never whole paths).
-fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<TouchedField> {
-    fn walk<'a>(
-        a: &'a Document,
-        b: &'a Document,
-        empty: &'a Document,
-        context: &CausalContext,
-        path: &mut Vec<&'a String>,
-        out: &mut Vec<TouchedField>,
-    ) {
+/// This is the touched part ([`DotStore::touched_by`](converge_core::DotStore::touched_by))
+/// without its copy: only the touched fields are copied (no keys, no nested maps, no
+/// map index), and a path is made only for a field. The two trees are walked side by
+/// side, so only the keys of one map level are ever sorted (never whole paths).
+fn touched_under<'a>(
+    key: &'a String,
+    (x, y): (Option<&'a Node>, Option<&'a Node>),
+    empty: &'a Document,
+    context: &CausalContext,
+    path: &mut Vec<&'a String>,
+    out: &mut Vec<Option<Touched>>,
+) {
+    path.push(key);
+    if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
+        // (One allocation for the path, one per key: the report shares it.)
+        let owned: FieldPath = path.iter().map(|k| (*k).clone()).collect();
+        out.push(Some(Touched::Later((owned, x.map(Node::fields)))));
+    }
+    let (cx, cy) = (
+        x.and_then(Node::get::<Document>),
+        y.and_then(Node::get::<Document>),
+    );
+    if cx.is_some() || cy.is_some() {
+        let (a, b) = (cx.unwrap_or(empty), cy.unwrap_or(empty));
         // `b`'s keys with their nodes (not looked up again), and then the few of `a`'s
         // that `b` lacks, each sorted, merged.
         let mut keys = sort_keys(b.iter().map(|(k, n)| (k, Some(n))).collect());
@@ -133,33 +148,10 @@ fn touched_fields(a: &Document, b: &Document, context: &CausalContext) -> Vec<To
         }
         out.reserve(keys.len());
         for (key, y) in keys {
-            let x = a.get(key);
-            path.push(key);
-            if x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field) {
-                // (One allocation for the path, one per key: the report shares it.)
-                let owned: FieldPath = path.iter().map(|k| (*k).clone()).collect();
-                out.push((owned, x.map(Node::fields)));
-            }
-            let (cx, cy) = (
-                x.and_then(Node::get::<Document>),
-                y.and_then(Node::get::<Document>),
-            );
-            if cx.is_some() || cy.is_some() {
-                walk(
-                    cx.unwrap_or(empty),
-                    cy.unwrap_or(empty),
-                    empty,
-                    context,
-                    path,
-                    out,
-                );
-            }
-            path.pop();
+            touched_under(key, (a.get(key), y), empty, context, path, out);
         }
     }
-    let mut out = Vec::new();
-    walk(a, b, &Document::new(), context, &mut Vec::new(), &mut out);
-    out
+    path.pop();
 }
 
 /// `keys` in order. Each key's first eight bytes are read once as a number
@@ -180,46 +172,55 @@ type Keyed<'a> = (&'a String, Option<&'a Node>);
 /// Keys with their nodes, in key order, as [`sorted_keys`] orders keys (not generic:
 /// one copy for every caller).
 fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
+    // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
+    if keys.windows(2).all(|pair| pair[0].0 <= pair[1].0) {
+        return keys;
+    }
+    let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    key_order(&names).into_iter().map(|at| keys[at]).collect()
+}
+
+/// The positions of `keys` in key order, equal keys in their order (see
+/// [`sorted_keys`]).
+fn key_order(keys: &[&str]) -> Vec<usize> {
     fn prefix(key: &str) -> u64 {
         let head = &key.as_bytes()[..key.len().min(8)];
         let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
         // (`checked_shl`: an empty key shifts by 64, and is 0.)
         value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
     }
-    // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
-    if keys.windows(2).all(|pair| pair[0].0 <= pair[1].0) {
-        return keys;
+    if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
+        return (0..keys.len()).collect();
     }
-    let prefixes: Vec<u64> = keys.iter().map(|(k, _)| prefix(k)).collect();
+    let prefixes: Vec<u64> = keys.iter().map(|k| prefix(k)).collect();
     if keys.len() <= RADIX_FROM {
         return stable_order(keys.len(), &mut |a, b| {
             prefixes[a]
                 .cmp(&prefixes[b])
-                .then_with(|| keys[a].0.cmp(keys[b].0))
-        })
-        .into_iter()
-        .map(|at| keys[at])
-        .collect();
+                .then_with(|| keys[a].cmp(keys[b]))
+        });
     }
-    let order = radix_order(&prefixes);
-    let mut sorted: Vec<Keyed<'_>> = order.iter().map(|at| keys[*at as usize]).collect();
-    // Runs of keys with the same first eight bytes, ordered whole.
+    let mut order: Vec<usize> = radix_order(&prefixes)
+        .into_iter()
+        .map(|at| at as usize)
+        .collect();
+    // Runs of keys with the same first eight bytes, ordered whole (stably).
     let mut start = 0;
     while start < order.len() {
-        let head = prefixes[order[start] as usize];
+        let head = prefixes[order[start]];
         let run = order[start..]
             .iter()
-            .take_while(|at| prefixes[**at as usize] == head)
+            .take_while(|at| prefixes[**at] == head)
             .count();
         if run > 1 {
-            let run = &mut sorted[start..start + run];
-            let whole = stable_order(run.len(), &mut |a, b| run[a].0.cmp(run[b].0));
-            let ordered: Vec<Keyed<'_>> = whole.into_iter().map(|at| run[at]).collect();
+            let run = &mut order[start..start + run];
+            let whole = stable_order(run.len(), &mut |a, b| keys[run[a]].cmp(keys[run[b]]));
+            let ordered: Vec<usize> = whole.into_iter().map(|at| run[at]).collect();
             run.copy_from_slice(&ordered);
         }
         start += run;
     }
-    sorted
+    order
 }
 
 /// From how many keys [`sorted_keys`] sorts by radix (below, the 256 counts of each
@@ -284,94 +285,277 @@ fn ignored_dots(read: Option<&crate::FieldRead>) -> BTreeSet<Dot> {
         .unwrap_or_default()
 }
 
+/// One changed field's findings: its path, the concurrent writes the merge met there,
+/// and the policy's outcome where it has one to report.
+struct Judged {
+    path: FieldPath,
+    met: usize,
+    outcome: Option<FieldOutcome>,
+}
+
+/// A field the join visited, in the order visited (put in path order afterwards).
+enum Touched {
+    /// A field judged as the join visited its key (a key holding no nested map).
+    Judged(Judged),
+    /// A field beside or under a nested map, with its fields before the merge:
+    /// judged after the join.
+    Later(TouchedField),
+}
+
+/// What the [`Reporter`] keeps of a key's node between the two calls of the join.
+enum Before<'p> {
+    /// Nothing to judge (the key holds no field, or the fields were copied for later).
+    Skip,
+    /// A key holding no nested map on either side: its register dots and (in
+    /// `Reporter::dots`) all its dots before the join, and a copy of its fields only
+    /// where those do not tell what changed (see [`Reporter::before`]).
+    Flat {
+        copy: Option<Option<Node>>,
+        policy: Option<&'p Policy>,
+    },
+}
+
+/// Judges a merge key by key as the join visits each key ([`JoinObserver`]): a key
+/// holding no nested map is judged on the spot (no copy of its node, no lookup after
+/// the join); a key beside a nested map is walked as [`touched_under`] walks it, and
+/// judged after the join.
+struct Reporter<'p> {
+    policies: &'p Policies,
+    touched: Vec<Option<Touched>>,
+    before: Before<'p>,
+    /// The key's register dots before the join, and after it.
+    was_registers: Vec<Dot>,
+    now_registers: Vec<Dot>,
+    /// All of the key's dots before the join (sorted), and after it.
+    was_dots: Vec<Dot>,
+    now_dots: Vec<Dot>,
+    empty: Document,
+}
+
+/// A node's dots, sorted, into `dots` (emptied first).
+fn sorted_dots(node: Option<&Embedded<Node>>, dots: &mut Vec<Dot>) {
+    dots.clear();
+    if let Some(node) = node {
+        node.collect_dots(dots);
+        converge_core::sort_stable_by(dots, Dot::cmp);
+    }
+}
+
+/// A node's register dots into `dots` (emptied first; none for an absent node).
+fn register_dots(node: Option<&Node>, dots: &mut Vec<Dot>) {
+    match node {
+        Some(n) => n.register_dots_into(dots),
+        None => dots.clear(),
+    }
+}
+
+/// [`register_dots`] of a node whose dots, sorted, are `all`: those, where the node
+/// holds registers alone (the usual field), with no second walk.
+fn register_dots_of(node: Option<&Node>, all: &[Dot], dots: &mut Vec<Dot>) {
+    if node.map_or(true, Node::holds_registers_only) {
+        dots.clear();
+        dots.extend_from_slice(all);
+    } else {
+        register_dots(node, dots);
+    }
+}
+
+impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
+    /// A key holding no nested map on either side is judged from its dots: unless the
+    /// other side holds a dot this side holds too (where a forged state may change
+    /// the value under a dot), the join keeps this side's entries as they are and
+    /// adds the other side's under new dots, so the fields changed exactly when the
+    /// dots did. Only then, or for a field an authority policy reads (its writes
+    /// ignored before the merge count), are the fields copied.
+    fn before(
+        &mut self,
+        key: &String,
+        ours: Option<&Embedded<Node>>,
+        theirs: Option<&Embedded<Node>>,
+        other: &CausalContext,
+    ) {
+        self.before = Before::Skip;
+        let (x, y) = (ours.map(Embedded::get), theirs.map(Embedded::get));
+        let holds_map = |n: Option<&Node>| n.is_some_and(|n| n.get::<Document>().is_some());
+        if holds_map(x) || holds_map(y) {
+            let path = &mut Vec::new();
+            touched_under(key, (x, y), &self.empty, other, path, &mut self.touched);
+            return;
+        }
+        if !(x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field)) {
+            return;
+        }
+        let policy = self.policies.get(std::slice::from_ref(key));
+        sorted_dots(ours, &mut self.was_dots);
+        let mut shared = false;
+        if let (Some(_), Some(y)) = (ours, theirs) {
+            let was = &self.was_dots;
+            y.for_each_dot(&mut |dot| shared = shared || was.binary_search(&dot).is_ok());
+        }
+        let copy =
+            (shared || matches!(policy, Some(Policy::Authority(_)))).then(|| x.map(Node::fields));
+        register_dots_of(x, &self.was_dots, &mut self.was_registers);
+        self.before = Before::Flat { copy, policy };
+    }
+
+    fn after(&mut self, key: &String, now: &Embedded<Node>) {
+        let Before::Flat { copy, policy } = std::mem::replace(&mut self.before, Before::Skip)
+        else {
+            return;
+        };
+        let now = Some(now).filter(|n| !n.is_empty());
+        let was = copy.as_ref().and_then(Option::as_ref);
+        let node = now.map(Embedded::get);
+        sorted_dots(now, &mut self.now_dots);
+        let changed = match &copy {
+            Some(was) => !same_fields(was.as_ref(), node),
+            None => self.now_dots != self.was_dots,
+        };
+        if !changed {
+            return;
+        }
+        let path: FieldPath = Arc::from([key.clone()]);
+        register_dots_of(node, &self.now_dots, &mut self.now_registers);
+        let met = register_conflicts(&self.was_registers, &self.now_registers) as usize;
+        let outcome = judge(&path, was, node, met, policy, self.policies);
+        self.touched
+            .push(Some(Touched::Judged(Judged { path, met, outcome })));
+    }
+}
+
+/// What `policy` (the field's, under `policies`) made of a changed field at `path`
+/// (its fields `was` before the merge, `now` after) where the merge met `met`
+/// concurrent writes: the outcome to report, if there is one.
+fn judge(
+    path: &FieldPath,
+    was: Option<&Node>,
+    now: Option<&Node>,
+    met: usize,
+    policy: Option<&Policy>,
+    policies: &Policies,
+) -> Option<FieldOutcome> {
+    // Only a merge that met concurrent writes has a verdict, and only an authority
+    // policy ignores writes: any other field needs no read.
+    let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
+    // A policy that ignores nothing and needs no resolver is judged on the count of
+    // live writes alone (`Node::outcome`, equal to `read`'s); any other reads the
+    // field. Either gives the outcome, the live writes, and the writes this merge made
+    // ignored.
+    let (outcome, live, ignored) = now
+        .filter(|_| reads)
+        .and_then(|n| match n.outcome(policy) {
+            Some((outcome, live)) => Some((outcome, live, 0)),
+            None => n.read(policy).map(|read| {
+                let ignored = if read.ignored.is_empty() {
+                    0
+                } else {
+                    let old = was.and_then(|n| n.read(policy));
+                    ignored_dots(Some(&read))
+                        .difference(&ignored_dots(old.as_ref()))
+                        .count()
+                };
+                (read.outcome, read.siblings.len(), ignored)
+            }),
+        })?;
+    let verdict = (met > 0 && live > 1).then(|| {
+        if outcome.needs_attention() {
+            Verdict::Review
+        } else {
+            Verdict::Settled
+        }
+    });
+    (verdict.is_some() || ignored > 0).then(|| FieldOutcome {
+        rule: RuleKey::of(&path[..], now, policies),
+        path: path.clone(),
+        outcome,
+        verdict,
+        ignored,
+    })
+}
+
 impl Document {
     /// Joins `other` (a delta or a full state) and reports what the merge changed and
     /// met: the fields it changed, the concurrent writes it met per register, and
-    /// what `policies` made of them. Only the part of this document the merge touches
-    /// is examined ([`DotStore::touched_by`](converge_core::DotStore::touched_by)), so reporting a delta's merge costs in
-    /// proportion to the delta.
+    /// what `policies` made of them. Only the keys the join visits are examined
+    /// ([`DotMap::join_observed`](converge_core::DotMap::join_observed)): those
+    /// `other` carries and those holding a dot it has seen, and under them the part of
+    /// each nested map the merge touches
+    /// ([`DotStore::touched_by`](converge_core::DotStore::touched_by)), so reporting a
+    /// delta's merge costs in proportion to the delta.
     pub fn join_reporting(&mut self, other: Document, policies: &Policies) -> MergeReport {
-        // The touched fields before the join; after it, they are read from the joined
-        // document itself. (Every field the join changes is touched, and a touched
-        // field's non-map parts are copied whole: no trial join on copies is needed.)
-        let touched = touched_fields(self, &other, &other.as_causal().context);
-        self.join(other);
+        let mut reporter = Reporter {
+            policies,
+            // Room for a field under each key `other` carries (a full state's merge
+            // touches them all), not grown by doubling.
+            touched: Vec::with_capacity(other.len()),
+            before: Before::Skip,
+            was_registers: Vec::new(),
+            now_registers: Vec::new(),
+            was_dots: Vec::new(),
+            now_dots: Vec::new(),
+            empty: Document::new(),
+        };
+        self.as_causal_mut()
+            .join_observed(other.into_causal(), &mut reporter);
+        let mut touched = reporter.touched;
 
+        // In path order: the keys in order (stably, so the fields under one key stay
+        // in the order found, which is path order).
+        fn first_key(touched: &Touched) -> &str {
+            let path = match touched {
+                Touched::Judged(judged) => &judged.path,
+                Touched::Later((path, _)) => path,
+            };
+            path.first().map_or("", String::as_str)
+        }
+        let firsts: Vec<&str> = touched.iter().flatten().map(first_key).collect();
+        let order = key_order(&firsts);
+        drop(firsts);
         // Room for every path at once (a full state's merge changes most of them),
         // not grown by doubling; what `changed` leaves unused is given back below,
         // and `by_path` and `policies` take their room at their first entry (most
         // merges meet no concurrent write).
         let all = touched.len();
+        // (Each taken once, in key order.)
+        let touched = order.into_iter().filter_map(|at| touched[at].take());
         let mut report = MergeReport {
             changed: Vec::with_capacity(all),
             ..MergeReport::default()
         };
         let mut by_path = Vec::new();
         let (mut was_dots, mut now_dots) = (Vec::new(), Vec::new());
-        for (path, was) in touched {
-            let (was, now) = (was.as_ref(), node_at(self, &path));
-            if same_fields(was, now) {
-                continue;
-            }
-            // (Two buffers for every field: no allocation per field.)
-            let dots = |n: Option<&Node>, into: &mut Vec<Dot>| match n {
-                Some(n) => n.register_dots_into(into),
-                None => into.clear(),
+        for found in touched {
+            let judged = match found {
+                Touched::Judged(judged) => judged,
+                Touched::Later((path, was)) => {
+                    // The fields after the join are read from the joined document.
+                    let (was, now) = (was.as_ref(), node_at(self, &path));
+                    if same_fields(was, now) {
+                        continue;
+                    }
+                    // (Two buffers for every field: no allocation per field.)
+                    register_dots(was, &mut was_dots);
+                    register_dots(now, &mut now_dots);
+                    let met = register_conflicts(&was_dots, &now_dots) as usize;
+                    let policy = policies.get(&path[..]);
+                    let outcome = judge(&path, was, now, met, policy, policies);
+                    Judged { path, met, outcome }
+                }
             };
-            dots(was, &mut was_dots);
-            dots(now, &mut now_dots);
-            let met = register_conflicts(&was_dots, &now_dots) as usize;
-            if met > 0 {
-                report.concurrent_writes += met;
+            if judged.met > 0 {
+                report.concurrent_writes += judged.met;
                 if by_path.is_empty() {
                     by_path.reserve(all);
                 }
-                by_path.push((path.clone(), met));
+                by_path.push((judged.path.clone(), judged.met));
             }
-            let policy = policies.get(&path[..]);
-            // Only a merge that met concurrent writes has a verdict, and only an
-            // authority policy ignores writes: any other field needs no read.
-            let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
-            // A policy that ignores nothing and needs no resolver is judged on the
-            // count of live writes alone (`Node::outcome`, equal to `read`'s); any
-            // other reads the field. Either gives the outcome, the live writes, and
-            // the writes this merge made ignored.
-            let judged = now.filter(|_| reads).and_then(|n| match n.outcome(policy) {
-                Some((outcome, live)) => Some((outcome, live, 0)),
-                None => n.read(policy).map(|read| {
-                    let ignored = if read.ignored.is_empty() {
-                        0
-                    } else {
-                        let old = was.and_then(|n| n.read(policy));
-                        ignored_dots(Some(&read))
-                            .difference(&ignored_dots(old.as_ref()))
-                            .count()
-                    };
-                    (read.outcome, read.siblings.len(), ignored)
-                }),
-            });
-            if let Some((outcome, live, ignored)) = judged {
-                let verdict = (met > 0 && live > 1).then(|| {
-                    if outcome.needs_attention() {
-                        Verdict::Review
-                    } else {
-                        Verdict::Settled
-                    }
-                });
-                if verdict.is_some() || ignored > 0 {
-                    if report.policies.is_empty() {
-                        report.policies.reserve(all);
-                    }
-                    report.policies.push(FieldOutcome {
-                        rule: RuleKey::of(&path[..], now, policies),
-                        path: path.clone(),
-                        outcome,
-                        verdict,
-                        ignored,
-                    });
+            if let Some(outcome) = judged.outcome {
+                if report.policies.is_empty() {
+                    report.policies.reserve(all);
                 }
+                report.policies.push(outcome);
             }
-            report.changed.push(path);
+            report.changed.push(judged.path);
         }
         if report.changed.capacity() > 2 * report.changed.len() {
             report.changed.shrink_to_fit();

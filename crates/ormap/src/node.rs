@@ -495,6 +495,11 @@ impl Node {
         Embedded::from_store(Parts(DotMap::with_one(Kind::Map, part)))
     }
 
+    /// The kinds held here, in no particular order (no sort).
+    pub(crate) fn kinds_held(&self) -> impl Iterator<Item = Kind> + '_ {
+        self.state.store.0.iter().map(|(kind, _)| *kind)
+    }
+
     /// The kinds held here, in [`Kind`] order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.sorted().into_iter().map(|(kind, _)| *kind)
