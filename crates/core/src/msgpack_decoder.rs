@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
-use crate::packed_body::Unpacker;
+use crate::packed_body::{int_head, Unpacker};
 use crate::MAX_DEPTH;
 
 /// Why a body failed to decode.
@@ -280,7 +280,16 @@ impl<'de> Decoder<'de> {
     /// here, so serde's integer visitors are only ever given values they take (their
     /// refusals would link serde's `Unexpected` formatting, floats and all).
     fn integer(&mut self, min: i64, max: u64) -> Result<Integer, DecodeError> {
-        let value = match self.head()? {
+        // A packed integer token is read at once, without the rest of `head`.
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.integer(&mut self.input)?,
+            None => None,
+        };
+        let head = match packed {
+            Some(value) => int_head(value)?,
+            None => self.head()?,
+        };
+        let value = match head {
             Head::Uint(u) if u <= max => Integer::Unsigned(u),
             Head::Int(i) if i >= 0 && i as u64 <= max => Integer::Unsigned(i as u64),
             Head::Int(i) if i >= min => Integer::Signed(i),
