@@ -233,6 +233,34 @@ impl<'de> Decoder<'de> {
         })
     }
 
+    /// The next item's head, where a number is likely: a packed body's integer token
+    /// is read at once, without the rest of [`head`](Self::head).
+    fn number_head(&mut self) -> Result<Head<'de>, DecodeError> {
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.integer(&mut self.input)?,
+            None => None,
+        };
+        match packed {
+            Some(value) => int_head(value),
+            None => self.head(),
+        }
+    }
+
+    /// An array request's length; a packed body's short array is read at once.
+    fn array_len(&mut self) -> Result<u32, DecodeError> {
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.short_array(&mut self.input)?,
+            None => None,
+        };
+        match packed {
+            Some(len) => Ok(len),
+            None => match self.head()? {
+                Head::Array(len) => Ok(len),
+                other => Err(unexpected(other, "an array")),
+            },
+        }
+    }
+
     /// Goes one level deeper; an error past [`MAX_DEPTH`].
     fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth_left = self.depth_left.checked_sub(1).ok_or(DecodeError::TooDeep)?;
@@ -280,16 +308,7 @@ impl<'de> Decoder<'de> {
     /// here, so serde's integer visitors are only ever given values they take (their
     /// refusals would link serde's `Unexpected` formatting, floats and all).
     fn integer(&mut self, min: i64, max: u64) -> Result<Integer, DecodeError> {
-        // A packed integer token is read at once, without the rest of `head`.
-        let packed = match &mut self.packed {
-            Some(unpacker) => unpacker.integer(&mut self.input)?,
-            None => None,
-        };
-        let head = match packed {
-            Some(value) => int_head(value)?,
-            None => self.head()?,
-        };
-        let value = match head {
+        let value = match self.number_head()? {
             Head::Uint(u) if u <= max => Integer::Unsigned(u),
             Head::Int(i) if i >= 0 && i as u64 <= max => Integer::Unsigned(i as u64),
             Head::Int(i) if i >= min => Integer::Signed(i),
@@ -386,7 +405,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.head()? {
+        match self.number_head()? {
             Head::Nil => visitor.visit_unit(),
             Head::Bool(b) => visitor.visit_bool(b),
             Head::Uint(u) => visitor.visit_u64(u),
@@ -524,10 +543,8 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.head()? {
-            Head::Array(len) => self.visit_array(len, visitor),
-            other => Err(unexpected(other, "an array")),
-        }
+        let len = self.array_len()?;
+        self.visit_array(len, visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -563,10 +580,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         // Written as an array (compact), the one form converge ever wrote. A map with
         // field names (rmp-serde's `to_vec_named`) is refused: accepting it linked every
         // struct's field-name matching into the wasm (about 5 KB gzip).
-        match self.head()? {
-            Head::Array(len) => self.visit_array(len, visitor),
-            other => Err(unexpected(other, "an array")),
-        }
+        self.deserialize_seq(visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

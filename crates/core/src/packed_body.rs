@@ -546,10 +546,18 @@ impl Unpacker {
     // (Inlined into its one caller, `Decoder::head`: one call per token, not two.)
     #[inline]
     pub(crate) fn head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
-        if input.first().is_some_and(|first| *first <= INT_VARINT) {
-            if let Some(value) = self.integer(input)? {
-                return int_head(value);
+        match input.first() {
+            Some(&first) if first <= INT_VARINT => {
+                if let Some(value) = self.integer(input)? {
+                    return int_head(value);
+                }
             }
+            Some(&first) if first < MAP => {
+                if let Some(n) = self.short_array(input)? {
+                    return Ok(Head::Array(n));
+                }
+            }
+            _ => {}
         }
         self.other_head(input)
     }
@@ -573,7 +581,23 @@ impl Unpacker {
         Ok(Some(value))
     }
 
-    /// [`head`](Self::head) of a token that is not an integer.
+    /// The item count of the next token of `input` if it is an array of fewer than
+    /// 16 items (moved past it), as [`integer`](Self::integer) reads an integer.
+    #[inline]
+    pub(crate) fn short_array(&mut self, input: &mut &[u8]) -> Result<Option<u32>, DecodeError> {
+        let n = match input.split_first() {
+            Some((&first, rest)) if (ARRAY..MAP).contains(&first) && !self.walk.done() => {
+                *input = rest;
+                u32::from(first - ARRAY)
+            }
+            _ => return Ok(None),
+        };
+        let place = self.walk.place();
+        self.walk.step(place, Some((false, n)))?;
+        Ok(Some(n))
+    }
+
+    /// [`head`](Self::head) of a token that is neither an integer nor a short array.
     fn other_head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
         if self.walk.done() {
             return Err(malformed("trailing bytes after the value"));
@@ -604,11 +628,8 @@ impl Unpacker {
                 };
                 head
             }
-            ARRAY..=0xd1 => {
-                let n = u32::from(first - ARRAY);
-                container = Some((false, n));
-                Head::Array(n)
-            }
+            // (Never: `head` reads them with `short_array`.)
+            ARRAY..=0xd1 => return Err(malformed("a short array read as another token")),
             MAP..=0xe1 => {
                 let n = u32::from(first - MAP);
                 container = Some((true, n));
