@@ -133,29 +133,40 @@ impl Walk {
         self.top.index += 1;
         self.top.left -= 1;
         if let Some((map, len)) = container {
-            let left = u64::from(len) * if map { 2 } else { 1 };
-            if left > 0 {
-                // (The root frame is in `outer` once a container is open.)
-                if self.outer.len() >= MAX_DEPTH {
-                    return Err(DecodeError::TooDeep);
-                }
-                let inner = Frame {
-                    place: mix(place, 16 + u64::from(map)),
-                    map,
-                    index: 0,
-                    left,
-                };
-                self.outer.push(std::mem::replace(&mut self.top, inner));
-                return Ok(());
+            if len > 0 {
+                return self.open(place, map, len);
             }
         }
+        if self.top.left == 0 {
+            self.close();
+        }
+        Ok(())
+    }
+
+    /// Opens a container of `len` (more than 0) items at `place`.
+    fn open(&mut self, place: u64, map: bool, len: u32) -> Result<(), DecodeError> {
+        // (The root frame is in `outer` once a container is open.)
+        if self.outer.len() >= MAX_DEPTH {
+            return Err(DecodeError::TooDeep);
+        }
+        let inner = Frame {
+            place: mix(place, 16 + u64::from(map)),
+            map,
+            index: 0,
+            left: u64::from(len) * if map { 2 } else { 1 },
+        };
+        self.outer.push(std::mem::replace(&mut self.top, inner));
+        Ok(())
+    }
+
+    /// Closes the containers whose last item was just read.
+    fn close(&mut self) {
         while self.top.left == 0 {
             match self.outer.pop() {
                 Some(frame) => self.top = frame,
                 None => break,
             }
         }
-        Ok(())
     }
 }
 
