@@ -42,6 +42,13 @@ impl Default for DotIndex {
 }
 
 impl DotIndex {
+    /// An index of `dots`.
+    pub(crate) fn table(dots: impl Iterator<Item = (Dot, u64)>) -> Self {
+        let mut table = HashMap::with_hasher(RandomState::default());
+        table.extend(dots);
+        DotIndex::Table(Box::new(table))
+    }
+
     /// Number of dots held.
     pub(crate) fn len(&self) -> usize {
         match self {
@@ -60,9 +67,7 @@ mod tests {
     fn a_table_counts_its_dots() {
         let dot = |c| Dot::new(ReplicaId::new(1), c);
         assert_eq!(DotIndex::default().len(), 0);
-        let mut table = HashMap::with_hasher(RandomState::default());
-        table.extend([(dot(1), 7), (dot(2), 7), (dot(1), 8)]);
-        let index = DotIndex::Table(Box::new(table));
+        let index = DotIndex::table([(dot(1), 7), (dot(2), 7), (dot(1), 8)].into_iter());
         assert_eq!(index.len(), 2);
     }
 }

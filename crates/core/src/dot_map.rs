@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use foldhash::fast::{FixedState, RandomState};
 use std::sync::OnceLock;
@@ -220,62 +220,39 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// float formatting included, into the wasm build, about 11 KB gzip.)
     fn build(entries: impl IntoIterator<Item = (K, S)>) -> Result<Self, Option<usize>> {
         let entries = entries.into_iter();
-        let mut map = Self::building(entries.size_hint().0);
-        for (position, (key, store)) in entries.enumerate() {
-            if !map.add(key, store) {
+        let mut map = DotMap {
+            entries: SmallMap::with_capacity(entries.size_hint().0),
+            index: DotIndex::default(),
+        };
+        let mut dots = 0;
+        for (position, (key, store)) in entries.into_iter().enumerate() {
+            if store.is_empty() {
+                continue;
+            }
+            dots += store.dot_count();
+            let hash = key_hash(&key);
+            if map.entries.get(hash, &key).is_some() {
                 return Err(Some(position));
             }
+            map.entries.insert_new(hash, key, store);
         }
-        map.finish()
-    }
-
-    /// An empty map with room for `n` keys, to [`add`](Self::add) entries to and then
-    /// [`finish`](Self::finish) ([`build`](Self::build), or a decoder adding each entry
-    /// as it reads it).
-    fn building(n: usize) -> Self {
-        DotMap {
-            entries: SmallMap::with_capacity(n),
-            index: DotIndex::Few(0),
-        }
-    }
-
-    /// Adds an entry to a map being built (an empty store is left out); false, with
-    /// nothing added, when its key is there already.
-    fn add(&mut self, key: K, store: S) -> bool {
-        if store.is_empty() {
-            return true;
-        }
-        let hash = key_hash(&key);
-        if self.entries.get(hash, &key).is_some() {
-            return false;
-        }
-        if let DotIndex::Few(n) = &mut self.index {
-            *n += store.dot_count();
-        }
-        self.entries.insert_new(hash, key, store);
-        true
-    }
-
-    /// Makes the index of a map built by [`add`](Self::add); fails (`None`) when the
-    /// same dot appears under two keys.
-    fn finish(mut self) -> Result<Self, Option<usize>> {
-        let dots = self.index.len();
-        if dots > few() && self.entries.len() > 1 {
-            self.index = self.index_table(dots);
-            if self.index.len() != dots {
+        if dots > few() && map.entries.len() > 1 {
+            map.index = DotIndex::table(map.dots_by_key().into_iter());
+            if map.index.len() != dots {
                 return Err(None);
             }
         } else {
             let mut all = Vec::with_capacity(dots);
-            self.entries
+            map.entries
                 .iter()
                 .for_each(|(_, s)| s.collect_dots(&mut all));
             all.sort_unstable();
             if all.windows(2).any(|w| w[0] == w[1]) {
                 return Err(None);
             }
+            map.index = DotIndex::Few(dots);
         }
-        Ok(self)
+        Ok(map)
     }
 
     /// Starts indexing the dots once there are more than a few under more than one key
@@ -283,25 +260,12 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     fn index_if_many(&mut self) {
         if let DotIndex::Few(n) = self.index {
             if n > few() && self.entries.len() > 1 {
-                self.index = self.index_table(n);
+                self.index = DotIndex::table(self.dots_by_key().into_iter());
             }
         }
     }
 
-    /// The index of every dot held here (about `dots` of them) to the hash of its key,
-    /// by walking the entries.
-    fn index_table(&self, dots: usize) -> DotIndex {
-        let mut table = HashMap::with_capacity_and_hasher(dots, RandomState::default());
-        for (hash, _, store) in self.entries.iter_hashed() {
-            store.for_each_dot(&mut |dot| {
-                table.insert(dot, hash);
-            });
-        }
-        DotIndex::Table(Box::new(table))
-    }
-
     /// Every dot held here with the hash of its key, by walking the entries.
-    #[cfg(feature = "testing")]
     fn dots_by_key(&self) -> Vec<(Dot, u64)> {
         let mut dots = Vec::with_capacity(self.index.len());
         for (hash, _, store) in self.entries.iter_hashed() {
@@ -412,7 +376,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
         self.index = match &self.index {
             DotIndex::Few(n) => DotIndex::Few(*n + gained - lost),
-            DotIndex::Table(_) => self.index_table(self.index.len()),
+            DotIndex::Table(_) => DotIndex::table(self.dots_by_key().into_iter()),
         };
         self.index_if_many();
     }
@@ -665,29 +629,18 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
-        // Each entry goes into the map as it is read; the index is made once at the
-        // end. (Room for the keys the input can hold, capped: a lying length reserves
-        // little.) Every entry is read before a repeated key is reported, as when the
-        // entries were gathered first: a failure to read one comes first.
-        let mut map = DotMap::building(access.size_hint().unwrap_or(0).min(1 << 14));
-        let mut repeated = None;
-        let mut position = 0;
-        while let Some((key, store)) = access.next_entry::<K, S>()? {
-            if repeated.is_none() && !map.add(key, store) {
-                repeated = Some(position);
-            }
-            position += 1;
+        // Read every entry, then build the map and its index at once. (Room for the
+        // entries the input can hold, capped: a lying length reserves little.)
+        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(1 << 14));
+        while let Some(entry) = access.next_entry::<K, S>()? {
+            entries.push(entry);
         }
-        repeated
-            .map_or_else(|| map.finish(), |position| Err(Some(position)))
-            .map_err(|repeated| {
-                serde::de::Error::custom(match repeated {
-                    Some(position) => format!("the key of entry {position} appears twice"),
-                    None => {
-                        "the same dot appears under two keys (one write cannot live in two places)"
-                            .to_owned()
-                    }
-                })
+        DotMap::build(entries).map_err(|repeated| {
+            serde::de::Error::custom(match repeated {
+                Some(position) => format!("the key of entry {position} appears twice"),
+                None => "the same dot appears under two keys (one write cannot live in two places)"
+                    .to_owned(),
             })
+        })
     }
 }

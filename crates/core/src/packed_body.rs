@@ -114,7 +114,7 @@ impl Walk {
         self.top.left == 0
     }
 
-    #[inline]
+    #[inline(always)]
     fn place(&self) -> u64 {
         let f = &self.top;
         mix(f.place, if f.map { f.index & 1 } else { f.index.min(15) })
@@ -128,7 +128,7 @@ impl Walk {
 
     /// Moves past a token at `place` (the one [`place`](Self::place) gave for it);
     /// `container` is its kind (map or not) and item count.
-    #[inline]
+    #[inline(always)]
     fn step(&mut self, place: u64, container: Option<(bool, u32)>) -> Result<(), DecodeError> {
         self.top.index += 1;
         self.top.left -= 1;
