@@ -308,15 +308,30 @@ impl<'de> Decoder<'de> {
     /// here, so serde's integer visitors are only ever given values they take (their
     /// refusals would link serde's `Unexpected` formatting, floats and all).
     fn integer(&mut self, min: i64, max: u64) -> Result<Integer, DecodeError> {
-        let value = match self.number_head()? {
+        // A packed integer token's value is checked at once, without a head (what
+        // `int_head` makes of it: unsigned when it is not negative).
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.integer(&mut self.input)?,
+            None => None,
+        };
+        if let Some(value) = packed {
+            if let Ok(u) = u64::try_from(value) {
+                if u <= max {
+                    return Ok(Integer::Unsigned(u));
+                }
+            } else if let Ok(i) = i64::try_from(value) {
+                if i >= min {
+                    return Ok(Integer::Signed(i));
+                }
+            }
+            int_head(value)?;
+            return Err(out_of_range());
+        }
+        let value = match self.head()? {
             Head::Uint(u) if u <= max => Integer::Unsigned(u),
             Head::Int(i) if i >= 0 && i as u64 <= max => Integer::Unsigned(i as u64),
             Head::Int(i) if i >= min => Integer::Signed(i),
-            Head::Uint(_) | Head::Int(_) => {
-                return Err(DecodeError::Malformed(
-                    "invalid value: integer out of range for its type".to_owned(),
-                ))
-            }
+            Head::Uint(_) | Head::Int(_) => return Err(out_of_range()),
             other => return Err(unexpected(other, "an integer")),
         };
         Ok(value)
@@ -377,6 +392,12 @@ impl<'de> Decoder<'de> {
             other => Err(unexpected(other, "an integer")),
         }
     }
+}
+
+/// The error for an integer outside the requested type's range.
+#[cold]
+fn out_of_range() -> DecodeError {
+    DecodeError::Malformed("invalid value: integer out of range for its type".to_owned())
 }
 
 /// An integer read for a request, within the requested type's range.
