@@ -656,8 +656,9 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
-        // Read every entry, then build the map and its index at once.
-        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        // Read every entry, then build the map and its index at once. (Room for the
+        // entries the input can hold, capped: a lying length reserves little.)
+        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(1 << 14));
         while let Some(entry) = access.next_entry::<K, S>()? {
             entries.push(entry);
         }

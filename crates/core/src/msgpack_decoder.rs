@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
-use crate::packed_body::Unpacker;
+use crate::packed_body::{int_head, Unpacker};
 use crate::MAX_DEPTH;
 
 /// Why a body failed to decode.
@@ -233,6 +233,34 @@ impl<'de> Decoder<'de> {
         })
     }
 
+    /// The next item's head, where a number is likely: a packed body's integer token
+    /// is read at once, without the rest of [`head`](Self::head).
+    fn number_head(&mut self) -> Result<Head<'de>, DecodeError> {
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.integer(&mut self.input)?,
+            None => None,
+        };
+        match packed {
+            Some(value) => int_head(value),
+            None => self.head(),
+        }
+    }
+
+    /// An array request's length; a packed body's short array is read at once.
+    fn array_len(&mut self) -> Result<u32, DecodeError> {
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.short_array(&mut self.input)?,
+            None => None,
+        };
+        match packed {
+            Some(len) => Ok(len),
+            None => match self.head()? {
+                Head::Array(len) => Ok(len),
+                other => Err(unexpected(other, "an array")),
+            },
+        }
+    }
+
     /// Goes one level deeper; an error past [`MAX_DEPTH`].
     fn enter(&mut self) -> Result<(), DecodeError> {
         self.depth_left = self.depth_left.checked_sub(1).ok_or(DecodeError::TooDeep)?;
@@ -280,15 +308,30 @@ impl<'de> Decoder<'de> {
     /// here, so serde's integer visitors are only ever given values they take (their
     /// refusals would link serde's `Unexpected` formatting, floats and all).
     fn integer(&mut self, min: i64, max: u64) -> Result<Integer, DecodeError> {
+        // A packed integer token's value is checked at once, without a head (what
+        // `int_head` makes of it: unsigned when it is not negative).
+        let packed = match &mut self.packed {
+            Some(unpacker) => unpacker.integer(&mut self.input)?,
+            None => None,
+        };
+        if let Some(value) = packed {
+            if let Ok(u) = u64::try_from(value) {
+                if u <= max {
+                    return Ok(Integer::Unsigned(u));
+                }
+            } else if let Ok(i) = i64::try_from(value) {
+                if i >= min {
+                    return Ok(Integer::Signed(i));
+                }
+            }
+            int_head(value)?;
+            return Err(out_of_range());
+        }
         let value = match self.head()? {
             Head::Uint(u) if u <= max => Integer::Unsigned(u),
             Head::Int(i) if i >= 0 && i as u64 <= max => Integer::Unsigned(i as u64),
             Head::Int(i) if i >= min => Integer::Signed(i),
-            Head::Uint(_) | Head::Int(_) => {
-                return Err(DecodeError::Malformed(
-                    "invalid value: integer out of range for its type".to_owned(),
-                ))
-            }
+            Head::Uint(_) | Head::Int(_) => return Err(out_of_range()),
             other => return Err(unexpected(other, "an integer")),
         };
         Ok(value)
@@ -351,6 +394,12 @@ impl<'de> Decoder<'de> {
     }
 }
 
+/// The error for an integer outside the requested type's range.
+#[cold]
+fn out_of_range() -> DecodeError {
+    DecodeError::Malformed("invalid value: integer out of range for its type".to_owned())
+}
+
 /// An integer read for a request, within the requested type's range.
 enum Integer {
     Unsigned(u64),
@@ -377,7 +426,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.head()? {
+        match self.number_head()? {
             Head::Nil => visitor.visit_unit(),
             Head::Bool(b) => visitor.visit_bool(b),
             Head::Uint(u) => visitor.visit_u64(u),
@@ -515,10 +564,8 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.head()? {
-            Head::Array(len) => self.visit_array(len, visitor),
-            other => Err(unexpected(other, "an array")),
-        }
+        let len = self.array_len()?;
+        self.visit_array(len, visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -554,10 +601,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         // Written as an array (compact), the one form converge ever wrote. A map with
         // field names (rmp-serde's `to_vec_named`) is refused: accepting it linked every
         // struct's field-name matching into the wasm (about 5 KB gzip).
-        match self.head()? {
-            Head::Array(len) => self.visit_array(len, visitor),
-            other => Err(unexpected(other, "an array")),
-        }
+        self.deserialize_seq(visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

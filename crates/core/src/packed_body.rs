@@ -73,10 +73,22 @@ struct Frame {
     left: u64,
 }
 
+/// The frame around the one top-level value: its one item's place is 0 (`mix` of this
+/// place and index 0 is 0), and the walk is done when that item is.
+const ROOT: Frame = Frame {
+    place: 1 << 57,
+    map: false,
+    index: 0,
+    left: 1,
+};
+
 /// Where the next token sits, and what was last seen at each place.
 struct Walk {
-    stack: Vec<Frame>,
-    started: bool,
+    /// The innermost open container (the root frame before and after the value),
+    /// kept out of `outer` so the step of every token touches no vector.
+    top: Frame,
+    /// The frames around `top`, outermost first.
+    outer: Vec<Frame>,
     ints: Vec<i128>,
     /// The last string at each place: start and length in the MessagePack bytes.
     strings: Vec<(usize, usize)>,
@@ -89,60 +101,77 @@ fn mix(place: u64, step: u64) -> u64 {
 impl Walk {
     fn new() -> Self {
         Walk {
-            stack: Vec::new(),
-            started: false,
+            top: ROOT,
+            outer: Vec::new(),
             ints: vec![0; SLOTS],
             strings: vec![(0, 0); SLOTS],
         }
     }
 
     /// Whether the one top-level value is complete.
+    #[inline]
     fn done(&self) -> bool {
-        self.started && self.stack.is_empty()
+        self.top.left == 0
     }
 
+    #[inline(always)]
     fn place(&self) -> u64 {
-        match self.stack.last() {
-            None => 0,
-            Some(f) if f.map => mix(f.place, f.index & 1),
-            Some(f) => mix(f.place, f.index.min(15)),
-        }
+        let f = &self.top;
+        mix(f.place, if f.map { f.index & 1 } else { f.index.min(15) })
     }
 
     /// The slot of a place.
+    #[inline]
     fn slot(place: u64) -> usize {
         (place >> 54) as usize % SLOTS
     }
 
     /// Moves past a token at `place` (the one [`place`](Self::place) gave for it);
     /// `container` is its kind (map or not) and item count.
+    #[inline(always)]
     fn step(&mut self, place: u64, container: Option<(bool, u32)>) -> Result<(), DecodeError> {
-        self.started = true;
-        if let Some(top) = self.stack.last_mut() {
-            top.index += 1;
-            top.left -= 1;
-        }
+        self.top.index += 1;
+        self.top.left -= 1;
         if let Some((map, len)) = container {
-            let left = u64::from(len) * if map { 2 } else { 1 };
-            if left > 0 {
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err(DecodeError::TooDeep);
-                }
-                self.stack.push(Frame {
-                    place: mix(place, 16 + u64::from(map)),
-                    map,
-                    index: 0,
-                    left,
-                });
+            if len > 0 {
+                return self.open(place, map, len);
             }
         }
-        while self.stack.last().is_some_and(|f| f.left == 0) {
-            self.stack.pop();
+        if self.top.left == 0 {
+            self.close();
         }
         Ok(())
     }
+
+    /// Opens a container of `len` (more than 0) items at `place`.
+    fn open(&mut self, place: u64, map: bool, len: u32) -> Result<(), DecodeError> {
+        // (The root frame is in `outer` once a container is open.)
+        if self.outer.len() >= MAX_DEPTH {
+            return Err(DecodeError::TooDeep);
+        }
+        let inner = Frame {
+            place: mix(place, 16 + u64::from(map)),
+            map,
+            index: 0,
+            left: u64::from(len) * if map { 2 } else { 1 },
+        };
+        self.outer.push(std::mem::replace(&mut self.top, inner));
+        Ok(())
+    }
+
+    /// Closes the containers whose last item was just read.
+    fn close(&mut self) {
+        while self.top.left == 0 {
+            match self.outer.pop() {
+                Some(frame) => self.top = frame,
+                None => break,
+            }
+        }
+    }
 }
 
+#[cold]
+#[inline(never)]
 fn malformed(reason: &str) -> DecodeError {
     DecodeError::Malformed(format!("packed body: {reason}"))
 }
@@ -314,7 +343,13 @@ impl<'a> Reader<'a> {
         Ok(i128::from_le_bytes(bytes))
     }
 
+    /// A varint length. (One byte below 128, nearly always: read at once.)
+    #[inline]
     fn length(&mut self) -> Result<usize, DecodeError> {
+        if let Some(&byte) = self.input.get(self.at).filter(|b| **b < 0x80) {
+            self.at += 1;
+            return Ok(usize::from(byte));
+        }
         usize::try_from(self.varint()?).map_err(|_| malformed("a length past the address space"))
     }
 
@@ -495,6 +530,19 @@ pub(crate) struct Unpacker {
     last: usize,
 }
 
+/// The MessagePack head of an integer token's value, as `put_int` writes it:
+/// unsigned when it is not negative.
+#[inline]
+pub(crate) fn int_head(value: i128) -> Result<Head<'static>, DecodeError> {
+    if let Ok(u) = u64::try_from(value) {
+        Ok(Head::Uint(u))
+    } else if let Ok(i) = i64::try_from(value) {
+        Ok(Head::Int(i))
+    } else {
+        Err(malformed("an integer outside MessagePack's range"))
+    }
+}
+
 impl Unpacker {
     pub(crate) fn new() -> Self {
         Unpacker {
@@ -509,6 +557,59 @@ impl Unpacker {
     // (Inlined into its one caller, `Decoder::head`: one call per token, not two.)
     #[inline]
     pub(crate) fn head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
+        match input.first() {
+            Some(&first) if first <= INT_VARINT => {
+                if let Some(value) = self.integer(input)? {
+                    return int_head(value);
+                }
+            }
+            Some(&first) if first < MAP => {
+                if let Some(n) = self.short_array(input)? {
+                    return Ok(Head::Array(n));
+                }
+            }
+            _ => {}
+        }
+        self.other_head(input)
+    }
+
+    /// The next token of `input` if it is an integer (moved past it): the most common
+    /// token, read without the rest of [`head`](Self::head). `None`, with nothing
+    /// read, for any other token, or none (which `head` reports).
+    #[inline]
+    pub(crate) fn integer(&mut self, input: &mut &[u8]) -> Result<Option<i128>, DecodeError> {
+        let first = match input.first() {
+            Some(&first) if first <= INT_VARINT && !self.walk.done() => first,
+            _ => return Ok(None),
+        };
+        let place = self.walk.place();
+        let slot = Walk::slot(place);
+        let mut reader = Reader { input, at: 1 };
+        let value = reader.int_token(first, self.walk.ints[slot])?;
+        self.walk.ints[slot] = value;
+        *input = &input[reader.at..];
+        self.walk.step(place, None)?;
+        Ok(Some(value))
+    }
+
+    /// The item count of the next token of `input` if it is an array of fewer than
+    /// 16 items (moved past it), as [`integer`](Self::integer) reads an integer.
+    #[inline]
+    pub(crate) fn short_array(&mut self, input: &mut &[u8]) -> Result<Option<u32>, DecodeError> {
+        let n = match input.split_first() {
+            Some((&first, rest)) if (ARRAY..MAP).contains(&first) && !self.walk.done() => {
+                *input = rest;
+                u32::from(first - ARRAY)
+            }
+            _ => return Ok(None),
+        };
+        let place = self.walk.place();
+        self.walk.step(place, Some((false, n)))?;
+        Ok(Some(n))
+    }
+
+    /// [`head`](Self::head) of a token that is neither an integer nor a short array.
+    fn other_head<'de>(&mut self, input: &mut &'de [u8]) -> Result<Head<'de>, DecodeError> {
         if self.walk.done() {
             return Err(malformed("trailing bytes after the value"));
         }
@@ -522,18 +623,8 @@ impl Unpacker {
         let first = reader.byte()?;
         let mut container = None;
         let head = match first {
-            0x00..=INT_VARINT => {
-                let value = reader.int_token(first, self.walk.ints[slot])?;
-                self.walk.ints[slot] = value;
-                // As `put_int` writes it: unsigned when it is not negative.
-                if let Ok(u) = u64::try_from(value) {
-                    Head::Uint(u)
-                } else if let Ok(i) = i64::try_from(value) {
-                    Head::Int(i)
-                } else {
-                    return Err(malformed("an integer outside MessagePack's range"));
-                }
-            }
+            // (Never: `head` reads integers with `integer`.)
+            0x00..=INT_VARINT => return Err(malformed("an integer read as another token")),
             AS_IS => {
                 let mut decoder = Decoder::new(&packed[reader.at..]);
                 let head = decoder.head()?;
@@ -548,11 +639,8 @@ impl Unpacker {
                 };
                 head
             }
-            ARRAY..=0xd1 => {
-                let n = u32::from(first - ARRAY);
-                container = Some((false, n));
-                Head::Array(n)
-            }
+            // (Never: `head` reads them with `short_array`.)
+            ARRAY..=0xd1 => return Err(malformed("a short array read as another token")),
             MAP..=0xe1 => {
                 let n = u32::from(first - MAP);
                 container = Some((true, n));

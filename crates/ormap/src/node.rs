@@ -419,15 +419,18 @@ impl<'de> Deserialize<'de> for Parts {
                     last = Some(kind);
                     let part = PartBox::deserialize_from(kind, &mut seq)?
                         .ok_or_else(|| de::Error::custom("a value kind lacks its store"))?;
-                    // The first kind (usually the only one) meets no other kind's dots.
-                    if !DotStore::is_empty(&parts) {
-                        let mut dots = Vec::new();
-                        DotStore::collect_dots(&part, &mut dots);
-                        if dots.iter().any(|d| DotStore::contains_dot(&parts, *d)) {
-                            return Err(de::Error::custom(
-                                "the same dot appears in two kinds (one write cannot live in two places)",
-                            ));
-                        }
+                    // The first kind (usually the only one) meets no other kind's dots,
+                    // and makes the map of one part at once.
+                    if DotStore::is_empty(&parts) {
+                        parts = DotMap::with_one(kind, part);
+                        continue;
+                    }
+                    let mut dots = Vec::new();
+                    DotStore::collect_dots(&part, &mut dots);
+                    if dots.iter().any(|d| DotStore::contains_dot(&parts, *d)) {
+                        return Err(de::Error::custom(
+                            "the same dot appears in two kinds (one write cannot live in two places)",
+                        ));
                     }
                     parts.insert(kind, part);
                 }
