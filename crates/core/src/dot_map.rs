@@ -385,6 +385,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         };
         self.index_if_many();
     }
+
     /// The causal join ([`DotStore::join`]), telling `observer` about every key it
     /// visits, before and after that key's store joins
     /// ([`JoinObserver`]): the keys the other side carries and the keys holding a dot

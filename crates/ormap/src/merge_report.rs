@@ -154,23 +154,11 @@ fn touched_under<'a>(
     path.pop();
 }
 
-/// `keys` in order. Each key's first eight bytes are read once as a number
-/// (big-endian, zero-padded: the same order as the bytes'). Many keys are ordered by
-/// those numbers with a radix sort ([`radix_order`]), and then only keys sharing
-/// their first eight bytes are compared whole; a few are sorted comparing the
-/// numbers, and whole strings only on ties. (Through the shared sort: no sorting
-/// code of its own in the wasm.)
-#[cfg(test)]
-fn sorted_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
-    let keys = sort_keys(keys.map(|k| (k, None)).collect());
-    keys.into_iter().map(|(k, _)| k).collect()
-}
-
 /// A key, with its node on one side of a merge if the side holds the key.
 type Keyed<'a> = (&'a String, Option<&'a Node>);
 
-/// Keys with their nodes, in key order, as [`sorted_keys`] orders keys (not generic:
-/// one copy for every caller).
+/// Keys with their nodes, in key order ([`key_order`]; not generic: one copy for
+/// every caller).
 fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
     // A delta's one key (or keys in order): nothing to sort, nothing more to allocate.
     if keys.windows(2).all(|pair| pair[0].0 <= pair[1].0) {
@@ -180,8 +168,12 @@ fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
     key_order(&names).into_iter().map(|at| keys[at]).collect()
 }
 
-/// The positions of `keys` in key order, equal keys in their order (see
-/// [`sorted_keys`]).
+/// The positions of `keys` in key order, equal keys in their order. Each key's first
+/// eight bytes are read once as a number (big-endian, zero-padded: the same order as
+/// the bytes'). Many keys are ordered by those numbers with a radix sort
+/// ([`radix_order`]), and then only keys sharing their first eight bytes are
+/// compared whole; a few are sorted comparing the numbers, and whole strings only on
+/// ties. (Through the shared sort: no sorting code of its own in the wasm.)
 fn key_order(keys: &[&str]) -> Vec<usize> {
     fn prefix(key: &str) -> u64 {
         let head = &key.as_bytes()[..key.len().min(8)];
@@ -223,7 +215,7 @@ fn key_order(keys: &[&str]) -> Vec<usize> {
     order
 }
 
-/// From how many keys [`sorted_keys`] sorts by radix (below, the 256 counts of each
+/// From how many keys [`key_order`] sorts by radix (below, the 256 counts of each
 /// pass would cost more than comparing).
 const RADIX_FROM: usize = 256;
 
@@ -306,9 +298,9 @@ enum Touched {
 enum Before<'p> {
     /// Nothing to judge (the key holds no field, or the fields were copied for later).
     Skip,
-    /// A key holding no nested map on either side: its register dots and (in
-    /// `Reporter::dots`) all its dots before the join, and a copy of its fields only
-    /// where those do not tell what changed (see [`Reporter::before`]).
+    /// A key holding no nested map on either side: its dots before the join (all of
+    /// them and its register dots, in the [`Reporter`]'s buffers), and a copy of its
+    /// fields only where those do not tell what changed (see [`Reporter::before`]).
     Flat {
         copy: Option<Option<Node>>,
         policy: Option<&'p Policy>,
@@ -629,16 +621,20 @@ mod tests {
             prop_assert_eq!(absorbed.concurrent_writes, x.concurrent_writes + y.concurrent_writes);
         }
 
-        /// The sort by prefixes orders keys as the standard sort of strings does.
+        /// The sort by prefixes (`sort_keys`, `key_order`) orders keys as the standard
+        /// sort of strings does.
         #[test]
-        fn sorted_keys_sort_as_strings_do(
+        fn keys_sort_as_strings_do(
             keys in prop_oneof![
                 proptest::collection::vec(key(), 0..60),
                 // Past `RADIX_FROM`: the radix sort.
                 proptest::collection::vec(key(), RADIX_FROM..RADIX_FROM + 400),
             ],
         ) {
-            let ours: Vec<String> = sorted_keys(keys.iter()).into_iter().cloned().collect();
+            let ours: Vec<String> = sort_keys(keys.iter().map(|k| (k, None)).collect())
+                .into_iter()
+                .map(|(k, _)| k.clone())
+                .collect();
             let mut theirs = keys;
             theirs.sort();
             prop_assert_eq!(ours, theirs);

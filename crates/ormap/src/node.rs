@@ -607,7 +607,7 @@ impl Node {
     /// that join. Costs the dots removed.
     fn replace_other_kinds(&mut self, kept: Kind, context: &mut CausalContext) {
         // Nearly every node holds one kind: then there is nothing to gather.
-        if self.state.store.0.iter().all(|(kind, _)| *kind == kept) {
+        if self.kinds_held().all(|kind| kind == kept) {
             return;
         }
         let others: Vec<Kind> = self.kinds().filter(|k| *k != kept).collect();
