@@ -353,6 +353,20 @@ pub(crate) struct Replay {
     pub(crate) theirs: Document,
 }
 
+impl Replay {
+    /// What a replica holding everything but my deltas (my document before the
+    /// steps, and the peer's deltas) reaches by joining `deltas`: my document, when
+    /// they carry my writes.
+    pub(crate) fn reached_by(&self, deltas: impl IntoIterator<Item = Document>) -> Document {
+        let mut elsewhere = self.start.clone();
+        elsewhere.join(self.theirs.clone());
+        for delta in deltas {
+            elsewhere.join(delta);
+        }
+        elsewhere
+    }
+}
+
 /// Plays `before` (my writes, which the peer also gets), then `steps`: mine, or the
 /// peer's (`true`, when `with_peer`) merged into mine at once; a step whose index is
 /// in `change` and the two after it are my one change (`write_all`). `keep` sees each
