@@ -178,41 +178,6 @@ describe('value mapping: exact or refused', () => {
     assert.deepEqual(d.toJSON(), { '\ufffd': 'replacement', s: 'pair \ud83d\ude00' });
   });
 
-  test('array paths cross by number once kept: shared by documents, forgotten and kept again past 32,768', () => {
-    // The write methods keep each array path in the wasm the first time and send its
-    // number after (wasm/src/packed_path.rs): every document of the module shares
-    // the numbers, and past 32,768 paths both sides forget them all and start again.
-    const a = new Document();
-    const b = new Document();
-    a.set(['r', 'x'], 1);
-    b.set(['s'], 2);
-    b.set(['r', 'x'], 3);
-    a.increment(['s', 'n'], 4);
-    assert.deepEqual(a.toJSON(), { r: { x: 1 }, s: { n: 4 } });
-    assert.deepEqual(b.toJSON(), { r: { x: 3 }, s: 2 });
-    // A refused write keeps its path usable.
-    assertCoded(() => a.set(['r', 'x'], undefined), 'ERR_INVALID_ARGUMENT');
-    a.set(['r', 'x'], 5);
-    const many = 40_000;
-    for (let i = 0; i < many; i++) a.set(['m', `k${i}`], i);
-    // Paths kept before the start again, and after it, written again.
-    for (const i of [0, 1, 32_767, 32_768, 39_999]) a.set(['m', `k${i}`], -i - 1);
-    b.set(['r', 'x'], 6);
-    a.remove(['s', 'n']);
-    const m = a.get('m');
-    assert.equal(Object.keys(m).length, many);
-    for (let i = 0; i < many; i++) {
-      assert.equal(m[`k${i}`], [0, 1, 32_767, 32_768, 39_999].includes(i) ? -i - 1 : i, `k${i}`);
-    }
-    assert.deepEqual(a.get('r'), { x: 5 });
-    assert.equal(a.get('s'), undefined, 'a map whose last key is removed is gone');
-    assert.deepEqual(b.toJSON(), { r: { x: 6 }, s: 2 });
-    // A hand-made call with a number never kept is refused.
-    assertCoded(() => a.__writeAt(0, 1_000_000, 1, undefined), 'ERR_INVALID_ARGUMENT');
-    a.free();
-    b.free();
-  });
-
   test('non-number options and amounts are refused, not coerced', () => {
     const d = new Document();
     assertCoded(() => d.setPolicy(['f'], { type: 'lww', skewToleranceMs: '5' }), 'ERR_INVALID_ARGUMENT');

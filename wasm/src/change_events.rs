@@ -128,12 +128,6 @@ impl ChangeEvents {
         self.changed_with(paths.is_empty(), local, move || paths);
     }
 
-    /// [`changed`](Self::changed) for one path borrowed: copied only if someone
-    /// listens.
-    pub(crate) fn changed_path(&self, path: &[String], local: bool) {
-        self.changed_with(false, local, || vec![path.to_vec()]);
-    }
-
     /// [`changed`](Self::changed) for paths borrowed (a merge report's): they are
     /// copied only if someone listens.
     pub(crate) fn changed_paths(&self, paths: &[converge::FieldPath], local: bool) {

@@ -297,20 +297,20 @@ impl JsDocument {
         options: Option<JsValue>,
         write: Write,
     ) -> Result<(), JsValue> {
-        self.write_one_at(&path_of(path)?, options, write)
+        self.write_one_at(path_of(path)?, options, write)
     }
 
     /// [`write_one`](Self::write_one) at a path already converted.
     fn write_one_at(
         &mut self,
-        path: &[String],
+        path: Vec<String>,
         options: Option<JsValue>,
         write: Write,
     ) -> Result<(), JsValue> {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let keep = Keep::Write(path);
+        let keep = Keep::Write(&path);
         let changed = self.inner.guarded_write(
             &self.extras.policies,
             if_match.as_ref(),
@@ -318,7 +318,7 @@ impl JsDocument {
             |doc, guard| doc.write(&keys, write, guard, clock),
         )?;
         if changed {
-            self.extras.events.changed_path(path, true);
+            self.extras.events.changed(vec![path], true);
         }
         Ok(())
     }
@@ -426,21 +426,30 @@ impl JsDocument {
         self.write_one(&path, options, Write::Remove)
     }
 
-    /// Internal to the write methods, which the glue sends here when their path is
-    /// an array of string keys: the write of kind code `kind` (as `change()` records
-    /// it) with its value or amount `arg` at the path numbered `path` by `__keepPath`
-    /// (see `packed_path.rs`), under `options`.
-    #[wasm_bindgen(js_name = __writeAt, skip_typescript)]
-    pub fn write_at(
+    /// Internal to the write methods, which the glue (wasm/npm/scripts/entries.mjs)
+    /// sends here when their path is an array of string keys: the write of kind code
+    /// `kind` (as `change()` records it) with its value or amount `arg` at the path
+    /// packed into one string (`packed`, see `packed_path.rs`), under `options`.
+    /// Returns `false`, having done nothing, when the packed path holds U+FFFD: the
+    /// string's conversion put one for each lone surrogate, which this route cannot
+    /// tell from a real one, so the glue sends the write by the unpacked route, which
+    /// can.
+    #[wasm_bindgen(js_name = __writePacked, skip_typescript)]
+    pub fn write_packed(
         &mut self,
         kind: u8,
-        path: u32,
+        packed: String,
         arg: JsValue,
         options: Option<JsValue>,
-    ) -> Result<(), JsValue> {
+    ) -> Result<bool, JsValue> {
+        if crate::js::holds_replacement_char(&packed) {
+            return Ok(false);
+        }
         // The value first, then the path, as the write methods convert them.
         let write = crate::document_change::write_of(kind, arg)?;
-        crate::packed_path::with_kept_path(path, |path| self.write_one_at(path, options, write))
+        let path = crate::packed_path::keys_of_text(&packed)?;
+        self.write_one_at(path, options, write)?;
+        Ok(true)
     }
 
     /// Internal to `change()`: applies the writes its recorder kept (`kinds`, a

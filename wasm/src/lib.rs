@@ -31,4 +31,3 @@ pub use classes::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter}
 pub use document::JsDocument;
 pub use ids::{compare_versions, random_replica_id};
 pub use internals::{limit_memory_for_tests, trap_for_tests, wasm_memory_bytes};
-pub use packed_path::keep_path;

@@ -5,60 +5,11 @@
 //! nested write). Each key is written as its length in UTF-16 code units (decimal),
 //! a colon, and the key itself, so any key packs and the keys come back exactly.
 
-use std::cell::RefCell;
-
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::error::invalid;
 use crate::js::string_of;
 use crate::value::MAX_ITEMS;
-
-/// The most paths kept numbered for the write methods' glue, which then forgets them
-/// all and starts again (a path is about a hundred bytes kept here and as much in the
-/// glue's tree of keys).
-const MAX_KEPT_PATHS: usize = 1 << 15;
-
-thread_local! {
-    /// The paths the write methods' glue numbered, for every document of this module
-    /// (see [`keep_path`]).
-    static KEPT_PATHS: RefCell<Vec<Vec<String>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Internal to the write methods' glue (wasm/npm/scripts/entries.mjs): keeps the path
-/// packed into `packed` and returns its number for `Document.__writeAt` (numbers
-/// count from 0, in the order kept; `fresh` forgets the paths kept before). Returns
-/// -1, keeping nothing, when the text holds U+FFFD (the string's conversion put one
-/// for each lone surrogate, which this route cannot tell from a real one: the glue
-/// sends such a path by the unpacked route, which can) or when 32,768 paths
-/// are kept already.
-#[wasm_bindgen(js_name = __keepPath, skip_typescript)]
-pub fn keep_path(packed: String, fresh: bool) -> Result<i32, JsValue> {
-    KEPT_PATHS.with_borrow_mut(|kept| {
-        if fresh {
-            kept.clear();
-        }
-        if crate::js::holds_replacement_char(&packed) || kept.len() >= MAX_KEPT_PATHS {
-            return Ok(-1);
-        }
-        kept.push(keys_of_text(&packed)?);
-        Ok(kept.len() as i32 - 1)
-    })
-}
-
-/// `write` given the path numbered `number` by [`keep_path`]; refused if there is none.
-pub(crate) fn with_kept_path<T>(
-    number: u32,
-    write: impl FnOnce(&[String]) -> Result<T, JsValue>,
-) -> Result<T, JsValue> {
-    // Taken out for the write and put back: no borrow is held while it runs.
-    let kept = KEPT_PATHS.take();
-    let written = match kept.get(number as usize) {
-        Some(path) => write(path),
-        None => Err(invalid("__writeAt takes a path number from __keepPath")),
-    };
-    KEPT_PATHS.set(kept);
-    written
-}
 
 /// The keys of a packed path (`packed`, from the glue). A packed path that is not a
 /// string or is malformed (only a hand-made call sends one) is refused, and so is a

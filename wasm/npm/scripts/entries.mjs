@@ -91,44 +91,16 @@ function __convergeChangeError(code, message) {
   return error;
 }
 const __convergeKinds = { set: 0, setMulti: 1, increment: 2, decrement: 3, addToSet: 4, removeFromSet: 5, enable: 6, disable: 7, remove: 8 };
-// A tree of array paths of string keys, by key in turn: each node holds a path's
-// number once it has one (\`at\`), its first child inline (\`key\`, \`child\`) and the
-// others in a Map (a map of records would otherwise make a one-entry Map per record).
-function __convergePathTree() {
-  return { at: -1, key: undefined, child: undefined, others: undefined };
-}
-// The node of \`tree\` for \`path\`, made if new, when \`path\` is an array of 1 to 256
-// string keys (a Proxy that throws is not); \`undefined\` for any other path (a
-// string, an empty array, a key that is no string), which is left to the wasm: it
-// reads such a path itself and refuses it with its own message.
-function __convergePathNode(tree, path) {
+// Whether a path is an array of 1 to 256 string keys (a Proxy that throws is not).
+// Any other path (a string, an empty array, a key that is no string) is left to the
+// wasm, which reads it itself and refuses it with its own message.
+function __convergeIsKeyArray(path) {
   try {
-    if (!Array.isArray(path)) return undefined;
-    const length = path.length;
-    if (length === 0 || length > 256) return undefined;
-    let node = tree;
-    for (let i = 0; i < length; i++) {
-      const key = path[i];
-      if (typeof key !== 'string') return undefined;
-      let next;
-      if (node.key === key) {
-        next = node.child;
-      } else if (node.key === undefined) {
-        next = node.child = __convergePathTree();
-        node.key = key;
-      } else {
-        const others = node.others ??= new Map();
-        next = others.get(key);
-        if (next === undefined) {
-          next = __convergePathTree();
-          others.set(key, next);
-        }
-      }
-      node = next;
-    }
-    return node;
+    if (!Array.isArray(path) || path.length === 0 || path.length > 256) return false;
+    for (let i = 0; i < path.length; i++) if (typeof path[i] !== 'string') return false;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 // Keys as one string for the wasm (wasm/src/packed_path.rs): each key's length in
@@ -139,41 +111,17 @@ function __convergePack(keys) {
   for (const key of keys) packed += key.length + ':' + key;
   return packed;
 }
-// The write methods send an array path of string keys by number (\`__writeAt\`,
-// wasm/src/document.rs): the wasm keeps each such path the first time, sent packed
-// (\`__keepPath\`, wasm/src/packed_path.rs), and the glue finds its number again in a
-// tree of the paths kept, so a path written again crosses as one integer. The paths
-// are kept for every document of the module; at 32,768 both sides forget them all
-// and start again (\`fresh\`: the first path kept after says so). The methods without
-// a value take (path, options).
-const __convergeMaxKept = 32768;
-function __convergeKeptPaths(fresh) {
-  return { count: 0, tree: __convergePathTree(), fresh };
-}
-let __convergeKept = __convergeKeptPaths(false);
+// The write methods send an array path of string keys packed (\`__writePacked\`,
+// wasm/src/document.rs); the methods without a value take (path, options).
 for (const [name, kind] of Object.entries(__convergeKinds)) {
   const direct = Document.prototype[name];
   const takesValue = kind <= __convergeKinds.removeFromSet;
   const write = { [name](path, a, b) {
-    if (typeof path !== 'string') {
-      let kept = __convergeKept;
-      if (kept.count === __convergeMaxKept) kept = __convergeKept = __convergeKeptPaths(true);
-      const node = __convergePathNode(kept.tree, path);
-      if (node !== undefined) {
-        let at = node.at;
-        if (at < 0) {
-          // -1: a key holds U+FFFD, maybe a lone surrogate (see \`__keepPath\`).
-          at = __keepPath(__convergePack(path), kept.fresh);
-          kept.fresh = false;
-          if (at >= 0) {
-            node.at = at;
-            kept.count++;
-          }
-        }
-        if (at >= 0) return takesValue ? this.__writeAt(kind, at, a, b) : this.__writeAt(kind, at, undefined, a);
-      }
-    }
-    return direct.call(this, path, a, b);
+    if (typeof path === 'string' || !__convergeIsKeyArray(path)) return direct.call(this, path, a, b);
+    const packed = __convergePack(path);
+    const done = takesValue ? this.__writePacked(kind, packed, a, b) : this.__writePacked(kind, packed, undefined, a);
+    // Not done: a key holds U+FFFD, maybe a lone surrogate (see \`__writePacked\`).
+    if (!done) direct.call(this, path, a, b);
   } }[name];
   Object.defineProperty(Document.prototype, name, { value: write, writable: true, configurable: true });
 }
@@ -187,10 +135,10 @@ class DocumentChange {
   #count = 0;
   #paths = [];
   #pathIndex = new Map();
-  // The array paths of string keys (see __convergePathTree): a node's number is the
+  // The array paths of string keys, by key in turn: a tree whose nodes hold the
   // path's index in #paths once written (as a packed string, its writes' kind codes
   // marked with 32). A path written again is found without building a string.
-  #arrayPaths = __convergePathTree();
+  #arrayPaths = { at: -1, key: undefined, child: undefined, others: undefined };
   // The packed paths again, in order, each followed by ';': the wasm reads them all
   // from this one string (the array is read only for a path it cannot take so).
   #packedText = '';
@@ -222,7 +170,7 @@ class DocumentChange {
       }
     } else {
       // Read now: a path array changed after the write does not change the write.
-      const node = __convergePathNode(this.#arrayPaths, path);
+      const node = this.#arrayPathNode(path);
       if (node !== undefined) {
         packedMark = 32;
         at = node.at;
@@ -263,6 +211,39 @@ class DocumentChange {
       this.#args.push(arg);
     }
   }
+  // The node of #arrayPaths for an array of 1 to 256 string keys, made if new;
+  // \`undefined\` for any other path (as __convergeIsKeyArray, in the same pass). A
+  // node's children: the first one inline (\`key\`, \`child\`), the others in a Map.
+  #arrayPathNode(path) {
+    try {
+      if (!Array.isArray(path)) return undefined;
+      const length = path.length;
+      if (length === 0 || length > 256) return undefined;
+      let node = this.#arrayPaths;
+      for (let i = 0; i < length; i++) {
+        const key = path[i];
+        if (typeof key !== 'string') return undefined;
+        let next;
+        if (node.key === key) {
+          next = node.child;
+        } else if (node.key === undefined) {
+          next = node.child = { at: -1, key: undefined, child: undefined, others: undefined };
+          node.key = key;
+        } else {
+          const others = node.others ??= new Map();
+          next = others.get(key);
+          if (next === undefined) {
+            next = { at: -1, key: undefined, child: undefined, others: undefined };
+            others.set(key, next);
+          }
+        }
+        node = next;
+      }
+      return node;
+    } catch {
+      return undefined;
+    }
+  }
   set(path, value, options) { this.#record(__convergeKinds.set, path, value, options); }
   setMulti(path, value, options) { this.#record(__convergeKinds.setMulti, path, value, options); }
   increment(path, n, options) { this.#record(__convergeKinds.increment, path, n, options); }
@@ -278,7 +259,7 @@ class DocumentChange {
     this.#count = 0;
     this.#paths = [];
     this.#pathIndex = new Map();
-    this.#arrayPaths = __convergePathTree();
+    this.#arrayPaths = { at: -1, key: undefined, child: undefined, others: undefined };
     this.#packedText = '';
     this.#args = [];
     this.#numbers = new Float64Array(64);
@@ -407,15 +388,9 @@ const nodeGlue = join(dist, 'node', 'converge_wasm.cjs');
 const nodeWasmPath = 'const wasmPath = `${__dirname}/converge_wasm_bg.wasm`;';
 const nodeText = readFileSync(nodeGlue, 'utf8');
 if (!nodeText.includes(nodeWasmPath)) throw new Error('wasm-bindgen nodejs glue changed: update entries.mjs');
-// `__keepPath` is the glue's own (the paths it numbers must match its tree): the
-// CommonJS glue does not export it (the ESM entries export the declared names only).
-const keepPathExport = 'exports.__keepPath = __keepPath;\n';
-if (!nodeText.includes(keepPathExport)) throw new Error('wasm-bindgen nodejs glue changed: update entries.mjs');
 writeFileSync(
   nodeGlue,
-  nodeText
-    .replace(nodeWasmPath, 'const wasmPath = `${__dirname}/../web/converge_wasm_bg.wasm`;')
-    .replace(keepPathExport, ''),
+  nodeText.replace(nodeWasmPath, 'const wasmPath = `${__dirname}/../web/converge_wasm_bg.wasm`;'),
 );
 const types = readFileSync(join(web, 'converge_wasm.d.ts'), 'utf8');
 
