@@ -113,7 +113,7 @@ wasm: wasm-tools
 
 # The package, rebuilt only when a source it is built from is newer.
 WASM_SOURCES := $(shell find crates wasm/src -path '*/src/*' -name '*.rs') \
-	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs) \
+	Cargo.toml Cargo.lock wasm/Cargo.toml wasm/build.sh wasm/compile.sh wasm/npm/package.json $(wildcard wasm/npm/scripts/*.mjs) \
 	$(wildcard wasm/npm/src/*)
 wasm/npm/dist/index.js: $(WASM_SOURCES)
 	$(MAKE) wasm

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Builds the npm package into wasm/npm/dist: wasm32 release build, wasm-bindgen (web and
+# Builds the npm package into wasm/npm/dist: the wasm module (wasm/compile.sh), wasm-bindgen (web and
 # nodejs outputs, one wasm file), wasm-opt -Oz, the inline-wasm default entry, the
 # type declarations (ESM and CommonJS), and a size report; fails past the size budget
 # (wasm/npm/scripts/size-budget.json).
-# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli 0.2.130, and the repo's
-# npm dev dependencies (binaryen's wasm-opt, esbuild). `make wasm` installs what is missing.
+# Needs: wasm-bindgen-cli 0.2.130 and the repo's npm dev dependencies (binaryen's
+# wasm-opt, esbuild); `make wasm` installs what is missing. wasm/compile.sh installs
+# the pinned nightly it builds with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=wasm/npm/dist
 raw=target/wasm32-unknown-unknown/wasm-release/converge_wasm.wasm
 
-cargo build --quiet -p converge-wasm --target wasm32-unknown-unknown --profile wasm-release
+bash wasm/compile.sh
 rm -rf "$out" && mkdir -p "$out/web" "$out/node"
 wasm-bindgen --target web --out-dir "$out/web" "$raw"
 wasm-bindgen --target nodejs --out-dir "$out/node" "$raw"

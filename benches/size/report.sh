@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 out=benches/results/size.txt
 
 command -v twiggy >/dev/null || { echo "twiggy missing: cargo install twiggy" >&2; exit 1; }
-cargo build --quiet -p converge-wasm --target wasm32-unknown-unknown --profile wasm-release
+bash wasm/compile.sh
 wasm-bindgen --target web --keep-debug --out-dir "$work" "$raw"
 "$root/node_modules/.bin/wasm-opt" -Oz --converge --low-memory-unused -g "$work/converge_wasm_bg.wasm" -o "$work/opt.wasm"
 # What ships: the same, names stripped (the flags wasm/build.sh uses).
