@@ -5,22 +5,24 @@
 #   bash fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s, every target
 #   make fuzz FUZZ_SECONDS=3600                a long run
 #
-# Installs what it needs when missing: the nightly toolchain (minimal profile) and
+# Installs what it needs when missing: the pinned nightly toolchain (minimal profile) and
 # cargo-fuzz. Builds every target once, then runs them one after another. Each run
 # reads the committed seeds (fuzz/corpus/<target>, written by
 # `cargo run --release --example corpus`) and keeps what it finds in
 # fuzz/work/<target> (not committed), so the seeds stay as generated and a later run
 # resumes from what earlier ones found. A crash leaves its input in
 # fuzz/artifacts/<target>/ and makes the script fail; replay it with
-# `cargo +nightly fuzz run -a <target> fuzz/artifacts/<target>/<file>` from fuzz/.
+# `cargo +$(cat ../nightly-toolchain) fuzz run -a <target> fuzz/artifacts/<target>/<file>` from fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=${1:-60}
 shift || true
 
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-  rustup toolchain install nightly --profile minimal
+# The nightly pinned in ../nightly-toolchain (the one wasm/compile.sh builds with).
+nightly=$(cat ../nightly-toolchain)
+if ! rustup run "$nightly" rustc --version >/dev/null 2>&1; then
+  rustup toolchain install "$nightly" --profile minimal
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz
@@ -35,12 +37,12 @@ flags=(-a --sanitizer address)
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < <(cargo +nightly fuzz list)
+  mapfile -t targets < <(cargo "+$nightly" fuzz list)
 fi
 
 echo "== building ${#targets[@]} fuzz targets"
 start=$SECONDS
-cargo +nightly fuzz build "${flags[@]}"
+cargo "+$nightly" fuzz build "${flags[@]}"
 echo "built in $((SECONDS - start)) s"
 
 # Per input: 10 s at most, and no single allocation over 1 MiB (inputs are at most
@@ -56,7 +58,7 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds} s"
   touch "work/$target.start"
   status=0
-  cargo +nightly fuzz run "${flags[@]}" "$target" "work/$target" "corpus/$target" \
+  cargo "+$nightly" fuzz run "${flags[@]}" "$target" "work/$target" "corpus/$target" \
     -- "${libfuzzer[@]}" >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   per_second=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)

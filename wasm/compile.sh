@@ -3,8 +3,8 @@
 # target/wasm32-unknown-unknown/wasm-release/converge_wasm.wasm. Used by wasm/build.sh
 # (the package) and benches/size/report.sh (where its bytes go).
 #
-# A pinned nightly rebuilds the standard library with the package's settings instead
-# of linking the prebuilt one (`-Zbuild-std`):
+# The pinned nightly (../nightly-toolchain) rebuilds the standard library with the
+# package's settings instead of linking the prebuilt one (`-Zbuild-std`):
 # - panics trap at once (`-Cpanic=immediate-abort`): no panic message, location or
 #   formatting machinery is linked. On wasm32 a panic was an `unreachable` trap
 #   already, its message printed nowhere, and no input can panic the module;
@@ -18,7 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-nightly=nightly-2026-05-20
+# The pin lives in ../nightly-toolchain (fuzz/run.sh uses it too).
+nightly=$(cat nightly-toolchain)
 if ! rustup run "$nightly" rustc --version >/dev/null 2>&1 ||
   ! rustup component list --installed --toolchain "$nightly" 2>/dev/null | grep -q '^rust-src'; then
   rustup toolchain install "$nightly" --profile minimal --component rust-src
