@@ -151,7 +151,9 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
         // Theirs join unless this side has seen them (and so removed them, or holds
         // them). Where both sides hold a dot, both hold its one write, unless a state
         // was forged: then the value every replica prefers stays.
+        let mut left = other.entries.len();
         for (d, v) in other.entries {
+            left -= 1;
             match self.entries.binary_search_by(|(e, _)| e.cmp(&d)) {
                 Ok(at) => {
                     if theirs_wins(&self.entries[at].1, &v) {
@@ -160,12 +162,24 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
                 }
                 Err(at) => {
                     if !context.contains(d) {
+                        if self.entries.len() == self.entries.capacity() {
+                            grow(&mut self.entries, left + 1);
+                        }
                         self.entries.insert(at, (d, v));
                     }
                 }
             }
         }
     }
+}
+
+/// Room for `more` entries in `entries`, in a new vector of the exact size (a
+/// register's one write meeting a concurrent one): an allocation and a copy, cheaper
+/// than the allocator's growing in place, and no room to spare.
+fn grow<T>(entries: &mut Vec<T>, more: usize) {
+    let mut grown = Vec::with_capacity(entries.len() + more);
+    grown.append(entries);
+    *entries = grown;
 }
 
 impl<V: fmt::Debug> fmt::Debug for DotFun<V> {

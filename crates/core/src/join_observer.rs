@@ -17,6 +17,14 @@ pub trait JoinObserver<K, S> {
     /// Called after `key`'s store joined: the store now (empty where the key is
     /// absent after the join).
     fn after(&mut self, key: &K, now: &S);
+
+    /// [`after`](Self::after), for a key both sides held: `spare` is the other
+    /// side's copy of the key, which the join has no use for, so an observer that
+    /// keeps the key can keep this copy instead of making one.
+    fn after_spare(&mut self, key: &K, now: &S, spare: K) {
+        drop(spare);
+        self.after(key, now);
+    }
 }
 
 impl<K, S> JoinObserver<K, S> for () {

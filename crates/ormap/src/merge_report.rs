@@ -391,6 +391,19 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
     }
 
     fn after(&mut self, key: &String, now: &Embedded<Node>) {
+        self.judge_flat(key, now, None);
+    }
+
+    /// (The path of a changed field is made of the spare copy of the key.)
+    fn after_spare(&mut self, key: &String, now: &Embedded<Node>, spare: String) {
+        self.judge_flat(key, now, Some(spare));
+    }
+}
+
+impl Reporter<'_> {
+    /// Judges a key holding no nested map ([`Before::Flat`]) after its join, its path
+    /// made of `spare` where the join gave the other side's copy of the key.
+    fn judge_flat(&mut self, key: &String, now: &Embedded<Node>, spare: Option<String>) {
         let Before::Flat { copy, policy } = std::mem::replace(&mut self.before, Before::Skip)
         else {
             return;
@@ -406,7 +419,7 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         if !changed {
             return;
         }
-        let path: FieldPath = Arc::from([key.clone()]);
+        let path: FieldPath = Arc::from([spare.unwrap_or_else(|| key.clone())]);
         register_dots_of(node, &self.now_dots, &mut self.now_registers);
         let met = register_conflicts(&self.was_registers, &self.now_registers) as usize;
         let outcome = judge(&path, was, node, met, policy, self.policies);

@@ -92,18 +92,32 @@ impl PolicyMetrics {
 
     /// Counts the policy outcomes of one merge.
     pub fn record_merge(&mut self, report: &MergeReport) {
-        for field in &report.policies {
-            // The rule is copied only the first time it is counted.
-            let counts = match self.by_rule.get_mut(&field.rule) {
-                Some(counts) => counts,
-                None => self.by_rule.entry(field.rule.clone()).or_default(),
-            };
-            match field.verdict {
-                Some(Verdict::Settled) => counts.settled += 1,
-                Some(Verdict::Review) => counts.review += 1,
-                None => {}
+        // Fields under one rule follow each other (under no rule, every field of a
+        // merge): each run of one rule is counted, then added under the rule once.
+        let mut fields = report.policies.iter().peekable();
+        while let Some(first) = fields.next() {
+            let mut run = PolicyCounts::default();
+            let mut field = first;
+            loop {
+                match field.verdict {
+                    Some(Verdict::Settled) => run.settled += 1,
+                    Some(Verdict::Review) => run.review += 1,
+                    None => {}
+                }
+                run.ignored += field.ignored as u64;
+                match fields.next_if(|next| next.rule == first.rule) {
+                    Some(next) => field = next,
+                    None => break,
+                }
             }
-            counts.ignored += field.ignored as u64;
+            // The rule is copied only the first time it is counted.
+            let counts = match self.by_rule.get_mut(&first.rule) {
+                Some(counts) => counts,
+                None => self.by_rule.entry(first.rule.clone()).or_default(),
+            };
+            counts.settled += run.settled;
+            counts.review += run.review;
+            counts.ignored += run.ignored;
         }
     }
 
