@@ -162,24 +162,16 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
                 }
                 Err(at) => {
                     if !context.contains(d) {
-                        if self.entries.len() == self.entries.capacity() {
-                            grow(&mut self.entries, left + 1);
-                        }
+                        // Room for the rest of theirs at once, no more (a register's
+                        // one write meeting a concurrent one), not the four a growing
+                        // vector takes.
+                        self.entries.reserve_exact(left + 1);
                         self.entries.insert(at, (d, v));
                     }
                 }
             }
         }
     }
-}
-
-/// Room for `more` entries in `entries`, in a new vector of the exact size (a
-/// register's one write meeting a concurrent one): an allocation and a copy, cheaper
-/// than the allocator's growing in place, and no room to spare.
-fn grow<T>(entries: &mut Vec<T>, more: usize) {
-    let mut grown = Vec::with_capacity(entries.len() + more);
-    grown.append(entries);
-    *entries = grown;
 }
 
 impl<V: fmt::Debug> fmt::Debug for DotFun<V> {

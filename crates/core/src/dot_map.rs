@@ -87,6 +87,15 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
     }
 
+    /// The key and store of a map held inline as one entry (a node's one part, a
+    /// write's delta), found with no walk; `None` for any other map.
+    pub fn sole(&self) -> Option<(&K, &S)> {
+        match &self.entries {
+            SmallMap::One(_, key, store) => Some((key, store)),
+            _ => None,
+        }
+    }
+
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &K) -> bool {
         self.get(key).is_some()
@@ -477,8 +486,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                 DotIndex::Table(table) => Some(table),
                 DotIndex::Few(_) => None,
             };
-            match self.entries.find_mut(hash, |k, _| *k == key) {
-                Some((ours, store)) => {
+            match self.entries.get_mut(hash, &key) {
+                Some(store) => {
                     if let Some(table) = table {
                         their_store.for_each_dot(&mut |dot| {
                             if !context.contains(dot) {
@@ -493,7 +502,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                         self.entries.remove(hash, &key);
                     } else {
                         // (Their copy of the key, no longer needed, for the observer.)
-                        observer.after_spare(ours, store, key);
+                        observer.after_owned(key, store);
                     }
                 }
                 None => {

@@ -18,12 +18,11 @@ pub trait JoinObserver<K, S> {
     /// absent after the join).
     fn after(&mut self, key: &K, now: &S);
 
-    /// [`after`](Self::after), for a key both sides held: `spare` is the other
-    /// side's copy of the key, which the join has no use for, so an observer that
-    /// keeps the key can keep this copy instead of making one.
-    fn after_spare(&mut self, key: &K, now: &S, spare: K) {
-        drop(spare);
-        self.after(key, now);
+    /// [`after`](Self::after), handed the key by value: the other side's copy of a
+    /// key both sides held, which the join has no further use for, so an observer
+    /// that keeps the key keeps this copy instead of making one.
+    fn after_owned(&mut self, key: K, now: &S) {
+        self.after(&key, now);
     }
 }
 
