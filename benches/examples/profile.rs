@@ -22,7 +22,8 @@
 //! two ways), `doc_decode_merge` (the JS bench's decode + merge: A's encoding of
 //! 100,000 writes over 10,000 keys decoded into a replica, which merges B's encoding of
 //! the same keys written by another replica, with its report, as `Document.merge`
-//! does), and `std_set_add` (the
+//! does), `doc_merge` (its merge alone, both documents decoded beforehand), and
+//! `std_set_add` (the
 //! `HashSet<String>` floor of `orset_add`). What a workload builds is dropped
 //! outside the count, as criterion drops it outside the timing.
 
@@ -58,6 +59,7 @@ enum Work {
     DocCounter { batch: bool },
     StdSetAdd(Vec<String>),
     DocDecodeMerge(Vec<u8>, Vec<u8>),
+    DocMerge(Replica<Document>, Document),
 }
 
 #[inline(never)]
@@ -133,6 +135,10 @@ fn run(work: Work) -> Box<dyn Any> {
             let doc = Document::decode(&a_bytes).expect("encoded above");
             let mut replica = Replica::new(a, doc).expect("a fresh replica");
             let other = Document::decode(&b_bytes).expect("encoded above");
+            let report = replica.merge_reporting(other, &Policies::new());
+            Box::new((replica, report))
+        }
+        Work::DocMerge(mut replica, other) => {
             let report = replica.merge_reporting(other, &Policies::new());
             Box::new((replica, report))
         }
@@ -286,9 +292,15 @@ fn main() {
         "doc_counter_change" => Work::DocCounter { batch: true },
         "doc_counter_writes" => Work::DocCounter { batch: false },
         "doc_decode_merge" => Work::DocDecodeMerge(encoded_writes(1), encoded_writes(2)),
+        "doc_merge" => {
+            let ours = Document::decode(&encoded_writes(1)).expect("encoded above");
+            let replica = Replica::new(ReplicaId::new(1), ours).expect("a fresh replica");
+            let theirs = Document::decode(&encoded_writes(2)).expect("encoded above");
+            Work::DocMerge(replica, theirs)
+        }
         "std_set_add" => Work::StdSetAdd((0..100_000).map(element).collect()),
         _ => {
-            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_nested_change|doc_nested_writes|doc_writes_take|doc_counter_change|doc_counter_writes|std_set_add");
+            eprintln!("usage: profile orset_add|orset_merge|lww_writes|gcounter_increments|pncounter_increments|crdts_gcounter_increments|crdts_pncounter_increments|ormap_updates|ormap_merge|doc_increments|doc_sets|doc_sets_take|doc_change|doc_writes|doc_nested_change|doc_nested_writes|doc_writes_take|doc_counter_change|doc_counter_writes|doc_decode_merge|doc_merge|std_set_add");
             std::process::exit(2);
         }
     };

@@ -151,7 +151,9 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
         // Theirs join unless this side has seen them (and so removed them, or holds
         // them). Where both sides hold a dot, both hold its one write, unless a state
         // was forged: then the value every replica prefers stays.
+        let mut left = other.entries.len();
         for (d, v) in other.entries {
+            left -= 1;
             match self.entries.binary_search_by(|(e, _)| e.cmp(&d)) {
                 Ok(at) => {
                     if theirs_wins(&self.entries[at].1, &v) {
@@ -160,6 +162,10 @@ impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotStore for DotFun<V> {
                 }
                 Err(at) => {
                     if !context.contains(d) {
+                        // Room for the rest of theirs at once, no more (a register's
+                        // one write meeting a concurrent one), not the four a growing
+                        // vector takes.
+                        self.entries.reserve_exact(left + 1);
                         self.entries.insert(at, (d, v));
                     }
                 }

@@ -80,7 +80,20 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
 
     /// The store under `key`, if the key is present.
     pub fn get(&self, key: &K) -> Option<&S> {
-        self.entries.get(self.hash(key), key)
+        match &self.entries {
+            // One entry (a node's one part): compared at once, the key not hashed.
+            SmallMap::One(_, one, store) => (one == key).then_some(store),
+            entries => entries.get(self.hash(key), key),
+        }
+    }
+
+    /// The key and store of a map held inline as one entry (a node's one part, a
+    /// write's delta), found with no walk; `None` for any other map.
+    pub fn sole(&self) -> Option<(&K, &S)> {
+        match &self.entries {
+            SmallMap::One(_, key, store) => Some((key, store)),
+            _ => None,
+        }
     }
 
     /// Whether `key` is present.
@@ -386,6 +399,38 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         self.index_if_many();
     }
 
+    /// [`join_every_key`](Self::join_every_key) where both maps hold one entry, under
+    /// the same key (a node's one part on each side, the usual case): that key's
+    /// stores join, with no lookup or rebuild. Hands `other` back for any other pair.
+    fn join_same_one_key(
+        &mut self,
+        context: &CausalContext,
+        other: Self,
+        other_context: &CausalContext,
+        observer: &mut dyn JoinObserver<K, S>,
+    ) -> Option<Self> {
+        let (SmallMap::One(hash, key, store), SmallMap::One(their_hash, their_key, _)) =
+            (&mut self.entries, &other.entries)
+        else {
+            return Some(other);
+        };
+        if hash != their_hash || key != their_key {
+            return Some(other);
+        }
+        let SmallMap::One(_, _, their_store) = other.entries else {
+            return None; // matched just above
+        };
+        observer.before(key, Some(store), Some(&their_store), other_context);
+        store.join(context, their_store, other_context);
+        observer.after(key, store);
+        // One key: its dots are counted, not indexed.
+        self.index = DotIndex::Few(store.dot_count());
+        if store.is_empty() {
+            self.entries = SmallMap::Empty;
+        }
+        None
+    }
+
     /// The causal join ([`DotStore::join`]), telling `observer` about every key it
     /// visits, before and after that key's store joins
     /// ([`JoinObserver`]): the keys the other side carries and the keys holding a dot
@@ -402,7 +447,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         let textbook = crate::testing::textbook_joins();
         #[cfg(not(feature = "testing"))]
         let textbook = false;
-        if textbook || matches!(self.index, DotIndex::Few(_)) {
+        if matches!(self.index, DotIndex::Few(_)) {
+            if !textbook {
+                if let Some(other) = self.join_same_one_key(context, other, other_context, observer)
+                {
+                    return self.join_every_key(context, other, other_context, observer);
+                }
+                return;
+            }
+            return self.join_every_key(context, other, other_context, observer);
+        }
+        if textbook {
             return self.join_every_key(context, other, other_context, observer);
         }
         // Only our dots the other side has seen can go, and only keys holding one of
@@ -442,9 +497,12 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                     }
                     observer.before(&key, Some(store), Some(&their_store), other_context);
                     store.join(context, their_store, other_context);
-                    observer.after(&key, store);
                     if store.is_empty() {
+                        observer.after(&key, store);
                         self.entries.remove(hash, &key);
+                    } else {
+                        // (Their copy of the key, no longer needed, for the observer.)
+                        observer.after_owned(key, store);
                     }
                 }
                 None => {

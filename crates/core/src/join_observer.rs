@@ -17,6 +17,13 @@ pub trait JoinObserver<K, S> {
     /// Called after `key`'s store joined: the store now (empty where the key is
     /// absent after the join).
     fn after(&mut self, key: &K, now: &S);
+
+    /// [`after`](Self::after), handed the key by value: the other side's copy of a
+    /// key both sides held, which the join has no further use for, so an observer
+    /// that keeps the key keeps this copy instead of making one.
+    fn after_owned(&mut self, key: K, now: &S) {
+        self.after(&key, now);
+    }
 }
 
 impl<K, S> JoinObserver<K, S> for () {

@@ -258,11 +258,27 @@ impl Node {
         dots
     }
 
-    /// Whether every part held here is a register (so its dots are its register
-    /// dots).
-    pub(crate) fn holds_registers_only(&self) -> bool {
-        self.kinds_held()
-            .all(|kind| matches!(kind, Kind::Lww | Kind::Mv))
+    /// Where this node holds one register alone (the usual field): adds its dots to
+    /// `dots`, in dot order, read straight from the register, and returns true.
+    /// Returns false, adding nothing, for any other node.
+    pub(crate) fn sole_register_dots(&self, dots: &mut Vec<Dot>) -> bool {
+        match self.sole_kind() {
+            Some(Kind::Lww) => self.get::<LwwRegister<Value>>().is_some_and(|r| {
+                r.as_causal()
+                    .store
+                    .iter()
+                    .for_each(|(dot, _)| dots.push(dot));
+                true
+            }),
+            Some(Kind::Mv) => self.get::<MvRegister<Value>>().is_some_and(|r| {
+                r.as_causal()
+                    .store
+                    .iter()
+                    .for_each(|(dot, _)| dots.push(dot));
+                true
+            }),
+            _ => false,
+        }
     }
 
     /// [`register_dots`](Self::register_dots) into `dots` (emptied first), for a

@@ -1,10 +1,11 @@
 //! `MergeReport`: what one merge changed and met (paths changed, concurrent writes,
 //! the policies' verdicts), judged on the part of the document the merge touches.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::{Document, Node, Outcome, Policies, Policy, RuleKey};
+use crate::{Document, Kind, Node, Outcome, Policies, Policy, RuleKey};
 use converge_core::{
     register_conflicts, stable_order, CausalContext, Dot, DotStore, Embeddable, Embedded,
     JoinObserver,
@@ -176,10 +177,10 @@ fn sort_keys(keys: Vec<Keyed<'_>>) -> Vec<Keyed<'_>> {
 /// ties. (Through the shared sort: no sorting code of its own in the wasm.)
 fn key_order(keys: &[&str]) -> Vec<usize> {
     fn prefix(key: &str) -> u64 {
-        let head = &key.as_bytes()[..key.len().min(8)];
-        let value = head.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
-        // (`checked_shl`: an empty key shifts by 64, and is 0.)
-        value.checked_shl(8 * (8 - head.len() as u32)).unwrap_or(0)
+        let mut head = [0u8; 8];
+        let n = key.len().min(8);
+        head[..n].copy_from_slice(&key.as_bytes()[..n]);
+        u64::from_be_bytes(head)
     }
     if keys.windows(2).all(|pair| pair[0] <= pair[1]) {
         return (0..keys.len()).collect();
@@ -220,20 +221,24 @@ fn key_order(keys: &[&str]) -> Vec<usize> {
 const RADIX_FROM: usize = 256;
 
 /// The positions of `values` in ascending order of the values, equal values in their
-/// order: a radix sort, least significant byte first, eight counting passes (a pass
-/// is skipped where every value has the same byte: keys sharing their first bytes,
-/// or shorter than eight bytes).
+/// order: a radix sort, least significant byte first, a counting pass per byte (none
+/// where every value has the same byte: keys sharing their first bytes, or shorter
+/// than eight bytes).
 fn radix_order(values: &[u64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..values.len() as u32).collect();
     let mut next = vec![0u32; values.len()];
+    // The bits in which some value differs from the first: a byte without one takes
+    // no pass (found once, not by counting it).
+    let first = values.first().copied().unwrap_or(0);
+    let differ = values.iter().fold(0, |bits, v| bits | (v ^ first));
     for shift in (0..64).step_by(8) {
+        if (differ >> shift) & 0xff == 0 {
+            continue;
+        }
         let byte = |at: u32| (values[at as usize] >> shift) as usize & 0xff;
         let mut counts = [0usize; 256];
         for &at in &order {
             counts[byte(at)] += 1;
-        }
-        if counts.contains(&values.len()) {
-            continue;
         }
         let mut start = 0;
         for count in counts.iter_mut() {
@@ -294,6 +299,9 @@ enum Touched {
     Later(TouchedField),
 }
 
+/// A field's rule: its pattern and policy ([`Policies::rule`]).
+type Rule<'p> = (&'p [String], &'p Policy);
+
 /// What the [`Reporter`] keeps of a key's node between the two calls of the join.
 enum Before<'p> {
     /// Nothing to judge (the key holds no field, or the fields were copied for later).
@@ -303,7 +311,9 @@ enum Before<'p> {
     /// fields only where those do not tell what changed (see [`Reporter::before`]).
     Flat {
         copy: Option<Option<Node>>,
-        policy: Option<&'p Policy>,
+        rule: Option<Rule<'p>>,
+        /// Whether the node held registers alone (its register dots are its dots).
+        registers_only: bool,
     },
 }
 
@@ -321,15 +331,54 @@ struct Reporter<'p> {
     /// All of the key's dots before the join (sorted), and after it.
     was_dots: Vec<Dot>,
     now_dots: Vec<Dot>,
+    /// The other side's dots under the key.
+    their_dots: Vec<Dot>,
     empty: Document,
+}
+
+/// What a node holds, found in one pass over its parts (an absent node holds
+/// nothing, and registers alone).
+struct Shape {
+    /// A nested map.
+    map: bool,
+    /// A field: a part other than a nested map.
+    field: bool,
+    /// Registers alone (or nothing).
+    registers_only: bool,
+}
+
+impl Shape {
+    fn of(node: Option<&Node>) -> Shape {
+        let mut shape = Shape {
+            map: false,
+            field: false,
+            registers_only: true,
+        };
+        let Some(node) = node else {
+            return shape;
+        };
+        let mut add = |kind: Kind| {
+            shape.map |= kind == Kind::Map;
+            shape.field |= kind != Kind::Map;
+            shape.registers_only &= matches!(kind, Kind::Lww | Kind::Mv);
+        };
+        match node.sole_kind() {
+            Some(kind) => add(kind),
+            None => node.kinds_held().for_each(add),
+        }
+        shape
+    }
 }
 
 /// A node's dots, sorted, into `dots` (emptied first).
 fn sorted_dots(node: Option<&Embedded<Node>>, dots: &mut Vec<Dot>) {
     dots.clear();
     if let Some(node) = node {
-        node.collect_dots(dots);
-        converge_core::sort_stable_by(dots, Dot::cmp);
+        // A register alone (the usual field): its dots, read in order.
+        if !node.get().sole_register_dots(dots) {
+            node.collect_dots(dots);
+            converge_core::sort_stable_by(dots, Dot::cmp);
+        }
     }
 }
 
@@ -341,14 +390,20 @@ fn register_dots(node: Option<&Node>, dots: &mut Vec<Dot>) {
     }
 }
 
-/// [`register_dots`] of a node whose dots, sorted, are `all`: those, where the node
-/// holds registers alone (the usual field), with no second walk.
-fn register_dots_of(node: Option<&Node>, all: &[Dot], dots: &mut Vec<Dot>) {
-    if node.map_or(true, Node::holds_registers_only) {
-        dots.clear();
-        dots.extend_from_slice(all);
+/// The register dots of a node whose dots, sorted, are `all`: those, where the node
+/// holds registers alone (`registers_only`, the usual field), with no second walk or
+/// copy; else [`register_dots`] into `buffer`.
+fn register_dots_of<'a>(
+    node: Option<&Node>,
+    registers_only: bool,
+    all: &'a [Dot],
+    buffer: &'a mut Vec<Dot>,
+) -> &'a [Dot] {
+    if registers_only {
+        all
     } else {
-        register_dots(node, dots);
+        register_dots(node, buffer);
+        buffer
     }
 }
 
@@ -368,30 +423,54 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
     ) {
         self.before = Before::Skip;
         let (x, y) = (ours.map(Embedded::get), theirs.map(Embedded::get));
-        let holds_map = |n: Option<&Node>| n.is_some_and(|n| n.get::<Document>().is_some());
-        if holds_map(x) || holds_map(y) {
+        let (sx, sy) = (Shape::of(x), Shape::of(y));
+        if sx.map || sy.map {
             let path = &mut Vec::new();
             touched_under(key, (x, y), &self.empty, other, path, &mut self.touched);
             return;
         }
-        if !(x.is_some_and(Node::holds_field) || y.is_some_and(Node::holds_field)) {
+        if !(sx.field || sy.field) {
             return;
         }
-        let policy = self.policies.get(std::slice::from_ref(key));
+        let rule = self.policies.rule(std::slice::from_ref(key));
         sorted_dots(ours, &mut self.was_dots);
         let mut shared = false;
         if let (Some(_), Some(y)) = (ours, theirs) {
+            sorted_dots(Some(y), &mut self.their_dots);
             let was = &self.was_dots;
-            y.for_each_dot(&mut |dot| shared = shared || was.binary_search(&dot).is_ok());
+            shared = self.their_dots.iter().any(|d| was.binary_search(d).is_ok());
         }
-        let copy =
-            (shared || matches!(policy, Some(Policy::Authority(_)))).then(|| x.map(Node::fields));
-        register_dots_of(x, &self.was_dots, &mut self.was_registers);
-        self.before = Before::Flat { copy, policy };
+        let authority = matches!(rule, Some((_, Policy::Authority(_))));
+        let copy = (shared || authority).then(|| x.map(Node::fields));
+        if !sx.registers_only {
+            register_dots(x, &mut self.was_registers);
+        }
+        self.before = Before::Flat {
+            copy,
+            rule,
+            registers_only: sx.registers_only,
+        };
     }
 
     fn after(&mut self, key: &String, now: &Embedded<Node>) {
-        let Before::Flat { copy, policy } = std::mem::replace(&mut self.before, Before::Skip)
+        self.judge_flat(Cow::Borrowed(key.as_str()), now);
+    }
+
+    /// (The path of a changed field is made of the key handed over, not a copy.)
+    fn after_owned(&mut self, key: String, now: &Embedded<Node>) {
+        self.judge_flat(Cow::Owned(key), now);
+    }
+}
+
+impl Reporter<'_> {
+    /// Judges a key holding no nested map ([`Before::Flat`]) after its join (its
+    /// path made of `key`, copied only if borrowed).
+    fn judge_flat(&mut self, key: Cow<'_, str>, now: &Embedded<Node>) {
+        let Before::Flat {
+            copy,
+            rule,
+            registers_only,
+        } = std::mem::replace(&mut self.before, Before::Skip)
         else {
             return;
         };
@@ -406,16 +485,23 @@ impl<'p> JoinObserver<String, Embedded<Node>> for Reporter<'p> {
         if !changed {
             return;
         }
-        let path: FieldPath = Arc::from([key.clone()]);
-        register_dots_of(node, &self.now_dots, &mut self.now_registers);
-        let met = register_conflicts(&self.was_registers, &self.now_registers) as usize;
-        let outcome = judge(&path, was, node, met, policy, self.policies);
+        let path: FieldPath = Arc::from([key.into_owned()]);
+        let was_registers = if registers_only {
+            &self.was_dots
+        } else {
+            &self.was_registers
+        };
+        let now_only = Shape::of(node).registers_only;
+        let now_registers =
+            register_dots_of(node, now_only, &self.now_dots, &mut self.now_registers);
+        let met = register_conflicts(was_registers, now_registers) as usize;
+        let outcome = judge(&path, was, node, met, rule);
         self.touched
             .push(Some(Touched::Judged(Judged { path, met, outcome })));
     }
 }
 
-/// What `policy` (the field's, under `policies`) made of a changed field at `path`
+/// What the field's policy (its `rule`'s, if any) made of a changed field at `path`
 /// (its fields `was` before the merge, `now` after) where the merge met `met`
 /// concurrent writes: the outcome to report, if there is one.
 fn judge(
@@ -423,9 +509,9 @@ fn judge(
     was: Option<&Node>,
     now: Option<&Node>,
     met: usize,
-    policy: Option<&Policy>,
-    policies: &Policies,
+    rule: Option<Rule<'_>>,
 ) -> Option<FieldOutcome> {
+    let policy = rule.map(|(_, policy)| policy);
     // Only a merge that met concurrent writes has a verdict, and only an authority
     // policy ignores writes: any other field needs no read.
     let reads = met > 0 || matches!(policy, Some(Policy::Authority(_)));
@@ -457,7 +543,7 @@ fn judge(
         }
     });
     (verdict.is_some() || ignored > 0).then(|| FieldOutcome {
-        rule: RuleKey::of(&path[..], now, policies),
+        rule: RuleKey::of_rule(rule, now),
         path: path.clone(),
         outcome,
         verdict,
@@ -485,6 +571,7 @@ impl Document {
             now_registers: Vec::new(),
             was_dots: Vec::new(),
             now_dots: Vec::new(),
+            their_dots: Vec::new(),
             empty: Document::new(),
         };
         self.as_causal_mut()
@@ -500,7 +587,8 @@ impl Document {
             };
             path.first().map_or("", String::as_str)
         }
-        let firsts: Vec<&str> = touched.iter().flatten().map(first_key).collect();
+        let mut firsts: Vec<&str> = Vec::with_capacity(touched.len());
+        firsts.extend(touched.iter().flatten().map(first_key));
         let order = key_order(&firsts);
         drop(firsts);
         // Room for every path at once (a full state's merge changes most of them),
@@ -529,8 +617,7 @@ impl Document {
                     register_dots(was, &mut was_dots);
                     register_dots(now, &mut now_dots);
                     let met = register_conflicts(&was_dots, &now_dots) as usize;
-                    let policy = policies.get(&path[..]);
-                    let outcome = judge(&path, was, now, met, policy, policies);
+                    let outcome = judge(&path, was, now, met, policies.rule(&path[..]));
                     Judged { path, met, outcome }
                 }
             };

@@ -498,6 +498,12 @@ impl Node {
         Embedded::from_store(Parts(DotMap::with_one(Kind::Map, part)))
     }
 
+    /// The kind held here where a node holds one part inline (nearly every node),
+    /// found with no walk.
+    pub(crate) fn sole_kind(&self) -> Option<Kind> {
+        self.state.store.0.sole().map(|(kind, _)| *kind)
+    }
+
     /// The kinds held here, in no particular order (no sort).
     pub(crate) fn kinds_held(&self) -> impl Iterator<Item = Kind> + '_ {
         self.state.store.0.iter().map(|(kind, _)| *kind)

@@ -158,6 +158,9 @@ impl Policies {
 
     /// The rule that applies to the field at `path`: its pattern and policy.
     pub fn rule<S: AsRef<str>>(&self, path: &[S]) -> Option<(&[String], &Policy)> {
+        if self.rules.is_empty() {
+            return None; // (no rules, the usual case: nothing to filter)
+        }
         self.rules
             .iter()
             .filter(|(pattern, _)| {

@@ -9,7 +9,7 @@ use std::fmt;
 use converge_lwwregister::LwwRegister;
 use converge_mvregister::MvRegister;
 
-use crate::{Document, Error, MergeReport, Node, Policies, Value, Verdict};
+use crate::{Document, Error, MergeReport, Node, Policies, Policy, Value, Verdict};
 
 /// The pattern shown for fields no rule matches.
 pub const DEFAULT_PATTERN: &str = "(default)";
@@ -30,7 +30,13 @@ pub struct RuleKey {
 impl RuleKey {
     /// The rule the field at `path` (holding `node`, if any) falls under.
     pub fn of<S: AsRef<str>>(path: &[S], node: Option<&Node>, policies: &Policies) -> Self {
-        match policies.rule(path) {
+        Self::of_rule(policies.rule(path), node)
+    }
+
+    /// The key of `rule` (the field's rule, found already), or of the default rule
+    /// for a field holding `node` where it has none.
+    pub(crate) fn of_rule(rule: Option<(&[String], &Policy)>, node: Option<&Node>) -> Self {
+        match rule {
             Some((pattern, policy)) => RuleKey {
                 pattern: pattern.join("/").into(),
                 policy: policy.label().into(),
@@ -92,18 +98,25 @@ impl PolicyMetrics {
 
     /// Counts the policy outcomes of one merge.
     pub fn record_merge(&mut self, report: &MergeReport) {
-        for field in &report.policies {
+        // Fields under one rule follow each other (under no rule, every field of a
+        // merge): each run of one rule is counted under it with one lookup.
+        let mut rest = &report.policies[..];
+        while let Some(first) = rest.first() {
+            let run = rest.iter().take_while(|f| f.rule == first.rule).count();
             // The rule is copied only the first time it is counted.
-            let counts = match self.by_rule.get_mut(&field.rule) {
+            let counts = match self.by_rule.get_mut(&first.rule) {
                 Some(counts) => counts,
-                None => self.by_rule.entry(field.rule.clone()).or_default(),
+                None => self.by_rule.entry(first.rule.clone()).or_default(),
             };
-            match field.verdict {
-                Some(Verdict::Settled) => counts.settled += 1,
-                Some(Verdict::Review) => counts.review += 1,
-                None => {}
+            for field in &rest[..run] {
+                match field.verdict {
+                    Some(Verdict::Settled) => counts.settled += 1,
+                    Some(Verdict::Review) => counts.review += 1,
+                    None => {}
+                }
+                counts.ignored += field.ignored as u64;
             }
-            counts.ignored += field.ignored as u64;
+            rest = &rest[run..];
         }
     }
 
