@@ -409,16 +409,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         other_context: &CausalContext,
         observer: &mut dyn JoinObserver<K, S>,
     ) -> Option<Self> {
-        let (SmallMap::One(hash, key, store), SmallMap::One(their_hash, their_key, _)) =
-            (&mut self.entries, &other.entries)
-        else {
+        let SmallMap::One(hash, key, store) = &mut self.entries else {
             return Some(other);
         };
-        if hash != their_hash || key != their_key {
-            return Some(other);
-        }
-        let SmallMap::One(_, _, their_store) = other.entries else {
-            return None; // matched just above
+        let DotMap { entries, index } = other;
+        let their_store = match entries {
+            SmallMap::One(their_hash, their_key, their_store)
+                if their_hash == *hash && their_key == *key =>
+            {
+                their_store
+            }
+            entries => return Some(DotMap { entries, index }),
         };
         observer.before(key, Some(store), Some(&their_store), other_context);
         store.join(context, their_store, other_context);
