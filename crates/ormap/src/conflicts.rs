@@ -262,23 +262,16 @@ impl Node {
     /// `dots`, in dot order, read straight from the register, and returns true.
     /// Returns false, adding nothing, for any other node.
     pub(crate) fn sole_register_dots(&self, dots: &mut Vec<Dot>) -> bool {
-        match self.sole_kind() {
-            Some(Kind::Lww) => self.get::<LwwRegister<Value>>().is_some_and(|r| {
-                r.as_causal()
-                    .store
-                    .iter()
-                    .for_each(|(dot, _)| dots.push(dot));
-                true
-            }),
-            Some(Kind::Mv) => self.get::<MvRegister<Value>>().is_some_and(|r| {
-                r.as_causal()
-                    .store
-                    .iter()
-                    .for_each(|(dot, _)| dots.push(dot));
-                true
-            }),
-            _ => false,
-        }
+        let read = match self.sole_kind() {
+            Some(Kind::Lww) => self
+                .get::<LwwRegister<Value>>()
+                .map(|r| r.as_causal().store.collect_dots(dots)),
+            Some(Kind::Mv) => self
+                .get::<MvRegister<Value>>()
+                .map(|r| r.as_causal().store.collect_dots(dots)),
+            _ => None,
+        };
+        read.is_some()
     }
 
     /// [`register_dots`](Self::register_dots) into `dots` (emptied first), for a
