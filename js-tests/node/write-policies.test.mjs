@@ -154,6 +154,29 @@ describe('merge reports, policy metrics, dead letters', () => {
     );
   });
 
+  test('a report names each field under its own rule when rules alternate along the path order', () => {
+    const [a, b] = [new Document(ids.a), new Document(ids.b)];
+    for (const doc of [a, b]) doc.setPolicy(['*', 'x'], { type: 'siblings' });
+    for (const [doc, value] of [[a, 1], [b, 2]]) {
+      doc.set(['a', 'x'], value);
+      doc.set(['b'], value);
+      doc.set(['c', 'x'], value);
+    }
+    const report = a.merge(b.encode());
+    assert.deepEqual(
+      report.policies.map((p) => [p.path, p.pattern, p.policy, p.outcome, p.verdict, p.ignored]),
+      [
+        [['a', 'x'], '*/x', 'siblings', 'siblings', 'review', 0],
+        [['b'], '(default)', 'lww', 'lastWriterWins', 'settled', 0],
+        [['c', 'x'], '*/x', 'siblings', 'siblings', 'review', 0],
+      ],
+    );
+    assert.deepEqual(report.byPath.map((p) => p.path), [['a', 'x'], ['b'], ['c', 'x']]);
+    // Each path is its own array: changing one list's path leaves the others alone.
+    report.changed[0].push('z');
+    assert.deepEqual(report.policies[0].path, ['a', 'x']);
+  });
+
   test('rejected sync input goes to the dead letters, bounded, with byte length; clearDeadLetters empties it', () => {
     const doc = new Document(ids.a);
     const counter = new GCounter(ids.b);

@@ -17,13 +17,15 @@ use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
+use crate::report_text::report_text;
 use crate::synced::{Keep, Synced};
 use crate::value::{
     define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
 };
-use crate::write_policies::{if_match_of, report_js, report_json};
+use crate::write_policies::if_match_of;
 
-// `merge` is `__mergeText` plus the glue's lazy report (wasm/npm/scripts/entries.mjs).
+// `merge` and `receive` are `__mergeText` and `__receiveText` plus the glue's lazy
+// report (wasm/npm/scripts/entries.mjs).
 #[wasm_bindgen(typescript_custom_section)]
 const MERGE_TS: &str = r#"
 export interface Document {
@@ -36,6 +38,11 @@ export interface Document {
    * enumerable and writable, as on any object.
    */
   merge(other: Uint8Array | Document): MergeReport;
+  /**
+   * Applies a sync message: returns the merge report (as `merge` does) with the
+   * reply to send back under `reply` (`undefined` if none).
+   */
+  receive(message: Uint8Array): MergeReport & { reply: Uint8Array | undefined };
 }
 "#;
 
@@ -585,34 +592,29 @@ impl JsDocument {
     }
 
     /// Internal to `merge()` (see MERGE_TS): joins a state or delta (bytes, or
-    /// another `Document`) and returns its merge report as JSON text, which the glue
-    /// (wasm/npm/scripts/entries.mjs) parses only when the report is first read.
+    /// another `Document`) and returns its merge report as compact JSON text
+    /// (report_text.rs), which the glue expands only when the report is first read.
     #[wasm_bindgen(js_name = __mergeText, skip_typescript)]
     pub fn merge_text(&mut self, other: JsValue) -> Result<String, JsValue> {
         let report = self.inner.merge_reporting(&other, &self.extras.policies)?;
         self.extras.events.changed_paths(&report.changed, false);
-        Ok(report_json(&report))
+        Ok(report_text(&report))
     }
 
-    /// Applies a sync message: returns the merge report (as `merge` does) with the
-    /// reply to send back under `reply` (`undefined` if none).
-    #[wasm_bindgen(unchecked_return_type = "MergeReport & { reply: Uint8Array | undefined }")]
-    pub fn receive(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] message: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    /// Internal to `receive()` (see MERGE_TS): applies a sync message and returns
+    /// `[report text, reply]` (the text as `__mergeText`'s, the reply `undefined` if
+    /// none).
+    #[wasm_bindgen(js_name = __receiveText, skip_typescript)]
+    pub fn receive_text(&mut self, message: JsValue) -> Result<Array, JsValue> {
         let bytes = crate::value::bytes_arg(&message, "message")?;
         let (reply, report) = self
             .inner
             .receive_reporting(&bytes, &self.extras.policies)?;
         self.extras.events.changed_paths(&report.changed, false);
-        let object = report_js(&report);
-        set_prop(
-            &object,
-            "reply",
+        Ok(Array::of2(
+            &JsValue::from(report_text(&report)),
             &reply.map_or(JsValue::UNDEFINED, JsValue::from),
-        );
-        Ok(object.into())
+        ))
     }
 
     /// Counts per policy and path pattern since this replica started: `[{ pattern,

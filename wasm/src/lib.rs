@@ -22,6 +22,7 @@ mod js;
 mod js_functions;
 mod packed_path;
 mod pending_deltas;
+mod report_text;
 mod synced;
 mod ts_types;
 mod value;
