@@ -32,4 +32,4 @@ done
 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
   cargo "+$nightly" build --quiet -p converge-wasm --target wasm32-unknown-unknown \
   --profile wasm-release -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-  "${std_at_speed[@]}"
+  "${std_at_speed[@]}" "$@"

@@ -67,26 +67,32 @@ describe('the tarball', () => {
     assert.ok(info.size < 2 * 2 ** 20, `packed size ${info.size}`);
   });
 
-  test('ships the wasm twice at most: one .wasm file, and the inlined copy', async () => {
+  test('ships each wasm module twice at most: one .wasm file, and the inlined copy', async () => {
     const { files, info } = pack;
-    assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['dist/web/converge_wasm_bg.wasm']);
-    const wasm = (await readFile(join(npmPackageDir, 'dist/web/converge_wasm_bg.wasm'))).length;
-    // The .wasm file, its hex copy in index.js (twice its size), small glue, and the
-    // relay entry (plain JavaScript, no wasm: ESM, CommonJS and their types).
+    // The main module (every class) and the Document-only one (converge-crdt/document).
+    const modules = ['dist/web/converge_wasm_bg.wasm', 'dist/document/web/converge_wasm_bg.wasm'];
+    assert.deepEqual(files.filter((f) => f.endsWith('.wasm')).sort(), [...modules].sort());
+    const [wasm, documentWasm] = await Promise.all(
+      modules.map(async (f) => (await readFile(join(npmPackageDir, f))).length),
+    );
+    assert.ok(documentWasm < wasm, `the Document-only module (${documentWasm} B) is the smaller`);
+    // The .wasm files, their text copies in index.js, small glue, and the relay entry
+    // (plain JavaScript, no wasm: ESM, CommonJS and their types).
     let relay = 0;
     for (const f of files.filter((f) => f.startsWith('dist/relay.'))) {
       relay += (await readFile(join(npmPackageDir, f))).length;
     }
     assert.ok(relay < 100_000, `the relay entry takes ${relay} bytes`);
-    // No file but the .wasm and index.js (its inlined copy) is anywhere near the size
-    // of the wasm: nothing else carries a copy of it.
+    // No file but the .wasm files and the index.js files (their inlined copies) is
+    // anywhere near the size of a module: nothing else carries a copy of one.
     const large = [];
     for (const f of files) {
-      if ((await readFile(join(npmPackageDir, f))).length > wasm / 2) large.push(f);
+      if ((await readFile(join(npmPackageDir, f))).length > documentWasm / 2) large.push(f);
     }
-    assert.deepEqual(large.sort(), ['dist/index.js', 'dist/web/converge_wasm_bg.wasm']);
-    // Glue (web and Node), types and entries besides: well under 600 KB.
-    assert.ok(info.unpackedSize < wasm * (1 + 2) + 600_000 + relay, `unpacked ${info.unpackedSize}`);
+    assert.deepEqual(large.sort(), ['dist/document/index.js', ...modules, 'dist/index.js'].sort());
+    // Glue (web and Node), types and entries besides: well under 600 KB per module.
+    const limit = (wasm + documentWasm) * (1 + 2) + 2 * 600_000 + relay;
+    assert.ok(info.unpackedSize < limit, `unpacked ${info.unpackedSize}`);
   });
 
   test('declares its side effects (the entries that instantiate the wasm) and its engines', async () => {
@@ -95,6 +101,9 @@ describe('the tarball', () => {
       './dist/index.js',
       './dist/node/converge_wasm.cjs',
       './dist/node/index.mjs',
+      './dist/document/index.js',
+      './dist/document/node/converge_wasm.cjs',
+      './dist/document/node/index.mjs',
     ]);
     assert.match(manifest.engines.node, /^>=\d+/);
     assert.equal(manifest.exports['.'].node.require.types, './dist/index.d.cts');
@@ -177,6 +186,62 @@ ${scenarioSource('', 'node-slim-default')}
 ${printResult}`,
     });
     checkScenarioResult(assert, await runNode(dir, 'main.mjs'), 'node-slim-default');
+  });
+
+  test("converge-crdt/document: the Document alone, by import and require, its encodings those of the main entry", async () => {
+    const dir = await makeProject(root, 'node-document', pack.tarball, {
+      'main.mjs':
+        scenarioSource("import { Document } from 'converge-crdt/document';", 'node-document') +
+        `import { createRequire } from 'node:module';
+import { Document as MainDocument } from 'converge-crdt';
+const require = createRequire(import.meta.url);
+const r = globalThis.__convergeResult;
+r.resolved = import.meta.resolve('converge-crdt/document');
+r.required = require.resolve('converge-crdt/document');
+r.sameClassAsRequire = require('converge-crdt/document').Document === Document;
+r.exports = Object.keys(await import('converge-crdt/document')).sort();
+// State written by one entry's Document reads the same in the other's.
+const d = new Document();
+d.set(['users', 'u1', 'name'], 'Ada');
+d.increment(['users', 'u1', 'visits'], 3);
+const main = MainDocument.decode(d.encode());
+r.crossRead = JSON.stringify(main.toJSON());
+main.set(['users', 'u2', 'name'], 'Grace');
+d.merge(main.encode());
+r.crossMerged = JSON.stringify(d.toJSON());
+r.sameBytes = Buffer.from(d.encode()).equals(Buffer.from(MainDocument.decode(d.encode()).encode()));
+` +
+        printResult,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkScenarioResult(assert, result, 'node-document');
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/document\/node\/index\.mjs$/);
+    assert.match(result.required, /node_modules\/converge-crdt\/dist\/document\/node\/converge_wasm\.cjs$/);
+    assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
+    assert.deepEqual(result.exports, [
+      'Document',
+      '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
+      'compareVersions', 'randomReplicaId',
+    ]);
+    assert.equal(result.crossRead, JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 } } }));
+    assert.equal(
+      result.crossMerged,
+      JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 }, u2: { name: 'Grace' } } }),
+    );
+    assert.equal(result.sameBytes, true);
+  });
+
+  test("converge-crdt/document/slim: await init() reads the Document-only wasm", async () => {
+    const dir = await makeProject(root, 'node-document-slim', pack.tarball, {
+      'main.mjs': `import init, { Document } from 'converge-crdt/document/slim';
+await init();
+${scenarioSource('', 'node-document-slim')}
+globalThis.__convergeResult.wasmUrl = import.meta.resolve('converge-crdt/document/converge_wasm_bg.wasm');
+${printResult}`,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkScenarioResult(assert, result, 'node-document-slim');
+    assert.match(result.wasmUrl, /dist\/document\/web\/converge_wasm_bg\.wasm$/);
   });
 });
 

@@ -23,7 +23,7 @@ import {
 } from '../packaging/lib.mjs';
 
 const here = join(jsTestsDir, 'types');
-const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'relay.ts', 'env.d.ts'];
+const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'document.ts', 'relay.ts', 'env.d.ts'];
 
 let root;
 let pack;
@@ -88,7 +88,7 @@ async function compiles(name, options, files) {
   assert.equal(code, 0, `tsc ${name} failed:\n${output}`);
 }
 
-const esm = ['usage.ts', 'errors.ts', 'slim.ts', 'relay.ts'];
+const esm = ['usage.ts', 'errors.ts', 'slim.ts', 'document.ts', 'relay.ts'];
 
 test("the READMEs' examples (TypeScript, and JavaScript under checkJs) compile under --strict", () =>
   compiles(

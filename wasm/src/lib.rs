@@ -23,12 +23,15 @@ mod js_functions;
 mod packed_path;
 mod pending_deltas;
 mod report_text;
+#[cfg(feature = "standalone-types")]
+mod standalone;
 mod synced;
 mod ts_types;
 mod value;
 mod write_policies;
 
-pub use classes::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter};
 pub use document::JsDocument;
 pub use ids::{compare_versions, random_replica_id};
 pub use internals::{limit_memory_for_tests, trap_for_tests, wasm_memory_bytes};
+#[cfg(feature = "standalone-types")]
+pub use standalone::{JsGCounter, JsLwwRegister, JsMvRegister, JsOrSet, JsPnCounter};

@@ -1,6 +1,7 @@
 //! `Synced<T>`: what every JavaScript class holds: a sync replica of one converge
 //! type, plus the local deltas not yet taken by `takeDelta()`.
 
+#[cfg(feature = "standalone-types")]
 use std::convert::Infallible;
 
 use converge::ormap::Error as WriteError;
@@ -12,7 +13,9 @@ use converge::{
 use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{fail, invalid, Coded};
+#[cfg(feature = "standalone-types")]
+use crate::error::Coded;
+use crate::error::{fail, invalid};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
 use crate::pending_deltas::{FromWrittenPaths, PendingDeltas};
@@ -56,6 +59,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWrittenPaths> Synce
 
     /// Applies a local write (the mutator gets the id to write under) and keeps its
     /// delta for `takeDelta()` and the peers.
+    #[cfg(feature = "standalone-types")]
     pub(crate) fn write(
         &mut self,
         mutate: impl FnOnce(&mut T, ReplicaId) -> T,
@@ -70,6 +74,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWrittenPaths> Synce
     }
 
     /// [`write`](Self::write) for fallible mutators; on error nothing changes.
+    #[cfg(feature = "standalone-types")]
     pub(crate) fn try_write<E: Coded>(
         &mut self,
         mutate: impl FnOnce(&mut T, ReplicaId) -> Result<T, E>,
@@ -94,6 +99,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWrittenPaths> Synce
 
     /// Joins an encoded state or delta, or another instance of the same class (whose
     /// `encode()` is called); returns the concurrent writes met.
+    #[cfg(feature = "standalone-types")]
     pub(crate) fn merge(&mut self, other: &JsValue) -> Result<u32, JsValue> {
         let bytes = merge_bytes(other)?;
         keep_headroom()?;
@@ -121,6 +127,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts + Versioned + FromWrittenPaths> Synce
             .map(|b| Uint8Array::from(b.as_slice())))
     }
 
+    #[cfg(feature = "standalone-types")]
     pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
         keep_headroom()?;
         let reply = self.replica.receive(bytes).map_err(fail)?;
