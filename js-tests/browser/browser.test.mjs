@@ -3,6 +3,7 @@
 //   (a) the Vite production build of a page importing 'converge-crdt'
 //   (b) a plain <script type="module"> page importing wasm/npm/dist/index.js directly
 //   (c) the webpack 5 production build, and (d) the slim entry with `await init()`
+//   (e) and (f): converge-crdt/document's default and slim entries, as plain pages
 // On each page two Document replicas sync through messageFor/receive and the test
 // reads the outcome back from the DOM; then replicas living in two different pages
 // (Vite bundle and plain dist) sync through the test over a lossy link.
@@ -101,9 +102,24 @@ before(async () => {
   await writeFile(join(plain, 'index.html'), pageHtml('converge, plain module page', '<script type="module" src="./main.js"></script>'));
   // The package's own dist, as a page without any tool would load it.
   await writeFile(join(plain, 'main.js'), scenarioSource("import { Document } from '/pkg/dist/index.js';", 'plain'));
+  // converge-crdt/document: its default entry, and its slim entry with init().
+  for (const [dir, source] of [
+    ['document-page', scenarioSource("import { Document } from '/pkg/dist/document/index.js';", 'document')],
+    [
+      'document-slim-page',
+      "import init, { Document } from '/pkg/dist/document/slim.js';\nawait init();\n" +
+        scenarioSource('', 'document-slim'),
+    ],
+  ]) {
+    await mkdir(join(root, dir), { recursive: true });
+    await writeFile(join(root, dir, 'index.html'), pageHtml(`converge, ${dir}`, '<script type="module" src="./main.js"></script>'));
+    await writeFile(join(root, dir, 'main.js'), source);
+  }
   site = await serve([
     ['/pkg/', npmPackageDir],
     ['/plain/', plain],
+    ['/document/', join(root, 'document-page')],
+    ['/document-slim/', join(root, 'document-slim-page')],
     ['/webpack/', webpack.out],
     ['/slim/', slim.dir],
     ['/', vite.out], // Vite's page loads /assets/... from the root
@@ -146,8 +162,12 @@ describe('Chromium: two replicas sync on each page', () => {
     ['(b) a plain module page importing dist/index.js', '/plain/', 'plain', { inline: true }],
     ['(c) the webpack 5 production build', '/webpack/', 'webpack', { inline: true }],
     ['(d) the slim entry with await init()', '/slim/', 'slim', { inline: false }],
+    ['(e) converge-crdt/document, a plain module page', '/document/', 'document', { inline: true }],
+    ['(f) converge-crdt/document/slim with await init()', '/document-slim/', 'document-slim', {
+      wasm: '/pkg/dist/document/web/converge_wasm_bg.wasm',
+    }],
   ];
-  for (const [name, path, label, { inline }] of pages) {
+  for (const [name, path, label, { inline, wasm }] of pages) {
     test(name, async (t) => {
       const { page, result, problems, requests } = await open(path);
       try {
@@ -157,7 +177,7 @@ describe('Chromium: two replicas sync on each page', () => {
         if (inline) {
           assert.deepEqual(wasmRequests, [], 'the default entry fetches no .wasm file');
         } else {
-          assert.deepEqual(wasmRequests, ['/slim/node_modules/converge-crdt/dist/web/converge_wasm_bg.wasm']);
+          assert.deepEqual(wasmRequests, [wasm ?? '/slim/node_modules/converge-crdt/dist/web/converge_wasm_bg.wasm']);
         }
         assert.deepEqual(problems, [], 'no page errors, warnings or failed requests');
         t.diagnostic(`${label}: ${result.messages} messages, ${result.rounds} rounds; requests: ${requests.join(' ')}`);
