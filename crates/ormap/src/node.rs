@@ -11,6 +11,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::ormap::Entry;
 use crate::{Counter, Error, Flag, OrMap, Value, MAX_VALUE_DEPTH};
 
 /// The kinds of CRDT a document [`Node`] can hold.
@@ -551,15 +552,13 @@ impl Node {
     ) -> Result<Node, E> {
         // Only a write whose values are checked after it runs may need undoing.
         let check_after = T::HOLDS_VALUES && values == ValuesChecked::After;
-        // This node sits one key below the map being written; a nested map's
-        // mutator writes one key deeper still (so writes nested in writes count).
-        crate::document::check_path_len(1)?;
+        // A nested map's mutator writes one key deeper (so writes nested in writes
+        // count).
         let mutate = |crdt: &mut T| match T::KIND {
             Kind::Map => crate::document::one_map_deeper(|| mutate(crdt)),
             _ => mutate(crdt),
         };
-        let Causal { store, context } = &mut self.state;
-        let delta = store.0.try_update_by(&T::KIND, |part| {
+        let delta = self.update_part(T::KIND, |part, context| {
             let copy = check_after
                 && (T::KIND != Kind::Set
                     || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
@@ -596,14 +595,46 @@ impl Node {
                 delta.context,
             ))
         })?;
-        let mut context = delta.context;
-        if !DotStore::is_empty(&delta.store) {
-            self.replace_other_kinds(T::KIND, &mut context);
-        }
         let parts = DotMap::with_one(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(Parts(parts), context),
+            state: Causal::new(Parts(parts), delta.context),
         })
+    }
+
+    /// [`try_update::<Document>`](Self::try_update) for a write further down a path,
+    /// handed back as `mutate` made it: the delta of the node it changed down there
+    /// under the whole write's context (see [`LeafDelta`](crate::LeafDelta)), with no map or node built
+    /// around it.
+    pub(crate) fn update_map_leaf<E: From<Error>>(
+        &mut self,
+        mutate: impl FnOnce(&mut Document) -> Result<Entry<Node>, E>,
+    ) -> Result<Entry<Node>, E> {
+        self.update_part(Kind::Map, |part, context| {
+            let map = <Document as sealed::Sealed>::of_mut(part);
+            map.with_context(context, |map| {
+                crate::document::one_map_deeper(|| mutate(map))
+            })
+        })
+    }
+
+    /// Runs `change` on the part of kind `kind` (an empty one if there is none), with
+    /// the node's context lent to it, and returns the delta it made: of whatever
+    /// store shape, holding exactly the dots written (see [`DotMap::try_update_by`]).
+    /// A delta that writes a dot replaces the parts of other kinds observed here, and
+    /// their dots go into its context (see [`try_update`](Self::try_update)).
+    fn update_part<D: DotStore, E: From<Error>>(
+        &mut self,
+        kind: Kind,
+        change: impl FnOnce(&mut PartBox, &mut CausalContext) -> Result<Causal<D>, E>,
+    ) -> Result<Causal<D>, E> {
+        // This node sits one key below the map being written.
+        crate::document::check_path_len(1)?;
+        let Causal { store, context } = &mut self.state;
+        let mut delta = store.0.try_update_by(&kind, |part| change(part, context))?;
+        if !DotStore::is_empty(&delta.store) {
+            self.replace_other_kinds(kind, &mut delta.context);
+        }
+        Ok(delta)
     }
 
     /// Removes every part of a kind other than `kept`, as observed here (a write of
