@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use converge::ormap::Write;
+use converge::ormap::{LeafDelta, Write};
 use converge::{
     Document, FieldRead, Hlc, Outcome, Policies, Policy, ReplicaId, Resolution, Resolver, Sibling,
     Timestamp, Value,
@@ -278,7 +278,7 @@ impl JsDocument {
         // change's writes are coalesced first: a key written many times is written
         // once, at its last value).
         let clock = &mut self.extras.clock;
-        let keep = Keep::Change(&paths, writes.len() > LARGE_CHANGE);
+        let keep = Keep(&paths, writes.len() > LARGE_CHANGE);
         let changed =
             self.inner
                 .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
@@ -317,12 +317,15 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let keep = Keep::Write(&path);
-        let changed = self.inner.guarded_write(
+        let mut write = Some(write);
+        let changed = self.inner.guarded_write_one(
             &self.extras.policies,
             if_match.as_ref(),
-            keep,
-            |doc, guard| doc.write(&keys, write, guard, clock),
+            (&path, &keys),
+            |doc, guard| match write.take() {
+                Some(write) => doc.write_leaf(&keys, write, guard, clock),
+                None => Ok(LeafDelta::default()),
+            },
         )?;
         if changed {
             self.extras.events.changed(vec![path], true);

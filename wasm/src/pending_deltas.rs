@@ -109,15 +109,26 @@ impl PendingDeltas<Document> {
         if delta.is_bottom() {
             return;
         }
-        let encoded = self.encoded_count();
-        match &mut self.joined {
-            Some(joined) if encoded == 0 => joined
-                .written
-                // Past the encoded stage: the paths written from now on.
-                .get_or_insert_with(|| WrittenPaths::new(writer))
-                .record(path, &delta),
-            _ => self.push(delta),
+        match self.written(writer) {
+            Some(written) => written.record(path, &delta),
+            None => self.push(delta),
         }
+    }
+
+    /// Where single writes by `writer` are kept once past the encoded stage: as the
+    /// paths written (see [`push_write`](Self::push_write)). `None` while deltas are
+    /// kept encoded: then a write's delta is wanted whole.
+    pub(crate) fn written(&mut self, writer: ReplicaId) -> Option<&mut WrittenPaths> {
+        if self.encoded_count() != 0 {
+            return None;
+        }
+        let joined = self.joined.as_mut()?;
+        // Past the encoded stage: the paths written from now on.
+        Some(
+            joined
+                .written
+                .get_or_insert_with(|| WrittenPaths::new(writer)),
+        )
     }
 
     /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: as its

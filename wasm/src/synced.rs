@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use converge::ormap::Error as WriteError;
+use converge::ormap::{Error as WriteError, LeafDelta};
 use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
@@ -320,22 +320,17 @@ fn save_mark_arg(mark: f64) -> Result<SaveMark, JsValue> {
     Ok(SaveMark::new(mark as u64))
 }
 
-/// How a document write's delta is kept for `takeDelta()`.
-pub(crate) enum Keep<'a> {
-    /// As a change's whose writes' paths are these; `true` if it is large (see
-    /// [`PendingDeltas::push_change`]).
-    Change(&'a [Vec<String>], bool),
-    /// As a single write's at this path (see [`PendingDeltas::push_write`]).
-    Write(&'a [String]),
-}
+/// How a change's delta is kept for `takeDelta()`: the paths of its writes, and
+/// whether it is large (see [`PendingDeltas::push_change`]).
+pub(crate) struct Keep<'a>(pub(crate) &'a [Vec<String>], pub(crate) bool);
 
 impl Synced<Document> {
-    /// A local document write under write-time `policies` (authority, and `if_match`
+    /// A local document change under write-time `policies` (authority, and `if_match`
     /// when given): `write` gets the document and the guard to pass to
-    /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
-    /// recorded (dead letters, policy metrics) and returned. Returns whether the write
-    /// changed anything (its delta is not empty: a remove of what is not there is not).
-    /// `keep` says how its delta is kept pending.
+    /// `write_all_indexed`. A refusal changes nothing, is recorded (dead letters,
+    /// policy metrics) and returned. Returns whether the change changed anything (its
+    /// delta is not empty: a remove of what is not there is not). `keep` says how its
+    /// delta is kept pending.
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
@@ -350,25 +345,81 @@ impl Synced<Document> {
             if_match,
         };
         let pending = &mut self.pending;
-        let writer = guard.writer;
         let mut changed = false;
         let result = self.replica.try_update_then(
             |doc, _| write(doc, &guard),
             |delta| {
                 changed = !delta.is_bottom();
-                match keep {
-                    Keep::Change(paths, large) => pending.push_change(paths, large, delta),
-                    Keep::Write(path) => pending.push_write(writer, path, delta),
-                }
+                let Keep(paths, large) = keep;
+                pending.push_change(paths, large, delta);
             },
         );
-        match result {
-            Ok(_) => Ok(changed),
-            Err(error) => {
-                self.replica.record_refused_write(policies, &error);
-                Err(refusal_js(&error))
+        self.refused(policies, result.map(drop))?;
+        Ok(changed)
+    }
+
+    /// [`guarded_write`](Self::guarded_write) for one write at `path` (`keys`, the
+    /// same keys borrowed), which `write` makes with `Document::write_leaf` (called
+    /// once; a second call writes nothing). Its delta is kept as
+    /// [`PendingDeltas::push_write`] keeps it; when only its dots are kept (no peer
+    /// keeps it, and the pending deltas keep the paths written), the root delta is
+    /// not built at all.
+    pub(crate) fn guarded_write_one(
+        &mut self,
+        policies: &Policies,
+        if_match: Option<&FieldVersion>,
+        (path, keys): (&[String], &[&str]),
+        mut write: impl FnMut(&mut Document, &WriteGuard<'_>) -> Result<LeafDelta, WriteError>,
+    ) -> Result<bool, JsValue> {
+        keep_headroom()?;
+        let guard = WriteGuard {
+            writer: self.replica.writer(),
+            policies,
+            if_match,
+        };
+        let writer = guard.writer;
+        let mut changed = false;
+        let recorded = match self.pending.written(writer) {
+            Some(written) => self.replica.try_update_unkept(|doc, _| {
+                let leaf = write(doc, &guard)?;
+                changed = !leaf.is_bottom();
+                if changed {
+                    written.record_leaf(path, &leaf);
+                }
+                Ok(())
+            }),
+            None => None,
+        };
+        let result = match recorded {
+            Some(result) => result.map(drop),
+            None => {
+                let pending = &mut self.pending;
+                self.replica
+                    .try_update_then(
+                        |doc, _| write(doc, &guard).map(|leaf| leaf.into_delta(keys)),
+                        |delta| {
+                            changed = !delta.is_bottom();
+                            pending.push_write(writer, path, delta);
+                        },
+                    )
+                    .map(drop)
             }
-        }
+        };
+        self.refused(policies, result)?;
+        Ok(changed)
+    }
+
+    /// A write's `result`: a refusal is recorded (dead letters, policy metrics) and
+    /// returned as the JavaScript error.
+    fn refused(
+        &mut self,
+        policies: &Policies,
+        result: Result<(), WriteError>,
+    ) -> Result<(), JsValue> {
+        result.map_err(|error| {
+            self.replica.record_refused_write(policies, &error);
+            refusal_js(&error)
+        })
     }
 
     /// The policy metrics kept in the sync metrics.

@@ -4,6 +4,7 @@ mod durable;
 mod external;
 mod receive;
 mod restored_session;
+mod unkept;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
