@@ -558,7 +558,12 @@ impl Node {
             Kind::Map => crate::document::one_map_deeper(|| mutate(crdt)),
             _ => mutate(crdt),
         };
-        let delta = self.update_part(T::KIND, |part, context| {
+        // `update_part` calls it once, so `take` always finds the mutator.
+        let mut once = Some(mutate);
+        let delta = self.update_part(T::KIND, &mut |part, context| {
+            let Some(mutate) = once.take() else {
+                return Ok(Causal::default());
+            };
             let copy = check_after
                 && (T::KIND != Kind::Set
                     || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
@@ -609,7 +614,12 @@ impl Node {
         &mut self,
         mutate: impl FnOnce(&mut Document) -> Result<Entry<Node>, E>,
     ) -> Result<Entry<Node>, E> {
-        self.update_part(Kind::Map, |part, context| {
+        // `update_part` calls it once, so `take` always finds the mutator.
+        let mut once = Some(mutate);
+        self.update_part(Kind::Map, &mut |part, context| {
+            let Some(mutate) = once.take() else {
+                return Ok(Causal::default());
+            };
             let map = <Document as sealed::Sealed>::of_mut(part);
             map.with_context(context, |map| {
                 crate::document::one_map_deeper(|| mutate(map))
@@ -622,10 +632,13 @@ impl Node {
     /// store shape, holding exactly the dots written (see [`DotMap::try_update_by`]).
     /// A delta that writes a dot replaces the parts of other kinds observed here, and
     /// their dots go into its context (see [`try_update`](Self::try_update)).
+    /// (`change` is a trait object: one copy of this and of the map update under it
+    /// for every kind's write, where a generic closure made one per kind, 4 KB of
+    /// the wasm build.) `change` is called once.
     fn update_part<D: DotStore, E: From<Error>>(
         &mut self,
         kind: Kind,
-        change: impl FnOnce(&mut PartBox, &mut CausalContext) -> Result<Causal<D>, E>,
+        change: &mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Causal<D>, E>,
     ) -> Result<Causal<D>, E> {
         // This node sits one key below the map being written.
         crate::document::check_path_len(1)?;

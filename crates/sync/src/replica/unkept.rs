@@ -45,3 +45,52 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use converge_core::ReplicaId;
+    use converge_orset::OrSet;
+
+    use crate::{Error, Replica};
+
+    /// A write numbered with no delta leaves the replica as `try_update_then` leaves
+    /// it: the same state and sequence numbers, and the same message for a peer
+    /// added afterwards; with a peer, nothing runs.
+    #[test]
+    fn an_unkept_write_is_numbered_as_try_update_then_numbers_it() -> Result<(), Error> {
+        let (a, b) = (ReplicaId::new(1), ReplicaId::new(2));
+        let mut kept = Replica::new(a, OrSet::<String>::new())?;
+        let mut unkept = Replica::new(a, OrSet::<String>::new())?;
+        for item in ["milk", "eggs", "milk"] {
+            let seq = kept.try_update_then(
+                |set, writer| Ok::<_, Error>(set.add(writer, item.to_string())),
+                drop,
+            )?;
+            let numbered = unkept.try_update_unkept(|set, writer| {
+                set.add(writer, item.to_string());
+                Ok::<_, Error>(())
+            });
+            assert_eq!(numbered.transpose()?.map(|(seq, ())| seq), Some(seq));
+        }
+        assert_eq!(kept.state(), unkept.state());
+        kept.add_peer(b);
+        unkept.add_peer(b);
+        // What a peer added afterwards is sent brings it to the same state.
+        for sender in [&mut kept, &mut unkept] {
+            let mut peer = Replica::new(b, OrSet::<String>::new())?;
+            let message = sender.message_for(b)?.ok_or(Error::OwnId(a))?;
+            peer.receive(&message)?;
+            assert_eq!(peer.state(), sender.state());
+        }
+        let mut ran = false;
+        let numbered = unkept.try_update_unkept(|_, _| {
+            ran = true;
+            Ok::<_, Error>(())
+        });
+        assert!(
+            numbered.is_none() && !ran,
+            "a replica with a peer keeps its deltas"
+        );
+        Ok(())
+    }
+}
