@@ -278,11 +278,14 @@ impl JsDocument {
         // change's writes are coalesced first: a key written many times is written
         // once, at its last value).
         let clock = &mut self.extras.clock;
-        let keep = Keep(&paths, writes.len() > LARGE_CHANGE);
+        let keep = Keep::Change(&paths, writes.len() > LARGE_CHANGE);
+        let mut writes = Some(writes);
         let changed =
             self.inner
-                .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
-                    // `writes_of` gave every write the index of a path it holds.
+                .guarded_write(&self.extras.policies, None, keep, &mut |doc, guard| {
+                    // `writes_of` gave every write the index of a path it holds; the
+                    // write is made once.
+                    let writes = writes.take().unwrap_or_default();
                     doc.write_all_indexed(&paths, writes, guard, clock)
                 })?;
         if changed {

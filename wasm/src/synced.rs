@@ -320,23 +320,29 @@ fn save_mark_arg(mark: f64) -> Result<SaveMark, JsValue> {
     Ok(SaveMark::new(mark as u64))
 }
 
-/// How a change's delta is kept for `takeDelta()`: the paths of its writes, and
-/// whether it is large (see [`PendingDeltas::push_change`]).
-pub(crate) struct Keep<'a>(pub(crate) &'a [Vec<String>], pub(crate) bool);
+/// How a document write's delta is kept for `takeDelta()`.
+pub(crate) enum Keep<'a> {
+    /// As a change's whose writes' paths are these; `true` if it is large (see
+    /// [`PendingDeltas::push_change`]).
+    Change(&'a [Vec<String>], bool),
+    /// As a single write's at this path (see [`PendingDeltas::push_write`]).
+    Write(&'a [String]),
+}
 
 impl Synced<Document> {
-    /// A local document change under write-time `policies` (authority, and `if_match`
+    /// A local document write under write-time `policies` (authority, and `if_match`
     /// when given): `write` gets the document and the guard to pass to
-    /// `write_all_indexed`. A refusal changes nothing, is recorded (dead letters,
-    /// policy metrics) and returned. Returns whether the change changed anything (its
-    /// delta is not empty: a remove of what is not there is not). `keep` says how its
-    /// delta is kept pending.
+    /// `guarded_update_at`/`guarded_remove_at` (it is called once; a trait object,
+    /// so single writes and changes share one copy of this). A refusal changes
+    /// nothing, is recorded (dead letters, policy metrics) and returned. Returns
+    /// whether the write changed anything (its delta is not empty: a remove of what
+    /// is not there is not). `keep` says how its delta is kept pending.
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
         if_match: Option<&FieldVersion>,
         keep: Keep<'_>,
-        write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
+        write: &mut dyn FnMut(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
     ) -> Result<bool, JsValue> {
         keep_headroom()?;
         let guard = WriteGuard {
@@ -345,13 +351,16 @@ impl Synced<Document> {
             if_match,
         };
         let pending = &mut self.pending;
+        let writer = guard.writer;
         let mut changed = false;
         let result = self.replica.try_update_then(
             |doc, _| write(doc, &guard),
             |delta| {
                 changed = !delta.is_bottom();
-                let Keep(paths, large) = keep;
-                pending.push_change(paths, large, delta);
+                match keep {
+                    Keep::Change(paths, large) => pending.push_change(paths, large, delta),
+                    Keep::Write(path) => pending.push_write(writer, path, delta),
+                }
             },
         );
         self.refused(policies, result.map(drop))?;
@@ -360,10 +369,9 @@ impl Synced<Document> {
 
     /// [`guarded_write`](Self::guarded_write) for one write at `path` (`keys`, the
     /// same keys borrowed), which `write` makes with `Document::write_leaf` (called
-    /// once; a second call writes nothing). Its delta is kept as
-    /// [`PendingDeltas::push_write`] keeps it; when only its dots are kept (no peer
-    /// keeps it, and the pending deltas keep the paths written), the root delta is
-    /// not built at all.
+    /// once). Its delta is kept as [`PendingDeltas::push_write`] keeps it; when only
+    /// its dots are kept (no peer keeps it, and the pending deltas keep the paths
+    /// written), the root delta is not built at all.
     pub(crate) fn guarded_write_one(
         &mut self,
         policies: &Policies,
@@ -371,42 +379,35 @@ impl Synced<Document> {
         (path, keys): (&[String], &[&str]),
         mut write: impl FnMut(&mut Document, &WriteGuard<'_>) -> Result<LeafDelta, WriteError>,
     ) -> Result<bool, JsValue> {
-        keep_headroom()?;
-        let guard = WriteGuard {
-            writer: self.replica.writer(),
-            policies,
-            if_match,
-        };
-        let writer = guard.writer;
+        let writer = self.replica.writer();
         let mut changed = false;
         let recorded = match self.pending.written(writer) {
-            Some(written) => self.replica.try_update_unkept(|doc, _| {
-                let leaf = write(doc, &guard)?;
-                changed = !leaf.is_bottom();
-                if changed {
-                    written.record_leaf(path, &leaf);
-                }
-                Ok(())
-            }),
+            Some(written) => {
+                keep_headroom()?;
+                let guard = WriteGuard {
+                    writer,
+                    policies,
+                    if_match,
+                };
+                self.replica.try_update_unkept(|doc, _| {
+                    let leaf = write(doc, &guard)?;
+                    changed = !leaf.is_bottom();
+                    if changed {
+                        written.record_leaf(path, &leaf);
+                    }
+                    Ok(())
+                })
+            }
             None => None,
         };
-        let result = match recorded {
-            Some(result) => result.map(drop),
-            None => {
-                let pending = &mut self.pending;
-                self.replica
-                    .try_update_then(
-                        |doc, _| write(doc, &guard).map(|leaf| leaf.into_delta(keys)),
-                        |delta| {
-                            changed = !delta.is_bottom();
-                            pending.push_write(writer, path, delta);
-                        },
-                    )
-                    .map(drop)
-            }
-        };
-        self.refused(policies, result)?;
-        Ok(changed)
+        if let Some(result) = recorded {
+            self.refused(policies, result.map(drop))?;
+            return Ok(changed);
+        }
+        let keep = Keep::Write(path);
+        self.guarded_write(policies, if_match, keep, &mut |doc, guard| {
+            write(doc, guard).map(|leaf| leaf.into_delta(keys))
+        })
     }
 
     /// A write's `result`: a refusal is recorded (dead letters, policy metrics) and

@@ -147,7 +147,7 @@ impl Document {
     }
 
     /// The write of kind `T` at the end of `path` (the only part generic over the node
-    /// kind: the walk down the path is [`update_leaf_at`](Self::update_leaf_at), one
+    /// kind: the walk down the path is [`update_path`](Self::update_path), one
     /// copy per error type instead of one per node kind).
     fn update_boxed<T: NodeKind, E: From<Error>>(
         &mut self,
@@ -155,12 +155,22 @@ impl Document {
         mutate: Mutator<'_, T, E>,
         values: ValuesChecked,
     ) -> Result<LeafDelta, E> {
+        // Borrowed, not boxed (a write allocates nothing more for the walk).
+        let mut leaf = |node: &mut Node| node.try_update_checked::<T, E>(&mut *mutate, values);
+        self.update_path(path, &mut leaf)
+    }
+
+    /// Runs `mutate` once on the node at `path` (nested maps made as needed) and
+    /// returns its [`LeafDelta`] (the empty path writes nothing).
+    fn update_path<E: From<Error>>(
+        &mut self,
+        path: &[&str],
+        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
+    ) -> Result<LeafDelta, E> {
         let Some((key, parents)) = path.split_last() else {
             return Ok(LeafDelta::default());
         };
-        // Borrowed, not boxed (a write allocates nothing more for the walk).
-        let mut leaf = |node: &mut Node| node.try_update_checked::<T, E>(&mut *mutate, values);
-        let entry = self.update_leaf_at(parents, key, &mut leaf)?;
+        let entry = self.update_leaf_at(parents, key, mutate)?;
         Ok(LeafDelta::new(entry, path.len()))
     }
 

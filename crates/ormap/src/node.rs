@@ -496,7 +496,12 @@ impl Node {
     /// The node holding only the nested map whose store is `map`, as a map's value.
     pub(crate) fn of_map(map: DotMap<String, Embedded<Node>>) -> Embedded<Node> {
         let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
-        Embedded::from_store(Parts(DotMap::with_one(Kind::Map, part)))
+        Node::of_part(Kind::Map, part)
+    }
+
+    /// The node holding only `part`, of kind `kind`, as a map's value.
+    fn of_part(kind: Kind, part: PartBox) -> Embedded<Node> {
+        Embedded::from_store(Parts(DotMap::with_one(kind, part)))
     }
 
     /// The kind held here where a node holds one part inline (nearly every node),
@@ -595,14 +600,11 @@ impl Node {
                 }));
             }
             let delta = delta.into_causal();
-            Ok(Causal::new(
-                T::part(Embedded::from_store(delta.store)),
-                delta.context,
-            ))
+            let part = T::part(Embedded::from_store(delta.store));
+            Ok(Causal::new(Node::of_part(T::KIND, part), delta.context))
         })?;
-        let parts = DotMap::with_one(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(Parts(parts), delta.context),
+            state: Causal::new(delta.store.into_store(), delta.context),
         })
     }
 
@@ -628,18 +630,19 @@ impl Node {
     }
 
     /// Runs `change` on the part of kind `kind` (an empty one if there is none), with
-    /// the node's context lent to it, and returns the delta it made: of whatever
-    /// store shape, holding exactly the dots written (see [`DotMap::try_update_by`]).
-    /// A delta that writes a dot replaces the parts of other kinds observed here, and
-    /// their dots go into its context (see [`try_update`](Self::try_update)).
-    /// (`change` is a trait object: one copy of this and of the map update under it
-    /// for every kind's write, where a generic closure made one per kind, 4 KB of
-    /// the wasm build.) `change` is called once.
-    fn update_part<D: DotStore, E: From<Error>>(
+    /// the node's context lent to it, and returns the delta it made, as a node (this
+    /// node's delta, or, for a write further down a path, the delta of the node it
+    /// changed down there: either holds exactly the dots written, which is all the
+    /// parts' map reads, see [`DotMap::try_update_by`]). A delta that writes a dot
+    /// replaces the parts of other kinds observed here, and their dots go into its
+    /// context (see [`try_update`](Self::try_update)). `change` is called once (a
+    /// trait object, and one delta type: one copy of this and of the parts' map
+    /// update for every write, where a generic closure made one per kind).
+    fn update_part<E: From<Error>>(
         &mut self,
         kind: Kind,
-        change: &mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Causal<D>, E>,
-    ) -> Result<Causal<D>, E> {
+        change: &mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Entry<Node>, E>,
+    ) -> Result<Entry<Node>, E> {
         // This node sits one key below the map being written.
         crate::document::check_path_len(1)?;
         let Causal { store, context } = &mut self.state;

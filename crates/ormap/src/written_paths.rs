@@ -95,7 +95,7 @@ impl WrittenPaths {
     /// [`Document::write_leaf`]): the same record, with no root delta built for it.
     pub fn record_leaf(&mut self, path: &[String], leaf: &LeafDelta) {
         self.record_path(path);
-        self.record_dots(|f| leaf.for_each_dot(f), leaf.context());
+        self.record_dots(&|f| leaf.for_each_dot(f), leaf.context());
     }
 
     /// Records `delta`, the delta of a change whose writes' paths are `paths`.
@@ -115,16 +115,12 @@ impl WrittenPaths {
     /// Adds the dots `delta`'s context names.
     fn record_context(&mut self, delta: &Document) {
         let Causal { store, context } = delta.as_causal();
-        self.record_dots(|f| store.for_each_dot(f), context);
+        self.record_dots(&|f| store.for_each_dot(f), context);
     }
 
     /// Adds the dots `context` names, the context of a delta whose dots
     /// `for_each_dot` passes on.
-    fn record_dots(
-        &mut self,
-        for_each_dot: impl FnOnce(&mut dyn FnMut(Dot)),
-        context: &CausalContext,
-    ) {
+    fn record_dots(&mut self, for_each_dot: &dyn Fn(&mut dyn FnMut(Dot)), context: &CausalContext) {
         if self.run.is_none() {
             // The run starts at the first dot written (a dot of the writer's the
             // delta holds): the writer's next dots all go to recorded writes.

@@ -38,11 +38,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         if self.keeps_deltas() {
             return None;
         }
-        Some(mutate(&mut self.state, self.writer).map(|written| {
-            let seq = self.push_kept(None);
-            self.durable.note_write(seq);
-            (seq, written)
-        }))
+        Some(mutate(&mut self.state, self.writer).map(|written| (self.number_write(None), written)))
     }
 }
 
