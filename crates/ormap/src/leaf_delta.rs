@@ -75,11 +75,14 @@ impl LeafDelta {
     /// The root delta's entry under `path`'s first key: the node's delta in a map
     /// under each key from the second to the node's.
     pub(crate) fn into_entry(self, path: &[&str]) -> Entry<Node> {
-        let Causal { store, context } = self.entry;
-        let inner = path.get(1..self.depth).unwrap_or_default();
-        let store = inner.iter().rev().fold(store, |store, key| {
-            Node::of_map(DotMap::with_one((*key).to_owned(), store))
-        });
+        let Some(inner) = path.get(1..self.depth).filter(|keys| !keys.is_empty()) else {
+            // The node is under the first key (a write at the top, nearly all).
+            return self.entry;
+        };
+        let Causal { mut store, context } = self.entry;
+        for key in inner.iter().rev() {
+            store = Node::of_map(DotMap::with_one((*key).to_owned(), store));
+        }
         Causal::new(store, context)
     }
 }
