@@ -641,7 +641,7 @@ impl Node {
     fn update_part<E: From<Error>>(
         &mut self,
         kind: Kind,
-        change: &mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Entry<Node>, E>,
+        change: PartChange<'_, E>,
     ) -> Result<Entry<Node>, E> {
         // This node sits one key below the map being written.
         crate::document::check_path_len(1)?;
@@ -670,6 +670,11 @@ impl Node {
         }
     }
 }
+
+/// A change to a node's part of one kind, with the node's context lent to it, that
+/// returns its delta as a node (see [`Node::update_part`]).
+type PartChange<'a, E> =
+    &'a mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Entry<Node>, E>;
 
 /// When a write's values are checked against [`MAX_VALUE_DEPTH`]: after the write
 /// runs, on its delta (any mutator: the part is copied first, so a refused write can

@@ -120,7 +120,7 @@ impl WrittenPaths {
 
     /// Adds the dots `context` names, the context of a delta whose dots
     /// `for_each_dot` passes on.
-    fn record_dots(&mut self, for_each_dot: &dyn Fn(&mut dyn FnMut(Dot)), context: &CausalContext) {
+    fn record_dots(&mut self, for_each_dot: ForEachDot<'_>, context: &CausalContext) {
         if self.run.is_none() {
             // The run starts at the first dot written (a dot of the writer's the
             // delta holds): the writer's next dots all go to recorded writes.
@@ -173,6 +173,9 @@ impl WrittenPaths {
         Document::from_causal(Causal::new(store, context))
     }
 }
+
+/// Passes each dot of a delta's store to the function it is given.
+type ForEachDot<'a> = &'a dyn Fn(&mut dyn FnMut(Dot));
 
 /// What [`WrittenPaths::delta_from`] reads the document with.
 struct Written<'a> {

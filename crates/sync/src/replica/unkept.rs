@@ -60,7 +60,7 @@ mod tests {
         for item in ["milk", "eggs", "milk"] {
             let seq = kept.try_update_then(
                 |set, writer| Ok::<_, Error>(set.add(writer, item.to_string())),
-                drop,
+                |_| {},
             )?;
             let numbered = unkept.try_update_unkept(|set, writer| {
                 set.add(writer, item.to_string());
