@@ -330,7 +330,8 @@ impl JsDocument {
                 None => Ok(LeafDelta::default()),
             },
         )?;
-        if changed {
+        // The event's list of paths is made only if someone listens.
+        if changed && self.extras.events.heard() {
             self.extras.events.changed(vec![path], true);
         }
         Ok(())
