@@ -192,8 +192,9 @@ fn encoded_writes(writer: u64) -> Vec<u8> {
 enum Keep {
     /// Each delta encoded.
     Encoded,
-    /// The first deltas joined, the rest recorded (`WrittenPaths`), read back and
-    /// encoded once at the end.
+    /// The first deltas joined, the rest written as their leaf deltas
+    /// (`Document::write_leaf`, no root delta built) and recorded (`WrittenPaths`),
+    /// read back and encoded once at the end.
     Recorded,
 }
 

@@ -15,7 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{fail, invalid, Coded};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
-use crate::pending_deltas::{FromWrittenPaths, PendingDeltas};
+use crate::pending_deltas::{written_by, FromWrittenPaths, PendingDeltas};
 use crate::value::define;
 use crate::write_policies::refusal_js;
 
@@ -381,8 +381,8 @@ impl Synced<Document> {
     ) -> Result<bool, JsValue> {
         let writer = self.replica.writer();
         let mut changed = false;
-        let recorded = match self.pending.written(writer) {
-            Some(written) => {
+        let recorded = match self.pending.written_slot() {
+            Some(slot) => {
                 keep_headroom()?;
                 let guard = WriteGuard {
                     writer,
@@ -393,7 +393,7 @@ impl Synced<Document> {
                     let leaf = write(doc, &guard)?;
                     changed = !leaf.is_bottom();
                     if changed {
-                        written.record_leaf(path, &leaf);
+                        written_by(slot, writer).record_leaf(path, &leaf);
                     }
                     Ok(())
                 })
