@@ -610,8 +610,8 @@ impl Node {
 
     /// [`try_update::<Document>`](Self::try_update) for a write further down a path,
     /// handed back as `mutate` made it: the delta of the node it changed down there
-    /// under the whole write's context (see [`LeafDelta`](crate::LeafDelta)), with no map or node built
-    /// around it.
+    /// under the whole write's context (see [`LeafDelta`](crate::LeafDelta)), with no
+    /// map or node built around it.
     pub(crate) fn update_map_leaf<E: From<Error>>(
         &mut self,
         mutate: impl FnOnce(&mut Document) -> Result<Entry<Node>, E>,
