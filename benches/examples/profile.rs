@@ -192,8 +192,9 @@ fn encoded_writes(writer: u64) -> Vec<u8> {
 enum Keep {
     /// Each delta encoded.
     Encoded,
-    /// The first deltas joined, the rest recorded (`WrittenPaths`), read back and
-    /// encoded once at the end.
+    /// The first deltas joined, the rest written as their leaf deltas
+    /// (`Document::write_leaf`, no root delta built) and recorded (`WrittenPaths`),
+    /// read back and encoded once at the end.
     Recorded,
 }
 
@@ -237,13 +238,20 @@ fn doc_writes(
     let (mut bytes, mut joined, mut written) = (0, Document::new(), WrittenPaths::new(me));
     for (i, (path, write)) in writes.enumerate() {
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+        if let (Keep::Recorded, 100..) = (keep, i) {
+            // Only recorded: the write's leaf delta, no root delta built.
+            let leaf = doc
+                .write_leaf(&keys, write, &guard, &mut clock)
+                .expect("short paths and plain values are never refused");
+            written.record_leaf(&path, &leaf);
+            continue;
+        }
         let delta = doc
             .write(&keys, write, &guard, &mut clock)
             .expect("short paths and plain values are never refused");
         match keep {
             Keep::Encoded => bytes += delta.encode().unwrap().len(),
-            Keep::Recorded if i < 100 => joined.join(delta),
-            Keep::Recorded => written.record(&path, &delta),
+            Keep::Recorded => joined.join(delta),
         }
     }
     if let Keep::Recorded = keep {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use converge::ormap::Write;
+use converge::ormap::{LeafDelta, Write};
 use converge::{
     Document, FieldRead, Hlc, Outcome, Policies, Policy, ReplicaId, Resolution, Resolver, Sibling,
     Timestamp, Value,
@@ -279,10 +279,13 @@ impl JsDocument {
         // once, at its last value).
         let clock = &mut self.extras.clock;
         let keep = Keep::Change(&paths, writes.len() > LARGE_CHANGE);
+        let mut writes = Some(writes);
         let changed =
             self.inner
-                .guarded_write(&self.extras.policies, None, keep, |doc, guard| {
-                    // `writes_of` gave every write the index of a path it holds.
+                .guarded_write(&self.extras.policies, None, keep, &mut |doc, guard| {
+                    // `writes_of` gave every write the index of a path it holds; the
+                    // write is made once.
+                    let writes = writes.take().unwrap_or_default();
                     doc.write_all_indexed(&paths, writes, guard, clock)
                 })?;
         if changed {
@@ -317,14 +320,18 @@ impl JsDocument {
         let if_match = if_match_of(options)?;
         let keys: Vec<&str> = path.iter().map(String::as_str).collect();
         let clock = &mut self.extras.clock;
-        let keep = Keep::Write(&path);
-        let changed = self.inner.guarded_write(
+        let mut write = Some(write);
+        let changed = self.inner.guarded_write_one(
             &self.extras.policies,
             if_match.as_ref(),
-            keep,
-            |doc, guard| doc.write(&keys, write, guard, clock),
+            (&path, &keys),
+            |doc, guard| match write.take() {
+                Some(write) => doc.write_leaf(&keys, write, guard, clock),
+                None => Ok(LeafDelta::default()),
+            },
         )?;
-        if changed {
+        // The event's list of paths is made only if someone listens.
+        if changed && self.extras.events.heard() {
             self.extras.events.changed(vec![path], true);
         }
         Ok(())

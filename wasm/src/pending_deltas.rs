@@ -87,6 +87,13 @@ impl FromWrittenPaths for Document {
     }
 }
 
+/// The paths written by `writer` kept in `slot` (see
+/// [`PendingDeltas::written_slot`]), made if none are kept yet: the paths written
+/// from now on.
+pub(crate) fn written_by(slot: &mut Option<WrittenPaths>, writer: ReplicaId) -> &mut WrittenPaths {
+    slot.get_or_insert_with(|| WrittenPaths::new(writer))
+}
+
 impl<T> Default for PendingDeltas<T> {
     fn default() -> Self {
         PendingDeltas {
@@ -109,15 +116,21 @@ impl PendingDeltas<Document> {
         if delta.is_bottom() {
             return;
         }
-        let encoded = self.encoded_count();
-        match &mut self.joined {
-            Some(joined) if encoded == 0 => joined
-                .written
-                // Past the encoded stage: the paths written from now on.
-                .get_or_insert_with(|| WrittenPaths::new(writer))
-                .record(path, &delta),
-            _ => self.push(delta),
+        match self.written_slot() {
+            Some(slot) => written_by(slot, writer).record(path, &delta),
+            None => self.push(delta),
         }
+    }
+
+    /// Where single writes are kept once past the encoded stage: as the paths
+    /// written (see [`push_write`](Self::push_write)), made by the first write kept
+    /// ([`written_by`]). `None` while deltas are kept encoded: then a write's delta
+    /// is wanted whole.
+    pub(crate) fn written_slot(&mut self) -> Option<&mut Option<WrittenPaths>> {
+        if self.encoded_count() != 0 {
+            return None;
+        }
+        Some(&mut self.joined.as_mut()?.written)
     }
 
     /// Keeps `delta`, the delta of a change whose writes' paths are `paths`: as its

@@ -4,7 +4,7 @@
 #[cfg(feature = "standalone-types")]
 use std::convert::Infallible;
 
-use converge::ormap::Error as WriteError;
+use converge::ormap::{Error as WriteError, LeafDelta};
 use converge::sync::{DeadLetters, Metrics, PeerStatus, SaveMark};
 use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
@@ -18,7 +18,7 @@ use crate::error::Coded;
 use crate::error::{fail, invalid};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
-use crate::pending_deltas::{FromWrittenPaths, PendingDeltas};
+use crate::pending_deltas::{written_by, FromWrittenPaths, PendingDeltas};
 use crate::value::define;
 use crate::write_policies::refusal_js;
 
@@ -339,16 +339,17 @@ pub(crate) enum Keep<'a> {
 impl Synced<Document> {
     /// A local document write under write-time `policies` (authority, and `if_match`
     /// when given): `write` gets the document and the guard to pass to
-    /// `guarded_update_at`/`guarded_remove_at`. A refusal changes nothing, is
-    /// recorded (dead letters, policy metrics) and returned. Returns whether the write
-    /// changed anything (its delta is not empty: a remove of what is not there is not).
-    /// `keep` says how its delta is kept pending.
+    /// `guarded_update_at`/`guarded_remove_at` (it is called once; a trait object,
+    /// so single writes and changes share one copy of this). A refusal changes
+    /// nothing, is recorded (dead letters, policy metrics) and returned. Returns
+    /// whether the write changed anything (its delta is not empty: a remove of what
+    /// is not there is not). `keep` says how its delta is kept pending.
     pub(crate) fn guarded_write(
         &mut self,
         policies: &Policies,
         if_match: Option<&FieldVersion>,
         keep: Keep<'_>,
-        write: impl FnOnce(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
+        write: &mut dyn FnMut(&mut Document, &WriteGuard<'_>) -> Result<Document, WriteError>,
     ) -> Result<bool, JsValue> {
         keep_headroom()?;
         let guard = WriteGuard {
@@ -369,13 +370,64 @@ impl Synced<Document> {
                 }
             },
         );
-        match result {
-            Ok(_) => Ok(changed),
-            Err(error) => {
-                self.replica.record_refused_write(policies, &error);
-                Err(refusal_js(&error))
+        self.refused(policies, result.map(drop))?;
+        Ok(changed)
+    }
+
+    /// [`guarded_write`](Self::guarded_write) for one write at `path` (`keys`, the
+    /// same keys borrowed), which `write` makes with `Document::write_leaf` (called
+    /// once). Its delta is kept as [`PendingDeltas::push_write`] keeps it; when only
+    /// its dots are kept (no peer keeps it, and the pending deltas keep the paths
+    /// written), the root delta is not built at all.
+    pub(crate) fn guarded_write_one(
+        &mut self,
+        policies: &Policies,
+        if_match: Option<&FieldVersion>,
+        (path, keys): (&[String], &[&str]),
+        mut write: impl FnMut(&mut Document, &WriteGuard<'_>) -> Result<LeafDelta, WriteError>,
+    ) -> Result<bool, JsValue> {
+        let writer = self.replica.writer();
+        let mut changed = false;
+        let recorded = match self.pending.written_slot() {
+            Some(slot) => {
+                keep_headroom()?;
+                let guard = WriteGuard {
+                    writer,
+                    policies,
+                    if_match,
+                };
+                self.replica.try_update_unkept(|doc, _| {
+                    let leaf = write(doc, &guard)?;
+                    changed = !leaf.is_bottom();
+                    if changed {
+                        written_by(slot, writer).record_leaf(path, &leaf);
+                    }
+                    Ok(())
+                })
             }
+            None => None,
+        };
+        if let Some(result) = recorded {
+            self.refused(policies, result.map(drop))?;
+            return Ok(changed);
         }
+        let keep = Keep::Write(path);
+        self.guarded_write(policies, if_match, keep, &mut |doc, guard| {
+            write(doc, guard).map(|leaf| leaf.into_delta(keys))
+        })
+    }
+
+    /// A write's `result`: a refusal is recorded (dead letters, policy metrics) and
+    /// returned as the JavaScript error.
+    fn refused(
+        &mut self,
+        policies: &Policies,
+        result: Result<(), WriteError>,
+    ) -> Result<(), JsValue> {
+        result.map_err(|error| {
+            self.replica.record_refused_write(policies, &error);
+            refusal_js(&error)
+        })
     }
 
     /// The policy metrics kept in the sync metrics.

@@ -117,11 +117,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// [`update`](Self::update) for fallible mutators (which must leave the store
     /// unchanged when they fail), with a borrowed form of the key (`&str` for a
     /// `String` key), made owned only if the key is new here.
-    pub fn try_update_by<Q, E>(
+    ///
+    /// The delta may be of another store type `D` than the map's: the map reads only
+    /// its dots (the dots written) and its context (the dots written and replaced), so
+    /// a caller that wants no delta of this shape hands back any store holding
+    /// exactly the dots written.
+    pub fn try_update_by<Q, E, D: DotStore>(
         &mut self,
         key: &Q,
-        change: impl FnOnce(&mut S) -> Result<Causal<S>, E>,
-    ) -> Result<Causal<S>, E>
+        change: impl FnOnce(&mut S) -> Result<Causal<D>, E>,
+    ) -> Result<Causal<D>, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,

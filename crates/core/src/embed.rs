@@ -42,6 +42,7 @@ impl<V: Embeddable> Embedded<V> {
     /// Runs `mutate` on the value with `context` (the map's) lent to it, and returns
     /// what `mutate` returned (normally the value's delta). The context is handed back
     /// afterwards, so the value never keeps one of its own.
+    #[inline]
     pub fn with_context<R>(
         &mut self,
         context: &mut CausalContext,

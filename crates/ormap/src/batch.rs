@@ -9,9 +9,8 @@ use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 
 use crate::node::ValuesChecked;
-use crate::ormap::Entry;
 use crate::{
-    Counter, Document, Error, Flag, Node, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH,
+    Counter, Document, Error, Flag, LeafDelta, Value, WriteDeltas, WriteGuard, MAX_VALUE_DEPTH,
 };
 
 /// One local document write, as data: what [`Document::write`] does at a path.
@@ -61,19 +60,21 @@ impl Document {
         guard: &WriteGuard<'_>,
         clock: &mut Hlc<C>,
     ) -> Result<Document, Error> {
-        let entry = self.write_entry(path, write, guard, clock)?;
-        Ok(Document::of_entry(path, entry))
+        let leaf = self.write_leaf(path, write, guard, clock)?;
+        Ok(leaf.into_delta(path))
     }
 
-    /// [`write`](Self::write)'s root delta as its entry under the path's first key
-    /// (see [`Entry`]): a batch keeps it so, with no map made for each write.
-    fn write_entry<C: Clock>(
+    /// [`write`](Self::write)'s delta as its [`LeafDelta`]: the same write, with no
+    /// map built around the node it changed (for a caller that reads only the dots
+    /// the write wrote and replaced, as [`WrittenPaths`](crate::WrittenPaths) does;
+    /// [`LeafDelta::into_delta`] is `write`'s delta).
+    pub fn write_leaf<C: Clock>(
         &mut self,
         path: &[&str],
         write: Write,
         guard: &WriteGuard<'_>,
         clock: &mut Hlc<C>,
-    ) -> Result<Entry<Node>, Error> {
+    ) -> Result<LeafDelta, Error> {
         let me = guard.writer;
         // A value nested too deep is refused by the write itself, after the checks
         // of the guard, which copies the part first to undo it; any other value is
@@ -84,42 +85,42 @@ impl Document {
         };
         match write {
             Write::Set(v) => {
-                self.guarded_update_entry_at(path, guard, values, |r: &mut LwwRegister<Value>| {
+                self.guarded_update_leaf_at(path, guard, values, |r: &mut LwwRegister<Value>| {
                     r.set(me, clock, v)
                 })
             }
             Write::SetMulti(v) => {
-                self.guarded_update_entry_at(path, guard, values, |r: &mut MvRegister<Value>| {
+                self.guarded_update_leaf_at(path, guard, values, |r: &mut MvRegister<Value>| {
                     r.write(me, v)
                 })
             }
             Write::Increment(by) => {
-                self.guarded_update_entry_at(path, guard, values, |c: &mut Counter| {
+                self.guarded_update_leaf_at(path, guard, values, |c: &mut Counter| {
                     c.increment(me, by)
                 })
             }
             Write::Decrement(by) => {
-                self.guarded_update_entry_at(path, guard, values, |c: &mut Counter| {
+                self.guarded_update_leaf_at(path, guard, values, |c: &mut Counter| {
                     c.decrement(me, by)
                 })
             }
             Write::AddToSet(v) => {
-                self.guarded_update_entry_at(path, guard, values, |s: &mut OrSet<Value>| {
+                self.guarded_update_leaf_at(path, guard, values, |s: &mut OrSet<Value>| {
                     s.add(me, v)
                 })
             }
             Write::RemoveFromSet(v) => {
-                self.guarded_update_entry_at(path, guard, values, |s: &mut OrSet<Value>| {
+                self.guarded_update_leaf_at(path, guard, values, |s: &mut OrSet<Value>| {
                     s.remove(&v)
                 })
             }
             Write::Enable => {
-                self.guarded_update_entry_at(path, guard, values, |f: &mut Flag| f.enable(me))
+                self.guarded_update_leaf_at(path, guard, values, |f: &mut Flag| f.enable(me))
             }
             Write::Disable => {
-                self.guarded_update_entry_at(path, guard, values, |f: &mut Flag| f.disable())
+                self.guarded_update_leaf_at(path, guard, values, |f: &mut Flag| f.disable())
             }
-            Write::Remove => self.guarded_remove_entry_at(path, guard),
+            Write::Remove => self.guarded_remove_leaf_at(path, guard),
         }
     }
 
@@ -231,8 +232,9 @@ impl Document {
                 *slot = key.as_str();
             }
             let class = write.class();
-            match self.write_entry(&keys[..path.len()], write, guard, clock) {
-                Ok(entry) => deltas.push_entry(path, class, entry),
+            let keys = &keys[..path.len()];
+            match self.write_leaf(keys, write, guard, clock) {
+                Ok(leaf) => deltas.push_entry(path, class, leaf.into_entry(keys)),
                 Err(error) => {
                     if let Some(backup) = backup {
                         *self = backup;

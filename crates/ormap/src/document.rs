@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use crate::node::ValuesChecked;
 use crate::ormap::Entry;
-use crate::{Document, Error, Node, NodeKind};
+use crate::{Document, Error, LeafDelta, Node, NodeKind};
 
 /// A mutator borrowed for the walk down a path, as a trait object (a generic closure
 /// would make the recursion instantiate without end), called once (a boxed `FnOnce`
@@ -124,18 +124,18 @@ impl Document {
         path: &[&str],
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
     ) -> Result<Document, E> {
-        let entry = self.try_update_entry_at(path, ValuesChecked::After, mutate)?;
-        Ok(Document::of_entry(path, entry))
+        let leaf = self.try_update_leaf_at(path, ValuesChecked::After, mutate)?;
+        Ok(leaf.into_delta(path))
     }
 
-    /// [`try_update_at`](Self::try_update_at)'s root delta as its entry under the
-    /// path's first key (see [`Entry`]), its values checked as `values` says.
-    pub(crate) fn try_update_entry_at<T: NodeKind, E: From<Error>>(
+    /// [`try_update_at`](Self::try_update_at)'s delta as its [`LeafDelta`], its
+    /// values checked as `values` says.
+    pub(crate) fn try_update_leaf_at<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         values: ValuesChecked,
         mutate: impl FnOnce(&mut T) -> Result<T, E>,
-    ) -> Result<Entry<Node>, E> {
+    ) -> Result<LeafDelta, E> {
         check_path(path)?;
         // The walk calls it once, so `take` always finds the mutator.
         let mut once = Some(mutate);
@@ -146,48 +146,39 @@ impl Document {
         self.update_boxed(path, &mut mutate, values)
     }
 
-    /// The root delta whose entry under `path`'s first key is `entry` (the empty
-    /// delta for the empty path, which writes nothing).
-    pub(crate) fn of_entry(path: &[&str], entry: Entry<Node>) -> Document {
-        match path.first() {
-            Some(first) => Document::from_entry((*first).to_owned(), entry),
-            None => Document::new(),
-        }
-    }
-
     /// The write of kind `T` at the end of `path` (the only part generic over the node
-    /// kind: the walk down the path is [`update_entry_at`](Self::update_entry_at), one
+    /// kind: the walk down the path is [`update_path`](Self::update_path), one
     /// copy per error type instead of one per node kind).
     fn update_boxed<T: NodeKind, E: From<Error>>(
         &mut self,
         path: &[&str],
         mutate: Mutator<'_, T, E>,
         values: ValuesChecked,
-    ) -> Result<Entry<Node>, E> {
-        let Some((key, parents)) = path.split_last() else {
-            return Ok(Entry::default());
-        };
+    ) -> Result<LeafDelta, E> {
         // Borrowed, not boxed (a write allocates nothing more for the walk).
         let mut leaf = |node: &mut Node| node.try_update_checked::<T, E>(&mut *mutate, values);
-        self.update_entry_at(parents, key, &mut leaf)
+        self.update_path(path, &mut leaf)
+    }
+
+    /// Runs `mutate` once on the node at `path` (nested maps made as needed) and
+    /// returns its [`LeafDelta`] (the empty path writes nothing).
+    fn update_path<E: From<Error>>(
+        &mut self,
+        path: &[&str],
+        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
+    ) -> Result<LeafDelta, E> {
+        let Some((key, parents)) = path.split_last() else {
+            return Ok(LeafDelta::default());
+        };
+        let entry = self.update_leaf_at(parents, key, mutate)?;
+        Ok(LeafDelta::new(entry, path.len()))
     }
 
     /// Runs `mutate` once on the node under `key` in the map at `parents` (nested maps
-    /// made as needed) and returns the root delta.
-    fn update_node_at<E: From<Error>>(
-        &mut self,
-        parents: &[&str],
-        key: &str,
-        mutate: &mut dyn FnMut(&mut Node) -> Result<Node, E>,
-    ) -> Result<Document, E> {
-        let first = parents.first().copied().unwrap_or(key);
-        let entry = self.update_entry_at(parents, key, mutate)?;
-        Ok(Document::from_entry(first.to_owned(), entry))
-    }
-
-    /// [`update_node_at`](Self::update_node_at)'s root delta as its entry under the
-    /// first key.
-    fn update_entry_at<E: From<Error>>(
+    /// made as needed) and returns that node's delta under the whole write's context
+    /// (see [`LeafDelta`]): each map on the way indexes its dots, and none is built
+    /// around it.
+    fn update_leaf_at<E: From<Error>>(
         &mut self,
         parents: &[&str],
         key: &str,
@@ -195,8 +186,8 @@ impl Document {
     ) -> Result<Entry<Node>, E> {
         match parents {
             [] => self.try_update_entry_by(key, mutate),
-            [first, rest @ ..] => self.try_update_entry_by(*first, |node: &mut Node| {
-                node.try_update::<Document, E>(|child| child.update_node_at(rest, key, mutate))
+            [first, rest @ ..] => self.try_update_with(*first, |node: &mut Node| {
+                node.update_map_leaf(|child| child.update_leaf_at(rest, key, mutate))
             }),
         }
     }
@@ -205,19 +196,19 @@ impl Document {
     /// root delta. Writes under it that this replica has not seen survive. A path
     /// longer than [`MAX_PATH_LEN`] is refused with [`Error::PathTooLong`].
     pub fn remove_at(&mut self, path: &[&str]) -> Result<Document, Error> {
-        let entry = self.remove_entry_at(path)?;
-        Ok(Document::of_entry(path, entry))
+        let leaf = self.remove_leaf_at(path)?;
+        Ok(leaf.into_delta(path))
     }
 
-    /// [`remove_at`](Self::remove_at)'s root delta as its entry under the path's
-    /// first key.
-    pub(crate) fn remove_entry_at(&mut self, path: &[&str]) -> Result<Entry<Node>, Error> {
+    /// [`remove_at`](Self::remove_at)'s delta as its [`LeafDelta`]: the delta of the
+    /// map that held the key.
+    pub(crate) fn remove_leaf_at(&mut self, path: &[&str]) -> Result<LeafDelta, Error> {
         check_path(path)?;
         Ok(match path {
-            [] => Entry::default(),
-            [key] => self.remove_entry(&(*key).to_owned()),
+            [] => LeafDelta::default(),
+            [key] => LeafDelta::new(self.remove_entry(&(*key).to_owned()), 1),
             [parent @ .., key] => {
-                self.try_update_entry_at(parent, ValuesChecked::After, |map: &mut Document| {
+                self.try_update_leaf_at(parent, ValuesChecked::After, |map: &mut Document| {
                     Ok::<Document, Error>(map.remove(&(*key).to_owned()))
                 })?
             }

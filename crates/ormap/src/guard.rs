@@ -14,8 +14,7 @@ use converge_core::{DotStore, Embeddable, ReplicaId};
 
 use crate::conflicts::writes_for_any;
 use crate::node::ValuesChecked;
-use crate::ormap::Entry;
-use crate::{Document, Error, FieldVersion, Kind, Node, NodeKind, Policies, Policy};
+use crate::{Document, Error, FieldVersion, Kind, LeafDelta, Node, NodeKind, Policies, Policy};
 
 /// Who writes, under which policies, and (optionally) which version of the field the
 /// write was decided on.
@@ -123,24 +122,24 @@ impl Document {
         guard: &WriteGuard<'_>,
         mutate: impl FnOnce(&mut T) -> T,
     ) -> Result<Document, Error> {
-        let entry = self.guarded_update_entry_at(path, guard, ValuesChecked::After, mutate)?;
-        Ok(Document::of_entry(path, entry))
+        let leaf = self.guarded_update_leaf_at(path, guard, ValuesChecked::After, mutate)?;
+        Ok(leaf.into_delta(path))
     }
 
-    /// [`guarded_update_at`](Self::guarded_update_at)'s root delta as its entry under
-    /// the path's first key (see [`Entry`]), its values checked as `values` says.
-    pub(crate) fn guarded_update_entry_at<T: NodeKind>(
+    /// [`guarded_update_at`](Self::guarded_update_at)'s delta as its [`LeafDelta`],
+    /// its values checked as `values` says.
+    pub(crate) fn guarded_update_leaf_at<T: NodeKind>(
         &mut self,
         path: &[&str],
         guard: &WriteGuard<'_>,
         values: ValuesChecked,
         mutate: impl FnOnce(&mut T) -> T,
-    ) -> Result<Entry<Node>, Error> {
+    ) -> Result<LeafDelta, Error> {
         self.check_write(path, guard)?;
         if T::KIND != Kind::Map {
             self.check_authorities_below(path, guard)?;
         }
-        self.try_update_entry_at(path, values, |value: &mut T| Ok::<T, Error>(mutate(value)))
+        self.try_update_leaf_at(path, values, |value: &mut T| Ok::<T, Error>(mutate(value)))
     }
 
     /// Refuses, if any rule names authorities, when the map at `path` holds a field
@@ -172,19 +171,18 @@ impl Document {
         path: &[&str],
         guard: &WriteGuard<'_>,
     ) -> Result<Document, Error> {
-        let entry = self.guarded_remove_entry_at(path, guard)?;
-        Ok(Document::of_entry(path, entry))
+        let leaf = self.guarded_remove_leaf_at(path, guard)?;
+        Ok(leaf.into_delta(path))
     }
 
-    /// [`guarded_remove_at`](Self::guarded_remove_at)'s root delta as its entry under
-    /// the path's first key.
-    pub(crate) fn guarded_remove_entry_at(
+    /// [`guarded_remove_at`](Self::guarded_remove_at)'s delta as its [`LeafDelta`].
+    pub(crate) fn guarded_remove_leaf_at(
         &mut self,
         path: &[&str],
         guard: &WriteGuard<'_>,
-    ) -> Result<Entry<Node>, Error> {
+    ) -> Result<LeafDelta, Error> {
         self.check_write(path, guard)?;
         self.check_authorities_below(path, guard)?;
-        self.remove_entry_at(path)
+        self.remove_leaf_at(path)
     }
 }

@@ -11,6 +11,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::ormap::Entry;
 use crate::{Counter, Error, Flag, OrMap, Value, MAX_VALUE_DEPTH};
 
 /// The kinds of CRDT a document [`Node`] can hold.
@@ -495,7 +496,12 @@ impl Node {
     /// The node holding only the nested map whose store is `map`, as a map's value.
     pub(crate) fn of_map(map: DotMap<String, Embedded<Node>>) -> Embedded<Node> {
         let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
-        Embedded::from_store(Parts(DotMap::with_one(Kind::Map, part)))
+        Node::of_part(Kind::Map, part)
+    }
+
+    /// The node holding only `part`, of kind `kind`, as a map's value.
+    fn of_part(kind: Kind, part: PartBox) -> Embedded<Node> {
+        Embedded::from_store(Parts(DotMap::with_one(kind, part)))
     }
 
     /// The kind held here where a node holds one part inline (nearly every node),
@@ -551,15 +557,18 @@ impl Node {
     ) -> Result<Node, E> {
         // Only a write whose values are checked after it runs may need undoing.
         let check_after = T::HOLDS_VALUES && values == ValuesChecked::After;
-        // This node sits one key below the map being written; a nested map's
-        // mutator writes one key deeper still (so writes nested in writes count).
-        crate::document::check_path_len(1)?;
+        // A nested map's mutator writes one key deeper (so writes nested in writes
+        // count).
         let mutate = |crdt: &mut T| match T::KIND {
             Kind::Map => crate::document::one_map_deeper(|| mutate(crdt)),
             _ => mutate(crdt),
         };
-        let Causal { store, context } = &mut self.state;
-        let delta = store.0.try_update_by(&T::KIND, |part| {
+        // `update_part` calls it once, so `take` always finds the mutator.
+        let mut once = Some(mutate);
+        let delta = self.update_part(T::KIND, &mut |part, context| {
+            let Some(mutate) = once.take() else {
+                return Ok(Causal::default());
+            };
             let copy = check_after
                 && (T::KIND != Kind::Set
                     || part.as_store().map_or(0, |p| p.dot_count()) <= COPY_LIMIT);
@@ -591,19 +600,57 @@ impl Node {
                 }));
             }
             let delta = delta.into_causal();
-            Ok(Causal::new(
-                T::part(Embedded::from_store(delta.store)),
-                delta.context,
-            ))
+            let part = T::part(Embedded::from_store(delta.store));
+            Ok(Causal::new(Node::of_part(T::KIND, part), delta.context))
         })?;
-        let mut context = delta.context;
-        if !DotStore::is_empty(&delta.store) {
-            self.replace_other_kinds(T::KIND, &mut context);
-        }
-        let parts = DotMap::with_one(T::KIND, delta.store);
         Ok(Node {
-            state: Causal::new(Parts(parts), context),
+            state: Causal::new(delta.store.into_store(), delta.context),
         })
+    }
+
+    /// [`try_update::<Document>`](Self::try_update) for a write further down a path,
+    /// handed back as `mutate` made it: the delta of the node it changed down there
+    /// under the whole write's context (see [`LeafDelta`](crate::LeafDelta)), with no
+    /// map or node built around it.
+    pub(crate) fn update_map_leaf<E: From<Error>>(
+        &mut self,
+        mutate: impl FnOnce(&mut Document) -> Result<Entry<Node>, E>,
+    ) -> Result<Entry<Node>, E> {
+        // `update_part` calls it once, so `take` always finds the mutator.
+        let mut once = Some(mutate);
+        self.update_part(Kind::Map, &mut |part, context| {
+            let Some(mutate) = once.take() else {
+                return Ok(Causal::default());
+            };
+            let map = <Document as sealed::Sealed>::of_mut(part);
+            map.with_context(context, |map| {
+                crate::document::one_map_deeper(|| mutate(map))
+            })
+        })
+    }
+
+    /// Runs `change` on the part of kind `kind` (an empty one if there is none), with
+    /// the node's context lent to it, and returns the delta it made, as a node (this
+    /// node's delta, or, for a write further down a path, the delta of the node it
+    /// changed down there: either holds exactly the dots written, which is all the
+    /// parts' map reads, see [`DotMap::try_update_by`]). A delta that writes a dot
+    /// replaces the parts of other kinds observed here, and their dots go into its
+    /// context (see [`try_update`](Self::try_update)). `change` is called once (a
+    /// trait object, and one delta type: one copy of this and of the parts' map
+    /// update for every write, where a generic closure made one per kind).
+    fn update_part<E: From<Error>>(
+        &mut self,
+        kind: Kind,
+        change: PartChange<'_, E>,
+    ) -> Result<Entry<Node>, E> {
+        // This node sits one key below the map being written.
+        crate::document::check_path_len(1)?;
+        let Causal { store, context } = &mut self.state;
+        let mut delta = store.0.try_update_by(&kind, |part| change(part, context))?;
+        if !DotStore::is_empty(&delta.store) {
+            self.replace_other_kinds(kind, &mut delta.context);
+        }
+        Ok(delta)
     }
 
     /// Removes every part of a kind other than `kept`, as observed here (a write of
@@ -623,6 +670,11 @@ impl Node {
         }
     }
 }
+
+/// A change to a node's part of one kind, with the node's context lent to it, that
+/// returns its delta as a node (see [`Node::update_part`]).
+type PartChange<'a, E> =
+    &'a mut dyn FnMut(&mut PartBox, &mut CausalContext) -> Result<Entry<Node>, E>;
 
 /// When a write's values are checked against [`MAX_VALUE_DEPTH`]: after the write
 /// runs, on its delta (any mutator: the part is copied first, so a refused write can

@@ -90,14 +90,31 @@ impl<K: Key, V: Embeddable> OrMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let Causal { store, context } = &mut self.state;
-        store.try_update_by(key, |value| {
-            let delta = value.with_context(context, mutate)?.into_causal();
+        self.try_update_with(key, |value| {
+            let delta = mutate(value)?.into_causal();
             Ok(Causal::new(
                 Embedded::from_store(delta.store),
                 delta.context,
             ))
         })
+    }
+
+    /// Runs `mutate` on the value under `key` (with the map's context lent to it) and
+    /// returns the delta it made, of whatever store shape, as long as that store holds
+    /// exactly the dots written and its context the dots written and replaced (see
+    /// [`DotMap::try_update_by`]): a write deep down a path hands back its leaf's delta
+    /// through every map on the way, with no map built around it.
+    pub(crate) fn try_update_with<Q, E, D: DotStore>(
+        &mut self,
+        key: &Q,
+        mutate: impl FnOnce(&mut V) -> Result<Causal<D>, E>,
+    ) -> Result<Causal<D>, E>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let Causal { store, context } = &mut self.state;
+        store.try_update_by(key, |value| value.with_context(context, mutate))
     }
 
     /// The map delta whose entry under `key` is `entry` (and no other).

@@ -14,7 +14,7 @@ use converge_core::{
 };
 use foldhash::fast::RandomState;
 
-use crate::{Document, Node};
+use crate::{Document, LeafDelta, Node};
 
 /// The join of the deltas of local writes to one document, kept as the paths they
 /// wrote and the dots their contexts name (the dots they wrote and those they
@@ -91,6 +91,13 @@ impl WrittenPaths {
         self.record_context(delta);
     }
 
+    /// [`record`](Self::record) for the write's delta as its [`LeafDelta`] (from
+    /// [`Document::write_leaf`]): the same record, with no root delta built for it.
+    pub fn record_leaf(&mut self, path: &[String], leaf: &LeafDelta) {
+        self.record_path(path);
+        self.record_dots(&|f| leaf.for_each_dot(f), leaf.context());
+    }
+
     /// Records `delta`, the delta of a change whose writes' paths are `paths`.
     pub fn record_change<P: AsRef<[String]>>(&mut self, paths: &[P], delta: &Document) {
         for path in paths {
@@ -108,11 +115,17 @@ impl WrittenPaths {
     /// Adds the dots `delta`'s context names.
     fn record_context(&mut self, delta: &Document) {
         let Causal { store, context } = delta.as_causal();
+        self.record_dots(&|f| store.for_each_dot(f), context);
+    }
+
+    /// Adds the dots `context` names, the context of a delta whose dots
+    /// `for_each_dot` passes on.
+    fn record_dots(&mut self, for_each_dot: ForEachDot<'_>, context: &CausalContext) {
         if self.run.is_none() {
             // The run starts at the first dot written (a dot of the writer's the
             // delta holds): the writer's next dots all go to recorded writes.
             let mut first = None;
-            store.for_each_dot(&mut |dot: Dot| {
+            for_each_dot(&mut |dot: Dot| {
                 if dot.replica == self.writer && !first.is_some_and(|f| dot.counter >= f) {
                     first = Some(dot.counter);
                 }
@@ -160,6 +173,9 @@ impl WrittenPaths {
         Document::from_causal(Causal::new(store, context))
     }
 }
+
+/// Passes each dot of a delta's store to the function it is given.
+type ForEachDot<'a> = &'a dyn Fn(&mut dyn FnMut(Dot));
 
 /// What [`WrittenPaths::delta_from`] reads the document with.
 struct Written<'a> {

@@ -4,6 +4,7 @@ mod durable;
 mod external;
 mod receive;
 mod restored_session;
+mod unkept;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
@@ -289,8 +290,7 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
         let conflicts = join(&mut self.state, other);
         self.metrics_mut().conflicts += conflicts;
         self.metrics_mut().dot_value_clashes += converge_core::dot_value_clashes() - clashes;
-        let seq = self.push_kept(kept);
-        self.durable.note_write(seq);
+        self.number_write(kept);
         conflicts
     }
 
@@ -337,9 +337,16 @@ impl<T: DeltaCrdt + Codec + CountConflicts> Replica<T> {
             then(Cow::Owned(delta));
             None
         };
+        Ok(self.number_write(kept))
+    }
+
+    /// Numbers a change to the state (a local write, or a merge) whose delta is
+    /// `kept` (`None` when this replica does not keep it, see
+    /// [`push_kept`](Self::push_kept)), and notes it for the durable writer.
+    fn number_write(&mut self, kept: Option<T>) -> u64 {
         let seq = self.push_kept(kept);
         self.durable.note_write(seq);
-        Ok(seq)
+        seq
     }
 
     /// Whether a delta buffered now may stay in the buffer: a peer may lack it, or
