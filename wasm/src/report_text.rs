@@ -143,6 +143,16 @@ impl Default for Tail {
 impl Tail {
     /// `,` and `n` in decimal (at most 21 bytes: five numbers fit).
     fn number(&mut self, mut n: usize) {
+        // Most of a record's numbers are one digit: written as two bytes, no copy.
+        if let (Ok(digit), Some([comma, d])) =
+            (u8::try_from(n), self.bytes.get_mut(self.len..self.len + 2))
+        {
+            if digit < 10 {
+                (*comma, *d) = (b',', b'0' + digit);
+                self.len += 2;
+                return;
+            }
+        }
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         loop {
