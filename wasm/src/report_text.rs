@@ -3,7 +3,7 @@
 //! the report is first read:
 //!
 //! ```text
-//! [concurrentWrites, outcomes, path, changed, writes, outcome, verdict, ignored, ...]
+//! [concurrentWrites, path, changed, writes, outcome, verdict, ignored, ..., outcomes]
 //! ```
 //!
 //! One record of six per field, in the order of the report's lists: `changed` is 1 if
@@ -11,7 +11,8 @@
 //! `outcome` 0 if the field is not in `policies`, else 1 + the index in `outcomes` of
 //! its `[pattern, policy, outcome]` triple (each distinct one once: a large merge's
 //! fields mostly share one or two), `verdict` 0 (`null`), 1 (`'settled'`) or 2
-//! (`'review'`). A path is an array of key strings.
+//! (`'review'`). A path is an array of key strings. The outcomes come last, so the
+//! text is written in one pass, each record as its field is read.
 //!
 //! The text is written in the merge's time, read or not. The three lists mostly name
 //! the same fields, so each path is mostly written once; the verbose shape (field names,
@@ -34,7 +35,6 @@ pub(crate) fn report_text(report: &MergeReport) -> String {
     text.push_str("[");
     number_json(&mut text, report.concurrent_writes);
     let mut outcomes: Vec<(&FieldOutcome, &'static str)> = Vec::new();
-    let mut records = String::with_capacity(24 * fields);
     let (mut changed, mut by_path, mut policies) = (0, 0, 0);
     loop {
         // The next field: the head of `changed`, else of `byPath`, else of `policies`,
@@ -51,8 +51,8 @@ pub(crate) fn report_text(report: &MergeReport) -> String {
         };
         let [in_changed, in_by_path, in_policies] =
             heads.map(|head| head.is_some_and(|h| same_path(h, path)));
-        records.push_str(",");
-        path_json(&mut records, path);
+        text.push_str(",");
+        path_json(&mut text, path);
         let mut tail = Tail::default();
         tail.number(usize::from(in_changed));
         changed += usize::from(in_changed);
@@ -76,7 +76,7 @@ pub(crate) fn report_text(report: &MergeReport) -> String {
             }
             None => tail.raw(b",0,0,0"),
         }
-        records.push_str(tail.as_str());
+        text.push_str(tail.as_str());
     }
     text.push_str(",[");
     for (i, (field, outcome)) in outcomes.iter().enumerate() {
@@ -90,9 +90,7 @@ pub(crate) fn report_text(report: &MergeReport) -> String {
         text.push_str(outcome);
         text.push_str("\"]");
     }
-    text.push_str("]");
-    text.push_str(&records);
-    text.push_str("]");
+    text.push_str("]]");
     text
 }
 
@@ -278,12 +276,13 @@ mod tests {
         assert_eq!(
             report_text(&report),
             concat!(
-                r#"[12,[["*","lww","lastWriterWins"],["(default)","lww","lastWriterWins"]]"#,
+                r#"[12"#,
                 r#",["a"],1,12,0,0,0"#,
                 r#",["b","q\\"],1,0,0,0,0"#,
                 r#",["c"],0,0,1,2,0"#,
                 r#",["a"],0,0,2,1,0"#,
-                r#",["b","q\\"],0,0,1,0,3]"#,
+                r#",["b","q\\"],0,0,1,0,3"#,
+                r#",[["*","lww","lastWriterWins"],["(default)","lww","lastWriterWins"]]]"#,
             )
         );
         let empty = MergeReport::default();

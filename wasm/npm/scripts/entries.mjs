@@ -329,11 +329,12 @@ const documentMerge = `
 const __convergeVerdicts = [null, 'settled', 'review'];
 function __convergeExpandReport(text) {
   const records = JSON.parse(text);
-  const [concurrentWrites, outcomes] = records;
+  const concurrentWrites = records[0];
+  const outcomes = records[records.length - 1];
   const changed = [];
   const byPath = [];
   const policies = [];
-  for (let i = 2; i < records.length; i += 6) {
+  for (let i = 1; i < records.length - 1; i += 6) {
     const path = records[i];
     let uses = 0;
     const own = () => (uses++ ? path.slice() : path);
