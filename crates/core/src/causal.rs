@@ -8,7 +8,11 @@ use serde::de::{DeserializeOwned, SeqAccess, Visitor};
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{CausalContext, DeltaCrdt, Dot, DotSet, DotStore, Lattice, ReplicaId, VersionVector};
+use std::hash::Hash;
+
+use crate::{
+    CausalContext, DeltaCrdt, Dot, DotMap, DotSet, DotStore, Lattice, ReplicaId, VersionVector,
+};
 
 /// A causal CRDT: the live writes (`store`) and every write seen (`context`).
 ///
@@ -101,12 +105,82 @@ impl<S: fmt::Debug> fmt::Debug for Causal<S> {
     }
 }
 
-impl<S: DotStore + Serialize> Serialize for Causal<S> {
-    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+impl<S: DotStore> Causal<S> {
+    /// The context as it is encoded: the version vector and extra dots left once the
+    /// store's own dots are taken out ([`CausalContext::residual`]).
+    /// Decoding the store and these gives this state back.
+    pub fn encoded_context(&self) -> (VersionVector, DotSet) {
         let mut in_store = Vec::new();
         self.store.collect_dots(&mut in_store);
         in_store.sort_unstable();
-        let (vv, extra) = self.context.residual(&in_store);
+        self.context.residual(&in_store)
+    }
+
+    /// The state whose store is `store` and whose context is `vv`, `extra` and the
+    /// store's own dots: what decoding `[store, vv, extra]` gives. Fails when a vector
+    /// entry is not a dot, or when the store holds a dot twice.
+    fn from_encoded(store: S, vv: VersionVector, extra: DotSet) -> Result<Self, String> {
+        for (replica, top) in vv.iter() {
+            Dot::checked(replica, top)?;
+        }
+        let mut context = CausalContext::from_version_vector(vv);
+        context.extend(extra.iter());
+        if store.dots_held_once() {
+            // Checked as the store was built: only the dots the vector and extra dots
+            // do not cover are added, a replica whose every write is here at once
+            // (the vector entry its encoding left out), with no sort.
+            let mut unseen = Vec::new();
+            store.for_each_dot(&mut |dot| {
+                if !context.contains(dot) {
+                    unseen.push(dot);
+                }
+            });
+            context.insert_unseen(unseen);
+            return Ok(Causal { store, context });
+        }
+        let mut dots = Vec::new();
+        store.collect_dots(&mut dots);
+        dots.sort_unstable();
+        if dots.windows(2).any(|w| w[0] == w[1]) {
+            return Err(
+                "the same dot appears twice in the store (one write cannot live in two places)"
+                    .to_owned(),
+            );
+        }
+        context.extend(dots);
+        Ok(Causal { store, context })
+    }
+}
+
+impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
+    /// This decoded state with `entries`, decoded apart (a format that writes some
+    /// entries another way), added to its store and their dots to its context. Fails
+    /// when a key or a dot is met twice, in `entries` or between them and the store.
+    pub fn with_decoded_entries(self, entries: Vec<(K, S)>) -> Result<Self, String> {
+        if entries.is_empty() {
+            return Ok(self);
+        }
+        let Causal { store, mut context } = self;
+        let mut unseen = Vec::new();
+        for (_, entry) in &entries {
+            entry.for_each_dot(&mut |dot| {
+                if !context.contains(dot) {
+                    unseen.push(dot);
+                }
+            });
+        }
+        let mut all = entries;
+        all.extend(store.into_entries());
+        // Built with its index: every dot is held once, so `unseen` is distinct.
+        let store = DotMap::from_decoded(all)?;
+        context.insert_unseen(unseen);
+        Ok(Causal { store, context })
+    }
+}
+
+impl<S: DotStore + Serialize> Serialize for Causal<S> {
+    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let (vv, extra) = self.encoded_context();
         let mut tuple = serializer.serialize_tuple(3)?;
         tuple.serialize_element(&self.store)?;
         tuple.serialize_element(&vv)?;
@@ -137,33 +211,6 @@ impl<'de, S: DotStore + DeserializeOwned> Visitor<'de> for CausalVisitor<S> {
             .next_element()?
             .ok_or_else(|| missing("version vector"))?;
         let extra: DotSet = seq.next_element()?.ok_or_else(|| missing("extra dots"))?;
-        for (replica, top) in vv.iter() {
-            Dot::checked(replica, top).map_err(serde::de::Error::custom)?;
-        }
-        let mut context = CausalContext::from_version_vector(vv);
-        context.extend(extra.iter());
-        if store.dots_held_once() {
-            // Checked as the store was built: only the dots the vector and extra dots
-            // do not cover are added, a replica whose every write is here at once
-            // (the vector entry its encoding left out), with no sort.
-            let mut unseen = Vec::new();
-            store.for_each_dot(&mut |dot| {
-                if !context.contains(dot) {
-                    unseen.push(dot);
-                }
-            });
-            context.insert_unseen(unseen);
-            return Ok(Causal { store, context });
-        }
-        let mut dots = Vec::new();
-        store.collect_dots(&mut dots);
-        dots.sort_unstable();
-        if dots.windows(2).any(|w| w[0] == w[1]) {
-            return Err(serde::de::Error::custom(
-                "the same dot appears twice in the store (one write cannot live in two places)",
-            ));
-        }
-        context.extend(dots);
-        Ok(Causal { store, context })
+        Causal::from_encoded(store, vv, extra).map_err(serde::de::Error::custom)
     }
 }

@@ -81,6 +81,21 @@ impl<V> DotFun<V> {
     pub fn contains(&self, dot: Dot) -> bool {
         self.get(dot).is_some()
     }
+
+    /// The store of one live write, `value` under `dot` (no room for more).
+    pub fn one(dot: Dot, value: V) -> Self {
+        DotFun {
+            entries: vec![(dot, value)],
+        }
+    }
+
+    /// The live write, when there is exactly one.
+    pub fn sole(&self) -> Option<(Dot, &V)> {
+        match self.entries.as_slice() {
+            [(dot, value)] => Some((*dot, value)),
+            _ => None,
+        }
+    }
 }
 
 impl<V: Clone + PartialEq + fmt::Debug + Serialize> DotFun<V> {

@@ -230,6 +230,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         self.index_if_many();
     }
 
+    /// The map of decoded `entries` (in any order), built with its index at once; an
+    /// error when a key or a dot appears twice.
+    pub fn from_decoded(entries: Vec<(K, S)>) -> Result<Self, String> {
+        DotMap::build(entries).map_err(|repeated| match repeated {
+            Some(position) => format!("the key of entry {position} appears twice"),
+            None => "the same dot appears under two keys (one write cannot live in two places)"
+                .to_owned(),
+        })
+    }
+
     /// The map of `entries` built at once, its index made once at the end (a decoder's
     /// or a touched part's many keys, without an index update per key). Empty stores
     /// are left out. Fails with the position (from 0) of the entry whose key repeats
@@ -689,8 +699,19 @@ impl<K: Ord + Serialize, S: Serialize> Serialize for DotMap<K, S> {
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut all: Vec<(&K, &S)> = self.entries.iter().collect();
         crate::sort_stable_by(&mut all, |a, b| a.0.cmp(b.0));
-        let mut map = serializer.serialize_map(Some(all.len()))?;
-        for (key, store) in all {
+        SortedEntries(all).serialize(serializer)
+    }
+}
+
+/// Some entries of a [`DotMap`], in key order, encoded as the map of just those
+/// entries is (a format that writes part of a map another way encodes the rest so).
+#[derive(Debug)]
+pub struct SortedEntries<'a, K, S>(pub Vec<(&'a K, &'a S)>);
+
+impl<K: Serialize, S: Serialize> Serialize for SortedEntries<'_, K, S> {
+    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, store) in &self.0 {
             map.serialize_entry(key, store)?;
         }
         map.end()
@@ -703,36 +724,27 @@ where
     S: DotStore + DeserializeOwned,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(Entries(PhantomData))
+        // Read every entry, then build the map and its index at once.
+        let entries = deserializer.deserialize_map(Entries(PhantomData))?;
+        DotMap::from_decoded(entries).map_err(serde::de::Error::custom)
     }
 }
 
 struct Entries<K, S>(PhantomData<(K, S)>);
 
-impl<'de, K, S> Visitor<'de> for Entries<K, S>
-where
-    K: Ord + Hash + Clone + fmt::Debug + DeserializeOwned,
-    S: DotStore + DeserializeOwned,
-{
-    type Value = DotMap<K, S>;
+impl<'de, K: DeserializeOwned, S: DeserializeOwned> Visitor<'de> for Entries<K, S> {
+    type Value = Vec<(K, S)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map from keys to dot stores")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<DotMap<K, S>, A::Error> {
-        // Read every entry, then build the map and its index at once. (Room for the
-        // entries the input can hold, capped: a lying length reserves little.)
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        // Room for the entries the input can hold, capped: a lying length reserves little.
         let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(1 << 14));
         while let Some(entry) = access.next_entry::<K, S>()? {
             entries.push(entry);
         }
-        DotMap::build(entries).map_err(|repeated| {
-            serde::de::Error::custom(match repeated {
-                Some(position) => format!("the key of entry {position} appears twice"),
-                None => "the same dot appears under two keys (one write cannot live in two places)"
-                    .to_owned(),
-            })
-        })
+        Ok(entries)
     }
 }

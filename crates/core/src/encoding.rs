@@ -201,15 +201,26 @@ pub fn encode_packed<T: Serialize + ?Sized>(
     tag: TypeTag,
     version: u8,
 ) -> Result<Vec<u8>, EncodeError> {
+    let mut out = vec![MAGIC, tag as u8, version];
+    append_packed(value, tag, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the packed body of `value` to `out` (what [`encode_packed`] writes after
+/// the envelope), for a format whose body holds a packed value after other bytes;
+/// [`decode_packed_body`] reads it back.
+pub fn append_packed<T: Serialize + ?Sized>(
+    value: &T,
+    tag: TypeTag,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     let failure = |reason: String| EncodeError {
         type_name: tag.name(),
         reason,
     };
     let msgpack = to_msgpack(value).map_err(|e| failure(e.0))?;
-    let mut out = Vec::with_capacity(3 + msgpack.len() / 2);
-    out.extend_from_slice(&[MAGIC, tag as u8, version]);
-    pack(&msgpack, &mut out).map_err(|e| failure(e.to_string()))?;
-    Ok(out)
+    out.reserve(msgpack.len() / 2);
+    pack(&msgpack, out).map_err(|e| failure(e.to_string()))
 }
 
 /// Decodes a packed body (made by [`encode_packed`]): reads it as [`decode_body`]

@@ -94,14 +94,14 @@ pub use causal::Causal;
 pub use causal_context::CausalContext;
 pub use dot::Dot;
 pub use dot_fun::DotFun;
-pub use dot_map::DotMap;
+pub use dot_map::{DotMap, SortedEntries};
 pub use dot_set::DotSet;
 pub use dot_store::DotStore;
 pub use dot_value_clash::dot_value_clashes;
 pub use embed::{Embeddable, Embedded};
 pub use encoding::{
-    decode_body, decode_packed_body, encode_enveloped, encode_packed, open_envelope, unpack_body,
-    Codec, TypeTag, MAGIC, MAX_DEPTH,
+    append_packed, decode_body, decode_packed_body, encode_enveloped, encode_packed, open_envelope,
+    unpack_body, Codec, TypeTag, MAGIC, MAX_DEPTH,
 };
 pub use error::{EncodeError, Error};
 pub use hlc::{Clock, DefaultClock, Hlc, ManualClock, SystemClock, Timestamp};

@@ -61,6 +61,7 @@ mod ormap;
 mod plain;
 mod policy;
 mod policy_metrics;
+mod scalar_fields;
 mod value;
 mod write_deltas;
 mod written_paths;

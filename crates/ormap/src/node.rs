@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use converge_core::{Causal, CausalContext, Dot, DotMap, DotStore, Embeddable, Embedded};
-use converge_lwwregister::LwwRegister;
+use converge_core::{Causal, CausalContext, Dot, DotFun, DotMap, DotStore, Embeddable, Embedded};
+use converge_lwwregister::{LwwRegister, Stamped};
 use converge_mvregister::MvRegister;
 use converge_orset::OrSet;
 use serde::de::{self, SeqAccess, Visitor};
@@ -497,6 +497,41 @@ impl Node {
     pub(crate) fn of_map(map: DotMap<String, Embedded<Node>>) -> Embedded<Node> {
         let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
         Node::of_part(Kind::Map, part)
+    }
+
+    /// The one write of a node that holds one last-writer-wins register with one live
+    /// write of a value other than an array or an object (a *scalar field*, nearly
+    /// every key of a document): what version 4 of the encoding writes apart.
+    pub(crate) fn scalar_write(&self) -> Option<(Dot, &Stamped<Value>)> {
+        // By the entries, not by how the map holds them (a node left with one part
+        // after a removal may hold it in a table, not inline): equal nodes must be
+        // written alike.
+        let mut parts = self.state.store.0.iter();
+        let (Kind::Lww, part) = parts.next()? else {
+            return None;
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        let store = &<LwwRegister<Value> as sealed::Sealed>::of(part)?
+            .get()
+            .as_causal()
+            .store;
+        match store.sole()? {
+            (dot, stamped) if !matches!(stamped.value, Value::Array(_) | Value::Object(_)) => {
+                Some((dot, stamped))
+            }
+            _ => None,
+        }
+    }
+
+    /// The node holding one last-writer-wins register whose one live write is
+    /// `stamped`, under `dot`, as a map's value ([`scalar_write`](Self::scalar_write)'s
+    /// inverse).
+    pub(crate) fn of_scalar_write(dot: Dot, stamped: Stamped<Value>) -> Embedded<Node> {
+        let store = DotFun::one(dot, stamped);
+        let part = <LwwRegister<Value> as sealed::Sealed>::part(Embedded::from_store(store));
+        Node::of_part(Kind::Lww, part)
     }
 
     /// The node holding only `part`, of kind `kind`, as a map's value.

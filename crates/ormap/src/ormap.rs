@@ -13,6 +13,8 @@ use converge_core::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::scalar_fields;
+
 /// A map delta that changed one key, as that key's part: the value's delta store
 /// under the key (empty if the change left nothing there, as a removal does) and the
 /// delta's context. A batch of writes keeps each write's delta so, where a map delta
@@ -236,11 +238,18 @@ where
     }
 }
 
-impl<K: Key + Serialize + DeserializeOwned, V: Embeddable> Codec for OrMap<K, V>
+impl<K, V> Codec for OrMap<K, V>
 where
+    K: Key + Serialize + DeserializeOwned + 'static,
+    V: Embeddable + 'static,
     V::Store: Serialize + DeserializeOwned,
 {
     const TAG: TypeTag = TypeTag::OrMap;
+    /// Version 4: a [`Document`](crate::Document)'s scalar fields (keys holding one
+    /// last-writer-wins write of a value other than an array or an object) as plain
+    /// records read in a straight line, then version 3's packed body of the rest (see
+    /// `scalar_fields.rs`). Any other map writes no records.
+    ///
     /// Version 3: the body is *packed* ([`converge_core::encode_packed`]): version
     /// 2's MessagePack body re-coded token by token against the last token at the
     /// same place in the structure (the entries of a large map share their places, so
@@ -253,19 +262,20 @@ where
     /// a version 1 body decodes as it is: the entries of one replica add up, so an old
     /// state reads the same value, and the replica's next write folds its entries
     /// into one.
-    const VERSION: u8 = 3;
+    const VERSION: u8 = scalar_fields::VERSION;
 
     fn encode(&self) -> Result<Vec<u8>, converge_core::EncodeError> {
-        converge_core::encode_packed(self, Self::TAG, Self::VERSION)
+        scalar_fields::encode(self)
     }
 
     fn decode_version(version: u8, body: &[u8]) -> Result<Self, converge_core::Error> {
         // Versions 1 and 2 share the body's shape; only what a counter's entries
         // mean changed, and the counter reads both the same way. Version 3 packs
-        // version 2's body.
+        // version 2's body; version 4 puts scalar fields before it.
         match version {
             1 | 2 => converge_core::decode_body(Self::TAG, body),
-            _ => converge_core::decode_packed_body(Self::TAG, body),
+            3 => converge_core::decode_packed_body(Self::TAG, body),
+            _ => scalar_fields::decode(body),
         }
     }
 }
