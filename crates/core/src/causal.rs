@@ -154,15 +154,21 @@ impl<S: DotStore> Causal<S> {
 
 impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
     /// This decoded state with `entries`, decoded apart (a format that writes some
-    /// entries another way), added to its store and their dots to its context. Fails
-    /// when a key or a dot is met twice, in `entries` or between them and the store.
-    pub fn with_decoded_entries(self, entries: Vec<(K, S)>) -> Result<Self, String> {
+    /// entries another way), added to its store and their dots to its context.
+    /// `known` holds the dots of the first entries, one each, when the decoder knows
+    /// them (those entries are not walked). Fails when a key or a dot is met twice,
+    /// in `entries` or between them and the store.
+    pub fn with_decoded_entries(self, entries: Vec<(K, S)>, known: &[Dot]) -> Result<Self, String> {
         if entries.is_empty() {
             return Ok(self);
         }
         let Causal { store, mut context } = self;
-        let mut unseen = Vec::new();
-        for (_, entry) in &entries {
+        let mut unseen: Vec<Dot> = known
+            .iter()
+            .copied()
+            .filter(|d| !context.contains(*d))
+            .collect();
+        for (_, entry) in entries.iter().skip(known.len()) {
             entry.for_each_dot(&mut |dot| {
                 if !context.contains(dot) {
                     unseen.push(dot);
@@ -172,7 +178,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
         let mut all = entries;
         all.extend(store.into_entries());
         // Built with its index: every dot is held once, so `unseen` is distinct.
-        let store = DotMap::from_decoded(all)?;
+        let store = DotMap::from_decoded(all, known)?;
         context.insert_unseen(unseen);
         Ok(Causal { store, context })
     }

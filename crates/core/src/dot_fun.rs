@@ -89,12 +89,13 @@ impl<V> DotFun<V> {
         }
     }
 
-    /// The live write, when there is exactly one.
-    pub fn sole(&self) -> Option<(Dot, &V)> {
-        match self.entries.as_slice() {
-            [(dot, value)] => Some((*dot, value)),
-            _ => None,
-        }
+    /// The store of `entries`, whose dots must ascend strictly (as [`iter`](Self::iter)
+    /// gives them); `None` otherwise. No room is kept for more.
+    pub fn from_sorted(entries: Vec<(Dot, V)>) -> Option<Self> {
+        entries
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0)
+            .then_some(DotFun { entries })
     }
 }
 

@@ -231,9 +231,10 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 
     /// The map of decoded `entries` (in any order), built with its index at once; an
-    /// error when a key or a dot appears twice.
-    pub fn from_decoded(entries: Vec<(K, S)>) -> Result<Self, String> {
-        DotMap::build(entries).map_err(|repeated| match repeated {
+    /// error when a key or a dot appears twice. `known` holds the dots of the first
+    /// entries, one each, when the decoder knows them (see [`build`](Self::build)).
+    pub(crate) fn from_decoded(entries: Vec<(K, S)>, known: &[Dot]) -> Result<Self, String> {
+        DotMap::build(entries, known).map_err(|repeated| match repeated {
             Some(position) => format!("the key of entry {position} appears twice"),
             None => "the same dot appears under two keys (one write cannot live in two places)"
                 .to_owned(),
@@ -246,39 +247,48 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// an earlier one, or `None` when the same dot appears under two keys. (The
     /// position, not the key: printing keys would link `Debug` for every key type,
     /// float formatting included, into the wasm build, about 11 KB gzip.)
-    fn build(entries: impl IntoIterator<Item = (K, S)>) -> Result<Self, Option<usize>> {
+    ///
+    /// `known` holds the dots of the first entries, one each, when the caller knows
+    /// them (a decoder that read each write apart): those entries are not walked.
+    fn build(
+        entries: impl IntoIterator<Item = (K, S)>,
+        known: &[Dot],
+    ) -> Result<Self, Option<usize>> {
         let entries = entries.into_iter();
         let mut map = DotMap {
             entries: SmallMap::with_capacity(entries.size_hint().0),
             index: DotIndex::default(),
         };
-        let mut dots = 0;
-        for (position, (key, store)) in entries.into_iter().enumerate() {
-            if store.is_empty() {
-                continue;
-            }
-            dots += store.dot_count();
+        // Every dot with its key's hash, gathered in the one walk of each entry.
+        let mut dots: Vec<(Dot, u64)> = Vec::with_capacity(entries.size_hint().0);
+        for (position, (key, store)) in entries.enumerate() {
             let hash = key_hash(&key);
+            match known.get(position) {
+                Some(dot) => {
+                    debug_assert!(store.dot_count() == 1 && store.contains_dot(*dot));
+                    dots.push((*dot, hash));
+                }
+                None if store.is_empty() => continue,
+                None => store.for_each_dot(&mut |dot| dots.push((dot, hash))),
+            }
             if map.entries.get(hash, &key).is_some() {
                 return Err(Some(position));
             }
             map.entries.insert_new(hash, key, store);
         }
-        if dots > few() && map.entries.len() > 1 {
-            map.index = DotIndex::table(map.dots_by_key().into_iter());
-            if map.index.len() != dots {
+        let count = dots.len();
+        if count > few() && map.entries.len() > 1 {
+            map.index = DotIndex::table(dots.into_iter());
+            if map.index.len() != count {
                 return Err(None);
             }
         } else {
-            let mut all = Vec::with_capacity(dots);
-            map.entries
-                .iter()
-                .for_each(|(_, s)| s.collect_dots(&mut all));
+            let mut all: Vec<Dot> = dots.into_iter().map(|(dot, _)| dot).collect();
             all.sort_unstable();
             if all.windows(2).any(|w| w[0] == w[1]) {
                 return Err(None);
             }
-            map.index = DotIndex::Few(dots);
+            map.index = DotIndex::Few(count);
         }
         Ok(map)
     }
@@ -683,7 +693,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
             (key.clone(), ours.touched_by(theirs, other_context))
         });
         // Distinct keys holding distinct dots (parts of this map's): never an error.
-        Self::build(cut).unwrap_or_default()
+        Self::build(cut, &[]).unwrap_or_default()
     }
 }
 
@@ -726,7 +736,7 @@ where
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Read every entry, then build the map and its index at once.
         let entries = deserializer.deserialize_map(Entries(PhantomData))?;
-        DotMap::from_decoded(entries).map_err(serde::de::Error::custom)
+        DotMap::from_decoded(entries, &[]).map_err(serde::de::Error::custom)
     }
 }
 

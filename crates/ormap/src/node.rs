@@ -499,10 +499,10 @@ impl Node {
         Node::of_part(Kind::Map, part)
     }
 
-    /// The one write of a node that holds one last-writer-wins register with one live
-    /// write of a value other than an array or an object (a *scalar field*, nearly
-    /// every key of a document): what version 4 of the encoding writes apart.
-    pub(crate) fn scalar_write(&self) -> Option<(Dot, &Stamped<Value>)> {
+    /// The writes of a node that holds one last-writer-wins register and nothing else,
+    /// when none of them is an array or an object (a *scalar field*, nearly every key
+    /// of a document): what version 4 of the encoding writes apart.
+    pub(crate) fn scalar_writes(&self) -> Option<&DotFun<Stamped<Value>>> {
         // By the entries, not by how the map holds them (a node left with one part
         // after a removal may hold it in a table, not inline): equal nodes must be
         // written alike.
@@ -517,19 +517,15 @@ impl Node {
             .get()
             .as_causal()
             .store;
-        match store.sole()? {
-            (dot, stamped) if !matches!(stamped.value, Value::Array(_) | Value::Object(_)) => {
-                Some((dot, stamped))
-            }
-            _ => None,
-        }
+        store
+            .iter()
+            .all(|(_, w)| !matches!(w.value, Value::Array(_) | Value::Object(_)))
+            .then_some(store)
     }
 
-    /// The node holding one last-writer-wins register whose one live write is
-    /// `stamped`, under `dot`, as a map's value ([`scalar_write`](Self::scalar_write)'s
-    /// inverse).
-    pub(crate) fn of_scalar_write(dot: Dot, stamped: Stamped<Value>) -> Embedded<Node> {
-        let store = DotFun::one(dot, stamped);
+    /// The node holding one last-writer-wins register whose live writes are `store`,
+    /// as a map's value ([`scalar_writes`](Self::scalar_writes)'s inverse).
+    pub(crate) fn of_scalar_writes(store: DotFun<Stamped<Value>>) -> Embedded<Node> {
         let part = <LwwRegister<Value> as sealed::Sealed>::part(Embedded::from_store(store));
         Node::of_part(Kind::Lww, part)
     }

@@ -1,23 +1,24 @@
 //! Version 4 of a map's encoding: a document's *scalar fields* (keys holding one
-//! last-writer-wins write of a value that is not an array or an object, nearly every
-//! key of an app's document) written as a run of plain records, and the rest of the
-//! map as version 3 writes it.
+//! last-writer-wins register and nothing else, none of whose live writes is an array
+//! or an object: nearly every key of an app's document, conflicted or not) written
+//! as a run of plain records, and the rest of the map as version 3 writes it.
 //!
 //! Version 3's packed body is read token by token through the general decoder, about
 //! ten tokens a key. A scalar field here is one record read in a straight line into
-//! the node it makes, so decoding a document of scalar fields costs a third of what
-//! version 3's did.
+//! the node it makes, so decoding a document of scalar fields costs about half of
+//! what version 3's did.
 //!
 //! The body, after the envelope:
 //!
 //! | part | what |
 //! | --- | --- |
 //! | field count | varint; 0 for any map that is not a [`Document`] |
-//! | replica table | (when the count is not 0) varint `r`, then `r` replica ids, 8 bytes little-endian each, in the order the records first name them |
+//! | replica table | (when the count is not 0) varint `r`, then `r` replica ids, 8 bytes little-endian each, in ascending order |
 //! | records | one per scalar field, in key order |
 //! | the rest | version 3's packed `[store, version vector, extra dots]` of the map, its store holding the other keys |
 //!
-//! A record, each number coded against the record before (the first against 0):
+//! A record is its key, a varint count of writes (at least 1), and the writes in dot
+//! order. Each number is coded against the write before (the first against 0):
 //!
 //! | field | coding |
 //! | --- | --- |
@@ -29,15 +30,17 @@
 //! Differences wrap (two's complement), so every 64-bit value has its one coding.
 //! The version vector and extra dots are what is left of the context once every dot
 //! of the store, scalar fields included, is taken out, as in every version. Keys
-//! must ascend strictly; a key or a dot met twice, anywhere in the map, is refused,
-//! as is a record that reads past the body: the decoder never panics and reserves
-//! room only in proportion to the bytes it was given.
+//! must ascend strictly and a field's dots too; a key or a dot met twice, anywhere in
+//! the map, is refused, as is a record that reads past the body: the decoder never
+//! panics and reserves room only in proportion to the bytes it was given.
+//!
+//! Only the top level is written so: a nested map's fields are in the rest.
 
 use std::any::Any;
 
 use converge_core::{
-    append_packed, decode_packed_body, Causal, Dot, DotMap, Embeddable, Embedded, EncodeError,
-    Error, ReplicaId, SortedEntries, Timestamp, TypeTag, MAGIC,
+    append_packed, decode_packed_body, Causal, Dot, DotFun, DotMap, Embeddable, Embedded,
+    EncodeError, Error, ReplicaId, SortedEntries, Timestamp, TypeTag, MAGIC,
 };
 use converge_lwwregister::Stamped;
 use serde::de::DeserializeOwned;
@@ -56,12 +59,14 @@ const FLOAT: u8 = 4;
 const STR: u8 = 5;
 const BYTES: u8 = 6;
 
-/// The fewest bytes a record takes (one per number, a tag): a claimed count is held
-/// to what the body can hold before room is reserved for it.
-const MIN_RECORD: usize = 7;
+/// The fewest bytes a write takes (one per number, a tag), and a record (its key's
+/// two lengths and write count, one write): a claimed count is held to what the body
+/// can hold before room is reserved for it.
+const MIN_WRITE: usize = 5;
+const MIN_RECORD: usize = 3 + MIN_WRITE;
 
-/// One scalar field as the records hold it.
-type Field<'a> = (&'a str, Dot, &'a Stamped<Value>);
+/// One scalar field as the records hold it: its key and its writes.
+type Field<'a> = (&'a str, &'a DotFun<Stamped<Value>>);
 
 /// Encodes `map` as version 4: a [`Document`]'s scalar fields as records, every other
 /// map with none.
@@ -73,9 +78,7 @@ where
 {
     match (map as &dyn Any).downcast_ref::<Document>() {
         Some(document) => encode_with(document, |key, node| {
-            node.get()
-                .scalar_write()
-                .map(|(dot, w)| (key.as_str(), dot, w))
+            node.get().scalar_writes().map(|w| (key.as_str(), w))
         }),
         None => encode_with(map, |_, _| None),
     }
@@ -130,25 +133,20 @@ fn write_records(fields: &[Field<'_>], out: &mut Vec<u8>) {
     if fields.is_empty() {
         return;
     }
-    let mut replicas: Vec<ReplicaId> = Vec::new();
-    let index: Vec<usize> = fields
+    // The table in id order, found by binary search: a document written by many
+    // replicas (each user's own device, say) costs `n log r`, not `n r`.
+    let mut replicas: Vec<ReplicaId> = fields
         .iter()
-        .map(
-            |(_, dot, _)| match replicas.iter().position(|r| *r == dot.replica) {
-                Some(i) => i,
-                None => {
-                    replicas.push(dot.replica);
-                    replicas.len() - 1
-                }
-            },
-        )
+        .flat_map(|(_, writes)| writes.iter().map(|(dot, _)| dot.replica))
         .collect();
+    replicas.sort_unstable();
+    replicas.dedup();
     put_varint(out, replicas.len() as u64);
     for replica in &replicas {
         out.extend_from_slice(&replica.get().to_le_bytes());
     }
     let (mut key, mut counter, mut millis, mut int) = ("", 0, 0, 0);
-    for ((name, dot, stamped), replica) in fields.iter().zip(index) {
+    for (name, writes) in fields {
         let shared = name
             .bytes()
             .zip(key.bytes())
@@ -157,35 +155,40 @@ fn write_records(fields: &[Field<'_>], out: &mut Vec<u8>) {
         put_varint(out, shared as u64);
         put_bytes(out, &name.as_bytes()[shared..]);
         key = name;
-        put_varint(out, replica as u64);
-        put_difference(out, dot.counter, counter);
-        counter = dot.counter;
-        put_difference(out, stamped.timestamp.millis, millis);
-        millis = stamped.timestamp.millis;
-        put_varint(out, u64::from(stamped.timestamp.logical));
-        match &stamped.value {
-            Value::Null => out.push(NULL),
-            Value::Bool(false) => out.push(FALSE),
-            Value::Bool(true) => out.push(TRUE),
-            Value::Int(i) => {
-                out.push(INT);
-                put_difference(out, *i as u64, int as u64);
-                int = *i;
+        put_varint(out, writes.len() as u64);
+        for (dot, stamped) in writes.iter() {
+            // (Every write's replica is in the table.)
+            let replica = replicas.binary_search(&dot.replica).unwrap_or_default();
+            put_varint(out, replica as u64);
+            put_difference(out, dot.counter, counter);
+            counter = dot.counter;
+            put_difference(out, stamped.timestamp.millis, millis);
+            millis = stamped.timestamp.millis;
+            put_varint(out, u64::from(stamped.timestamp.logical));
+            match &stamped.value {
+                Value::Null => out.push(NULL),
+                Value::Bool(false) => out.push(FALSE),
+                Value::Bool(true) => out.push(TRUE),
+                Value::Int(i) => {
+                    out.push(INT);
+                    put_difference(out, *i as u64, int as u64);
+                    int = *i;
+                }
+                Value::Float(f) => {
+                    out.push(FLOAT);
+                    out.extend_from_slice(&f.to_bits().to_le_bytes());
+                }
+                Value::Str(s) => {
+                    out.push(STR);
+                    put_bytes(out, s.as_bytes());
+                }
+                Value::Bytes(b) => {
+                    out.push(BYTES);
+                    put_bytes(out, b);
+                }
+                // Not a scalar field: `Node::scalar_writes` leaves these to the rest.
+                Value::Array(_) | Value::Object(_) => out.push(NULL),
             }
-            Value::Float(f) => {
-                out.push(FLOAT);
-                out.extend_from_slice(&f.to_bits().to_le_bytes());
-            }
-            Value::Str(s) => {
-                out.push(STR);
-                put_bytes(out, s.as_bytes());
-            }
-            Value::Bytes(b) => {
-                out.push(BYTES);
-                put_bytes(out, b);
-            }
-            // Not a scalar field: `Node::scalar_write` leaves these to the rest.
-            Value::Array(_) | Value::Object(_) => out.push(NULL),
         }
     }
 }
@@ -199,7 +202,7 @@ where
     V::Store: DeserializeOwned,
 {
     let mut reader = Reader { input: body };
-    let fields = read_records(&mut reader).map_err(malformed)?;
+    let (fields, dots) = read_records(&mut reader).map_err(malformed)?;
     let rest: Causal<DotMap<K, Embedded<V>>> = decode_packed_body(TypeTag::OrMap, reader.input)?;
     if fields.is_empty() {
         return Ok(OrMap::from_causal(rest));
@@ -211,16 +214,17 @@ where
         .downcast::<Vec<(K, Embedded<V>)>>()
         .map_err(|_| malformed("scalar fields in a map that is not a document"))?;
     let state = rest
-        .with_decoded_entries(*fields)
+        .with_decoded_entries(*fields, &dots)
         .map_err(malformed_owned)?;
     Ok(OrMap::from_causal(state))
 }
 
-/// The scalar fields' records, read into the document nodes they make.
-fn read_records(reader: &mut Reader<'_>) -> Result<Vec<(String, Embedded<Node>)>, &'static str> {
+/// The scalar fields' records, read into the document nodes they make: the fields
+/// of one write first, then the others, and the dots of the first (one each).
+fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static str> {
     let count = reader.varint()?;
     if count == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let replica_count = reader.varint()?;
     if replica_count > (reader.input.len() / 8) as u64 {
@@ -232,11 +236,13 @@ fn read_records(reader: &mut Reader<'_>) -> Result<Vec<(String, Embedded<Node>)>
     if count > (reader.input.len() / MIN_RECORD) as u64 + 1 {
         return Err("more scalar fields than the body holds");
     }
-    let mut entries = Vec::with_capacity(count as usize);
+    let mut singles = Vec::with_capacity(count as usize);
+    let mut dots = Vec::with_capacity(count as usize);
+    let mut others = Vec::new();
     // The last key's bytes, for the prefix the next one shares.
     let mut key: Vec<u8> = Vec::new();
-    let (mut counter, mut millis, mut int) = (0, 0, 0_i64);
-    for _ in 0..count {
+    let mut last = Last::default();
+    for index in 0..count {
         let shared = reader.varint()?;
         let rest = reader.bytes()?;
         let shared = usize::try_from(shared)
@@ -246,42 +252,83 @@ fn read_records(reader: &mut Reader<'_>) -> Result<Vec<(String, Embedded<Node>)>
         let mut name = Vec::with_capacity(shared + rest.len());
         name.extend_from_slice(&key[..shared]);
         name.extend_from_slice(rest);
-        if !entries.is_empty() && name <= key {
+        if index > 0 && name <= key {
             return Err("the scalar fields' keys do not ascend");
         }
         key.clear();
         key.extend_from_slice(&name);
         let name = String::from_utf8(name).map_err(|_| "a key is not UTF-8")?;
-        let replica = usize::try_from(reader.varint()?)
-            .ok()
-            .and_then(|i| replicas.get(i).copied())
-            .ok_or("a dot names no replica of the table")?;
-        counter = reader.difference(counter)?;
-        let dot = Dot::checked(replica, counter)?;
-        millis = reader.difference(millis)?;
-        let logical =
-            u32::try_from(reader.varint()?).map_err(|_| "a logical count past 32 bits")?;
-        let value = match reader.byte()? {
-            NULL => Value::Null,
-            FALSE => Value::Bool(false),
-            TRUE => Value::Bool(true),
-            INT => {
-                int = reader.difference(int as u64)? as i64;
-                Value::Int(int)
-            }
-            FLOAT => Value::Float(f64::from_bits(reader.u64_le()?)),
-            STR => Value::Str(
-                String::from_utf8(reader.bytes()?.to_vec())
-                    .map_err(|_| "a string value is not UTF-8")?,
-            ),
-            BYTES => Value::Bytes(reader.bytes()?.to_vec()),
-            _ => return Err("an unknown scalar value tag"),
-        };
-        let stamped = Stamped::new(Timestamp { millis, logical }, value);
-        entries.push((name, Node::of_scalar_write(dot, stamped)));
+        let n = reader.varint()?;
+        if n == 0 || n > (reader.input.len() / MIN_WRITE) as u64 + 1 {
+            return Err("a scalar field's write count is 0 or more than the body holds");
+        }
+        let first = read_write(reader, &replicas, &mut last)?;
+        if n == 1 {
+            // (Nearly every field: one write, its vector made at its size at once.)
+            dots.push(first.0);
+            singles.push((name, Node::of_scalar_writes(DotFun::one(first.0, first.1))));
+            continue;
+        }
+        let mut writes = Vec::with_capacity(n as usize);
+        writes.push(first);
+        for _ in 1..n {
+            writes.push(read_write(reader, &replicas, &mut last)?);
+        }
+        let writes = DotFun::from_sorted(writes).ok_or("a field's writes are not in dot order")?;
+        others.push((name, Node::of_scalar_writes(writes)));
     }
-    Ok(entries)
+    singles.extend(others);
+    Ok((singles, dots))
 }
+
+/// What the last write read held: the next one is coded against it.
+#[derive(Default)]
+struct Last {
+    counter: u64,
+    millis: u64,
+    int: i64,
+}
+
+/// One write of a record: its dot and its stamped value.
+#[inline]
+fn read_write(
+    reader: &mut Reader<'_>,
+    replicas: &[ReplicaId],
+    last: &mut Last,
+) -> Result<(Dot, Stamped<Value>), &'static str> {
+    let replica = usize::try_from(reader.varint()?)
+        .ok()
+        .and_then(|i| replicas.get(i).copied())
+        .ok_or("a dot names no replica of the table")?;
+    last.counter = reader.difference(last.counter)?;
+    let dot = Dot::checked(replica, last.counter)?;
+    last.millis = reader.difference(last.millis)?;
+    let logical = u32::try_from(reader.varint()?).map_err(|_| "a logical count past 32 bits")?;
+    let value = match reader.byte()? {
+        NULL => Value::Null,
+        FALSE => Value::Bool(false),
+        TRUE => Value::Bool(true),
+        INT => {
+            last.int = reader.difference(last.int as u64)? as i64;
+            Value::Int(last.int)
+        }
+        FLOAT => Value::Float(f64::from_bits(reader.u64_le()?)),
+        STR => Value::Str(
+            String::from_utf8(reader.bytes()?.to_vec())
+                .map_err(|_| "a string value is not UTF-8")?,
+        ),
+        BYTES => Value::Bytes(reader.bytes()?.to_vec()),
+        _ => return Err("an unknown scalar value tag"),
+    };
+    let timestamp = Timestamp {
+        millis: last.millis,
+        logical,
+    };
+    Ok((dot, Stamped::new(timestamp, value)))
+}
+
+/// The nodes the records make, under their keys.
+type Fields = Vec<(String, Embedded<Node>)>;
 
 /// The body's bytes not read yet.
 struct Reader<'a> {

@@ -123,15 +123,16 @@ fn document(steps: &[Step]) -> Document {
     doc
 }
 
-/// How many top-level keys hold one LWW register with one live write of a value that
-/// is not an array or an object.
+/// How many top-level keys hold one LWW register and nothing else, none of whose
+/// writes is an array or an object.
 fn scalar_fields(doc: &Document) -> usize {
     doc.iter()
         .filter(|(_, node)| {
             node.kinds().count() == 1
                 && node.get::<LwwRegister<Value>>().is_some_and(|r| {
-                    r.writes().len() == 1
-                        && !matches!(r.value(), Some(Value::Array(_) | Value::Object(_)))
+                    r.writes()
+                        .iter()
+                        .all(|w| !matches!(w.value, Value::Array(_) | Value::Object(_)))
                 })
         })
         .count()
@@ -237,9 +238,10 @@ fn a_document_of_scalar_fields_is_all_records_and_an_empty_rest() {
     // Three records, one replica (A, little-endian), then the records.
     assert_eq!(bytes[..5], [0xc1, 6, 4, 3, 1]);
     assert_eq!(bytes[5..13], 1u64.to_le_bytes());
-    // The first key shares nothing; "apricot" shares "ap" with "apple".
+    // The first key shares nothing; "apricot" shares "ap" with "apple". One write.
     assert_eq!(bytes[13..15], [0, 5]);
     assert_eq!(&bytes[15..20], b"apple");
+    assert_eq!(bytes[20], 1);
     // The rest is a version 3 body whose store holds no key.
     let rest_start = bytes.len() - version_3(&Document::new()).len() + 3;
     assert!(rest_start > 20);
@@ -260,7 +262,7 @@ fn records_that_break_the_rules_are_refused() {
     assert!(malformed(&descending).contains("do not ascend"));
     // A replica index past the table.
     let mut replica = good.clone();
-    replica[20] = 9;
+    replica[21] = 9;
     assert!(
         malformed(&replica).contains("names no replica"),
         "{replica:?}"
@@ -328,7 +330,7 @@ fn other_maps_write_no_records_and_refuse_them() {
 }
 
 #[test]
-fn nested_and_conflicted_fields_stay_in_the_rest() {
+fn nested_fields_stay_in_the_rest_and_conflicted_ones_are_records() {
     let mut doc = Document::new();
     doc.update_at(&["users", "ann", "n"], |r: &mut LwwRegister<Value>| {
         r.set(A, &mut Hlc::new(ManualClock::new(1)), Value::Int(1))
@@ -347,8 +349,17 @@ fn nested_and_conflicted_fields_stay_in_the_rest() {
     doc.join(other);
     let bytes = doc.encode().unwrap();
     assert_eq!(
-        bytes[3], 0,
-        "a nested field and a conflicted one are no records"
+        bytes[3], 1,
+        "one record: the conflicted field, not the nested one"
     );
+    // Two replicas in the table, then the record: "t" with its two writes.
+    assert_eq!(bytes[4], 2);
+    let record = 4 + 1 + 16;
+    assert_eq!(bytes[record..record + 4], [0, 1, b't', 2]);
     assert_eq!(Document::decode(&bytes).unwrap(), doc);
+    // The two writes out of dot order are refused: the first write (A's, replica
+    // index 0) made B's, whose dot sorts after the second's.
+    let mut swapped = bytes.clone();
+    swapped[record + 4] = 1;
+    assert!(malformed(&swapped).contains("not in dot order"));
 }
