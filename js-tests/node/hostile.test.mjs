@@ -97,8 +97,8 @@ function refused(entry, what, bytes, code) {
 
 /**
  * `valid` with its run of 20+ one-element arrays stretched to `levels`, or undefined.
- * A one-element array is 0x91 in MessagePack, and 0xc3 in a packed body (a Document's
- * encoding, OrMap format version 3).
+ * A one-element array is 0x91 in MessagePack, and 0xc3 in a packed body (the rest of a
+ * Document's encoding, after its scalar fields: OrMap format version 4).
  */
 function deepen(valid, levels) {
   for (const one of [0x91, 0xc3]) {
