@@ -17,12 +17,13 @@
 //! | records | one per scalar field, in key order |
 //! | the rest | version 3's packed `[store, version vector, extra dots]` of the map, its store holding the other keys |
 //!
-//! A record is its key, a varint count of writes (at least 1), and the writes in dot
-//! order. Each number is coded against the write before (the first against 0):
+//! A record is its key, its count of writes and the writes in dot order. Each number
+//! is coded against the write before (the first against 0):
 //!
 //! | field | coding |
 //! | --- | --- |
-//! | key | varint bytes shared with the last key, varint length of the rest, the rest |
+//! | key | a varint of the bytes shared with the last key, times two, plus 1 if the field has more than one write; varint length of the rest; the rest |
+//! | write count | (only when more than one) varint count minus 2 |
 //! | dot | varint index into the replica table; the counter as a zigzag varint difference |
 //! | timestamp | the milliseconds as a zigzag varint difference; the logical count, varint |
 //! | value | a tag byte: 0 null, 1 false, 2 true, 3 integer (zigzag varint difference from the last integer value), 4 float (8 bytes little-endian), 5 string and 6 bytes (varint length, then the bytes) |
@@ -60,10 +61,10 @@ const STR: u8 = 5;
 const BYTES: u8 = 6;
 
 /// The fewest bytes a write takes (one per number, a tag), and a record (its key's
-/// two lengths and write count, one write): a claimed count is held to what the body
+/// two lengths, one write): a claimed count is held to what the body
 /// can hold before room is reserved for it.
 const MIN_WRITE: usize = 5;
-const MIN_RECORD: usize = 3 + MIN_WRITE;
+const MIN_RECORD: usize = 2 + MIN_WRITE;
 
 /// One scalar field as the records hold it: its key and its writes.
 type Field<'a> = (&'a str, &'a DotFun<Stamped<Value>>);
@@ -152,10 +153,15 @@ fn write_records(fields: &[Field<'_>], out: &mut Vec<u8>) {
             .zip(key.bytes())
             .take_while(|(a, b)| a == b)
             .count();
-        put_varint(out, shared as u64);
+        // The shared length and whether the field has more than one write, in one
+        // varint: a field of one write spends no byte on its count.
+        let more = writes.len() > 1;
+        put_varint(out, (shared as u64) << 1 | u64::from(more));
         put_bytes(out, &name.as_bytes()[shared..]);
         key = name;
-        put_varint(out, writes.len() as u64);
+        if more {
+            put_varint(out, writes.len() as u64 - 2);
+        }
         for (dot, stamped) in writes.iter() {
             // (Every write's replica is in the table.)
             let replica = replicas.binary_search(&dot.replica).unwrap_or_default();
@@ -243,7 +249,8 @@ fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static 
     let mut key: Vec<u8> = Vec::new();
     let mut last = Last::default();
     for index in 0..count {
-        let shared = reader.varint()?;
+        let head = reader.varint()?;
+        let (shared, more) = (head >> 1, head & 1 == 1);
         let rest = reader.bytes()?;
         let shared = usize::try_from(shared)
             .ok()
@@ -258,9 +265,12 @@ fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static 
         key.clear();
         key.extend_from_slice(&name);
         let name = String::from_utf8(name).map_err(|_| "a key is not UTF-8")?;
-        let n = reader.varint()?;
-        if n == 0 || n > (reader.input.len() / MIN_WRITE) as u64 + 1 {
-            return Err("a scalar field's write count is 0 or more than the body holds");
+        let n = match more {
+            false => 1,
+            true => reader.varint()?.saturating_add(2),
+        };
+        if n > (reader.input.len() / MIN_WRITE) as u64 + 1 {
+            return Err("a scalar field has more writes than the body holds");
         }
         let first = read_write(reader, &replicas, &mut last)?;
         if n == 1 {

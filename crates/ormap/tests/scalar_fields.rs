@@ -238,10 +238,11 @@ fn a_document_of_scalar_fields_is_all_records_and_an_empty_rest() {
     // Three records, one replica (A, little-endian), then the records.
     assert_eq!(bytes[..5], [0xc1, 6, 4, 3, 1]);
     assert_eq!(bytes[5..13], 1u64.to_le_bytes());
-    // The first key shares nothing; "apricot" shares "ap" with "apple". One write.
+    // The first key shares nothing (and has one write: no count); "apricot" shares
+    // "ap" with "apple".
     assert_eq!(bytes[13..15], [0, 5]);
     assert_eq!(&bytes[15..20], b"apple");
-    assert_eq!(bytes[20], 1);
+    assert_eq!(bytes[20], 0, "the first write's replica index");
     // The rest is a version 3 body whose store holds no key.
     let rest_start = bytes.len() - version_3(&Document::new()).len() + 3;
     assert!(rest_start > 20);
@@ -262,7 +263,7 @@ fn records_that_break_the_rules_are_refused() {
     assert!(malformed(&descending).contains("do not ascend"));
     // A replica index past the table.
     let mut replica = good.clone();
-    replica[21] = 9;
+    replica[20] = 9;
     assert!(
         malformed(&replica).contains("names no replica"),
         "{replica:?}"
@@ -277,7 +278,7 @@ fn records_that_break_the_rules_are_refused() {
     }
     // A key shares more than the last key holds (the first key shares nothing).
     let mut shares = good.clone();
-    shares[13] = 1;
+    shares[13] = 2;
     assert!(malformed(&shares).contains("shares more"));
 }
 
@@ -355,7 +356,11 @@ fn nested_fields_stay_in_the_rest_and_conflicted_ones_are_records() {
     // Two replicas in the table, then the record: "t" with its two writes.
     assert_eq!(bytes[4], 2);
     let record = 4 + 1 + 16;
-    assert_eq!(bytes[record..record + 4], [0, 1, b't', 2]);
+    assert_eq!(
+        bytes[record..record + 4],
+        [1, 1, b't', 0],
+        "t, two writes (2 - 2)"
+    );
     assert_eq!(Document::decode(&bytes).unwrap(), doc);
     // The two writes out of dot order are refused: the first write (A's, replica
     // index 0) made B's, whose dot sorts after the second's.
