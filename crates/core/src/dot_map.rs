@@ -232,8 +232,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
 
     /// The map of decoded `entries` (in any order), built with its index at once; an
     /// error when a key or a dot appears twice. `known` holds the dots of the first
-    /// entries, one each, when the decoder knows them (see [`build`](Self::build)).
-    pub(crate) fn from_decoded(entries: Vec<(K, S)>, known: &[Dot]) -> Result<Self, String> {
+    /// entries, one each, when the decoder knows them (those entries are not walked).
+    pub fn from_decoded(entries: Vec<(K, S)>, known: &[Dot]) -> Result<Self, String> {
         DotMap::build(entries, known).map_err(|repeated| match repeated {
             Some(position) => format!("the key of entry {position} appears twice"),
             None => "the same dot appears under two keys (one write cannot live in two places)"

@@ -530,6 +530,23 @@ impl Node {
         Node::of_part(Kind::Lww, part)
     }
 
+    /// This node's parts other than a nested map, and the nested map `map` (if it is
+    /// not empty), as a map's value; `None` if that leaves nothing. (The other parts
+    /// are copied; the old nested map is not.)
+    pub(crate) fn with_map(&self, map: DotMap<String, Embedded<Node>>) -> Option<Embedded<Node>> {
+        let mut parts = DotMap::new();
+        for (kind, part) in self.state.store.0.iter() {
+            if *kind != Kind::Map {
+                parts.insert(*kind, part.clone());
+            }
+        }
+        if !DotStore::is_empty(&map) {
+            let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
+            parts.insert(Kind::Map, part);
+        }
+        (!DotStore::is_empty(&parts)).then(|| Embedded::from_store(Parts(parts)))
+    }
+
     /// The node holding only `part`, of kind `kind`, as a map's value.
     fn of_part(kind: Kind, part: PartBox) -> Embedded<Node> {
         Embedded::from_store(Parts(DotMap::with_one(kind, part)))

@@ -1,12 +1,13 @@
 //! Version 4 of a map's encoding: a document's *scalar fields* (keys holding one
 //! last-writer-wins register and nothing else, none of whose live writes is an array
-//! or an object: nearly every key of an app's document, conflicted or not) written
-//! as a run of plain records, and the rest of the map as version 3 writes it.
+//! or an object: nearly every field of an app's document, conflicted or not, at any
+//! depth) written as a run of plain records, and the rest of the map as version 3
+//! writes it.
 //!
 //! Version 3's packed body is read token by token through the general decoder, about
-//! ten tokens a key. A scalar field here is one record read in a straight line into
-//! the node it makes, so decoding a document of scalar fields costs about half of
-//! what version 3's did.
+//! ten tokens a field. A scalar field here is one record read in a straight line into
+//! the node it makes, and the nested maps above it are built from the records' paths,
+//! so decoding a document of scalar fields costs about half of what version 3's did.
 //!
 //! The body, after the envelope:
 //!
@@ -14,40 +15,43 @@
 //! | --- | --- |
 //! | field count | varint; 0 for any map that is not a [`Document`] |
 //! | replica table | (when the count is not 0) varint `r`, then `r` replica ids, 8 bytes little-endian each, in ascending order |
-//! | records | one per scalar field, in key order |
-//! | the rest | version 3's packed `[store, version vector, extra dots]` of the map, its store holding the other keys |
+//! | records | one per scalar field, in path order (segment by segment) |
+//! | the rest | version 3's packed `[store, version vector, extra dots]` of the map without its scalar fields: a node that held some keeps its other parts and fields |
 //!
-//! A record is its key, its count of writes and the writes in dot order. Each number
-//! is coded against the write before (the first against 0):
+//! A record is its path, its count of writes and the writes in dot order. Each
+//! number is coded against the record or write before (the first against 0):
 //!
 //! | field | coding |
 //! | --- | --- |
-//! | key | a varint of the bytes shared with the last key, times two, plus 1 if the field has more than one write; varint length of the rest; the rest |
-//! | write count | (only when more than one) varint count minus 2 |
+//! | head | one varint: the segments shared with the last path, times 8; plus how many follow, less one, capped at 3, times 2; plus 1 if the field has more than one write |
+//! | segments | (when 4 or more follow) varint count less 4; then each new segment: varint bytes it shares with the last path's segment at its depth, varint length of the rest, the rest |
+//! | write count | (only when more than one) varint count less 2 |
 //! | dot | varint index into the replica table; the counter as a zigzag varint difference |
 //! | timestamp | the milliseconds as a zigzag varint difference; the logical count, varint |
 //! | value | a tag byte: 0 null, 1 false, 2 true, 3 integer (zigzag varint difference from the last integer value), 4 float (8 bytes little-endian), 5 string and 6 bytes (varint length, then the bytes) |
 //!
 //! Differences wrap (two's complement), so every 64-bit value has its one coding.
 //! The version vector and extra dots are what is left of the context once every dot
-//! of the store, scalar fields included, is taken out, as in every version. Keys
-//! must ascend strictly and a field's dots too; a key or a dot met twice, anywhere in
-//! the map, is refused, as is a record that reads past the body: the decoder never
-//! panics and reserves room only in proportion to the bytes it was given.
-//!
-//! Only the top level is written so: a nested map's fields are in the rest.
+//! of the store, scalar fields included, is taken out, as in every version. Paths
+//! must ascend strictly (so no field is also a map), be at most
+//! [`MAX_PATH_LEN`] segments long, and a field's dots must ascend; a dot met twice
+//! under two keys is refused, as is a record that reads past the body. A key the
+//! records and the rest both hold (a map some of whose fields are records) is their
+//! union. The decoder never panics and reserves room only in proportion to the
+//! bytes it was given.
 
 use std::any::Any;
+use std::borrow::Cow;
 
 use converge_core::{
-    append_packed, decode_packed_body, Causal, Dot, DotFun, DotMap, Embeddable, Embedded,
-    EncodeError, Error, ReplicaId, SortedEntries, Timestamp, TypeTag, MAGIC,
+    append_packed, decode_packed_body, Causal, CausalContext, Dot, DotFun, DotMap, DotStore,
+    Embeddable, Embedded, EncodeError, Error, ReplicaId, SortedEntries, Timestamp, TypeTag, MAGIC,
 };
 use converge_lwwregister::Stamped;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::{Document, Key, Node, OrMap, Value};
+use crate::{Document, Key, Node, OrMap, Value, MAX_PATH_LEN};
 
 /// The version whose body starts with the scalar fields.
 pub(crate) const VERSION: u8 = 4;
@@ -66,8 +70,12 @@ const BYTES: u8 = 6;
 const MIN_WRITE: usize = 5;
 const MIN_RECORD: usize = 2 + MIN_WRITE;
 
-/// One scalar field as the records hold it: its key and its writes.
-type Field<'a> = (&'a str, &'a DotFun<Stamped<Value>>);
+/// One scalar field as the records hold it: its path and its writes.
+type Field<'a> = (Vec<&'a str>, &'a DotFun<Stamped<Value>>);
+
+/// A map's entries that are not written as records, in key order: borrowed as they
+/// are, or a node rebuilt without the fields below it that are.
+type Rest<'a> = Vec<(&'a String, Cow<'a, Embedded<Node>>)>;
 
 /// Encodes `map` as version 4: a [`Document`]'s scalar fields as records, every other
 /// map with none.
@@ -78,36 +86,89 @@ where
     V::Store: Serialize,
 {
     match (map as &dyn Any).downcast_ref::<Document>() {
-        Some(document) => encode_with(document, |key, node| {
-            node.get().scalar_writes().map(|w| (key.as_str(), w))
-        }),
-        None => encode_with(map, |_, _| None),
+        Some(document) => {
+            let state = document.as_causal();
+            let mut fields = Vec::new();
+            let rest = split_map(&state.store, &mut Vec::new(), &mut fields);
+            let rest = rest
+                .iter()
+                .map(|(key, node)| (*key, node.as_ref()))
+                .collect();
+            finish(&fields, SortedEntries(rest), state)
+        }
+        None => {
+            let state = map.as_causal();
+            finish(&[], SortedEntries(state.store.iter_sorted()), state)
+        }
     }
 }
 
-fn encode_with<'a, K, V>(
-    map: &'a OrMap<K, V>,
-    scalar: impl Fn(&'a K, &'a Embedded<V>) -> Option<Field<'a>>,
-) -> Result<Vec<u8>, EncodeError>
-where
-    K: Key + Serialize,
-    V: Embeddable,
-    V::Store: Serialize,
-{
-    let state = map.as_causal();
-    let mut fields = Vec::new();
-    let mut rest = Vec::new();
-    for (key, node) in state.store.iter_sorted() {
-        match scalar(key, node) {
-            Some(field) => fields.push(field),
-            None => rest.push((key, node)),
-        }
-    }
+fn finish<R: Serialize, S: DotStore>(
+    fields: &[Field<'_>],
+    rest: R,
+    state: &Causal<S>,
+) -> Result<Vec<u8>, EncodeError> {
     let mut out = vec![MAGIC, TypeTag::OrMap as u8, VERSION];
-    write_records(&fields, &mut out);
+    write_records(fields, &mut out);
     let (vv, extra) = state.encoded_context();
-    append_packed(&(SortedEntries(rest), vv, extra), TypeTag::OrMap, &mut out)?;
+    append_packed(&(rest, vv, extra), TypeTag::OrMap, &mut out)?;
     Ok(out)
+}
+
+/// Splits `map`'s entries, in key order, into the scalar fields at and below it
+/// (appended to `fields`, under `path` and their keys) and what is left.
+fn split_map<'a>(
+    map: &'a DotMap<String, Embedded<Node>>,
+    path: &mut Vec<&'a str>,
+    fields: &mut Vec<Field<'a>>,
+) -> Rest<'a> {
+    let mut rest = Vec::new();
+    for (key, node) in map.iter_sorted() {
+        path.push(key);
+        match split_node(node, path, fields) {
+            Split::Whole => rest.push((key, Cow::Borrowed(node))),
+            Split::Left(Some(left)) => rest.push((key, Cow::Owned(left))),
+            Split::Left(None) => {}
+        }
+        path.pop();
+    }
+    rest
+}
+
+/// What is left of a node once its scalar fields are records.
+enum Split {
+    /// No field at or below it is a record: the node as it is.
+    Whole,
+    /// The node without them (none if nothing else is left).
+    Left(Option<Embedded<Node>>),
+}
+
+fn split_node<'a>(
+    node: &'a Embedded<Node>,
+    path: &mut Vec<&'a str>,
+    fields: &mut Vec<Field<'a>>,
+) -> Split {
+    // (Paths no longer than a write's: what the decoder accepts.)
+    if path.len() > MAX_PATH_LEN {
+        return Split::Whole;
+    }
+    if let Some(writes) = node.get().scalar_writes() {
+        fields.push((path.clone(), writes));
+        return Split::Left(None);
+    }
+    let Some(child) = node.get().get::<Document>() else {
+        return Split::Whole;
+    };
+    let before = fields.len();
+    let rest = split_map(&child.as_causal().store, path, fields);
+    if fields.len() == before {
+        return Split::Whole;
+    }
+    let mut map = DotMap::new();
+    for (key, left) in rest {
+        map.insert(key.clone(), left.into_owned());
+    }
+    Split::Left(node.get().with_map(map))
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -146,19 +207,36 @@ fn write_records(fields: &[Field<'_>], out: &mut Vec<u8>) {
     for replica in &replicas {
         out.extend_from_slice(&replica.get().to_le_bytes());
     }
-    let (mut key, mut counter, mut millis, mut int) = ("", 0, 0, 0);
-    for (name, writes) in fields {
-        let shared = name
-            .bytes()
-            .zip(key.bytes())
+    let mut last_path: &[&str] = &[];
+    let (mut counter, mut millis, mut int) = (0, 0, 0);
+    for (path, writes) in fields {
+        // The segments shared with the last path, how many follow (at least one), and
+        // whether the field has more than one write, in one varint (one byte for a
+        // top-level key or a field of a map of records).
+        let same = path
+            .iter()
+            .zip(last_path)
             .take_while(|(a, b)| a == b)
             .count();
-        // The shared length and whether the field has more than one write, in one
-        // varint: a field of one write spends no byte on its count.
+        let new = path.len() - same;
         let more = writes.len() > 1;
-        put_varint(out, (shared as u64) << 1 | u64::from(more));
-        put_bytes(out, &name.as_bytes()[shared..]);
-        key = name;
+        let head = (same as u64) << 3 | ((new - 1).min(3) as u64) << 1 | u64::from(more);
+        put_varint(out, head);
+        if new > 3 {
+            put_varint(out, new as u64 - 4);
+        }
+        // Each new segment shares a prefix with the last path's segment at its depth.
+        for (depth, segment) in path.iter().enumerate().skip(same) {
+            let last = last_path.get(depth).map_or(&b""[..], |s| s.as_bytes());
+            let shared = segment
+                .bytes()
+                .zip(last.iter())
+                .take_while(|(a, b)| a == *b)
+                .count();
+            put_varint(out, shared as u64);
+            put_bytes(out, &segment.as_bytes()[shared..]);
+        }
+        last_path = path;
         if more {
             put_varint(out, writes.len() as u64 - 2);
         }
@@ -208,29 +286,86 @@ where
     V::Store: DeserializeOwned,
 {
     let mut reader = Reader { input: body };
-    let (fields, dots) = read_records(&mut reader).map_err(malformed)?;
-    let rest: Causal<DotMap<K, Embedded<V>>> = decode_packed_body(TypeTag::OrMap, reader.input)?;
+    let Level {
+        singles: fields,
+        dots,
+        ..
+    } = read_records(&mut reader).map_err(malformed)?;
+    let mut rest: Causal<DotMap<K, Embedded<V>>> =
+        decode_packed_body(TypeTag::OrMap, reader.input)?;
     if fields.is_empty() {
         return Ok(OrMap::from_causal(rest));
     }
     // Only a document's nodes are written as records: `fields` is `Vec<(K,
     // Embedded<V>)>` exactly when `OrMap<K, V>` is a `Document`.
     let fields: Box<dyn Any> = Box::new(fields);
-    let fields = fields
+    let mut fields = *fields
         .downcast::<Vec<(K, Embedded<V>)>>()
         .map_err(|_| malformed("scalar fields in a map that is not a document"))?;
+    let mut dots = dots;
+    // A key the rest holds too: a map some of whose fields are records, the rest
+    // keeping its other parts and fields. The two are joined, each under a context of
+    // just its own dots: their union.
+    if !DotStore::is_empty(&rest.store) {
+        let mut i = 0;
+        while i < fields.len() {
+            let Some(ours) = rest.store.get(&fields[i].0) else {
+                i += 1;
+                continue;
+            };
+            let ours = context_of(ours);
+            let (key, node) = fields.remove(i);
+            if i < dots.len() {
+                dots.remove(i);
+            }
+            let theirs = context_of(&node);
+            let one = DotMap::from_decoded(vec![(key, node)], &[]).map_err(malformed_owned)?;
+            rest.store.join(&ours, one, &theirs);
+            rest.context.join_ref(&theirs);
+        }
+    }
     let state = rest
-        .with_decoded_entries(*fields, &dots)
+        .with_decoded_entries(fields, &dots)
         .map_err(malformed_owned)?;
     Ok(OrMap::from_causal(state))
 }
 
-/// The scalar fields' records, read into the document nodes they make: the fields
-/// of one write first, then the others, and the dots of the first (one each).
-fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static str> {
+/// The context of exactly `store`'s dots.
+fn context_of<S: DotStore>(store: &S) -> CausalContext {
+    let mut dots = Vec::new();
+    store.collect_dots(&mut dots);
+    let mut context = CausalContext::new();
+    context.extend(dots);
+    context
+}
+
+/// One open map of the records being read: its key in its parent, and its entries:
+/// the fields of one write first (with their dots, one each), then the others.
+#[derive(Default)]
+struct Level {
+    name: String,
+    singles: Fields,
+    dots: Vec<Dot>,
+    others: Fields,
+}
+
+impl Level {
+    /// The node of this map (its entries in one vector, the single-write fields
+    /// first), under its key.
+    fn close(mut self) -> Result<(String, Embedded<Node>), &'static str> {
+        self.singles.append(&mut self.others);
+        let map = DotMap::from_decoded(self.singles, &self.dots)
+            .map_err(|_| "a nested field's key or dot appears twice")?;
+        Ok((self.name, Node::of_map(map)))
+    }
+}
+
+/// The scalar fields' records, read into the document nodes they make: the
+/// top-level map's entries (nested maps built from the fields below them).
+fn read_records(reader: &mut Reader<'_>) -> Result<Level, &'static str> {
     let count = reader.varint()?;
     if count == 0 {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Level::default());
     }
     let replica_count = reader.varint()?;
     if replica_count > (reader.input.len() / 8) as u64 {
@@ -242,29 +377,72 @@ fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static 
     if count > (reader.input.len() / MIN_RECORD) as u64 + 1 {
         return Err("more scalar fields than the body holds");
     }
-    let mut singles = Vec::with_capacity(count as usize);
-    let mut dots = Vec::with_capacity(count as usize);
-    let mut others = Vec::new();
-    // The last key's bytes, for the prefix the next one shares.
-    let mut key: Vec<u8> = Vec::new();
+    // The open maps, the top level first; the segments of the last path.
+    let mut levels = vec![Level {
+        singles: Vec::with_capacity(count as usize),
+        dots: Vec::with_capacity(count as usize),
+        ..Level::default()
+    }];
+    // The last path's segments.
+    let mut path: Vec<Vec<u8>> = Vec::new();
     let mut last = Last::default();
     for index in 0..count {
         let head = reader.varint()?;
-        let (shared, more) = (head >> 1, head & 1 == 1);
-        let rest = reader.bytes()?;
-        let shared = usize::try_from(shared)
+        let (same, more) = (head >> 3, head & 1 == 1);
+        let new = match (head >> 1) & 3 {
+            3 => reader.varint()?.saturating_add(4),
+            n => n + 1,
+        };
+        // A path shares less than the whole last path (a field is no map), and no
+        // path is longer than a write's.
+        let same = usize::try_from(same)
             .ok()
-            .filter(|s| *s <= key.len())
-            .ok_or("a key shares more than the last key holds")?;
-        let mut name = Vec::with_capacity(shared + rest.len());
-        name.extend_from_slice(&key[..shared]);
-        name.extend_from_slice(rest);
-        if index > 0 && name <= key {
-            return Err("the scalar fields' keys do not ascend");
+            .filter(|s| *s < path.len() || (index == 0 && *s == 0))
+            .ok_or("a path shares more than the last path holds")?;
+        let len = usize::try_from(new)
+            .ok()
+            .and_then(|n| n.checked_add(same))
+            .filter(|len| *len <= MAX_PATH_LEN)
+            .ok_or("a path longer than a document nests")?;
+        // The new segments overwrite the last path's from `same` on, in place (their
+        // buffers reused), each after the prefix it shares with the one it replaces.
+        for depth in same..len {
+            let shared = reader.varint()?;
+            let rest = reader.bytes()?;
+            if depth == path.len() {
+                path.push(Vec::new());
+            }
+            let segment = &mut path[depth];
+            let shared = usize::try_from(shared)
+                .ok()
+                .filter(|s| *s <= segment.len())
+                .ok_or("a key shares more than the last key holds")?;
+            // Paths ascend: the first segment that differs is greater.
+            if depth == same && index > 0 && rest <= &segment[shared..] {
+                return Err("the scalar fields' paths do not ascend");
+            }
+            segment.truncate(shared);
+            segment.extend_from_slice(rest);
         }
-        key.clear();
-        key.extend_from_slice(&name);
-        let name = String::from_utf8(name).map_err(|_| "a key is not UTF-8")?;
+        path.truncate(len);
+        // Close the maps the last path opened past the shared part; open this
+        // path's.
+        while levels.len() > same + 1 {
+            let closed = levels.pop().ok_or("unreachable: a level")?.close()?;
+            levels
+                .last_mut()
+                .ok_or("unreachable: the top level")?
+                .others
+                .push(closed);
+        }
+        for segment in &path[same..len - 1] {
+            let name = String::from_utf8(segment.clone()).map_err(|_| "a key is not UTF-8")?;
+            levels.push(Level {
+                name,
+                ..Level::default()
+            });
+        }
+        let key = String::from_utf8(path[len - 1].clone()).map_err(|_| "a key is not UTF-8")?;
         let n = match more {
             false => 1,
             true => reader.varint()?.saturating_add(2),
@@ -273,10 +451,13 @@ fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static 
             return Err("a scalar field has more writes than the body holds");
         }
         let first = read_write(reader, &replicas, &mut last)?;
+        let level = levels.last_mut().ok_or("unreachable: the top level")?;
         if n == 1 {
             // (Nearly every field: one write, its vector made at its size at once.)
-            dots.push(first.0);
-            singles.push((name, Node::of_scalar_writes(DotFun::one(first.0, first.1))));
+            level.dots.push(first.0);
+            level
+                .singles
+                .push((key, Node::of_scalar_writes(DotFun::one(first.0, first.1))));
             continue;
         }
         let mut writes = Vec::with_capacity(n as usize);
@@ -285,10 +466,19 @@ fn read_records(reader: &mut Reader<'_>) -> Result<(Fields, Vec<Dot>), &'static 
             writes.push(read_write(reader, &replicas, &mut last)?);
         }
         let writes = DotFun::from_sorted(writes).ok_or("a field's writes are not in dot order")?;
-        others.push((name, Node::of_scalar_writes(writes)));
+        level.others.push((key, Node::of_scalar_writes(writes)));
     }
-    singles.extend(others);
-    Ok((singles, dots))
+    while levels.len() > 1 {
+        let closed = levels.pop().ok_or("unreachable: a level")?.close()?;
+        levels
+            .last_mut()
+            .ok_or("unreachable: the top level")?
+            .others
+            .push(closed);
+    }
+    let mut top = levels.pop().ok_or("unreachable: the top level")?;
+    top.singles.append(&mut top.others);
+    Ok(top)
 }
 
 /// What the last write read held: the next one is coded against it.

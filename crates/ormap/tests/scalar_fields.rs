@@ -42,10 +42,10 @@ fn key() -> impl Strategy<Value = String> {
 /// One step of a random document's history.
 #[derive(Clone, Debug)]
 enum Step {
-    /// An LWW write of `value` at `key` by replica `who` at `millis`.
+    /// An LWW write of `value` at `path` by replica `who` at `millis`.
     Set {
         who: usize,
-        key: String,
+        path: Vec<String>,
         value: Value,
         millis: u64,
     },
@@ -64,8 +64,8 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        6 => (0usize..3, key(), scalar(), prop_oneof![0u64..4, Just(u64::MAX), any::<u64>()])
-            .prop_map(|(who, key, value, millis)| Step::Set { who, key, value, millis }),
+        6 => (0usize..3, prop::collection::vec(key(), 1..4), scalar(), prop_oneof![0u64..4, Just(u64::MAX), any::<u64>()])
+            .prop_map(|(who, path, value, millis)| Step::Set { who, path, value, millis }),
         2 => (0usize..3, prop::collection::vec(key(), 1..4), document_write())
             .prop_map(|(who, path, write)| Step::Other { who, path, write }),
         1 => key().prop_map(|key| Step::Remove { key }),
@@ -81,19 +81,19 @@ fn document(steps: &[Step]) -> Document {
         match step {
             Step::Set {
                 who,
-                key,
+                path,
                 value,
                 millis,
             } => {
-                docs[*who]
-                    .update_at(&[key.as_str()], |r: &mut LwwRegister<Value>| {
-                        r.set(
-                            ids[*who],
-                            &mut Hlc::new(ManualClock::new(*millis)),
-                            value.clone(),
-                        )
-                    })
-                    .unwrap();
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                // A path through a field is refused; the document stays as it was.
+                let _ = docs[*who].update_at(&path, |r: &mut LwwRegister<Value>| {
+                    r.set(
+                        ids[*who],
+                        &mut Hlc::new(ManualClock::new(*millis)),
+                        value.clone(),
+                    )
+                });
             }
             Step::Other { who, path, write } => {
                 let policies = Policies::new();
@@ -123,19 +123,24 @@ fn document(steps: &[Step]) -> Document {
     doc
 }
 
-/// How many top-level keys hold one LWW register and nothing else, none of whose
-/// writes is an array or an object.
+/// How many scalar fields `doc` holds at any depth: keys holding one LWW register and
+/// nothing else, none of whose writes is an array or an object.
 fn scalar_fields(doc: &Document) -> usize {
     doc.iter()
-        .filter(|(_, node)| {
-            node.kinds().count() == 1
+        .map(|(_, node)| {
+            let scalar = node.kinds().count() == 1
                 && node.get::<LwwRegister<Value>>().is_some_and(|r| {
                     r.writes()
                         .iter()
                         .all(|w| !matches!(w.value, Value::Array(_) | Value::Object(_)))
-                })
+                });
+            match node.get::<Document>() {
+                _ if scalar => 1,
+                Some(child) => scalar_fields(child),
+                None => 0,
+            }
         })
-        .count()
+        .sum()
 }
 
 /// The same state written as version 3 (the general decoder reads all of it).
@@ -168,8 +173,8 @@ proptest! {
         let doc = document(&steps);
         let bytes = doc.encode().unwrap();
         prop_assert_eq!(&bytes[..3], &[0xc1, 6, 4]);
-        // As many records as top-level scalar fields, judged through the public API
-        // (at most 127 here: the count is one varint byte).
+        // As many records as scalar fields, judged through the public API (at most
+        // 127 here: the count is one varint byte).
         prop_assert_eq!(usize::from(bytes[3]), scalar_fields(&doc));
         let fast = Document::decode(&bytes).unwrap();
         let general = Document::decode(&version_3(&doc)).unwrap();
@@ -238,11 +243,11 @@ fn a_document_of_scalar_fields_is_all_records_and_an_empty_rest() {
     // Three records, one replica (A, little-endian), then the records.
     assert_eq!(bytes[..5], [0xc1, 6, 4, 3, 1]);
     assert_eq!(bytes[5..13], 1u64.to_le_bytes());
-    // The first key shares nothing (and has one write: no count); "apricot" shares
-    // "ap" with "apple".
-    assert_eq!(bytes[13..15], [0, 5]);
-    assert_eq!(&bytes[15..20], b"apple");
-    assert_eq!(bytes[20], 0, "the first write's replica index");
+    // The first path shares nothing, is one segment long and has one write (head 0);
+    // its key shares nothing either. ("apricot" shares "ap" with "apple".)
+    assert_eq!(bytes[13..16], [0, 0, 5]);
+    assert_eq!(&bytes[16..21], b"apple");
+    assert_eq!(bytes[21], 0, "the first write's replica index");
     // The rest is a version 3 body whose store holds no key.
     let rest_start = bytes.len() - version_3(&Document::new()).len() + 3;
     assert!(rest_start > 20);
@@ -263,7 +268,7 @@ fn records_that_break_the_rules_are_refused() {
     assert!(malformed(&descending).contains("do not ascend"));
     // A replica index past the table.
     let mut replica = good.clone();
-    replica[20] = 9;
+    replica[21] = 9;
     assert!(
         malformed(&replica).contains("names no replica"),
         "{replica:?}"
@@ -278,14 +283,17 @@ fn records_that_break_the_rules_are_refused() {
     }
     // A key shares more than the last key holds (the first key shares nothing).
     let mut shares = good.clone();
-    shares[13] = 2;
+    shares[14] = 1;
     assert!(malformed(&shares).contains("shares more"));
 }
 
 #[test]
-fn a_key_or_a_dot_met_in_the_records_and_the_rest_is_refused() {
-    // "apple" as a record, and again in the rest (as an MV register): the key twice.
+fn a_key_in_the_records_and_the_rest_is_their_union_and_a_dot_in_both_is_refused() {
+    // "apple" as a record, and again in the rest (as an MV register): the encoder
+    // never writes this (a node with two kinds is no scalar field), and the decoder
+    // reads the union, as it does for a map some of whose fields are records.
     let records = scalar_document().encode().unwrap();
+    let empty_rest = version_3(&Document::new()).len() - 3;
     let mut mv = Document::new();
     mv.update_at(&["apple"], |r: &mut MvRegister<Value>| {
         r.write(B, Value::Null)
@@ -294,22 +302,24 @@ fn a_key_or_a_dot_met_in_the_records_and_the_rest_is_refused() {
     let rest = mv.encode().unwrap();
     assert_eq!(rest[3], 0, "no records in the MV document");
     let rest_len = version_3(&mv).len() - 3;
-    let mut both = records[..records.len() - (version_3(&Document::new()).len() - 3)].to_vec();
+    let mut both = records[..records.len() - empty_rest].to_vec();
     both.extend_from_slice(&rest[rest.len() - rest_len..]);
-    assert!(malformed(&both).contains("appears twice"), "{both:?}");
+    let mut union = scalar_document();
+    union.join(mv);
+    assert_eq!(Document::decode(&both).unwrap(), union);
 
     // The same dot (A's first write) under a record and under a key of the rest.
-    let mut counter = Document::new();
-    counter
+    let mut clash = Document::new();
+    clash
         .update_at(&["zzz"], |r: &mut MvRegister<Value>| {
             r.write(A, Value::Null)
         })
         .unwrap();
-    let rest = counter.encode().unwrap();
-    let rest_len = version_3(&counter).len() - 3;
-    let mut clash = records[..records.len() - (version_3(&Document::new()).len() - 3)].to_vec();
-    clash.extend_from_slice(&rest[rest.len() - rest_len..]);
-    assert!(malformed(&clash).contains("two keys"), "{clash:?}");
+    let rest = clash.encode().unwrap();
+    let rest_len = version_3(&clash).len() - 3;
+    let mut twice = records[..records.len() - empty_rest].to_vec();
+    twice.extend_from_slice(&rest[rest.len() - rest_len..]);
+    assert!(malformed(&twice).contains("two keys"), "{twice:?}");
 }
 
 #[test]
@@ -331,7 +341,7 @@ fn other_maps_write_no_records_and_refuse_them() {
 }
 
 #[test]
-fn nested_fields_stay_in_the_rest_and_conflicted_ones_are_records() {
+fn nested_and_conflicted_fields_are_records_and_other_parts_stay_in_the_rest() {
     let mut doc = Document::new();
     doc.update_at(&["users", "ann", "n"], |r: &mut LwwRegister<Value>| {
         r.set(A, &mut Hlc::new(ManualClock::new(1)), Value::Int(1))
@@ -349,22 +359,31 @@ fn nested_fields_stay_in_the_rest_and_conflicted_ones_are_records() {
     .unwrap();
     doc.join(other);
     let bytes = doc.encode().unwrap();
-    assert_eq!(
-        bytes[3], 1,
-        "one record: the conflicted field, not the nested one"
-    );
-    // Two replicas in the table, then the record: "t" with its two writes.
+    assert_eq!(bytes[3], 2, "two records: t and users/ann/n");
+    // Two replicas in the table, then "t" with its two writes: head 1 (one new
+    // segment, more than one write), the key, the count minus 2.
     assert_eq!(bytes[4], 2);
     let record = 4 + 1 + 16;
-    assert_eq!(
-        bytes[record..record + 4],
-        [1, 1, b't', 0],
-        "t, two writes (2 - 2)"
-    );
+    assert_eq!(bytes[record..record + 5], [1, 0, 1, b't', 0]);
     assert_eq!(Document::decode(&bytes).unwrap(), doc);
     // The two writes out of dot order are refused: the first write (A's, replica
     // index 0) made B's, whose dot sorts after the second's.
     let mut swapped = bytes.clone();
-    swapped[record + 4] = 1;
+    swapped[record + 5] = 1;
     assert!(malformed(&swapped).contains("not in dot order"));
+
+    // A counter beside the nested fields: the fields are records, the counter and
+    // the maps down to it stay in the rest, and the decoder joins the two.
+    doc.update_at(&["users", "ann", "visits"], |c: &mut Counter| {
+        c.increment(B, 4)
+    })
+    .unwrap();
+    doc.update_at(&["users", "bob", "n"], |r: &mut LwwRegister<Value>| {
+        r.set(B, &mut Hlc::new(ManualClock::new(2)), Value::Int(5))
+    })
+    .unwrap();
+    let bytes = doc.encode().unwrap();
+    assert_eq!(bytes[3], 3, "t, users/ann/n and users/bob/n");
+    assert_eq!(Document::decode(&bytes).unwrap(), doc);
+    assert_eq!(Document::decode(&version_3(&doc)).unwrap(), doc);
 }
