@@ -360,6 +360,20 @@ impl Level {
     }
 }
 
+/// Closes the open maps deeper than `depth` (the top level is 0), each into its
+/// parent's entries.
+fn close_to(levels: &mut Vec<Level>, depth: usize) -> Result<(), &'static str> {
+    while levels.len() > depth + 1 {
+        if let Some(level) = levels.pop() {
+            let closed = level.close()?;
+            if let Some(parent) = levels.last_mut() {
+                parent.others.push(closed);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The scalar fields' records, read into the document nodes they make: the
 /// top-level map's entries (nested maps built from the fields below them).
 fn read_records(reader: &mut Reader<'_>) -> Result<Level, &'static str> {
@@ -427,14 +441,7 @@ fn read_records(reader: &mut Reader<'_>) -> Result<Level, &'static str> {
         path.truncate(len);
         // Close the maps the last path opened past the shared part; open this
         // path's.
-        while levels.len() > same + 1 {
-            let closed = levels.pop().ok_or("unreachable: a level")?.close()?;
-            levels
-                .last_mut()
-                .ok_or("unreachable: the top level")?
-                .others
-                .push(closed);
-        }
+        close_to(&mut levels, same)?;
         for segment in &path[same..len - 1] {
             let name = String::from_utf8(segment.clone()).map_err(|_| "a key is not UTF-8")?;
             levels.push(Level {
@@ -451,7 +458,9 @@ fn read_records(reader: &mut Reader<'_>) -> Result<Level, &'static str> {
             return Err("a scalar field has more writes than the body holds");
         }
         let first = read_write(reader, &replicas, &mut last)?;
-        let level = levels.last_mut().ok_or("unreachable: the top level")?;
+        let Some(level) = levels.last_mut() else {
+            return Err("a field outside every map");
+        };
         if n == 1 {
             // (Nearly every field: one write, its vector made at its size at once.)
             level.dots.push(first.0);
@@ -468,15 +477,8 @@ fn read_records(reader: &mut Reader<'_>) -> Result<Level, &'static str> {
         let writes = DotFun::from_sorted(writes).ok_or("a field's writes are not in dot order")?;
         level.others.push((key, Node::of_scalar_writes(writes)));
     }
-    while levels.len() > 1 {
-        let closed = levels.pop().ok_or("unreachable: a level")?.close()?;
-        levels
-            .last_mut()
-            .ok_or("unreachable: the top level")?
-            .others
-            .push(closed);
-    }
-    let mut top = levels.pop().ok_or("unreachable: the top level")?;
+    close_to(&mut levels, 0)?;
+    let mut top = levels.pop().unwrap_or_default();
     top.singles.append(&mut top.others);
     Ok(top)
 }
