@@ -232,7 +232,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
 
     /// The map of decoded `entries` (in any order), built with its index at once; an
     /// error when a key or a dot appears twice. `known` holds the dots of the first
-    /// entries, one each, when the decoder knows them (those entries are not walked).
+    /// entries, one each, when the decoder knows them: those entries are not walked
+    /// (each is checked to hold just that dot; an error otherwise).
     pub fn from_decoded(entries: Vec<(K, S)>, known: &[Dot]) -> Result<Self, String> {
         DotMap::build(entries, known).map_err(|repeated| match repeated {
             Some(position) => format!("the key of entry {position} appears twice"),
@@ -264,10 +265,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         for (position, (key, store)) in entries.enumerate() {
             let hash = key_hash(&key);
             match known.get(position) {
-                Some(dot) => {
-                    debug_assert!(store.dot_count() == 1 && store.contains_dot(*dot));
+                // (Checked, not trusted: a wrong dot would break the index.)
+                Some(dot) if store.contains_dot(*dot) && store.dot_count() == 1 => {
                     dots.push((*dot, hash));
                 }
+                Some(_) => return Err(None),
                 None if store.is_empty() => continue,
                 None => store.for_each_dot(&mut |dot| dots.push((dot, hash))),
             }
