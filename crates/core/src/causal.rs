@@ -130,11 +130,7 @@ impl<S: DotStore> Causal<S> {
             // do not cover are added, a replica whose every write is here at once
             // (the vector entry its encoding left out), with no sort.
             let mut unseen = Vec::new();
-            store.for_each_dot(&mut |dot| {
-                if !context.contains(dot) {
-                    unseen.push(dot);
-                }
-            });
+            push_unseen(&store, &context, &mut unseen);
             context.insert_unseen(unseen);
             return Ok(Causal { store, context });
         }
@@ -169,11 +165,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
             .filter(|d| !context.contains(*d))
             .collect();
         for (_, entry) in entries.iter().skip(known.len()) {
-            entry.for_each_dot(&mut |dot| {
-                if !context.contains(dot) {
-                    unseen.push(dot);
-                }
-            });
+            push_unseen(entry, &context, &mut unseen);
         }
         let mut all = entries;
         all.extend(store.into_entries());
@@ -182,6 +174,15 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> Causal<DotMap<K, S>> {
         context.insert_unseen(unseen);
         Ok(Causal { store, context })
     }
+}
+
+/// Appends the dots of `store` that `context` has not seen to `unseen`.
+fn push_unseen<S: DotStore>(store: &S, context: &CausalContext, unseen: &mut Vec<Dot>) {
+    store.for_each_dot(&mut |dot| {
+        if !context.contains(dot) {
+            unseen.push(dot);
+        }
+    });
 }
 
 impl<S: DotStore + Serialize> Serialize for Causal<S> {

@@ -483,14 +483,21 @@ impl Node {
             && fields(self).all(|(kind, part)| other.state.store.0.get(kind) == Some(part))
     }
 
-    /// A copy of the parts held here besides a nested map (the node's fields). (A
-    /// node holding both is rare: the map is copied, then dropped.)
+    /// A copy of the parts held here besides a nested map (the node's fields). The
+    /// nested map is not copied.
     pub(crate) fn fields(&self) -> Node {
-        let mut fields = self.clone();
-        if self.state.store.0.contains_key(&Kind::Map) {
-            fields.state.store.0.insert(Kind::Map, PartBox::default());
+        if !self.state.store.0.contains_key(&Kind::Map) {
+            return self.clone();
         }
-        fields
+        let mut parts = DotMap::new();
+        for (kind, part) in self.state.store.0.iter() {
+            if *kind != Kind::Map {
+                parts.insert(*kind, part.clone());
+            }
+        }
+        Node {
+            state: Causal::new(Parts(parts), CausalContext::new()),
+        }
     }
 
     /// The node holding only the nested map whose store is `map`, as a map's value.
@@ -534,12 +541,7 @@ impl Node {
     /// not empty), as a map's value; `None` if that leaves nothing. (The other parts
     /// are copied; the old nested map is not.)
     pub(crate) fn with_map(&self, map: DotMap<String, Embedded<Node>>) -> Option<Embedded<Node>> {
-        let mut parts = DotMap::new();
-        for (kind, part) in self.state.store.0.iter() {
-            if *kind != Kind::Map {
-                parts.insert(*kind, part.clone());
-            }
-        }
+        let Parts(mut parts) = self.fields().state.store;
         if !DotStore::is_empty(&map) {
             let part = <Document as sealed::Sealed>::part(Embedded::from_store(map));
             parts.insert(Kind::Map, part);

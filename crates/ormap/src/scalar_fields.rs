@@ -288,7 +288,7 @@ where
     let mut reader = Reader { input: body };
     let Level {
         singles: fields,
-        dots,
+        mut dots,
         ..
     } = read_records(&mut reader).map_err(malformed)?;
     let mut rest: Causal<DotMap<K, Embedded<V>>> =
@@ -302,27 +302,26 @@ where
     let mut fields = *fields
         .downcast::<Vec<(K, Embedded<V>)>>()
         .map_err(|_| malformed("scalar fields in a map that is not a document"))?;
-    let mut dots = dots;
     // A key the rest holds too: a map some of whose fields are records, the rest
     // keeping its other parts and fields. The two are joined, each under a context of
-    // just its own dots: their union.
+    // just its own dots: their union. (One pass: the other fields, and the dots of
+    // those of one write, keep their order.)
     if !DotStore::is_empty(&rest.store) {
-        let mut i = 0;
-        while i < fields.len() {
-            let Some(ours) = rest.store.get(&fields[i].0) else {
-                i += 1;
+        let mut kept = Vec::with_capacity(fields.len());
+        let mut kept_dots = Vec::with_capacity(dots.len());
+        for (i, (key, node)) in fields.into_iter().enumerate() {
+            let Some(ours) = rest.store.get(&key) else {
+                kept_dots.extend(dots.get(i).copied());
+                kept.push((key, node));
                 continue;
             };
             let ours = context_of(ours);
-            let (key, node) = fields.remove(i);
-            if i < dots.len() {
-                dots.remove(i);
-            }
             let theirs = context_of(&node);
             let one = DotMap::from_decoded(vec![(key, node)], &[]).map_err(malformed_owned)?;
             rest.store.join(&ours, one, &theirs);
             rest.context.join_ref(&theirs);
         }
+        (fields, dots) = (kept, kept_dots);
     }
     let state = rest
         .with_decoded_entries(fields, &dots)
