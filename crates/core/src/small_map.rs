@@ -7,41 +7,139 @@
 //! by hash: a hash table keeps at least four slots and control bytes, which is most
 //! of a small document's memory (a record of three fields in a table of four slots).
 //!
+//! More entries stay in that vector, in the order they came, beside a hash table of
+//! their positions ([`Listed`]). The table's slots are a word each, so a lookup probes
+//! memory a tenth the size of the entries; a decoder's entries are written one after
+//! another, not scattered over a table; and two maps decoded from encodings in the
+//! same key order (every encoding of a document is in path order) are joined walking
+//! both vectors in step, so the join's lookups read memory in order.
+//!
 //! Entries carry their key's hash, so the map's dot index can name an entry by hash
 //! alone (eight bytes per dot instead of a copy of the key).
 
 use std::borrow::Borrow;
 
-use hashbrown::hash_table::{self, HashTable};
+use hashbrown::hash_table::HashTable;
 
 /// `(hash of the key, key, value)`.
 type Entry<K, V> = (u64, K, V);
 
-/// The most entries kept in a vector; one more moves them to a hash table.
+/// The most entries searched one by one; one more adds a table of positions.
 const FEW: usize = 8;
 
-/// A map that is empty, holds one entry inline, a few in a vector, or holds a hash
-/// table (a vector or table may later shrink to any size: the variant says nothing
-/// about the entry count beyond `Empty` and `One`). Every method takes the key's hash, computed by the caller with
-/// one hasher for the map's whole life. Equality compares contents.
+/// A map that is empty, holds one entry inline, or more in a vector ([`Listed`]).
+/// Every method takes the key's hash, computed by the caller with one hasher for the
+/// map's whole life. Equality compares contents.
 #[derive(Clone, Debug, Default)]
 pub(crate) enum SmallMap<K, V> {
     #[default]
     Empty,
     One(u64, K, V),
-    Few(Vec<Entry<K, V>>),
-    Many(HashTable<Entry<K, V>>),
+    Listed(Listed<K, V>),
 }
 
-fn hash_of<K, V>(entry: &Entry<K, V>) -> u64 {
-    entry.0
+/// Entries in a vector, in the order they came (a removal moves the last into the
+/// gap). Up to [`FEW`] are searched by hash one by one, in a vector of exactly their
+/// number (a hash table keeps at least four slots and control bytes, most of a small
+/// document's memory); past that a table of their positions, addressed by their
+/// hashes, finds them (and stays, however few are left).
+#[derive(Clone, Debug)]
+pub(crate) struct Listed<K, V> {
+    entries: Vec<Entry<K, V>>,
+    // Invariant: empty (entries searched one by one), or one slot per entry holding
+    // its position in `entries`.
+    slots: HashTable<usize>,
+}
+
+/// The hash of the entry at `at` (0 past the end: never asked, the slots are exact).
+fn hash_at<K, V>(entries: &[Entry<K, V>], at: usize) -> u64 {
+    entries.get(at).map_or(0, |e| e.0)
+}
+
+impl<K, V> Listed<K, V> {
+    /// Whether the entries are found through the table of positions.
+    fn indexed(&self) -> bool {
+        !self.slots.is_empty()
+    }
+
+    /// Makes the table of positions, with room for `room` entries.
+    fn index(&mut self, room: usize) {
+        let entries = &self.entries;
+        let mut slots = HashTable::with_capacity(room.max(entries.len()));
+        for (at, (hash, _, _)) in entries.iter().enumerate() {
+            slots.insert_unique(*hash, at, |&i| hash_at(entries, i));
+        }
+        self.slots = slots;
+    }
+
+    /// The position of the entry with hash `hash` for which `select` holds.
+    fn position(&self, hash: u64, mut select: impl FnMut(&K, &V) -> bool) -> Option<usize> {
+        let entries = &self.entries;
+        let mut at_hash = |at: usize| {
+            entries
+                .get(at)
+                .is_some_and(|(h, k, v)| *h == hash && select(k, v))
+        };
+        if self.indexed() {
+            self.slots.find(hash, |&at| at_hash(at)).copied()
+        } else {
+            (0..entries.len()).find(|&at| at_hash(at))
+        }
+    }
+
+    fn push(&mut self, hash: u64, key: K, value: V) -> &mut V {
+        let at = self.entries.len();
+        if at < FEW && !self.indexed() {
+            // Exactly as many slots as entries: few maps are many maps.
+            self.entries.reserve_exact(1);
+        }
+        self.entries.push((hash, key, value));
+        if self.indexed() {
+            let entries = &self.entries;
+            self.slots.insert_unique(hash, at, |&i| hash_at(entries, i));
+        } else if at >= FEW {
+            // Room for as many as the vector holds (a decoder's reserved many).
+            self.index(self.entries.capacity());
+        }
+        match self.entries.last_mut() {
+            Some((_, _, v)) => v,
+            None => unreachable!("an entry was pushed just before"),
+        }
+    }
+
+    fn remove_where(&mut self, hash: u64, select: impl FnMut(&K, &V) -> bool) -> Option<(K, V)> {
+        let at = self.position(hash, select)?;
+        let last = self.entries.len().checked_sub(1)?;
+        if self.indexed() {
+            if let Ok(slot) = self.slots.find_entry(hash, |&i| i == at) {
+                slot.remove();
+            }
+            if at < last {
+                // The last entry moves into the gap: its slot follows it.
+                let moved = hash_at(&self.entries, last);
+                if let Some(slot) = self.slots.find_mut(moved, |&i| i == last) {
+                    *slot = at;
+                }
+            }
+        }
+        let (_, k, v) = self.entries.swap_remove(at);
+        Some((k, v))
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let before = self.entries.len();
+        self.entries.retain_mut(|(_, k, v)| keep(k, v));
+        if self.indexed() && self.entries.len() != before {
+            // Positions moved: the table is made anew.
+            self.index(0);
+        }
+    }
 }
 
 /// The entries of a [`SmallMap`], by reference, in no particular order.
 pub(crate) enum Iter<'a, K, V> {
     One(Option<(&'a K, &'a V)>),
-    Few(std::slice::Iter<'a, Entry<K, V>>),
-    Many(hash_table::Iter<'a, Entry<K, V>>),
+    Listed(std::slice::Iter<'a, Entry<K, V>>),
 }
 
 impl<'a, K, V> Iterator for Iter<'a, K, V> {
@@ -50,8 +148,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn next(&mut self) -> Option<(&'a K, &'a V)> {
         match self {
             Iter::One(entry) => entry.take(),
-            Iter::Few(it) => it.next().map(|(_, k, v)| (k, v)),
-            Iter::Many(it) => it.next().map(|(_, k, v)| (k, v)),
+            Iter::Listed(it) => it.next().map(|(_, k, v)| (k, v)),
         }
     }
 }
@@ -59,8 +156,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
 /// The entries of a [`SmallMap`], by value, with their hashes, in no particular order.
 pub(crate) enum IntoIter<K, V> {
     One(Option<Entry<K, V>>),
-    Few(std::vec::IntoIter<Entry<K, V>>),
-    Many(hash_table::IntoIter<Entry<K, V>>),
+    Listed(std::vec::IntoIter<Entry<K, V>>),
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
@@ -69,8 +165,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
     fn next(&mut self) -> Option<Entry<K, V>> {
         match self {
             IntoIter::One(entry) => entry.take(),
-            IntoIter::Few(it) => it.next(),
-            IntoIter::Many(it) => it.next(),
+            IntoIter::Listed(it) => it.next(),
         }
     }
 }
@@ -83,8 +178,7 @@ impl<K, V> IntoIterator for SmallMap<K, V> {
         match self {
             SmallMap::Empty => IntoIter::One(None),
             SmallMap::One(h, k, v) => IntoIter::One(Some((h, k, v))),
-            SmallMap::Few(entries) => IntoIter::Few(entries.into_iter()),
-            SmallMap::Many(table) => IntoIter::Many(table.into_iter()),
+            SmallMap::Listed(listed) => IntoIter::Listed(listed.entries.into_iter()),
         }
     }
 }
@@ -92,10 +186,8 @@ impl<K, V> IntoIterator for SmallMap<K, V> {
 impl<K, V> SmallMap<K, V> {
     pub(crate) fn len(&self) -> usize {
         match self {
-            SmallMap::Empty => 0,
             SmallMap::One(..) => 1,
-            SmallMap::Few(entries) => entries.len(),
-            SmallMap::Many(table) => table.len(),
+            _ => self.entries().len(),
         }
     }
 
@@ -103,33 +195,29 @@ impl<K, V> SmallMap<K, V> {
         self.len() == 0
     }
 
+    /// The entries held in a vector (none for an empty or one-entry map).
+    fn entries(&self) -> &[Entry<K, V>] {
+        match self {
+            SmallMap::Listed(listed) => &listed.entries,
+            SmallMap::Empty | SmallMap::One(..) => &[],
+        }
+    }
+
     pub(crate) fn iter(&self) -> Iter<'_, K, V> {
         match self {
-            SmallMap::Empty => Iter::One(None),
             SmallMap::One(_, k, v) => Iter::One(Some((k, v))),
-            SmallMap::Few(entries) => Iter::Few(entries.iter()),
-            SmallMap::Many(table) => Iter::Many(table.iter()),
+            _ => Iter::Listed(self.entries().iter()),
         }
     }
 
     /// The entries with their hashes, in no particular order.
     pub(crate) fn iter_hashed(&self) -> impl Iterator<Item = (u64, &K, &V)> + '_ {
-        let (one, few, table) = match self {
-            SmallMap::Empty => (None, None, None),
-            SmallMap::One(h, k, v) => (Some((*h, k, v)), None, None),
-            SmallMap::Few(entries) => (None, Some(entries), None),
-            SmallMap::Many(table) => (None, None, Some(table)),
+        let one = match self {
+            SmallMap::One(h, k, v) => Some((*h, k, v)),
+            _ => None,
         };
         one.into_iter()
-            .chain(
-                few.into_iter()
-                    .flat_map(|e| e.iter().map(|(h, k, v)| (*h, k, v))),
-            )
-            .chain(
-                table
-                    .into_iter()
-                    .flat_map(|t| t.iter().map(|(h, k, v)| (*h, k, v))),
-            )
+            .chain(self.entries().iter().map(|(h, k, v)| (*h, k, v)))
     }
 
     /// The entry with hash `hash` for which `select` holds.
@@ -140,12 +228,9 @@ impl<K, V> SmallMap<K, V> {
     ) -> Option<(&K, &V)> {
         match self {
             SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
-            SmallMap::Few(entries) => entries
-                .iter()
-                .find(|(h, k, v)| *h == hash && select(k, v))
-                .map(|(_, k, v)| (k, v)),
-            SmallMap::Many(table) => table
-                .find(hash, |(_, k, v)| select(k, v))
+            SmallMap::Listed(listed) => listed
+                .position(hash, select)
+                .and_then(|at| listed.entries.get(at))
                 .map(|(_, k, v)| (k, v)),
             _ => None,
         }
@@ -159,13 +244,10 @@ impl<K, V> SmallMap<K, V> {
     ) -> Option<(&K, &mut V)> {
         match self {
             SmallMap::One(h, k, v) if *h == hash && select(k, v) => Some((k, v)),
-            SmallMap::Few(entries) => entries
-                .iter_mut()
-                .find(|(h, k, v)| *h == hash && select(k, v))
-                .map(|(_, k, v)| (&*k, v)),
-            SmallMap::Many(table) => table
-                .find_mut(hash, |(_, k, v)| select(k, v))
-                .map(|(_, k, v)| (&*k, v)),
+            SmallMap::Listed(listed) => {
+                let at = listed.position(hash, select)?;
+                listed.entries.get_mut(at).map(|(_, k, v)| (&*k, v))
+            }
             _ => None,
         }
     }
@@ -181,22 +263,7 @@ impl<K, V> SmallMap<K, V> {
                 SmallMap::One(_, k, v) => Some((k, v)),
                 _ => None,
             },
-            SmallMap::Few(entries) => {
-                let at = entries
-                    .iter()
-                    .position(|(h, k, v)| *h == hash && select(k, v))?;
-                let (_, k, v) = entries.swap_remove(at);
-                Some((k, v))
-            }
-            SmallMap::Many(table) => {
-                table
-                    .find_entry(hash, |(_, k, v)| select(k, v))
-                    .ok()
-                    .map(|entry| {
-                        let ((_, k, v), _) = entry.remove();
-                        (k, v)
-                    })
-            }
+            SmallMap::Listed(listed) => listed.remove_where(hash, select),
             _ => None,
         }
     }
@@ -210,17 +277,20 @@ impl<K, V> SmallMap<K, V> {
                     *self = SmallMap::Empty;
                 }
             }
-            SmallMap::Few(entries) => entries.retain_mut(|(_, k, v)| keep(k, v)),
-            SmallMap::Many(table) => table.retain(|(_, k, v)| keep(k, v)),
+            SmallMap::Listed(listed) => listed.retain(keep),
         }
     }
 
-    /// An empty map with room for `n` entries: a table at once when `n` is more than
-    /// a vector holds (a decoder's or a touched part's many keys, inserted without
-    /// the table growing and rehashing on the way).
+    /// An empty map with room for `n` entries: when `n` is more than are searched one
+    /// by one, a vector of that room, and its table made with that room once past
+    /// [`FEW`] (a decoder's or a touched part's many keys, inserted without growing on
+    /// the way).
     pub(crate) fn with_capacity(n: usize) -> Self {
         if n > FEW {
-            SmallMap::Many(HashTable::with_capacity(n))
+            SmallMap::Listed(Listed {
+                entries: Vec::with_capacity(n),
+                slots: HashTable::new(),
+            })
         } else {
             SmallMap::Empty
         }
@@ -228,7 +298,7 @@ impl<K, V> SmallMap<K, V> {
 
     /// Inserts an entry whose key is absent; returns its value.
     pub(crate) fn insert_new(&mut self, hash: u64, key: K, value: V) -> &mut V {
-        let table = match std::mem::take(self) {
+        let mut listed = match std::mem::take(self) {
             SmallMap::Empty => {
                 *self = SmallMap::One(hash, key, value);
                 match self {
@@ -236,48 +306,20 @@ impl<K, V> SmallMap<K, V> {
                     _ => unreachable!("the entry was put in just above"),
                 }
             }
-            SmallMap::One(h, k, v) => {
-                let mut entries = Vec::with_capacity(2);
-                entries.extend([(h, k, v), (hash, key, value)]);
-                *self = SmallMap::Few(entries);
-                return self.last_pushed();
-            }
-            SmallMap::Few(mut entries) if entries.len() < FEW => {
-                // Exactly as many slots as entries: few maps are many maps.
-                entries.reserve_exact(1);
-                entries.push((hash, key, value));
-                *self = SmallMap::Few(entries);
-                return self.last_pushed();
-            }
-            SmallMap::Few(entries) => {
-                let mut table = HashTable::with_capacity(entries.len() + 1);
-                for (h, k, v) in entries {
-                    table.insert_unique(h, (h, k, v), hash_of);
-                }
-                table
-            }
-            SmallMap::Many(table) => table,
+            SmallMap::One(h, k, v) => Listed {
+                entries: vec![(h, k, v)],
+                slots: HashTable::new(),
+            },
+            SmallMap::Listed(listed) => listed,
         };
-        *self = SmallMap::Many(table);
+        listed.push(hash, key, value);
+        *self = SmallMap::Listed(listed);
         match self {
-            SmallMap::Many(table) => {
-                &mut table
-                    .insert_unique(hash, (hash, key, value), hash_of)
-                    .into_mut()
-                    .2
-            }
-            _ => unreachable!("the table was put in just above"),
-        }
-    }
-
-    /// The value of the entry just pushed on a `Few` map.
-    fn last_pushed(&mut self) -> &mut V {
-        match self {
-            SmallMap::Few(entries) => match entries.last_mut() {
+            SmallMap::Listed(listed) => match listed.entries.last_mut() {
                 Some((_, _, v)) => v,
                 None => unreachable!("an entry was pushed just before"),
             },
-            _ => unreachable!("the vector was put in just before"),
+            _ => unreachable!("the vector was put in just above"),
         }
     }
 }
@@ -358,7 +400,7 @@ mod tests {
         assert_eq!(map.insert(h("a"), "a", 2), Some(1));
         assert_eq!(map.get(h("a"), &"a"), Some(&2));
         map.insert(h("b"), "b", 3);
-        assert!(matches!(map, SmallMap::Few(..)));
+        assert!(matches!(map, SmallMap::Listed(..)));
         *map.get_or_insert_default(h("cc"), "cc") += 4;
         assert_eq!(map.len(), 3);
         assert_eq!(map.remove(h("b"), &"b"), Some(3));
