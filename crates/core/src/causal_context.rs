@@ -267,6 +267,24 @@ impl CausalContext {
         }) && mine.cloud.iter().all(|d| other.contains(d))
     }
 
+    /// Whether the two contexts may hold a dot in common: `false` only when no
+    /// replica has a dot in both (two replicas that have not yet met, each with its
+    /// own writes), told from their replicas alone. (A context with many dots past
+    /// its vector is taken to share some, not walked: the answer costs no more than
+    /// the vector's length.)
+    pub fn may_share_dots(&self, other: &CausalContext) -> bool {
+        let (mine, theirs) = (self.seen(), other.seen());
+        if mine.cloud.len() > 16 {
+            return true;
+        }
+        let names = |seen: &Seen, replica: ReplicaId| {
+            seen.vv.get(replica) > 0
+                || (!seen.cloud.is_empty() && seen.cloud.of_replica(replica).next().is_some())
+        };
+        mine.vv.iter().any(|(replica, _)| names(theirs, replica))
+            || mine.cloud.iter().any(|dot| names(theirs, dot.replica))
+    }
+
     /// Adds every dot `other` has seen.
     pub fn join_ref(&mut self, other: &CausalContext) {
         let Some(theirs) = other.seen.as_deref() else {

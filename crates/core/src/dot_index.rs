@@ -2,12 +2,20 @@
 //! dots, or one key, only counts them (its join visits its few keys); beyond that it
 //! keeps an index from dot to the hash of the key whose store holds it, so a join
 //! finds the keys a delta's removals touch without visiting every key.
+//!
+//! A decoded map of many dots makes its index the first time something asks where a
+//! dot lives, not before: one only ever joined into another map (a merge's other
+//! side) counts its dots and never makes one (a tenth of a large decode and merge
+//! was spent making and filling tables no one read). Its decoder tells that no dot is
+//! held twice with a bitmap per replica instead ([`distinct`]). A map that grows
+//! write by write indexes at once, a write at a time.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use foldhash::fast::RandomState;
 
-use crate::Dot;
+use crate::{CausalContext, Dot, ReplicaId};
 
 /// The most dots a map holds without an index: a scan of that many is as cheap as
 /// keeping an index up to date, and a write's delta, a record of a few fields or a
@@ -23,16 +31,28 @@ pub(crate) fn few() -> usize {
     FEW
 }
 
+/// Dot → hash of the key holding it.
+pub(crate) type Table = HashMap<Dot, u64, RandomState>;
+
 /// Dot → key hash for every dot held anywhere under one map level, or just their
 /// count while there are at most [`FEW`].
 #[derive(Clone, Debug)]
 pub(crate) enum DotIndex {
     /// At most [`FEW`] dots, or one key, counted.
     Few(usize),
-    /// Every dot, with its key's hash (once indexed, a map stays indexed). Boxed so
-    /// that every map, and every delta moved through a write, stays small.
-    #[allow(clippy::box_collection)]
-    Table(Box<HashMap<Dot, u64, RandomState>>),
+    /// More dots under more than one key (once many, a map stays so). Boxed so that
+    /// every map, and every delta moved through a write, stays small.
+    Many(Box<ManyDots>),
+}
+
+/// The dots of a map of many: counted, and indexed once asked.
+#[derive(Clone, Debug)]
+pub(crate) struct ManyDots {
+    /// Number of dots held.
+    pub(crate) count: usize,
+    /// Every dot, with its key's hash; made from the map's entries when first asked
+    /// for, then kept up to date with the count.
+    pub(crate) table: OnceLock<Table>,
 }
 
 impl Default for DotIndex {
@@ -42,20 +62,146 @@ impl Default for DotIndex {
 }
 
 impl DotIndex {
-    /// An index of `dots`.
+    /// An index of `dots`, made at once.
     pub(crate) fn table(dots: impl Iterator<Item = (Dot, u64)>) -> Self {
-        let mut table = HashMap::with_hasher(RandomState::default());
-        table.extend(dots);
-        DotIndex::Table(Box::new(table))
+        let table: Table = dots.collect();
+        DotIndex::Many(Box::new(ManyDots {
+            count: table.len(),
+            table: OnceLock::from(table),
+        }))
+    }
+
+    /// The index of `count` dots, its table made when first asked for.
+    pub(crate) fn unmade(count: usize) -> Self {
+        DotIndex::Many(Box::new(ManyDots {
+            count,
+            table: OnceLock::new(),
+        }))
     }
 
     /// Number of dots held.
     pub(crate) fn len(&self) -> usize {
         match self {
             DotIndex::Few(n) => *n,
-            DotIndex::Table(table) => table.len(),
+            DotIndex::Many(many) => many.count,
         }
     }
+
+    /// Sets the number of dots held (a map of many, after a change; its table, if
+    /// made, is updated by the caller).
+    pub(crate) fn recount(&mut self, count: usize) {
+        match self {
+            DotIndex::Few(n) => *n = count,
+            DotIndex::Many(many) => many.count = count,
+        }
+    }
+
+    /// The table of a map of many, if made already (to keep up to date).
+    pub(crate) fn made_mut(&mut self) -> Option<&mut Table> {
+        match self {
+            DotIndex::Few(_) => None,
+            DotIndex::Many(many) => many.table.get_mut(),
+        }
+    }
+
+    /// The table of a map of many, if made already.
+    pub(crate) fn made(&self) -> Option<&Table> {
+        match self {
+            DotIndex::Few(_) => None,
+            DotIndex::Many(many) => many.table.get(),
+        }
+    }
+
+    /// The table of a map of many, made by `make` (every dot held, with its key's
+    /// hash) if not made yet; `None` for a map of few.
+    pub(crate) fn get_or_make(&self, make: &dyn Fn() -> Vec<(Dot, u64)>) -> Option<&Table> {
+        match self {
+            DotIndex::Few(_) => None,
+            DotIndex::Many(many) => Some(many.table.get_or_init(|| make().into_iter().collect())),
+        }
+    }
+}
+
+/// The dots in `table` that `context` names (of those `known` lets through), each
+/// with the hash of its key; visits the smaller of the two: the context's dots, or
+/// the table's. (One copy for every map type.)
+pub(crate) fn seen_in(
+    table: &Table,
+    context: &CausalContext,
+    known: &dyn Fn(Dot) -> bool,
+) -> Vec<(Dot, u64)> {
+    if context.dot_count() <= table.len() as u128 {
+        context
+            .dots()
+            .filter(|d| known(*d))
+            .filter_map(|d| table.get(&d).map(|h| (d, *h)))
+            .collect()
+    } else {
+        table
+            .iter()
+            .filter(|(d, _)| context.contains(**d))
+            .map(|(d, h)| (*d, *h))
+            .collect()
+    }
+}
+
+/// The most replicas [`distinct`] keeps a bitmap for.
+const BITMAP_REPLICAS: usize = 64;
+
+/// Whether the dots of `dots` are distinct, told with a bitmap of each replica's
+/// counters from 1 to its greatest here, where those are dense enough (at most a
+/// word per dot, beyond a first 64 KiB) and the replicas few; `None` otherwise (the
+/// caller tells with a table).
+pub(crate) fn distinct(dots: &[(Dot, u64)]) -> Option<bool> {
+    // Each replica with its greatest counter; dots come in runs of one replica, so
+    // the last one found is tried first.
+    let mut replicas: Vec<(ReplicaId, u64)> = Vec::new();
+    let mut last = 0;
+    let find = |replicas: &Vec<(ReplicaId, u64)>, last: &mut usize, replica: ReplicaId| {
+        if replicas.get(*last).is_some_and(|(r, _)| *r == replica) {
+            return Some(*last);
+        }
+        let at = replicas.iter().position(|(r, _)| *r == replica)?;
+        *last = at;
+        Some(at)
+    };
+    for (dot, _) in dots {
+        match find(&replicas, &mut last, dot.replica) {
+            Some(at) => {
+                if let Some((_, top)) = replicas.get_mut(at) {
+                    *top = (*top).max(dot.counter);
+                }
+            }
+            None if replicas.len() < BITMAP_REPLICAS => {
+                replicas.push((dot.replica, dot.counter));
+                last = replicas.len() - 1;
+            }
+            None => return None,
+        }
+    }
+    // Each replica's first word in one bitmap; words past the budget: a table instead.
+    let budget = dots.len() as u64 + 1024;
+    let mut words: u64 = 0;
+    let mut starts = Vec::with_capacity(replicas.len());
+    for (_, top) in &replicas {
+        starts.push(words);
+        words = words.saturating_add(top / 64 + 1);
+        if words > budget {
+            return None;
+        }
+    }
+    let mut bits = vec![0u64; usize::try_from(words).ok()?];
+    for (dot, _) in dots {
+        let at = find(&replicas, &mut last, dot.replica)?;
+        let word = starts.get(at)? + dot.counter / 64;
+        let bit = 1u64 << (dot.counter % 64);
+        let slot = bits.get_mut(usize::try_from(word).ok()?)?;
+        if *slot & bit != 0 {
+            return Some(false);
+        }
+        *slot |= bit;
+    }
+    Some(true)
 }
 
 #[cfg(test)]

@@ -18,15 +18,15 @@ use std::collections::HashSet;
 use foldhash::fast::{FixedState, RandomState};
 use std::sync::OnceLock;
 
-use crate::dot_index::{few, DotIndex};
+use crate::dot_index::{distinct, few, seen_in, DotIndex, Table};
 use crate::small_map::SmallMap;
 use crate::{Causal, CausalContext, Dot, DotSet, DotStore, JoinObserver};
 
 /// Key → nested dot store. A key is present while its store is non-empty; the join
 /// merges each key's stores independently under the shared contexts.
 ///
-/// The map also knows where each of its dots lives (an index from dot to key, kept by
-/// every mutation and join). A join visits only the keys the other side carries and
+/// The map also knows where each of its dots lives (an index from dot to key, made
+/// the first time something asks, then kept by every mutation and join). A join visits only the keys the other side carries and
 /// the keys holding a dot the other side has seen, since no other key can change: so
 /// applying a delta costs in proportion to the delta, at every depth of nesting, and a
 /// full state in proportion to its size. The result is the join of the paper, which
@@ -37,7 +37,8 @@ use crate::{Causal, CausalContext, Dot, DotSet, DotStore, JoinObserver};
 pub struct DotMap<K, S> {
     // Invariant: no empty store is kept. One entry (a write's delta) stays inline.
     entries: SmallMap<K, S>,
-    // Invariant: exactly the dots held under this map, each with its key's hash.
+    // Invariant: the number of dots held under this map, and, once made, exactly
+    // those dots, each with its key's hash.
     index: DotIndex,
 }
 
@@ -157,14 +158,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                 *n = *n + after - before;
                 self.index_if_many();
             }
-            DotIndex::Table(table) => {
-                // The dots it replaced live here no more; the dots it wrote do.
-                for dot in delta.context.dots() {
-                    unindex(table, dot, hash);
+            DotIndex::Many(many) => {
+                many.count = many.count + after - before;
+                if let Some(table) = many.table.get_mut() {
+                    // The dots it replaced live here no more; the dots it wrote do.
+                    for dot in delta.context.dots() {
+                        unindex(table, dot, hash);
+                    }
+                    delta.store.for_each_dot(&mut |dot| {
+                        table.insert(dot, hash);
+                    });
                 }
-                delta.store.for_each_dot(&mut |dot| {
-                    table.insert(dot, hash);
-                });
             }
         }
         Ok(delta)
@@ -211,16 +215,15 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     pub fn insert(&mut self, key: K, store: S) {
         let hash = self.hash(&key);
         let old = self.entries.get(hash, &key);
-        match &mut self.index {
-            DotIndex::Few(n) => *n = *n + store.dot_count() - old.map_or(0, S::dot_count),
-            DotIndex::Table(table) => {
-                if let Some(old) = old {
-                    old.for_each_dot(&mut |dot| unindex(table, dot, hash));
-                }
-                store.for_each_dot(&mut |dot| {
-                    table.insert(dot, hash);
-                });
+        self.index
+            .recount(self.index.len() + store.dot_count() - old.map_or(0, S::dot_count));
+        if let Some(table) = self.index.made_mut() {
+            if let Some(old) = old {
+                old.for_each_dot(&mut |dot| unindex(table, dot, hash));
             }
+            store.for_each_dot(&mut |dot| {
+                table.insert(dot, hash);
+            });
         }
         if store.is_empty() {
             self.entries.remove(hash, &key);
@@ -280,7 +283,13 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
         let count = dots.len();
         if count > few() && map.entries.len() > 1 {
-            map.index = DotIndex::table(dots.into_iter());
+            // Dots told distinct with bitmaps, their table made when first asked for;
+            // or, too sparse for bitmaps, told distinct by making the table.
+            map.index = match distinct(&dots) {
+                Some(true) => DotIndex::unmade(count),
+                Some(false) => return Err(None),
+                None => DotIndex::table(dots.into_iter()),
+            };
             if map.index.len() != count {
                 return Err(None);
             }
@@ -296,13 +305,21 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     }
 
     /// Starts indexing the dots once there are more than a few under more than one key
-    /// (under one key, every dot is under that key: no index needed).
+    /// (under one key, every dot is under that key: no index needed). Made at once: a
+    /// map that grows write by write pays for its index a write at a time, not all at
+    /// the first join that asks (only a decoded map leaves it to be made when asked).
     fn index_if_many(&mut self) {
         if let DotIndex::Few(n) = self.index {
             if n > few() && self.entries.len() > 1 {
                 self.index = DotIndex::table(self.dots_by_key().into_iter());
             }
         }
+    }
+
+    /// Where each dot lives, the table made now if not made yet; `None` for a map of
+    /// few dots.
+    fn table(&self) -> Option<&Table> {
+        self.index.get_or_make(&|| self.dots_by_key())
     }
 
     /// Every dot held here with the hash of its key, by walking the entries.
@@ -339,28 +356,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     /// the only dots a join with a side that has seen `context` can remove. Visits the
     /// smaller of the two: the context's dots, or the indexed dots.
     fn seen_by(&self, context: &CausalContext, known: impl Fn(Dot) -> bool) -> Vec<(Dot, u64)> {
-        let mut seen = Vec::new();
-        match &self.index {
-            DotIndex::Table(table) if context.dot_count() <= table.len() as u128 => {
-                seen.extend(
-                    context
-                        .dots()
-                        .filter(|d| known(*d))
-                        .filter_map(|d| table.get(&d).map(|h| (d, *h))),
-                );
-            }
-            DotIndex::Table(table) => {
-                seen.extend(
-                    table
-                        .iter()
-                        .filter(|(d, _)| context.contains(**d))
-                        .map(|(d, h)| (*d, *h)),
-                );
-            }
+        match self.table() {
+            Some(table) => seen_in(table, context, &known),
             // Maps of few dots or one key join and cut every key instead.
-            DotIndex::Few(_) => {}
+            None => Vec::new(),
         }
-        seen
     }
 
     /// Whether the store under the key with hash `hash` holds `dot`.
@@ -376,13 +376,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
     #[doc(hidden)]
     pub fn index_is_exact(&self) -> bool {
         let mut expected = self.dots_by_key();
-        match &self.index {
-            DotIndex::Few(n) => *n == expected.len() && (*n <= few() || self.entries.len() <= 1),
-            DotIndex::Table(table) => {
+        expected.sort_unstable();
+        let distinct = expected.windows(2).all(|w| w[0].0 != w[1].0);
+        match (&self.index, self.index.made()) {
+            (DotIndex::Few(n), _) => {
+                *n == expected.len() && (*n <= few() || self.entries.len() <= 1)
+            }
+            (DotIndex::Many(_), None) => self.index.len() == expected.len() && distinct,
+            (DotIndex::Many(_), Some(table)) => {
                 let mut actual: Vec<(Dot, u64)> = table.iter().map(|(d, h)| (*d, *h)).collect();
-                expected.sort_unstable();
                 actual.sort_unstable();
-                expected == actual
+                self.index.len() == expected.len() && expected == actual
             }
         }
     }
@@ -421,7 +425,7 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
         self.index = match &self.index {
             DotIndex::Few(n) => DotIndex::Few(*n + gained - lost),
-            DotIndex::Table(_) => DotIndex::table(self.dots_by_key().into_iter()),
+            DotIndex::Many(_) => DotIndex::table(self.dots_by_key().into_iter()),
         };
         self.index_if_many();
     }
@@ -490,8 +494,16 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
         }
         // Only our dots the other side has seen can go, and only keys holding one of
         // them or carried by the other side can change: every other key would join
-        // an empty store whose context names none of its dots.
-        let seen = self.seen_by(other_context, |d| context.contains(d));
+        // an empty store whose context names none of its dots. (A decoded map whose
+        // table is not made yet makes it only if the contexts have a replica in
+        // common: else they have seen none of each other's dots.)
+        let seen = if self.index.made().is_some() || context.may_share_dots(other_context) {
+            self.seen_by(other_context, |d| context.contains(d))
+        } else {
+            Vec::new()
+        };
+        // Their dots we have not seen: held here after the join, under their keys.
+        let mut added = 0;
         let theirs = other.entries;
         for (dot, hash) in &seen {
             let Some((key, store)) = self.entries.find_mut(*hash, |_, s| s.contains_dot(*dot))
@@ -509,20 +521,17 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             }
         }
         for (hash, key, their_store) in theirs {
-            // Their dots we have not seen will be held here, under this key.
-            let mut table = match &mut self.index {
-                DotIndex::Table(table) => Some(table),
-                DotIndex::Few(_) => None,
-            };
+            let mut table = self.index.made_mut();
             match self.entries.get_mut(hash, &key) {
                 Some(store) => {
-                    if let Some(table) = table {
-                        their_store.for_each_dot(&mut |dot| {
-                            if !context.contains(dot) {
+                    their_store.for_each_dot(&mut |dot| {
+                        if !context.contains(dot) {
+                            added += 1;
+                            if let Some(table) = table.as_deref_mut() {
                                 table.insert(dot, hash);
                             }
-                        });
-                    }
+                        }
+                    });
                     observer.before(&key, Some(store), Some(&their_store), other_context);
                     store.join(context, their_store, other_context);
                     if store.is_empty() {
@@ -539,8 +548,11 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
                     their_store.for_each_dot(&mut |dot| {
                         if context.contains(dot) {
                             any_seen = true;
-                        } else if let Some(table) = table.as_deref_mut() {
-                            table.insert(dot, hash);
+                        } else {
+                            added += 1;
+                            if let Some(table) = table.as_deref_mut() {
+                                table.insert(dot, hash);
+                            }
                         }
                     });
                     if !any_seen {
@@ -567,7 +579,8 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotMap<K, S> {
             .filter(|(dot, hash)| !self.holds(*hash, *dot))
             .map(|(dot, _)| dot)
             .collect();
-        if let DotIndex::Table(table) = &mut self.index {
+        self.index.recount(self.index.len() + added - gone.len());
+        if let Some(table) = self.index.made_mut() {
             for dot in gone {
                 table.remove(&dot);
             }
@@ -613,11 +626,9 @@ impl<K: Ord + Hash + Clone + fmt::Debug> DotMap<K, DotSet> {
         let before = set.len();
         set.insert(dot);
         let added = set.len() - before;
-        match &mut self.index {
-            DotIndex::Few(n) => *n += added,
-            DotIndex::Table(table) => {
-                table.insert(dot, hash);
-            }
+        self.index.recount(self.index.len() + added);
+        if let Some(table) = self.index.made_mut() {
+            table.insert(dot, hash);
         }
         self.index_if_many();
     }
@@ -633,9 +644,9 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn for_each_dot(&self, f: &mut dyn FnMut(Dot)) {
-        match &self.index {
-            DotIndex::Few(_) => self.entries.iter().for_each(|(_, s)| s.for_each_dot(f)),
-            DotIndex::Table(table) => table.keys().for_each(|d| f(*d)),
+        match self.index.made() {
+            Some(table) => table.keys().for_each(|d| f(*d)),
+            None => self.entries.iter().for_each(|(_, s)| s.for_each_dot(f)),
         }
     }
 
@@ -646,9 +657,9 @@ impl<K: Ord + Hash + Clone + fmt::Debug, S: DotStore> DotStore for DotMap<K, S> 
     }
 
     fn contains_dot(&self, dot: Dot) -> bool {
-        match &self.index {
-            DotIndex::Few(_) => self.entries.iter().any(|(_, s)| s.contains_dot(dot)),
-            DotIndex::Table(table) => table.contains_key(&dot),
+        match self.table() {
+            Some(table) => table.contains_key(&dot),
+            None => self.entries.iter().any(|(_, s)| s.contains_dot(dot)),
         }
     }
 

@@ -46,9 +46,10 @@ pub(crate) enum SmallMap<K, V> {
 #[derive(Clone, Debug)]
 pub(crate) struct Listed<K, V> {
     entries: Vec<Entry<K, V>>,
-    // Invariant: empty (entries searched one by one), or one slot per entry holding
-    // its position in `entries`.
-    slots: HashTable<usize>,
+    // Invariant: none (entries searched one by one), or one slot per entry holding
+    // its position in `entries`. Boxed so that a map of few entries stays the size of
+    // its vector (every document node holds one).
+    slots: Option<Box<HashTable<usize>>>,
 }
 
 /// The hash of the entry at `at` (0 past the end: never asked, the slots are exact).
@@ -59,7 +60,7 @@ fn hash_at<K, V>(entries: &[Entry<K, V>], at: usize) -> u64 {
 impl<K, V> Listed<K, V> {
     /// Whether the entries are found through the table of positions.
     fn indexed(&self) -> bool {
-        !self.slots.is_empty()
+        self.slots.is_some()
     }
 
     /// Makes the table of positions, with room for `room` entries.
@@ -69,7 +70,7 @@ impl<K, V> Listed<K, V> {
         for (at, (hash, _, _)) in entries.iter().enumerate() {
             slots.insert_unique(*hash, at, |&i| hash_at(entries, i));
         }
-        self.slots = slots;
+        self.slots = Some(Box::new(slots));
     }
 
     /// The position of the entry with hash `hash` for which `select` holds.
@@ -80,10 +81,9 @@ impl<K, V> Listed<K, V> {
                 .get(at)
                 .is_some_and(|(h, k, v)| *h == hash && select(k, v))
         };
-        if self.indexed() {
-            self.slots.find(hash, |&at| at_hash(at)).copied()
-        } else {
-            (0..entries.len()).find(|&at| at_hash(at))
+        match &self.slots {
+            Some(slots) => slots.find(hash, |&at| at_hash(at)).copied(),
+            None => (0..entries.len()).find(|&at| at_hash(at)),
         }
     }
 
@@ -94,9 +94,9 @@ impl<K, V> Listed<K, V> {
             self.entries.reserve_exact(1);
         }
         self.entries.push((hash, key, value));
-        if self.indexed() {
+        if let Some(slots) = &mut self.slots {
             let entries = &self.entries;
-            self.slots.insert_unique(hash, at, |&i| hash_at(entries, i));
+            slots.insert_unique(hash, at, |&i| hash_at(entries, i));
         } else if at >= FEW {
             // Room for as many as the vector holds (a decoder's reserved many).
             self.index(self.entries.capacity());
@@ -110,14 +110,14 @@ impl<K, V> Listed<K, V> {
     fn remove_where(&mut self, hash: u64, select: impl FnMut(&K, &V) -> bool) -> Option<(K, V)> {
         let at = self.position(hash, select)?;
         let last = self.entries.len().checked_sub(1)?;
-        if self.indexed() {
-            if let Ok(slot) = self.slots.find_entry(hash, |&i| i == at) {
+        if let Some(slots) = &mut self.slots {
+            if let Ok(slot) = slots.find_entry(hash, |&i| i == at) {
                 slot.remove();
             }
             if at < last {
                 // The last entry moves into the gap: its slot follows it.
                 let moved = hash_at(&self.entries, last);
-                if let Some(slot) = self.slots.find_mut(moved, |&i| i == last) {
+                if let Some(slot) = slots.find_mut(moved, |&i| i == last) {
                     *slot = at;
                 }
             }
@@ -289,7 +289,7 @@ impl<K, V> SmallMap<K, V> {
         if n > FEW {
             SmallMap::Listed(Listed {
                 entries: Vec::with_capacity(n),
-                slots: HashTable::new(),
+                slots: None,
             })
         } else {
             SmallMap::Empty
@@ -308,7 +308,7 @@ impl<K, V> SmallMap<K, V> {
             }
             SmallMap::One(h, k, v) => Listed {
                 entries: vec![(h, k, v)],
-                slots: HashTable::new(),
+                slots: None,
             },
             SmallMap::Listed(listed) => listed,
         };

@@ -57,3 +57,51 @@ fn a_handed_over_dot_that_is_not_the_entrys_is_refused() {
     two.extend(singles);
     assert!(DotMap::from_decoded(two, &[dot(2, 1)]).is_err());
 }
+
+/// Random dots for a map of up to 80 keys: dense counters of few replicas (told
+/// distinct with bitmaps), sparse counters (past the bitmaps' budget), or more
+/// replicas than bitmaps are kept for (both told with a table), with repeats likely
+/// in each.
+fn placed_dots() -> impl Strategy<Value = Vec<Vec<Dot>>> {
+    let dense = (1u64..4, 1u64..300).prop_map(|(r, c)| dot(r, c)).boxed();
+    let sparse = (1u64..4, 1u64..(1 << 50)).prop_map(|(r, c)| dot(r, c % 400 * (1 << 40) + 1));
+    let replicas = (1u64..200, 1u64..3).prop_map(|(r, c)| dot(r, c));
+    prop_oneof![Just(dense), Just(sparse.boxed()), Just(replicas.boxed())]
+        .prop_flat_map(|d| prop::collection::vec(prop::collection::vec(d, 1..4), 0..80))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// A decoded map is refused exactly when one dot is held twice, under one key or
+    /// two, however its dots are told distinct (bitmaps or a table); a map that is
+    /// built has an exact index (its dots counted, their table made when asked), and
+    /// equals the map built entry by entry.
+    #[test]
+    fn a_decoded_map_is_refused_exactly_when_a_dot_repeats(placed in placed_dots()) {
+        let entries: Vec<(String, DotSet)> = placed
+            .iter()
+            .enumerate()
+            .map(|(i, dots)| (format!("k{i}"), DotSet::from_iter(dots.iter().copied())))
+            .collect();
+        // (A store holds a dot once: a repeat within one entry is a repeat across
+        // entries only if another entry holds it too.)
+        let held: Vec<Dot> = entries.iter().flat_map(|(_, s)| s.iter()).collect();
+        let held_distinct = held.iter().collect::<std::collections::BTreeSet<_>>().len() == held.len();
+        let decoded = DotMap::from_decoded(entries.clone(), &[]);
+        prop_assert_eq!(decoded.is_ok(), held_distinct, "{:?}", placed);
+        if let Ok(map) = decoded {
+            prop_assert!(map.index_is_exact());
+            let mut one_by_one = DotMap::new();
+            for (key, store) in entries {
+                one_by_one.insert(key, store);
+            }
+            prop_assert_eq!(&map, &one_by_one);
+            // Asking where a dot lives makes the table; it is exact too.
+            for dot in &held {
+                prop_assert!(converge_core::DotStore::contains_dot(&map, *dot));
+            }
+            prop_assert!(map.index_is_exact());
+        }
+    }
+}
