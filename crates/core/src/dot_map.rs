@@ -25,11 +25,12 @@ use crate::{Causal, CausalContext, Dot, DotSet, DotStore, JoinObserver};
 /// Key → nested dot store. A key is present while its store is non-empty; the join
 /// merges each key's stores independently under the shared contexts.
 ///
-/// The map also knows where each of its dots lives (an index from dot to key, made
-/// the first time something asks, then kept by every mutation and join). A join visits only the keys the other side carries and
-/// the keys holding a dot the other side has seen, since no other key can change: so
-/// applying a delta costs in proportion to the delta, at every depth of nesting, and a
-/// full state in proportion to its size. The result is the join of the paper, which
+/// The map also knows where each of its dots lives (an index from dot to key, kept by
+/// every mutation and join; a decoded map makes it the first time something asks). A
+/// join visits only the keys the other side carries and the keys holding a dot the
+/// other side has seen, since no other key can change: so applying a delta costs in
+/// proportion to the delta, at every depth of nesting, and a full state in proportion
+/// to its size. The result is the join of the paper, which
 /// visits every key, on any input.
 ///
 /// Encoded as a map sorted by key, so equal maps encode to equal bytes.
