@@ -30,8 +30,8 @@ use crate::{Causal, CausalContext, Dot, DotSet, DotStore, JoinObserver};
 /// join visits only the keys the other side carries and the keys holding a dot the
 /// other side has seen, since no other key can change: so applying a delta costs in
 /// proportion to the delta, at every depth of nesting, and a full state in proportion
-/// to its size. The result is the join of the paper, which
-/// visits every key, on any input.
+/// to its size. The result is the join of the paper, which visits every key, on any
+/// input.
 ///
 /// Encoded as a map sorted by key, so equal maps encode to equal bytes.
 #[derive(Clone)]
