@@ -149,8 +149,8 @@ pub(crate) fn seen_in(
 const BITMAP_REPLICAS: usize = 64;
 
 /// Whether the dots of `dots` are distinct, told with a bitmap of each replica's
-/// counters from 1 to its greatest here, where those are dense enough (at most a
-/// word per dot, beyond a first 64 KiB) and the replicas few; `None` otherwise (the
+/// counters up to its greatest here, where those are dense enough (at most a word
+/// per dot, beyond a first 1,024 words) and the replicas few; `None` otherwise (the
 /// caller tells with a table).
 pub(crate) fn distinct(dots: &[(Dot, u64)]) -> Option<bool> {
     // Each replica with its greatest counter; dots come in runs of one replica, so
