@@ -87,7 +87,7 @@ impl<K, V> Listed<K, V> {
         }
     }
 
-    fn push(&mut self, hash: u64, key: K, value: V) -> &mut V {
+    fn push(&mut self, hash: u64, key: K, value: V) {
         let at = self.entries.len();
         if at < FEW && !self.indexed() {
             // Exactly as many slots as entries: few maps are many maps.
@@ -100,10 +100,6 @@ impl<K, V> Listed<K, V> {
         } else if at >= FEW {
             // Room for as many as the vector holds (a decoder's reserved many).
             self.index(self.entries.capacity());
-        }
-        match self.entries.last_mut() {
-            Some((_, _, v)) => v,
-            None => unreachable!("an entry was pushed just before"),
         }
     }
 
@@ -306,10 +302,15 @@ impl<K, V> SmallMap<K, V> {
                     _ => unreachable!("the entry was put in just above"),
                 }
             }
-            SmallMap::One(h, k, v) => Listed {
-                entries: vec![(h, k, v)],
-                slots: None,
-            },
+            SmallMap::One(h, k, v) => {
+                // Room for the two at once (one allocation, not a second to grow).
+                let mut entries = Vec::with_capacity(2);
+                entries.push((h, k, v));
+                Listed {
+                    entries,
+                    slots: None,
+                }
+            }
             SmallMap::Listed(listed) => listed,
         };
         listed.push(hash, key, value);
