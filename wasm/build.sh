@@ -12,9 +12,9 @@ root=$PWD
 out=wasm/npm/dist
 raw=target/wasm32-unknown-unknown/wasm-release/converge_wasm.wasm
 
-# package DIR: wasm-bindgen, wasm-opt and the entries for the module just compiled.
+# package DIR [core]: wasm-bindgen, wasm-opt and the entries for the module just compiled.
 package() {
-  local out=$1
+  local out=$1 module=${2:-replica}
   rm -rf "$out" && mkdir -p "$out/web" "$out/node"
   wasm-bindgen --target web --out-dir "$out/web" "$raw"
   wasm-bindgen --target nodejs --out-dir "$out/node" "$raw"
@@ -39,7 +39,7 @@ package() {
   # Node: wasm-bindgen's nodejs output is CommonJS; name it .cjs so `require` works
   # whatever the package's module type, and wrap it for `import`.
   mv "$out/node/converge_wasm.js" "$out/node/converge_wasm.cjs"
-  node wasm/npm/scripts/entries.mjs "$out"
+  node wasm/npm/scripts/entries.mjs "$out" "$module"
   # The browser glue of both entries minified by esbuild (whitespace, syntax and local
   # names; `--keep-names` keeps functions' and classes' names, so stack traces and
   # `Document.name` still read): about 850 B of gzip per entry.
@@ -54,8 +54,12 @@ bash wasm/compile.sh
 package "$out"
 # converge-crdt/document: the same entries for a Document-only module (no standalone
 # classes), in dist/document.
-bash wasm/compile.sh --no-default-features
+bash wasm/compile.sh --no-default-features --features document-replica
 package "$out/document"
+# converge-crdt/core: the Document alone, with no sync replica, merge report, policies,
+# events or change() (wasm/src/core_document.rs), in dist/core.
+bash wasm/compile.sh --no-default-features
+package "$out/core" core
 
 echo "== sizes (bytes), checked against wasm/npm/scripts/size-budget.json"
 node wasm/npm/scripts/sizes.mjs "$out" --budget | tee "$out/SIZES.txt"

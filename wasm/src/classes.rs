@@ -4,11 +4,8 @@
 //! standalone types in standalone.rs).
 
 use converge::{Document, VersionVector};
-use wasm_bindgen::prelude::*;
 
-use crate::error::invalid;
 use crate::synced::Versioned;
-use crate::value::optional_number_arg;
 
 /// Generates a class's shared methods: constructor, id, encode/decode, merge,
 /// takeDelta, version, the sync session and save/restore.
@@ -237,16 +234,4 @@ impl Versioned for Document {
     fn version_vector(&self) -> VersionVector {
         self.version().clone()
     }
-}
-
-/// A count from JavaScript: a non-negative safe integer (default 1).
-pub(crate) fn amount(n: Option<JsValue>) -> Result<u64, JsValue> {
-    let n = optional_number_arg(&n.unwrap_or(JsValue::UNDEFINED), "the amount")?.unwrap_or(1.0);
-    if n.is_nan() || n.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
-        return Err(invalid(format!(
-            "the amount must be a non-negative safe integer, not {}",
-            if n.is_nan() { "NaN" } else { "this number" }
-        )));
-    }
-    Ok(n as u64)
 }

@@ -12,15 +12,17 @@ use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::change_events::ChangeEvents;
-use crate::classes::{amount, crdt_class};
+use crate::classes::crdt_class;
 use crate::error::invalid;
 use crate::ids::parse_replica;
 use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
 use crate::report_text::report_text;
 use crate::synced::{Keep, Synced};
+use crate::value::amount;
 use crate::value::{
-    define, from_value, optional_number_arg, optional_string_arg, to_value, JsBuilder, MAX_ITEMS,
+    define, from_value, optional_number_arg, optional_string_arg, path_of, to_value, JsBuilder,
+    MAX_ITEMS,
 };
 use crate::write_policies::if_match_of;
 
@@ -63,27 +65,6 @@ fn doc_extras() -> DocExtras {
 }
 
 crdt_class!(JsDocument, "Document", Document, extras: DocExtras = doc_extras());
-
-/// A path from JavaScript: one key, or an array of keys (strings without lone
-/// surrogates; an array or Proxy that throws while read is a coded error).
-pub(crate) fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
-    if let Some(key) = string_of(js, "a path key")? {
-        return Ok(vec![key]);
-    }
-    if is_array(js, "a path")? {
-        let keys: Vec<String> = array_items(js, "a path", MAX_ITEMS)?
-            .into_iter()
-            .map(|k| {
-                string_of(&k, "a path key")?.ok_or_else(|| invalid("path keys must be strings"))
-            })
-            .collect::<Result<_, _>>()?;
-        if keys.is_empty() {
-            return Err(invalid("a path needs at least one key"));
-        }
-        return Ok(keys);
-    }
-    Err(invalid("a path is a string key or an array of string keys"))
-}
 
 fn set_prop(object: &Object, key: &str, value: &JsValue) {
     define(object, key, value);

@@ -13,10 +13,10 @@ use js_sys::{Float64Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::classes::amount;
 use crate::error::invalid;
 use crate::js::{array_items, is_array};
 use crate::packed_path::unpack_path;
+use crate::value::amount;
 use crate::value::{number_value, to_value, MAX_ITEMS};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -154,7 +154,7 @@ pub(crate) fn writes_of(
             let item = item.ok_or_else(internal)?;
             let path = match kind & PACKED != 0 {
                 true => unpack_path(item),
-                false => crate::document::path_of(item),
+                false => crate::value::path_of(item),
             };
             *slot = Some(path.map_err(named)?);
         }

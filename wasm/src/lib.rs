@@ -10,26 +10,41 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "document-replica")]
 mod change_events;
+#[cfg(feature = "document-replica")]
 mod classes;
+#[cfg(not(feature = "document-replica"))]
+mod core_document;
+#[cfg(feature = "document-replica")]
 mod document;
+#[cfg(feature = "document-replica")]
 mod document_change;
 mod error;
 mod headroom;
 mod ids;
 mod internals;
 mod js;
+#[cfg(feature = "document-replica")]
 mod js_functions;
+#[cfg(feature = "document-replica")]
 mod packed_path;
+#[cfg(feature = "document-replica")]
 mod pending_deltas;
+#[cfg(feature = "document-replica")]
 mod report_text;
 #[cfg(feature = "standalone-types")]
 mod standalone;
+#[cfg(feature = "document-replica")]
 mod synced;
 mod ts_types;
 mod value;
+#[cfg(feature = "document-replica")]
 mod write_policies;
 
+#[cfg(not(feature = "document-replica"))]
+pub use core_document::CoreDocument;
+#[cfg(feature = "document-replica")]
 pub use document::JsDocument;
 pub use ids::{compare_versions, random_replica_id};
 pub use internals::{limit_memory_for_tests, trap_for_tests, wasm_memory_bytes};

@@ -8,10 +8,11 @@ use converge::{GCounter, Hlc, LwwRegister, MvRegister, OrSet, PnCounter, Value, 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::classes::{amount, crdt_class};
+use crate::classes::crdt_class;
 use crate::error::invalid;
 use crate::pending_deltas::FromWrittenPaths;
 use crate::synced::{Synced, Versioned};
+use crate::value::amount;
 use crate::value::{from_count, from_value, optional_number_arg, to_value};
 
 /// `merge` and `receive` as every class but `Document` has them (a `Document`'s

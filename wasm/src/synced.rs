@@ -10,8 +10,8 @@ use converge::{
     Codec, CountConflicts, DeadLetterKind, DeltaCrdt, Document, FieldVersion, MergeReport,
     Policies, PolicyMetrics, Replica, ReplicaId, SystemClock, VersionVector, WriteGuard,
 };
-use js_sys::{Array, Function, Object, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object, Uint8Array};
+use wasm_bindgen::JsValue;
 
 #[cfg(feature = "standalone-types")]
 use crate::error::Coded;
@@ -19,7 +19,7 @@ use crate::error::{fail, invalid};
 use crate::headroom::keep_headroom;
 use crate::ids::{parse_replica, replica_or_random, version_to_js};
 use crate::pending_deltas::{written_by, FromWrittenPaths, PendingDeltas};
-use crate::value::define;
+use crate::value::{define, merge_bytes};
 use crate::write_policies::refusal_js;
 
 /// A type whose writes can be summarised in a version vector for `version()`.
@@ -460,22 +460,4 @@ impl Synced<Document> {
             .map_err(fail)?;
         Ok((reply.map(|b| Uint8Array::from(b.as_slice())), report))
     }
-}
-
-/// The bytes `merge` was given: a Uint8Array, or what an object's `encode()` returns.
-fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
-    let bytes = if let Some(bytes) = crate::js::uint8_array_bytes(other, "merge's argument")? {
-        bytes
-    } else {
-        let encode = crate::js::property(other, "encode", "merge's argument")
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;
-        let encoded = crate::js::call(&encode, other, &[]).map_err(|_| {
-                invalid("could not encode the object given to merge (an object merged into itself is already merged)")
-            })?;
-        crate::js::uint8_array_bytes(&encoded, "encode()'s result")?
-            .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
-    };
-    Ok(bytes)
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use converge::{OrMapError, PlainBuilder, Value, MAX_VALUE_DEPTH};
-use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, BigInt, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{fail, invalid};
 use crate::js::{
@@ -247,4 +247,55 @@ pub(crate) fn optional_number_arg(js: &JsValue, what: &str) -> Result<Option<f64
         return Ok(None);
     }
     Err(invalid(format!("{what} must be a number")))
+}
+
+/// A path from JavaScript: one key, or an array of keys (strings without lone
+/// surrogates; an array or Proxy that throws while read is a coded error).
+pub(crate) fn path_of(js: &JsValue) -> Result<Vec<String>, JsValue> {
+    if let Some(key) = string_of(js, "a path key")? {
+        return Ok(vec![key]);
+    }
+    if is_array(js, "a path")? {
+        let keys: Vec<String> = array_items(js, "a path", MAX_ITEMS)?
+            .into_iter()
+            .map(|k| {
+                string_of(&k, "a path key")?.ok_or_else(|| invalid("path keys must be strings"))
+            })
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Err(invalid("a path needs at least one key"));
+        }
+        return Ok(keys);
+    }
+    Err(invalid("a path is a string key or an array of string keys"))
+}
+
+/// A count from JavaScript: a non-negative safe integer (default 1).
+pub(crate) fn amount(n: Option<JsValue>) -> Result<u64, JsValue> {
+    let n = optional_number_arg(&n.unwrap_or(JsValue::UNDEFINED), "the amount")?.unwrap_or(1.0);
+    if n.is_nan() || n.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
+        return Err(invalid(format!(
+            "the amount must be a non-negative safe integer, not {}",
+            if n.is_nan() { "NaN" } else { "this number" }
+        )));
+    }
+    Ok(n as u64)
+}
+
+/// The bytes `merge` was given: a Uint8Array, or what an object's `encode()` returns.
+pub(crate) fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
+    let bytes = if let Some(bytes) = crate::js::uint8_array_bytes(other, "merge's argument")? {
+        bytes
+    } else {
+        let encode = crate::js::property(other, "encode", "merge's argument")
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| invalid("merge takes a Uint8Array or an object of the same class"))?;
+        let encoded = crate::js::call(&encode, other, &[]).map_err(|_| {
+                invalid("could not encode the object given to merge (an object merged into itself is already merged)")
+            })?;
+        crate::js::uint8_array_bytes(&encoded, "encode()'s result")?
+            .ok_or_else(|| invalid("encode() did not return a Uint8Array"))?
+    };
+    Ok(bytes)
 }

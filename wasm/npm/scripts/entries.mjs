@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { writeRelayEntry } from './relay-entry.mjs';
 
 const dist = process.argv[2];
+// 'core' for the converge-crdt/core module (wasm/src/core_document.rs), whose Document
+// has no change(), merge report or receive: its glue gets neither of those additions.
+const core = process.argv[3] === 'core';
 const web = join(dist, 'web');
 
 // wasm-bindgen's glue throws a bare Error when an object is used after free() (or
@@ -412,7 +415,7 @@ for (const [file, [exportsLine, guardedLine]] of Object.entries(patches)) {
     .replaceAll(bareThrow, codedThrow)
     .replaceAll(freeBody, idempotentFree)
     .replace(exportsLine, guardedLine);
-  writeFileSync(file, text + documentChange + documentMerge + instanceGuard);
+  writeFileSync(file, text + (core ? '' : documentChange + documentMerge) + instanceGuard);
 }
 
 // The Node glue reads the web output's wasm (byte-identical; build.sh checks), so the

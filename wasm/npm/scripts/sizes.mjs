@@ -1,5 +1,6 @@
 // Prints the raw and gzip sizes of what each entry ships: wasm plus JS glue, for the
-// main entries and the Document-only ones (dist/document, `converge-crdt/document`).
+// main entries, the Document-only ones (dist/document, `converge-crdt/document`) and
+// the core ones (dist/core, `converge-crdt/core`).
 // With --budget, also checks them against size-budget.json and exits with status 1
 // when an entry is past its budget (wasm/build.sh does this, so `make test` and CI
 // fail on a size regression).
@@ -23,6 +24,7 @@ const checks = [];
 for (const [dir, name, slimKey, defaultKey] of [
   ['', '', 'slimGzip', 'defaultGzip'],
   ['document/', 'document ', 'documentSlimGzip', 'documentDefaultGzip'],
+  ['core/', 'core ', 'coreSlimGzip', 'coreDefaultGzip'],
 ]) {
   if (dir && !existsSync(join(dist, dir))) continue;
   const slim = size(`${dir}web/converge_wasm_bg.wasm`, `${dir}web/converge_wasm.js`);
