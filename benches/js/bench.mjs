@@ -528,6 +528,10 @@ function shippedSizes() {
     // converge-crdt/document's slim entry: Document without the standalone classes.
     'converge/document': shippedSize('converge/document', path.join(DIST, 'document/web/converge_wasm.js'),
       path.join(DIST, 'document/web/converge_wasm_bg.wasm')),
+    // converge-crdt/core's slim entry: the Document alone (no sync replica, merge
+    // report, policies, events or change()).
+    'converge/core': shippedSize('converge/core', path.join(DIST, 'core/web/converge_wasm.js'),
+      path.join(DIST, 'core/web/converge_wasm_bg.wasm')),
   };
 }
 
@@ -857,14 +861,14 @@ function report(r) {
   lines.push('Shipped size: the wasm file, and the JS files reachable by static imports from the entry ' +
     '(concatenated, then gzip level 9; bare imports resolved with browser conditions):', '');
   header(['library', 'JS entry', 'JS files', 'JS raw', 'JS gzip', 'wasm', 'wasm raw', 'wasm gzip', 'total gzip']);
-  for (const n of [...names, 'converge/document']) {
+  for (const n of [...names, 'converge/document', 'converge/core']) {
     const s = shipped[n];
     row([n, `\`${s.jsFiles[0]}\``, String(s.jsFiles.length), fmtBytes(s.jsRaw), fmtBytes(s.jsGz), s.wasmFile ? `\`${s.wasmFile}\`` : '(pure JS)',
       fmtBytes(s.wasmRaw), fmtBytes(s.wasmGz), `${int(shippedTotal(s))} B`]);
   }
   lines.push('');
   lines.push('<details><summary>JS files counted</summary>', '');
-  for (const n of [...names, 'converge/document']) lines.push(`- ${n}: ${shipped[n].jsFiles.map((f) => `\`${f}\``).join(', ')}`);
+  for (const n of [...names, 'converge/document', 'converge/core']) lines.push(`- ${n}: ${shipped[n].jsFiles.map((f) => `\`${f}\``).join(', ')}`);
   lines.push('', '</details>', '');
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,10 @@
 //! `version`, and the sync session (`messageFor`, `receive`, `hello`, `syncToken`,
 //! `resume`, `save`/`restore`, `metrics`).
 //!
+//! Built without the `document-replica` feature, the crate is the `converge-crdt/core`
+//! module instead: one `Document` class over the document alone, with no sync replica
+//! around it (core_document.rs).
+//!
 //! Every error thrown is a real `Error` with a stable `code` (see `error.rs`, the one
 //! place Rust errors are converted); no input can panic the module.
 
