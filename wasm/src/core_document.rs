@@ -19,7 +19,7 @@ use crate::error::fail;
 use crate::headroom::keep_headroom;
 use crate::ids::{replica_or_random, version_to_js};
 use crate::value::{
-    amount, bytes_arg, merge_bytes, optional_string_arg, path_of, to_value, JsBuilder,
+    amount, bytes_arg, merge_bytes, optional_string_arg, path_of, plain_at, to_value, JsBuilder,
 };
 
 /// The JavaScript `Document` class of the `converge-crdt/core` entry.
@@ -240,11 +240,7 @@ impl CoreDocument {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let path = path_of(&path)?;
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        Ok(self.state.get_at(&keys).map_or(JsValue::UNDEFINED, |node| {
-            node.to_plain_at(&path, &self.policies, &mut JsBuilder)
-        }))
+        plain_at(&self.state, &path, &self.policies)
     }
 
     /// The whole document as plain data.

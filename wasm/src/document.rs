@@ -21,8 +21,8 @@ use crate::report_text::report_text;
 use crate::synced::{Keep, Synced};
 use crate::value::amount;
 use crate::value::{
-    define, from_value, optional_number_arg, optional_string_arg, path_of, to_value, JsBuilder,
-    MAX_ITEMS,
+    define, from_value, optional_number_arg, optional_string_arg, path_of, plain_at, to_value,
+    JsBuilder, MAX_ITEMS,
 };
 use crate::write_policies::if_match_of;
 
@@ -486,15 +486,7 @@ impl JsDocument {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let path = path_of(&path)?;
-        let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-        Ok(self
-            .inner
-            .state()
-            .get_at(&keys)
-            .map_or(JsValue::UNDEFINED, |node| {
-                node.to_plain_at(&path, &self.extras.policies, &mut JsBuilder)
-            }))
+        plain_at(self.inner.state(), &path, &self.extras.policies)
     }
 
     /// The whole document as plain data.

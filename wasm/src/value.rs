@@ -299,3 +299,17 @@ pub(crate) fn merge_bytes(other: &JsValue) -> Result<Vec<u8>, JsValue> {
     };
     Ok(bytes)
 }
+
+/// The plain value at the JavaScript `path` of `doc` (registers read under
+/// `policies`), or `undefined`: both `Document` classes' `get`.
+pub(crate) fn plain_at(
+    doc: &converge::Document,
+    path: &JsValue,
+    policies: &converge::Policies,
+) -> Result<JsValue, JsValue> {
+    let path = path_of(path)?;
+    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+    Ok(doc.get_at(&keys).map_or(JsValue::UNDEFINED, |node| {
+        node.to_plain_at(&path, policies, &mut JsBuilder)
+    }))
+}
