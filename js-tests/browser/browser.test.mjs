@@ -4,7 +4,9 @@
 //   (b) a plain <script type="module"> page importing wasm/npm/dist/index.js directly
 //   (c) the webpack 5 production build, and (d) the slim entry with `await init()`
 //   (e) and (f): converge-crdt/document's default and slim entries, as plain pages
-// On each page two Document replicas sync through messageFor/receive and the test
+//   (g) and (h): converge-crdt/core's default and slim entries, as plain pages
+// On each page two Document replicas sync through messageFor/receive (on (g) and (h),
+// whose Document has no sync, they exchange takeDelta()s through merge()) and the test
 // reads the outcome back from the DOM; then replicas living in two different pages
 // (Vite bundle and plain dist) sync through the test over a lossy link.
 import { after, before, describe, test } from 'node:test';
@@ -17,7 +19,9 @@ import { chromium } from 'playwright-core';
 import {
   buildViteProject,
   buildWebpackProject,
+  checkCoreScenarioResult,
   checkScenarioResult,
+  coreScenarioSource,
   makeSlimPage,
   makeTempDir,
   npmPackageDir,
@@ -115,11 +119,26 @@ before(async () => {
     await writeFile(join(root, dir, 'index.html'), pageHtml(`converge, ${dir}`, '<script type="module" src="./main.js"></script>'));
     await writeFile(join(root, dir, 'main.js'), source);
   }
+  // converge-crdt/core: its default entry (the wasm inlined), and its slim entry with init().
+  for (const [dir, source] of [
+    ['core-page', coreScenarioSource("import { Document, compareVersions } from '/pkg/dist/core/index.js';", 'core')],
+    [
+      'core-slim-page',
+      "import init, { Document, compareVersions } from '/pkg/dist/core/slim.js';\nawait init();\n" +
+        coreScenarioSource('', 'core-slim'),
+    ],
+  ]) {
+    await mkdir(join(root, dir), { recursive: true });
+    await writeFile(join(root, dir, 'index.html'), pageHtml(`converge, ${dir}`, '<script type="module" src="./main.js"></script>'));
+    await writeFile(join(root, dir, 'main.js'), source);
+  }
   site = await serve([
     ['/pkg/', npmPackageDir],
     ['/plain/', plain],
     ['/document/', join(root, 'document-page')],
     ['/document-slim/', join(root, 'document-slim-page')],
+    ['/core/', join(root, 'core-page')],
+    ['/core-slim/', join(root, 'core-slim-page')],
     ['/webpack/', webpack.out],
     ['/slim/', slim.dir],
     ['/', vite.out], // Vite's page loads /assets/... from the root
@@ -166,12 +185,19 @@ describe('Chromium: two replicas sync on each page', () => {
     ['(f) converge-crdt/document/slim with await init()', '/document-slim/', 'document-slim', {
       wasm: '/pkg/dist/document/web/converge_wasm_bg.wasm',
     }],
+    // converge-crdt/core's Document has no sync: these pages run coreScenarioSource.
+    ['(g) converge-crdt/core, a plain module page', '/core/', 'core', { inline: true, core: true }],
+    ['(h) converge-crdt/core/slim with await init()', '/core-slim/', 'core-slim', {
+      wasm: '/pkg/dist/core/web/converge_wasm_bg.wasm',
+      core: true,
+    }],
   ];
-  for (const [name, path, label, { inline, wasm }] of pages) {
+  for (const [name, path, label, { inline, wasm, core }] of pages) {
     test(name, async (t) => {
       const { page, result, problems, requests } = await open(path);
       try {
-        checkScenarioResult(assert, result, label);
+        if (core) checkCoreScenarioResult(assert, result, label);
+        else checkScenarioResult(assert, result, label);
         assert.equal(result.label, label);
         const wasmRequests = requests.filter((r) => r.endsWith('.wasm'));
         if (inline) {
@@ -179,8 +205,16 @@ describe('Chromium: two replicas sync on each page', () => {
         } else {
           assert.deepEqual(wasmRequests, [wasm ?? '/slim/node_modules/converge-crdt/dist/web/converge_wasm_bg.wasm']);
         }
+        if (core) {
+          const outside = requests.filter((r) => r.startsWith('/pkg/') && !r.startsWith('/pkg/dist/core/'));
+          assert.deepEqual(outside, [], 'the core entry loads nothing from the other entries');
+        }
         assert.deepEqual(problems, [], 'no page errors, warnings or failed requests');
-        t.diagnostic(`${label}: ${result.messages} messages, ${result.rounds} rounds; requests: ${requests.join(' ')}`);
+        t.diagnostic(
+          core
+            ? `${label}: requests: ${requests.join(' ')}`
+            : `${label}: ${result.messages} messages, ${result.rounds} rounds; requests: ${requests.join(' ')}`,
+        );
       } finally {
         await page.close();
       }

@@ -233,3 +233,121 @@ export async function makeSlimPage(root, tarball) {
 export async function readJson(path) {
   return JSON.parse(await readFile(path, 'utf8'));
 }
+
+/**
+ * The scenario of the converge-crdt/core entries, as module source after `importLine`
+ * (which must bring `Document` and `compareVersions` into scope, and may `await
+ * init()`). The core Document has no messageFor/receive, merge report, read() or
+ * conflicts() (the shared scenarioSource uses them): here two documents write every
+ * kind, exchange takeDelta()s through merge(), and are checked through encode/decode,
+ * merge(Document), version() and toJSON(). Published like scenarioSource's result.
+ */
+export function coreScenarioSource(importLine, label) {
+  return `${importLine}
+const label = ${JSON.stringify(label)};
+globalThis.__convergeDocument = Document;
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+function publish(result) {
+  globalThis.__convergeResult = result;
+  if (typeof document !== 'undefined' && document.getElementById) {
+    const out = document.getElementById('out');
+    if (out) {
+      out.textContent = JSON.stringify(result);
+      out.setAttribute('data-done', '1');
+    }
+  }
+}
+try {
+  const a = new Document();
+  const b = new Document('00000000000000b2');
+  const present = ['change', 'receive', 'messageFor', 'read', 'conflicts', 'subscribe', 'setPolicy']
+    .filter((name) => name in a);
+  a.set(['todos', 't1', 'title'], 'buy milk');
+  a.increment(['stats', 'edits']);
+  b.set(['todos', 't2', 'title'], 'walk the dog');
+  b.increment(['stats', 'edits'], 2);
+  b.addToSet(['tags'], 'home');
+  a.addToSet(['tags'], 'errands');
+  a.addToSet(['tags'], 'dropped');
+  a.removeFromSet(['tags'], 'dropped');
+  a.set(['todos', 'shared'], 'from a'); // concurrent writes to one field
+  b.set(['todos', 'shared'], 'from b');
+  b.setMulti(['note'], 'multi');
+  a.enable(['flags', 'synced']);
+  b.enable(['flags', 'off']);
+  b.disable(['flags', 'off']);
+  b.set(['todos', 'gone'], 'x');
+  b.remove(['todos', 'gone']);
+  a.decrement(['stats', 'left'], 4);
+  const deltaA = a.takeDelta();
+  const deltaB = b.takeDelta();
+  const noMoreDelta = a.takeDelta() === undefined && b.takeDelta() === undefined;
+  const orderBefore = compareVersions(a.version(), b.version());
+  const returned = [b.merge(deltaA), a.merge(deltaB)];
+  const json = a.toJSON();
+  const converged = hex(a.encode()) === hex(b.encode());
+  const sameJson = JSON.stringify(json) === JSON.stringify(b.toJSON());
+  // decode() with a replica id, and merge() of a Document (not bytes).
+  const c = Document.decode(a.encode(), '00000000000000c3');
+  const decoded = hex(c.encode()) === hex(a.encode()) && JSON.stringify(c.toJSON()) === JSON.stringify(json);
+  const d = new Document();
+  d.merge(a);
+  const mergedDocument = hex(d.encode()) === hex(a.encode()) && JSON.stringify(d.toJSON()) === JSON.stringify(json);
+  c.increment(['stats', 'edits']); // the decoded document writes on, under its own id
+  a.merge(c.takeDelta());
+  b.merge(c);
+  publish({
+    label,
+    ok: true,
+    replicaIds: [a.replicaId, b.replicaId, c.replicaId],
+    present,
+    deltas: deltaA instanceof Uint8Array && deltaB instanceof Uint8Array,
+    noMoreDelta,
+    orderBefore,
+    returned: returned.map((value) => value === undefined ? 'undefined' : typeof value),
+    converged,
+    sameJson,
+    json,
+    decoded,
+    mergedDocument,
+    after: { edits: a.get(['stats', 'edits']), converged: hex(a.encode()) === hex(b.encode()) && hex(a.encode()) === hex(c.encode()) },
+    orderAfter: compareVersions(a.version(), b.version()),
+    title: b.get(['todos', 't1', 'title']),
+  });
+} catch (error) {
+  publish({ label, ok: false, error: String(error && error.stack || error), code: error && error.code });
+}
+`;
+}
+
+/** What every coreScenarioSource run must report. */
+export function checkCoreScenarioResult(assert, result, label) {
+  assert.ok(result, `${label}: no result published`);
+  assert.equal(result.ok, true, `${label}: ${result.error}`);
+  assert.deepEqual(result.present, [], `${label}: the core Document has no sync, merge report, reads, policies or events`);
+  assert.match(result.replicaIds[0], /^[0-9a-f]{16}$/);
+  assert.deepEqual(result.replicaIds.slice(1), ['00000000000000b2', '00000000000000c3']);
+  assert.equal(result.deltas, true, `${label}: takeDelta() gives bytes after writes`);
+  assert.equal(result.noMoreDelta, true, `${label}: takeDelta() is undefined with no write since`);
+  assert.equal(result.orderBefore, 'concurrent');
+  assert.deepEqual(result.returned, ['undefined', 'undefined'], `${label}: merge() returns nothing`);
+  assert.equal(result.converged, true, `${label}: encode() differs between the documents`);
+  assert.equal(result.sameJson, true, `${label}: toJSON() differs`);
+  const { json } = result;
+  assert.ok(['from a', 'from b'].includes(json.todos.shared));
+  const { shared, ...todos } = json.todos;
+  assert.deepEqual({ ...json, todos }, {
+    flags: { synced: true },
+    note: 'multi',
+    stats: { edits: 3, left: -4 },
+    tags: ['errands', 'home'],
+    todos: { t1: { title: 'buy milk' }, t2: { title: 'walk the dog' } },
+  });
+  assert.equal(result.decoded, true, `${label}: decode() gives back the state`);
+  assert.equal(result.mergedDocument, true, `${label}: merge(Document) takes its state`);
+  assert.deepEqual(result.after, { edits: 4, converged: true });
+  assert.equal(result.orderAfter, 'equal');
+  assert.equal(result.title, 'buy milk');
+}

@@ -1,7 +1,9 @@
 // The packaging matrix: `npm pack` wasm/npm, install the tarball into throwaway
 // projects, and check each way the package is meant to be loaded: Node ESM, Node
 // CommonJS, a Vite production build, a webpack 5 production build (no wasm
-// experiments), and the slim entry with an explicit init.
+// experiments), and the slim entry with an explicit init; and the Document-only
+// entries, converge-crdt/document and converge-crdt/core (the document alone: no sync,
+// merge report or change(), so it runs a scenario of its own, coreScenarioSource).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -12,7 +14,9 @@ import { pathToFileURL } from 'node:url';
 import {
   buildViteProject,
   buildWebpackProject,
+  checkCoreScenarioResult,
   checkScenarioResult,
+  coreScenarioSource,
   makeProject,
   makeSlimPage,
   makeTempDir,
@@ -69,13 +73,19 @@ describe('the tarball', () => {
 
   test('ships each wasm module twice at most: one .wasm file, and the inlined copy', async () => {
     const { files, info } = pack;
-    // The main module (every class) and the Document-only one (converge-crdt/document).
-    const modules = ['dist/web/converge_wasm_bg.wasm', 'dist/document/web/converge_wasm_bg.wasm'];
+    // The main module (every class), the Document-only one (converge-crdt/document)
+    // and the document alone (converge-crdt/core).
+    const modules = [
+      'dist/web/converge_wasm_bg.wasm',
+      'dist/document/web/converge_wasm_bg.wasm',
+      'dist/core/web/converge_wasm_bg.wasm',
+    ];
     assert.deepEqual(files.filter((f) => f.endsWith('.wasm')).sort(), [...modules].sort());
-    const [wasm, documentWasm] = await Promise.all(
+    const [wasm, documentWasm, coreWasm] = await Promise.all(
       modules.map(async (f) => (await readFile(join(npmPackageDir, f))).length),
     );
     assert.ok(documentWasm < wasm, `the Document-only module (${documentWasm} B) is the smaller`);
+    assert.ok(coreWasm < documentWasm, `the core module (${coreWasm} B) is smaller than the Document-only one`);
     // The .wasm files, their text copies in index.js, small glue, and the relay entry
     // (plain JavaScript, no wasm: ESM, CommonJS and their types).
     let relay = 0;
@@ -87,11 +97,14 @@ describe('the tarball', () => {
     // anywhere near the size of a module: nothing else carries a copy of one.
     const large = [];
     for (const f of files) {
-      if ((await readFile(join(npmPackageDir, f))).length > documentWasm / 2) large.push(f);
+      if ((await readFile(join(npmPackageDir, f))).length > coreWasm / 2) large.push(f);
     }
-    assert.deepEqual(large.sort(), ['dist/document/index.js', ...modules, 'dist/index.js'].sort());
+    assert.deepEqual(
+      large.sort(),
+      ['dist/core/index.js', 'dist/document/index.js', ...modules, 'dist/index.js'].sort(),
+    );
     // Glue (web and Node), types and entries besides: well under 600 KB per module.
-    const limit = (wasm + documentWasm) * (1 + 2) + 2 * 600_000 + relay;
+    const limit = (wasm + documentWasm + coreWasm) * (1 + 2) + 3 * 600_000 + relay;
     assert.ok(info.unpackedSize < limit, `unpacked ${info.unpackedSize}`);
   });
 
@@ -104,6 +117,9 @@ describe('the tarball', () => {
       './dist/document/index.js',
       './dist/document/node/converge_wasm.cjs',
       './dist/document/node/index.mjs',
+      './dist/core/index.js',
+      './dist/core/node/converge_wasm.cjs',
+      './dist/core/node/index.mjs',
     ]);
     assert.match(manifest.engines.node, /^>=\d+/);
     assert.equal(manifest.exports['.'].node.require.types, './dist/index.d.cts');
@@ -242,6 +258,129 @@ ${printResult}`,
     const result = await runNode(dir, 'main.mjs');
     checkScenarioResult(assert, result, 'node-document-slim');
     assert.match(result.wasmUrl, /dist\/document\/web\/converge_wasm_bg\.wasm$/);
+  });
+
+  test("converge-crdt/core: the document alone, by import and require, its encodings those of the main entry", async () => {
+    const dir = await makeProject(root, 'node-core', pack.tarball, {
+      'main.mjs':
+        coreScenarioSource("import { Document, compareVersions } from 'converge-crdt/core';", 'node-core') +
+        `import { createRequire } from 'node:module';
+import { Document as MainDocument } from 'converge-crdt';
+import { Document as DocumentEntry } from 'converge-crdt/document';
+const require = createRequire(import.meta.url);
+const r = globalThis.__convergeResult;
+r.resolved = import.meta.resolve('converge-crdt/core');
+r.required = require.resolve('converge-crdt/core');
+r.sameClassAsRequire = require('converge-crdt/core').Document === Document;
+r.notTheFullClass = Document !== MainDocument && Document !== DocumentEntry;
+r.exports = Object.keys(await import('converge-crdt/core')).sort();
+// State written by the core Document reads the same in the main entry's, and back.
+const d = new Document();
+d.set(['users', 'u1', 'name'], 'Ada');
+d.increment(['users', 'u1', 'visits'], 3);
+const main = MainDocument.decode(d.encode());
+r.crossRead = JSON.stringify(main.toJSON());
+main.set(['users', 'u2', 'name'], 'Grace');
+d.merge(main.encode());
+r.crossMerged = JSON.stringify(d.toJSON());
+r.sameBytes = Buffer.from(d.encode()).equals(Buffer.from(MainDocument.decode(d.encode()).encode()));
+// A core delta merges into the main entry's and the document entry's Documents.
+d.addToSet(['users', 'u1', 'tags'], 'admin');
+const delta = d.takeDelta();
+const full = new DocumentEntry();
+full.merge(d.encode());
+main.merge(delta);
+r.deltaMerged = Buffer.from(main.encode()).equals(Buffer.from(d.encode())) &&
+  Buffer.from(full.encode()).equals(Buffer.from(d.encode()));
+// The same writes (no timestamps: counters, sets, flags, multi-value registers) under
+// one replica id give the same bytes from the three entries, state and delta.
+const sameWrites = (D) => {
+  const x = new D('0000000000000abc');
+  x.increment(['n'], 2);
+  x.decrement(['n']);
+  x.addToSet(['s'], 'v');
+  x.addToSet(['s'], 'w');
+  x.removeFromSet(['s'], 'w');
+  x.enable(['f']);
+  x.setMulti(['m'], 'value');
+  return [Buffer.from(x.encode()).toString('hex'), Buffer.from(x.takeDelta()).toString('hex')];
+};
+r.sameWrites = [Document, MainDocument, DocumentEntry].map(sameWrites);
+` +
+        printResult,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkCoreScenarioResult(assert, result, 'node-core');
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/core\/node\/index\.mjs$/);
+    assert.match(result.required, /node_modules\/converge-crdt\/dist\/core\/node\/converge_wasm\.cjs$/);
+    assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
+    assert.equal(result.notTheFullClass, true, 'converge-crdt/core has a Document class of its own');
+    assert.deepEqual(result.exports, [
+      'Document',
+      '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
+      'compareVersions', 'randomReplicaId',
+    ]);
+    assert.equal(result.crossRead, JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 } } }));
+    assert.equal(
+      result.crossMerged,
+      JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 }, u2: { name: 'Grace' } } }),
+    );
+    assert.equal(result.sameBytes, true);
+    assert.equal(result.deltaMerged, true, 'a core delta and state merge into the other entries');
+    const [core, ...others] = result.sameWrites;
+    for (const other of others) assert.deepEqual(other, core, 'the same writes encode the same');
+  });
+
+  test("converge-crdt/core in CommonJS: require('converge-crdt/core') in a type: commonjs project", async () => {
+    const dir = await makeProject(
+      root,
+      'node-core-cjs',
+      pack.tarball,
+      {
+        'main.cjs':
+          coreScenarioSource("const { Document, compareVersions } = require('converge-crdt/core');", 'node-core-cjs') +
+          `globalThis.__convergeResult.resolved = require.resolve('converge-crdt/core');
+` +
+          printResult,
+      },
+      { type: 'commonjs' },
+    );
+    const result = await runNode(dir, 'main.cjs');
+    checkCoreScenarioResult(assert, result, 'node-core-cjs');
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/core\/node\/converge_wasm\.cjs$/);
+  });
+
+  test("converge-crdt/core/slim: await init() reads the core wasm", async (t) => {
+    const dir = await makeProject(root, 'node-core-slim', pack.tarball, {
+      'main.mjs': `import init, { Document, compareVersions } from 'converge-crdt/core/slim';
+let beforeInit;
+try { new Document(); beforeInit = 'no error'; } catch (e) { beforeInit = e.constructor.name + (e.code ? ' ' + e.code : ' (no code)') + ': ' + e.message; }
+await init();
+${coreScenarioSource('', 'node-core-slim')}
+globalThis.__convergeResult.beforeInit = beforeInit;
+globalThis.__convergeResult.wasmUrl = import.meta.resolve('converge-crdt/core/converge_wasm_bg.wasm');
+globalThis.__convergeResult.resolved = import.meta.resolve('converge-crdt/core/slim');
+${printResult}`,
+    });
+    const result = await runNode(dir, 'main.mjs');
+    checkCoreScenarioResult(assert, result, 'node-core-slim');
+    assert.match(result.wasmUrl, /dist\/core\/web\/converge_wasm_bg\.wasm$/);
+    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/core\/slim\.js$/);
+    assert.notEqual(result.beforeInit, 'no error', 'using the slim entry before init() fails');
+    t.diagnostic(`core slim entry before init(): ${result.beforeInit}`);
+  });
+
+  test("converge-crdt/core/slim: init(bytes) from 'converge-crdt/core/converge_wasm_bg.wasm'", async () => {
+    const dir = await makeProject(root, 'node-core-slim-bytes', pack.tarball, {
+      'main.mjs': `import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import init, { Document, compareVersions } from 'converge-crdt/core/slim';
+const wasmUrl = import.meta.resolve('converge-crdt/core/converge_wasm_bg.wasm');
+await init({ module_or_path: readFileSync(fileURLToPath(wasmUrl)) });
+${coreScenarioSource('', 'node-core-slim-bytes')}
+${printResult}`,
+    });
+    checkCoreScenarioResult(assert, await runNode(dir, 'main.mjs'), 'node-core-slim-bytes');
   });
 });
 

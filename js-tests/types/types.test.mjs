@@ -2,8 +2,9 @@
 // tarball: `tsc --strict` compiles a file that uses every class and method (under
 // nodenext ESM, bundler and CommonJS resolution, with no DOM lib, with the DOM lib,
 // and with Node's types), and a file of deliberate mistakes must fail on each line;
-// the declared classes and members match what the module has at runtime; and
-// @arethetypeswrong/cli finds no problem under node10, node16 (CJS and ESM) and bundler.
+// the declared classes and members match what the module has at runtime (the main
+// entry's and converge-crdt/core's); and @arethetypeswrong/cli finds no problem under
+// node10, node16 (CJS and ESM) and bundler.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -23,7 +24,7 @@ import {
 } from '../packaging/lib.mjs';
 
 const here = join(jsTestsDir, 'types');
-const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'document.ts', 'relay.ts', 'env.d.ts'];
+const sources = ['usage.ts', 'errors.ts', 'cjs.cts', 'slim.ts', 'document.ts', 'core.ts', 'relay.ts', 'env.d.ts'];
 
 let root;
 let pack;
@@ -88,7 +89,7 @@ async function compiles(name, options, files) {
   assert.equal(code, 0, `tsc ${name} failed:\n${output}`);
 }
 
-const esm = ['usage.ts', 'errors.ts', 'slim.ts', 'document.ts', 'relay.ts'];
+const esm = ['usage.ts', 'errors.ts', 'slim.ts', 'document.ts', 'core.ts', 'relay.ts'];
 
 test("the READMEs' examples (TypeScript, and JavaScript under checkJs) compile under --strict", () =>
   compiles(
@@ -198,7 +199,7 @@ function present(module) {
 }
 
 test('the public types hold no any, Function or bare object', async () => {
-  for (const file of ['index.d.ts', 'index.d.cts']) {
+  for (const file of ['index.d.ts', 'index.d.cts', 'core/index.d.ts', 'core/index.d.cts']) {
     const text = await readFile(join(distDir, file), 'utf8');
     const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
     const loose = code.split('\n').filter((line) => /\bany\b|\bFunction\b|:\s*object\b|\bunknown\b/.test(line));
@@ -221,6 +222,29 @@ describe('declared and runtime members match', () => {
       }
       assert.deepEqual(types_.functions, runtime.functions);
       assert.ok(Object.keys(runtime.classes).length >= 6);
+    });
+  }
+
+  // converge-crdt/core: its own Document class (the document alone), its own types.
+  for (const [entry, types] of [
+    ['core/node/index.mjs', 'core/index.d.ts'],
+    ['core/node/converge_wasm.cjs', 'core/index.d.cts'],
+    ['core/slim.js', 'core/slim.d.ts'],
+  ]) {
+    test(`${entry} against ${types}`, async () => {
+      const module = await import(pathToFileURL(join(distDir, entry)).href);
+      const runtime = present(entry.endsWith('.cjs') ? module.default : module);
+      // slim.d.ts re-exports index.d.ts and adds init and initSync.
+      const text = await readFile(join(distDir, types.replace('slim.d.ts', 'index.d.ts')), 'utf8');
+      const types_ = declared(types, text);
+      if (entry.endsWith('slim.js')) types_.functions = [...types_.functions, 'default', 'init', 'initSync'].sort();
+      assert.deepEqual(Object.keys(types_.classes), ['Document']);
+      assert.deepEqual(Object.keys(runtime.classes), ['Document']);
+      assert.deepEqual(types_.classes.Document, runtime.classes.Document, 'class Document');
+      assert.deepEqual(types_.functions, runtime.functions);
+      for (const name of ['change', 'receive', 'messageFor', 'read', 'subscribe']) {
+        assert.ok(!runtime.classes.Document.instance.includes(name), `no ${name} on the core Document`);
+      }
     });
   }
 
@@ -279,6 +303,25 @@ describe('@arethetypeswrong/cli on the tarball', () => {
     const { stdout } = await run(
       bin('attw'),
       [pack.tarball, '--entrypoints', './slim', '--ignore-rules', 'cjs-resolves-to-esm'],
+      { cwd: root },
+    );
+    assert.match(stdout, /No problems found/);
+  });
+
+  // converge-crdt/core: like the main entry, Node gets ESM and CommonJS builds.
+  test('the core entry: no problem under node10, node16 (CJS, ESM) and bundler', async () => {
+    const { stdout } = await run(bin('attw'), [pack.tarball, '--entrypoints', './core', '--format', 'table-flipped'], { cwd: root });
+    assert.match(stdout, /No problems found/);
+    for (const resolution of ['node10', 'node16 \\(from CJS\\)', 'node16 \\(from ESM\\)', 'bundler']) {
+      assert.match(stdout, new RegExp(resolution), `attw checked ${resolution}`);
+    }
+  });
+
+  // converge-crdt/core/slim is ESM only, like converge-crdt/slim.
+  test('the core slim entry: no problem but being ESM only', async () => {
+    const { stdout } = await run(
+      bin('attw'),
+      [pack.tarball, '--entrypoints', './core/slim', '--ignore-rules', 'cjs-resolves-to-esm'],
       { cwd: root },
     );
     assert.match(stdout, /No problems found/);
