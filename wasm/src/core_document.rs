@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::fail;
 use crate::headroom::keep_headroom;
 use crate::ids::{replica_or_random, version_to_js};
+use crate::pending_deltas::PendingDeltas;
 use crate::value::{
     amount, bytes_arg, merge_bytes, optional_string_arg, path_of, plain_at, to_value, JsBuilder,
 };
@@ -28,8 +29,8 @@ pub struct CoreDocument {
     state: Document,
     replica: ReplicaId,
     clock: Hlc,
-    /// The join of the local writes' deltas since the last `takeDelta()`.
-    pending: Option<Document>,
+    /// The local writes' deltas since the last `takeDelta()`.
+    pending: PendingDeltas<Document>,
     /// Always empty: the write guard reads it (no field is authority-owned here).
     policies: Policies,
 }
@@ -50,7 +51,7 @@ impl CoreDocument {
             state,
             replica: replica_or_random(replica_id)?,
             clock: Hlc::default(),
-            pending: None,
+            pending: PendingDeltas::default(),
             policies: Policies::new(),
         })
     }
@@ -65,14 +66,11 @@ impl CoreDocument {
             policies: &self.policies,
             if_match: None,
         };
-        let delta = self
+        let leaf = self
             .state
-            .write(&keys, write, &guard, &mut self.clock)
+            .write_leaf(&keys, write, &guard, &mut self.clock)
             .map_err(fail)?;
-        match &mut self.pending {
-            Some(pending) => pending.join(delta),
-            None => self.pending = Some(delta),
-        }
+        self.pending.push_leaf(self.replica, (&path, &keys), leaf);
         Ok(())
     }
 }
@@ -116,12 +114,8 @@ impl CoreDocument {
     /// pending.
     #[wasm_bindgen(js_name = takeDelta)]
     pub fn take_delta(&mut self) -> Result<Option<Uint8Array>, JsValue> {
-        let Some(pending) = &self.pending else {
-            return Ok(None);
-        };
-        let bytes = pending.encode().map_err(fail)?;
-        self.pending = None;
-        Ok(Some(Uint8Array::from(bytes.as_slice())))
+        let bytes = self.pending.take(&self.state)?;
+        Ok(bytes.map(|b| Uint8Array::from(b.as_slice())))
     }
 
     /// Joins a state or delta: bytes from `encode()` or `takeDelta()`, or another

@@ -33,7 +33,6 @@ mod js;
 mod js_functions;
 #[cfg(feature = "document-replica")]
 mod packed_path;
-#[cfg(feature = "document-replica")]
 mod pending_deltas;
 #[cfg(feature = "document-replica")]
 mod report_text;

@@ -107,6 +107,7 @@ impl PendingDeltas<Document> {
     /// Keeps `delta`, the delta of a single document write at `path`: encoded while
     /// the encodings are few, as [`push`](Self::push) does, then as its path (a
     /// bottom delta is not kept).
+    #[cfg(feature = "document-replica")]
     pub(crate) fn push_write(
         &mut self,
         writer: ReplicaId,
@@ -119,6 +120,25 @@ impl PendingDeltas<Document> {
         match self.written_slot() {
             Some(slot) => written_by(slot, writer).record(path, &delta),
             None => self.push(delta),
+        }
+    }
+
+    /// Keeps `leaf`, a single document write's delta at `path` (`keys`, the same keys
+    /// borrowed) as `Document::write_leaf` made it: its root delta while deltas are
+    /// kept encoded, then only its path and dots (no root delta built).
+    #[cfg(not(feature = "document-replica"))]
+    pub(crate) fn push_leaf(
+        &mut self,
+        writer: ReplicaId,
+        (path, keys): (&[String], &[&str]),
+        leaf: converge::ormap::LeafDelta,
+    ) {
+        if leaf.is_bottom() {
+            return;
+        }
+        match self.written_slot() {
+            Some(slot) => written_by(slot, writer).record_leaf(path, &leaf),
+            None => self.push(Cow::Owned(leaf.into_delta(keys))),
         }
     }
 
@@ -137,6 +157,7 @@ impl PendingDeltas<Document> {
     /// paths once single writes are kept so (see [`push_write`](Self::push_write)),
     /// else as a value if the change is `large` (see [`push_value`](Self::push_value)),
     /// else encoded.
+    #[cfg(feature = "document-replica")]
     pub(crate) fn push_change(
         &mut self,
         paths: &[Vec<String>],
@@ -191,6 +212,7 @@ impl<T: DeltaCrdt + Codec + FromWrittenPaths> PendingDeltas<T> {
     /// Keeps `delta` as a value, to be encoded when taken: for a large change's delta
     /// (many writes), whose encoding costs about what its writes cost, and which is
     /// often written on before it is taken (a bottom delta is not kept).
+    #[cfg(feature = "document-replica")]
     pub(crate) fn push_value(&mut self, delta: Cow<'_, T>) {
         if !delta.is_bottom() {
             self.join_value(delta.into_owned());
