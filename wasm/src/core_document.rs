@@ -7,8 +7,9 @@
 //! ships about half the bytes (benches/size/README.md).
 //!
 //! Built when the crate's `document-replica` feature is off (see lib.rs); every write
-//! is `Document::write` under an empty set of policies, the same join and write code
-//! the full class runs.
+//! is `Document::write_leaf` under an empty set of policies, kept for `takeDelta()` by
+//! the full class's [`PendingDeltas`], and every merge `Lattice::join`: the same
+//! write, join and delta code the full class runs.
 
 use converge::ormap::Write;
 use converge::{Codec, Document, Hlc, Lattice, Policies, ReplicaId, WriteGuard};
