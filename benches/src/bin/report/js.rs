@@ -162,6 +162,8 @@ pub(crate) fn report(benches: &Path) -> Option<JsReport> {
            converge at the path `['users', key, 'n']`, Yjs and Loro in a `Y.Map` / \
            `LoroMap` per record under one map, made on its first write (Automerge: not \
            run).\n";
+    // A size against an absolute goal of `kb` thousand bytes.
+    let per_kb = |m: &str, s: &str, kb: f64| get(m, s).map(|bytes| bytes / (kb * 1000.0));
     let fastest_merge = PEERS
         .iter()
         .filter_map(|p| get("decode_merge_ms", p))
@@ -224,6 +226,30 @@ pub(crate) fn report(benches: &Path) -> Option<JsReport> {
             "JS encoded document at most a quarter of Yjs's".to_string(),
             ratio("encoded_bytes", "Yjs"),
             0.25,
+        ),
+        (
+            "JS slim entry (`converge-crdt/slim`: wasm + glue) at most 100 KB gzip (size / 100 KB)"
+                .to_string(),
+            per_kb("shipped_gzip_bytes", "converge", 100.0),
+            1.0,
+        ),
+        (
+            "JS default entry (`converge-crdt`: the wasm inlined) at most 140 KB gzip (size / 140 KB)"
+                .to_string(),
+            per_kb("default_entry_gzip_bytes", "converge", 140.0),
+            1.0,
+        ),
+        (
+            "JS slim entry of the document alone (`converge-crdt/core/slim`) at most 100 KB gzip (size / 100 KB)"
+                .to_string(),
+            per_kb("shipped_gzip_bytes", "converge/core", 100.0),
+            1.0,
+        ),
+        (
+            "JS default entry of the document alone (`converge-crdt/core`) at most 140 KB gzip (size / 140 KB)"
+                .to_string(),
+            per_kb("default_entry_gzip_bytes", "converge/core", 140.0),
+            1.0,
         ),
     ];
     Some(JsReport {
