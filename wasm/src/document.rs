@@ -19,10 +19,9 @@ use crate::js::{array_items, is_array, property, string_of};
 use crate::js_functions::RegisteredFunction;
 use crate::report_text::report_text;
 use crate::synced::{Keep, Synced};
-use crate::value::amount;
 use crate::value::{
-    define, from_value, optional_number_arg, optional_string_arg, path_of, plain_at, to_value,
-    JsBuilder, MAX_ITEMS,
+    amount, define, from_value, optional_number_arg, optional_string_arg, path_of, plain_at,
+    to_value, JsBuilder, MAX_ITEMS,
 };
 use crate::write_policies::if_match_of;
 

@@ -16,8 +16,7 @@ use wasm_bindgen::JsCast;
 use crate::error::invalid;
 use crate::js::{array_items, is_array};
 use crate::packed_path::unpack_path;
-use crate::value::amount;
-use crate::value::{number_value, to_value, MAX_ITEMS};
+use crate::value::{amount, number_value, to_value, MAX_ITEMS};
 
 #[wasm_bindgen(typescript_custom_section)]
 const DOCUMENT_CHANGE_TS: &str = r#"

@@ -12,8 +12,7 @@ use crate::classes::crdt_class;
 use crate::error::invalid;
 use crate::pending_deltas::FromWrittenPaths;
 use crate::synced::{Synced, Versioned};
-use crate::value::amount;
-use crate::value::{from_count, from_value, optional_number_arg, to_value};
+use crate::value::{amount, from_count, from_value, optional_number_arg, to_value};
 
 /// `merge` and `receive` as every class but `Document` has them (a `Document`'s
 /// return a merge report: see document.rs).
