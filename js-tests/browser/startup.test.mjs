@@ -1,7 +1,7 @@
 // The default entries' start-up in a real headless Chromium (issue 16): importing
-// wasm/npm/dist/index.js (or dist/core/index.js) decodes the inlined wasm and compiles it
-// synchronously, which blocks the main thread. The test imports each in a fresh page while a ticker posts
-// messages to itself, and reports (as a diagnostic, not an assertion: timings on a
+// wasm/npm/dist/index.js (or dist/core/index.js) decodes the inlined wasm and compiles
+// it synchronously, which blocks the main thread. The test imports each in a fresh
+// page while a ticker posts messages to itself, and reports (as a diagnostic, not an assertion: timings on a
 // shared machine are noisy) the longest gap between ticks, i.e. the longest time the
 // main thread could not respond, plus any long tasks the browser recorded. It asserts
 // only that the module works after the import. Run several times; the median is shown.
