@@ -75,16 +75,10 @@ export async function makeProject(root, name, tarball, files, { type = 'module' 
   return dir;
 }
 
-/**
- * The scenario every project and page runs, as module source after `importLine`
- * (which must bring `Document` into scope, and may `await init()`): two replicas
- * write, concurrently too, then sync through messageFor/receive until quiet. The
- * result goes to globalThis.__convergeResult and, in a page, to #out as JSON.
- */
-export function scenarioSource(importLine, label) {
-  return `${importLine}
-const label = ${JSON.stringify(label)};
-globalThis.__convergeDocument = Document; // for tests that drive more replicas
+// What both scenarios' sources define after their import line: the Document class for
+// tests that drive more replicas, `hex`, and `publish` (the result, on globalThis and
+// in a page's #out element).
+const scenarioHelpers = `globalThis.__convergeDocument = Document;
 function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -98,7 +92,18 @@ function publish(result) {
     }
   }
 }
-try {
+`;
+
+/**
+ * The scenario every project and page runs, as module source after `importLine`
+ * (which must bring `Document` into scope, and may `await init()`): two replicas
+ * write, concurrently too, then sync through messageFor/receive until quiet. The
+ * result goes to globalThis.__convergeResult and, in a page, to #out as JSON.
+ */
+export function scenarioSource(importLine, label) {
+  return `${importLine}
+const label = ${JSON.stringify(label)};
+${scenarioHelpers}try {
   const a = new Document();
   const b = new Document();
   const beforeWrite = Date.now();
@@ -245,21 +250,7 @@ export async function readJson(path) {
 export function coreScenarioSource(importLine, label) {
   return `${importLine}
 const label = ${JSON.stringify(label)};
-globalThis.__convergeDocument = Document;
-function hex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-function publish(result) {
-  globalThis.__convergeResult = result;
-  if (typeof document !== 'undefined' && document.getElementById) {
-    const out = document.getElementById('out');
-    if (out) {
-      out.textContent = JSON.stringify(result);
-      out.setAttribute('data-done', '1');
-    }
-  }
-}
-try {
+${scenarioHelpers}try {
   const a = new Document();
   const b = new Document('00000000000000b2');
   const present = ['change', 'receive', 'messageFor', 'read', 'conflicts', 'subscribe', 'setPolicy']

@@ -27,6 +27,56 @@ import {
   scenarioSource,
 } from './lib.mjs';
 
+/**
+ * Module source, after an import of `Document` from `converge-crdt/${entry}` and of the
+ * main entry's as `MainDocument`: what `checkEntryProject` checks, into the scenario's
+ * result (`r`). State written by the entry's Document is read and merged by the main
+ * entry's, and back.
+ */
+function entryProbeSource(entry) {
+  return `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const r = globalThis.__convergeResult;
+r.resolved = import.meta.resolve('converge-crdt/${entry}');
+r.required = require.resolve('converge-crdt/${entry}');
+r.sameClassAsRequire = require('converge-crdt/${entry}').Document === Document;
+r.exports = Object.keys(await import('converge-crdt/${entry}')).sort();
+const d = new Document();
+d.set(['users', 'u1', 'name'], 'Ada');
+d.increment(['users', 'u1', 'visits'], 3);
+const main = MainDocument.decode(d.encode());
+r.crossRead = JSON.stringify(main.toJSON());
+main.set(['users', 'u2', 'name'], 'Grace');
+d.merge(main.encode());
+r.crossMerged = JSON.stringify(d.toJSON());
+r.sameBytes = Buffer.from(d.encode()).equals(Buffer.from(MainDocument.decode(d.encode()).encode()));
+`;
+}
+
+/**
+ * What a project importing `converge-crdt/${entry}` (the document or core entry) and the
+ * main entry reports: the entry resolved by import and require to its own Node files,
+ * one class by both, its exports, and a state read and merged across the two entries
+ * with the same bytes.
+ */
+function checkEntryProject(result, entry) {
+  const dir = `node_modules/converge-crdt/dist/${entry}/node/`;
+  assert.ok(result.resolved.endsWith(`${dir}index.mjs`), result.resolved);
+  assert.ok(result.required.endsWith(`${dir}converge_wasm.cjs`), result.required);
+  assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
+  assert.deepEqual(result.exports, [
+    'Document',
+    '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
+    'compareVersions', 'randomReplicaId',
+  ]);
+  assert.equal(result.crossRead, JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 } } }));
+  assert.equal(
+    result.crossMerged,
+    JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 }, u2: { name: 'Grace' } } }),
+  );
+  assert.equal(result.sameBytes, true);
+}
+
 let root;
 let pack;
 
@@ -208,43 +258,13 @@ ${printResult}`,
     const dir = await makeProject(root, 'node-document', pack.tarball, {
       'main.mjs':
         scenarioSource("import { Document } from 'converge-crdt/document';", 'node-document') +
-        `import { createRequire } from 'node:module';
-import { Document as MainDocument } from 'converge-crdt';
-const require = createRequire(import.meta.url);
-const r = globalThis.__convergeResult;
-r.resolved = import.meta.resolve('converge-crdt/document');
-r.required = require.resolve('converge-crdt/document');
-r.sameClassAsRequire = require('converge-crdt/document').Document === Document;
-r.exports = Object.keys(await import('converge-crdt/document')).sort();
-// State written by one entry's Document reads the same in the other's.
-const d = new Document();
-d.set(['users', 'u1', 'name'], 'Ada');
-d.increment(['users', 'u1', 'visits'], 3);
-const main = MainDocument.decode(d.encode());
-r.crossRead = JSON.stringify(main.toJSON());
-main.set(['users', 'u2', 'name'], 'Grace');
-d.merge(main.encode());
-r.crossMerged = JSON.stringify(d.toJSON());
-r.sameBytes = Buffer.from(d.encode()).equals(Buffer.from(MainDocument.decode(d.encode()).encode()));
-` +
+        `import { Document as MainDocument } from 'converge-crdt';
+${entryProbeSource('document')}` +
         printResult,
     });
     const result = await runNode(dir, 'main.mjs');
     checkScenarioResult(assert, result, 'node-document');
-    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/document\/node\/index\.mjs$/);
-    assert.match(result.required, /node_modules\/converge-crdt\/dist\/document\/node\/converge_wasm\.cjs$/);
-    assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
-    assert.deepEqual(result.exports, [
-      'Document',
-      '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
-      'compareVersions', 'randomReplicaId',
-    ]);
-    assert.equal(result.crossRead, JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 } } }));
-    assert.equal(
-      result.crossMerged,
-      JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 }, u2: { name: 'Grace' } } }),
-    );
-    assert.equal(result.sameBytes, true);
+    checkEntryProject(result, 'document');
   });
 
   test("converge-crdt/document/slim: await init() reads the Document-only wasm", async () => {
@@ -264,26 +284,10 @@ ${printResult}`,
     const dir = await makeProject(root, 'node-core', pack.tarball, {
       'main.mjs':
         coreScenarioSource("import { Document, compareVersions } from 'converge-crdt/core';", 'node-core') +
-        `import { createRequire } from 'node:module';
-import { Document as MainDocument } from 'converge-crdt';
+        `import { Document as MainDocument } from 'converge-crdt';
 import { Document as DocumentEntry } from 'converge-crdt/document';
-const require = createRequire(import.meta.url);
-const r = globalThis.__convergeResult;
-r.resolved = import.meta.resolve('converge-crdt/core');
-r.required = require.resolve('converge-crdt/core');
-r.sameClassAsRequire = require('converge-crdt/core').Document === Document;
+${entryProbeSource('core')}
 r.notTheFullClass = Document !== MainDocument && Document !== DocumentEntry;
-r.exports = Object.keys(await import('converge-crdt/core')).sort();
-// State written by the core Document reads the same in the main entry's, and back.
-const d = new Document();
-d.set(['users', 'u1', 'name'], 'Ada');
-d.increment(['users', 'u1', 'visits'], 3);
-const main = MainDocument.decode(d.encode());
-r.crossRead = JSON.stringify(main.toJSON());
-main.set(['users', 'u2', 'name'], 'Grace');
-d.merge(main.encode());
-r.crossMerged = JSON.stringify(d.toJSON());
-r.sameBytes = Buffer.from(d.encode()).equals(Buffer.from(MainDocument.decode(d.encode()).encode()));
 // A core delta merges into the main entry's and the document entry's Documents.
 d.addToSet(['users', 'u1', 'tags'], 'admin');
 const delta = d.takeDelta();
@@ -311,21 +315,8 @@ r.sameWrites = [Document, MainDocument, DocumentEntry].map(sameWrites);
     });
     const result = await runNode(dir, 'main.mjs');
     checkCoreScenarioResult(assert, result, 'node-core');
-    assert.match(result.resolved, /node_modules\/converge-crdt\/dist\/core\/node\/index\.mjs$/);
-    assert.match(result.required, /node_modules\/converge-crdt\/dist\/core\/node\/converge_wasm\.cjs$/);
-    assert.equal(result.sameClassAsRequire, true, 'import and require share one wasm instance');
+    checkEntryProject(result, 'core');
     assert.equal(result.notTheFullClass, true, 'converge-crdt/core has a Document class of its own');
-    assert.deepEqual(result.exports, [
-      'Document',
-      '__limitMemoryForTests', '__trapForTests', '__wasmMemoryBytes', // test-only internals (issue 15)
-      'compareVersions', 'randomReplicaId',
-    ]);
-    assert.equal(result.crossRead, JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 } } }));
-    assert.equal(
-      result.crossMerged,
-      JSON.stringify({ users: { u1: { name: 'Ada', visits: 3 }, u2: { name: 'Grace' } } }),
-    );
-    assert.equal(result.sameBytes, true);
     assert.equal(result.deltaMerged, true, 'a core delta and state merge into the other entries');
     const [core, ...others] = result.sameWrites;
     for (const other of others) assert.deepEqual(other, core, 'the same writes encode the same');
