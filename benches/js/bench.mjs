@@ -734,13 +734,11 @@ function figures({ libs, heap, writes, single, nested, nestedSingle, encodedSize
     put('set_adds_ms', name, adds[name]?.mean);
     put('increments_ms', name === 'converge' ? 'converge' : name, counters[name === 'converge' ? 'converge Document' : name]?.mean);
     put('heap_bytes', name, heap[name] && heap[name].heapUsed + heap[name].external);
-    put('shipped_gzip_bytes', name, shipped[name] && shipped[name].jsGz + shipped[name].wasmGz);
   }
-  // The smaller entries' slim sizes, and the default entries' (the wasm inlined), for
-  // the size goals (at most 100 KB slim, 140 KB default).
-  for (const name of ['converge/document', 'converge/core']) {
-    put('shipped_gzip_bytes', name, shipped[name] && shipped[name].jsGz + shipped[name].wasmGz);
-  }
+  // Every library's slim size and the smaller converge entries' (converge/document,
+  // converge/core), and the default entries' (the wasm inlined), for the size goals (at
+  // most 100 KB slim, 140 KB default).
+  for (const [name, s] of Object.entries(shipped)) put('shipped_gzip_bytes', name, s.jsGz + s.wasmGz);
   put('default_entry_gzip_bytes', 'converge', defaultEntryGz(DIST));
   put('default_entry_gzip_bytes', 'converge/core', defaultEntryGz(path.join(DIST, 'core')));
   put('increments_gcounter_ms', 'converge', counters['converge GCounter']?.mean);

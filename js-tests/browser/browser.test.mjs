@@ -106,7 +106,8 @@ before(async () => {
   await writeFile(join(plain, 'index.html'), pageHtml('converge, plain module page', '<script type="module" src="./main.js"></script>'));
   // The package's own dist, as a page without any tool would load it.
   await writeFile(join(plain, 'main.js'), scenarioSource("import { Document } from '/pkg/dist/index.js';", 'plain'));
-  // converge-crdt/document: its default entry, and its slim entry with init().
+  // converge-crdt/document and converge-crdt/core: each one's default entry, and its slim
+  // entry with init().
   for (const [dir, source] of [
     ['document-page', scenarioSource("import { Document } from '/pkg/dist/document/index.js';", 'document')],
     [
@@ -114,13 +115,7 @@ before(async () => {
       "import init, { Document } from '/pkg/dist/document/slim.js';\nawait init();\n" +
         scenarioSource('', 'document-slim'),
     ],
-  ]) {
-    await mkdir(join(root, dir), { recursive: true });
-    await writeFile(join(root, dir, 'index.html'), pageHtml(`converge, ${dir}`, '<script type="module" src="./main.js"></script>'));
-    await writeFile(join(root, dir, 'main.js'), source);
-  }
-  // converge-crdt/core: its default entry (the wasm inlined), and its slim entry with init().
-  for (const [dir, source] of [
+    // converge-crdt/core: its default entry (the wasm inlined), and its slim entry with init().
     ['core-page', coreScenarioSource("import { Document, compareVersions } from '/pkg/dist/core/index.js';", 'core')],
     [
       'core-slim-page',
